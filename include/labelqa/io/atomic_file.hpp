@@ -1,0 +1,31 @@
+// Reports are written to a temporary file beside the target and renamed over it on commit(), so a
+// reader never sees a half-written report. The destructor does not commit: an error part-way
+// leaves the previous file (or none) in place.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace labelqa::io {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);  // throws InputError if the temporary cannot be created
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::string_view bytes);
+  void commit();  // flush, fsync, rename; throws InputError naming the path on failure
+
+ private:
+  std::string m_path;
+  std::string m_tmp_path;
+  int m_fd = -1;
+  bool m_committed = false;
+};
+
+// Writes bytes to path atomically, or to standard output when path is "-".
+void write_output(const std::string& path, std::string_view bytes);
+
+}  // namespace labelqa::io

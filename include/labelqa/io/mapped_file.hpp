@@ -1,0 +1,27 @@
+// Read-only view of a whole input file. Inputs are mapped, never copied or modified.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace labelqa::io {
+
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);  // throws InputError naming the path
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::string_view view() const { return {m_data, m_size}; }
+  const std::string& path() const { return m_path; }
+
+ private:
+  std::string m_path;
+  const char* m_data = nullptr;
+  std::size_t m_size = 0;
+  bool m_mapped = false;
+};
+
+}  // namespace labelqa::io

@@ -1,0 +1,32 @@
+// Reads rating tables (CSV, TSV, JSONL; long or wide) into a RatingSet.
+#pragma once
+
+#include "labelqa/model/ratings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace labelqa::io {
+
+enum class DuplicatePolicy { error, first, last };
+enum class TableFormat { automatic, csv, tsv, jsonl };
+
+struct TableOptions {
+  TableFormat format = TableFormat::automatic;  // automatic: from each file's extension
+  bool wide = false;  // one row per item: first column the item, one column per annotator
+  std::string item_col = "item";
+  std::string annotator_col = "annotator";
+  std::string label_col = "label";
+  std::string time_col = "timestamp";
+  bool time_col_required = false;  // true when --time-col was given: the column must exist
+  DuplicatePolicy duplicates = DuplicatePolicy::error;
+  Level level = Level::nominal;
+  std::vector<std::string> order;  // explicit ordinal order of string labels (implies ordinal)
+};
+
+TableFormat format_from_name(const std::string& name);  // throws UsageError for an unknown name
+
+// Reads and concatenates the files. Throws InputError naming file, line, item and column.
+RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableOptions& options);
+
+}  // namespace labelqa::io

@@ -1,0 +1,17 @@
+// Number and cell formatting shared by the renderers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace labelqa::report {
+
+// Shortest text that reads back as the same double (locale-independent); "" when absent.
+std::string number(std::optional<double> v);
+// A CSV cell, quoted per RFC 4180 when it holds a comma, quote or line break.
+std::string csv_cell(std::string_view s);
+// Fixed-point with `digits` decimals, for terminal tables.
+std::string fixed(double v, int digits = 3);
+
+}  // namespace labelqa::report

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package labelqa needs (build, tests, oracles), builds a Release binary
+# into build/, and runs `labelqa agree` on the example in examples/.
+#   scripts/setup.sh             install what is missing, build, run the example
+#   scripts/setup.sh --deps-only install what is missing and stop
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake g++ make pkg-config
+  libcli11-dev nlohmann-json3-dev libeigen3-dev libfmt-dev doctest-dev libboost-dev
+  libsimdjson-dev libspng-dev libgeos-dev libpugixml-dev libtbb-dev libtomlplusplus-dev libcairo2-dev
+  python3 python3-numpy python3-sklearn python3-statsmodels python3-nltk python3-shapely
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "labelqa setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+[ "${1:-}" = "--deps-only" ] && exit 0
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLABELQA_TESTS=OFF
+cmake --build build -j "$(nproc)" --target labelqa
+echo
+echo "\$ build/labelqa agree examples/sentiment.csv"
+status=0
+build/labelqa agree examples/sentiment.csv || status=$?
+echo
+echo "labelqa built at build/labelqa (the example exited with $status)"

@@ -1,0 +1,164 @@
+// `labelqa agree`: inter-annotator agreement for categorical ratings in tables.
+#include "common.hpp"
+#include "labelqa/error.hpp"
+#include "labelqa/io/atomic_file.hpp"
+#include "labelqa/io/table_reader.hpp"
+#include "labelqa/metrics/analyze.hpp"
+#include "labelqa/report/agree_report.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+
+namespace labelqa::cli {
+namespace {
+
+struct AgreeArgs {
+  std::vector<std::string> files;
+  std::string format;
+  bool wide = false;
+  io::TableOptions table;
+  std::string time_col;
+  std::string duplicates = "error";
+  std::string level = "nominal";
+  std::string order;
+  metrics::AgreeOptions metrics;
+  std::string ci = "auto";
+  std::vector<std::string> min;
+  std::string gate_on = "value";
+  OutputOptions output;
+  int threads = 0;
+};
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::AgreeResult& result) {
+  std::vector<report::GateCheck> gates;
+  for (const auto& spec : a.min) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError(fmt::format("--min expects METRIC=VALUE, got \"{}\"", spec));
+    }
+    report::GateCheck g;
+    g.metric = spec.substr(0, eq);
+    std::string value = spec.substr(eq + 1);
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), g.threshold);
+    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(g.threshold)) {
+      throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", g.metric, value));
+    }
+    auto it = result.overall.find(g.metric);
+    if (it == result.overall.end()) {
+      std::string known;
+      for (const auto& [k, e] : result.overall) known += (known.empty() ? "" : ", ") + k;
+      throw UsageError(fmt::format("--min: unknown metric \"{}\" (this run reports: {})", g.metric, known));
+    }
+    g.compared = a.gate_on;
+    g.actual = a.gate_on == "ci_low" ? it->second.ci_low : it->second.value;
+    g.passed = g.actual.has_value() && *g.actual >= g.threshold;
+    gates.push_back(g);
+  }
+  return gates;
+}
+
+int run_agree(AgreeArgs& a) {
+  auto threads = limit_threads(a.threads);
+  if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
+  a.table.wide = a.wide;
+  if (!a.time_col.empty()) {
+    a.table.time_col = a.time_col;
+    a.table.time_col_required = true;
+  }
+  a.table.duplicates = a.duplicates == "first"  ? io::DuplicatePolicy::first
+                       : a.duplicates == "last" ? io::DuplicatePolicy::last
+                                                : io::DuplicatePolicy::error;
+  a.table.level = a.level == "ordinal"    ? Level::ordinal
+                  : a.level == "interval" ? Level::interval
+                  : a.level == "ratio"    ? Level::ratio
+                                          : Level::nominal;
+  a.table.order = split_commas(a.order);
+  if (!a.table.order.empty() && (a.table.level == Level::interval || a.table.level == Level::ratio)) {
+    throw UsageError("--order gives an ordinal scale; it cannot be combined with --level interval or ratio");
+  }
+  a.metrics.ci = a.ci == "bootstrap" ? metrics::CiMode::bootstrap
+                 : a.ci == "analytic" ? metrics::CiMode::analytic
+                                      : metrics::CiMode::automatic;
+
+  RatingSet ratings = io::read_rating_tables(a.files, a.table);
+  metrics::AgreeResult result = metrics::analyze_agreement(ratings, a.metrics);
+  report::AgreeReport rep{ratings, result, a.metrics, parse_gates(a, result)};
+
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_agree_json(rep));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_agree_csv(rep));
+  if (print_summary(a.output)) {
+    std::string text = report::render_agree_text(rep, use_color(a.output));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+  bool failed = false;
+  for (const auto& g : rep.gates) {
+    if (g.passed) continue;
+    failed = true;
+    std::fprintf(stderr, "labelqa: gate failed: %s %s is %s, below the minimum %s\n", g.metric.c_str(),
+                 g.compared == "ci_low" ? "lower confidence bound" : "value",
+                 g.actual ? fmt::format("{:.4f}", *g.actual).c_str() : "undefined",
+                 fmt::format("{}", g.threshold).c_str());
+  }
+  return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
+}
+
+}  // namespace
+
+void register_agree(CLI::App& app, Action& action) {
+  auto args = std::make_shared<AgreeArgs>();
+  CLI::App* cmd = app.add_subcommand("agree", "Inter-annotator agreement: kappas, alpha, AC1, per class and per pair");
+  cmd->add_option("files", args->files, "Rating tables (CSV, TSV, JSONL); several files are concatenated")
+      ->required()
+      ->type_name("FILE...");
+  cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl"}));
+  cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
+  cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
+  cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
+      ->default_str("annotator");
+  cmd->add_option("--label-col", args->table.label_col, "Column holding the label")->default_str("label");
+  cmd->add_option("--time-col", args->time_col, "Column holding an ISO 8601 timestamp (default: 'timestamp' if present)");
+  cmd->add_option("--duplicates", args->duplicates,
+                  "An annotator rating an item twice with different labels: error, or keep the first or last")
+      ->check(CLI::IsMember({"error", "first", "last"}))
+      ->default_str("error");
+  cmd->add_option("--level", args->level, "Measurement level of the labels")
+      ->check(CLI::IsMember({"nominal", "ordinal", "interval", "ratio"}))
+      ->default_str("nominal");
+  cmd->add_option("--order", args->order, "Explicit order of text labels, e.g. low,medium,high (implies ordinal)");
+  cmd->add_option("--confidence", args->metrics.confidence, "Confidence level of the intervals")
+      ->check(CLI::Range(0.5, 0.9999))
+      ->default_str("0.95");
+  cmd->add_option("--ci", args->ci, "Intervals: auto (analytic where a variance is known), analytic, or bootstrap")
+      ->check(CLI::IsMember({"auto", "analytic", "bootstrap"}))
+      ->default_str("auto");
+  cmd->add_option("--bootstrap", args->metrics.bootstrap, "Bootstrap replicates (resampling items)")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str("1000");
+  cmd->add_option("--seed", args->metrics.seed, "Seed of the bootstrap")->default_str("1");
+  cmd->add_option("--min", args->min, "Quality gate: exit 1 when an overall METRIC is below VALUE (repeatable)")
+      ->type_name("METRIC=VALUE");
+  cmd->add_option("--gate-on", args->gate_on, "What --min compares: the value or its lower confidence bound")
+      ->check(CLI::IsMember({"value", "ci_low"}))
+      ->default_str("value");
+  add_output_flags(*cmd, args->output);
+  add_threads_flag(*cmd, args->threads);
+  cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });
+}
+
+}  // namespace labelqa::cli

@@ -1,0 +1,43 @@
+// labelqa: is this delivery of labels trustworthy? Entry point: parses the command line, runs one
+// subcommand, and turns errors into messages and exit codes (the core never prints or exits).
+#include "common.hpp"
+#include "labelqa/error.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <new>
+
+int main(int argc, char** argv) {
+  using labelqa::ExitCode;
+  std::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is not an error
+  CLI::App app{"labelqa: checks whether delivered labels can be trusted (agreement, gold scores, validation)",
+               "labelqa"};
+  app.set_version_flag("--version", std::string("labelqa ") + LABELQA_VERSION);
+  app.require_subcommand(1);
+  labelqa::cli::Action action;
+  labelqa::cli::register_agree(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return static_cast<int>(ExitCode::bad_input);
+  }
+  try {
+    return action();
+  } catch (const labelqa::InputError& e) {
+    std::fprintf(stderr, "labelqa: error: %s\n", e.what());
+  } catch (const labelqa::UsageError& e) {
+    std::fprintf(stderr, "labelqa: usage error: %s\n", e.what());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "labelqa: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "labelqa: error: %s\n", e.what());
+  }
+  return static_cast<int>(ExitCode::bad_input);
+}

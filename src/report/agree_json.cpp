@@ -1,0 +1,102 @@
+#include "labelqa/report/agree_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace labelqa::report {
+namespace {
+
+using nlohmann::json;
+
+json optional_number(std::optional<double> v) {
+  if (!v) return nullptr;
+  return *v == 0 ? 0.0 : *v;
+}
+
+json estimate_json(const metrics::Estimate& e) {
+  json j = json::object();
+  j["value"] = optional_number(e.value);
+  j["ci_low"] = optional_number(e.ci_low);
+  j["ci_high"] = optional_number(e.ci_high);
+  j["ci_method"] = e.value ? json(e.ci_method) : json(nullptr);
+  if (!e.value) j["undefined_reason"] = e.undefined_reason;
+  if (e.value && !e.ci_low) j["ci_undefined_reason"] = e.ci_undefined_reason;
+  if (e.value && e.se) j["se"] = optional_number(e.se);
+  if (e.ci_method == "bootstrap" && e.value) j["ci_replicates"] = e.ci_replicates;
+  if (!e.level.empty()) j["level"] = e.level;
+  return j;
+}
+
+}  // namespace
+
+std::string render_agree_json(const AgreeReport& r) {
+  const RatingSet& rs = r.ratings;
+  const metrics::AgreeResult& res = r.result;
+  json out = json::object();
+  out["tool"] = "labelqa";
+  out["version"] = LABELQA_VERSION;
+  out["command"] = "agree";
+  out["schema_version"] = 1;
+
+  json summary = json::object();
+  summary["items"] = res.items;
+  summary["pairable_items"] = res.pairable_items;
+  summary["annotators"] = rs.annotators.size();
+  summary["annotator_names"] = rs.annotators;
+  summary["ratings"] = res.ratings;
+  summary["classes"] = rs.categories;
+  summary["level"] = level_name(rs.level);
+  summary["confidence"] = r.options.confidence;
+  summary["ci"] = r.options.ci == metrics::CiMode::bootstrap ? "bootstrap"
+                  : r.options.ci == metrics::CiMode::analytic ? "analytic" : "auto";
+  summary["bootstrap"] = r.options.bootstrap;
+  summary["seed"] = r.options.seed;
+  out["summary"] = summary;
+  out["input"] = {{"files", rs.files}};
+
+  json overall = json::object();
+  for (const auto& [key, e] : res.overall) overall[key] = estimate_json(e);
+  out["overall"] = overall;
+
+  // Rows sorted by class name (categories are in scale order, which need not be name order).
+  std::vector<const metrics::ClassResult*> classes;
+  for (const auto& c : res.classes) classes.push_back(&c);
+  std::sort(classes.begin(), classes.end(),
+            [&](auto* a, auto* b) { return rs.categories[a->category] < rs.categories[b->category]; });
+  json per_class = json::array();
+  for (const auto* c : classes) {
+    json row = json::object();
+    row["class"] = rs.categories[c->category];
+    row["ratings"] = c->ratings;
+    for (const auto& [key, e] : c->metrics) row[key] = estimate_json(e);
+    per_class.push_back(row);
+  }
+  out["per_class"] = per_class;
+
+  json per_pair = json::array();
+  for (const auto& p : res.pairs) {
+    json row = json::object();
+    row["annotator_a"] = rs.annotators[p.annotator_a];
+    row["annotator_b"] = rs.annotators[p.annotator_b];
+    row["items"] = p.items;
+    for (const auto& [key, e] : p.metrics) row[key] = estimate_json(e);
+    per_pair.push_back(row);
+  }
+  out["per_pair"] = per_pair;
+
+  json warnings = json::array();
+  for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
+  out["warnings"] = warnings;
+
+  json gates = json::array();
+  for (const auto& g : r.gates) {
+    gates.push_back({{"metric", g.metric},
+                     {"threshold", g.threshold},
+                     {"compared", g.compared},
+                     {"value", optional_number(g.actual)},
+                     {"passed", g.passed}});
+  }
+  out["gate"] = gates;
+  return out.dump(2) + "\n";
+}
+
+}  // namespace labelqa::report

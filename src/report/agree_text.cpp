@@ -1,0 +1,97 @@
+#include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/format.hpp"
+
+#include <fmt/format.h>
+
+namespace labelqa::report {
+namespace {
+
+struct Style {
+  bool on;
+  std::string bold(std::string_view s) const { return on ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); }
+  std::string colour(std::string_view s, int code) const {
+    return on ? fmt::format("\033[{}m{}\033[0m", code, s) : std::string(s);
+  }
+};
+
+std::string value_cell(const metrics::Estimate& e) {
+  return e.value ? fixed(*e.value) : std::string("—");
+}
+
+std::string ci_cell(const metrics::Estimate& e) {
+  if (!e.value) return fmt::format("({})", e.undefined_reason);
+  if (!e.ci_low) return "";
+  return fmt::format("[{}, {}] {}", fixed(*e.ci_low), fixed(*e.ci_high), e.ci_method == "bootstrap" ? "boot" : "");
+}
+
+const char* k_display_order[] = {"percent_agreement", "cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic",
+                                 "scott_pi", "fleiss_kappa", "conger_kappa", "krippendorff_alpha", "gwet_ac1",
+                                 "gwet_ac2_linear", "gwet_ac2_quadratic", "brennan_prediger"};
+
+}  // namespace
+
+std::string render_agree_text(const AgreeReport& r, bool color) {
+  const Style st{color};
+  const RatingSet& rs = r.ratings;
+  const auto& res = r.result;
+  std::string out;
+  const int pct = static_cast<int>(r.options.confidence * 100 + 0.5);
+  out += st.bold("labelqa agree") + "\n";
+  out += fmt::format("items {} ({} rated by two or more) · annotators {} · ratings {} · classes {} · level {}\n\n",
+                     res.items, res.pairable_items, rs.annotators.size(), res.ratings, rs.categories.size(),
+                     level_name(rs.level));
+
+  out += st.bold(fmt::format("{:<24}{:>8}  {:<28}{}", "overall", "value", fmt::format("{}% CI", pct), "reading")) + "\n";
+  for (const char* key : k_display_order) {
+    auto it = res.overall.find(key);
+    if (it == res.overall.end()) continue;
+    const auto& e = it->second;
+    std::string reading;
+    if (e.value && std::string(key) != "percent_agreement") {
+      const char* lk = metrics::landis_koch(*e.value);
+      const int code = *e.value > 0.6 ? 32 : *e.value > 0.4 ? 33 : 31;
+      reading = st.colour(lk, code);
+    }
+    out += fmt::format("{:<24}{:>8}  {:<28}{}\n", key, value_cell(e), ci_cell(e), reading);
+  }
+
+  if (!res.classes.empty()) {
+    out += "\n" + st.bold(fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}", "class", "ratings", "kappa",
+                                      fmt::format("{}% CI", pct), "specific", "CI")) + "\n";
+    for (const auto& c : res.classes) {
+      const auto& k = c.metrics.at("fleiss_kappa");
+      const auto& s = c.metrics.at("specific_agreement");
+      out += fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}\n", rs.categories[c.category], c.ratings, value_cell(k),
+                         ci_cell(k), value_cell(s), ci_cell(s));
+    }
+  }
+
+  if (!res.pairs.empty()) {
+    const char* alpha_col = "alpha";
+    out += "\n" + st.bold(fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}", "annotator a", "annotator b",
+                                      "items", "agree", "kappa", fmt::format("{}% CI", pct), alpha_col)) + "\n";
+    for (const auto& p : res.pairs) {
+      const auto& k = p.metrics.at("cohen_kappa");
+      out += fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}\n", rs.annotators[p.annotator_a],
+                         rs.annotators[p.annotator_b], p.items, value_cell(p.metrics.at("percent_agreement")),
+                         value_cell(k), ci_cell(k), value_cell(p.metrics.at("krippendorff_alpha")));
+    }
+  }
+
+  if (!res.warnings.empty()) {
+    out += "\n";
+    for (const auto& w : res.warnings) out += st.colour("warning: ", 33) + w.message + "\n";
+  }
+  if (!r.gates.empty()) {
+    out += "\n";
+    for (const auto& g : r.gates) {
+      std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
+      out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31),
+                         g.metric, g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared,
+                         actual);
+    }
+  }
+  return out;
+}
+
+}  // namespace labelqa::report

@@ -1,0 +1,30 @@
+#include "labelqa/report/format.hpp"
+
+#include <fmt/format.h>
+
+namespace labelqa::report {
+
+std::string number(std::optional<double> v) {
+  if (!v) return "";
+  double x = *v == 0 ? 0.0 : *v;  // no "-0"
+  return fmt::format("{}", x);
+}
+
+std::string csv_cell(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string fixed(double v, int digits) {
+  std::string s = fmt::format("{:.{}f}", v, digits);
+  if (s.size() > 1 && s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  return s;
+}
+
+}  // namespace labelqa::report
