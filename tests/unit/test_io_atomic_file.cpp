@@ -1,1 +1,34 @@
+#include "labelqa/io/atomic_file.hpp"
+
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using labelqa::io::AtomicFile;
+
+TEST_SUITE("io::atomic_file") {
+  TEST_CASE("nothing appears until commit; an uncommitted file leaves no trace") {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("labelqa_atomic_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::path target = dir / "report.json";
+    {
+      AtomicFile f(target.string());
+      f.write("half");
+      CHECK_FALSE(fs::exists(target));
+    }
+    CHECK(fs::is_empty(dir));
+    {
+      AtomicFile f(target.string());
+      f.write("{}\n");
+      f.commit();
+    }
+    std::ifstream in(target);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == "{}\n");
+    fs::remove_all(dir);
+  }
+}
