@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -23,7 +24,7 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
   }
   m_size = static_cast<std::size_t>(st.st_size);
   if (m_size > 0) {
-    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       ::close(fd);
       throw InputError({.file = path}, std::string("cannot map: ") + std::strerror(errno));
@@ -35,6 +36,15 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
     m_data = "";
   }
   ::close(fd);
+}
+
+void MappedFile::release_before(std::size_t offset) {
+  if (!m_mapped) return;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t end = std::min(offset, m_size) / page * page;
+  if (end < m_released + (std::size_t{16} << 20)) return;  // in steps of 16 MiB
+  ::madvise(const_cast<char*>(m_data) + m_released, end - m_released, MADV_DONTNEED);
+  m_released = end;
 }
 
 MappedFile::~MappedFile() {

@@ -39,6 +39,8 @@ class Interner {
     return m_last_id = id;
   }
   const std::vector<std::string>& names() const { return m_names; }
+  // Drops the lookup table once reading is done; names and first-seen places stay.
+  void release_index() { decltype(m_ids)().swap(m_ids); }
   std::vector<std::string>& names() { return m_names; }
   SourceRef first_seen(std::uint32_t id) const { return m_first_seen[id]; }
 
@@ -194,6 +196,8 @@ RatingSet Builder::finish() {
     throw InputError({.file = m_files.empty() ? std::string() : m_files.front()},
                      "no ratings found (expected at least one row with an item, an annotator and a label)");
   }
+  m_items.release_index();
+  m_annotators.release_index();
   std::vector<std::int32_t> label_to_cat = map_categories(out);
 
   // Annotators sorted by name, so pairs and rows come out in a stable order.
@@ -269,8 +273,8 @@ std::size_t find_column(const std::vector<std::string>& header, const std::strin
   return header.size();
 }
 
-void read_delimited(Builder& b, std::uint32_t file_index, std::string_view data, char delim,
-                    const TableOptions& opt) {
+void read_delimited(Builder& b, std::uint32_t file_index, MappedFile& file, char delim, const TableOptions& opt) {
+  const std::string_view data = file.view();
   const std::string& path = b.file(file_index);
   CsvReader reader(data, delim, path);
   std::vector<std::string_view> fields;
@@ -316,6 +320,7 @@ void read_delimited(Builder& b, std::uint32_t file_index, std::string_view data,
         if (c == item_c) continue;
         b.add(where, fields[item_c], header[c], fields[c], std::nullopt, false);
       }
+      file.release_before(reader.position());
     }
     return;
   }
@@ -331,6 +336,7 @@ void read_delimited(Builder& b, std::uint32_t file_index, std::string_view data,
     SourceRef where{file_index, static_cast<std::uint32_t>(reader.record_line())};
     b.add(where, fields[item_c], fields[ann_c], fields[label_c],
           timed ? std::optional<std::string_view>(fields[time_c]) : std::nullopt, timed);
+    file.release_before(reader.position());
   }
 }
 
@@ -372,7 +378,8 @@ std::optional<std::string_view> scalar_text(simdjson::ondemand::value value, con
   return std::nullopt;
 }
 
-void read_jsonl(Builder& b, std::uint32_t file_index, std::string_view data, const TableOptions& opt) {
+void read_jsonl(Builder& b, std::uint32_t file_index, MappedFile& file, const TableOptions& opt) {
+  const std::string_view data = file.view();
   const std::string& path = b.file(file_index);
   simdjson::ondemand::parser parser;
   std::string buffer;
@@ -386,6 +393,7 @@ void read_jsonl(Builder& b, std::uint32_t file_index, std::string_view data, con
     if (end == std::string_view::npos) end = data.size();
     std::string_view text = trim_ws(data.substr(pos, end - pos));
     pos = end + 1;
+    file.release_before(pos > data.size() ? data.size() : pos - 1);
     if (text.empty()) continue;
     SourceRef where{file_index, static_cast<std::uint32_t>(line)};
     std::string item_for_errors;
@@ -481,9 +489,9 @@ RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableO
     MappedFile file(path);
     std::uint32_t index = builder.add_file(path);
     if (format == TableFormat::jsonl) {
-      read_jsonl(builder, index, file.view(), options);
+      read_jsonl(builder, index, file, options);
     } else {
-      read_delimited(builder, index, file.view(), format == TableFormat::tsv ? '\t' : ',', options);
+      read_delimited(builder, index, file, format == TableFormat::tsv ? '\t' : ',', options);
     }
   }
   return builder.finish();

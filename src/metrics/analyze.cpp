@@ -10,6 +10,8 @@
 #include <functional>
 #include <fmt/format.h>
 #include <limits>
+#include <random>
+#include <set>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -83,12 +85,11 @@ struct Scopes {
   std::vector<double> pair_items;
 };
 
-struct Want {
-  bool overall = true, pairs = true, classes = true;
-};
+using KeyFilter = std::function<bool(const std::string&)>;
+bool all_keys(const std::string&) { return true; }
 
 MetricMap pair_metrics(const Context& ctx, std::size_t pair, const std::vector<double>& cell_weight, bool with_se,
-                       double& items) {
+                       double& items, const KeyFilter& want = all_keys) {
   const auto& cells = ctx.pair_cells[pair];
   std::vector<TableCell> table;
   PatternSet pps;
@@ -105,82 +106,132 @@ MetricMap pair_metrics(const Context& ctx, std::size_t pair, const std::vector<d
   const double* w = pps.freq.data();
   const Level level = ctx.rs->level;
   MetricMap m;
-  m["percent_agreement"] = chance_corrected(pps, w, ctx.identity, Chance::percent, with_se);
-  m["cohen_kappa"] = cohen_kappa(table, ctx.q, ctx.identity, with_se);
-  m["scott_pi"] = chance_corrected(pps, w, ctx.identity, Chance::fleiss, with_se);
-  m["gwet_ac1"] = chance_corrected(pps, w, ctx.identity, Chance::gwet, with_se);
-  m["krippendorff_alpha"] = krippendorff_alpha(pps, w, level, ctx.rs->category_scores, with_se);
-  m["krippendorff_alpha"].level = level_name(level);
+  auto put = [&](const char* key, auto&& f) {
+    if (want(key)) m[key] = f();
+  };
+  put("percent_agreement", [&] { return chance_corrected(pps, w, ctx.identity, Chance::percent, with_se); });
+  put("cohen_kappa", [&] { return cohen_kappa(table, ctx.q, ctx.identity, with_se); });
+  put("scott_pi", [&] { return chance_corrected(pps, w, ctx.identity, Chance::fleiss, with_se); });
+  put("gwet_ac1", [&] { return chance_corrected(pps, w, ctx.identity, Chance::gwet, with_se); });
+  put("krippendorff_alpha", [&] {
+    Estimate e = krippendorff_alpha(pps, w, level, ctx.rs->category_scores, with_se);
+    e.level = level_name(level);
+    return e;
+  });
   if (ctx.scored) {
-    m["cohen_kappa_linear"] = cohen_kappa(table, ctx.q, ctx.linear, with_se);
-    m["cohen_kappa_quadratic"] = cohen_kappa(table, ctx.q, ctx.quadratic, with_se);
-    m["gwet_ac2_linear"] = chance_corrected(pps, w, ctx.linear, Chance::gwet, with_se);
-    m["gwet_ac2_quadratic"] = chance_corrected(pps, w, ctx.quadratic, Chance::gwet, with_se);
+    put("cohen_kappa_linear", [&] { return cohen_kappa(table, ctx.q, ctx.linear, with_se); });
+    put("cohen_kappa_quadratic", [&] { return cohen_kappa(table, ctx.q, ctx.quadratic, with_se); });
+    put("gwet_ac2_linear", [&] { return chance_corrected(pps, w, ctx.linear, Chance::gwet, with_se); });
+    put("gwet_ac2_quadratic", [&] { return chance_corrected(pps, w, ctx.quadratic, Chance::gwet, with_se); });
   }
   return m;
 }
 
-Scopes compute(const Context& ctx, const std::vector<double>& mult, bool with_se, Want want) {
+// Overall coefficients that depend on an item only through its category counts (all but Conger's
+// kappa and the two-annotator ones), so they can run over count patterns as well as rating tuples.
+void count_metrics(const Context& ctx, const PatternSet& ps, const double* w, bool with_se, const KeyFilter& want,
+                   MetricMap& m) {
+  const Level level = ctx.rs->level;
+  auto put = [&](const char* key, auto&& f) {
+    if (want(key)) m[key] = f();
+  };
+  put("percent_agreement", [&] { return chance_corrected(ps, w, ctx.identity, Chance::percent, with_se); });
+  put("fleiss_kappa", [&] { return chance_corrected(ps, w, ctx.identity, Chance::fleiss, with_se); });
+  put("gwet_ac1", [&] { return chance_corrected(ps, w, ctx.identity, Chance::gwet, with_se); });
+  put("brennan_prediger", [&] { return chance_corrected(ps, w, ctx.identity, Chance::brennan_prediger, with_se); });
+  put("krippendorff_alpha", [&] {
+    Estimate e = krippendorff_alpha(ps, w, level, ctx.rs->category_scores, with_se);
+    e.level = level_name(level);
+    return e;
+  });
+  if (ctx.scored) {
+    put("gwet_ac2_linear", [&] { return chance_corrected(ps, w, ctx.linear, Chance::gwet, with_se); });
+    put("gwet_ac2_quadratic", [&] { return chance_corrected(ps, w, ctx.quadratic, Chance::gwet, with_se); });
+  }
+}
+
+void class_metrics(const Context& ctx, const PatternSet& ps, const double* w, bool with_se, const KeyFilter& want,
+                   std::vector<MetricMap>& classes) {
+  classes.resize(static_cast<std::size_t>(ctx.q));
+  for (int k = 0; k < ctx.q; ++k) {
+    if (want("fleiss_kappa")) classes[k]["fleiss_kappa"] = category_kappa(ps, w, k, with_se);
+    if (want("specific_agreement")) classes[k]["specific_agreement"] = specific_agreement(ps, w, k);
+  }
+}
+
+std::vector<std::string> two_annotator_keys(const Context& ctx) {
+  std::vector<std::string> keys = {"cohen_kappa", "scott_pi"};
+  if (ctx.scored) {
+    keys.push_back("cohen_kappa_linear");
+    keys.push_back("cohen_kappa_quadratic");
+  }
+  return keys;
+}
+
+// Point estimates (and analytic standard errors) of every scope.
+Scopes compute_point(const Context& ctx) {
   Scopes s;
   const PatternSet& ps = ctx.ps;
-  const double* w = mult.data();
-  const Level level = ctx.rs->level;
-  const auto& scores = ctx.rs->category_scores;
-
-  if (want.pairs || want.overall) {
-    std::vector<std::vector<double>> cell_weight(ctx.pairs.size());
-    for (std::size_t k = 0; k < ctx.pairs.size(); ++k) cell_weight[k].assign(ctx.pair_cells[k].size(), 0.0);
-    for (std::size_t p = 0; p < ps.size(); ++p) {
-      if (w[p] == 0) continue;
-      for (std::uint32_t e = ctx.entry_offsets[p]; e < ctx.entry_offsets[p + 1]; ++e) {
-        cell_weight[ctx.entries[e].first][ctx.entries[e].second] += w[p];
-      }
-    }
-    s.pairs.resize(ctx.pairs.size());
-    s.pair_items.resize(ctx.pairs.size());
-    for (std::size_t k = 0; k < ctx.pairs.size(); ++k) s.pairs[k] = pair_metrics(ctx, k, cell_weight[k], with_se, s.pair_items[k]);
-  }
-
-  if (want.overall) {
-    MetricMap& m = s.overall;
-    m["percent_agreement"] = chance_corrected(ps, w, ctx.identity, Chance::percent, with_se);
-    m["fleiss_kappa"] = chance_corrected(ps, w, ctx.identity, Chance::fleiss, with_se);
-    m["gwet_ac1"] = chance_corrected(ps, w, ctx.identity, Chance::gwet, with_se);
-    m["brennan_prediger"] = chance_corrected(ps, w, ctx.identity, Chance::brennan_prediger, with_se);
-    m["conger_kappa"] = conger_kappa(ps, w, with_se);
-    m["krippendorff_alpha"] = krippendorff_alpha(ps, w, level, scores, with_se);
-    m["krippendorff_alpha"].level = level_name(level);
-    std::vector<std::string> two_rater = {"cohen_kappa", "scott_pi"};
-    if (ctx.scored) {
-      m["gwet_ac2_linear"] = chance_corrected(ps, w, ctx.linear, Chance::gwet, with_se);
-      m["gwet_ac2_quadratic"] = chance_corrected(ps, w, ctx.quadratic, Chance::gwet, with_se);
-      two_rater.push_back("cohen_kappa_linear");
-      two_rater.push_back("cohen_kappa_quadratic");
-    }
-    // Cohen's kappa and Scott's pi are two-annotator coefficients: overall they are the single
-    // pair's values when there are exactly two annotators.
-    for (const auto& key : two_rater) {
-      if (ps.annotators < 2) {
-        m[key] = Estimate::undefined(reason::single_annotator);
-      } else if (ps.annotators > 2) {
-        m[key] = Estimate::undefined(reason::needs_two_annotators);
-      } else if (s.pairs.empty()) {
-        m[key] = Estimate::undefined(reason::no_pairable_items);
-      } else {
-        m[key] = s.pairs[0].at(key);
-      }
-    }
-    if (!want.pairs) s.pairs.clear();
-  }
-
-  if (want.classes) {
-    s.classes.resize(static_cast<std::size_t>(ctx.q));
-    for (int k = 0; k < ctx.q; ++k) {
-      s.classes[k]["fleiss_kappa"] = category_kappa(ps, w, k, with_se);
-      s.classes[k]["specific_agreement"] = specific_agreement(ps, w, k);
+  const double* w = ps.freq.data();
+  std::vector<std::vector<double>> cell_weight(ctx.pairs.size());
+  for (std::size_t k = 0; k < ctx.pairs.size(); ++k) cell_weight[k].assign(ctx.pair_cells[k].size(), 0.0);
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    for (std::uint32_t e = ctx.entry_offsets[p]; e < ctx.entry_offsets[p + 1]; ++e) {
+      cell_weight[ctx.entries[e].first][ctx.entries[e].second] += w[p];
     }
   }
+  s.pairs.resize(ctx.pairs.size());
+  s.pair_items.resize(ctx.pairs.size());
+  tbb::parallel_for(std::size_t{0}, ctx.pairs.size(), [&](std::size_t k) {
+    s.pairs[k] = pair_metrics(ctx, k, cell_weight[k], true, s.pair_items[k]);
+  });
+
+  MetricMap& m = s.overall;
+  count_metrics(ctx, ps, w, true, all_keys, m);
+  m["conger_kappa"] = conger_kappa(ps, w, true);
+  // Cohen's kappa and Scott's pi are two-annotator coefficients: overall they are the single
+  // pair's values when there are exactly two annotators.
+  for (const auto& key : two_annotator_keys(ctx)) {
+    if (ps.annotators < 2) {
+      m[key] = Estimate::undefined(reason::single_annotator);
+    } else if (ps.annotators > 2) {
+      m[key] = Estimate::undefined(reason::needs_two_annotators);
+    } else if (s.pairs.empty()) {
+      m[key] = Estimate::undefined(reason::no_pairable_items);
+    } else {
+      m[key] = s.pairs[0].at(key);
+    }
+  }
+  class_metrics(ctx, ps, w, true, all_keys, s.classes);
   return s;
+}
+
+// Items with the same category counts (whoever gave them) as one pattern.
+PatternSet count_patterns(const PatternSet& fine) {
+  std::map<std::vector<CategoryCount>, std::uint32_t, bool (*)(const std::vector<CategoryCount>&,
+                                                                const std::vector<CategoryCount>&)>
+      index([](const std::vector<CategoryCount>& a, const std::vector<CategoryCount>& b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+          return x.category != y.category ? x.category < y.category : x.count < y.count;
+        });
+      });
+  PatternSet coarse;
+  coarse.annotators = fine.annotators;
+  coarse.categories = fine.categories;
+  std::vector<Rating> buf;
+  for (std::size_t p = 0; p < fine.size(); ++p) {
+    std::vector<CategoryCount> key(fine.counts.begin() + fine.count_offsets[p],
+                                   fine.counts.begin() + fine.count_offsets[p + 1]);
+    auto [it, inserted] = index.emplace(key, static_cast<std::uint32_t>(coarse.size()));
+    if (inserted) {
+      buf.clear();
+      int slot = 0;
+      for (const auto& c : key) for (int i = 0; i < c.count; ++i) buf.push_back({slot++, c.category});
+      coarse.add(buf.data(), buf.data() + buf.size(), 0.0);
+    }
+    coarse.freq[it->second] += fine.freq[p];
+  }
+  return coarse;
 }
 
 // xoshiro256** seeded through splitmix64: the same stream on every platform.
@@ -198,6 +249,10 @@ class Rng {
       s = z ^ (z >> 31);
     }
   }
+  using result_type = std::uint64_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()() { return next(); }
   std::uint64_t next() {
     const std::uint64_t result = rotl(m_s[1] * 5, 7) * 9;
     const std::uint64_t t = m_s[1] << 17;
@@ -228,17 +283,32 @@ class Rng {
   std::uint64_t m_s[4];
 };
 
-void for_each_estimate(Scopes& s, const std::function<void(Estimate&, const std::string&)>& f) {
-  for (auto& [k, e] : s.overall) f(e, k);
-  for (auto& m : s.pairs) for (auto& [k, e] : m) f(e, k);
-  for (auto& m : s.classes) for (auto& [k, e] : m) f(e, k);
+// Multiplicities in a resample of n items drawn with replacement: Multinomial(n, freq / n) over
+// the patterns, drawn exactly as a chain of conditional binomials, in O(patterns) rather than O(n).
+void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vector<double>& out) {
+  out.assign(freq.size(), 0.0);
+  double left = n, mass = n;
+  for (std::size_t p = 0; p < freq.size() && left > 0; ++p) {
+    if (freq[p] == 0) continue;
+    const double prob = freq[p] / mass;
+    long long k = static_cast<long long>(left);
+    if (prob < 1) {
+      std::binomial_distribution<long long> draw(static_cast<long long>(left), prob);
+      k = draw(rng);
+    }
+    out[p] = static_cast<double>(k);
+    left -= static_cast<double>(k);
+    mass -= freq[p];
+  }
 }
 
-void analytic_interval(Estimate& e, double confidence) {
+bool has_analytic_variance_impl(const std::string& metric) { return metric != "specific_agreement"; }
+
+void analytic_interval(Estimate& e, double confidence, const std::string& key) {
   if (!e.value) return;
   e.ci_method = "analytic";
   if (!e.se) {
-    e.ci_undefined_reason = reason::too_few_items;
+    e.ci_undefined_reason = has_analytic_variance_impl(key) ? reason::too_few_items : reason::no_variance_estimate;
     return;
   }
   const double crit = critical_value(confidence, e.df);
@@ -256,7 +326,8 @@ double quantile_sorted(const std::vector<double>& v, double p) {
 
 }  // namespace
 
-bool has_analytic_variance(const std::string& metric) { return metric != "specific_agreement"; }
+
+bool has_analytic_variance(const std::string& metric) { return has_analytic_variance_impl(metric); }
 
 const char* landis_koch(double v) {
   if (v < 0) return "poor";
@@ -269,77 +340,122 @@ const char* landis_koch(double v) {
 
 AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
   Context ctx = make_context(rs);
-  Scopes s = compute(ctx, ctx.ps.freq, true, Want{});
+  Scopes s = compute_point(ctx);
 
-  // Intervals: analytic first, then the bootstrap for whatever needs it.
-  Want need{false, false, false};
   auto needs_bootstrap = [&](const std::string& key) {
     return opt.ci == CiMode::bootstrap || (opt.ci == CiMode::automatic && !has_analytic_variance(key));
   };
+  // Slots: the estimates that take a bootstrap interval, in a fixed order.
+  struct Slot {
+    int scope;  // 0 overall, 1 pair, 2 class
+    std::size_t index;
+    std::string key;
+    Estimate* estimate;
+  };
+  std::vector<Slot> slots;
   for (auto& [k, e] : s.overall) {
-    if (needs_bootstrap(k)) need.overall = true;
-    else analytic_interval(e, opt.confidence);
+    if (needs_bootstrap(k)) slots.push_back({0, 0, k, &e});
+    else analytic_interval(e, opt.confidence, k);
   }
-  for (auto& m : s.pairs) {
-    for (auto& [k, e] : m) {
-      if (needs_bootstrap(k)) need.pairs = true;
-      else analytic_interval(e, opt.confidence);
+  for (std::size_t i = 0; i < s.pairs.size(); ++i) {
+    for (auto& [k, e] : s.pairs[i]) {
+      if (needs_bootstrap(k)) slots.push_back({1, i, k, &e});
+      else analytic_interval(e, opt.confidence, k);
     }
   }
-  for (auto& m : s.classes) {
-    for (auto& [k, e] : m) {
-      if (needs_bootstrap(k)) need.classes = true;
-      else analytic_interval(e, opt.confidence);
+  for (std::size_t i = 0; i < s.classes.size(); ++i) {
+    for (auto& [k, e] : s.classes[i]) {
+      if (needs_bootstrap(k)) slots.push_back({2, i, k, &e});
+      else analytic_interval(e, opt.confidence, k);
     }
   }
+  slots.erase(std::remove_if(slots.begin(), slots.end(), [](const Slot& sl) { return !sl.estimate->value; }),
+              slots.end());
 
-  if ((need.overall || need.pairs || need.classes) && opt.bootstrap > 0) {
-    // Slots: the estimates that take a bootstrap interval, in a fixed order.
-    std::vector<Estimate*> slots;
-    std::vector<std::string> slot_keys;
-    Scopes shape = s;
-    if (!need.overall) shape.overall.clear();
-    if (!need.pairs) shape.pairs.clear();
-    if (!need.classes) shape.classes.clear();
-    auto collect = [&](Scopes& sc, auto&& f) {
-      if (need.overall) for (auto& [k, e] : sc.overall) f(e, k);
-      if (need.pairs) for (auto& m : sc.pairs) for (auto& [k, e] : m) f(e, k);
-      if (need.classes) for (auto& m : sc.classes) for (auto& [k, e] : m) f(e, k);
-    };
-    collect(s, [&](Estimate& e, const std::string& k) {
-      if (needs_bootstrap(k)) {
-        slots.push_back(&e);
-        slot_keys.push_back(k);
+  if (!slots.empty() && opt.bootstrap > 0) {
+    // Each coefficient is resampled over the coarsest grouping of items it depends on: count
+    // patterns (overall and per class), a pair's table cells plus "not rated by both" (per pair),
+    // rating tuples (Conger). Every CI is marginal, so each unit draws its own resample of items.
+    std::set<std::string> overall_keys, class_keys, pair_keys;
+    for (const auto& sl : slots) (sl.scope == 0 ? overall_keys : sl.scope == 1 ? pair_keys : class_keys).insert(sl.key);
+    const auto two_keys = two_annotator_keys(ctx);
+    bool need_pairs = !pair_keys.empty();
+    for (const auto& k : two_keys) {
+      if (overall_keys.count(k)) {
+        pair_keys.insert(k);
+        need_pairs = true;
       }
+    }
+    const bool need_conger = overall_keys.count("conger_kappa") > 0;
+    const KeyFilter want_overall = [&](const std::string& k) { return overall_keys.count(k) > 0; };
+    const KeyFilter want_class = [&](const std::string& k) { return class_keys.count(k) > 0; };
+    const KeyFilter want_pair = [&](const std::string& k) { return pair_keys.count(k) > 0; };
+    const bool need_counts = !class_keys.empty() || std::any_of(overall_keys.begin(), overall_keys.end(), [&](const auto& k) {
+      return k != "conger_kappa" && std::find(two_keys.begin(), two_keys.end(), k) == two_keys.end();
     });
+    const PatternSet coarse = need_counts ? count_patterns(ctx.ps) : PatternSet{};
+    const double n = static_cast<double>(rs.item_count());
+    std::vector<std::vector<double>> pair_freq(ctx.pairs.size());
+    if (need_pairs) {
+      // Cell frequencies of each pair, then the items the pair did not both rate.
+      for (std::size_t k = 0; k < ctx.pairs.size(); ++k) pair_freq[k].assign(ctx.pair_cells[k].size() + 1, 0.0);
+      for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
+        for (std::uint32_t e = ctx.entry_offsets[p]; e < ctx.entry_offsets[p + 1]; ++e) {
+          pair_freq[ctx.entries[e].first][ctx.entries[e].second] += ctx.ps.freq[p];
+        }
+      }
+      for (std::size_t k = 0; k < ctx.pairs.size(); ++k) pair_freq[k].back() = n - s.pair_items[k];
+    }
+
     const std::size_t B = static_cast<std::size_t>(opt.bootstrap);
-    const std::size_t n_items = rs.item_count();
     const double nan = std::numeric_limits<double>::quiet_NaN();  // internal marker, never reported
     std::vector<double> values(B * slots.size(), nan);
     tbb::enumerable_thread_specific<std::vector<double>> tls_mult;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B, 1), [&](const tbb::blocked_range<std::size_t>& range) {
       std::vector<double>& mult = tls_mult.local();
       for (std::size_t b = range.begin(); b != range.end(); ++b) {
-        mult.assign(ctx.ps.size(), 0.0);
-        Rng rng(opt.seed, b);
-        for (std::size_t i = 0; i < n_items; ++i) mult[ctx.ps.item_pattern[rng.below(n_items)]] += 1.0;
-        Scopes rep = compute(ctx, mult, false, need);
-        std::size_t slot = 0;
-        collect(rep, [&](Estimate& e, const std::string& k) {
-          if (!needs_bootstrap(k)) return;
-          if (e.value) values[b * slots.size() + slot] = *e.value;
-          ++slot;
-        });
+        Scopes rep;
+        if (need_counts) {
+          Rng rng(opt.seed, 4 * b);
+          multinomial(rng, coarse.freq, n, mult);
+          count_metrics(ctx, coarse, mult.data(), false, want_overall, rep.overall);
+          if (!class_keys.empty()) class_metrics(ctx, coarse, mult.data(), false, want_class, rep.classes);
+        }
+        if (need_conger) {
+          Rng rng(opt.seed, 4 * b + 1);
+          multinomial(rng, ctx.ps.freq, n, mult);
+          rep.overall["conger_kappa"] = conger_kappa(ctx.ps, mult.data(), false);
+        }
+        if (need_pairs) {
+          Rng rng(opt.seed, 4 * b + 2);
+          rep.pairs.resize(ctx.pairs.size());
+          for (std::size_t k = 0; k < ctx.pairs.size(); ++k) {
+            multinomial(rng, pair_freq[k], n, mult);
+            mult.pop_back();
+            double items = 0;
+            rep.pairs[k] = pair_metrics(ctx, k, mult, false, items, want_pair);
+          }
+          if (ctx.ps.annotators == 2 && !rep.pairs.empty()) {
+            for (const auto& k : two_keys) {
+              if (overall_keys.count(k)) rep.overall[k] = rep.pairs[0].at(k);
+            }
+          }
+        }
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+          const Slot& sl = slots[i];
+          const MetricMap& m = sl.scope == 0 ? rep.overall : sl.scope == 1 ? rep.pairs[sl.index] : rep.classes[sl.index];
+          auto it = m.find(sl.key);
+          if (it != m.end() && it->second.value) values[b * slots.size() + i] = *it->second.value;
+        }
       }
     });
     std::vector<double> col;
-    for (std::size_t k = 0; k < slots.size(); ++k) {
-      Estimate& e = *slots[k];
-      if (!e.value) continue;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      Estimate& e = *slots[i].estimate;
       e.ci_method = "bootstrap";
       col.clear();
       for (std::size_t b = 0; b < B; ++b) {
-        const double v = values[b * slots.size() + k];
+        const double v = values[b * slots.size() + i];
         if (!std::isnan(v)) col.push_back(v);
       }
       e.ci_replicates = static_cast<int>(col.size());
@@ -352,15 +468,10 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
       e.ci_high = quantile_sorted(col, 1 - (1 - opt.confidence) / 2);
     }
   } else {
-    for_each_estimate(s, [&](Estimate& e, const std::string& k) {
-      if (e.value && needs_bootstrap(k)) {
-        e.ci_method = "bootstrap";
-        e.ci_undefined_reason = reason::no_variance_estimate;
-      } else if (e.value && e.ci_method.empty()) {
-        e.ci_method = "analytic";
-        e.ci_undefined_reason = reason::no_variance_estimate;
-      }
-    });
+    for (auto& sl : slots) {
+      sl.estimate->ci_method = "bootstrap";
+      sl.estimate->ci_undefined_reason = reason::no_variance_estimate;
+    }
   }
 
   AgreeResult out;

@@ -21,6 +21,9 @@ class CsvReader {
   // 1-based line on which the last record returned by next() started.
   std::uint64_t record_line() const { return m_record_line; }
   const std::string& path() const { return m_path; }
+  // Bytes consumed so far (everything before this offset is no longer referenced once the views
+  // of the last record are dropped).
+  std::size_t position() const { return m_pos; }
 
  private:
   std::string_view m_data;

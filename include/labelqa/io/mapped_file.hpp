@@ -16,12 +16,16 @@ class MappedFile {
 
   std::string_view view() const { return {m_data, m_size}; }
   const std::string& path() const { return m_path; }
+  // Lets the kernel drop the pages before `offset` from this process (they stay in the page
+  // cache). Readers that move forward call it so a large input does not stay resident.
+  void release_before(std::size_t offset);
 
  private:
   std::string m_path;
   const char* m_data = nullptr;
   std::size_t m_size = 0;
   bool m_mapped = false;
+  std::size_t m_released = 0;
 };
 
 }  // namespace labelqa::io
