@@ -44,15 +44,16 @@ RatingSet gwet_5observers() {
 
 // [G2014] raw_gender: categories a, b, c as 0, 1, 2.
 RatingSet gwet_gender() {
-  const char* r[4] = {"aaaaabbbcaaaaab", "aaaabab ccaaaaba", "abbcaabbcabbcaa", "ccccaabbccccc aa"};
-  // (spaces in the literals above are not data; see below for the exact columns)
-  (void)r;
-  std::vector<std::string> cols = {"aaaaabbbcaaaaab", "aaaababcc aaaaba", "abbcaabbcabbcaa", "ccccaabbcccccaa"};
-  cols[1] = "aaaababccaaaaba";
+  const std::vector<std::string> cols = {"aaaaabbbcaaaaab", "aaaababccaaaaba", "abbcaabbcabbcaa", "ccccaabbcccccaa"};
   std::vector<std::vector<int>> m(15, std::vector<int>(4));
   for (int a = 0; a < 4; ++a) for (int i = 0; i < 15; ++i) m[i][a] = cols[a][i] - 'a';
   return ratings_from_matrix(m, 3);
 }
+
+// [F1971] counts of 14 raters over 5 categories for 10 subjects.
+const std::vector<std::vector<int>> k_fleiss_counts = {
+    {0, 0, 0, 0, 14}, {0, 2, 6, 4, 2}, {0, 0, 3, 5, 6}, {0, 3, 9, 2, 0}, {2, 2, 8, 1, 1},
+    {7, 7, 0, 0, 0},  {3, 2, 6, 3, 0}, {2, 5, 3, 2, 2}, {6, 5, 2, 1, 0}, {0, 2, 2, 3, 7}};
 
 struct Published {
   double value, se, ci_low, ci_high;
@@ -61,7 +62,6 @@ struct Published {
 void check(const Estimate& e, double confidence, Published p, double tol) {
   REQUIRE(e.value.has_value());
   REQUIRE(e.se.has_value());
-  CHECK(*e.value == doctest::Approx(p.value).epsilon(0).scale(1).epsilon(tol));
   CHECK(std::fabs(*e.value - p.value) <= tol);
   CHECK(std::fabs(*e.se - p.se) <= tol);
   const double crit = critical_value(confidence, e.df);
@@ -195,9 +195,7 @@ TEST_SUITE("metrics::agreement") {
   }
 
   TEST_CASE("[F1971] Fleiss' kappa, 10 subjects x 14 raters") {
-    RatingSet rs = ratings_from_counts({{0, 0, 0, 0, 14}, {0, 2, 6, 4, 2}, {0, 0, 3, 5, 6}, {0, 3, 9, 2, 0},
-                                        {2, 2, 8, 1, 1}, {7, 7, 0, 0, 0}, {3, 2, 6, 3, 0}, {2, 5, 3, 2, 2},
-                                        {6, 5, 2, 1, 0}, {0, 2, 2, 3, 7}});
+    RatingSet rs = ratings_from_counts(k_fleiss_counts);
     PatternSet ps = compress(rs);
     auto e = chance_corrected(ps, ps.freq.data(), identity_weights(5), Chance::fleiss, false);
     CHECK(*e.value == doctest::Approx(0.20993070442195522).epsilon(1e-12));
@@ -205,9 +203,7 @@ TEST_SUITE("metrics::agreement") {
 
   TEST_CASE("category kappa equals Fleiss' per-category formula on complete data") {
     // kappa_j = 1 - sum_i x_ij (m - x_ij) / (n m (m-1) p_j q_j), Fleiss (1971) eq. 10.
-    std::vector<std::vector<int>> counts = {{0, 0, 0, 0, 14}, {0, 2, 6, 4, 2}, {0, 0, 3, 5, 6}, {0, 3, 9, 2, 0},
-                                            {2, 2, 8, 1, 1}, {7, 7, 0, 0, 0}, {3, 2, 6, 3, 0}, {2, 5, 3, 2, 2},
-                                            {6, 5, 2, 1, 0}, {0, 2, 2, 3, 7}};
+    const auto& counts = k_fleiss_counts;
     RatingSet rs = ratings_from_counts(counts);
     PatternSet ps = compress(rs);
     const double n = 10, m = 14;
