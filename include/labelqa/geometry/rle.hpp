@@ -1,0 +1,67 @@
+// Run-length masks in COCO's layout, with results equal to pycocotools' maskApi bit for bit.
+//
+// A mask of h rows and w columns is read column by column (Fortran order: down the first
+// column, then the next). Runs alternate background/foreground and start with background, so
+// counts[0] may be 0. The counts sum to h*w.
+//
+// Conventions decided by pycocotools, kept here on purpose and stated in docs/geometry.md:
+// two masks with no overlap (including two empty masks) have IoU 0; a crowd region divides the
+// intersection by the other mask's area; polygons are rasterised by pycocotools' own scan
+// conversion (5x upsampling, see rasterize_polygon).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labelqa::geometry {
+
+struct Rle {
+  std::uint32_t h = 0;
+  std::uint32_t w = 0;
+  std::vector<std::uint32_t> counts;
+};
+
+// Box as COCO writes it: x, y of the top-left corner, width, height (pixels, may be fractional).
+using Box = std::array<double, 4>;
+
+// Encodes a binary mask stored column-major (mask[x * h + y], non-zero = foreground).
+Rle encode(const std::uint8_t* mask, std::uint32_t h, std::uint32_t w);
+// Decodes into a column-major 0/1 mask of h*w bytes.
+std::vector<std::uint8_t> decode(const Rle& rle);
+
+// COCO's compressed counts string (LEB128-like, 5 bits per character from '0', deltas against the
+// count two places back from the fourth count on).
+std::string to_string(const Rle& rle);
+// Parses a compressed counts string. Returns nullopt (and never reads out of bounds) when the
+// string is malformed or the counts do not sum to h*w.
+std::optional<Rle> from_string(std::string_view s, std::uint32_t h, std::uint32_t w);
+// Checks uncompressed counts: they must sum to h*w.
+std::optional<Rle> from_counts(std::vector<std::uint32_t> counts, std::uint32_t h, std::uint32_t w);
+
+std::uint64_t area(const Rle& rle);
+// Tight bounding box [x, y, w, h] of the foreground; all zeros for an empty mask (as pycocotools).
+Box bbox(const Rle& rle);
+
+// Union (intersect = false) or intersection of masks of one size; nullopt if sizes differ.
+std::optional<Rle> merge(const std::vector<const Rle*>& masks, bool intersect);
+
+// IoU of box pairs (COCO semantics): intersection over union, or over the first box's area when
+// the second is a crowd region. Non-overlapping boxes give 0.
+double box_iou(const Box& a, const Box& b, bool b_is_crowd);
+
+// IoU of two masks, pycocotools' rleIou: 0 when they do not intersect (two empty masks: 0);
+// when b is a crowd region the intersection is divided by a's area. nullopt when sizes differ.
+std::optional<double> iou(const Rle& a, const Rle& b, bool b_is_crowd);
+
+// pycocotools' rleFrPoly: rasterises one closed polygon (x0, y0, x1, y1, ...) at h x w.
+// Coordinates beyond +-2^20 px are clamped (NaN to -2^20), where pycocotools' own integer
+// conversion would overflow.
+Rle rasterize_polygon(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w);
+// pycocotools' rleFrBbox: the box as a four-corner polygon, rasterised.
+Rle rasterize_box(const Box& box, std::uint32_t h, std::uint32_t w);
+
+}  // namespace labelqa::geometry

@@ -1,0 +1,287 @@
+#include "labelqa/geometry/rle.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace labelqa::geometry {
+
+Rle encode(const std::uint8_t* mask, std::uint32_t h, std::uint32_t w) {
+  Rle r{h, w, {}};
+  const std::size_t total = static_cast<std::size_t>(h) * w;
+  bool current = false;  // runs start with background
+  std::uint32_t run = 0;
+  for (std::size_t j = 0; j < total; ++j) {
+    const bool v = mask[j] != 0;
+    if (v != current) {
+      r.counts.push_back(run);
+      run = 0;
+      current = v;
+    }
+    ++run;
+  }
+  r.counts.push_back(run);
+  return r;
+}
+
+std::vector<std::uint8_t> decode(const Rle& rle) {
+  std::vector<std::uint8_t> mask(static_cast<std::size_t>(rle.h) * rle.w, 0);
+  std::size_t pos = 0;
+  std::uint8_t value = 0;
+  for (std::uint32_t c : rle.counts) {
+    const std::size_t end = std::min(mask.size(), pos + c);
+    std::fill(mask.begin() + static_cast<std::ptrdiff_t>(pos), mask.begin() + static_cast<std::ptrdiff_t>(end), value);
+    pos = end;
+    value ^= 1;
+  }
+  return mask;
+}
+
+std::string to_string(const Rle& rle) {
+  std::string s;
+  s.reserve(rle.counts.size() * 2);
+  for (std::size_t i = 0; i < rle.counts.size(); ++i) {
+    long long x = rle.counts[i];
+    if (i > 2) x -= static_cast<long long>(rle.counts[i - 2]);
+    bool more = true;
+    while (more) {
+      char c = static_cast<char>(x & 0x1f);
+      x >>= 5;  // arithmetic shift: negative deltas stay negative
+      more = (c & 0x10) ? x != -1 : x != 0;
+      if (more) c |= 0x20;
+      s.push_back(static_cast<char>(c + 48));
+    }
+  }
+  return s;
+}
+
+std::optional<Rle> from_counts(std::vector<std::uint32_t> counts, std::uint32_t h, std::uint32_t w) {
+  std::uint64_t sum = 0;
+  for (std::uint32_t c : counts) sum += c;
+  if (sum != static_cast<std::uint64_t>(h) * w) return std::nullopt;
+  return Rle{h, w, std::move(counts)};
+}
+
+std::optional<Rle> from_string(std::string_view s, std::uint32_t h, std::uint32_t w) {
+  std::vector<std::uint32_t> counts;
+  std::size_t p = 0;
+  while (p < s.size()) {
+    long long x = 0;
+    int k = 0;
+    bool more = true;
+    while (more) {
+      if (p >= s.size() || k >= 12) return std::nullopt;  // a count cut short, or over 60 bits
+      const int c = static_cast<unsigned char>(s[p]) - 48;
+      if (c < 0 || c > 63) return std::nullopt;
+      x |= static_cast<long long>(c & 0x1f) << (5 * k);
+      more = (c & 0x20) != 0;
+      ++p;
+      ++k;
+      if (!more && (c & 0x10)) x |= -(1LL << (5 * k));  // sign extension
+    }
+    if (counts.size() > 2) x += counts[counts.size() - 2];
+    if (x < 0 || x > 0xffffffffLL) return std::nullopt;
+    counts.push_back(static_cast<std::uint32_t>(x));
+  }
+  return from_counts(std::move(counts), h, w);
+}
+
+std::uint64_t area(const Rle& rle) {
+  std::uint64_t a = 0;
+  for (std::size_t i = 1; i < rle.counts.size(); i += 2) a += rle.counts[i];
+  return a;
+}
+
+Box bbox(const Rle& rle) {
+  const std::size_t m = rle.counts.size() / 2 * 2;  // a trailing background run does not matter
+  if (m == 0 || rle.h == 0) return {0, 0, 0, 0};
+  const std::uint64_t h = rle.h;
+  std::uint64_t xs = rle.w, ys = rle.h, xe = 0, ye = 0, cc = 0, x_prev = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    cc += rle.counts[j];
+    // The first pixel of a foreground run (j even ends a background run), or its last (j odd).
+    const std::uint64_t t = cc - (j % 2);
+    const std::uint64_t y = t % h;
+    const std::uint64_t x = (t - y) / h;
+    if (j % 2 == 0) {
+      x_prev = x;
+    } else if (x_prev < x) {  // the run wraps into the next column: it spans all rows
+      ys = 0;
+      ye = h - 1;
+    }
+    xs = std::min(xs, x);
+    xe = std::max(xe, x);
+    ys = std::min(ys, y);
+    ye = std::max(ye, y);
+  }
+  return {static_cast<double>(xs), static_cast<double>(ys), static_cast<double>(xe - xs + 1),
+          static_cast<double>(ye - ys + 1)};
+}
+
+namespace {
+
+// Walks two run sequences together; calls f(length, a_on, b_on) for each stretch.
+template <class F>
+void walk(const Rle& a, const Rle& b, F&& f) {
+  std::size_t ia = 0, ib = 0;
+  std::uint64_t ra = a.counts.empty() ? 0 : a.counts[0];
+  std::uint64_t rb = b.counts.empty() ? 0 : b.counts[0];
+  bool va = false, vb = false;
+  for (;;) {
+    while (ra == 0 && ia + 1 < a.counts.size()) {
+      ra = a.counts[++ia];
+      va = !va;
+    }
+    while (rb == 0 && ib + 1 < b.counts.size()) {
+      rb = b.counts[++ib];
+      vb = !vb;
+    }
+    if (ra == 0 || rb == 0) break;
+    const std::uint64_t c = std::min(ra, rb);
+    f(c, va, vb);
+    ra -= c;
+    rb -= c;
+  }
+}
+
+}  // namespace
+
+std::optional<Rle> merge(const std::vector<const Rle*>& masks, bool intersect) {
+  if (masks.empty()) return Rle{};
+  Rle acc = *masks[0];
+  for (std::size_t i = 1; i < masks.size(); ++i) {
+    const Rle& b = *masks[i];
+    if (b.h != acc.h || b.w != acc.w) return std::nullopt;
+    Rle out{acc.h, acc.w, {}};
+    bool current = false;
+    std::uint64_t run = 0;
+    walk(acc, b, [&](std::uint64_t len, bool va, bool vb) {
+      const bool v = intersect ? (va && vb) : (va || vb);
+      if (v != current) {
+        out.counts.push_back(static_cast<std::uint32_t>(run));
+        run = 0;
+        current = v;
+      }
+      run += len;
+    });
+    out.counts.push_back(static_cast<std::uint32_t>(run));
+    acc = std::move(out);
+  }
+  return acc;
+}
+
+double box_iou(const Box& a, const Box& b, bool b_is_crowd) {
+  const double iw = std::fmin(a[0] + a[2], b[0] + b[2]) - std::fmax(a[0], b[0]);
+  if (iw <= 0) return 0;
+  const double ih = std::fmin(a[1] + a[3], b[1] + b[3]) - std::fmax(a[1], b[1]);
+  if (ih <= 0) return 0;
+  const double inter = iw * ih;
+  const double uni = b_is_crowd ? a[2] * a[3] : a[2] * a[3] + b[2] * b[3] - inter;
+  return inter / uni;
+}
+
+std::optional<double> iou(const Rle& a, const Rle& b, bool b_is_crowd) {
+  if (a.h != b.h || a.w != b.w) return std::nullopt;
+  // pycocotools first compares bounding boxes and reports 0 without walking runs when they do not
+  // overlap; the run walk gives 0 there too, so the boxes are only a shortcut.
+  if (box_iou(bbox(a), bbox(b), b_is_crowd) <= 0) return 0.0;
+  std::uint64_t inter = 0, uni = 0;
+  walk(a, b, [&](std::uint64_t len, bool va, bool vb) {
+    if (va || vb) uni += len;
+    if (va && vb) inter += len;
+  });
+  if (inter == 0) return 0.0;
+  if (b_is_crowd) uni = area(a);
+  return static_cast<double>(inter) / static_cast<double>(uni);
+}
+
+Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
+  // pycocotools' scan conversion: scale the vertices by 5 and round half up (C truncation after
+  // adding 0.5), trace every edge with a DDA, keep the points where the traced x changes, map
+  // them back to pixel columns and rows, and turn the sorted column-major boundary positions into
+  // alternating runs.
+  constexpr double k_scale = 5;
+  if (k == 0) return Rle{h, w, {h * w}};
+  // Vertices are clamped to +-2^20 px (NaN to the lower bound) so the integer conversion stays
+  // defined and an edge cannot trace billions of points; inside that range the result is
+  // pycocotools' own. Readers and `validate` report such coordinates before they get here.
+  auto scaled = [&](double v) {
+    constexpr double k_limit = 1 << 20;
+    return static_cast<int>(k_scale * std::fmin(std::fmax(v, -k_limit), k_limit) + 0.5);
+  };
+  std::vector<int> x(k + 1), y(k + 1);
+  for (std::size_t j = 0; j < k; ++j) {
+    x[j] = scaled(xy[2 * j]);
+    y[j] = scaled(xy[2 * j + 1]);
+  }
+  x[k] = x[0];
+  y[k] = y[0];
+  std::vector<int> u, v;
+  for (std::size_t j = 0; j < k; ++j) {
+    int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+    const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
+    const bool flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) {
+      std::swap(xs, xe);
+      std::swap(ys, ye);
+    }
+    const double s = dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
+    if (dx >= dy) {
+      for (int d = 0; d <= dx; ++d) {
+        const int t = flip ? dx - d : d;
+        u.push_back(t + xs);
+        v.push_back(static_cast<int>(ys + s * t + 0.5));
+      }
+    } else {
+      for (int d = 0; d <= dy; ++d) {
+        const int t = flip ? dy - d : d;
+        v.push_back(t + ys);
+        u.push_back(static_cast<int>(xs + s * t + 0.5));
+      }
+    }
+  }
+  // Points where the traced x changes, mapped back to pixel coordinates.
+  std::vector<std::uint64_t> a;
+  for (std::size_t j = 1; j < u.size(); ++j) {
+    if (u[j] == u[j - 1]) continue;
+    double xd = static_cast<double>(u[j] < u[j - 1] ? u[j] : u[j] - 1);
+    xd = (xd + 0.5) / k_scale - 0.5;
+    if (std::floor(xd) != xd || xd < 0 || xd > static_cast<double>(w) - 1) continue;
+    double yd = static_cast<double>(v[j] < v[j - 1] ? v[j] : v[j - 1]);
+    yd = (yd + 0.5) / k_scale - 0.5;
+    if (yd < 0) yd = 0;
+    else if (yd > h) yd = h;
+    yd = std::ceil(yd);
+    a.push_back(static_cast<std::uint64_t>(xd) * h + static_cast<std::uint64_t>(yd));
+  }
+  a.push_back(static_cast<std::uint64_t>(h) * w);
+  std::sort(a.begin(), a.end());
+  // Differences between consecutive boundary positions; a zero difference cancels a boundary
+  // (two crossings at one position) and merges the neighbouring runs.
+  std::uint64_t prev = 0;
+  for (auto& p : a) {
+    const std::uint64_t t = p;
+    p -= prev;
+    prev = t;
+  }
+  Rle r{h, w, {}};
+  std::size_t j = 0;
+  r.counts.push_back(static_cast<std::uint32_t>(a[j++]));
+  while (j < a.size()) {
+    if (a[j] > 0) {
+      r.counts.push_back(static_cast<std::uint32_t>(a[j++]));
+    } else {
+      ++j;
+      if (j < a.size()) r.counts.back() += static_cast<std::uint32_t>(a[j++]);
+    }
+  }
+  return r;
+}
+
+Rle rasterize_box(const Box& b, std::uint32_t h, std::uint32_t w) {
+  const double xs = b[0], ys = b[1], xe = b[0] + b[2], ye = b[1] + b[3];
+  const double xy[8] = {xs, ys, xs, ye, xe, ye, xe, ys};
+  return rasterize_polygon(xy, 4, h, w);
+}
+
+}  // namespace labelqa::geometry

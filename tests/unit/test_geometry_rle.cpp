@@ -1,0 +1,165 @@
+// COCO run-length masks. References:
+//  - 734 compressed masks written by pycocotools (cocodataset/cocoapi
+//    results/instances_val2014_fakesegm100_results.json, in ../shared/samples): they must parse,
+//    sum to h*w, and re-encode to the same string byte for byte.
+//  - Area, bbox, merge and IoU against brute-force pixel counting on random masks.
+//  - Polygon rasterisation derived by hand from pycocotools' rleFrPoly (comments below).
+#include "labelqa/geometry/rle.hpp"
+
+#include <doctest/doctest.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <cmath>
+#include <random>
+
+using namespace labelqa::geometry;
+
+namespace {
+
+std::vector<std::uint8_t> random_mask(std::mt19937& rng, std::uint32_t h, std::uint32_t w, double density) {
+  std::vector<std::uint8_t> m(static_cast<std::size_t>(h) * w);
+  std::bernoulli_distribution on(density);
+  // blobs: runs of equal values, so masks look like objects rather than noise
+  std::uint8_t v = 0;
+  for (auto& px : m) {
+    if (on(rng) && on(rng)) v ^= 1;
+    px = v;
+  }
+  return m;
+}
+
+Box brute_bbox(const std::vector<std::uint8_t>& m, std::uint32_t h, std::uint32_t w) {
+  std::uint32_t xs = w, ys = h, xe = 0, ye = 0;
+  bool any = false;
+  for (std::uint32_t x = 0; x < w; ++x) {
+    for (std::uint32_t y = 0; y < h; ++y) {
+      if (!m[static_cast<std::size_t>(x) * h + y]) continue;
+      any = true;
+      xs = std::min(xs, x); xe = std::max(xe, x); ys = std::min(ys, y); ye = std::max(ye, y);
+    }
+  }
+  if (!any) return {0, 0, 0, 0};
+  return {double(xs), double(ys), double(xe - xs + 1), double(ye - ys + 1)};
+}
+
+}  // namespace
+
+TEST_SUITE("geometry::rle") {
+  TEST_CASE("empty and full masks") {
+    std::vector<std::uint8_t> zeros(12, 0), ones(12, 1);
+    Rle e = encode(zeros.data(), 3, 4);
+    CHECK(e.counts == std::vector<std::uint32_t>{12});
+    CHECK(area(e) == 0);
+    CHECK(bbox(e) == Box{0, 0, 0, 0});
+    Rle f = encode(ones.data(), 3, 4);
+    CHECK(f.counts == std::vector<std::uint32_t>{0, 12});
+    CHECK(bbox(f) == Box{0, 0, 4, 3});
+    CHECK(*iou(e, e, false) == 0.0);  // pycocotools: no intersection gives 0, even for two empty masks
+    CHECK(*iou(f, f, false) == 1.0);
+    CHECK_FALSE(iou(e, encode(zeros.data(), 4, 3), false).has_value());
+  }
+
+  TEST_CASE("encode, decode, area, bbox, string codec against brute force") {
+    std::mt19937 rng(42);
+    for (int trial = 0; trial < 200; ++trial) {
+      const std::uint32_t h = 1 + rng() % 40, w = 1 + rng() % 40;
+      auto m = random_mask(rng, h, w, 0.3);
+      Rle r = encode(m.data(), h, w);
+      CHECK(decode(r) == m);
+      std::uint64_t a = 0;
+      for (auto px : m) a += px;
+      CHECK(area(r) == a);
+      CHECK(bbox(r) == brute_bbox(m, h, w));
+      auto back = from_string(to_string(r), h, w);
+      REQUIRE(back.has_value());
+      CHECK(back->counts == r.counts);
+    }
+  }
+
+  TEST_CASE("merge and IoU against brute force, with crowd") {
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 200; ++trial) {
+      const std::uint32_t h = 1 + rng() % 30, w = 1 + rng() % 30;
+      auto ma = random_mask(rng, h, w, 0.3), mb = random_mask(rng, h, w, 0.3);
+      Rle a = encode(ma.data(), h, w), b = encode(mb.data(), h, w);
+      std::uint64_t inter = 0, uni = 0, area_a = 0;
+      std::vector<std::uint8_t> mu(ma.size()), mi(ma.size());
+      for (std::size_t i = 0; i < ma.size(); ++i) {
+        inter += ma[i] && mb[i];
+        uni += ma[i] || mb[i];
+        area_a += ma[i];
+        mu[i] = ma[i] || mb[i];
+        mi[i] = ma[i] && mb[i];
+      }
+      CHECK(decode(*merge({&a, &b}, false)) == mu);
+      CHECK(decode(*merge({&a, &b}, true)) == mi);
+      const double expected = inter == 0 ? 0.0 : double(inter) / double(uni);
+      CHECK(*iou(a, b, false) == doctest::Approx(expected).epsilon(1e-15));
+      const double crowd = inter == 0 ? 0.0 : double(inter) / double(area_a);
+      CHECK(*iou(a, b, true) == doctest::Approx(crowd).epsilon(1e-15));
+    }
+  }
+
+  TEST_CASE("malformed strings and counts are rejected") {
+    CHECK_FALSE(from_string("02208", 4, 5).has_value());   // sums to 16, not 20
+    CHECK_FALSE(from_string("0220", 4, 4).has_value());    // sums to 6
+    CHECK_FALSE(from_string("0\x7f", 4, 4).has_value());   // character outside '0'..'o'
+    CHECK_FALSE(from_string("0l", 4, 4).has_value());      // continuation bit on the last character
+    CHECK_FALSE(from_string(std::string(20, 'o') + "0", 4, 4).has_value());  // a count longer than 60 bits
+    CHECK_FALSE(from_counts({1, 2}, 2, 2).has_value());
+    CHECK(from_counts({1, 3}, 2, 2).has_value());
+  }
+
+  TEST_CASE("pycocotools' own strings round-trip byte for byte") {
+    std::ifstream in(LABELQA_SHARED_SAMPLES "/coco/cocoapi-results/instances_val2014_fakesegm100_results.json");
+    REQUIRE_MESSAGE(in.good(), "../shared/samples is needed beside the repository");
+    auto doc = nlohmann::json::parse(in);
+    REQUIRE(doc.size() == 734);
+    for (const auto& ann : doc) {
+      const auto& seg = ann["segmentation"];
+      const std::string counts = seg["counts"];
+      const std::uint32_t h = seg["size"][0], w = seg["size"][1];
+      auto r = from_string(counts, h, w);
+      REQUIRE(r.has_value());
+      CHECK(to_string(*r) == counts);
+      CHECK(area(*r) > 0);
+    }
+  }
+
+  TEST_CASE("rleFrBbox, derived by hand: box [0,0,2,2] on 4x4") {
+    // Corners scaled by 5: (0,0) (0,10) (10,10) (10,0). Tracing the edges, the x-changes that land
+    // on pixel columns are x=0,1 at y=ceil(10.5/5-0.5)=2 (bottom edge) and x=0,1 at y=0 (top edge):
+    // boundary positions x*h+y = {0, 2, 4, 6} and h*w = 16, so runs [0, 2, 2, 2, 10]: the 2x2 block.
+    Rle r = rasterize_box({0, 0, 2, 2}, 4, 4);
+    CHECK(r.counts == std::vector<std::uint32_t>{0, 2, 2, 2, 10});
+    CHECK(area(r) == 4);
+    CHECK(bbox(r) == Box{0, 0, 2, 2});
+    CHECK(to_string(r) == "02208");  // counts 0, 2, 2, then 2-2=0 and 10-2=8 as deltas
+  }
+
+  TEST_CASE("integer boxes rasterise to exactly their pixels") {
+    // The same derivation holds for any box with integer corners inside the image: columns
+    // x0..x0+w-1, rows y0..y0+h-1.
+    for (Box b : {Box{1, 2, 3, 4}, Box{0, 0, 7, 5}, Box{4, 1, 1, 1}}) {
+      Rle r = rasterize_box(b, 8, 9);
+      CHECK(area(r) == static_cast<std::uint64_t>(b[2] * b[3]));
+      CHECK(bbox(r) == b);
+    }
+  }
+
+  TEST_CASE("hostile polygons: NaN and far-away vertices give a valid mask, not a crash") {
+    const double nan = std::nan("");
+    const double xy[] = {nan, 0, 1e300, 5, -1e300, 1e300, 2, 2};
+    Rle r = rasterize_polygon(xy, 4, 6, 7);
+    std::uint64_t sum = 0;
+    for (auto c : r.counts) sum += c;
+    CHECK(sum == 42);
+    CHECK(rasterize_polygon(xy, 0, 6, 7).counts == std::vector<std::uint32_t>{42});
+  }
+
+  TEST_CASE("box IoU with COCO semantics") {
+    CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, false) == doctest::Approx(1.0 / 7.0));
+    CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, true) == doctest::Approx(1.0 / 4.0));
+    CHECK(box_iou({0, 0, 1, 1}, {1, 0, 1, 1}, false) == 0.0);  // touching edges do not overlap
+  }
+}
