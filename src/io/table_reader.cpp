@@ -173,11 +173,9 @@ std::vector<std::int32_t> Builder::map_categories(RatingSet& out) {
     }
     values.emplace_back(*v, static_cast<std::uint32_t>(l));
   }
-  std::sort(values.begin(), values.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : m_labels.first_seen(a.second).file < m_labels.first_seen(b.second).file ||
-           (m_labels.first_seen(a.second).file == m_labels.first_seen(b.second).file &&
-            m_labels.first_seen(a.second).line < m_labels.first_seen(b.second).line);
-  });
+  // By value; among equal values ("1", "1.0") the label seen first names the category (label ids
+  // are in order of first appearance).
+  std::sort(values.begin(), values.end());
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i == 0 || values[i].first != values[i - 1].first) {
       out.categories.push_back(labels[values[i].second]);
