@@ -173,7 +173,10 @@ def test_bad_inputs(tmp):
 def test_undefined_cases():
     for name, key, reason in (("no_pairs.csv", "fleiss_kappa", "no_pairable_items"),
                               ("one_category.csv", "fleiss_kappa", "single_category"),
-                              ("one_category.csv", "cohen_kappa", "single_category")):
+                              ("one_category.csv", "cohen_kappa", "single_category"),
+                              ("single_annotator.csv", "fleiss_kappa", "single_annotator"),
+                              ("single_annotator.csv", "krippendorff_alpha", "single_annotator"),
+                              ("single_annotator.csv", "percent_agreement", "single_annotator")):
         r = run("agree", os.path.join(DATA, name), "--json", "-")
         m = json.loads(r.stdout)["overall"][key]
         expect(f"{name} {key} undefined", r.returncode == 0 and m["value"] is None and m["undefined_reason"] == reason,
