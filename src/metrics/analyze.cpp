@@ -17,6 +17,9 @@
 #include <tbb/parallel_for.h>
 
 namespace labelqa::metrics {
+
+bool has_analytic_variance(const std::string& metric) { return metric != "specific_agreement"; }
+
 namespace {
 
 // Everything the coefficients need that does not depend on the multiplicities.
@@ -29,9 +32,8 @@ struct Context {
   // Annotator pairs that rated at least one item together, and for each the distinct cells.
   std::vector<std::pair<int, int>> pairs;
   std::vector<std::vector<std::pair<int, int>>> pair_cells;
-  // For each pattern: its (pair, cell) entries.
-  std::vector<std::uint32_t> entry_offsets{0};
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> entries;
+  // Items per (pair, cell): each pair's contingency table, sparse.
+  std::vector<std::vector<double>> pair_cell_freq;
 };
 
 Context make_context(const RatingSet& rs) {
@@ -48,7 +50,6 @@ Context make_context(const RatingSet& rs) {
   const PatternSet& ps = ctx.ps;
   std::map<std::pair<int, int>, std::uint32_t> pair_index;
   std::vector<std::map<std::pair<int, int>, std::uint32_t>> cell_index;
-  std::vector<std::pair<std::pair<int, int>, std::pair<int, int>>> raw;  // per pattern scratch
   // First pass: the pairs, in annotator order.
   for (std::size_t p = 0; p < ps.size(); ++p) {
     for (std::uint32_t i = ps.offsets[p]; i < ps.offsets[p + 1]; ++i) {
@@ -62,6 +63,7 @@ Context make_context(const RatingSet& rs) {
     ctx.pairs.push_back(key);
   }
   ctx.pair_cells.resize(ctx.pairs.size());
+  ctx.pair_cell_freq.resize(ctx.pairs.size());
   cell_index.resize(ctx.pairs.size());
   for (std::size_t p = 0; p < ps.size(); ++p) {
     for (std::uint32_t i = ps.offsets[p]; i < ps.offsets[p + 1]; ++i) {
@@ -69,11 +71,13 @@ Context make_context(const RatingSet& rs) {
         std::uint32_t pi = pair_index[{ps.ratings[i].annotator, ps.ratings[j].annotator}];
         auto cell = std::make_pair(ps.ratings[i].category, ps.ratings[j].category);
         auto [it, inserted] = cell_index[pi].emplace(cell, static_cast<std::uint32_t>(ctx.pair_cells[pi].size()));
-        if (inserted) ctx.pair_cells[pi].push_back(cell);
-        ctx.entries.emplace_back(pi, it->second);
+        if (inserted) {
+          ctx.pair_cells[pi].push_back(cell);
+          ctx.pair_cell_freq[pi].push_back(0.0);
+        }
+        ctx.pair_cell_freq[pi][it->second] += ps.freq[p];
       }
     }
-    ctx.entry_offsets.push_back(static_cast<std::uint32_t>(ctx.entries.size()));
   }
   return ctx;
 }
@@ -87,45 +91,6 @@ struct Scopes {
 
 using KeyFilter = std::function<bool(const std::string&)>;
 bool all_keys(const std::string&) { return true; }
-
-MetricMap pair_metrics(const Context& ctx, std::size_t pair, const std::vector<double>& cell_weight, bool with_se,
-                       double& items, const KeyFilter& want = all_keys) {
-  const auto& cells = ctx.pair_cells[pair];
-  std::vector<TableCell> table;
-  PatternSet pps;
-  pps.annotators = 2;
-  pps.categories = ctx.q;
-  items = 0;
-  for (std::size_t c = 0; c < cells.size(); ++c) {
-    if (cell_weight[c] == 0) continue;
-    table.push_back({cells[c].first, cells[c].second, cell_weight[c]});
-    Rating r[2] = {{0, cells[c].first}, {1, cells[c].second}};
-    pps.add(r, r + 2, cell_weight[c]);
-    items += cell_weight[c];
-  }
-  const double* w = pps.freq.data();
-  const Level level = ctx.rs->level;
-  MetricMap m;
-  auto put = [&](const char* key, auto&& f) {
-    if (want(key)) m[key] = f();
-  };
-  put("percent_agreement", [&] { return chance_corrected(pps, w, ctx.identity, Chance::percent, with_se); });
-  put("cohen_kappa", [&] { return cohen_kappa(table, ctx.q, ctx.identity, with_se); });
-  put("scott_pi", [&] { return chance_corrected(pps, w, ctx.identity, Chance::fleiss, with_se); });
-  put("gwet_ac1", [&] { return chance_corrected(pps, w, ctx.identity, Chance::gwet, with_se); });
-  put("krippendorff_alpha", [&] {
-    Estimate e = krippendorff_alpha(pps, w, level, ctx.rs->category_scores, with_se);
-    e.level = level_name(level);
-    return e;
-  });
-  if (ctx.scored) {
-    put("cohen_kappa_linear", [&] { return cohen_kappa(table, ctx.q, ctx.linear, with_se); });
-    put("cohen_kappa_quadratic", [&] { return cohen_kappa(table, ctx.q, ctx.quadratic, with_se); });
-    put("gwet_ac2_linear", [&] { return chance_corrected(pps, w, ctx.linear, Chance::gwet, with_se); });
-    put("gwet_ac2_quadratic", [&] { return chance_corrected(pps, w, ctx.quadratic, Chance::gwet, with_se); });
-  }
-  return m;
-}
 
 // Overall coefficients that depend on an item only through its category counts (all but Conger's
 // kappa and the two-annotator ones), so they can run over count patterns as well as rating tuples.
@@ -148,6 +113,36 @@ void count_metrics(const Context& ctx, const PatternSet& ps, const double* w, bo
     put("gwet_ac2_linear", [&] { return chance_corrected(ps, w, ctx.linear, Chance::gwet, with_se); });
     put("gwet_ac2_quadratic", [&] { return chance_corrected(ps, w, ctx.quadratic, Chance::gwet, with_se); });
   }
+}
+
+MetricMap pair_metrics(const Context& ctx, std::size_t pair, const std::vector<double>& cell_weight, bool with_se,
+                       double& items, const KeyFilter& want = all_keys) {
+  const auto& cells = ctx.pair_cells[pair];
+  std::vector<TableCell> table;
+  PatternSet pps;
+  pps.annotators = 2;
+  pps.categories = ctx.q;
+  items = 0;
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (cell_weight[c] == 0) continue;
+    table.push_back({cells[c].first, cells[c].second, cell_weight[c]});
+    Rating r[2] = {{0, cells[c].first}, {1, cells[c].second}};
+    pps.add(r, r + 2, cell_weight[c]);
+    items += cell_weight[c];
+  }
+  const double* w = pps.freq.data();
+  MetricMap m;
+  // Percent agreement, AC1/AC2 and alpha as for all annotators, restricted to the pair; Scott's pi
+  // is the pair's Fleiss kappa; Cohen's kappa comes from the table.
+  count_metrics(ctx, pps, w, with_se,
+                [&](const std::string& k) { return k != "fleiss_kappa" && k != "brennan_prediger" && want(k); }, m);
+  if (want("scott_pi")) m["scott_pi"] = chance_corrected(pps, w, ctx.identity, Chance::fleiss, with_se);
+  if (want("cohen_kappa")) m["cohen_kappa"] = cohen_kappa(table, ctx.q, ctx.identity, with_se);
+  if (ctx.scored) {
+    if (want("cohen_kappa_linear")) m["cohen_kappa_linear"] = cohen_kappa(table, ctx.q, ctx.linear, with_se);
+    if (want("cohen_kappa_quadratic")) m["cohen_kappa_quadratic"] = cohen_kappa(table, ctx.q, ctx.quadratic, with_se);
+  }
+  return m;
 }
 
 void class_metrics(const Context& ctx, const PatternSet& ps, const double* w, bool with_se, const KeyFilter& want,
@@ -173,17 +168,10 @@ Scopes compute_point(const Context& ctx) {
   Scopes s;
   const PatternSet& ps = ctx.ps;
   const double* w = ps.freq.data();
-  std::vector<std::vector<double>> cell_weight(ctx.pairs.size());
-  for (std::size_t k = 0; k < ctx.pairs.size(); ++k) cell_weight[k].assign(ctx.pair_cells[k].size(), 0.0);
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    for (std::uint32_t e = ctx.entry_offsets[p]; e < ctx.entry_offsets[p + 1]; ++e) {
-      cell_weight[ctx.entries[e].first][ctx.entries[e].second] += w[p];
-    }
-  }
   s.pairs.resize(ctx.pairs.size());
   s.pair_items.resize(ctx.pairs.size());
   tbb::parallel_for(std::size_t{0}, ctx.pairs.size(), [&](std::size_t k) {
-    s.pairs[k] = pair_metrics(ctx, k, cell_weight[k], true, s.pair_items[k]);
+    s.pairs[k] = pair_metrics(ctx, k, ctx.pair_cell_freq[k], true, s.pair_items[k]);
   });
 
   MetricMap& m = s.overall;
@@ -302,13 +290,11 @@ void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vecto
   }
 }
 
-bool has_analytic_variance_impl(const std::string& metric) { return metric != "specific_agreement"; }
-
 void analytic_interval(Estimate& e, double confidence, const std::string& key) {
   if (!e.value) return;
   e.ci_method = "analytic";
   if (!e.se) {
-    e.ci_undefined_reason = has_analytic_variance_impl(key) ? reason::too_few_items : reason::no_variance_estimate;
+    e.ci_undefined_reason = has_analytic_variance(key) ? reason::too_few_items : reason::no_variance_estimate;
     return;
   }
   const double crit = critical_value(confidence, e.df);
@@ -326,8 +312,6 @@ double quantile_sorted(const std::vector<double>& v, double p) {
 
 }  // namespace
 
-
-bool has_analytic_variance(const std::string& metric) { return has_analytic_variance_impl(metric); }
 
 const char* landis_koch(double v) {
   if (v < 0) return "poor";
@@ -395,16 +379,11 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
     });
     const PatternSet coarse = need_counts ? count_patterns(ctx.ps) : PatternSet{};
     const double n = static_cast<double>(rs.item_count());
+    // Each pair's cells, then the items the pair did not both rate.
     std::vector<std::vector<double>> pair_freq(ctx.pairs.size());
-    if (need_pairs) {
-      // Cell frequencies of each pair, then the items the pair did not both rate.
-      for (std::size_t k = 0; k < ctx.pairs.size(); ++k) pair_freq[k].assign(ctx.pair_cells[k].size() + 1, 0.0);
-      for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
-        for (std::uint32_t e = ctx.entry_offsets[p]; e < ctx.entry_offsets[p + 1]; ++e) {
-          pair_freq[ctx.entries[e].first][ctx.entries[e].second] += ctx.ps.freq[p];
-        }
-      }
-      for (std::size_t k = 0; k < ctx.pairs.size(); ++k) pair_freq[k].back() = n - s.pair_items[k];
+    for (std::size_t k = 0; need_pairs && k < ctx.pairs.size(); ++k) {
+      pair_freq[k] = ctx.pair_cell_freq[k];
+      pair_freq[k].push_back(n - s.pair_items[k]);
     }
 
     const std::size_t B = static_cast<std::size_t>(opt.bootstrap);
