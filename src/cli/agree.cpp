@@ -2,9 +2,12 @@
 #include "common.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
+#include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/spatial.hpp"
 #include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/spatial_report.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -29,6 +32,15 @@ struct AgreeArgs {
   std::string gate_on = "value";
   OutputOptions output;
   int threads = 0;
+  // Objects and masks.
+  std::string annotators;
+  metrics::SpatialOptions spatial;
+  bool per_image = false;
+  std::string matches_path;
+  bool masks = false;
+  std::string classes_path;
+  int ignore = 255;
+  bool instance_masks = false;
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -43,7 +55,7 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::AgreeResult& result) {
+std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::MetricMap& overall) {
   std::vector<report::GateCheck> gates;
   for (const auto& spec : a.min) {
     auto eq = spec.find('=');
@@ -57,10 +69,10 @@ std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::Ag
     if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(g.threshold)) {
       throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", g.metric, value));
     }
-    auto it = result.overall.find(g.metric);
-    if (it == result.overall.end()) {
+    auto it = overall.find(g.metric);
+    if (it == overall.end()) {
       std::string known;
-      for (const auto& [k, e] : result.overall) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& [k, e] : overall) known += (known.empty() ? "" : ", ") + k;
       throw UsageError(fmt::format("--min: unknown metric \"{}\" (this run reports: {})", g.metric, known));
     }
     g.compared = a.gate_on;
@@ -71,8 +83,60 @@ std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::Ag
   return gates;
 }
 
+// Prints the failed gates and returns the exit code.
+int finish_gates(const std::vector<report::GateCheck>& gates) {
+  bool failed = false;
+  for (const auto& g : gates) {
+    if (g.passed) continue;
+    failed = true;
+    std::fprintf(stderr, "labelqa: gate failed: %s %s is %s, below the minimum %s\n", g.metric.c_str(),
+                 g.compared == "ci_low" ? "lower confidence bound" : "value",
+                 g.actual ? fmt::format("{:.4f}", *g.actual).c_str() : "undefined",
+                 fmt::format("{}", g.threshold).c_str());
+  }
+  return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
+}
+
+void print_text(const OutputOptions& out, const std::string& text) {
+  if (!print_summary(out)) return;
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+bool is_coco_input(const AgreeArgs& a) {
+  if (a.format == "coco") return true;
+  if (!a.format.empty()) return false;
+  std::size_t coco = 0;
+  for (const auto& f : a.files) {
+    const bool json_ext = f.size() >= 5 && f.compare(f.size() - 5, 5, ".json") == 0;
+    if (json_ext && io::looks_like_coco(f)) ++coco;
+  }
+  if (coco != 0 && coco != a.files.size()) {
+    throw UsageError("some inputs are COCO JSON and some are not; agree compares inputs of one kind");
+  }
+  return coco != 0;
+}
+
+int run_objects(AgreeArgs& a) {
+  a.spatial.confidence = a.metrics.confidence;
+  a.spatial.bootstrap = a.metrics.bootstrap;
+  a.spatial.seed = a.metrics.seed;
+  a.spatial.keep_matches = !a.matches_path.empty();
+  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
+  ObjectSet set = io::read_coco_files(a.files, names);
+  metrics::SpatialResult result = metrics::analyze_objects(set, a.spatial);
+  report::SpatialReport rep{set, result, a.spatial, parse_gates(a, report::spatial_gate_metrics(result)), a.per_image};
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_spatial_json(rep));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_spatial_csv(rep));
+  if (!a.matches_path.empty()) io::write_output(a.matches_path, report::render_matches_csv(set, result));
+  print_text(a.output, report::render_spatial_text(rep, use_color(a.output)));
+  return finish_gates(rep.gates);
+}
+
 int run_agree(AgreeArgs& a) {
   auto threads = limit_threads(a.threads);
+  if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
+  if (is_coco_input(a)) return run_objects(a);
   if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
   a.table.wide = a.wide;
   if (!a.time_col.empty()) {
@@ -96,25 +160,12 @@ int run_agree(AgreeArgs& a) {
 
   RatingSet ratings = io::read_rating_tables(a.files, a.table);
   metrics::AgreeResult result = metrics::analyze_agreement(ratings, a.metrics);
-  report::AgreeReport rep{ratings, result, a.metrics, parse_gates(a, result)};
+  report::AgreeReport rep{ratings, result, a.metrics, parse_gates(a, result.overall)};
 
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_agree_json(rep));
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_agree_csv(rep));
-  if (print_summary(a.output)) {
-    std::string text = report::render_agree_text(rep, use_color(a.output));
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-  }
-  bool failed = false;
-  for (const auto& g : rep.gates) {
-    if (g.passed) continue;
-    failed = true;
-    std::fprintf(stderr, "labelqa: gate failed: %s %s is %s, below the minimum %s\n", g.metric.c_str(),
-                 g.compared == "ci_low" ? "lower confidence bound" : "value",
-                 g.actual ? fmt::format("{:.4f}", *g.actual).c_str() : "undefined",
-                 fmt::format("{}", g.threshold).c_str());
-  }
-  return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
+  print_text(a.output, report::render_agree_text(rep, use_color(a.output)));
+  return finish_gates(rep.gates);
 }
 
 }  // namespace
@@ -122,11 +173,13 @@ int run_agree(AgreeArgs& a) {
 void register_agree(CLI::App& app, Action& action) {
   auto args = std::make_shared<AgreeArgs>();
   CLI::App* cmd = app.add_subcommand("agree", "Inter-annotator agreement: kappas, alpha, AC1, per class and per pair");
-  cmd->add_option("files", args->files, "Rating tables (CSV, TSV, JSONL); several files are concatenated")
+  cmd->add_option("files", args->files,
+                  "Rating tables (CSV, TSV, JSONL; several files are concatenated), or one COCO JSON file or mask "
+                  "directory per annotator")
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
@@ -156,6 +209,14 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--gate-on", args->gate_on, "What --min compares: the value or its lower confidence bound")
       ->check(CLI::IsMember({"value", "ci_low"}))
       ->default_str("value");
+  cmd->add_option("--annotators", args->annotators, "Annotator names for the inputs, in order (default: file stems)")
+      ->type_name("A,B,...");
+  cmd->add_option("--iou-threshold", args->spatial.iou_threshold, "Objects: minimum IoU of a matched pair")
+      ->default_str("0.5");
+  cmd->add_flag("--match-by-class", args->spatial.match_by_class, "Objects: match only objects of the same class");
+  cmd->add_flag("--per-image", args->per_image, "Objects and masks: per-image rows in the JSON and CSV reports, worst first");
+  cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")
+      ->type_name("FILE");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });

@@ -24,8 +24,14 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
   }
   m_size = static_cast<std::size_t>(st.st_size);
   if (m_size > 0) {
-    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Reserve the file's pages plus one zero page, then map the file over the start: the bytes
+    // after the end read as zeros, which parsers that look ahead (simdjson) require.
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    m_map_size = (m_size + page - 1) / page * page + page;
+    void* base = ::mmap(nullptr, m_map_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = base == MAP_FAILED ? MAP_FAILED : ::mmap(base, m_size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     if (p == MAP_FAILED) {
+      if (base != MAP_FAILED) ::munmap(base, m_map_size);
       ::close(fd);
       throw InputError({.file = path}, std::string("cannot map: ") + std::strerror(errno));
     }
@@ -33,7 +39,8 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
     m_data = static_cast<const char*>(p);
     m_mapped = true;
   } else {
-    m_data = "";
+    static const char k_empty[64] = {};
+    m_data = k_empty;
   }
   ::close(fd);
 }
@@ -48,7 +55,7 @@ void MappedFile::release_before(std::size_t offset) {
 }
 
 MappedFile::~MappedFile() {
-  if (m_mapped) ::munmap(const_cast<char*>(m_data), m_size);
+  if (m_mapped) ::munmap(const_cast<char*>(m_data), m_map_size);
 }
 
 }  // namespace labelqa::io

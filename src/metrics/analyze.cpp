@@ -1,4 +1,5 @@
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/bootstrap.hpp"
 
 #include "labelqa/metrics/agreement.hpp"
 #include "labelqa/metrics/cohen.hpp"
@@ -222,55 +223,6 @@ PatternSet count_patterns(const PatternSet& fine) {
   return coarse;
 }
 
-// xoshiro256** seeded through splitmix64: the same stream on every platform.
-__extension__ typedef unsigned __int128 U128;
-
-class Rng {
- public:
-  Rng(std::uint64_t seed, std::uint64_t stream) {
-    std::uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (stream + 1));
-    for (auto& s : m_s) {
-      x += 0x9E3779B97F4A7C15ULL;
-      std::uint64_t z = x;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-      s = z ^ (z >> 31);
-    }
-  }
-  using result_type = std::uint64_t;
-  static constexpr result_type min() { return 0; }
-  static constexpr result_type max() { return ~result_type{0}; }
-  result_type operator()() { return next(); }
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(m_s[1] * 5, 7) * 9;
-    const std::uint64_t t = m_s[1] << 17;
-    m_s[2] ^= m_s[0];
-    m_s[3] ^= m_s[1];
-    m_s[1] ^= m_s[2];
-    m_s[0] ^= m_s[3];
-    m_s[2] ^= t;
-    m_s[3] = rotl(m_s[3], 45);
-    return result;
-  }
-  // Uniform in [0, n) without bias (Lemire 2019).
-  std::uint64_t below(std::uint64_t n) {
-    U128 m = static_cast<U128>(next()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-      const std::uint64_t threshold = -n % n;
-      while (low < threshold) {
-        m = static_cast<U128>(next()) * n;
-        low = static_cast<std::uint64_t>(m);
-      }
-    }
-    return static_cast<std::uint64_t>(m >> 64);
-  }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t m_s[4];
-};
-
 // Multiplicities in a resample of n items drawn with replacement: Multinomial(n, freq / n) over
 // the patterns, drawn exactly as a chain of conditional binomials, in O(patterns) rather than O(n).
 void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vector<double>& out) {
@@ -302,13 +254,6 @@ void analytic_interval(Estimate& e, double confidence, const std::string& key) {
   e.ci_high = std::clamp(*e.value + crit * *e.se, e.lower_bound, e.upper_bound);
 }
 
-double quantile_sorted(const std::vector<double>& v, double p) {
-  // Linear interpolation between order statistics (numpy's default, Hyndman & Fan type 7).
-  const double h = (static_cast<double>(v.size()) - 1) * p;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
 

@@ -1,32 +1,10 @@
 #include "labelqa/report/agree_report.hpp"
 
-#include <nlohmann/json.hpp>
+#include "shared.hpp"
 
 namespace labelqa::report {
-namespace {
 
 using nlohmann::json;
-
-json optional_number(std::optional<double> v) {
-  if (!v) return nullptr;
-  return *v == 0 ? 0.0 : *v;
-}
-
-json estimate_json(const metrics::Estimate& e) {
-  json j = json::object();
-  j["value"] = optional_number(e.value);
-  j["ci_low"] = optional_number(e.ci_low);
-  j["ci_high"] = optional_number(e.ci_high);
-  j["ci_method"] = e.value ? json(e.ci_method) : json(nullptr);
-  if (!e.value) j["undefined_reason"] = e.undefined_reason;
-  if (e.value && !e.ci_low) j["ci_undefined_reason"] = e.ci_undefined_reason;
-  if (e.value && e.se) j["se"] = optional_number(e.se);
-  if (e.ci_method == "bootstrap" && e.value) j["ci_replicates"] = e.ci_replicates;
-  if (!e.level.empty()) j["level"] = e.level;
-  return j;
-}
-
-}  // namespace
 
 std::string render_agree_json(const AgreeReport& r) {
   const RatingSet& rs = r.ratings;

@@ -1,28 +1,11 @@
 #include "labelqa/report/agree_report.hpp"
 #include "labelqa/report/format.hpp"
+#include "shared.hpp"
 
 #include <fmt/format.h>
 
 namespace labelqa::report {
 namespace {
-
-struct Style {
-  bool on;
-  std::string bold(std::string_view s) const { return on ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); }
-  std::string colour(std::string_view s, int code) const {
-    return on ? fmt::format("\033[{}m{}\033[0m", code, s) : std::string(s);
-  }
-};
-
-std::string value_cell(const metrics::Estimate& e) {
-  return e.value ? fixed(*e.value) : std::string("—");
-}
-
-std::string ci_cell(const metrics::Estimate& e) {
-  if (!e.value) return fmt::format("({})", e.undefined_reason);
-  if (!e.ci_low) return "";
-  return fmt::format("[{}, {}] {}", fixed(*e.ci_low), fixed(*e.ci_high), e.ci_method == "bootstrap" ? "boot" : "");
-}
 
 const char* k_display_order[] = {"percent_agreement", "cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic",
                                  "scott_pi", "fleiss_kappa", "conger_kappa", "krippendorff_alpha", "gwet_ac1",
@@ -56,7 +39,8 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
   }
 
   if (!res.classes.empty()) {
-    out += "\n" + st.bold(fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}", "class", "ratings", "kappa",
+    out += "\n";
+    out += st.bold(fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}", "class", "ratings", "kappa",
                                       fmt::format("{}% CI", pct), "specific", "CI")) + "\n";
     for (const auto& c : res.classes) {
       const auto& k = c.metrics.at("fleiss_kappa");
@@ -68,7 +52,8 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
 
   if (!res.pairs.empty()) {
     const char* alpha_col = "alpha";
-    out += "\n" + st.bold(fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}", "annotator a", "annotator b",
+    out += "\n";
+    out += st.bold(fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}", "annotator a", "annotator b",
                                       "items", "agree", "kappa", fmt::format("{}% CI", pct), alpha_col)) + "\n";
     for (const auto& p : res.pairs) {
       const auto& k = p.metrics.at("cohen_kappa");

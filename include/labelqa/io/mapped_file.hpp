@@ -15,6 +15,8 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   std::string_view view() const { return {m_data, m_size}; }
+  // At least this many zero bytes follow the data (for parsers that read ahead, e.g. simdjson).
+  static constexpr std::size_t k_padding = 64;
   const std::string& path() const { return m_path; }
   // Lets the kernel drop the pages before `offset` from this process (they stay in the page
   // cache). Readers that move forward call it so a large input does not stay resident.
@@ -24,6 +26,7 @@ class MappedFile {
   std::string m_path;
   const char* m_data = nullptr;
   std::size_t m_size = 0;
+  std::size_t m_map_size = 0;
   bool m_mapped = false;
   std::size_t m_released = 0;
 };

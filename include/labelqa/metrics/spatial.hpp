@@ -1,0 +1,108 @@
+// `agree` for objects (boxes, polygons, masks): per image and annotator pair, an optimal
+// one-to-one matching by IoU; counts, F1, mean IoU and Dice overall, per class, per pair and per
+// image, with bootstrap intervals over images; and chance-corrected agreement on object clusters.
+// Pure: takes an ObjectSet, returns plain data. docs/metrics.md defines every number.
+#pragma once
+
+#include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/estimate.hpp"
+#include "labelqa/model/objects.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace labelqa::metrics {
+
+struct SpatialOptions {
+  double iou_threshold = 0.5;  // matched pairs need IoU >= this (and > 0)
+  bool match_by_class = false; // match only objects of the same class
+  double confidence = 0.95;
+  int bootstrap = 1000;        // replicates resampling images; 0 = no intervals
+  std::uint64_t seed = 1;
+  bool keep_matches = false;   // fill SpatialResult::matches
+};
+
+// Additive object counts of one scope (sums over images and annotator pairs).
+struct ObjectCounts {
+  long long objects_a = 0;       // objects of the first annotator of each pair (in scope)
+  long long objects_b = 0;
+  long long matched = 0;         // matched pairs (in a class scope: both sides of this class)
+  long long label_mismatch = 0;  // matched pairs whose classes differ (in a class scope: one side is it)
+  long long label_mismatch_a = 0;  // ... counted on the first annotator's side (a class scope: a gave it)
+  long long label_mismatch_b = 0;
+  double iou_sum = 0;            // over matched pairs
+  double dice_sum = 0;
+
+  long long unmatched_a() const;
+  long long unmatched_b() const;
+  void add(const ObjectCounts& o, double weight = 1);
+};
+
+struct ObjectScores {
+  ObjectCounts counts;
+  Estimate f1;         // 2 matched / (objects_a + objects_b)
+  Estimate mean_iou;   // over matched pairs
+  Estimate mean_dice;  // over matched pairs, Dice = 2 IoU / (1 + IoU)
+};
+
+// Point estimates from counts (no interval).
+ObjectScores object_scores(const ObjectCounts& c);
+
+struct SpatialPair {
+  int annotator_a = 0, annotator_b = 0;  // indices into ObjectSet::annotators, a < b
+  long long images = 0;                  // images both annotators delivered
+  long long images_only_a = 0;           // delivered by a but not b
+  long long images_only_b = 0;
+  ObjectScores scores;
+};
+
+struct SpatialClass {
+  int category = 0;
+  ObjectScores scores;
+};
+
+struct SpatialImage {
+  std::uint32_t image = 0;
+  int pairs = 0;  // annotator pairs that compared it
+  ObjectScores scores;
+};
+
+// One matched pair, or an unmatched object (the other index is -1), for --matches.
+struct ObjectMatch {
+  std::uint32_t image = 0;
+  int annotator_a = 0, annotator_b = 0;
+  std::int32_t object_a = -1;  // index into the annotator's objects, or -1
+  std::int32_t object_b = -1;
+  double iou = 0;
+};
+
+struct ObjectUnits {
+  long long units = 0;        // object clusters (one per object any annotator drew)
+  long long nothing = 0;      // ratings of "nothing": an annotator who had the image but no object there
+  MetricMap metrics;          // krippendorff_alpha, fleiss_kappa, gwet_ac1 over the clusters
+  std::vector<std::string> categories;  // the classes rated, with "nothing"
+};
+
+struct SpatialResult {
+  long long images = 0;          // images in the set
+  long long images_compared = 0; // images at least one pair compared
+  long long objects = 0;
+  ObjectScores overall;
+  std::vector<SpatialPair> pairs;
+  std::vector<SpatialClass> classes;     // every category of the set, in set order (by name)
+  std::vector<SpatialImage> per_image;   // compared images, worst first (lowest F1, then mean IoU, then name)
+  std::vector<ObjectMatch> matches;      // with keep_matches: sorted by image, annotators, objects
+  ObjectUnits objects_section;
+  std::vector<Warning> warnings;
+};
+
+inline constexpr const char* k_nothing = "nothing";
+
+SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& options);
+
+// Bootstrap over images: fills ci_low/ci_high of the named estimates. `scopes` holds, per scope,
+// (image position, counts) rows; `estimates` the scores to fill, one per scope.
+void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>>& scopes,
+                             std::size_t images, const std::vector<ObjectScores*>& estimates, const SpatialOptions& options);
+
+}  // namespace labelqa::metrics

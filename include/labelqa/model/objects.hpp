@@ -1,0 +1,69 @@
+// The core model for spatial annotations: which objects (boxes, polygons, masks) each annotator
+// drew on which image. Plain data; readers (COCO, instance masks) fill it, metrics read it.
+#pragma once
+
+#include "labelqa/geometry/rle.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace labelqa {
+
+enum class Shape : std::uint8_t {
+  box,      // bbox only: [x, y, w, h]
+  polygon,  // one or more rings, rasterised at image size as pycocotools does
+  mask,     // run-length mask at image size
+};
+const char* shape_name(Shape shape);
+
+struct ImageInfo {
+  std::string name;          // COCO file_name (or the id when there is none), mask path
+  std::uint32_t width = 0;   // 0 when the delivery does not say
+  std::uint32_t height = 0;
+};
+
+struct SpatialObject {
+  std::int64_t id = 0;          // annotation id in its file (1-based position when the file has none)
+  std::int32_t category = 0;    // index into ObjectSet::categories
+  std::uint32_t image = 0;      // index into ObjectSet::images
+  Shape shape = Shape::box;
+  bool crowd = false;
+  geometry::Box bbox{};         // the file's bbox, or the tight box of the geometry when it has none
+  // Pixel extent [x0, y0, x1, y1) that contains every pixel the geometry can cover: objects whose
+  // extents do not intersect have IoU 0 without rasterising anything.
+  std::array<double, 4> extent{};
+  std::uint32_t geom = 0;       // polygon: first ring in AnnotatorObjects::ring_start; mask: index into masks
+  std::uint32_t geom_end = 0;   // polygon: one past the last ring
+  std::uint64_t offset = 0;     // byte offset of the object in its file (for messages)
+};
+
+// One annotator's delivery, with images and categories already mapped to the set's indices.
+struct AnnotatorObjects {
+  std::string name;
+  std::string file;
+  std::vector<std::uint8_t> has_image;        // per image of the set: listed in this delivery
+  std::vector<std::uint32_t> image_offsets;   // objects of image i: [image_offsets[i], image_offsets[i+1])
+  std::vector<SpatialObject> objects;         // sorted by (image, id)
+  std::vector<double> coords;                 // polygon vertices x0, y0, x1, y1, ...
+  std::vector<std::uint32_t> ring_start{0};   // ring r: coords [ring_start[r], ring_start[r+1])
+  std::vector<geometry::Rle> masks;
+
+  std::size_t image_begin(std::uint32_t image) const { return image_offsets[image]; }
+  std::size_t image_end(std::uint32_t image) const { return image_offsets[image + 1]; }
+};
+
+struct ObjectSet {
+  std::vector<ImageInfo> images;              // sorted by name
+  std::vector<std::string> categories;        // sorted by name
+  std::vector<AnnotatorObjects> annotators;   // sorted by name
+};
+
+// Sorts each annotator's objects by (image, id) and builds image_offsets.
+void index_objects(AnnotatorObjects& a, std::size_t image_count);
+
+// The object's geometry as a run-length mask of h x w: polygons rasterised and their rings
+// united, boxes rasterised as pycocotools' frBbox, masks as stored.
+geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w);
+
+}  // namespace labelqa

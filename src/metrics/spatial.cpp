@@ -1,0 +1,515 @@
+#include "labelqa/metrics/spatial.hpp"
+
+#include "labelqa/geometry/assignment.hpp"
+#include "labelqa/metrics/bootstrap.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+namespace labelqa::metrics {
+
+long long ObjectCounts::unmatched_a() const { return objects_a - matched - label_mismatch_a; }
+long long ObjectCounts::unmatched_b() const { return objects_b - matched - label_mismatch_b; }
+
+void ObjectCounts::add(const ObjectCounts& o, double weight) {
+  const auto w = static_cast<long long>(weight);
+  objects_a += w * o.objects_a;
+  objects_b += w * o.objects_b;
+  matched += w * o.matched;
+  label_mismatch += w * o.label_mismatch;
+  label_mismatch_a += w * o.label_mismatch_a;
+  label_mismatch_b += w * o.label_mismatch_b;
+  iou_sum += weight * o.iou_sum;
+  dice_sum += weight * o.dice_sum;
+}
+
+namespace {
+
+inline constexpr const char* k_no_objects = "no_objects";
+inline constexpr const char* k_no_matches = "no_matched_objects";
+
+double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+
+// The three ratios of a scope; NaN where undefined.
+struct Ratios {
+  double f1, iou, dice;
+};
+Ratios ratios(const ObjectCounts& c) {
+  const long long n = c.objects_a + c.objects_b;
+  const long long m = c.matched;
+  return {n > 0 ? 2.0 * static_cast<double>(m) / static_cast<double>(n) : nan(),
+          m > 0 ? c.iou_sum / static_cast<double>(m) : nan(), m > 0 ? c.dice_sum / static_cast<double>(m) : nan()};
+}
+
+Estimate bounded(double v, const char* undefined_reason) {
+  Estimate e = std::isnan(v) ? Estimate::undefined(undefined_reason) : Estimate{};
+  if (!std::isnan(v)) e.value = v;
+  e.lower_bound = 0;
+  e.upper_bound = 1;
+  return e;
+}
+
+bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
+  return a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1] || a[2] <= a[0] || a[3] <= a[1] ||
+         b[2] <= b[0] || b[3] <= b[1];
+}
+
+// Masks of one annotator's objects on one image, rasterised on first use.
+class MaskCache {
+ public:
+  MaskCache(const AnnotatorObjects& a, std::size_t begin, std::size_t end) : m_a(a), m_begin(begin), m_masks(end - begin) {}
+  const geometry::Rle& get(std::size_t k, std::uint32_t h, std::uint32_t w) {
+    auto& slot = m_masks[k];
+    if (!slot) {
+      const SpatialObject& o = m_a.objects[m_begin + k];
+      if (o.shape == Shape::mask) return m_a.masks[o.geom];
+      slot = object_mask(m_a, o, h, w);
+    }
+    return *slot;
+  }
+
+ private:
+  const AnnotatorObjects& m_a;
+  std::size_t m_begin;
+  std::vector<std::optional<geometry::Rle>> m_masks;
+};
+
+struct ImageResult {
+  std::vector<std::pair<int, ObjectCounts>> entries;  // (scope, counts); scope 0 = the image pooled
+  std::vector<ObjectMatch> matches;
+  // Object clusters for the `objects` section: per cluster, the class each annotator gave
+  // (-1 missing image, -2 nothing).
+  std::vector<std::vector<std::int32_t>> clusters;
+  int pairs = 0;
+};
+
+}  // namespace
+
+ObjectScores object_scores(const ObjectCounts& c) {
+  ObjectScores s;
+  s.counts = c;
+  const Ratios r = ratios(c);
+  s.f1 = bounded(r.f1, k_no_objects);
+  s.mean_iou = bounded(r.iou, k_no_matches);
+  s.mean_dice = bounded(r.dice, k_no_matches);
+  return s;
+}
+
+void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>>& scopes,
+                             std::size_t images, const std::vector<ObjectScores*>& estimates, const SpatialOptions& opt) {
+  if (opt.bootstrap <= 0 || images == 0) {
+    for (auto* s : estimates) {
+      for (Estimate* e : {&s->f1, &s->mean_iou, &s->mean_dice}) {
+        if (!e->value) continue;
+        e->ci_method = "bootstrap";
+        e->ci_undefined_reason = images == 0 ? reason::too_few_items : "bootstrap_disabled";
+      }
+    }
+    return;
+  }
+  const auto B = static_cast<std::size_t>(opt.bootstrap);
+  const std::size_t S = scopes.size();
+  std::vector<double> values(B * S * 3, nan());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B), [&](const tbb::blocked_range<std::size_t>& range) {
+    std::vector<std::uint32_t> weight(images);
+    for (std::size_t b = range.begin(); b != range.end(); ++b) {
+      Rng rng(opt.seed, b);
+      std::fill(weight.begin(), weight.end(), 0);
+      for (std::size_t k = 0; k < images; ++k) ++weight[rng.below(images)];
+      for (std::size_t s = 0; s < S; ++s) {
+        ObjectCounts sum;
+        for (const auto& [img, c] : scopes[s]) {
+          if (weight[img]) sum.add(c, weight[img]);
+        }
+        const Ratios r = ratios(sum);
+        double* out = &values[(b * S + s) * 3];
+        out[0] = r.f1;
+        out[1] = r.iou;
+        out[2] = r.dice;
+      }
+    }
+  });
+  std::vector<double> col(B);
+  for (std::size_t s = 0; s < S; ++s) {
+    Estimate* es[3] = {&estimates[s]->f1, &estimates[s]->mean_iou, &estimates[s]->mean_dice};
+    for (int k = 0; k < 3; ++k) {
+      for (std::size_t b = 0; b < B; ++b) col[b] = values[(b * S + s) * 3 + static_cast<std::size_t>(k)];
+      percentile_interval(*es[k], col, opt.confidence);
+    }
+  }
+}
+
+namespace {
+
+class ImageMatcher {
+ public:
+  ImageMatcher(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t image)
+      : m_set(set), m_opt(opt), m_image(image) {
+    const std::size_t A = set.annotators.size();
+    for (std::size_t k = 0; k < A; ++k) {
+      const auto& a = set.annotators[k];
+      m_caches.emplace_back(a, a.image_begin(image), a.image_end(image));
+    }
+    m_iou.resize(A * A);
+  }
+
+  ImageResult run() {
+    ImageResult out;
+    const int A = static_cast<int>(m_set.annotators.size());
+    const int P = A * (A - 1) / 2;
+    const int C = static_cast<int>(m_set.categories.size());
+    ObjectCounts pooled;
+    std::map<int, ObjectCounts> per_class;
+    int pair_index = 0;
+    for (int a = 0; a < A; ++a) {
+      for (int b = a + 1; b < A; ++b, ++pair_index) {
+        if (!has(a) || !has(b)) continue;
+        ++out.pairs;
+        ObjectCounts pc = match_pair(a, b, per_class, out.matches);
+        pooled.add(pc);
+        out.entries.emplace_back(1 + pair_index, pc);
+      }
+    }
+    if (out.pairs == 0) return out;
+    out.entries.emplace_back(0, pooled);
+    for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
+    (void)C;
+    cluster(out);
+    return out;
+  }
+
+ private:
+  bool has(int a) const { return m_set.annotators[static_cast<std::size_t>(a)].has_image[m_image] != 0; }
+  std::size_t begin(int a) const { return m_set.annotators[static_cast<std::size_t>(a)].image_begin(m_image); }
+  std::size_t count(int a) const {
+    const auto& an = m_set.annotators[static_cast<std::size_t>(a)];
+    return an.image_end(m_image) - an.image_begin(m_image);
+  }
+  const SpatialObject& object(int a, std::size_t k) const {
+    return m_set.annotators[static_cast<std::size_t>(a)].objects[begin(a) + k];
+  }
+
+  double pair_iou(int a, std::size_t i, int b, std::size_t j) {
+    const SpatialObject& x = object(a, i);
+    const SpatialObject& y = object(b, j);
+    if (m_opt.match_by_class && x.category != y.category) return 0;
+    if (disjoint(x.extent, y.extent)) return 0;
+    // COCO's crowd rule: a crowd region is matched as ground truth, dividing the intersection by
+    // the other object's area; two crowd regions (or none) give plain IoU.
+    const bool flip = x.crowd && !y.crowd;
+    const bool crowd = x.crowd != y.crowd;
+    if (x.shape == Shape::box && y.shape == Shape::box) {
+      return flip ? geometry::box_iou(y.bbox, x.bbox, true) : geometry::box_iou(x.bbox, y.bbox, crowd);
+    }
+    std::uint32_t h = m_set.images[m_image].height, w = m_set.images[m_image].width;
+    if (h == 0 || w == 0) {
+      const SpatialObject& m = x.shape == Shape::mask ? x : y;
+      const auto& owner = m_set.annotators[static_cast<std::size_t>(x.shape == Shape::mask ? a : b)];
+      h = owner.masks[m.geom].h;
+      w = owner.masks[m.geom].w;
+    }
+    const geometry::Rle& mx = m_caches[static_cast<std::size_t>(a)].get(i, h, w);
+    const geometry::Rle& my = m_caches[static_cast<std::size_t>(b)].get(j, h, w);
+    std::optional<double> v = flip ? geometry::iou(my, mx, true) : geometry::iou(mx, my, crowd);
+    return v.value_or(0.0);
+  }
+
+  ObjectCounts match_pair(int a, int b, std::map<int, ObjectCounts>& per_class, std::vector<ObjectMatch>& matches) {
+    const std::size_t na = count(a), nb = count(b);
+    auto& m = m_iou[static_cast<std::size_t>(a) * m_set.annotators.size() + static_cast<std::size_t>(b)];
+    m.assign(na * nb, 0.0);
+    for (std::size_t i = 0; i < na; ++i) {
+      for (std::size_t j = 0; j < nb; ++j) {
+        const double v = pair_iou(a, i, b, j);
+        m[i * nb + j] = v;
+      }
+    }
+    std::vector<double> score(m.size());
+    for (std::size_t k = 0; k < m.size(); ++k) score[k] = (m[k] >= m_opt.iou_threshold && m[k] > 0) ? m[k] : 0.0;
+    std::vector<int> assign = na && nb ? geometry::max_score_assignment(score, static_cast<int>(na), static_cast<int>(nb))
+                                       : std::vector<int>(na, -1);
+    std::vector<char> b_matched(nb, 0);
+    ObjectCounts c;
+    c.objects_a = static_cast<long long>(na);
+    c.objects_b = static_cast<long long>(nb);
+    for (std::size_t i = 0; i < na; ++i) ++per_class[object(a, i).category].objects_a;
+    for (std::size_t j = 0; j < nb; ++j) ++per_class[object(b, j).category].objects_b;
+    for (std::size_t i = 0; i < na; ++i) {
+      const int j = assign[i];
+      if (j < 0 || score[i * nb + static_cast<std::size_t>(j)] <= 0) {
+        assign[i] = -1;
+        if (m_opt.keep_matches) matches.push_back({m_image, a, b, static_cast<std::int32_t>(begin(a) + i), -1, 0});
+        continue;
+      }
+      b_matched[static_cast<std::size_t>(j)] = 1;
+      const double v = m[i * nb + static_cast<std::size_t>(j)];
+      const double dice = 2 * v / (1 + v);
+      const int ca = object(a, i).category, cb = object(b, static_cast<std::size_t>(j)).category;
+      if (m_opt.keep_matches) {
+        matches.push_back({m_image, a, b, static_cast<std::int32_t>(begin(a) + i), static_cast<std::int32_t>(begin(b) + static_cast<std::size_t>(j)), v});
+      }
+      if (ca == cb) {
+        ++c.matched;
+        c.iou_sum += v;
+        c.dice_sum += dice;
+        auto& pc = per_class[ca];
+        ++pc.matched;
+        pc.iou_sum += v;
+        pc.dice_sum += dice;
+      } else {
+        ++c.label_mismatch;
+        ++c.label_mismatch_a;
+        ++c.label_mismatch_b;
+        ++per_class[ca].label_mismatch;
+        ++per_class[ca].label_mismatch_a;
+        ++per_class[cb].label_mismatch;
+        ++per_class[cb].label_mismatch_b;
+      }
+    }
+    if (m_opt.keep_matches) {
+      for (std::size_t j = 0; j < nb; ++j) {
+        if (!b_matched[j]) matches.push_back({m_image, a, b, -1, static_cast<std::int32_t>(begin(b) + j), 0});
+      }
+    }
+    m_assign[{a, b}] = std::move(assign);
+    return c;
+  }
+
+  double iou_between(int a, std::size_t i, int b, std::size_t j) const {
+    if (a > b) return iou_between(b, j, a, i);
+    const auto& m = m_iou[static_cast<std::size_t>(a) * m_set.annotators.size() + static_cast<std::size_t>(b)];
+    return m[i * count(b) + j];
+  }
+
+  // Clusters objects across annotators: each annotator in name order joins its objects to the
+  // clusters so far by an optimal assignment on the mean IoU with the cluster's members (>= the
+  // threshold); unassigned objects open new clusters. For two annotators this is the pair matching.
+  void cluster(ImageResult& out) {
+    const int A = static_cast<int>(m_set.annotators.size());
+    struct Member {
+      int annotator;
+      std::size_t object;
+    };
+    std::vector<std::vector<Member>> clusters;
+    for (int k = 0; k < A; ++k) {
+      if (!has(k)) continue;
+      const std::size_t n = count(k);
+      const std::size_t nc = clusters.size();
+      std::vector<int> assign(n, -1);
+      if (nc && n) {
+        std::vector<double> score(n * nc, 0.0);
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t c = 0; c < nc; ++c) {
+            double sum = 0;
+            for (const Member& mbr : clusters[c]) sum += iou_between(mbr.annotator, mbr.object, k, i);
+            const double mean = sum / static_cast<double>(clusters[c].size());
+            score[i * nc + c] = (mean >= m_opt.iou_threshold && mean > 0) ? mean : 0.0;
+          }
+        }
+        assign = geometry::max_score_assignment(score, static_cast<int>(n), static_cast<int>(nc));
+        for (std::size_t i = 0; i < n; ++i) {
+          if (assign[i] >= 0 && score[i * nc + static_cast<std::size_t>(assign[i])] <= 0) assign[i] = -1;
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        if (assign[i] >= 0) {
+          clusters[static_cast<std::size_t>(assign[i])].push_back({k, i});
+        } else {
+          clusters.push_back({{k, i}});
+        }
+      }
+    }
+    for (const auto& cl : clusters) {
+      std::vector<std::int32_t> row(static_cast<std::size_t>(A), -1);
+      for (int k = 0; k < A; ++k) {
+        if (has(k)) row[static_cast<std::size_t>(k)] = -2;
+      }
+      for (const Member& mbr : cl) row[static_cast<std::size_t>(mbr.annotator)] = object(mbr.annotator, mbr.object).category;
+      out.clusters.push_back(std::move(row));
+    }
+  }
+
+  const ObjectSet& m_set;
+  const SpatialOptions& m_opt;
+  std::uint32_t m_image;
+  std::vector<MaskCache> m_caches;
+  std::vector<std::vector<double>> m_iou;  // per (a, b), a < b: IoU matrix na x nb
+  std::map<std::pair<int, int>, std::vector<int>> m_assign;
+};
+
+// Chance-corrected agreement on the clusters: units are clusters, categories the classes plus
+// "nothing", missing where an annotator did not deliver the image.
+ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResult>& images, const SpatialOptions& opt) {
+  ObjectUnits u;
+  RatingSet rs;
+  rs.annotators.reserve(set.annotators.size());
+  for (const auto& a : set.annotators) rs.annotators.push_back(a.name);
+  // Categories: the set's classes plus "nothing", sorted by name.
+  std::vector<std::string> cats = set.categories;
+  if (std::find(cats.begin(), cats.end(), k_nothing) == cats.end()) cats.push_back(k_nothing);
+  std::sort(cats.begin(), cats.end());
+  std::vector<std::int32_t> cat_map(set.categories.size());
+  for (std::size_t c = 0; c < set.categories.size(); ++c) {
+    cat_map[c] = static_cast<std::int32_t>(std::lower_bound(cats.begin(), cats.end(), set.categories[c]) - cats.begin());
+  }
+  const auto nothing = static_cast<std::int32_t>(std::lower_bound(cats.begin(), cats.end(), k_nothing) - cats.begin());
+  std::vector<char> used(cats.size(), 0);
+  rs.item_offsets.push_back(0);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    std::size_t k = 0;
+    for (const auto& row : images[i].clusters) {
+      ++k;
+      for (std::size_t a = 0; a < row.size(); ++a) {
+        if (row[a] == -1) continue;
+        const std::int32_t c = row[a] == -2 ? nothing : cat_map[static_cast<std::size_t>(row[a])];
+        if (row[a] == -2) ++u.nothing;
+        used[static_cast<std::size_t>(c)] = 1;
+        rs.ratings.push_back({static_cast<std::int32_t>(a), c});
+      }
+      rs.items.push_back(fmt::format("{}#{}", set.images[i].name, k));
+      rs.item_offsets.push_back(static_cast<std::uint32_t>(rs.ratings.size()));
+    }
+  }
+  // Keep only categories that occur, so an unused class does not enter the chance terms.
+  std::vector<std::int32_t> remap(cats.size(), -1);
+  for (std::size_t c = 0; c < cats.size(); ++c) {
+    if (!used[c]) continue;
+    remap[c] = static_cast<std::int32_t>(rs.categories.size());
+    rs.categories.push_back(cats[c]);
+  }
+  for (auto& r : rs.ratings) r.category = remap[static_cast<std::size_t>(r.category)];
+  u.units = static_cast<long long>(rs.items.size());
+  u.categories = rs.categories;
+  rs.sources.assign(rs.ratings.size(), SourceRef{0, 0});
+  AgreeOptions ao;
+  ao.confidence = opt.confidence;
+  ao.bootstrap = opt.bootstrap;
+  ao.seed = opt.seed;
+  ao.ci = CiMode::analytic;
+  if (rs.items.empty()) {
+    for (const char* key : {"krippendorff_alpha", "fleiss_kappa", "gwet_ac1"}) u.metrics[key] = Estimate::undefined(k_no_objects);
+    return u;
+  }
+  AgreeResult r = analyze_agreement(rs, ao);
+  for (const char* key : {"krippendorff_alpha", "fleiss_kappa", "gwet_ac1"}) {
+    auto it = r.overall.find(key);
+    if (it != r.overall.end()) u.metrics[key] = it->second;
+  }
+  return u;
+}
+
+}  // namespace
+
+SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
+  SpatialResult out;
+  const std::size_t N = set.images.size();
+  const int A = static_cast<int>(set.annotators.size());
+  const int P = A * (A - 1) / 2;
+  const int C = static_cast<int>(set.categories.size());
+  out.images = static_cast<long long>(N);
+  for (const auto& a : set.annotators) out.objects += static_cast<long long>(a.objects.size());
+
+  std::vector<ImageResult> per_image(N);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i)).run();
+    }
+  });
+
+  // Scopes: 0 overall, 1..P pairs, 1+P.. classes; rows (compared-image position, counts).
+  std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>> scopes(static_cast<std::size_t>(1 + P + C));
+  std::vector<ObjectCounts> totals(scopes.size());
+  std::uint32_t compared = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const ImageResult& ir = per_image[i];
+    if (ir.pairs == 0) continue;
+    for (const auto& [scope, counts] : ir.entries) {
+      scopes[static_cast<std::size_t>(scope)].emplace_back(compared, counts);
+      totals[static_cast<std::size_t>(scope)].add(counts);
+      if (scope == 0) {
+        SpatialImage si;
+        si.image = static_cast<std::uint32_t>(i);
+        si.pairs = ir.pairs;
+        si.scores = object_scores(counts);
+        out.per_image.push_back(si);
+      }
+    }
+    ++compared;
+    if (opt.keep_matches) out.matches.insert(out.matches.end(), ir.matches.begin(), ir.matches.end());
+  }
+  out.images_compared = compared;
+
+  out.overall = object_scores(totals[0]);
+  int p = 0;
+  for (int a = 0; a < A; ++a) {
+    for (int b = a + 1; b < A; ++b, ++p) {
+      SpatialPair sp;
+      sp.annotator_a = a;
+      sp.annotator_b = b;
+      const auto& ha = set.annotators[static_cast<std::size_t>(a)].has_image;
+      const auto& hb = set.annotators[static_cast<std::size_t>(b)].has_image;
+      for (std::size_t i = 0; i < N; ++i) {
+        sp.images += ha[i] && hb[i];
+        sp.images_only_a += ha[i] && !hb[i];
+        sp.images_only_b += !ha[i] && hb[i];
+      }
+      sp.scores = object_scores(totals[static_cast<std::size_t>(1 + p)]);
+      if (sp.images_only_a || sp.images_only_b) {
+        out.warnings.push_back({"image_lists_differ",
+                                fmt::format("{} delivered {} image(s) that {} did not, and {} delivered {} that {} did not; "
+                                            "those images are left out of this pair",
+                                            set.annotators[static_cast<std::size_t>(a)].name, sp.images_only_a,
+                                            set.annotators[static_cast<std::size_t>(b)].name,
+                                            set.annotators[static_cast<std::size_t>(b)].name, sp.images_only_b,
+                                            set.annotators[static_cast<std::size_t>(a)].name)});
+      }
+      out.pairs.push_back(sp);
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    SpatialClass sc;
+    sc.category = c;
+    sc.scores = object_scores(totals[static_cast<std::size_t>(1 + P + c)]);
+    out.classes.push_back(sc);
+  }
+  if (A < 2) out.warnings.push_back({"single_annotator", "only one annotator: there is nothing to compare"});
+
+  std::vector<ObjectScores*> est{&out.overall};
+  for (auto& sp : out.pairs) est.push_back(&sp.scores);
+  for (auto& sc : out.classes) est.push_back(&sc.scores);
+  bootstrap_object_scores(scopes, compared, est, opt);
+
+  std::sort(out.per_image.begin(), out.per_image.end(), [&](const SpatialImage& x, const SpatialImage& y) {
+    const double fx = x.scores.f1.value.value_or(2), fy = y.scores.f1.value.value_or(2);
+    if (fx != fy) return fx < fy;
+    const double ix = x.scores.mean_iou.value.value_or(2), iy = y.scores.mean_iou.value.value_or(2);
+    if (ix != iy) return ix < iy;
+    return x.image < y.image;
+  });
+
+  if (opt.keep_matches) {
+    auto id = [&](int a, std::int32_t k) {
+      return k < 0 ? std::numeric_limits<std::int64_t>::max()
+                   : set.annotators[static_cast<std::size_t>(a)].objects[static_cast<std::size_t>(k)].id;
+    };
+    std::stable_sort(out.matches.begin(), out.matches.end(), [&](const ObjectMatch& x, const ObjectMatch& y) {
+      if (x.image != y.image) return x.image < y.image;
+      if (x.annotator_a != y.annotator_a) return x.annotator_a < y.annotator_a;
+      if (x.annotator_b != y.annotator_b) return x.annotator_b < y.annotator_b;
+      const auto xa = id(x.annotator_a, x.object_a), ya = id(y.annotator_a, y.object_a);
+      if (xa != ya) return xa < ya;
+      return id(x.annotator_b, x.object_b) < id(y.annotator_b, y.object_b);
+    });
+  }
+
+  out.objects_section = cluster_agreement(set, per_image, opt);
+  return out;
+}
+
+}  // namespace labelqa::metrics

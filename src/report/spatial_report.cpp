@@ -1,0 +1,260 @@
+#include "labelqa/report/spatial_report.hpp"
+
+#include "shared.hpp"
+
+#include <algorithm>
+
+namespace labelqa::report {
+namespace {
+
+using nlohmann::json;
+
+void put_scores(json& j, const metrics::ObjectScores& s) {
+  const auto& c = s.counts;
+  j["objects_a"] = c.objects_a;
+  j["objects_b"] = c.objects_b;
+  j["matched"] = c.matched;
+  j["unmatched_a"] = c.unmatched_a();
+  j["unmatched_b"] = c.unmatched_b();
+  j["label_mismatch"] = c.label_mismatch;
+  j["f1"] = estimate_json(s.f1);
+  j["mean_iou"] = estimate_json(s.mean_iou);
+  j["mean_dice"] = estimate_json(s.mean_dice);
+}
+
+json gates_json(const std::vector<GateCheck>& gates) {
+  json out = json::array();
+  for (const auto& g : gates) {
+    out.push_back({{"metric", g.metric}, {"threshold", g.threshold}, {"compared", g.compared},
+                   {"value", optional_number(g.actual)}, {"passed", g.passed}});
+  }
+  return out;
+}
+
+struct CsvWriter {
+  std::string out = "scope,class,annotator_a,annotator_b,image,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
+  void estimate(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+                std::string_view image, std::string_view metric, const metrics::Estimate& e) {
+    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
+           csv_cell(metric) + ',' + number(e.value) + ',' + number(e.ci_low) + ',' + number(e.ci_high) + ',' +
+           (e.value ? e.ci_method : "") + ',' + csv_cell(e.value ? std::string() : e.undefined_reason) + "\n";
+  }
+  void count(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+             std::string_view image, std::string_view metric, long long v) {
+    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
+           csv_cell(metric) + ',' + std::to_string(v) + ",,,,\n";
+  }
+  void scores(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+              std::string_view image, const metrics::ObjectScores& s) {
+    count(scope, cls, a, b, image, "objects_a", s.counts.objects_a);
+    count(scope, cls, a, b, image, "objects_b", s.counts.objects_b);
+    count(scope, cls, a, b, image, "matched", s.counts.matched);
+    count(scope, cls, a, b, image, "unmatched_a", s.counts.unmatched_a());
+    count(scope, cls, a, b, image, "unmatched_b", s.counts.unmatched_b());
+    count(scope, cls, a, b, image, "label_mismatch", s.counts.label_mismatch);
+    estimate(scope, cls, a, b, image, "f1", s.f1);
+    estimate(scope, cls, a, b, image, "mean_iou", s.mean_iou);
+    estimate(scope, cls, a, b, image, "mean_dice", s.mean_dice);
+  }
+};
+
+}  // namespace
+
+metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
+  metrics::MetricMap m;
+  m["f1"] = r.overall.f1;
+  m["mean_iou"] = r.overall.mean_iou;
+  m["mean_dice"] = r.overall.mean_dice;
+  for (const auto& [k, e] : r.objects_section.metrics) m[k] = e;
+  return m;
+}
+
+std::string render_spatial_json(const SpatialReport& r) {
+  const ObjectSet& set = r.set;
+  const auto& res = r.result;
+  json out = json::object();
+  out["tool"] = "labelqa";
+  out["version"] = LABELQA_VERSION;
+  out["command"] = "agree";
+  out["schema_version"] = 1;
+  out["mode"] = "objects";
+
+  json names = json::array();
+  for (const auto& a : set.annotators) names.push_back(a.name);
+  json summary = json::object();
+  summary["images"] = res.images;
+  summary["images_compared"] = res.images_compared;
+  summary["annotators"] = set.annotators.size();
+  summary["annotator_names"] = names;
+  summary["objects"] = res.objects;
+  summary["classes"] = set.categories;
+  summary["iou_threshold"] = r.options.iou_threshold;
+  summary["match_by_class"] = r.options.match_by_class;
+  summary["confidence"] = r.options.confidence;
+  summary["bootstrap"] = r.options.bootstrap;
+  summary["seed"] = r.options.seed;
+  out["summary"] = summary;
+
+  json files = json::array();
+  for (const auto& a : set.annotators) {
+    long long images = 0;
+    for (auto h : a.has_image) images += h != 0;
+    files.push_back({{"annotator", a.name}, {"file", a.file}, {"images", images}, {"objects", a.objects.size()}});
+  }
+  out["input"] = {{"files", files}};
+
+  json overall = json::object();
+  put_scores(overall, res.overall);
+  out["overall"] = overall;
+
+  json per_class = json::array();
+  for (const auto& c : res.classes) {
+    json row = {{"class", set.categories[static_cast<std::size_t>(c.category)]}};
+    put_scores(row, c.scores);
+    per_class.push_back(row);
+  }
+  out["per_class"] = per_class;
+
+  json per_pair = json::array();
+  for (const auto& p : res.pairs) {
+    json row = {{"annotator_a", set.annotators[static_cast<std::size_t>(p.annotator_a)].name},
+                {"annotator_b", set.annotators[static_cast<std::size_t>(p.annotator_b)].name},
+                {"images", p.images},
+                {"images_only_a", p.images_only_a},
+                {"images_only_b", p.images_only_b}};
+    put_scores(row, p.scores);
+    per_pair.push_back(row);
+  }
+  out["per_pair"] = per_pair;
+
+  if (r.per_image) {
+    json per_image = json::array();
+    for (const auto& im : res.per_image) {
+      json row = {{"image", set.images[im.image].name}, {"pairs", im.pairs}};
+      put_scores(row, im.scores);
+      per_image.push_back(row);
+    }
+    out["per_image"] = per_image;
+  }
+
+  const auto& os = res.objects_section;
+  json objects = {{"units", os.units}, {"nothing", os.nothing}, {"categories", os.categories}};
+  for (const auto& [k, e] : os.metrics) objects[k] = estimate_json(e);
+  out["objects"] = objects;
+
+  json warnings = json::array();
+  for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
+  out["warnings"] = warnings;
+  out["gate"] = gates_json(r.gates);
+  return out.dump(2) + "\n";
+}
+
+std::string render_spatial_csv(const SpatialReport& r) {
+  const ObjectSet& set = r.set;
+  const auto& res = r.result;
+  CsvWriter w;
+  w.scores("overall", "", "", "", "", res.overall);
+  for (const auto& c : res.classes) w.scores("class", set.categories[static_cast<std::size_t>(c.category)], "", "", "", c.scores);
+  for (const auto& p : res.pairs) {
+    const auto& a = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+    const auto& b = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+    w.count("pair", "", a, b, "", "images", p.images);
+    w.scores("pair", "", a, b, "", p.scores);
+  }
+  if (r.per_image) {
+    for (const auto& im : res.per_image) w.scores("image", "", "", "", set.images[im.image].name, im.scores);
+  }
+  w.count("objects", "", "", "", "", "units", res.objects_section.units);
+  for (const auto& [k, e] : res.objects_section.metrics) w.estimate("objects", "", "", "", "", k, e);
+  return w.out;
+}
+
+std::string render_matches_csv(const ObjectSet& set, const metrics::SpatialResult& res) {
+  std::string out = "image,annotator_a,id_a,class_a,annotator_b,id_b,class_b,iou\n";
+  for (const auto& m : res.matches) {
+    const auto& a = set.annotators[static_cast<std::size_t>(m.annotator_a)];
+    const auto& b = set.annotators[static_cast<std::size_t>(m.annotator_b)];
+    out += csv_cell(set.images[m.image].name) + ',' + csv_cell(a.name) + ',';
+    if (m.object_a >= 0) {
+      const auto& o = a.objects[static_cast<std::size_t>(m.object_a)];
+      out += std::to_string(o.id) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
+    } else {
+      out += ',';
+    }
+    out += ',' + csv_cell(b.name) + ',';
+    if (m.object_b >= 0) {
+      const auto& o = b.objects[static_cast<std::size_t>(m.object_b)];
+      out += std::to_string(o.id) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
+    } else {
+      out += ',';
+    }
+    out += ',';
+    if (m.object_a >= 0 && m.object_b >= 0) out += number(m.iou);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string render_spatial_text(const SpatialReport& r, bool color) {
+  const Style st{color};
+  const ObjectSet& set = r.set;
+  const auto& res = r.result;
+  const int pct = static_cast<int>(r.options.confidence * 100 + 0.5);
+  std::string out;
+  out += st.bold("labelqa agree (objects)") + "\n";
+  out += fmt::format("images {} ({} compared) · annotators {} · objects {} · classes {} · IoU >= {}{}\n\n", res.images,
+                     res.images_compared, set.annotators.size(), res.objects, set.categories.size(),
+                     number(r.options.iou_threshold), r.options.match_by_class ? " · matched within class" : "");
+
+  const std::string ci_head = fmt::format("{}% CI", pct);
+  auto header = [&](std::string_view first) {
+    return st.bold(fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}", first, "matched", "only a",
+                               "only b", "mismatch", "f1", ci_head, "iou", "dice")) + "\n";
+  };
+  auto line = [&](std::string_view first, const metrics::ObjectScores& s) {
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}\n", first, s.counts.matched,
+                       s.counts.unmatched_a(), s.counts.unmatched_b(), s.counts.label_mismatch, value_cell(s.f1),
+                       ci_cell(s.f1), value_cell(s.mean_iou), value_cell(s.mean_dice));
+  };
+  out += header("overall");
+  out += line("all pairs", res.overall);
+  if (res.pairs.size() > 1) {
+    out += "\n";
+    out += header("pair");
+    for (const auto& p : res.pairs) {
+      out += line(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)].name,
+                              set.annotators[static_cast<std::size_t>(p.annotator_b)].name),
+                  p.scores);
+    }
+  }
+  if (!res.classes.empty()) {
+    out += "\n";
+    out += header("class");
+    for (const auto& c : res.classes) out += line(set.categories[static_cast<std::size_t>(c.category)], c.scores);
+  }
+  if (!res.per_image.empty()) {
+    out += "\n";
+    out += header("worst images");
+    const std::size_t n = std::min<std::size_t>(5, res.per_image.size());
+    for (std::size_t k = 0; k < n; ++k) out += line(set.images[res.per_image[k].image].name, res.per_image[k].scores);
+  }
+  const auto& os = res.objects_section;
+  out += "\n";
+  out += st.bold(fmt::format("objects as units ({} clusters, classes + \"nothing\")", os.units)) + "\n";
+  for (const auto& [k, e] : os.metrics) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
+  if (!res.warnings.empty()) {
+    out += "\n";
+    for (const auto& w : res.warnings) out += st.colour("warning: ", 33) + w.message + "\n";
+  }
+  if (!r.gates.empty()) {
+    out += "\n";
+    for (const auto& g : r.gates) {
+      std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
+      out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31), g.metric,
+                         g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared, actual);
+    }
+  }
+  return out;
+}
+
+}  // namespace labelqa::report
