@@ -3,10 +3,13 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/semantic.hpp"
 #include "labelqa/metrics/spatial.hpp"
 #include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
 
 #include <charconv>
@@ -123,7 +126,10 @@ int run_objects(AgreeArgs& a) {
   a.spatial.seed = a.metrics.seed;
   a.spatial.keep_matches = !a.matches_path.empty();
   const auto names = io::annotator_names(a.files, split_commas(a.annotators));
-  ObjectSet set = io::read_coco_files(a.files, names);
+  ObjectSet set = a.instance_masks
+                      ? io::read_instance_masks(a.files, names, a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path),
+                                                static_cast<std::uint32_t>(a.ignore))
+                      : io::read_coco_files(a.files, names);
   metrics::SpatialResult result = metrics::analyze_objects(set, a.spatial);
   report::SpatialReport rep{set, result, a.spatial, parse_gates(a, report::spatial_gate_metrics(result)), a.per_image};
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_spatial_json(rep));
@@ -133,8 +139,28 @@ int run_objects(AgreeArgs& a) {
   return finish_gates(rep.gates);
 }
 
+int run_masks(AgreeArgs& a) {
+  if (!a.matches_path.empty()) throw UsageError("--matches lists matched objects; semantic masks have none (use --instance-masks)");
+  metrics::SemanticOptions opt;
+  opt.confidence = a.metrics.confidence;
+  opt.bootstrap = a.metrics.bootstrap;
+  opt.seed = a.metrics.seed;
+  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
+  const io::ClassMap classes = a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path);
+  MaskComparison mc = io::read_mask_comparison(a.files, names, static_cast<std::uint32_t>(a.ignore));
+  metrics::SemanticResult result = metrics::analyze_masks(mc, classes, opt);
+  report::SemanticReport rep{mc, result, opt, parse_gates(a, report::semantic_gate_metrics(result)), a.per_image};
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_semantic_json(rep));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_semantic_csv(rep));
+  print_text(a.output, report::render_semantic_text(rep, use_color(a.output)));
+  return finish_gates(rep.gates);
+}
+
 int run_agree(AgreeArgs& a) {
   auto threads = limit_threads(a.threads);
+  if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
+  if (a.masks) return run_masks(a);
+  if (a.instance_masks) return run_objects(a);
   if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
   if (is_coco_input(a)) return run_objects(a);
   if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
@@ -217,6 +243,13 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_flag("--per-image", args->per_image, "Objects and masks: per-image rows in the JSON and CSV reports, worst first");
   cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")
       ->type_name("FILE");
+  cmd->add_flag("--masks", args->masks, "Inputs are directories of semantic PNG masks (values are class ids), one per annotator");
+  cmd->add_flag("--instance-masks", args->instance_masks,
+                "Inputs are directories of instance-id PNG masks: each distinct value is one object");
+  cmd->add_option("--classes", args->classes_path, "Masks: class names by value (CSV value,name or JSON)")->type_name("FILE");
+  cmd->add_option("--ignore", args->ignore, "Masks: value left out of every metric")
+      ->check(CLI::Range(0, 65535))
+      ->default_str("255");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });

@@ -60,10 +60,9 @@ class Cursor {
   [[noreturn]] void syntax(od::document& doc, error_code err) const {
     std::uint64_t offset = m_file.view().size();
     const char* p = nullptr;
-    if (!doc.current_location().get(p)) offset = offset_of(p);
-    if (err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || err == simdjson::TAPE_ERROR || err == simdjson::UNCLOSED_STRING) {
-      if (offset >= m_file.view().size()) offset = m_file.view().size();
-    }
+    // An unbalanced document is detected when the walk starts (the last structural character does
+    // not close the first): the problem is at the end of the file, typically a truncated download.
+    if (err != simdjson::INCOMPLETE_ARRAY_OR_OBJECT && !doc.current_location().get(p)) offset = offset_of(p);
     throw InputError(at(offset, item()), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   }
 
@@ -408,7 +407,9 @@ void CocoParser::parse_annotation(od::object ann, std::size_t index) {
 LocalDelivery CocoParser::parse() {
   const auto view = m_file.view();
   if (auto err = m_parser.iterate(view.data(), view.size(), view.size() + MappedFile::k_padding).get(m_doc)) {
-    throw InputError(m_cur.at(0), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+    // The structural pass found an unbalanced document: it ends inside an object, list or string.
+    const bool at_end = err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || err == simdjson::UNCLOSED_STRING;
+    throw InputError(m_cur.at(at_end ? view.size() : 0), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   }
   od::json_type top;
   check(m_doc.type().get(top));
@@ -443,11 +444,7 @@ LocalDelivery CocoParser::parse() {
       check(field.value().get(fv));
       if (key == "images" || key == "annotations" || key == "categories") {
         od::array arr;
-        if (fv.get_array().get(arr)) {
-          m_cur.enter("", 0, 0);
-          m_cur.leave();
-          throw InputError(m_cur.at(0, {}, std::string(key)), "expected a list");
-        }
+        if (fv.get_array().get(arr)) throw InputError(m_cur.at(0, {}, std::string(key)), "expected a list");
         if (key == "images") parse_images(arr);
         else if (key == "categories") parse_categories(arr);
         else {

@@ -254,18 +254,16 @@ class ImageMatcher {
       if (m_opt.keep_matches) {
         matches.push_back({m_image, a, b, static_cast<std::int32_t>(begin(a) + i), static_cast<std::int32_t>(begin(b) + static_cast<std::size_t>(j)), v});
       }
+      ++c.matched;
+      c.iou_sum += v;
+      c.dice_sum += dice;
       if (ca == cb) {
-        ++c.matched;
-        c.iou_sum += v;
-        c.dice_sum += dice;
         auto& pc = per_class[ca];
         ++pc.matched;
         pc.iou_sum += v;
         pc.dice_sum += dice;
       } else {
         ++c.label_mismatch;
-        ++c.label_mismatch_a;
-        ++c.label_mismatch_b;
         ++per_class[ca].label_mismatch;
         ++per_class[ca].label_mismatch_a;
         ++per_class[cb].label_mismatch;

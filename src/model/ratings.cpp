@@ -9,6 +9,7 @@ std::string format_location(const Location& where) {
   std::string out = where.file.empty() ? std::string("<input>") : where.file;
   if (where.line > 0) {
     out += fmt::format(":{}", where.line);
+    if (where.has_offset) out += fmt::format(" (byte {})", where.offset);
   } else if (where.has_offset) {
     out += fmt::format(": byte {}", where.offset);
   }

@@ -65,15 +65,7 @@ std::string render_agree_json(const AgreeReport& r) {
   for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
   out["warnings"] = warnings;
 
-  json gates = json::array();
-  for (const auto& g : r.gates) {
-    gates.push_back({{"metric", g.metric},
-                     {"threshold", g.threshold},
-                     {"compared", g.compared},
-                     {"value", optional_number(g.actual)},
-                     {"passed", g.passed}});
-  }
-  out["gate"] = gates;
+  out["gate"] = gates_json(r.gates);
   return out.dump(2) + "\n";
 }
 

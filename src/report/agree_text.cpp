@@ -63,19 +63,8 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
     }
   }
 
-  if (!res.warnings.empty()) {
-    out += "\n";
-    for (const auto& w : res.warnings) out += st.colour("warning: ", 33) + w.message + "\n";
-  }
-  if (!r.gates.empty()) {
-    out += "\n";
-    for (const auto& g : r.gates) {
-      std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
-      out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31),
-                         g.metric, g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared,
-                         actual);
-    }
-  }
+  out += warnings_text(st, res.warnings);
+  out += gates_text(st, r.gates);
   return out;
 }
 

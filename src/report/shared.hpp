@@ -1,7 +1,9 @@
 // Helpers shared by the renderers of every command (private to src/report).
 #pragma once
 
+#include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/report/agree_report.hpp"
 #include "labelqa/report/format.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace labelqa::report {
 
@@ -47,6 +50,51 @@ inline std::string ci_cell(const metrics::Estimate& e) {
   if (!e.value) return fmt::format("({})", e.undefined_reason);
   if (!e.ci_low) return "";
   return fmt::format("[{}, {}] {}", fixed(*e.ci_low), fixed(*e.ci_high), e.ci_method == "bootstrap" ? "boot" : "");
+}
+
+inline nlohmann::json gates_json(const std::vector<GateCheck>& gates) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : gates) {
+    out.push_back({{"metric", g.metric}, {"threshold", g.threshold}, {"compared", g.compared},
+                   {"value", optional_number(g.actual)}, {"passed", g.passed}});
+  }
+  return out;
+}
+
+// Long-format CSV rows shared by the spatial and mask reports.
+struct CsvRows {
+  std::string out = "scope,class,annotator_a,annotator_b,image,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
+  void estimate(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+                std::string_view image, std::string_view metric, const metrics::Estimate& e) {
+    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
+           csv_cell(metric) + ',' + number(e.value) + ',' + number(e.ci_low) + ',' + number(e.ci_high) + ',' +
+           (e.value ? e.ci_method : "") + ',' + csv_cell(e.value ? std::string() : e.undefined_reason) + "\n";
+  }
+  void count(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+             std::string_view image, std::string_view metric, long long v) {
+    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
+           csv_cell(metric) + ',' + std::to_string(v) + ",,,,\n";
+  }
+};
+
+inline std::string warnings_text(const Style& st, const std::vector<metrics::Warning>& warnings) {
+  std::string out;
+  if (warnings.empty()) return out;
+  out += "\n";
+  for (const auto& w : warnings) out += st.colour("warning: ", 33) + w.message + "\n";
+  return out;
+}
+
+inline std::string gates_text(const Style& st, const std::vector<GateCheck>& gates) {
+  std::string out;
+  if (gates.empty()) return out;
+  out += "\n";
+  for (const auto& g : gates) {
+    std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
+    out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31), g.metric,
+                       g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared, actual);
+  }
+  return out;
 }
 
 }  // namespace labelqa::report

@@ -22,41 +22,18 @@ void put_scores(json& j, const metrics::ObjectScores& s) {
   j["mean_dice"] = estimate_json(s.mean_dice);
 }
 
-json gates_json(const std::vector<GateCheck>& gates) {
-  json out = json::array();
-  for (const auto& g : gates) {
-    out.push_back({{"metric", g.metric}, {"threshold", g.threshold}, {"compared", g.compared},
-                   {"value", optional_number(g.actual)}, {"passed", g.passed}});
-  }
-  return out;
+void csv_scores(CsvRows& w, std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
+                std::string_view image, const metrics::ObjectScores& s) {
+  w.count(scope, cls, a, b, image, "objects_a", s.counts.objects_a);
+  w.count(scope, cls, a, b, image, "objects_b", s.counts.objects_b);
+  w.count(scope, cls, a, b, image, "matched", s.counts.matched);
+  w.count(scope, cls, a, b, image, "unmatched_a", s.counts.unmatched_a());
+  w.count(scope, cls, a, b, image, "unmatched_b", s.counts.unmatched_b());
+  w.count(scope, cls, a, b, image, "label_mismatch", s.counts.label_mismatch);
+  w.estimate(scope, cls, a, b, image, "f1", s.f1);
+  w.estimate(scope, cls, a, b, image, "mean_iou", s.mean_iou);
+  w.estimate(scope, cls, a, b, image, "mean_dice", s.mean_dice);
 }
-
-struct CsvWriter {
-  std::string out = "scope,class,annotator_a,annotator_b,image,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
-  void estimate(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
-                std::string_view image, std::string_view metric, const metrics::Estimate& e) {
-    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
-           csv_cell(metric) + ',' + number(e.value) + ',' + number(e.ci_low) + ',' + number(e.ci_high) + ',' +
-           (e.value ? e.ci_method : "") + ',' + csv_cell(e.value ? std::string() : e.undefined_reason) + "\n";
-  }
-  void count(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
-             std::string_view image, std::string_view metric, long long v) {
-    out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
-           csv_cell(metric) + ',' + std::to_string(v) + ",,,,\n";
-  }
-  void scores(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
-              std::string_view image, const metrics::ObjectScores& s) {
-    count(scope, cls, a, b, image, "objects_a", s.counts.objects_a);
-    count(scope, cls, a, b, image, "objects_b", s.counts.objects_b);
-    count(scope, cls, a, b, image, "matched", s.counts.matched);
-    count(scope, cls, a, b, image, "unmatched_a", s.counts.unmatched_a());
-    count(scope, cls, a, b, image, "unmatched_b", s.counts.unmatched_b());
-    count(scope, cls, a, b, image, "label_mismatch", s.counts.label_mismatch);
-    estimate(scope, cls, a, b, image, "f1", s.f1);
-    estimate(scope, cls, a, b, image, "mean_iou", s.mean_iou);
-    estimate(scope, cls, a, b, image, "mean_dice", s.mean_dice);
-  }
-};
 
 }  // namespace
 
@@ -152,17 +129,17 @@ std::string render_spatial_json(const SpatialReport& r) {
 std::string render_spatial_csv(const SpatialReport& r) {
   const ObjectSet& set = r.set;
   const auto& res = r.result;
-  CsvWriter w;
-  w.scores("overall", "", "", "", "", res.overall);
-  for (const auto& c : res.classes) w.scores("class", set.categories[static_cast<std::size_t>(c.category)], "", "", "", c.scores);
+  CsvRows w;
+  csv_scores(w, "overall", "", "", "", "", res.overall);
+  for (const auto& c : res.classes) csv_scores(w, "class", set.categories[static_cast<std::size_t>(c.category)], "", "", "", c.scores);
   for (const auto& p : res.pairs) {
     const auto& a = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
     const auto& b = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
     w.count("pair", "", a, b, "", "images", p.images);
-    w.scores("pair", "", a, b, "", p.scores);
+    csv_scores(w, "pair", "", a, b, "", p.scores);
   }
   if (r.per_image) {
-    for (const auto& im : res.per_image) w.scores("image", "", "", "", set.images[im.image].name, im.scores);
+    for (const auto& im : res.per_image) csv_scores(w, "image", "", "", "", set.images[im.image].name, im.scores);
   }
   w.count("objects", "", "", "", "", "units", res.objects_section.units);
   for (const auto& [k, e] : res.objects_section.metrics) w.estimate("objects", "", "", "", "", k, e);
@@ -242,18 +219,8 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
   out += "\n";
   out += st.bold(fmt::format("objects as units ({} clusters, classes + \"nothing\")", os.units)) + "\n";
   for (const auto& [k, e] : os.metrics) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
-  if (!res.warnings.empty()) {
-    out += "\n";
-    for (const auto& w : res.warnings) out += st.colour("warning: ", 33) + w.message + "\n";
-  }
-  if (!r.gates.empty()) {
-    out += "\n";
-    for (const auto& g : r.gates) {
-      std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
-      out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31), g.metric,
-                         g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared, actual);
-    }
-  }
+  out += warnings_text(st, res.warnings);
+  out += gates_text(st, r.gates);
   return out;
 }
 

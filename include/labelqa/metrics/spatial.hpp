@@ -26,9 +26,9 @@ struct SpatialOptions {
 struct ObjectCounts {
   long long objects_a = 0;       // objects of the first annotator of each pair (in scope)
   long long objects_b = 0;
-  long long matched = 0;         // matched pairs (in a class scope: both sides of this class)
-  long long label_mismatch = 0;  // matched pairs whose classes differ (in a class scope: one side is it)
-  long long label_mismatch_a = 0;  // ... counted on the first annotator's side (a class scope: a gave it)
+  long long matched = 0;         // matched pairs; in a class scope only pairs where both gave the class
+  long long label_mismatch = 0;  // matched pairs whose classes differ (in a class scope: one side gave it)
+  long long label_mismatch_a = 0;  // class scope only: mismatched pairs where the first annotator gave the class
   long long label_mismatch_b = 0;
   double iou_sum = 0;            // over matched pairs
   double dice_sum = 0;
