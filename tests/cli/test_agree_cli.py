@@ -18,28 +18,12 @@ import tempfile
 BINARY, SRC = sys.argv[1], sys.argv[2]
 DATA = os.path.join(SRC, "tests", "data", "agree")
 EXAMPLES = os.path.join(SRC, "examples")
-results = {"passed": 0, "failed": 0}
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import expect, metric_ok, run, results  # noqa: E402,F401
 
-def run(*args, cwd=None):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, cwd=cwd)
-
-
-def expect(name, cond, detail=""):
-    if cond:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name}\n{detail}")
-
-
-def metric_ok(m):
-    keys = {"value", "ci_low", "ci_high", "ci_method"}
-    if not keys <= m.keys():
-        return False
-    if m["value"] is None:
-        return isinstance(m.get("undefined_reason"), str) and m["undefined_reason"] != ""
-    return m["ci_method"] in ("analytic", "bootstrap")
+harness.BINARY = BINARY
 
 
 def test_example_text_and_json(tmp):
@@ -231,8 +215,7 @@ def main():
         test_published_alpha()
         test_undefined_cases()
         test_gate()
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return harness.summary()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,35 @@
+"""Shared helpers of the binary tests: run labelqa, count checks, validate metric objects."""
+import subprocess
+
+results = {"passed": 0, "failed": 0}
+BINARY = None
+
+
+def run(*args, cwd=None):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def expect(name, cond, detail=""):
+    if cond:
+        results["passed"] += 1
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name}\n{detail}")
+
+
+def close(a, b, tol=1e-9):
+    return a is not None and b is not None and abs(a - b) <= tol
+
+
+def metric_ok(m):
+    keys = {"value", "ci_low", "ci_high", "ci_method"}
+    if not keys <= m.keys():
+        return False
+    if m["value"] is None:
+        return isinstance(m.get("undefined_reason"), str) and m["undefined_reason"] != ""
+    return m["ci_method"] in ("analytic", "bootstrap")
+
+
+def summary():
+    print(f"{results['passed']} passed, {results['failed']} failed")
+    return 1 if results["failed"] else 0

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Runs `labelqa agree` on COCO files and PNG masks (tests/data/agree/{coco,masks}, shared samples).
+
+Usage: test_agree_spatial.py LABELQA_BINARY SOURCE_DIR
+Expected numbers come from the fixtures' own definitions (make_coco.py: integer rectangles, whose
+pixels are known exactly; make_masks.py: numpy arrays), computed here independently of labelqa.
+"""
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+BINARY, SRC = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import close, expect, metric_ok, run  # noqa: E402
+
+harness.BINARY = BINARY
+COCO = os.path.join(SRC, "tests", "data", "agree", "coco")
+MASKS = os.path.join(SRC, "tests", "data", "agree", "masks")
+SAMPLES = os.path.join(SRC, "..", "shared", "samples")
+sys.path.insert(0, MASKS)
+sys.path.insert(0, COCO)
+import make_coco  # noqa: E402
+import make_masks  # noqa: E402
+
+SCORE_KEYS = {"objects_a", "objects_b", "matched", "unmatched_a", "unmatched_b", "label_mismatch", "f1", "mean_iou",
+              "mean_dice"}
+
+
+def rect_iou(a, b, b_crowd=False):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    return inter / area_a if b_crowd else inter / (area_a + area_b - inter)
+
+
+def agree_json(*args):
+    r = run("agree", *args, "--json", "-", "-q")
+    expect(f"agree {' '.join(os.path.basename(a) for a in args)} exits 0", r.returncode == 0, r.stderr)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def test_coco_pair(tmp):
+    alice, bob = os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")
+    d = agree_json(alice, bob, "--per-image")
+    if d is None:
+        return
+    A = {a[0]: a for a in make_coco.ALICE["annotations"]}
+    B = {b[0]: b for b in make_coco.BOB["annotations"]}
+    # Expected matches: (alice id, bob id); alice 4 is a crowd region, so its IoU divides by bob's area.
+    pairs = {(1, 101): rect_iou(A[1][4], B[101][4]), (2, 102): rect_iou(A[2][4], B[102][4]),
+             (4, 103): rect_iou(B[103][4], A[4][4], b_crowd=True), (5, 104): rect_iou(A[5][4], B[104][4])}
+    ious = list(pairs.values())
+    o = d["overall"]
+    expect("mode objects", d["mode"] == "objects", d.get("mode"))
+    expect("overall keys", SCORE_KEYS <= o.keys(), str(o.keys()))
+    expect("overall counts", (o["objects_a"], o["objects_b"], o["matched"], o["unmatched_a"], o["unmatched_b"],
+                              o["label_mismatch"]) == (5, 5, 4, 1, 1, 1), str(o))
+    expect("overall f1", close(o["f1"]["value"], 2 * 4 / 10), str(o["f1"]))
+    expect("overall mean_iou", close(o["mean_iou"]["value"], sum(ious) / 4), str(o["mean_iou"]))
+    expect("overall mean_dice", close(o["mean_dice"]["value"], sum(2 * j / (1 + j) for j in ious) / 4))
+    expect("crowd IoU is 1 (intersection over the non-crowd area)", close(pairs[(4, 103)], 1.0))
+    expect("f1 has a bootstrap interval", metric_ok(o["f1"]) and o["f1"]["ci_method"] == "bootstrap" and
+           o["f1"]["ci_low"] <= o["f1"]["value"] <= o["f1"]["ci_high"], str(o["f1"]))
+    cls = {c["class"]: c for c in d["per_class"]}
+    expect("classes by name across differing ids", sorted(cls) == ["bird", "cat", "dog"], str(sorted(cls)))
+    c = cls["cat"]
+    expect("cat counts", (c["objects_a"], c["objects_b"], c["matched"], c["unmatched_a"], c["unmatched_b"],
+                          c["label_mismatch"]) == (3, 3, 2, 1, 0, 1), str(c))
+    expect("cat f1", close(c["f1"]["value"], 4 / 6))
+    expect("cat mean_iou", close(c["mean_iou"]["value"], (pairs[(1, 101)] + pairs[(5, 104)]) / 2))
+    g = cls["dog"]
+    expect("dog counts", (g["matched"], g["unmatched_a"], g["unmatched_b"], g["label_mismatch"]) == (1, 0, 0, 1), str(g))
+    b = cls["bird"]
+    expect("bird: no match, mean_iou null with reason", b["unmatched_b"] == 1 and b["mean_iou"]["value"] is None and
+           b["mean_iou"]["undefined_reason"] == "no_matched_objects", str(b))
+    p = d["per_pair"]
+    expect("one pair", len(p) == 1 and p[0]["annotator_a"] == "alice" and p[0]["annotator_b"] == "bob", str(p))
+    expect("differing image lists reported", (p[0]["images"], p[0]["images_only_a"], p[0]["images_only_b"]) == (3, 1, 1),
+           str(p[0]))
+    expect("warning image_lists_differ", [w["code"] for w in d["warnings"]] == ["image_lists_differ"], str(d["warnings"]))
+    imgs = [(r["image"], r["f1"]["value"]) for r in d["per_image"]]
+    expect("per_image worst first, empty image last", [i for i, _ in imgs] == ["img2.jpg", "img1.jpg", "img3.jpg"], str(imgs))
+    e = d["per_image"][-1]
+    expect("empty image: f1 null, reason no_objects", e["f1"]["value"] is None and e["f1"]["undefined_reason"] == "no_objects",
+           str(e))
+    s = d["summary"]
+    expect("summary", (s["images"], s["images_compared"], s["annotators"], s["objects"]) == (5, 3, 2, 12), str(s))
+    expect("no per_image without --per-image", "per_image" not in agree_json(alice, bob))
+
+    # --matches: every matched pair and every unmatched object, sorted.
+    mpath = os.path.join(tmp, "matches.csv")
+    r = run("agree", alice, bob, "--matches", mpath, "-q")
+    expect("--matches exits 0", r.returncode == 0, r.stderr)
+    rows = list(csv.reader(open(mpath)))
+    want = [["image", "annotator_a", "id_a", "class_a", "annotator_b", "id_b", "class_b", "iou"],
+            ["img1.jpg", "alice", "1", "cat", "bob", "101", "cat", repr(pairs[(1, 101)])],
+            ["img1.jpg", "alice", "2", "dog", "bob", "102", "cat", repr(pairs[(2, 102)])],
+            ["img1.jpg", "alice", "3", "cat", "bob", "", "", ""],
+            ["img2.jpg", "alice", "4", "dog", "bob", "103", "dog", "1"],
+            ["img2.jpg", "alice", "5", "cat", "bob", "104", "cat", repr(pairs[(5, 104)])],
+            ["img2.jpg", "alice", "", "", "bob", "105", "bird", ""]]
+    expect("--matches rows", rows == want, "\n".join(map(str, rows)))
+
+    # CSV report: long format.
+    cpath = os.path.join(tmp, "r.csv")
+    run("agree", alice, bob, "--csv", cpath, "-q")
+    rows = list(csv.DictReader(open(cpath)))
+    f1 = [r for r in rows if r["scope"] == "overall" and r["metric"] == "f1"]
+    expect("csv overall f1", len(f1) == 1 and close(float(f1[0]["value"]), 0.8), str(f1))
+    expect("csv header", list(rows[0].keys()) == ["scope", "class", "annotator_a", "annotator_b", "image", "metric", "value",
+                                                  "ci_low", "ci_high", "ci_method", "undefined_reason"])
+
+    # Matching within classes: the dog/cat pair becomes two unmatched objects.
+    m = agree_json(alice, bob, "--match-by-class")["overall"]
+    expect("--match-by-class", (m["matched"], m["label_mismatch"], m["unmatched_a"], m["unmatched_b"]) == (3, 0, 2, 2), str(m))
+    t = agree_json(alice, bob, "--iou-threshold", "0.9")["overall"]
+    expect("--iou-threshold 0.9", t["matched"] == sum(1 for j in ious if j >= 0.9), str(t))
+
+    # Text summary.
+    r = run("agree", alice, bob)
+    expect("text names the worst images and the objects section", "worst images" in r.stdout and
+           "krippendorff_alpha" in r.stdout and "img2.jpg" in r.stdout, r.stdout)
+
+
+def test_objects_section(tmp):
+    """The objects section is the categorical coefficients on the clusters, with 'nothing'."""
+    alice, bob = os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")
+    d = agree_json(alice, bob)
+    sec = d["objects"]
+    units = [("img1#1", "cat", "cat"), ("img1#2", "dog", "cat"), ("img1#3", "cat", "nothing"),
+             ("img2#1", "dog", "dog"), ("img2#2", "cat", "cat"), ("img2#3", "nothing", "bird")]
+    expect("objects units", sec["units"] == 6 and sec["nothing"] == 2, str(sec))
+    table = os.path.join(tmp, "clusters.csv")
+    with open(table, "w") as f:
+        f.write("item,annotator,label\n")
+        for u, a, b in units:
+            f.write(f"{u},alice,{a}\n{u},bob,{b}\n")
+    cat = agree_json(table)["overall"]
+    for key in ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1"):
+        expect(f"objects {key} = categorical agree on the clusters", close(sec[key]["value"], cat[key]["value"], 1e-12),
+               f"{sec[key]} vs {cat[key]}")
+    from nltk.metrics.agreement import AnnotationTask
+    task = AnnotationTask(data=[(c, u, lab) for u, a, b in units for c, lab in (("alice", a), ("bob", b))])
+    expect("objects alpha = nltk", close(sec["krippendorff_alpha"]["value"], task.alpha(), 1e-9))
+
+
+def test_three_annotators_and_names(tmp):
+    alice, bob = os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")
+    carol = os.path.join(tmp, "carol.json")
+    with open(carol, "w") as f:
+        json.dump(make_coco.build(make_coco.ALICE), f)
+    d = agree_json(alice, bob, carol)
+    expect("three pairs", [(p["annotator_a"], p["annotator_b"]) for p in d["per_pair"]] ==
+           [("alice", "bob"), ("alice", "carol"), ("bob", "carol")], str(d["per_pair"]))
+    ac = d["per_pair"][1]
+    expect("identical deliveries agree fully", ac["f1"]["value"] == 1 and ac["mean_iou"]["value"] == 1 and
+           ac["label_mismatch"] == 0, str(ac))
+    d = agree_json(alice, bob, "--annotators", "vendor1,vendor2")
+    expect("--annotators names", d["summary"]["annotator_names"] == ["vendor1", "vendor2"], str(d["summary"]))
+    r = run("agree", alice, alice)
+    expect("same stem twice is bad usage", r.returncode == 2 and "--annotators" in r.stderr, r.stderr)
+    r = run("agree", alice, bob, "--annotators", "x")
+    expect("--annotators count mismatch", r.returncode == 2, r.stderr)
+
+
+def test_gates():
+    alice, bob = os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")
+    expect("gate f1 >= 0.5 passes", run("agree", alice, bob, "--min", "f1=0.5", "-q").returncode == 0)
+    r = run("agree", alice, bob, "--min", "f1=0.9", "-q")
+    expect("gate f1 >= 0.9 fails with exit 1", r.returncode == 1 and "f1" in r.stderr, r.stderr)
+    r = run("agree", alice, bob, "--min", "krippendorff_alpha=0.99", "-q")
+    expect("gate on the objects section", r.returncode == 1, r.stderr)
+    r = run("agree", alice, bob, "--min", "cohen_kappa=0.5", "-q")
+    expect("unknown gate metric is exit 2", r.returncode == 2 and "mean_iou" in r.stderr, r.stderr)
+
+
+def test_bad_coco(tmp):
+    bob = os.path.join(COCO, "bob.json")
+    cases = {
+        "truncated.json": ["truncated.json", "byte", "invalid JSON"],
+        "odd_polygon.json": ["odd_polygon.json", "annotation 2 (id 2)", "odd number of coordinates", "byte"],
+        "rle_sum.json": ["rle_sum.json", "id 5", "8001", "8000"],
+    }
+    for name, needles in cases.items():
+        path = os.path.join(COCO, "bad", name)
+        before = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        out = os.path.join(tmp, "never.json")
+        r = run("agree", path, bob, "--json", out)
+        expect(f"{name}: exit 2", r.returncode == 2, r.stderr)
+        expect(f"{name}: message names file and object", all(n in r.stderr for n in needles), r.stderr)
+        expect(f"{name}: no report written", not os.path.exists(out))
+        expect(f"{name}: input unchanged", hashlib.sha256(open(path, "rb").read()).hexdigest() == before)
+    garbage = os.path.join(tmp, "garbage.json")
+    for i, text in enumerate(['{"images": 5, "annotations": []}', '{"annotations": [{"id": 1}]}',
+                              '{"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2]}]}',
+                              '{"annotations": [{"id":1,"image_id":1,"category_id":1,"segmentation":{"size":[2,2],"counts":"zz"}}]}',
+                              '{"annotations": [{"id":1,"image_id":9,"category_id":1,"bbox":[0,0,1,1]}], "images": [], "categories": [{"id":1,"name":"a"}]}',
+                              '{"annotations": [], "images": [{"id": 1, "width": -3}]}', '[{"image_id": 1, ']):
+        with open(garbage, "w") as f:
+            f.write(text)
+        r = run("agree", garbage, bob)
+        expect(f"malformed COCO {i}: exit 2 with a message", r.returncode == 2 and "garbage.json" in r.stderr, r.stderr)
+
+
+def test_determinism():
+    alice, bob = os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")
+    outs = [run("agree", alice, bob, "--per-image", "--json", "-", "--threads", t).stdout for t in ("1", "2", "3")]
+    expect("objects: same bytes for 1, 2, 3 threads", outs[0] == outs[1] == outs[2] and outs[0] != "")
+    sem = [os.path.join(MASKS, "semantic", "ann1"), os.path.join(MASKS, "semantic", "ann2")]
+    outs = [run("agree", "--masks", *sem, "--per-image", "--json", "-", "--threads", t).stdout for t in ("1", "2")]
+    expect("masks: same bytes for 1 and 2 threads", outs[0] == outs[1] and outs[0] != "")
+
+
+def semantic_expected():
+    m = make_masks.semantic()
+    names = sorted(set(m["ann1"]) & set(m["ann2"]))
+    conf = {}
+    per_image = {}
+    for n in names:
+        a, b = m["ann1"][n][0].astype(np.int64), m["ann2"][n][0].astype(np.int64)
+        keep = (a != 255) & (b != 255)
+        ci = {}
+        for va, vb in zip(a[keep].ravel(), b[keep].ravel()):
+            conf[(va, vb)] = conf.get((va, vb), 0) + 1
+            ci[(va, vb)] = ci.get((va, vb), 0) + 1
+        per_image[n] = ci
+
+    def scores(c):
+        total = sum(c.values())
+        agree = sum(v for (x, y), v in c.items() if x == y)
+        vals = sorted({x for x, _ in c} | {y for _, y in c})
+        ious, dices = {}, {}
+        for k in vals:
+            tp = c.get((k, k), 0)
+            ra = sum(v for (x, _), v in c.items() if x == k)
+            rb = sum(v for (_, y), v in c.items() if y == k)
+            ious[k] = tp / (ra + rb - tp)
+            dices[k] = 2 * tp / (ra + rb)
+        return agree / total, ious, dices
+
+    return scores(conf), {n: scores(c) for n, c in per_image.items()}
+
+
+def test_semantic_masks(tmp):
+    sem = [os.path.join(MASKS, "semantic", "ann1"), os.path.join(MASKS, "semantic", "ann2")]
+    d = agree_json("--masks", *sem, "--classes", os.path.join(MASKS, "classes.csv"), "--per-image")
+    if d is None:
+        return
+    (acc, ious, dices), per_image = semantic_expected()
+    o = d["overall"]
+    expect("mode masks", d["mode"] == "masks")
+    expect("pixel_accuracy (8-bit, 16-bit and palette PNGs)", close(o["pixel_accuracy"]["value"], acc), f"{o} {acc}")
+    expect("mean_iou over classes present", close(o["mean_iou"]["value"], sum(ious.values()) / len(ious)))
+    expect("mean_dice", close(o["mean_dice"]["value"], sum(dices.values()) / len(dices)))
+    got = {c["value"]: c for c in d["per_class"]}
+    expect("classes seen", sorted(got) == sorted(ious), str(sorted(got)))
+    for k, v in ious.items():
+        expect(f"class {k} iou", close(got[k]["iou"]["value"], v), str(got.get(k)))
+        expect(f"class {k} dice", close(got[k]["dice"]["value"], dices[k]))
+    expect("class names from the map", got[1]["class"] == "road", str(got[1]))
+    expect("unnamed value reported by number", got[300]["class"] == "300")
+    codes = sorted(w["code"] for w in d["warnings"])
+    expect("warnings: unknown value, image lists", codes == ["image_lists_differ", "unknown_mask_value"], str(codes))
+    p = d["per_pair"][0]
+    expect("pair image counts", (p["images"], p["images_only_a"], p["images_only_b"]) == (3, 1, 0), str(p))
+    expect("ignored pixels counted", d["summary"]["ignored_pixels"] == 40 + 1, str(d["summary"]))
+    order = [r["image"] for r in d["per_image"]]
+    want = sorted(per_image, key=lambda n: (sum(per_image[n][1].values()) / len(per_image[n][1]), per_image[n][0]))
+    expect("per_image worst first", order == want, f"{order} vs {want}")
+    for r in d["per_image"]:
+        expect(f"per_image {r['image']} accuracy", close(r["pixel_accuracy"]["value"], per_image[r["image"]][0]))
+    expect("intervals on pixel_accuracy", metric_ok(o["pixel_accuracy"]) and o["pixel_accuracy"]["ci_low"] is not None)
+    r = run("agree", "--masks", *sem, "--matches", os.path.join(tmp, "m.csv"))
+    expect("--matches with semantic masks is bad usage", r.returncode == 2, r.stderr)
+
+
+def test_instance_masks(tmp):
+    dirs = [os.path.join(MASKS, "instances", "ann1"), os.path.join(MASKS, "instances", "ann2")]
+    mpath = os.path.join(tmp, "im.csv")
+    d = agree_json("--instance-masks", *dirs, "--classes", os.path.join(MASKS, "instance_classes.json"), "--matches", mpath)
+    if d is None:
+        return
+    m = make_masks.instances()
+    a, b = m["ann1"]["i.png"][0], m["ann2"]["i.png"][0]
+
+    def iou(v):
+        x, y = a == v, b == v
+        return (x & y).sum() / (x | y).sum()
+
+    rows = list(csv.reader(open(mpath)))[1:]
+    want = [["i.png", "ann1", "24001", "person", "ann2", "24001", "person", repr(iou(24001))],
+            ["i.png", "ann1", "24002", "person", "ann2", "", "", ""],
+            ["i.png", "ann1", "26001", "car", "ann2", "26001", "car", repr(iou(26001))],
+            ["i.png", "ann1", "", "", "ann2", "26002", "car", ""]]
+    expect("instance masks: one object per value, class = value / 1000", rows == want, str(rows))
+    expect("instance f1", close(d["overall"]["f1"]["value"], 4 / 6), str(d["overall"]))
+
+
+def test_bad_masks():
+    r = run("agree", "--masks", os.path.join(MASKS, "bad_size", "ann1"), os.path.join(MASKS, "bad_size", "ann2"))
+    expect("PNG of the wrong size: exit 2 naming both files", r.returncode == 2 and "ann2/x.png" in r.stderr and
+           "ann1/x.png" in r.stderr and "39x30" in r.stderr, r.stderr)
+    r = run("agree", "--masks", os.path.join(MASKS, "corrupt", "ann1"), os.path.join(MASKS, "corrupt", "ann2"))
+    expect("corrupt PNG: exit 2 naming the file", r.returncode == 2 and "ann2/y.png" in r.stderr and "PNG" in r.stderr,
+           r.stderr)
+    r = run("agree", "--masks", os.path.join(MASKS, "semantic", "ann1"), os.path.join(MASKS, "nope"))
+    expect("missing directory: exit 2", r.returncode == 2 and "nope" in r.stderr, r.stderr)
+    r = run("agree", "--masks", os.path.join(MASKS, "semantic", "ann1"), os.path.join(MASKS, "semantic", "ann2"),
+            "--classes", os.path.join(MASKS, "make_masks.py"))
+    expect("bad class map: exit 2", r.returncode == 2 and "make_masks.py" in r.stderr, r.stderr)
+
+
+def test_samples():
+    """Real exports nobody here wrote."""
+    det = os.path.join(SAMPLES, "coco", "panopticapi-sample", "panoptic_coco_detection_format.json")
+    d = agree_json(det, det, "--annotators", "a,b")
+    if d:
+        o = d["overall"]
+        expect("panoptic detection file against itself: all 50 segments match exactly",
+               (o["matched"], o["f1"]["value"], o["mean_iou"]["value"]) == (50, 1, 1), str(o))
+    res = os.path.join(SAMPLES, "coco", "cocoapi-results")
+    d = agree_json(os.path.join(res, "instances_val2014_fakebbox100_results.json"),
+                   os.path.join(res, "instances_val2014_fakesegm100_results.json"), "--bootstrap", "100")
+    if d:
+        expect("results files (bare lists): boxes against compressed RLE", d["summary"]["images"] == 99 and
+               d["summary"]["objects"] == 1468 and 0 < d["overall"]["mean_iou"]["value"] < 1, str(d["summary"]))
+    dat = os.path.join(SAMPLES, "coco", "datumaro-fixtures")
+    d = agree_json(os.path.join(dat, "instances_val.json"), os.path.join(dat, "instances_train.json"))
+    if d:
+        expect("datumaro fixtures: crowd RLE and empty segmentation read", d["summary"]["objects"] == 3, str(d["summary"]))
+    mots = os.path.join(SAMPLES, "masks", "datumaro-mots", "instances")
+    d = agree_json("--instance-masks", mots, mots, "--annotators", "a,b")
+    if d:
+        expect("MOTS 16-bit instance ids: 3 objects, all matched", d["overall"]["matched"] == 3, str(d["overall"]))
+    city = os.path.join(SAMPLES, "masks", "datumaro-cityscapes")
+    d = agree_json("--masks", city, city, "--annotators", "a,b")
+    if d:
+        expect("Cityscapes 8- and 16-bit masks against themselves", d["overall"]["pixel_accuracy"]["value"] == 1, str(d["overall"]))
+    voc = os.path.join(SAMPLES, "masks", "datumaro-voc", "SegmentationClass")
+    r = run("agree", "--masks", voc, voc, "--annotators", "a,b")
+    expect("RGB masks: exit 2 explaining colour masks", r.returncode == 2 and "RGB" in r.stderr, r.stderr)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        test_coco_pair(tmp)
+        test_objects_section(tmp)
+        test_three_annotators_and_names(tmp)
+        test_gates()
+        test_bad_coco(tmp)
+        test_determinism()
+        test_semantic_masks(tmp)
+        test_instance_masks(tmp)
+        test_bad_masks()
+        test_samples()
+    return harness.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
