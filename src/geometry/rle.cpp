@@ -100,9 +100,9 @@ Box bbox(const Rle& rle) {
   for (std::size_t j = 0; j < m; ++j) {
     cc += rle.counts[j];
     // The first pixel of a foreground run (j even ends a background run), or its last (j odd).
-    const std::uint64_t t = cc - (j % 2);
-    const std::uint64_t y = t % h;
-    const std::uint64_t x = (t - y) / h;
+    const auto t = static_cast<std::uint32_t>(cc - (j % 2));
+    const std::uint64_t x = t / static_cast<std::uint32_t>(h);
+    const std::uint64_t y = t - x * h;
     if (j % 2 == 0) {
       x_prev = x;
     } else if (x_prev < x) {  // the run wraps into the next column: it spans all rows
@@ -209,14 +209,26 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     constexpr double k_limit = 1 << 20;
     return static_cast<int>(k_scale * std::fmin(std::fmax(v, -k_limit), k_limit) + 0.5);
   };
-  std::vector<int> x(k + 1), y(k + 1);
+  // Scratch buffers reused across calls on the same thread: rasterising is the hot loop of
+  // object matching and fresh allocations dominate otherwise.
+  thread_local std::vector<int> x, y, u, v;
+  thread_local std::vector<std::uint64_t> a;
+  x.resize(k + 1);
+  y.resize(k + 1);
   for (std::size_t j = 0; j < k; ++j) {
     x[j] = scaled(xy[2 * j]);
     y[j] = scaled(xy[2 * j + 1]);
   }
   x[k] = x[0];
   y[k] = y[0];
-  std::vector<int> u, v;
+  u.clear();
+  v.clear();
+  std::size_t points = 0;
+  for (std::size_t j = 0; j < k; ++j) {
+    points += static_cast<std::size_t>(std::max(std::abs(x[j + 1] - x[j]), std::abs(y[j + 1] - y[j]))) + 1;
+  }
+  u.reserve(points);
+  v.reserve(points);
   for (std::size_t j = 0; j < k; ++j) {
     int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
     const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
@@ -241,7 +253,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     }
   }
   // Points where the traced x changes, mapped back to pixel coordinates.
-  std::vector<std::uint64_t> a;
+  a.clear();
   for (std::size_t j = 1; j < u.size(); ++j) {
     if (u[j] == u[j - 1]) continue;
     double xd = static_cast<double>(u[j] < u[j - 1] ? u[j] : u[j] - 1);
@@ -265,6 +277,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     prev = t;
   }
   Rle r{h, w, {}};
+  r.counts.reserve(a.size());
   std::size_t j = 0;
   r.counts.push_back(static_cast<std::uint32_t>(a[j++]));
   while (j < a.size()) {

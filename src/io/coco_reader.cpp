@@ -10,6 +10,9 @@
 #include <map>
 #include <simdjson.h>
 #include <unordered_map>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace labelqa::io {
 namespace {
@@ -22,10 +25,14 @@ class Cursor {
  public:
   Cursor(const MappedFile& file) : m_file(file) {}
 
+  // The bytes being parsed: a copy of file bytes [file_offset, ...) starting at `begin`.
+  void set_buffer(const char* begin, std::uint64_t file_offset) {
+    m_buf = begin;
+    m_buf_offset = file_offset;
+  }
   std::uint64_t offset_of(const char* p) const {
-    const char* base = m_file.view().data();
-    if (p < base) return 0;
-    return std::min<std::uint64_t>(static_cast<std::uint64_t>(p - base), m_file.view().size());
+    if (p < m_buf) return m_buf_offset;
+    return std::min<std::uint64_t>(m_buf_offset + static_cast<std::uint64_t>(p - m_buf), m_file.view().size());
   }
   Location at(std::uint64_t offset, std::string item = {}, std::string field = {}) const {
     const auto text = m_file.view().substr(0, offset);
@@ -52,6 +59,7 @@ class Cursor {
     m_has_id = true;
   }
   void leave() { m_kind.clear(); }
+  void set_chunk_end(std::uint64_t end) { m_chunk_end = end; }
   std::uint64_t current() const { return m_offset; }
 
   [[noreturn]] void fail(const std::string& field, const std::string& message) const {
@@ -63,16 +71,20 @@ class Cursor {
     // An unbalanced document is detected when the walk starts (the last structural character does
     // not close the first): the problem is at the end of the file, typically a truncated download.
     if (err != simdjson::INCOMPLETE_ARRAY_OR_OBJECT && !doc.current_location().get(p)) offset = offset_of(p);
+    else if (err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && m_chunk_end) offset = m_chunk_end;
     throw InputError(at(offset, item()), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   }
 
  private:
   const MappedFile& m_file;
+  const char* m_buf = nullptr;
+  std::uint64_t m_buf_offset = 0;
   std::string m_kind;
   std::size_t m_index = 0;
   std::int64_t m_id = 0;
   bool m_has_id = false;
   std::uint64_t m_offset = 0;
+  std::uint64_t m_chunk_end = 0;
 };
 
 struct RawObject {
@@ -82,7 +94,7 @@ struct RawObject {
 
 class CocoParser {
  public:
-  CocoParser(const MappedFile& file, od::parser& parser) : m_file(file), m_cur(file), m_parser(parser) {}
+  CocoParser(MappedFile& file, od::parser& parser) : m_file(file), m_cur(file), m_parser(parser) {}
 
   LocalDelivery parse();
 
@@ -90,9 +102,12 @@ class CocoParser {
   void check(error_code err) {
     if (err) m_cur.syntax(m_doc, err);
   }
-  [[noreturn]] void type_error(const std::string& field, const char* expected) { m_cur.fail(field, fmt::format("expected {}", expected)); }
+  void check_iterate(error_code err) {
+    if (err) throw InputError(m_cur.at(m_cur.offset_of(nullptr)), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+  }
+  [[noreturn]] void type_error(const char* field, const char* expected) { m_cur.fail(field, fmt::format("expected {}", expected)); }
 
-  std::int64_t get_int(od::value v, const std::string& field) {
+  std::int64_t get_int(od::value v, const char* field) {
     std::int64_t x = 0;
     od::json_type t;
     check(v.type().get(t));
@@ -103,12 +118,12 @@ class CocoParser {
     }
     type_error(field, "an integer");
   }
-  double get_number(od::value v, const std::string& field) {
+  double get_number(od::value v, const char* field) {
     double d = 0;
     if (v.get_double().get(d)) type_error(field, "a number");
     return d;
   }
-  std::uint32_t get_dim(od::value v, const std::string& field) {
+  std::uint32_t get_dim(od::value v, const char* field) {
     const std::int64_t x = get_int(v, field);
     if (x < 0 || x > 1000000) m_cur.fail(field, fmt::format("expected a size between 0 and 1000000 pixels, got {}", x));
     return static_cast<std::uint32_t>(x);
@@ -121,7 +136,7 @@ class CocoParser {
   void parse_rle(od::object rle, SpatialObject& o);
   LocalDelivery finish(bool results_file);
 
-  const MappedFile& m_file;
+  MappedFile& m_file;
   Cursor m_cur;
   od::parser& m_parser;
   od::document m_doc;
@@ -134,10 +149,12 @@ class CocoParser {
   std::vector<RawObject> m_raw;
   std::unordered_map<std::int64_t, std::uint64_t> m_ids;  // annotation id -> offset (duplicates)
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_rle_sizes;  // per mask: h, w
+  std::size_t m_image_index = 0;
+  std::size_t m_category_index = 0;
 };
 
 void CocoParser::parse_images(od::array images) {
-  std::size_t index = 0;
+  std::size_t& index = m_image_index;
   for (auto element : images) {
     od::value v;
     check(element.get(v));
@@ -183,7 +200,7 @@ void CocoParser::parse_images(od::array images) {
 }
 
 void CocoParser::parse_categories(od::array categories) {
-  std::size_t index = 0;
+  std::size_t& index = m_category_index;
   for (auto element : categories) {
     od::value v;
     check(element.get(v));
@@ -404,15 +421,140 @@ void CocoParser::parse_annotation(od::object ann, std::size_t index) {
   m_raw.push_back(raw);
 }
 
-LocalDelivery CocoParser::parse() {
-  const auto view = m_file.view();
-  if (auto err = m_parser.iterate(view.data(), view.size(), view.size() + MappedFile::k_padding).get(m_doc)) {
-    // The structural pass found an unbalanced document: it ends inside an object, list or string.
-    const bool at_end = err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || err == simdjson::UNCLOSED_STRING;
-    throw InputError(m_cur.at(at_end ? view.size() : 0), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+// Byte-level layout of a JSON text: where values start and end, found by tracking strings and
+// nesting without parsing. COCO files are one huge object; its three lists are handed to simdjson
+// in slices of a few MB, so the parser's buffers stay small and hot instead of growing to the
+// size of the file (see docs/formats.md).
+// Index of the first byte at or after i that is a quote or a bracket ({ } [ ]), or n.
+std::size_t next_structural(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'),
+                fold = _mm_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i f = _mm_or_si128(v, fold);
+    const int m = _mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close))));
+    if (m) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
   }
-  od::json_type top;
-  check(m_doc.type().get(top));
+#endif
+  for (; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"' || c == '{' || c == '}' || c == '[' || c == ']') return i;
+  }
+  return n;
+}
+
+// Index of the first quote or backslash at or after i, or n.
+std::size_t next_quote_or_escape(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (m) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (p[i] == '"' || p[i] == '\\') return i;
+  }
+  return n;
+}
+
+class Layout {
+ public:
+  Layout(std::string_view text, const Cursor& cur) : m_t(text), m_cur(cur) {}
+
+  std::size_t skip_ws(std::size_t i) const {
+    while (i < m_t.size() && (m_t[i] == ' ' || m_t[i] == '\n' || m_t[i] == '\r' || m_t[i] == '\t')) ++i;
+    return i;
+  }
+  // i at the opening quote; returns the index after the closing quote.
+  std::size_t string_end(std::size_t i) const {
+    const std::size_t n = m_t.size();
+    for (i = next_quote_or_escape(m_t.data(), i + 1, n); i < n; i = next_quote_or_escape(m_t.data(), i + 2, n)) {
+      if (m_t[i] == '"') return i + 1;
+    }
+    fail(n, "the file ends inside a string (truncated?)");
+  }
+  // i at the first byte of a value; returns the index after it.
+  std::size_t value_end(std::size_t i) const {
+    if (i >= m_t.size()) fail(i, "the file ends where a value was expected (truncated?)");
+    const char c = m_t[i];
+    if (c == '"') return string_end(i);
+    if (c != '{' && c != '[') {
+      while (i < m_t.size() && m_t[i] != ',' && m_t[i] != '}' && m_t[i] != ']' && m_t[i] != ' ' && m_t[i] != '\n' &&
+             m_t[i] != '\r' && m_t[i] != '\t')
+        ++i;
+      return i;
+    }
+    std::size_t depth = 0;
+    const char* p = m_t.data();
+    const std::size_t n = m_t.size();
+    for (i = next_structural(p, i, n); i < n; i = next_structural(p, i + 1, n)) {
+      switch (p[i]) {
+        case '"':
+          i = string_end(i) - 1;
+          break;
+        case '{':
+        case '[':
+          ++depth;
+          break;
+        default:  // } or ]
+          if (--depth == 0) return i + 1;
+          break;
+      }
+    }
+    fail(n, "the file ends inside an object or list (truncated?)");
+  }
+  [[noreturn]] void fail(std::size_t offset, const std::string& message) const {
+    throw InputError(m_cur.at(offset), "invalid JSON: " + message);
+  }
+  char at(std::size_t i) const { return i < m_t.size() ? m_t[i] : '\0'; }
+
+ private:
+  std::string_view m_t;
+  const Cursor& m_cur;
+};
+
+LocalDelivery CocoParser::parse() {
+  const std::string_view text = m_file.view();
+  m_cur.set_buffer(text.data(), 0);
+  Layout lay(text, m_cur);
+  std::string buffer;  // one slice of a list, wrapped in [ ], padded for simdjson
+
+  // Hands the elements of the list at [begin, end) to `each` in slices of about 8 MB.
+  auto for_each_slice = [&](std::size_t begin, std::size_t end, const char* what, auto&& each) {
+    if (lay.at(begin) != '[') throw InputError(m_cur.at(begin, {}, what), "expected a list");
+    std::size_t i = lay.skip_ws(begin + 1);
+    constexpr std::size_t k_slice = std::size_t{8} << 20;
+    while (i < end - 1) {
+      const std::size_t start = i;
+      std::size_t last = i;
+      while (i < end - 1 && last - start < k_slice) {
+        last = lay.value_end(i);
+        i = lay.skip_ws(last);
+        if (lay.at(i) == ',') i = lay.skip_ws(i + 1);
+        else if (i != end - 1) lay.fail(i, fmt::format("expected ',' or ']' in \"{}\"", what));
+      }
+      buffer.assign(1, '[');
+      buffer.append(text.substr(start, last - start));
+      buffer.push_back(']');
+      const std::size_t len = buffer.size();
+      buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+      m_cur.set_buffer(buffer.data() + 1, start);
+      m_cur.set_chunk_end(last);
+      check_iterate(m_parser.iterate(buffer.data(), len, buffer.size()).get(m_doc));
+      od::array arr;
+      check(m_doc.get_array().get(arr));
+      each(arr);
+      if (m_doc.current_location().error() == simdjson::SUCCESS) m_cur.syntax(m_doc, simdjson::TRAILING_CONTENT);
+      m_file.release_before(last);
+    }
+    m_cur.set_buffer(text.data(), 0);
+    m_cur.set_chunk_end(0);
+  };
+
   bool results_file = false;
   std::size_t index = 0;
   auto annotations = [&](od::array arr) {
@@ -428,36 +570,50 @@ LocalDelivery CocoParser::parse() {
     }
     m_cur.leave();
   };
-  if (top == od::json_type::array) {
+
+  std::size_t i = lay.skip_ws(0);
+  if (lay.at(i) == '[') {
     results_file = true;
-    od::array arr;
-    check(m_doc.get_array().get(arr));
-    annotations(arr);
-  } else if (top == od::json_type::object) {
-    od::object obj;
-    check(m_doc.get_object().get(obj));
-    bool seen_annotations = false;
-    for (auto field : obj) {
-      std::string_view key;
-      check(field.unescaped_key().get(key));
-      od::value fv;
-      check(field.value().get(fv));
-      if (key == "images" || key == "annotations" || key == "categories") {
-        od::array arr;
-        if (fv.get_array().get(arr)) throw InputError(m_cur.at(0, {}, std::string(key)), "expected a list");
-        if (key == "images") parse_images(arr);
-        else if (key == "categories") parse_categories(arr);
-        else {
-          annotations(arr);
-          seen_annotations = true;
-        }
-      }
-    }
-    if (!seen_annotations) throw InputError(m_cur.at(0, {}, "annotations"), "not a COCO file: no \"annotations\" list");
-  } else {
-    throw InputError(m_cur.at(0), "not a COCO file: expected a JSON object with \"images\", \"annotations\" and \"categories\", or a list of annotations");
+    const std::size_t end = lay.value_end(i);
+    if (lay.skip_ws(end) != text.size()) lay.fail(lay.skip_ws(end), "unexpected text after the list");
+    for_each_slice(i, end, "annotations", annotations);
+    return finish(results_file);
   }
-  if (m_doc.current_location().error() == simdjson::SUCCESS) m_cur.syntax(m_doc, simdjson::TRAILING_CONTENT);
+  if (lay.at(i) != '{') {
+    throw InputError(m_cur.at(i), "not a COCO file: expected a JSON object with \"images\", \"annotations\" and "
+                                  "\"categories\", or a list of annotations");
+  }
+  // Top-level keys; the lists are parsed after the scan so categories may follow annotations.
+  std::optional<std::pair<std::size_t, std::size_t>> images, categories, anns;
+  i = lay.skip_ws(i + 1);
+  if (lay.at(i) == '}') i = lay.skip_ws(i + 1);
+  else {
+    for (;;) {
+      if (lay.at(i) != '"') lay.fail(i, "expected a key");
+      const std::size_t key_end = lay.string_end(i);
+      const std::string_view key = text.substr(i + 1, key_end - i - 2);
+      i = lay.skip_ws(key_end);
+      if (lay.at(i) != ':') lay.fail(i, "expected ':' after a key");
+      i = lay.skip_ws(i + 1);
+      const std::size_t vend = lay.value_end(i);
+      if (key == "images") images = std::make_pair(i, vend);
+      else if (key == "categories") categories = std::make_pair(i, vend);
+      else if (key == "annotations") anns = std::make_pair(i, vend);
+      i = lay.skip_ws(vend);
+      if (lay.at(i) == ',') {
+        i = lay.skip_ws(i + 1);
+        continue;
+      }
+      if (lay.at(i) != '}') lay.fail(i, "expected ',' or '}' after a value");
+      i = lay.skip_ws(i + 1);
+      break;
+    }
+  }
+  if (i != text.size()) lay.fail(i, "unexpected text after the top-level object");
+  if (!anns) throw InputError(m_cur.at(0, {}, "annotations"), "not a COCO file: no \"annotations\" list");
+  if (images) for_each_slice(images->first, images->second, "images", [&](od::array arr) { parse_images(arr); });
+  if (categories) for_each_slice(categories->first, categories->second, "categories", [&](od::array arr) { parse_categories(arr); });
+  for_each_slice(anns->first, anns->second, "annotations", annotations);
   return finish(results_file);
 }
 

@@ -14,9 +14,10 @@ const char* shape_name(Shape shape) {
 }
 
 void index_objects(AnnotatorObjects& a, std::size_t image_count) {
-  std::stable_sort(a.objects.begin(), a.objects.end(), [](const SpatialObject& x, const SpatialObject& y) {
+  auto before = [](const SpatialObject& x, const SpatialObject& y) {
     return x.image != y.image ? x.image < y.image : x.id < y.id;
-  });
+  };
+  if (!std::is_sorted(a.objects.begin(), a.objects.end(), before)) std::stable_sort(a.objects.begin(), a.objects.end(), before);
   a.image_offsets.assign(image_count + 1, 0);
   for (const auto& o : a.objects) ++a.image_offsets[o.image + 1];
   for (std::size_t i = 0; i < image_count; ++i) a.image_offsets[i + 1] += a.image_offsets[i];
