@@ -129,6 +129,38 @@ class CocoParser {
     return static_cast<std::uint32_t>(x);
   }
 
+  // Calls per_object(object) for each element of a list of objects, naming it `kind` N in messages.
+  template <class F>
+  void each_object(od::array arr, const char* kind, const char* expected, std::size_t& index, F&& per_object) {
+    for (auto element : arr) {
+      od::value v;
+      check(element.get(v));
+      const char* at = nullptr;
+      check(v.current_location().get(at));
+      m_cur.enter(kind, ++index, m_cur.offset_of(at));
+      od::object obj;
+      if (v.get_object().get(obj)) m_cur.fail("", expected);
+      per_object(obj);
+    }
+    m_cur.leave();
+  }
+  // Calls on_field(key, value) for each key of an object.
+  template <class F>
+  void each_field(od::object obj, F&& on_field) {
+    for (auto field : obj) {
+      std::string_view key;
+      check(field.unescaped_key().get(key));
+      od::value fv;
+      check(field.value().get(fv));
+      on_field(key, fv);
+    }
+  }
+  std::string get_text(od::value v, const char* field) {
+    std::string_view s;
+    if (v.get_string().get(s)) type_error(field, "a string");
+    return std::string(s);
+  }
+
   void parse_images(od::array images);
   void parse_categories(od::array categories);
   void parse_annotation(od::object ann, std::size_t index);
@@ -154,36 +186,22 @@ class CocoParser {
 };
 
 void CocoParser::parse_images(od::array images) {
-  std::size_t& index = m_image_index;
-  for (auto element : images) {
-    od::value v;
-    check(element.get(v));
-    const char* at = nullptr;
-    check(v.current_location().get(at));
-    m_cur.enter("image", ++index, m_cur.offset_of(at));
-    od::object obj;
-    if (v.get_object().get(obj)) m_cur.fail("", "expected an image object");
+  each_object(images, "image", "expected an image object", m_image_index, [&](od::object obj) {
     std::optional<std::int64_t> id;
     std::optional<std::string> file_name;
     ImageInfo info;
-    for (auto field : obj) {
-      std::string_view key;
-      check(field.unescaped_key().get(key));
-      od::value fv;
-      check(field.value().get(fv));
+    each_field(obj, [&](std::string_view key, od::value fv) {
       if (key == "id") {
         id = get_int(fv, "id");
         m_cur.set_id(*id);
       } else if (key == "file_name") {
-        std::string_view s;
-        if (fv.get_string().get(s)) type_error("file_name", "a string");
-        file_name = std::string(s);
+        file_name = get_text(fv, "file_name");
       } else if (key == "width") {
         info.width = get_dim(fv, "width");
       } else if (key == "height") {
         info.height = get_dim(fv, "height");
       }
-    }
+    });
     if (!id) m_cur.fail("id", "missing key \"id\"");
     if (static_cast<std::uint64_t>(info.width) * info.height > 0xFFFFFFFFull) {
       m_cur.fail("width", fmt::format("image of {}x{} pixels is too large (at most 2^32 pixels)", info.width, info.height));
@@ -195,41 +213,25 @@ void CocoParser::parse_images(od::array images) {
       m_cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name));
     }
     m_out.images.push_back(std::move(info));
-  }
-  m_cur.leave();
+  });
 }
 
 void CocoParser::parse_categories(od::array categories) {
-  std::size_t& index = m_category_index;
-  for (auto element : categories) {
-    od::value v;
-    check(element.get(v));
-    const char* at = nullptr;
-    check(v.current_location().get(at));
-    m_cur.enter("category", ++index, m_cur.offset_of(at));
-    od::object obj;
-    if (v.get_object().get(obj)) m_cur.fail("", "expected a category object");
+  each_object(categories, "category", "expected a category object", m_category_index, [&](od::object obj) {
     std::optional<std::int64_t> id;
     std::optional<std::string> name;
-    for (auto field : obj) {
-      std::string_view key;
-      check(field.unescaped_key().get(key));
-      od::value fv;
-      check(field.value().get(fv));
+    each_field(obj, [&](std::string_view key, od::value fv) {
       if (key == "id") {
         id = get_int(fv, "id");
         m_cur.set_id(*id);
       } else if (key == "name") {
-        std::string_view s;
-        if (fv.get_string().get(s)) type_error("name", "a string");
-        name = std::string(s);
+        name = get_text(fv, "name");
       }
-    }
+    });
     if (!id) m_cur.fail("id", "missing key \"id\"");
     if (!name) m_cur.fail("name", "missing key \"name\"");
     if (!m_category_by_id.emplace(*id, *name).second) m_cur.fail("id", fmt::format("duplicate category id {}", *id));
-  }
-  m_cur.leave();
+  });
 }
 
 void CocoParser::parse_polygons(od::array rings, SpatialObject& o) {
@@ -558,17 +560,10 @@ LocalDelivery CocoParser::parse() {
   bool results_file = false;
   std::size_t index = 0;
   auto annotations = [&](od::array arr) {
-    for (auto element : arr) {
-      od::value v;
-      check(element.get(v));
-      const char* at = nullptr;
-      check(v.current_location().get(at));
-      m_cur.enter("annotation", ++index, m_cur.offset_of(at));
-      od::object obj;
-      if (v.get_object().get(obj)) m_cur.fail("", "expected an annotation object");
+    each_object(arr, "annotation", "expected an annotation object", index, [&](od::object obj) {
+      if (index % 4096 == 0) m_file.release_before(m_cur.current());  // pages already walked
       parse_annotation(obj, index);
-    }
-    m_cur.leave();
+    });
   };
 
   std::size_t i = lay.skip_ws(0);

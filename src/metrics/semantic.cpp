@@ -69,22 +69,15 @@ Values values(const Acc& acc) {
   return v;
 }
 
-Estimate unit(double v, const char* why) {
-  Estimate e = std::isnan(v) ? Estimate::undefined(why) : Estimate{};
-  if (!std::isnan(v)) e.value = v;
-  e.lower_bound = 0;
-  e.upper_bound = 1;
-  return e;
-}
 
 PixelScores scores(const Acc& acc) {
   PixelScores s;
   s.pixels = static_cast<std::uint64_t>(std::llround(acc.pixels));
   s.agreeing = static_cast<std::uint64_t>(std::llround(acc.agreeing));
   const Values v = values(acc);
-  s.pixel_accuracy = unit(v.accuracy, k_no_pixels);
-  s.mean_iou = unit(v.miou, k_no_pixels);
-  s.mean_dice = unit(v.mdice, k_no_pixels);
+  s.pixel_accuracy = Estimate::ratio(v.accuracy, k_no_pixels);
+  s.mean_iou = Estimate::ratio(v.miou, k_no_pixels);
+  s.mean_dice = Estimate::ratio(v.mdice, k_no_pixels);
   s.classes_present = v.present;
   return s;
 }
@@ -183,8 +176,8 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
     c.pixels_a = static_cast<std::uint64_t>(std::llround(t[1]));
     c.pixels_b = static_cast<std::uint64_t>(std::llround(t[2]));
     const double sum = t[1] + t[2];
-    c.iou = unit(sum > 0 ? t[0] / (sum - t[0]) : nan(), k_class_absent);
-    c.dice = unit(sum > 0 ? 2 * t[0] / sum : nan(), k_class_absent);
+    c.iou = Estimate::ratio(sum > 0 ? t[0] / (sum - t[0]) : nan(), k_class_absent);
+    c.dice = Estimate::ratio(sum > 0 ? 2 * t[0] / sum : nan(), k_class_absent);
     out.classes.push_back(std::move(c));
   }
   if (!unnamed.empty()) {

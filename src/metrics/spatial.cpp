@@ -47,13 +47,6 @@ Ratios ratios(const ObjectCounts& c) {
           m > 0 ? c.iou_sum / static_cast<double>(m) : nan(), m > 0 ? c.dice_sum / static_cast<double>(m) : nan()};
 }
 
-Estimate bounded(double v, const char* undefined_reason) {
-  Estimate e = std::isnan(v) ? Estimate::undefined(undefined_reason) : Estimate{};
-  if (!std::isnan(v)) e.value = v;
-  e.lower_bound = 0;
-  e.upper_bound = 1;
-  return e;
-}
 
 bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
   return a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1] || a[2] <= a[0] || a[3] <= a[1] ||
@@ -95,9 +88,9 @@ ObjectScores object_scores(const ObjectCounts& c) {
   ObjectScores s;
   s.counts = c;
   const Ratios r = ratios(c);
-  s.f1 = bounded(r.f1, k_no_objects);
-  s.mean_iou = bounded(r.iou, k_no_matches);
-  s.mean_dice = bounded(r.dice, k_no_matches);
+  s.f1 = Estimate::ratio(r.f1, k_no_objects);
+  s.mean_iou = Estimate::ratio(r.iou, k_no_matches);
+  s.mean_dice = Estimate::ratio(r.dice, k_no_matches);
   return s;
 }
 

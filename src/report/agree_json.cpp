@@ -61,9 +61,7 @@ std::string render_agree_json(const AgreeReport& r) {
   }
   out["per_pair"] = per_pair;
 
-  json warnings = json::array();
-  for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
-  out["warnings"] = warnings;
+  out["warnings"] = warnings_json(res.warnings);
 
   out["gate"] = gates_json(r.gates);
   return out.dump(2) + "\n";

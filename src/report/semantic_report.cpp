@@ -85,9 +85,7 @@ std::string render_semantic_json(const SemanticReport& r) {
     }
     out["per_image"] = per_image;
   }
-  json warnings = json::array();
-  for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
-  out["warnings"] = warnings;
+  out["warnings"] = warnings_json(res.warnings);
   out["gate"] = gates_json(r.gates);
   return out.dump(2) + "\n";
 }

@@ -61,6 +61,12 @@ inline nlohmann::json gates_json(const std::vector<GateCheck>& gates) {
   return out;
 }
 
+inline nlohmann::json warnings_json(const std::vector<metrics::Warning>& warnings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : warnings) out.push_back({{"code", w.code}, {"message", w.message}});
+  return out;
+}
+
 // Long-format CSV rows shared by the spatial and mask reports.
 struct CsvRows {
   std::string out = "scope,class,annotator_a,annotator_b,image,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";

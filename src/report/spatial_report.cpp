@@ -119,9 +119,7 @@ std::string render_spatial_json(const SpatialReport& r) {
   for (const auto& [k, e] : os.metrics) objects[k] = estimate_json(e);
   out["objects"] = objects;
 
-  json warnings = json::array();
-  for (const auto& w : res.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
-  out["warnings"] = warnings;
+  out["warnings"] = warnings_json(res.warnings);
   out["gate"] = gates_json(r.gates);
   return out.dump(2) + "\n";
 }

@@ -16,7 +16,7 @@ inline RatingSet ratings_from_matrix(const std::vector<std::vector<int>>& rows, 
   rs.category_scores = std::move(scores);
   for (int c = 0; c < categories; ++c) rs.categories.push_back(std::to_string(c));
   const std::size_t raters = rows.empty() ? 0 : rows[0].size();
-  for (std::size_t a = 0; a < raters; ++a) rs.annotators.push_back("r" + std::to_string(a));
+  for (std::size_t a = 0; a < raters; ++a) rs.annotators.push_back(std::to_string(a).insert(0, 1, 'r'));
   rs.item_offsets.push_back(0);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     bool any = false;

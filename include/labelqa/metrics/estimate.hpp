@@ -1,6 +1,7 @@
 // A coefficient with its confidence interval, or the reason it is undefined. Never NaN.
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,14 @@ struct Estimate {
   static Estimate undefined(std::string reason) {
     Estimate e;
     e.undefined_reason = std::move(reason);
+    return e;
+  }
+  // A ratio in [0, 1]: the value, or undefined for the reason given when v is NaN.
+  static Estimate ratio(double v, const char* reason_if_nan) {
+    Estimate e = std::isnan(v) ? undefined(reason_if_nan) : Estimate{};
+    if (!std::isnan(v)) e.value = v;
+    e.lower_bound = 0;
+    e.upper_bound = 1;
     return e;
   }
 };
