@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package labelqa needs (build, tests, oracles), builds a Release binary
-# into build/, and runs `labelqa agree` on the example in examples/.
+# into build/, and runs `labelqa agree` on the examples in examples/.
 #   scripts/setup.sh             install what is missing, build, run the example
 #   scripts/setup.sh --deps-only install what is missing and stop
 set -euo pipefail
@@ -29,8 +29,12 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLABELQA_TESTS=OFF
 cmake --build build -j "$(nproc)" --target labelqa
 echo
-echo "\$ build/labelqa agree examples/sentiment.csv"
 status=0
-build/labelqa agree examples/sentiment.csv || status=$?
-echo
-echo "labelqa built at build/labelqa (the example exited with $status)"
+for example in "examples/sentiment.csv" "examples/coco/alice.json examples/coco/bob.json" \
+               "--masks examples/masks/ann1 examples/masks/ann2 --classes examples/masks/classes.csv"; do
+  echo "\$ build/labelqa agree $example"
+  # shellcheck disable=SC2086  # the example's words are separate arguments
+  build/labelqa agree $example || status=$?
+  echo
+done
+echo "labelqa built at build/labelqa (the examples exited with $status)"

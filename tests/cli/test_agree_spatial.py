@@ -320,6 +320,22 @@ def test_bad_masks():
     expect("bad class map: exit 2", r.returncode == 2 and "make_masks.py" in r.stderr, r.stderr)
 
 
+def test_examples():
+    """examples/ holds copies of two fixtures for new users: they must give the same reports."""
+    ex = os.path.join(SRC, "examples")
+    for args, fixture in (([os.path.join(ex, "coco", "alice.json"), os.path.join(ex, "coco", "bob.json")],
+                           [os.path.join(COCO, "alice.json"), os.path.join(COCO, "bob.json")]),
+                          (["--masks", os.path.join(ex, "masks", "ann1"), os.path.join(ex, "masks", "ann2"), "--classes",
+                            os.path.join(ex, "masks", "classes.csv")],
+                           ["--masks", os.path.join(MASKS, "semantic", "ann1"), os.path.join(MASKS, "semantic", "ann2"),
+                            "--classes", os.path.join(MASKS, "classes.csv")])):
+        a, b = agree_json(*args), agree_json(*fixture)
+        if a and b:
+            a.pop("input")
+            b.pop("input")
+            expect(f"example {os.path.basename(args[-1])} matches its fixture", a == b)
+
+
 def test_samples():
     """Real exports nobody here wrote."""
     det = os.path.join(SAMPLES, "coco", "panopticapi-sample", "panoptic_coco_detection_format.json")
@@ -362,6 +378,7 @@ def main():
         test_semantic_masks(tmp)
         test_instance_masks(tmp)
         test_bad_masks()
+        test_examples()
         test_samples()
     return harness.summary()
 
