@@ -156,7 +156,6 @@ class ImageMatcher {
     ImageResult out;
     const int A = static_cast<int>(m_set.annotators.size());
     const int P = A * (A - 1) / 2;
-    const int C = static_cast<int>(m_set.categories.size());
     ObjectCounts pooled;
     std::map<int, ObjectCounts> per_class;
     int pair_index = 0;
@@ -172,7 +171,6 @@ class ImageMatcher {
     if (out.pairs == 0) return out;
     out.entries.emplace_back(0, pooled);
     for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
-    (void)C;
     cluster(out);
     return out;
   }
@@ -268,7 +266,6 @@ class ImageMatcher {
         if (!b_matched[j]) matches.push_back({m_image, a, b, -1, static_cast<std::int32_t>(begin(b) + j), 0});
       }
     }
-    m_assign[{a, b}] = std::move(assign);
     return c;
   }
 
@@ -331,7 +328,6 @@ class ImageMatcher {
   std::uint32_t m_image;
   std::vector<MaskCache> m_caches;
   std::vector<std::vector<double>> m_iou;  // per (a, b), a < b: IoU matrix na x nb
-  std::map<std::pair<int, int>, std::vector<int>> m_assign;
 };
 
 // Chance-corrected agreement on the clusters: units are clusters, categories the classes plus
