@@ -179,7 +179,6 @@ class CocoParser {
   LocalDelivery m_out;
   std::unordered_map<std::int64_t, std::uint32_t> m_image_by_id;
   std::map<std::string, std::uint32_t, std::less<>> m_image_by_name;
-  std::vector<std::uint64_t> m_image_offset;
   std::unordered_map<std::int64_t, std::string> m_category_by_id;
   std::vector<RawObject> m_raw;
   std::unordered_map<std::int64_t, std::uint64_t> m_ids;  // annotation id -> offset (duplicates)
@@ -623,11 +622,9 @@ LocalDelivery CocoParser::finish(bool results_file) {
   auto& objs = m_out.objects.objects;
   // Categories by name; ids are only this file's.
   std::map<std::string, std::uint32_t> cat_index;
-  std::unordered_map<std::int64_t, std::uint32_t> cat_local;
   if (!results_file) {
     for (const auto& [id, name] : m_category_by_id) cat_index.emplace(name, 0);
   }
-  std::vector<std::int64_t> seen_cats;
   if (results_file) {
     for (const auto& r : m_raw) cat_index.emplace(std::to_string(r.category_id), 0);
   }
