@@ -4,11 +4,17 @@
 #include "labelqa/io/mapped_file.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
 #include <simdjson.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/parallel_sort.h>
+#include <tbb/task_arena.h>
+#include <cstring>
+#include <memory>
 #include <unordered_map>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -87,49 +93,230 @@ class Cursor {
   std::uint64_t m_chunk_end = 0;
 };
 
+// Byte-level layout of a JSON text: where values start and end, found by tracking strings and
+// nesting without parsing. COCO files are one huge object; its three lists are handed to simdjson
+// in slices of a few MB, so the parser's buffers stay small and hot instead of growing to the
+// size of the file (see docs/formats.md).
+// Index of the first quote or backslash at or after i, or n.
+std::size_t next_quote_or_escape(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (m) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (p[i] == '"' || p[i] == '\\') return i;
+  }
+  return n;
+}
+
+// Bit k of each mask: byte k of a 64-byte block is a quote, a backslash, an opening or a closing bracket.
+struct Block {
+  std::uint64_t quote = 0, backslash = 0, open = 0, close = 0;
+};
+Block classify(const char* p) {
+  Block b;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), open = _mm_set1_epi8('{'),
+                close = _mm_set1_epi8('}'), fold = _mm_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
+  __m128i v[4], q[4], e[4], o[4], c[4];
+  __m128i any = _mm_setzero_si128();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i f = _mm_or_si128(v[k], fold);
+    q[k] = _mm_cmpeq_epi8(v[k], quote);
+    e[k] = _mm_cmpeq_epi8(v[k], backslash);
+    o[k] = _mm_cmpeq_epi8(f, open);
+    c[k] = _mm_cmpeq_epi8(f, close);
+    any = _mm_or_si128(any, _mm_or_si128(_mm_or_si128(q[k], e[k]), _mm_or_si128(o[k], c[k])));
+  }
+  if (_mm_movemask_epi8(any) == 0) return b;  // most blocks of a COCO file: numbers and commas only
+  for (int k = 0; k < 4; ++k) {
+    auto bits = [&](__m128i eq) { return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(eq))) << (16 * k); };
+    b.quote |= bits(q[k]);
+    b.backslash |= bits(e[k]);
+    b.open |= bits(o[k]);
+    b.close |= bits(c[k]);
+  }
+#else
+  for (int k = 0; k < 64; ++k) {
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    const char c = p[k];
+    if (c == '"') b.quote |= bit;
+    if (c == '\\') b.backslash |= bit;
+    if (c == '{' || c == '[') b.open |= bit;
+    if (c == '}' || c == ']') b.close |= bit;
+  }
+#endif
+  return b;
+}
+// Bit k of the result: the xor of bits 0..k of x (1 from an opening quote up to, not including,
+// the closing one).
+std::uint64_t prefix_xor(std::uint64_t x) {
+  for (int shift = 1; shift < 64; shift *= 2) x ^= x << shift;
+  return x;
+}
+
+class Layout {
+ public:
+  Layout(std::string_view text, const Cursor& cur) : m_t(text), m_cur(cur) {}
+
+  std::size_t skip_ws(std::size_t i) const {
+    while (i < m_t.size() && (m_t[i] == ' ' || m_t[i] == '\n' || m_t[i] == '\r' || m_t[i] == '\t')) ++i;
+    return i;
+  }
+  // i at the opening quote; returns the index after the closing quote.
+  std::size_t string_end(std::size_t i) const {
+    const std::size_t n = m_t.size();
+    for (i = next_quote_or_escape(m_t.data(), i + 1, n); i < n; i = next_quote_or_escape(m_t.data(), i + 2, n)) {
+      if (m_t[i] == '"') return i + 1;
+    }
+    fail(n, "the file ends inside a string (truncated?)");
+  }
+  // i at the first byte of a value; returns the index after it.
+  std::size_t value_end(std::size_t i) const {
+    if (i >= m_t.size()) fail(i, "the file ends where a value was expected (truncated?)");
+    const char c = m_t[i];
+    if (c == '"') return string_end(i);
+    if (c != '{' && c != '[') {
+      while (i < m_t.size() && m_t[i] != ',' && m_t[i] != '}' && m_t[i] != ']' && m_t[i] != ' ' && m_t[i] != '\n' &&
+             m_t[i] != '\r' && m_t[i] != '\t')
+        ++i;
+      return i;
+    }
+    // 64 bytes at a time: quotes not escaped by an odd run of backslashes delimit strings; brackets
+    // outside strings change the depth. A block whose closing brackets cannot bring the depth to
+    // zero is passed over whole.
+    const char* p = m_t.data();
+    const std::size_t n = m_t.size();
+    std::int64_t depth = 0;
+    bool in_string = false, escape_next = false;
+    for (; i + 64 <= n; i += 64) {
+      const Block b = classify(p + i);
+      if ((b.quote | b.backslash | b.open | b.close) == 0 && !escape_next) continue;
+      std::uint64_t escaped = 0, bs = b.backslash;
+      if (escape_next) {
+        escaped = 1;
+        bs &= ~std::uint64_t{1};
+      }
+      escape_next = false;
+      while (bs) {
+        const int k = std::countr_zero(bs);
+        if (k == 63) {
+          escape_next = true;
+          break;
+        }
+        escaped |= std::uint64_t{2} << k;
+        bs &= ~(std::uint64_t{3} << k);
+      }
+      std::uint64_t inside = prefix_xor(b.quote & ~escaped);
+      if (in_string) inside = ~inside;
+      in_string = inside >> 63;
+      const std::uint64_t open = b.open & ~inside, close = b.close & ~inside;
+      if ((open | close) == 0) continue;
+      const int closes = std::popcount(close);
+      if (depth > closes) {
+        depth += std::popcount(open) - closes;
+        continue;
+      }
+      for (std::uint64_t bits = open | close; bits; bits &= bits - 1) {
+        const int k = std::countr_zero(bits);
+        if (open >> k & 1) ++depth;
+        else if (--depth == 0) return i + static_cast<std::size_t>(k) + 1;
+      }
+    }
+    for (; i < n; ++i) {
+      const char ch = p[i];
+      if (in_string) {
+        if (escape_next) escape_next = false;
+        else if (ch == '\\') escape_next = true;
+        else if (ch == '"') in_string = false;
+      } else if (ch == '"') {
+        in_string = true;
+      } else if (ch == '{' || ch == '[') {
+        ++depth;
+      } else if ((ch == '}' || ch == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    if (in_string) fail(n, "the file ends inside a string (truncated?)");
+    fail(n, "the file ends inside an object or list (truncated?)");
+  }
+  [[noreturn]] void fail(std::size_t offset, const std::string& message) const {
+    throw InputError(m_cur.at(offset), "invalid JSON: " + message);
+  }
+  char at(std::size_t i) const { return i < m_t.size() ? m_t[i] : '\0'; }
+
+ private:
+  std::string_view m_t;
+  const Cursor& m_cur;
+};
+
 struct RawObject {
   std::int64_t image_id = 0;
   std::int64_t category_id = 0;
 };
 
-class CocoParser {
+// Annotations parsed from one slice of the "annotations" list, with ring and mask indices local to
+// the slice; appended to the delivery in file order. Polygon coordinates go straight to their
+// final place: each slice owns a region of the delivery's coordinate buffer large enough for any
+// text of its length (a number and the comma or bracket after it take two bytes or more).
+struct Chunk {
+  std::vector<SpatialObject> objects;
+  std::vector<RawObject> raw;
+  double* coords = nullptr;                // the region: coords[0] is position ring_start[0]
+  std::size_t coords_used = 0;
+  std::size_t coords_capacity = 0;
+  std::vector<std::uint32_t> ring_start;   // absolute positions in the delivery's buffer
+  std::vector<geometry::Rle> masks;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> rle_sizes;  // per mask: h, w
+  std::vector<std::size_t> with_id;                                // objects whose file gave an id
+  std::size_t first_index = 0;                                     // 1-based position of objects[0] in the list
+
+  void clear(Coordinates& buffer, std::size_t region, std::size_t capacity) {
+    objects.clear();
+    raw.clear();
+    coords = buffer.data() + region;
+    coords_used = 0;
+    coords_capacity = capacity;
+    ring_start.assign(1, static_cast<std::uint32_t>(region));
+    masks.clear();
+    rle_sizes.clear();
+    with_id.clear();
+  }
+};
+
+// Annotation id -> byte offset of its first occurrence (duplicate ids are bad input).
+using IdIndex = std::unordered_map<std::int64_t, std::uint64_t>;
+
+// Reads the values of one COCO file with simdjson On-Demand; one per thread in flight.
+class ValueReader {
  public:
-  CocoParser(MappedFile& file, od::parser& parser) : m_file(file), m_cur(file), m_parser(parser) {}
+  explicit ValueReader(const MappedFile& file) : m_cur(file) {}
 
-  LocalDelivery parse();
+  Cursor& cursor() { return m_cur; }
 
- private:
-  // Room for the coordinates of a typical file (a number and its comma take four bytes or more): reserved
-  // address space only, so the buffer rarely moves while it grows.
-  void reserve() { m_out.objects.coords.reserve(m_file.view().size() / 4 + 16); }
-  void check(error_code err) {
-    if (err) m_cur.syntax(m_doc, err);
-  }
-  void check_iterate(error_code err) {
-    if (err) throw InputError(m_cur.at(m_cur.offset_of(nullptr)), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
-  }
-  [[noreturn]] void type_error(const char* field, const char* expected) { m_cur.fail(field, fmt::format("expected {}", expected)); }
-
-  std::int64_t get_int(od::value v, const char* field) {
-    std::int64_t x = 0;
-    od::json_type t;
-    check(v.type().get(t));
-    if (t == od::json_type::number) {
-      if (!v.get_int64().get(x)) return x;
-      double d = 0;
-      if (!v.get_double().get(d) && std::floor(d) == d && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
+  // Parses the list elements at text[start, end) (without the brackets), calling each(array).
+  template <class F>
+  void parse_slice(std::string_view text, std::size_t start, std::size_t end, F&& each) {
+    m_buffer.assign(1, '[');
+    m_buffer.append(text.substr(start, end - start));
+    m_buffer.push_back(']');
+    const std::size_t len = m_buffer.size();
+    m_buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    m_cur.set_buffer(m_buffer.data() + 1, start);
+    m_cur.set_chunk_end(end);
+    if (auto err = m_parser.iterate(m_buffer.data(), len, m_buffer.size()).get(m_doc)) {
+      throw InputError(m_cur.at(m_cur.offset_of(nullptr)), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
     }
-    type_error(field, "an integer");
-  }
-  double get_number(od::value v, const char* field) {
-    double d = 0;
-    if (v.get_double().get(d)) type_error(field, "a number");
-    return d;
-  }
-  std::uint32_t get_dim(od::value v, const char* field) {
-    const std::int64_t x = get_int(v, field);
-    if (x < 0 || x > 1000000) m_cur.fail(field, fmt::format("expected a size between 0 and 1000000 pixels, got {}", x));
-    return static_cast<std::uint32_t>(x);
+    od::array arr;
+    check(m_doc.get_array().get(arr));
+    each(arr);
+    if (m_doc.current_location().error() == simdjson::SUCCESS) m_cur.syntax(m_doc, simdjson::TRAILING_CONTENT);
+    m_cur.set_chunk_end(0);
   }
 
   // Calls per_object(object) for each element of a list of objects, naming it `kind` N in messages.
@@ -158,89 +345,197 @@ class CocoParser {
       on_field(key, fv);
     }
   }
+
+  std::int64_t get_int(od::value v, const char* field) {
+    std::int64_t x = 0;
+    od::json_type t;
+    check(v.type().get(t));
+    if (t == od::json_type::number) {
+      if (!v.get_int64().get(x)) return x;
+      double d = 0;
+      if (!v.get_double().get(d) && std::floor(d) == d && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
+    }
+    type_error(field, "an integer");
+  }
+  double get_number(od::value v, const char* field) {
+    double d = 0;
+    if (v.get_double().get(d)) type_error(field, "a number");
+    return d;
+  }
+  std::uint32_t get_dim(od::value v, const char* field) {
+    const std::int64_t x = get_int(v, field);
+    if (x < 0 || x > 1000000) m_cur.fail(field, fmt::format("expected a size between 0 and 1000000 pixels, got {}", x));
+    return static_cast<std::uint32_t>(x);
+  }
   std::string get_text(od::value v, const char* field) {
     std::string_view s;
     if (v.get_string().get(s)) type_error(field, "a string");
     return std::string(s);
   }
 
+  // One annotation object into `out`. With `ids`, duplicate ids fail here; without, the objects
+  // that carry an id are listed in out.with_id for the caller to check.
+  void parse_annotation(od::object ann, std::size_t index, Chunk& out, IdIndex* ids);
+
+  // Walks a value the reader does not use, so that malformed JSON anywhere in the file is an
+  // error (simdjson On-Demand would otherwise skip it by counting brackets).
+  void skip_checked(od::value v) {
+    od::json_type t;
+    check(v.type().get(t));
+    switch (t) {
+      case od::json_type::array: {
+        od::array arr;
+        check(v.get_array().get(arr));
+        for (auto element : arr) {
+          od::value ev;
+          check(element.get(ev));
+          skip_checked(ev);
+        }
+        break;
+      }
+      case od::json_type::object: {
+        od::object obj;
+        check(v.get_object().get(obj));
+        each_field(obj, [&](std::string_view, od::value fv) { skip_checked(fv); });
+        break;
+      }
+      case od::json_type::number: {
+        od::number n;
+        check(v.get_number().get(n));
+        break;
+      }
+      case od::json_type::string: {
+        std::string_view sv;
+        check(v.get_string().get(sv));
+        break;
+      }
+      case od::json_type::boolean: {
+        bool b = false;
+        check(v.get_bool().get(b));
+        break;
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        check(v.is_null().get(is_null));
+        if (!is_null) check(simdjson::N_ATOM_ERROR);
+        break;
+      }
+    }
+  }
+
+  void check(error_code err) {
+    if (err) m_cur.syntax(m_doc, err);
+  }
+  [[noreturn]] void type_error(const char* field, const char* expected) { m_cur.fail(field, fmt::format("expected {}", expected)); }
+
+ private:
+  void parse_polygons(od::array rings, SpatialObject& o, Chunk& out);
+  void parse_rle(od::object rle, SpatialObject& o, Chunk& out);
+
+  Cursor m_cur;
+  od::parser m_parser;
+  od::document m_doc;
+  std::string m_buffer;  // one slice of a list, wrapped in [ ], padded for simdjson
+};
+
+class CocoParser {
+ public:
+  CocoParser(MappedFile& file, std::size_t slice_bytes) : m_file(file), m_cur(file), m_reader(file), m_slice_bytes(slice_bytes) {}
+
+  LocalDelivery parse();
+
+ private:
   void parse_images(od::array images);
   void parse_categories(od::array categories);
-  void parse_annotation(od::object ann, std::size_t index);
-  void parse_polygons(od::array rings, SpatialObject& o);
-  void parse_rle(od::object rle, SpatialObject& o);
+  // Parses the annotations list starting at `begin` (exact: serially, checking duplicate ids as it
+  // goes; else slices in parallel) and returns one past its end.
+  std::size_t parse_annotations(const Layout& lay, std::size_t begin, bool exact);
+  void append(Chunk& chunk, bool exact);
   LocalDelivery finish(bool results_file);
 
   MappedFile& m_file;
   Cursor m_cur;
-  od::parser& m_parser;
-  od::document m_doc;
+  ValueReader m_reader;  // images, categories, and annotations when read serially
+  std::size_t m_slice_bytes;
 
   LocalDelivery m_out;
   std::unordered_map<std::int64_t, std::uint32_t> m_image_by_id;
   std::map<std::string, std::uint32_t, std::less<>> m_image_by_name;
   std::unordered_map<std::int64_t, std::string> m_category_by_id;
   std::vector<RawObject> m_raw;
-  std::unordered_map<std::int64_t, std::uint64_t> m_ids;  // annotation id -> offset (duplicates)
+  IdIndex m_ids;                          // serial reading: id -> offset of its first use
+  std::vector<std::int64_t> m_given_ids;  // parallel reading: the ids, checked once all are read
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_rle_sizes;  // per mask: h, w
   std::size_t m_image_index = 0;
   std::size_t m_category_index = 0;
 };
 
+// Thrown when slices parsed in parallel turn out to hold a duplicate id: the list is then read
+// again serially, which names the duplicate exactly.
+struct RetrySerially {};
+
 void CocoParser::parse_images(od::array images) {
-  each_object(images, "image", "expected an image object", m_image_index, [&](od::object obj) {
+  auto& r = m_reader;
+  r.each_object(images, "image", "expected an image object", m_image_index, [&](od::object obj) {
     std::optional<std::int64_t> id;
     std::optional<std::string> file_name;
     ImageInfo info;
-    each_field(obj, [&](std::string_view key, od::value fv) {
+    r.each_field(obj, [&](std::string_view key, od::value fv) {
       if (key == "id") {
-        id = get_int(fv, "id");
-        m_cur.set_id(*id);
+        id = r.get_int(fv, "id");
+        r.cursor().set_id(*id);
       } else if (key == "file_name") {
-        file_name = get_text(fv, "file_name");
+        file_name = r.get_text(fv, "file_name");
       } else if (key == "width") {
-        info.width = get_dim(fv, "width");
+        info.width = r.get_dim(fv, "width");
       } else if (key == "height") {
-        info.height = get_dim(fv, "height");
+        info.height = r.get_dim(fv, "height");
+      } else {
+        r.skip_checked(fv);
       }
     });
-    if (!id) m_cur.fail("id", "missing key \"id\"");
+    auto& cur = r.cursor();
+    if (!id) cur.fail("id", "missing key \"id\"");
     if (static_cast<std::uint64_t>(info.width) * info.height > 0xFFFFFFFFull) {
-      m_cur.fail("width", fmt::format("image of {}x{} pixels is too large (at most 2^32 pixels)", info.width, info.height));
+      cur.fail("width", fmt::format("image of {}x{} pixels is too large (at most 2^32 pixels)", info.width, info.height));
     }
     info.name = file_name ? *file_name : std::to_string(*id);
     const auto local = static_cast<std::uint32_t>(m_out.images.size());
-    if (!m_image_by_id.emplace(*id, local).second) m_cur.fail("id", fmt::format("duplicate image id {}", *id));
+    if (!m_image_by_id.emplace(*id, local).second) cur.fail("id", fmt::format("duplicate image id {}", *id));
     if (!m_image_by_name.emplace(info.name, local).second) {
-      m_cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name));
+      cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name));
     }
     m_out.images.push_back(std::move(info));
   });
 }
 
 void CocoParser::parse_categories(od::array categories) {
-  each_object(categories, "category", "expected a category object", m_category_index, [&](od::object obj) {
+  auto& r = m_reader;
+  r.each_object(categories, "category", "expected a category object", m_category_index, [&](od::object obj) {
     std::optional<std::int64_t> id;
     std::optional<std::string> name;
-    each_field(obj, [&](std::string_view key, od::value fv) {
+    r.each_field(obj, [&](std::string_view key, od::value fv) {
       if (key == "id") {
-        id = get_int(fv, "id");
-        m_cur.set_id(*id);
+        id = r.get_int(fv, "id");
+        r.cursor().set_id(*id);
       } else if (key == "name") {
-        name = get_text(fv, "name");
+        name = r.get_text(fv, "name");
+      } else {
+        r.skip_checked(fv);
       }
     });
-    if (!id) m_cur.fail("id", "missing key \"id\"");
-    if (!name) m_cur.fail("name", "missing key \"name\"");
-    if (!m_category_by_id.emplace(*id, *name).second) m_cur.fail("id", fmt::format("duplicate category id {}", *id));
+    auto& cur = r.cursor();
+    if (!id) cur.fail("id", "missing key \"id\"");
+    if (!name) cur.fail("name", "missing key \"name\"");
+    if (!m_category_by_id.emplace(*id, *name).second) cur.fail("id", fmt::format("duplicate category id {}", *id));
   });
 }
 
-void CocoParser::parse_polygons(od::array rings, SpatialObject& o) {
-  auto& a = m_out.objects;
-  const auto first_ring = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+void ValueReader::parse_polygons(od::array rings, SpatialObject& o, Chunk& out) {
+  const auto first_ring = static_cast<std::uint32_t>(out.ring_start.size() - 1);
   double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
   std::size_t ring_index = 0;
+  double* coords = out.coords;
   for (auto element : rings) {
     od::value rv;
     check(element.get(rv));
@@ -248,33 +543,33 @@ void CocoParser::parse_polygons(od::array rings, SpatialObject& o) {
     if (rv.get_array().get(ring)) {
       type_error("segmentation", "a list of polygons [[x1, y1, x2, y2, ...], ...]");
     }
-    const std::size_t begin = a.coords.size();
+    const std::size_t begin = out.coords_used;
     for (auto n : ring) {
       double d = 0;
       if (auto err = n.get_double().get(d)) {
         if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) type_error("segmentation", "a number");
         check(err);
       }
-      a.coords.push_back(d);
+      if (out.coords_used == out.coords_capacity) m_cur.fail("segmentation", "more coordinates than the text can hold (internal error)");
+      coords[out.coords_used++] = d;
     }
-    const std::size_t count = a.coords.size() - begin;
+    const std::size_t count = out.coords_used - begin;
     if (count % 2 != 0) {
       m_cur.fail("segmentation", fmt::format("polygon {} has an odd number of coordinates ({})", ring_index + 1, count));
     }
-    for (std::size_t i = begin; i < a.coords.size(); i += 2) {
-      x0 = std::min(x0, a.coords[i]);
-      x1 = std::max(x1, a.coords[i]);
-      y0 = std::min(y0, a.coords[i + 1]);
-      y1 = std::max(y1, a.coords[i + 1]);
+    for (std::size_t i = begin; i < out.coords_used; i += 2) {
+      x0 = std::min(x0, coords[i]);
+      x1 = std::max(x1, coords[i]);
+      y0 = std::min(y0, coords[i + 1]);
+      y1 = std::max(y1, coords[i + 1]);
     }
-    if (a.coords.size() > 0xFFFFFFF0u) m_cur.fail("segmentation", "too many polygon coordinates in one file");
-    a.ring_start.push_back(static_cast<std::uint32_t>(a.coords.size()));
+    out.ring_start.push_back(static_cast<std::uint32_t>(out.ring_start[0] + out.coords_used));
     ++ring_index;
   }
   if (ring_index == 0) return;  // [] : no segmentation, the bbox is the geometry
   o.shape = Shape::polygon;
   o.geom = first_ring;
-  o.geom_end = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  o.geom_end = static_cast<std::uint32_t>(out.ring_start.size() - 1);
   if (x0 > x1) {  // rings without points
     x0 = y0 = x1 = y1 = 0;
   }
@@ -282,7 +577,7 @@ void CocoParser::parse_polygons(od::array rings, SpatialObject& o) {
   o.extent = {std::floor(x0) - 1, std::floor(y0) - 1, std::ceil(x1) + 1, std::ceil(y1) + 1};
 }
 
-void CocoParser::parse_rle(od::object rle, SpatialObject& o) {
+void ValueReader::parse_rle(od::object rle, SpatialObject& o, Chunk& out) {
   std::optional<std::pair<std::uint32_t, std::uint32_t>> size;
   std::optional<std::string_view> text;
   std::vector<std::uint32_t> counts;
@@ -324,6 +619,8 @@ void CocoParser::parse_rle(od::object rle, SpatialObject& o) {
       } else {
         type_error("segmentation.counts", "a list of run lengths or a compressed RLE string");
       }
+    } else {
+      skip_checked(fv);
     }
   }
   if (!size) m_cur.fail("segmentation.size", "RLE segmentation without \"size\": [height, width]");
@@ -341,15 +638,15 @@ void CocoParser::parse_rle(od::object rle, SpatialObject& o) {
     if (!r) m_cur.fail("segmentation.counts", fmt::format("RLE counts sum to {}, expected height*width = {}x{} = {}", sum, h, w, std::uint64_t{h} * w));
   }
   o.shape = Shape::mask;
-  o.geom = static_cast<std::uint32_t>(m_out.objects.masks.size());
+  o.geom = static_cast<std::uint32_t>(out.masks.size());
   const auto b = geometry::bbox(*r);
   o.bbox = b;
   o.extent = {b[0], b[1], b[0] + b[2], b[1] + b[3]};
-  m_out.objects.masks.push_back(std::move(*r));
-  m_rle_sizes.emplace_back(h, w);
+  out.masks.push_back(std::move(*r));
+  out.rle_sizes.emplace_back(h, w);
 }
 
-void CocoParser::parse_annotation(od::object ann, std::size_t index) {
+void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out, IdIndex* ids) {
   SpatialObject o;
   RawObject raw;
   bool has_image = false, has_category = false, has_id = false, has_bbox = false;
@@ -399,14 +696,16 @@ void CocoParser::parse_annotation(od::object ann, std::size_t index) {
       if (t == od::json_type::array) {
         od::array rings;
         check(fv.get_array().get(rings));
-        parse_polygons(rings, o);
+        parse_polygons(rings, o, out);
       } else if (t == od::json_type::object) {
         od::object rle;
         check(fv.get_object().get(rle));
-        parse_rle(rle, o);
+        parse_rle(rle, o, out);
       } else if (t != od::json_type::null) {
         type_error("segmentation", "a list of polygons or an RLE object");
       }
+    } else {
+      skip_checked(fv);
     }
   }
   if (!has_image) m_cur.fail("image_id", "missing key \"image_id\"");
@@ -421,201 +720,254 @@ void CocoParser::parse_annotation(od::object ann, std::size_t index) {
     o.bbox = bbox;
   }
   if (has_id) {
-    auto [it, fresh] = m_ids.emplace(o.id, o.offset);
-    if (!fresh) m_cur.fail("id", fmt::format("duplicate annotation id {} (first at byte {})", o.id, it->second));
+    if (ids) {
+      auto [it, fresh] = ids->emplace(o.id, o.offset);
+      if (!fresh) m_cur.fail("id", fmt::format("duplicate annotation id {} (first at byte {})", o.id, it->second));
+    } else {
+      out.with_id.push_back(out.objects.size());
+    }
   }
-  m_out.objects.objects.push_back(o);
-  m_raw.push_back(raw);
+  out.objects.push_back(o);
+  out.raw.push_back(raw);
 }
 
-// Byte-level layout of a JSON text: where values start and end, found by tracking strings and
-// nesting without parsing. COCO files are one huge object; its three lists are handed to simdjson
-// in slices of a few MB, so the parser's buffers stay small and hot instead of growing to the
-// size of the file (see docs/formats.md).
-// Index of the first byte at or after i that is a quote or a bracket ({ } [ ]), or n.
-std::size_t next_structural(const char* p, std::size_t i, std::size_t n) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'),
-                fold = _mm_set1_epi8(0x20);  // '[' | 0x20 == '{', ']' | 0x20 == '}'
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i f = _mm_or_si128(v, fold);
-    const int m = _mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close))));
-    if (m) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-  }
-#endif
-  for (; i < n; ++i) {
-    const char c = p[i];
-    if (c == '"' || c == '{' || c == '}' || c == '[' || c == ']') return i;
-  }
-  return n;
-}
-
-// Index of the first quote or backslash at or after i, or n.
-std::size_t next_quote_or_escape(const char* p, std::size_t i, std::size_t n) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    if (m) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-  }
-#endif
-  for (; i < n; ++i) {
-    if (p[i] == '"' || p[i] == '\\') return i;
-  }
-  return n;
-}
-
-class Layout {
+// Cuts a JSON list into slices of whole elements of about `target` bytes, at the element
+// boundaries the layout scan finds; the scan also checks the list's commas and brackets.
+class Slicer {
  public:
-  Layout(std::string_view text, const Cursor& cur) : m_t(text), m_cur(cur) {}
-
-  std::size_t skip_ws(std::size_t i) const {
-    while (i < m_t.size() && (m_t[i] == ' ' || m_t[i] == '\n' || m_t[i] == '\r' || m_t[i] == '\t')) ++i;
-    return i;
+  Slicer(const Layout& lay, std::size_t begin, std::size_t target, const char* what) : m_lay(lay), m_target(target), m_what(what) {
+    if (lay.at(begin) != '[') lay.fail(begin, fmt::format("expected a list for \"{}\"", what));
+    m_i = lay.skip_ws(begin + 1);
+    if (lay.at(m_i) == ']') finish(m_i);
   }
-  // i at the opening quote; returns the index after the closing quote.
-  std::size_t string_end(std::size_t i) const {
-    const std::size_t n = m_t.size();
-    for (i = next_quote_or_escape(m_t.data(), i + 1, n); i < n; i = next_quote_or_escape(m_t.data(), i + 2, n)) {
-      if (m_t[i] == '"') return i + 1;
-    }
-    fail(n, "the file ends inside a string (truncated?)");
-  }
-  // i at the first byte of a value; returns the index after it.
-  std::size_t value_end(std::size_t i) const {
-    if (i >= m_t.size()) fail(i, "the file ends where a value was expected (truncated?)");
-    const char c = m_t[i];
-    if (c == '"') return string_end(i);
-    if (c != '{' && c != '[') {
-      while (i < m_t.size() && m_t[i] != ',' && m_t[i] != '}' && m_t[i] != ']' && m_t[i] != ' ' && m_t[i] != '\n' &&
-             m_t[i] != '\r' && m_t[i] != '\t')
-        ++i;
-      return i;
-    }
-    std::size_t depth = 0;
-    const char* p = m_t.data();
-    const std::size_t n = m_t.size();
-    for (i = next_structural(p, i, n); i < n; i = next_structural(p, i + 1, n)) {
-      switch (p[i]) {
-        case '"':
-          i = string_end(i) - 1;
-          break;
-        case '{':
-        case '[':
-          ++depth;
-          break;
-        default:  // } or ]
-          if (--depth == 0) return i + 1;
-          break;
+  // The next slice [start, end) (without brackets), or false when the list has ended.
+  bool next(std::size_t& start, std::size_t& end) {
+    if (m_done) return false;
+    start = end = m_i;
+    while (end - start < m_target) {
+      end = m_lay.value_end(m_i);
+      m_i = m_lay.skip_ws(end);
+      if (m_lay.at(m_i) == ',') {
+        m_i = m_lay.skip_ws(m_i + 1);
+      } else if (m_lay.at(m_i) == ']') {
+        finish(m_i);
+        break;
+      } else {
+        m_lay.fail(m_i, fmt::format("expected ',' or ']' in \"{}\"", m_what));
       }
     }
-    fail(n, "the file ends inside an object or list (truncated?)");
+    return true;
   }
-  [[noreturn]] void fail(std::size_t offset, const std::string& message) const {
-    throw InputError(m_cur.at(offset), "invalid JSON: " + message);
-  }
-  char at(std::size_t i) const { return i < m_t.size() ? m_t[i] : '\0'; }
+  // One past the closing bracket, once next() has returned every slice.
+  std::size_t list_end() const { return m_end; }
 
  private:
-  std::string_view m_t;
-  const Cursor& m_cur;
+  void finish(std::size_t close) {
+    m_done = true;
+    m_end = close + 1;
+  }
+  const Layout& m_lay;
+  std::size_t m_target;
+  const char* m_what;
+  std::size_t m_i = 0, m_end = 0;
+  bool m_done = false;
 };
 
 LocalDelivery CocoParser::parse() {
   const std::string_view text = m_file.view();
   m_cur.set_buffer(text.data(), 0);
-  reserve();
   Layout lay(text, m_cur);
-  std::string buffer;  // one slice of a list, wrapped in [ ], padded for simdjson
 
-  // Hands the elements of the list at [begin, end) to `each` in slices of about 8 MB.
-  auto for_each_slice = [&](std::size_t begin, std::size_t end, const char* what, auto&& each) {
-    if (lay.at(begin) != '[') throw InputError(m_cur.at(begin, {}, what), "expected a list");
-    std::size_t i = lay.skip_ws(begin + 1);
-    constexpr std::size_t k_slice = std::size_t{8} << 20;
-    while (i < end - 1) {
-      const std::size_t start = i;
-      std::size_t last = i;
-      while (i < end - 1 && last - start < k_slice) {
-        last = lay.value_end(i);
-        i = lay.skip_ws(last);
-        if (lay.at(i) == ',') i = lay.skip_ws(i + 1);
-        else if (i != end - 1) lay.fail(i, fmt::format("expected ',' or ']' in \"{}\"", what));
-      }
-      buffer.assign(1, '[');
-      buffer.append(text.substr(start, last - start));
-      buffer.push_back(']');
-      const std::size_t len = buffer.size();
-      buffer.append(simdjson::SIMDJSON_PADDING, '\0');
-      m_cur.set_buffer(buffer.data() + 1, start);
-      m_cur.set_chunk_end(last);
-      check_iterate(m_parser.iterate(buffer.data(), len, buffer.size()).get(m_doc));
-      od::array arr;
-      check(m_doc.get_array().get(arr));
-      each(arr);
-      if (m_doc.current_location().error() == simdjson::SUCCESS) m_cur.syntax(m_doc, simdjson::TRAILING_CONTENT);
-      m_file.release_before(last);
+  // The annotations list is parsed as the top-level scan reaches it, in parallel; on any error it
+  // is read again serially, which reports the first error exactly.
+  std::optional<std::size_t> anns;
+  auto annotations = [&](std::size_t begin) {
+    anns = begin;
+    try {
+      return parse_annotations(lay, begin, false);
+    } catch (const InputError&) {
+    } catch (const RetrySerially&) {
     }
-    m_cur.set_buffer(text.data(), 0);
-    m_cur.set_chunk_end(0);
+    return parse_annotations(lay, begin, true);
   };
 
   bool results_file = false;
-  std::size_t index = 0;
-  auto annotations = [&](od::array arr) {
-    each_object(arr, "annotation", "expected an annotation object", index, [&](od::object obj) {
-      if (index % 4096 == 0) m_file.release_before(m_cur.current());  // pages already walked
-      parse_annotation(obj, index);
-    });
-  };
-
+  std::optional<std::size_t> images, categories;
+  std::vector<std::size_t> others;  // "info", "licenses", ...: checked, not used
   std::size_t i = lay.skip_ws(0);
   if (lay.at(i) == '[') {
     results_file = true;
-    const std::size_t end = lay.value_end(i);
-    if (lay.skip_ws(end) != text.size()) lay.fail(lay.skip_ws(end), "unexpected text after the list");
-    for_each_slice(i, end, "annotations", annotations);
-    return finish(results_file);
-  }
-  if (lay.at(i) != '{') {
+    i = lay.skip_ws(annotations(i));
+    if (i != text.size()) lay.fail(i, "unexpected text after the list");
+  } else if (lay.at(i) != '{') {
     throw InputError(m_cur.at(i), "not a COCO file: expected a JSON object with \"images\", \"annotations\" and "
                                   "\"categories\", or a list of annotations");
-  }
-  // Top-level keys; the lists are parsed after the scan so categories may follow annotations.
-  std::optional<std::pair<std::size_t, std::size_t>> images, categories, anns;
-  i = lay.skip_ws(i + 1);
-  if (lay.at(i) == '}') i = lay.skip_ws(i + 1);
-  else {
-    for (;;) {
-      if (lay.at(i) != '"') lay.fail(i, "expected a key");
-      const std::size_t key_end = lay.string_end(i);
-      const std::string_view key = text.substr(i + 1, key_end - i - 2);
-      i = lay.skip_ws(key_end);
-      if (lay.at(i) != ':') lay.fail(i, "expected ':' after a key");
-      i = lay.skip_ws(i + 1);
-      const std::size_t vend = lay.value_end(i);
-      if (key == "images") images = std::make_pair(i, vend);
-      else if (key == "categories") categories = std::make_pair(i, vend);
-      else if (key == "annotations") anns = std::make_pair(i, vend);
-      i = lay.skip_ws(vend);
-      if (lay.at(i) == ',') {
+  } else {
+    i = lay.skip_ws(i + 1);
+    if (lay.at(i) == '}') i = lay.skip_ws(i + 1);
+    else {
+      for (;;) {
+        if (lay.at(i) != '"') lay.fail(i, "expected a key");
+        const std::size_t key_end = lay.string_end(i);
+        const std::string_view key = text.substr(i + 1, key_end - i - 2);
+        i = lay.skip_ws(key_end);
+        if (lay.at(i) != ':') lay.fail(i, "expected ':' after a key");
         i = lay.skip_ws(i + 1);
-        continue;
+        std::size_t vend = 0;
+        if (key == "annotations" && !anns) {
+          vend = annotations(i);
+        } else {
+          vend = lay.value_end(i);
+          if (key == "images") images = i;
+          else if (key == "categories") categories = i;
+          else others.push_back(i);
+        }
+        i = lay.skip_ws(vend);
+        if (lay.at(i) == ',') {
+          i = lay.skip_ws(i + 1);
+          continue;
+        }
+        if (lay.at(i) != '}') lay.fail(i, "expected ',' or '}' after a value");
+        i = lay.skip_ws(i + 1);
+        break;
       }
-      if (lay.at(i) != '}') lay.fail(i, "expected ',' or '}' after a value");
-      i = lay.skip_ws(i + 1);
-      break;
+    }
+    if (i != text.size()) lay.fail(i, "unexpected text after the top-level object");
+    if (!anns) throw InputError(m_cur.at(0, {}, "annotations"), "not a COCO file: no \"annotations\" list");
+  }
+  for (std::size_t start : others) {
+    m_reader.parse_slice(text, start, lay.value_end(start), [&](od::array arr) {
+      for (auto element : arr) {
+        od::value v;
+        m_reader.check(element.get(v));
+        m_reader.skip_checked(v);
+      }
+    });
+  }
+  auto small_list = [&](std::size_t begin, const char* what, auto&& parse_list) {
+    Slicer slicer(lay, begin, m_slice_bytes, what);
+    for (std::size_t start = 0, end = 0; slicer.next(start, end);) m_reader.parse_slice(text, start, end, parse_list);
+  };
+  if (images) small_list(*images, "images", [&](od::array arr) { parse_images(arr); });
+  if (categories) small_list(*categories, "categories", [&](od::array arr) { parse_categories(arr); });
+  return finish(results_file);
+}
+
+std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin, bool exact) {
+  const std::string_view text = m_file.view();
+  auto& a = m_out.objects;
+  a.objects.clear();
+  a.ring_start.assign(1, 0);
+  a.masks.clear();
+  m_raw.clear();
+  m_ids.clear();
+  m_given_ids.clear();
+  m_rle_sizes.clear();
+  // Slice k of text [s, e) writes its coordinates from position (s - begin) / 2 + k, at most
+  // (e - s) / 2 + 1 of them: regions never overlap, and pages of the buffer that no coordinate
+  // lands on are never touched.
+  const std::size_t slice_bytes = std::max<std::size_t>(m_slice_bytes, 1);
+  const std::size_t positions = (text.size() - begin) / 2 + text.size() / slice_bytes + 2;
+  if (positions > 0xFFFFFFF0u) {
+    throw InputError(m_cur.at(begin, {}, "annotations"), "the annotations list is too large (more than 8 GB)");
+  }
+  a.coords.clear();
+  a.coords.resize(positions);
+  auto region = [&](std::size_t k, std::size_t s, std::size_t e, Chunk& chunk) {
+    chunk.clear(a.coords, (s - begin) / 2 + k, (e - s) / 2 + 1);
+  };
+  auto each_annotation = [](ValueReader& r, Chunk& chunk, std::size_t& index, IdIndex* ids) {
+    return [&r, &chunk, &index, ids](od::array arr) {
+      r.each_object(arr, "annotation", "expected an annotation object", index,
+                    [&](od::object obj) { r.parse_annotation(obj, index, chunk, ids); });
+    };
+  };
+  Slicer slicer(lay, begin, slice_bytes, "annotations");
+  if (exact) {
+    Chunk chunk;
+    std::size_t index = 0;
+    for (std::size_t k = 0, s = 0, e = 0; slicer.next(s, e); ++k) {
+      region(k, s, e, chunk);
+      m_reader.parse_slice(text, s, e, each_annotation(m_reader, chunk, index, &m_ids));
+      append(chunk, true);
+      m_file.release_before(e);
+    }
+  } else {
+    struct Slice {
+      std::size_t k, start, end;
+    };
+    const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+    std::vector<std::unique_ptr<ValueReader>> readers;
+    for (std::size_t t = 0; t < tokens; ++t) readers.push_back(std::make_unique<ValueReader>(m_file));
+    std::vector<Chunk> chunks(tokens);
+    std::size_t next = 0;
+    // The scan cuts slices in order while earlier ones are parsed in parallel; they are appended in
+    // file order. Slice k uses reader and chunk k % tokens, free again because at most `tokens`
+    // slices are in flight and they finish in order.
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Slice>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& fc) {
+                                        Slice slice{next, 0, 0};
+                                        if (!slicer.next(slice.start, slice.end)) fc.stop();
+                                        else ++next;
+                                        return slice;
+                                      }) &
+            tbb::make_filter<Slice, Slice>(tbb::filter_mode::parallel,
+                                           [&](Slice slice) {
+                                             auto& r = *readers[slice.k % tokens];
+                                             auto& chunk = chunks[slice.k % tokens];
+                                             region(slice.k, slice.start, slice.end, chunk);
+                                             std::size_t index = 0;
+                                             r.parse_slice(text, slice.start, slice.end, each_annotation(r, chunk, index, nullptr));
+                                             return slice;
+                                           }) &
+            tbb::make_filter<Slice, void>(tbb::filter_mode::serial_in_order, [&](Slice slice) {
+              append(chunks[slice.k % tokens], false);
+              m_file.release_before(slice.end);
+            }));
+    tbb::parallel_sort(m_given_ids.begin(), m_given_ids.end());
+    if (std::adjacent_find(m_given_ids.begin(), m_given_ids.end()) != m_given_ids.end()) throw RetrySerially{};
+    m_given_ids = {};
+  }
+  a.coords.resize(a.ring_start.back());  // drops the untouched tail; the buffer does not move
+  return slicer.list_end();
+}
+
+// Appends a parsed slice to the delivery: ring and mask indices shifted past what is already
+// there; after a parallel parse, also numbers id-less objects by their position in the list and
+// checks ids for duplicates (a duplicate is reported by the serial re-read, which names it exactly).
+void CocoParser::append(Chunk& chunk, bool exact) {
+  auto& a = m_out.objects;
+  if (chunk.ring_start.size() > 1 && a.ring_start.back() != chunk.ring_start[0]) {
+    a.ring_start.push_back(chunk.ring_start[0]);  // the unused stretch before this region: a ring no object names
+  }
+  const auto ring_base = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  const auto mask_base = static_cast<std::uint32_t>(a.masks.size());
+  const std::size_t index_base = a.objects.size();
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < chunk.objects.size(); ++i) {
+    auto& o = chunk.objects[i];
+    if (!exact) {
+      if (w < chunk.with_id.size() && chunk.with_id[w] == i) {
+        ++w;
+        m_given_ids.push_back(o.id);
+      } else {
+        o.id += static_cast<std::int64_t>(index_base);
+      }
+    }
+    if (o.shape == Shape::polygon) {
+      o.geom += ring_base;
+      o.geom_end += ring_base;
+    } else if (o.shape == Shape::mask) {
+      o.geom += mask_base;
     }
   }
-  if (i != text.size()) lay.fail(i, "unexpected text after the top-level object");
-  if (!anns) throw InputError(m_cur.at(0, {}, "annotations"), "not a COCO file: no \"annotations\" list");
-  if (images) for_each_slice(images->first, images->second, "images", [&](od::array arr) { parse_images(arr); });
-  if (categories) for_each_slice(categories->first, categories->second, "categories", [&](od::array arr) { parse_categories(arr); });
-  for_each_slice(anns->first, anns->second, "annotations", annotations);
-  return finish(results_file);
+  a.objects.insert(a.objects.end(), chunk.objects.begin(), chunk.objects.end());
+  a.ring_start.insert(a.ring_start.end(), chunk.ring_start.begin() + 1, chunk.ring_start.end());
+  for (auto& m : chunk.masks) a.masks.push_back(std::move(m));
+  m_raw.insert(m_raw.end(), chunk.raw.begin(), chunk.raw.end());
+  m_rle_sizes.insert(m_rle_sizes.end(), chunk.rle_sizes.begin(), chunk.rle_sizes.end());
 }
 
 LocalDelivery CocoParser::finish(bool results_file) {
@@ -771,12 +1123,11 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries) {
   return set;
 }
 
-ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names) {
+ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes) {
   std::vector<LocalDelivery> deliveries;
-  od::parser parser;
   for (std::size_t i = 0; i < paths.size(); ++i) {
     MappedFile file(paths[i]);
-    CocoParser p(file, parser);
+    CocoParser p(file, slice_bytes);
     LocalDelivery d = p.parse();
     d.objects.name = names.empty() ? annotator_from_path(paths[i]) : names[i];
     d.objects.file = paths[i];

@@ -10,6 +10,7 @@
 #include "labelqa/metrics/spatial.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -191,4 +192,95 @@ TEST_CASE("mask metrics from a confusion table") {
   CHECK(r.overall.mean_iou.value.value() == doctest::Approx((16.0 / 18 + 0.5) / 2));
   CHECK(r.per_image.front().image == 0);  // x is the worse image
   CHECK(r.overall.pixel_accuracy.ci_low.value() <= 0.9);
+}
+
+namespace {
+
+// Everything the reader keeps of one annotator's objects, geometry resolved, for comparisons.
+std::vector<std::string> describe(const AnnotatorObjects& a) {
+  std::vector<std::string> out;
+  for (const auto& o : a.objects) {
+    std::string s = fmt::format("{} img{} cat{} {}{} @{}", o.id, o.image, o.category, shape_name(o.shape), o.crowd ? " crowd" : "", o.offset);
+    for (double v : o.bbox) s += fmt::format(" {}", v);
+    if (o.shape == Shape::polygon) {
+      for (std::uint32_t r = o.geom; r < o.geom_end; ++r) {
+        s += " |";
+        for (std::uint32_t k = a.ring_start[r]; k < a.ring_start[r + 1]; ++k) s += fmt::format(" {}", a.coords[k]);
+      }
+    } else if (o.shape == Shape::mask) {
+      s += fmt::format(" rle {}", geometry::to_string(a.masks[o.geom]));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = std::string(LABELQA_TEST_TMP) + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("COCO reader: slices cut anywhere give the same objects and the same errors") {
+  // The bytes "}, {" occur inside strings and inside nested lists of objects, so guessed slice
+  // boundaries land in the wrong places; ids are missing on some annotations (numbered by position).
+  std::string anns;
+  for (int i = 1; i <= 40; ++i) {
+    if (i > 1) anns += i % 3 ? ",\n" : " , ";
+    anns += "{";
+    if (i % 4) anns += "\"id\": " + std::to_string(100 + i) + ", ";
+    anns += "\"image_id\": " + std::to_string(1 + i % 2) + ", \"category_id\": " + std::to_string(1 + i % 3) + ", ";
+    if (i % 5 == 0) anns += "\"note\": \"a}, {b\\\"}, {\", ";
+    if (i % 7 == 0) anns += "\"attributes\": {\"parts\": [{\"x\": 1}, {\"y\": [2, {\"z\": 3}]}]}, ";
+    if (i % 3 == 0) {
+      anns += "\"segmentation\": {\"size\": [20, 30], \"counts\": [" + std::to_string(i) + ", 5, " + std::to_string(595 - i) + "]}, ";
+    } else if (i % 3 == 1) {
+      anns += "\"segmentation\": [[1, 2, " + std::to_string(i % 10 + 3) + ", 2, 4, 9], [0, 0, 1, 0, 1, 1]], ";
+    }
+    anns += "\"bbox\": [1, 2, 3, " + std::to_string(i) + "], \"iscrowd\": " + (i == 9 ? "1" : "0") + "}";
+  }
+  const std::string head = R"({"images": [{"id": 1, "file_name": "a.jpg", "width": 30, "height": 20},
+    {"id": 2, "file_name": "b.jpg", "width": 30, "height": 20}],
+    "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}, {"id": 3, "name": "}, {"}],
+    "annotations": [)";
+  const std::string path = write_temp("sliced.json", head + anns + "]}\n");
+  const auto whole = describe(io::read_coco_files({path}, {"x"}, std::size_t{1} << 30).annotators.at(0));
+  REQUIRE(whole.size() == 40);
+  for (std::size_t slice : {1, 7, 50, 200, 1000}) {
+    CAPTURE(slice);
+    CHECK(describe(io::read_coco_files({path}, {"x"}, slice).annotators.at(0)) == whole);
+  }
+
+  // A duplicate id and an error inside a nested list are reported the same way for any slicing.
+  auto message = [](const std::string& file, std::size_t slice) {
+    try {
+      io::read_coco_files({file}, {"x"}, slice);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string dup = anns;
+  dup.replace(dup.find("\"id\": 131"), 9, "\"id\": 102");
+  const std::string dup_path = write_temp("sliced_dup.json", head + dup + "]}\n");
+  const std::string dup_whole = message(dup_path, std::size_t{1} << 30);
+  CHECK(dup_whole.find("duplicate annotation id 102") != std::string::npos);
+  CHECK(dup_whole.find("annotation 31 (id 102)") != std::string::npos);
+  std::string bad = anns;
+  bad.replace(bad.find("{\"z\": 3}"), 8, "{\"z\": 3]");
+  const std::string bad_path = write_temp("sliced_bad.json", head + bad + "]}\n");
+  const std::string bad_whole = message(bad_path, std::size_t{1} << 30);
+  CAPTURE(bad_whole);
+  CHECK(bad_whole.find("invalid JSON") != std::string::npos);
+  CHECK(bad_whole.find("annotation 7 (id 107)") != std::string::npos);
+  // Malformed JSON in a value the reader does not use is still an error.
+  const std::string info_path = write_temp("bad_info.json", R"({"info": {"year": [2020}, "annotations": []})");
+  CHECK(message(info_path, 1000).find("invalid JSON") != std::string::npos);
+  for (std::size_t slice : {1, 7, 50, 200}) {
+    CAPTURE(slice);
+    CHECK(message(dup_path, slice) == dup_whole);
+    CHECK(message(bad_path, slice) == bad_whole);
+  }
 }

@@ -8,14 +8,17 @@
 
 #include "labelqa/model/objects.hpp"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace labelqa::io {
 
 // `names` gives the annotator of each file (empty: the file stem). Throws InputError (exit 2)
-// naming the file, byte offset, line and annotation on malformed input.
-ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names);
+// naming the file, byte offset, line and annotation on malformed input. The annotations list is
+// parsed in slices of about `slice_bytes`, in parallel; the result does not depend on it.
+ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names,
+                          std::size_t slice_bytes = std::size_t{8} << 20);
 
 // Whether a .json file looks like COCO (an object with "annotations" or "images", or a list of
 // objects with "image_id"), judged from its first bytes.

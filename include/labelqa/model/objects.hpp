@@ -5,6 +5,9 @@
 #include "labelqa/geometry/rle.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,28 @@ enum class Shape : std::uint8_t {
   mask,     // run-length mask at image size
 };
 const char* shape_name(Shape shape);
+
+// Allocator whose new elements are left uninitialised: resizing a large buffer of plain numbers
+// reserves it without touching (and so without paying for) memory that is never written.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using Coordinates = std::vector<double, UninitializedAllocator<double>>;
 
 struct ImageInfo {
   std::string name;          // COCO file_name (or the id when there is none), mask path
@@ -45,8 +70,11 @@ struct AnnotatorObjects {
   std::vector<std::uint8_t> has_image;        // per image of the set: listed in this delivery
   std::vector<std::uint32_t> image_offsets;   // objects of image i: [image_offsets[i], image_offsets[i+1])
   std::vector<SpatialObject> objects;         // sorted by (image, id)
-  std::vector<double> coords;                 // polygon vertices x0, y0, x1, y1, ...
-  std::vector<std::uint32_t> ring_start{0};   // ring r: coords [ring_start[r], ring_start[r+1])
+  // Polygon vertices x0, y0, x1, y1, ...: ring r is coords [ring_start[r], ring_start[r+1]). Readers
+  // may leave unused stretches between rings (rings no object names, never initialised): read
+  // coordinates only through an object's rings.
+  Coordinates coords;
+  std::vector<std::uint32_t> ring_start{0};
   std::vector<geometry::Rle> masks;
 
   std::size_t image_begin(std::uint32_t image) const { return image_offsets[image]; }
