@@ -11,7 +11,9 @@
 #include <map>
 #include <simdjson.h>
 #include <tbb/parallel_pipeline.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
+#include <atomic>
 #include <tbb/task_arena.h>
 #include <cstring>
 #include <memory>
@@ -296,6 +298,11 @@ using IdIndex = std::unordered_map<std::int64_t, std::uint64_t>;
 class ValueReader {
  public:
   explicit ValueReader(const MappedFile& file) : m_cur(file) {}
+  // Sizes the buffers for slices of about `bytes` once, instead of growing them slice by slice.
+  void reserve(std::size_t bytes) {
+    m_buffer.reserve(bytes + simdjson::SIMDJSON_PADDING + 2);
+    if (m_parser.allocate(bytes + 2)) m_buffer.clear();  // out of memory: grown on demand instead
+  }
 
   Cursor& cursor() { return m_cur; }
 
@@ -348,10 +355,10 @@ class ValueReader {
 
   std::int64_t get_int(od::value v, const char* field) {
     std::int64_t x = 0;
+    if (!v.get_int64().get(x)) return x;
     od::json_type t;
     check(v.type().get(t));
-    if (t == od::json_type::number) {
-      if (!v.get_int64().get(x)) return x;
+    if (t == od::json_type::number) {  // 3.0 or 1e3: integers written as floating point
       double d = 0;
       if (!v.get_double().get(d) && std::floor(d) == d && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
     }
@@ -430,6 +437,7 @@ class ValueReader {
 
  private:
   void parse_polygons(od::array rings, SpatialObject& o, Chunk& out);
+  void read_ring(od::array ring, Chunk& out);
   void parse_rle(od::object rle, SpatialObject& o, Chunk& out);
 
   Cursor m_cur;
@@ -531,6 +539,18 @@ void CocoParser::parse_categories(od::array categories) {
   });
 }
 
+void ValueReader::read_ring(od::array ring, Chunk& out) {
+  for (auto n : ring) {
+    double d = 0;
+    if (auto err = n.get_double().get(d)) {
+      if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) type_error("segmentation", "a number");
+      check(err);
+    }
+    if (out.coords_used == out.coords_capacity) m_cur.fail("segmentation", "more coordinates than the text can hold (internal error)");
+    out.coords[out.coords_used++] = d;
+  }
+}
+
 void ValueReader::parse_polygons(od::array rings, SpatialObject& o, Chunk& out) {
   const auto first_ring = static_cast<std::uint32_t>(out.ring_start.size() - 1);
   double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
@@ -539,21 +559,14 @@ void ValueReader::parse_polygons(od::array rings, SpatialObject& o, Chunk& out) 
   for (auto element : rings) {
     od::value rv;
     check(element.get(rv));
+    const std::size_t begin = out.coords_used;
     od::array ring;
     if (rv.get_array().get(ring)) {
       type_error("segmentation", "a list of polygons [[x1, y1, x2, y2, ...], ...]");
     }
-    const std::size_t begin = out.coords_used;
-    for (auto n : ring) {
-      double d = 0;
-      if (auto err = n.get_double().get(d)) {
-        if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) type_error("segmentation", "a number");
-        check(err);
-      }
-      if (out.coords_used == out.coords_capacity) m_cur.fail("segmentation", "more coordinates than the text can hold (internal error)");
-      coords[out.coords_used++] = d;
-    }
+    read_ring(ring, out);
     const std::size_t count = out.coords_used - begin;
+
     if (count % 2 != 0) {
       m_cur.fail("segmentation", fmt::format("polygon {} has an odd number of coordinates ({})", ring_index + 1, count));
     }
@@ -898,7 +911,10 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin, 
     };
     const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
     std::vector<std::unique_ptr<ValueReader>> readers;
-    for (std::size_t t = 0; t < tokens; ++t) readers.push_back(std::make_unique<ValueReader>(m_file));
+    for (std::size_t t = 0; t < tokens; ++t) {
+      readers.push_back(std::make_unique<ValueReader>(m_file));
+      readers.back()->reserve(slice_bytes + (slice_bytes >> 3));
+    }
     std::vector<Chunk> chunks(tokens);
     std::size_t next = 0;
     // The scan cuts slices in order while earlier ones are parsed in parallel; they are appended in
@@ -972,55 +988,74 @@ void CocoParser::append(Chunk& chunk, bool exact) {
 
 LocalDelivery CocoParser::finish(bool results_file) {
   auto& objs = m_out.objects.objects;
-  // Categories by name; ids are only this file's.
-  std::map<std::string, std::uint32_t> cat_index;
-  if (!results_file) {
-    for (const auto& [id, name] : m_category_by_id) cat_index.emplace(name, 0);
-  }
-  if (results_file) {
-    for (const auto& r : m_raw) cat_index.emplace(std::to_string(r.category_id), 0);
-  }
-  std::uint32_t next = 0;
-  for (auto& [name, idx] : cat_index) {
-    idx = next++;
-    m_out.categories.push_back(name);
-  }
-  std::size_t mask_index = 0;
-  for (std::size_t i = 0; i < objs.size(); ++i) {
-    auto& o = objs[i];
-    const auto& raw = m_raw[i];
-    auto where = [&](const std::string& field) {
-      return m_cur.at(o.offset, fmt::format("annotation {}", o.id), field);
-    };
+  // Categories by name; ids are only this file's. A results file has no "categories": its
+  // category ids are the names.
+  std::unordered_map<std::int64_t, std::int32_t> category_of_id;
+  {
+    std::map<std::string, std::vector<std::int64_t>> ids_by_name;
     if (results_file) {
-      o.category = static_cast<std::int32_t>(cat_index.at(std::to_string(raw.category_id)));
-      auto [it, fresh] = m_image_by_id.emplace(raw.image_id, static_cast<std::uint32_t>(m_out.images.size()));
-      if (fresh) m_out.images.push_back(ImageInfo{std::to_string(raw.image_id), 0, 0});
-      o.image = it->second;
+      std::vector<std::int64_t> ids(m_raw.size());
+      for (std::size_t i = 0; i < m_raw.size(); ++i) ids[i] = m_raw[i].category_id;
+      tbb::parallel_sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (auto id : ids) ids_by_name[std::to_string(id)].push_back(id);
     } else {
-      auto c = m_category_by_id.find(raw.category_id);
-      if (c == m_category_by_id.end()) throw InputError(where("category_id"), fmt::format("category id {} is not in \"categories\"", raw.category_id));
-      o.category = static_cast<std::int32_t>(cat_index.at(c->second));
-      auto im = m_image_by_id.find(raw.image_id);
-      if (im == m_image_by_id.end()) throw InputError(where("image_id"), fmt::format("image id {} is not in \"images\"", raw.image_id));
-      o.image = im->second;
+      for (const auto& [id, name] : m_category_by_id) ids_by_name[name].push_back(id);
     }
+    for (const auto& [name, ids] : ids_by_name) {
+      for (auto id : ids) category_of_id.emplace(id, static_cast<std::int32_t>(m_out.categories.size()));
+      m_out.categories.push_back(name);
+    }
+  }
+  auto where = [&](const SpatialObject& o, const std::string& field) {
+    return m_cur.at(o.offset, fmt::format("annotation {}", o.id), field);
+  };
+  if (results_file) {  // images in order of first mention
+    for (std::size_t i = 0; i < objs.size(); ++i) {
+      auto [it, fresh] = m_image_by_id.emplace(m_raw[i].image_id, static_cast<std::uint32_t>(m_out.images.size()));
+      if (fresh) m_out.images.push_back(ImageInfo{std::to_string(m_raw[i].image_id), 0, 0});
+    }
+  }
+  // Each object's category and image, in parallel; the first object that names an unknown one is
+  // reported.
+  std::atomic<std::size_t> first_bad{objs.size()};
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, objs.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) {
+      const auto c = category_of_id.find(m_raw[i].category_id);
+      const auto im = m_image_by_id.find(m_raw[i].image_id);
+      if (c == category_of_id.end() || im == m_image_by_id.end()) {
+        for (std::size_t seen = first_bad.load(); i < seen && !first_bad.compare_exchange_weak(seen, i);) {
+        }
+        return;
+      }
+      objs[i].category = c->second;
+      objs[i].image = im->second;
+    }
+  });
+  if (first_bad < objs.size()) {
+    const auto& o = objs[first_bad];
+    const auto& raw = m_raw[first_bad];
+    if (!category_of_id.count(raw.category_id)) {
+      throw InputError(where(o, "category_id"), fmt::format("category id {} is not in \"categories\"", raw.category_id));
+    }
+    throw InputError(where(o, "image_id"), fmt::format("image id {} is not in \"images\"", raw.image_id));
+  }
+  for (const auto& o : objs) {
     auto& img = m_out.images[o.image];
     if (o.shape == Shape::mask) {
-      const auto [h, w] = m_rle_sizes[mask_index++];
+      const auto [h, w] = m_rle_sizes[o.geom];
       if (img.width == 0 && img.height == 0) {
         img.height = h;
         img.width = w;
       } else if (img.height != h || img.width != w) {
-        throw InputError(where("segmentation.size"), fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width));
+        throw InputError(where(o, "segmentation.size"), fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width));
       }
     }
   }
   for (const auto& o : objs) {
     const auto& img = m_out.images[o.image];
     if (o.shape == Shape::polygon && (img.width == 0 || img.height == 0)) {
-      throw InputError(m_cur.at(o.offset, fmt::format("annotation {}", o.id), "segmentation"),
-                       fmt::format("image \"{}\" has no width and height, needed to rasterise the polygon", img.name));
+      throw InputError(where(o, "segmentation"), fmt::format("image \"{}\" has no width and height, needed to rasterise the polygon", img.name));
     }
   }
   m_out.objects.has_image.assign(m_out.images.size(), 1);
@@ -1113,10 +1148,13 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries) {
     std::vector<std::uint8_t> has(set.images.size(), 0);
     for (std::size_t i = 0; i < d.images.size(); ++i) has[img_map[i]] = a.has_image.empty() ? 1 : a.has_image[i];
     a.has_image = std::move(has);
-    for (auto& o : a.objects) {
-      o.image = img_map[o.image];
-      o.category = cat_map[static_cast<std::size_t>(o.category)];
-    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, a.objects.size(), 8192), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t i = r.begin(); i < r.end(); ++i) {
+        auto& o = a.objects[i];
+        o.image = img_map[o.image];
+        o.category = cat_map[static_cast<std::size_t>(o.category)];
+      }
+    });
     index_objects(a, set.images.size());
     set.annotators.push_back(std::move(a));
   }

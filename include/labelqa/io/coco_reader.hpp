@@ -18,7 +18,7 @@ namespace labelqa::io {
 // naming the file, byte offset, line and annotation on malformed input. The annotations list is
 // parsed in slices of about `slice_bytes`, in parallel; the result does not depend on it.
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names,
-                          std::size_t slice_bytes = std::size_t{8} << 20);
+                          std::size_t slice_bytes = std::size_t{1} << 20);
 
 // Whether a .json file looks like COCO (an object with "annotations" or "images", or a list of
 // objects with "image_id"), judged from its first bytes.
