@@ -92,16 +92,25 @@ std::uint64_t area(const Rle& rle) {
   return a;
 }
 
+__extension__ using Uint128 = unsigned __int128;
+
 Box bbox(const Rle& rle) {
   const std::size_t m = rle.counts.size() / 2 * 2;  // a trailing background run does not matter
   if (m == 0 || rle.h == 0) return {0, 0, 0, 0};
   const std::uint64_t h = rle.h;
+  // t / h for 32-bit t as a multiplication: with M = floor((2^64 - 1) / h) + 1, the quotient is the
+  // high 64 bits of M * t (exact for every 32-bit t and h >= 2; Lemire, Kaser and Kurz, "Faster
+  // remainder by direct computation", 2019).
+  const std::uint64_t magic = h > 1 ? ~std::uint64_t{0} / h + 1 : 0;
+  auto column = [&](std::uint32_t t) -> std::uint64_t {
+    return h > 1 ? static_cast<std::uint64_t>((static_cast<Uint128>(magic) * t) >> 64) : t;
+  };
   std::uint64_t xs = rle.w, ys = rle.h, xe = 0, ye = 0, cc = 0, x_prev = 0;
   for (std::size_t j = 0; j < m; ++j) {
     cc += rle.counts[j];
     // The first pixel of a foreground run (j even ends a background run), or its last (j odd).
     const auto t = static_cast<std::uint32_t>(cc - (j % 2));
-    const std::uint64_t x = t / static_cast<std::uint32_t>(h);
+    const std::uint64_t x = column(t);
     const std::uint64_t y = t - x * h;
     if (j % 2 == 0) {
       x_prev = x;

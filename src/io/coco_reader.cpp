@@ -625,9 +625,13 @@ void ValueReader::parse_rle(od::object rle, SpatialObject& o, Chunk& out) {
         for (auto c : arr) {
           od::value cv;
           check(c.get(cv));
-          const std::int64_t x = get_int(cv, "segmentation.counts");
-          if (x < 0 || x > 0xFFFFFFFFll) m_cur.fail("segmentation.counts", fmt::format("run length {} out of range", x));
-          counts.push_back(static_cast<std::uint32_t>(x));
+          std::uint64_t u = 0;
+          if (cv.get_uint64().get(u)) {  // not a plain non-negative integer: say what it is
+            const std::int64_t x = get_int(cv, "segmentation.counts");
+            m_cur.fail("segmentation.counts", fmt::format("run length {} out of range", x));
+          }
+          if (u > 0xFFFFFFFFull) m_cur.fail("segmentation.counts", fmt::format("run length {} out of range", u));
+          counts.push_back(static_cast<std::uint32_t>(u));
         }
       } else {
         type_error("segmentation.counts", "a list of run lengths or a compressed RLE string");
