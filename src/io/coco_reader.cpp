@@ -51,7 +51,7 @@ class Cursor {
 
   // Names the annotation being read ("annotation 17 (id 123)") for messages.
   std::string item() const {
-    if (m_kind.empty()) return {};
+    if (!m_kind) return {};
     std::string s = fmt::format("{} {}", m_kind, m_index);
     if (m_has_id) s += fmt::format(" (id {})", m_id);
     return s;
@@ -66,7 +66,7 @@ class Cursor {
     m_id = id;
     m_has_id = true;
   }
-  void leave() { m_kind.clear(); }
+  void leave() { m_kind = nullptr; }
   void set_chunk_end(std::uint64_t end) { m_chunk_end = end; }
   std::uint64_t current() const { return m_offset; }
 
@@ -87,7 +87,7 @@ class Cursor {
   const MappedFile& m_file;
   const char* m_buf = nullptr;
   std::uint64_t m_buf_offset = 0;
-  std::string m_kind;
+  const char* m_kind = nullptr;  // "annotation", "image", ...: a literal
   std::size_t m_index = 0;
   std::int64_t m_id = 0;
   bool m_has_id = false;
@@ -448,16 +448,19 @@ class ValueReader {
 
 class CocoParser {
  public:
-  CocoParser(MappedFile& file, std::size_t slice_bytes) : m_file(file), m_cur(file), m_reader(file), m_slice_bytes(slice_bytes) {}
+  // fast: the annotations list is cut into slices at guessed places and parsed in parallel; any
+  // error (or a guess that does not hold) throws, and the caller reads the file again exactly:
+  // serially, with every boundary found by the layout scan, naming the first error precisely.
+  CocoParser(MappedFile& file, std::size_t slice_bytes, bool fast)
+      : m_file(file), m_cur(file), m_reader(file), m_slice_bytes(slice_bytes), m_fast(fast) {}
 
   LocalDelivery parse();
 
  private:
   void parse_images(od::array images);
   void parse_categories(od::array categories);
-  // Parses the annotations list starting at `begin` (exact: serially, checking duplicate ids as it
-  // goes; else slices in parallel) and returns one past its end.
-  std::size_t parse_annotations(const Layout& lay, std::size_t begin, bool exact);
+  // Parses the annotations list starting at `begin` and returns one past its end.
+  std::size_t parse_annotations(const Layout& lay, std::size_t begin);
   void append(Chunk& chunk, bool exact);
   LocalDelivery finish(bool results_file);
 
@@ -465,6 +468,7 @@ class CocoParser {
   Cursor m_cur;
   ValueReader m_reader;  // images, categories, and annotations when read serially
   std::size_t m_slice_bytes;
+  bool m_fast;
 
   LocalDelivery m_out;
   std::unordered_map<std::int64_t, std::uint32_t> m_image_by_id;
@@ -748,6 +752,109 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   out.raw.push_back(raw);
 }
 
+std::size_t skip_space(std::string_view t, std::size_t i, std::size_t end) {
+  while (i < end && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+  return i;
+}
+
+// Where to end a slice of the list elements in [start, end) that should hold about `target` bytes:
+// after a "}" followed by "," and "{" (white space allowed). Returns the cut and where the next
+// slice starts. The cut is a guess (the same bytes may occur inside a string or a nested list), but
+// a wrong one cannot go unnoticed: the slice before it then ends inside a string or an open object
+// or list, which simdjson rejects.
+std::pair<std::size_t, std::size_t> guess_cut(std::string_view t, std::size_t start, std::size_t end, std::size_t target) {
+  for (std::size_t p = std::min(end, start + target); p < end;) {
+    const void* hit = std::memchr(t.data() + p, '}', end - p);
+    if (!hit) break;
+    const auto q = static_cast<std::size_t>(static_cast<const char*>(hit) - t.data());
+    const std::size_t comma = skip_space(t, q + 1, end);
+    if (comma < end && t[comma] == ',') {
+      const std::size_t open = skip_space(t, comma + 1, end);
+      if (open < end && t[open] == '{') return {q + 1, open};
+    }
+    p = q + 1;
+  }
+  return {end, end};
+}
+
+// Where the list that starts at `begin` probably ends (one past its "]"), found from the end of the
+// file backwards without reading the list: a results file ends with it; in a COCO object the values
+// after it ("categories", ...) are stepped over backwards until one is a list whose last element
+// has an "image_id", starts at `begin`, or is too long to step over. The guess is checked by what
+// follows: the slices before it and the text after it must all parse.
+std::optional<std::size_t> guess_list_end(std::string_view t, std::size_t begin) {
+  auto back_space = [&](std::size_t i) {  // index of the last non-space byte before i, or npos
+    while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\n' || t[i - 1] == '\r' || t[i - 1] == '\t')) --i;
+    return i == 0 ? std::string_view::npos : i - 1;
+  };
+  auto escaped = [&](std::size_t i) {  // whether the quote at i is preceded by an odd run of backslashes
+    std::size_t n = 0;
+    while (i > n && t[i - 1 - n] == '\\') ++n;
+    return n % 2 == 1;
+  };
+  auto string_start = [&](std::size_t close) -> std::size_t {  // opening quote of the string ending at close
+    for (std::size_t i = close; i-- > 0;) {
+      if (t[i] == '"' && !escaped(i)) return i;
+    }
+    return std::string_view::npos;
+  };
+  std::size_t j = back_space(t.size());
+  if (j == std::string_view::npos) return std::nullopt;
+  if (t[begin] == '[' && begin == skip_space(t, 0, t.size())) {  // a results file: the list is the document
+    return t[j] == ']' ? std::optional<std::size_t>(j + 1) : std::nullopt;
+  }
+  if (t[j] != '}') return std::nullopt;
+  constexpr std::size_t k_budget = std::size_t{64} << 20;  // bytes stepped over backwards per value
+  constexpr std::size_t k_window = std::size_t{64} << 10;  // bytes searched for the last element's "image_id"
+  for (j = back_space(j);;) {
+    if (j == std::string_view::npos || j <= begin) return std::nullopt;
+    const std::size_t value_end = j + 1;
+    std::size_t value_start = 0;
+    if (t[j] == ']') {
+      // A list whose last element has an "image_id" is taken to be the annotations.
+      const std::size_t from = std::max(begin, j > k_window ? j - k_window : 0);
+      if (t.substr(from, j - from).rfind("\"image_id\"") != std::string_view::npos) return value_end;
+    }
+    if (t[j] == ']' || t[j] == '}') {
+      std::size_t depth = 0, i = j + 1;
+      bool found = false;
+      while (i-- > 0 && value_end - i <= k_budget) {
+        const char c = t[i];
+        if (c == '"' && !escaped(i)) {
+          i = string_start(i);
+          if (i == std::string_view::npos) return std::nullopt;
+        } else if (c == ']' || c == '}') {
+          ++depth;
+        } else if ((c == '[' || c == '{') && --depth == 0) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return t[j] == ']' ? std::optional<std::size_t>(value_end) : std::nullopt;  // too long: the list
+      value_start = i;
+    } else if (t[j] == '"') {
+      value_start = string_start(j);
+    } else {  // number, true, false, null
+      value_start = j;
+      while (value_start > 0 && t[value_start - 1] != ':' && t[value_start - 1] != ' ' && t[value_start - 1] != '\n' &&
+             t[value_start - 1] != '\t' && t[value_start - 1] != '\r')
+        --value_start;
+    }
+    if (value_start == std::string_view::npos) return std::nullopt;
+    if (value_start == begin) return value_end;
+    // Before the value: ':' and its key, then ',' (another value before) or '{' (the first key).
+    std::size_t k = back_space(value_start);
+    if (k == std::string_view::npos || t[k] != ':') return std::nullopt;
+    k = back_space(k);
+    if (k == std::string_view::npos || t[k] != '"') return std::nullopt;
+    k = string_start(k);
+    if (k == std::string_view::npos) return std::nullopt;
+    k = back_space(k);
+    if (k == std::string_view::npos || t[k] != ',') return std::nullopt;
+    j = back_space(k);
+  }
+}
+
 // Cuts a JSON list into slices of whole elements of about `target` bytes, at the element
 // boundaries the layout scan finds; the scan also checks the list's commas and brackets.
 class Slicer {
@@ -795,17 +902,11 @@ LocalDelivery CocoParser::parse() {
   m_cur.set_buffer(text.data(), 0);
   Layout lay(text, m_cur);
 
-  // The annotations list is parsed as the top-level scan reaches it, in parallel; on any error it
-  // is read again serially, which reports the first error exactly.
+  // The annotations list is parsed when the top-level scan reaches it.
   std::optional<std::size_t> anns;
   auto annotations = [&](std::size_t begin) {
     anns = begin;
-    try {
-      return parse_annotations(lay, begin, false);
-    } catch (const InputError&) {
-    } catch (const RetrySerially&) {
-    }
-    return parse_annotations(lay, begin, true);
+    return parse_annotations(lay, begin);
   };
 
   bool results_file = false;
@@ -870,7 +971,7 @@ LocalDelivery CocoParser::parse() {
   return finish(results_file);
 }
 
-std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin, bool exact) {
+std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin) {
   const std::string_view text = m_file.view();
   auto& a = m_out.objects;
   a.objects.clear();
@@ -899,8 +1000,8 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin, 
                     [&](od::object obj) { r.parse_annotation(obj, index, chunk, ids); });
     };
   };
-  Slicer slicer(lay, begin, slice_bytes, "annotations");
-  if (exact) {
+  if (!m_fast) {
+    Slicer slicer(lay, begin, slice_bytes, "annotations");
     Chunk chunk;
     std::size_t index = 0;
     for (std::size_t k = 0, s = 0, e = 0; slicer.next(s, e); ++k) {
@@ -909,49 +1010,56 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin, 
       append(chunk, true);
       m_file.release_before(e);
     }
-  } else {
-    struct Slice {
-      std::size_t k, start, end;
-    };
-    const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
-    std::vector<std::unique_ptr<ValueReader>> readers;
-    for (std::size_t t = 0; t < tokens; ++t) {
-      readers.push_back(std::make_unique<ValueReader>(m_file));
-      readers.back()->reserve(slice_bytes + (slice_bytes >> 3));
-    }
-    std::vector<Chunk> chunks(tokens);
-    std::size_t next = 0;
-    // The scan cuts slices in order while earlier ones are parsed in parallel; they are appended in
-    // file order. Slice k uses reader and chunk k % tokens, free again because at most `tokens`
-    // slices are in flight and they finish in order.
-    tbb::parallel_pipeline(
-        tokens,
-        tbb::make_filter<void, Slice>(tbb::filter_mode::serial_in_order,
-                                      [&](tbb::flow_control& fc) {
-                                        Slice slice{next, 0, 0};
-                                        if (!slicer.next(slice.start, slice.end)) fc.stop();
-                                        else ++next;
-                                        return slice;
-                                      }) &
-            tbb::make_filter<Slice, Slice>(tbb::filter_mode::parallel,
-                                           [&](Slice slice) {
-                                             auto& r = *readers[slice.k % tokens];
-                                             auto& chunk = chunks[slice.k % tokens];
-                                             region(slice.k, slice.start, slice.end, chunk);
-                                             std::size_t index = 0;
-                                             r.parse_slice(text, slice.start, slice.end, each_annotation(r, chunk, index, nullptr));
-                                             return slice;
-                                           }) &
-            tbb::make_filter<Slice, void>(tbb::filter_mode::serial_in_order, [&](Slice slice) {
-              append(chunks[slice.k % tokens], false);
-              m_file.release_before(slice.end);
-            }));
-    tbb::parallel_sort(m_given_ids.begin(), m_given_ids.end());
-    if (std::adjacent_find(m_given_ids.begin(), m_given_ids.end()) != m_given_ids.end()) throw RetrySerially{};
-    m_given_ids = {};
+    a.coords.resize(a.ring_start.back());  // drops the untouched tail; the buffer does not move
+    return slicer.list_end();
   }
-  a.coords.resize(a.ring_start.back());  // drops the untouched tail; the buffer does not move
-  return slicer.list_end();
+  const auto end = guess_list_end(text, begin);
+  if (!end) throw RetrySerially{};
+  struct Slice {
+    std::size_t k, start, end;
+  };
+  const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::vector<std::unique_ptr<ValueReader>> readers;
+  for (std::size_t t = 0; t < tokens; ++t) {
+    readers.push_back(std::make_unique<ValueReader>(m_file));
+    readers.back()->reserve(slice_bytes + (slice_bytes >> 3));
+  }
+  std::vector<Chunk> chunks(tokens);
+  std::size_t next = 0, start = skip_space(text, begin + 1, *end - 1);
+  // Slices are cut in order while earlier ones are parsed in parallel, and appended in file order.
+  // Slice k uses reader and chunk k % tokens, free again because at most `tokens` slices are in
+  // flight and they finish in order.
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Slice>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& fc) {
+                                      if (start >= *end - 1) {
+                                        fc.stop();
+                                        return Slice{};
+                                      }
+                                      const auto [cut, following] = guess_cut(text, start, *end - 1, slice_bytes);
+                                      Slice slice{next++, start, cut};
+                                      start = following;
+                                      return slice;
+                                    }) &
+          tbb::make_filter<Slice, Slice>(tbb::filter_mode::parallel,
+                                         [&](Slice slice) {
+                                           auto& r = *readers[slice.k % tokens];
+                                           auto& chunk = chunks[slice.k % tokens];
+                                           region(slice.k, slice.start, slice.end, chunk);
+                                           std::size_t index = 0;
+                                           r.parse_slice(text, slice.start, slice.end, each_annotation(r, chunk, index, nullptr));
+                                           return slice;
+                                         }) &
+          tbb::make_filter<Slice, void>(tbb::filter_mode::serial_in_order, [&](Slice slice) {
+            append(chunks[slice.k % tokens], false);
+            m_file.release_before(slice.end);
+          }));
+  tbb::parallel_sort(m_given_ids.begin(), m_given_ids.end());
+  if (std::adjacent_find(m_given_ids.begin(), m_given_ids.end()) != m_given_ids.end()) throw RetrySerially{};
+  m_given_ids = {};
+  a.coords.resize(a.ring_start.back());
+  return *end;
 }
 
 // Appends a parsed slice to the delivery: ring and mask indices shifted past what is already
@@ -1169,8 +1277,14 @@ ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vect
   std::vector<LocalDelivery> deliveries;
   for (std::size_t i = 0; i < paths.size(); ++i) {
     MappedFile file(paths[i]);
-    CocoParser p(file, slice_bytes);
-    LocalDelivery d = p.parse();
+    LocalDelivery d;
+    try {
+      d = CocoParser(file, slice_bytes, true).parse();
+    } catch (const InputError&) {
+      d = CocoParser(file, slice_bytes, false).parse();
+    } catch (const RetrySerially&) {
+      d = CocoParser(file, slice_bytes, false).parse();
+    }
     d.objects.name = names.empty() ? annotator_from_path(paths[i]) : names[i];
     d.objects.file = paths[i];
     deliveries.push_back(std::move(d));

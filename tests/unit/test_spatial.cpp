@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 using namespace labelqa;
@@ -282,5 +283,45 @@ TEST_CASE("COCO reader: slices cut anywhere give the same objects and the same e
     CAPTURE(slice);
     CHECK(message(dup_path, slice) == dup_whole);
     CHECK(message(bad_path, slice) == bad_whole);
+  }
+}
+
+TEST_CASE("COCO reader: the same objects whatever the order of the top-level keys") {
+  // The annotations list is found from the end of the file backwards; decoys ("image_id" in the
+  // last image, "}, {" and "]" in strings, a long list after the annotations) must not change
+  // what is read, only how fast.
+  std::string anns;
+  for (int i = 1; i <= 30; ++i) {
+    if (i > 1) anns += ", ";
+    anns += "{\"id\": " + std::to_string(i) + ", \"image_id\": " + std::to_string(1 + i % 3) + ", \"category_id\": " +
+            std::to_string(1 + i % 2) + ", \"segmentation\": [[1, 1, " + std::to_string(2 + i % 5) + ", 1, 3, 4]], \"bbox\": [1, 1, 2, 3]}";
+  }
+  std::string images;
+  for (int i = 1; i <= 3; ++i) {
+    if (i > 1) images += ", ";
+    images += "{\"id\": " + std::to_string(i) + ", \"file_name\": \"img" + std::to_string(i) + ".png\", \"width\": 10, \"height\": 10" +
+              (i == 3 ? ", \"image_id\": \"decoy\", \"note\": \"]}, {\\\"x\\\": [\"" : "") + "}";
+  }
+  const std::string cats = R"([{"id": 1, "name": "cat"}, {"id": 2, "name": "dog", "note": "\"image_id\"]"}])";
+  const std::vector<std::pair<std::string, std::string>> parts = {
+      {"images", "[" + images + "]"}, {"annotations", "[" + anns + "]"}, {"categories", cats}, {"info", R"({"year": 2024})"}};
+  std::vector<std::vector<int>> orders = {{0, 1, 2, 3}, {1, 0, 2, 3}, {0, 2, 3, 1}, {3, 1, 0, 2}, {2, 1, 3, 0}};
+  std::optional<std::vector<std::string>> first;
+  int n = 0;
+  for (const auto& order : orders) {
+    std::string text = "{";
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      text += (k ? ",\n\"" : "\"") + parts[static_cast<std::size_t>(order[k])].first + "\": " + parts[static_cast<std::size_t>(order[k])].second;
+    }
+    text += "}\n";
+    const std::string path = write_temp("order" + std::to_string(n++) + ".json", text);
+    CAPTURE(text);
+    for (std::size_t slice : {std::size_t{1}, std::size_t{100}, std::size_t{1} << 20}) {
+      auto got = describe(io::read_coco_files({path}, {"x"}, slice).annotators.at(0));
+      for (auto& line : got) line = line.substr(0, line.find(" @"));  // offsets differ between orders
+      REQUIRE(got.size() == 30);
+      if (!first) first = got;
+      CHECK(got == *first);
+    }
   }
 }
