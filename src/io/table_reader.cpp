@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/csv.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "labelqa/io/rating_builder.hpp"
 #include "labelqa/io/timestamp.hpp"
 
 #include <algorithm>
@@ -20,250 +21,6 @@
 namespace labelqa::io {
 namespace {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// Maps strings to dense ids in order of first appearance, remembering where each was first seen.
-class Interner {
- public:
-  std::uint32_t intern(std::string_view s, SourceRef where) {
-    if (m_last_id != k_none && s == m_names[m_last_id]) return m_last_id;  // runs of one item
-    auto it = m_ids.find(s);
-    if (it != m_ids.end()) return m_last_id = it->second;
-    auto id = static_cast<std::uint32_t>(m_names.size());
-    m_names.emplace_back(s);
-    m_first_seen.push_back(where);
-    m_ids.emplace(m_names.back(), id);
-    return m_last_id = id;
-  }
-  const std::vector<std::string>& names() const { return m_names; }
-  // Drops the lookup table once reading is done; names and first-seen places stay.
-  void release_index() { decltype(m_ids)().swap(m_ids); }
-  std::vector<std::string>& names() { return m_names; }
-  SourceRef first_seen(std::uint32_t id) const { return m_first_seen[id]; }
-
- private:
-  static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> m_ids;
-  std::vector<std::string> m_names;
-  std::vector<SourceRef> m_first_seen;
-  std::uint32_t m_last_id = k_none;
-};
-
-struct RawRating {
-  std::uint32_t item, annotator, label;
-  SourceRef where;
-};
-
-class Builder {
- public:
-  explicit Builder(const TableOptions& options) : m_options(options) {}
-
-  std::uint32_t add_file(const std::string& path) {
-    m_files.push_back(path);
-    return static_cast<std::uint32_t>(m_files.size() - 1);
-  }
-  const std::string& file(std::uint32_t index) const { return m_files[index]; }
-
-  void add(SourceRef where, std::string_view item, std::string_view annotator, std::string_view label,
-           std::optional<std::string_view> time, bool has_time_column) {
-    if (item.empty()) fail(where, "", m_options.item_col, "empty item id (expected a non-empty value)");
-    if (annotator.empty()) fail(where, item, m_options.annotator_col, "empty annotator (expected a non-empty value)");
-    if (label.empty()) return;  // a missing rating is simply absent
-    m_rows.push_back({m_items.intern(item, where), m_annotators.intern(annotator, where),
-                      m_labels.intern(label, where), where});
-    if (has_time_column) {
-      std::int64_t t = RatingSet::k_no_time;
-      if (time && !time->empty()) {
-        auto parsed = parse_iso8601_ms(*time);
-        if (!parsed) {
-          fail(where, item, m_options.time_col,
-               fmt::format("expected an ISO 8601 date-time such as 2024-05-01T13:45:00Z, got \"{}\"", *time));
-        }
-        t = *parsed;
-      }
-      m_times.resize(m_rows.size() - 1, RatingSet::k_no_time);
-      m_times.push_back(t);
-    }
-  }
-
-  [[noreturn]] void fail(SourceRef where, std::string_view item, std::string_view field, const std::string& msg) const {
-    throw InputError({.file = m_files[where.file], .line = where.line, .item = std::string(item),
-                      .field = std::string(field)},
-                     msg);
-  }
-
-  RatingSet finish();
-
- private:
-  std::vector<std::int32_t> map_categories(RatingSet& out);
-
-  const TableOptions& m_options;
-  std::vector<std::string> m_files;
-  Interner m_items, m_annotators, m_labels;
-  std::vector<RawRating> m_rows;
-  std::vector<std::int64_t> m_times;
-};
-
-std::optional<double> parse_number(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-// Decides the categories (names, order, scores) and maps each distinct label to one.
-std::vector<std::int32_t> Builder::map_categories(RatingSet& out) {
-  const auto& labels = m_labels.names();
-  std::vector<std::int32_t> label_to_cat(labels.size(), -1);
-  Level level = m_options.level;
-  if (!m_options.order.empty() && level == Level::nominal) level = Level::ordinal;
-  out.level = level;
-
-  if (!m_options.order.empty()) {
-    std::map<std::string, std::int32_t, std::less<>> position;
-    for (const auto& name : m_options.order) {
-      if (position.count(name)) throw UsageError(fmt::format("--order names \"{}\" twice", name));
-      position.emplace(name, static_cast<std::int32_t>(position.size()));
-      out.categories.push_back(name);
-      out.category_scores.push_back(static_cast<double>(position.size()));
-    }
-    for (std::size_t l = 0; l < labels.size(); ++l) {
-      auto it = position.find(labels[l]);
-      if (it == position.end()) {
-        auto where = m_labels.first_seen(static_cast<std::uint32_t>(l));
-        fail(where, "", m_options.label_col,
-             fmt::format("label \"{}\" is not in --order ({})", labels[l], fmt::join(m_options.order, ",")));
-      }
-      label_to_cat[l] = it->second;
-    }
-    return label_to_cat;
-  }
-
-  if (level == Level::nominal) {
-    std::vector<std::uint32_t> idx(labels.size());
-    std::iota(idx.begin(), idx.end(), 0u);
-    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return labels[a] < labels[b]; });
-    for (std::size_t rank = 0; rank < idx.size(); ++rank) {
-      label_to_cat[idx[rank]] = static_cast<std::int32_t>(rank);
-      out.categories.push_back(labels[idx[rank]]);
-    }
-    return label_to_cat;
-  }
-
-  // Numeric levels: every label must be a finite number; "1" and "1.0" are one category.
-  std::vector<std::pair<double, std::uint32_t>> values;
-  values.reserve(labels.size());
-  for (std::size_t l = 0; l < labels.size(); ++l) {
-    auto v = parse_number(labels[l]);
-    auto where = m_labels.first_seen(static_cast<std::uint32_t>(l));
-    if (!v) {
-      fail(where, "", m_options.label_col,
-           fmt::format("expected a number at --level {}, got \"{}\" (use --order a,b,c for ordered text labels)",
-                       level_name(level), labels[l]));
-    }
-    if (level == Level::ratio && *v < 0) {
-      fail(where, "", m_options.label_col,
-           fmt::format("expected a non-negative number at --level ratio, got \"{}\"", labels[l]));
-    }
-    values.emplace_back(*v, static_cast<std::uint32_t>(l));
-  }
-  // By value; among equal values ("1", "1.0") the label seen first names the category (label ids
-  // are in order of first appearance).
-  std::sort(values.begin(), values.end());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i == 0 || values[i].first != values[i - 1].first) {
-      out.categories.push_back(labels[values[i].second]);
-      out.category_scores.push_back(level == Level::ordinal ? static_cast<double>(out.categories.size())
-                                                            : values[i].first);
-    }
-    label_to_cat[values[i].second] = static_cast<std::int32_t>(out.categories.size() - 1);
-  }
-  return label_to_cat;
-}
-
-RatingSet Builder::finish() {
-  RatingSet out;
-  out.files = m_files;
-  if (m_rows.empty()) {
-    throw InputError({.file = m_files.empty() ? std::string() : m_files.front()},
-                     "no ratings found (expected at least one row with an item, an annotator and a label)");
-  }
-  m_items.release_index();
-  m_annotators.release_index();
-  std::vector<std::int32_t> label_to_cat = map_categories(out);
-
-  // Annotators sorted by name, so pairs and rows come out in a stable order.
-  const auto& ann_names = m_annotators.names();
-  std::vector<std::uint32_t> ann_order(ann_names.size());
-  std::iota(ann_order.begin(), ann_order.end(), 0u);
-  std::sort(ann_order.begin(), ann_order.end(), [&](auto a, auto b) { return ann_names[a] < ann_names[b]; });
-  std::vector<std::int32_t> ann_rank(ann_names.size());
-  for (std::size_t r = 0; r < ann_order.size(); ++r) {
-    ann_rank[ann_order[r]] = static_cast<std::int32_t>(r);
-    out.annotators.push_back(ann_names[ann_order[r]]);
-  }
-
-  // Counting sort by item (ids are in order of first appearance), keeping input order.
-  const std::size_t n_items = m_items.names().size();
-  std::vector<std::uint32_t> offsets(n_items + 1, 0);
-  for (const auto& r : m_rows) ++offsets[r.item + 1];
-  for (std::size_t i = 0; i < n_items; ++i) offsets[i + 1] += offsets[i];
-  std::vector<std::uint32_t> order(m_rows.size());
-  {
-    std::vector<std::uint32_t> cursor(offsets.begin(), offsets.end() - 1);
-    for (std::uint32_t k = 0; k < m_rows.size(); ++k) order[cursor[m_rows[k].item]++] = k;
-  }
-  const bool timed = !m_times.empty();
-  if (timed) m_times.resize(m_rows.size(), RatingSet::k_no_time);
-
-  out.items = std::move(m_items.names());
-  out.item_offsets.reserve(n_items + 1);
-  out.item_offsets.push_back(0);
-  out.ratings.reserve(m_rows.size());
-  out.sources.reserve(m_rows.size());
-  if (timed) out.timestamps.reserve(m_rows.size());
-  std::vector<std::uint32_t> group;
-  for (std::size_t i = 0; i < n_items; ++i) {
-    group.assign(order.begin() + offsets[i], order.begin() + offsets[i + 1]);
-    std::stable_sort(group.begin(), group.end(), [&](auto a, auto b) {
-      return ann_rank[m_rows[a].annotator] < ann_rank[m_rows[b].annotator];
-    });
-    for (std::size_t g = 0; g < group.size();) {
-      std::size_t end = g + 1;
-      while (end < group.size() && m_rows[group[end]].annotator == m_rows[group[g]].annotator) ++end;
-      std::uint32_t keep = group[g];
-      for (std::size_t d = g + 1; d < end; ++d) {
-        const RawRating& a = m_rows[group[g]];
-        const RawRating& b = m_rows[group[d]];
-        if (label_to_cat[a.label] != label_to_cat[b.label] && m_options.duplicates == DuplicatePolicy::error) {
-          fail(b.where, out.items[i], m_options.annotator_col,
-               fmt::format("annotator \"{}\" rated this item twice with different labels: \"{}\" here and \"{}\" at "
-                           "{}:{} (use --duplicates first|last to keep one)",
-                           ann_names[b.annotator], m_labels.names()[b.label], m_labels.names()[a.label],
-                           m_files[a.where.file], a.where.line));
-        }
-        if (m_options.duplicates == DuplicatePolicy::last) keep = group[d];
-      }
-      const RawRating& k = m_rows[keep];
-      out.ratings.push_back({ann_rank[k.annotator], label_to_cat[k.label]});
-      out.sources.push_back(k.where);
-      if (timed) out.timestamps.push_back(m_times[keep]);
-      g = end;
-    }
-    out.item_offsets.push_back(static_cast<std::uint32_t>(out.ratings.size()));
-  }
-  return out;
-}
-
-// ----------------------------------------------------------------------------------------------
-// Delimited text
-
 std::size_t find_column(const std::vector<std::string>& header, const std::string& name) {
   for (std::size_t c = 0; c < header.size(); ++c) {
     if (header[c] == name) return c;
@@ -271,7 +28,7 @@ std::size_t find_column(const std::vector<std::string>& header, const std::strin
   return header.size();
 }
 
-void read_delimited(Builder& b, std::uint32_t file_index, MappedFile& file, char delim, const TableOptions& opt) {
+void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, char delim, const TableOptions& opt) {
   const std::string_view data = file.view();
   const std::string& path = b.file(file_index);
   CsvReader reader(data, delim, path);
@@ -376,7 +133,7 @@ std::optional<std::string_view> scalar_text(simdjson::ondemand::value value, con
   return std::nullopt;
 }
 
-void read_jsonl(Builder& b, std::uint32_t file_index, MappedFile& file, const TableOptions& opt) {
+void read_jsonl(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, const TableOptions& opt) {
   const std::string_view data = file.view();
   const std::string& path = b.file(file_index);
   simdjson::ondemand::parser parser;
@@ -471,7 +228,7 @@ TableFormat format_from_name(const std::string& name) {
 
 RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableOptions& options) {
   if (paths.empty()) throw UsageError("no input files given");
-  Builder builder(options);
+  RatingBuilder builder(options);
   for (const auto& path : paths) {
     TableFormat format = options.format;
     if (format == TableFormat::automatic) {

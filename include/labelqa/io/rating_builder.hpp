@@ -1,0 +1,113 @@
+// Collects (item, annotator, label) records from any reader and builds the RatingSet: the one
+// place where items, annotators and labels are interned, duplicates handled and categories
+// ordered, so every input format yields byte-identical reports for the same ratings.
+#pragma once
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/table_reader.hpp"
+#include "labelqa/io/timestamp.hpp"
+#include "labelqa/model/ratings.hpp"
+
+#include <cstdint>
+#include <fmt/format.h>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace labelqa::io {
+namespace detail {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Maps strings to dense ids in order of first appearance, remembering where each was first seen.
+class Interner {
+ public:
+  std::uint32_t intern(std::string_view s, SourceRef where) {
+    if (m_last_id != k_none && s == m_names[m_last_id]) return m_last_id;  // runs of one item
+    auto it = m_ids.find(s);
+    if (it != m_ids.end()) return m_last_id = it->second;
+    auto id = static_cast<std::uint32_t>(m_names.size());
+    m_names.emplace_back(s);
+    m_first_seen.push_back(where);
+    m_ids.emplace(m_names.back(), id);
+    return m_last_id = id;
+  }
+  const std::vector<std::string>& names() const { return m_names; }
+  // Drops the lookup table once reading is done; names and first-seen places stay.
+  void release_index() { decltype(m_ids)().swap(m_ids); }
+  std::vector<std::string>& names() { return m_names; }
+  SourceRef first_seen(std::uint32_t id) const { return m_first_seen[id]; }
+
+ private:
+  static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> m_ids;
+  std::vector<std::string> m_names;
+  std::vector<SourceRef> m_first_seen;
+  std::uint32_t m_last_id = k_none;
+};
+
+struct RawRating {
+  std::uint32_t item, annotator, label;
+  SourceRef where;
+};
+
+}  // namespace detail
+
+class RatingBuilder {
+ public:
+  explicit RatingBuilder(const TableOptions& options) : m_options(options) {}
+
+  std::uint32_t add_file(const std::string& path) {
+    m_files.push_back(path);
+    return static_cast<std::uint32_t>(m_files.size() - 1);
+  }
+  const std::string& file(std::uint32_t index) const { return m_files[index]; }
+
+  void add(SourceRef where, std::string_view item, std::string_view annotator, std::string_view label,
+           std::optional<std::string_view> time, bool has_time_column) {
+    if (item.empty()) fail(where, "", m_options.item_col, "empty item id (expected a non-empty value)");
+    if (annotator.empty()) fail(where, item, m_options.annotator_col, "empty annotator (expected a non-empty value)");
+    if (label.empty()) return;  // a missing rating is simply absent
+    m_rows.push_back({m_items.intern(item, where), m_annotators.intern(annotator, where),
+                      m_labels.intern(label, where), where});
+    if (has_time_column) {
+      std::int64_t t = RatingSet::k_no_time;
+      if (time && !time->empty()) {
+        auto parsed = parse_iso8601_ms(*time);
+        if (!parsed) {
+          fail(where, item, m_options.time_col,
+               fmt::format("expected an ISO 8601 date-time such as 2024-05-01T13:45:00Z, got \"{}\"", *time));
+        }
+        t = *parsed;
+      }
+      m_times.resize(m_rows.size() - 1, RatingSet::k_no_time);
+      m_times.push_back(t);
+    }
+  }
+
+  [[noreturn]] void fail(SourceRef where, std::string_view item, std::string_view field, const std::string& msg) const {
+    throw InputError({.file = m_files[where.file], .line = where.line, .item = std::string(item),
+                      .field = std::string(field)},
+                     msg);
+  }
+
+  RatingSet finish();
+
+ private:
+  std::vector<std::int32_t> map_categories(RatingSet& out);
+
+  const TableOptions& m_options;
+  std::vector<std::string> m_files;
+  detail::Interner m_items, m_annotators, m_labels;
+  std::vector<detail::RawRating> m_rows;
+  std::vector<std::int64_t> m_times;
+};
+
+
+}  // namespace labelqa::io
