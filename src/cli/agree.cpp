@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 #include "labelqa/metrics/analyze.hpp"
@@ -44,6 +45,9 @@ struct AgreeArgs {
   std::string classes_path;
   int ignore = 255;
   bool instance_masks = false;
+  // Label Studio exports.
+  io::LabelStudioOptions label_studio;
+  std::string compare = "auto";
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -106,6 +110,20 @@ void print_text(const OutputOptions& out, const std::string& text) {
   std::fflush(stdout);
 }
 
+bool is_label_studio_input(const AgreeArgs& a) {
+  if (a.format == "label-studio") return true;
+  if (!a.format.empty()) return false;
+  std::size_t ls = 0;
+  for (const auto& f : a.files) {
+    const bool json_ext = f.size() >= 5 && f.compare(f.size() - 5, 5, ".json") == 0;
+    if (json_ext && io::looks_like_label_studio(f)) ++ls;
+  }
+  if (ls != 0 && ls != a.files.size()) {
+    throw UsageError("some inputs are Label Studio exports and some are not; agree compares inputs of one kind");
+  }
+  return ls != 0;
+}
+
 bool is_coco_input(const AgreeArgs& a) {
   if (a.format == "coco") return true;
   if (!a.format.empty()) return false;
@@ -120,16 +138,11 @@ bool is_coco_input(const AgreeArgs& a) {
   return coco != 0;
 }
 
-int run_objects(AgreeArgs& a) {
+int report_objects(AgreeArgs& a, const ObjectSet& set) {
   a.spatial.confidence = a.metrics.confidence;
   a.spatial.bootstrap = a.metrics.bootstrap;
   a.spatial.seed = a.metrics.seed;
   a.spatial.keep_matches = !a.matches_path.empty();
-  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
-  ObjectSet set = a.instance_masks
-                      ? io::read_instance_masks(a.files, names, a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path),
-                                                static_cast<std::uint32_t>(a.ignore))
-                      : io::read_coco_files(a.files, names);
   metrics::SpatialResult result = metrics::analyze_objects(set, a.spatial);
   report::SpatialReport rep{set, result, a.spatial, parse_gates(a, report::spatial_gate_metrics(result)), a.per_image};
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_spatial_json(rep));
@@ -137,6 +150,15 @@ int run_objects(AgreeArgs& a) {
   if (!a.matches_path.empty()) io::write_output(a.matches_path, report::render_matches_csv(set, result));
   print_text(a.output, report::render_spatial_text(rep, use_color(a.output)));
   return finish_gates(rep.gates);
+}
+
+int run_objects(AgreeArgs& a) {
+  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
+  ObjectSet set = a.instance_masks
+                      ? io::read_instance_masks(a.files, names, a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path),
+                                                static_cast<std::uint32_t>(a.ignore))
+                      : io::read_coco_files(a.files, names);
+  return report_objects(a, set);
 }
 
 int run_masks(AgreeArgs& a) {
@@ -156,14 +178,8 @@ int run_masks(AgreeArgs& a) {
   return finish_gates(rep.gates);
 }
 
-int run_agree(AgreeArgs& a) {
-  auto threads = limit_threads(a.threads);
-  if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
-  if (a.masks) return run_masks(a);
-  if (a.instance_masks) return run_objects(a);
-  if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
-  if (is_coco_input(a)) return run_objects(a);
-  if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
+// Table options and metric options from the flags (every categorical input).
+void set_rating_options(AgreeArgs& a) {
   a.table.wide = a.wide;
   if (!a.time_col.empty()) {
     a.table.time_col = a.time_col;
@@ -184,7 +200,45 @@ int run_agree(AgreeArgs& a) {
                  : a.ci == "analytic" ? metrics::CiMode::analytic
                                       : metrics::CiMode::automatic;
 
-  RatingSet ratings = io::read_rating_tables(a.files, a.table);
+}
+
+int report_ratings(AgreeArgs& a, const RatingSet& ratings);
+
+int run_label_studio(AgreeArgs& a) {
+  if (!a.annotators.empty()) throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
+  io::LabelStudioData data = io::read_label_studio(a.files, a.label_studio);
+  bool objects = false;
+  for (const auto& d : data.deliveries) objects = objects || !d.objects.objects.empty();
+  const bool labels = !data.labels.empty();
+  const std::string compare = a.compare == "auto" ? (objects ? "objects" : "labels") : a.compare;
+  if (compare == "objects") {
+    if (!objects) throw InputError({.file = a.files.front()}, "the export has no image regions (rectangles, polygons, brush masks) to compare");
+    ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
+    set.skipped = data.skipped;
+    if (labels) set.skipped.push_back({a.files.front(), "classification results (compare them with --compare labels)", data.labels.size()});
+    return report_objects(a, set);
+  }
+  if (!labels) throw InputError({.file = a.files.front()}, "the export has no classification results (choices, rating, taxonomy) to compare");
+  set_rating_options(a);
+  RatingSet ratings = io::build_ratings(data.files, data.labels, a.table);
+  ratings.skipped = data.skipped;
+  return report_ratings(a, ratings);
+}
+
+int run_agree(AgreeArgs& a) {
+  auto threads = limit_threads(a.threads);
+  if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
+  if (a.masks) return run_masks(a);
+  if (a.instance_masks) return run_objects(a);
+  if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
+  if (is_label_studio_input(a)) return run_label_studio(a);
+  if (is_coco_input(a)) return run_objects(a);
+  if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
+  set_rating_options(a);
+  return report_ratings(a, io::read_rating_tables(a.files, a.table));
+}
+
+int report_ratings(AgreeArgs& a, const RatingSet& ratings) {
   metrics::AgreeResult result = metrics::analyze_agreement(ratings, a.metrics);
   report::AgreeReport rep{ratings, result, a.metrics, parse_gates(a, result.overall)};
 
@@ -205,7 +259,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
@@ -250,6 +304,21 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--ignore", args->ignore, "Masks: value left out of every metric")
       ->check(CLI::Range(0, 65535))
       ->default_str("255");
+  cmd->add_option("--annotator-field", args->label_studio.annotator_field,
+                  "Label Studio: the key of a completed_by object that names the annotator")
+      ->check(CLI::IsMember({"id", "email"}))
+      ->default_str("id");
+  cmd->add_flag("--include-predictions", args->label_studio.include_predictions,
+                "Label Studio: each prediction's model_version is compared as an annotator");
+  cmd->add_option("--control", args->label_studio.control, "Label Studio: compare the classification results of this from_name only");
+  cmd->add_option("--brush-threshold", args->label_studio.brush_threshold,
+                  "Label Studio: brush pixels with alpha at or above this are inside the mask")
+      ->check(CLI::Range(1, 255))
+      ->default_str("128");
+  cmd->add_option("--compare", args->compare,
+                  "Label Studio: compare image regions (objects) or classification results (labels); auto: regions if any")
+      ->check(CLI::IsMember({"auto", "objects", "labels"}))
+      ->default_str("auto");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });

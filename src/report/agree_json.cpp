@@ -29,7 +29,7 @@ std::string render_agree_json(const AgreeReport& r) {
   summary["bootstrap"] = r.options.bootstrap;
   summary["seed"] = r.options.seed;
   out["summary"] = summary;
-  out["input"] = {{"files", rs.files}};
+  out["input"] = {{"files", rs.files}, {"skipped", skipped_json(rs.skipped)}};
 
   json overall = json::object();
   for (const auto& [key, e] : res.overall) overall[key] = estimate_json(e);

@@ -34,6 +34,13 @@ inline nlohmann::json estimate_json(const metrics::Estimate& e) {
   return j;
 }
 
+// The readers' "left out" list: [{"file", "reason", "count"}], sorted by file and reason.
+inline nlohmann::json skipped_json(const std::vector<SkippedInput>& skipped) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : skipped) out.push_back({{"file", s.file}, {"reason", s.reason}, {"count", s.count}});
+  return out;
+}
+
 struct Style {
   bool on;
   std::string bold(std::string_view s) const { return on ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); }
@@ -89,6 +96,12 @@ inline std::string warnings_text(const Style& st, const std::vector<metrics::War
   out += "\n";
   for (const auto& w : warnings) out += st.colour("warning: ", 33) + w.message + "\n";
   return out;
+}
+
+inline std::string skipped_text(const Style& st, const std::vector<SkippedInput>& skipped) {
+  std::string out;
+  for (const auto& s : skipped) out += st.colour("skipped: ", 33) + fmt::format("{} x {} ({})\n", s.count, s.reason, s.file);
+  return out.empty() ? out : "\n" + out;
 }
 
 inline std::string gates_text(const Style& st, const std::vector<GateCheck>& gates) {

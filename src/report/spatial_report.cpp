@@ -78,7 +78,7 @@ std::string render_spatial_json(const SpatialReport& r) {
     for (auto h : a.has_image) images += h != 0;
     files.push_back({{"annotator", a.name}, {"file", a.file}, {"images", images}, {"objects", a.objects.size()}});
   }
-  out["input"] = {{"files", files}};
+  out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}};
 
   json overall = json::object();
   put_scores(overall, res.overall);
@@ -218,6 +218,7 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
   out += st.bold(fmt::format("objects as units ({} clusters, classes + \"nothing\")", os.units)) + "\n";
   for (const auto& [k, e] : os.metrics) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
   out += warnings_text(st, res.warnings);
+  out += skipped_text(st, r.set.skipped);
   out += gates_text(st, r.gates);
   return out;
 }

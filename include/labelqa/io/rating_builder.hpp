@@ -110,4 +110,16 @@ class RatingBuilder {
 };
 
 
+// One categorical label from a reader that is not a table (Label Studio, CVAT tags).
+struct LabelRecord {
+  std::string item, annotator, label;
+  std::uint32_t file = 0;  // index into the files given to build_ratings
+  std::uint32_t line = 0;  // where the record is, when known (0: unknown)
+  std::string time;        // ISO 8601, or empty
+};
+
+// The RatingSet of the records, built exactly as the table reader builds it from the same
+// (item, annotator, label) rows in the same order.
+RatingSet build_ratings(const std::vector<std::string>& files, const std::vector<LabelRecord>& records, const TableOptions& options);
+
 }  // namespace labelqa::io

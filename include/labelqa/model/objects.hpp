@@ -3,6 +3,7 @@
 #pragma once
 
 #include "labelqa/geometry/rle.hpp"
+#include "labelqa/model/ratings.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -85,6 +86,7 @@ struct ObjectSet {
   std::vector<ImageInfo> images;              // sorted by name
   std::vector<std::string> categories;        // sorted by name
   std::vector<AnnotatorObjects> annotators;   // sorted by name
+  std::vector<SkippedInput> skipped;          // what the readers left out
 };
 
 // Sorts each annotator's objects by (image, id) and builds image_offsets.

@@ -18,6 +18,14 @@ struct Rating {
   std::int32_t category;   // index into RatingSet::categories
 };
 
+// What a reader left out of the model, and why (cancelled annotations, unsupported result types):
+// reported in the "input" section of every report.
+struct SkippedInput {
+  std::string file;
+  std::string reason;
+  std::size_t count = 0;
+};
+
 struct SourceRef {
   std::uint32_t file;  // index into RatingSet::files
   std::uint32_t line;  // 1-based line where the rating's record starts
@@ -42,6 +50,8 @@ struct RatingSet {
   // k_no_time marks a rating whose timestamp cell was empty.
   std::vector<std::int64_t> timestamps;
   static constexpr std::int64_t k_no_time = INT64_MIN;
+
+  std::vector<SkippedInput> skipped;
 
   std::size_t item_count() const { return items.size(); }
   std::size_t rating_count() const { return ratings.size(); }

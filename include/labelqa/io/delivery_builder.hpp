@@ -1,0 +1,45 @@
+// Builds one annotator's delivery (a LocalDelivery: images and categories by name, objects in
+// pixels) from readers that see images, classes and shapes one at a time: Label Studio, CVAT and
+// the other export readers. Boxes, polygons and masks get their bounding box and pixel extent
+// the way the COCO reader computes them, so every format feeds the same matching code.
+#pragma once
+
+#include "labelqa/geometry/rle.hpp"
+#include "labelqa/io/coco_reader.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace labelqa::io {
+
+class DeliveryBuilder {
+ public:
+  DeliveryBuilder(std::string annotator, std::string file);
+
+  // The local index of the image called `name`; a size of 0 x 0 means unknown, and a known size
+  // fills in an unknown one.
+  std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0);
+  std::int32_t category(const std::string& name);
+
+  void add_box(std::uint32_t image, std::int32_t category, const geometry::Box& xywh, std::int64_t id);
+  // rings: x0, y0, x1, y1, ... in pixels; empty rings are dropped, and no ring at all is ignored.
+  void add_polygon(std::uint32_t image, std::int32_t category, const std::vector<std::vector<double>>& rings, std::int64_t id);
+  // A run-length mask at the image's size.
+  void add_mask(std::uint32_t image, std::int32_t category, geometry::Rle rle, std::int64_t id);
+
+  std::size_t objects() const { return m_out.objects.objects.size(); }
+  LocalDelivery finish();
+
+ private:
+  LocalDelivery m_out;
+  std::map<std::string, std::uint32_t> m_images;
+  std::map<std::string, std::int32_t> m_categories;
+};
+
+// A box [x, y, w, h] turned by `degrees` clockwise on screen (y down) about its top-left corner,
+// as Label Studio and CVAT store rotated rectangles: the four corners x0, y0, ..., x3, y3.
+std::vector<double> rotated_box_corners(const geometry::Box& xywh, double degrees);
+
+}  // namespace labelqa::io

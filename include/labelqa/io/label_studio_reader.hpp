@@ -1,0 +1,42 @@
+// Label Studio JSON exports (a list of tasks, each with "annotations"; "completions" in 0.x files)
+// into the core models: classification results (choices, rating, taxonomy) as ratings, image
+// regions (rectangles, polygons, brush masks) as objects in pixels. See docs/formats.md.
+#pragma once
+
+#include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/rating_builder.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace labelqa::io {
+
+struct LabelStudioOptions {
+  std::string annotator_field = "id";  // which key of a completed_by object names the annotator: id or email
+  bool include_predictions = false;    // each prediction's model_version becomes an annotator
+  std::string control;                 // read categorical results of this from_name only (empty: all)
+  int brush_threshold = 128;           // brush alpha at or above this is inside the mask
+};
+
+struct LabelStudioData {
+  std::vector<LabelRecord> labels;        // categorical results: item = task id (task id/control when several)
+  std::vector<LocalDelivery> deliveries;  // image regions, one delivery per annotator
+  std::vector<std::string> files;
+  std::vector<SkippedInput> skipped;
+  std::size_t tasks = 0;
+  std::size_t annotations = 0;
+};
+
+// Whether a .json file looks like a Label Studio export (a list of tasks with "data", not a COCO
+// results list), judged from its first bytes.
+bool looks_like_label_studio(const std::string& path);
+
+// Throws InputError naming the file, task and field on malformed input.
+LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options);
+
+// Label Studio's brush RLE (thi.ng rle-pack of an RGBA image, row-major) decoded to the alpha
+// channel; empty when the data is malformed.
+std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes);
+
+}  // namespace labelqa::io

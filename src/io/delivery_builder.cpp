@@ -1,0 +1,97 @@
+#include "labelqa/io/delivery_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace labelqa::io {
+
+DeliveryBuilder::DeliveryBuilder(std::string annotator, std::string file) {
+  m_out.objects.name = std::move(annotator);
+  m_out.objects.file = std::move(file);
+}
+
+std::uint32_t DeliveryBuilder::image(const std::string& name, std::uint32_t width, std::uint32_t height) {
+  auto [it, fresh] = m_images.emplace(name, static_cast<std::uint32_t>(m_out.images.size()));
+  if (fresh) {
+    m_out.images.push_back(ImageInfo{name, width, height});
+  } else if (width && height && m_out.images[it->second].width == 0) {
+    m_out.images[it->second].width = width;
+    m_out.images[it->second].height = height;
+  }
+  return it->second;
+}
+
+std::int32_t DeliveryBuilder::category(const std::string& name) {
+  auto [it, fresh] = m_categories.emplace(name, static_cast<std::int32_t>(m_out.categories.size()));
+  if (fresh) m_out.categories.push_back(name);
+  return it->second;
+}
+
+void DeliveryBuilder::add_box(std::uint32_t image, std::int32_t category, const geometry::Box& b, std::int64_t id) {
+  SpatialObject o;
+  o.id = id;
+  o.image = image;
+  o.category = category;
+  o.shape = Shape::box;
+  o.bbox = b;
+  const double x1 = b[0] + std::max(0.0, b[2]), y1 = b[1] + std::max(0.0, b[3]);
+  o.extent = {std::floor(b[0]) - 1, std::floor(b[1]) - 1, std::ceil(x1) + 1, std::ceil(y1) + 1};
+  m_out.objects.objects.push_back(o);
+}
+
+void DeliveryBuilder::add_polygon(std::uint32_t image, std::int32_t category, const std::vector<std::vector<double>>& rings, std::int64_t id) {
+  auto& a = m_out.objects;
+  SpatialObject o;
+  o.id = id;
+  o.image = image;
+  o.category = category;
+  o.shape = Shape::polygon;
+  o.geom = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+  for (const auto& ring : rings) {
+    if (ring.size() < 2) continue;
+    const std::size_t n = ring.size() / 2 * 2;
+    for (std::size_t i = 0; i < n; i += 2) {
+      a.coords.push_back(ring[i]);
+      a.coords.push_back(ring[i + 1]);
+      x0 = std::min(x0, ring[i]);
+      x1 = std::max(x1, ring[i]);
+      y0 = std::min(y0, ring[i + 1]);
+      y1 = std::max(y1, ring[i + 1]);
+    }
+    a.ring_start.push_back(static_cast<std::uint32_t>(a.coords.size()));
+  }
+  o.geom_end = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  if (o.geom_end == o.geom) return;
+  o.bbox = {x0, y0, x1 - x0, y1 - y0};
+  o.extent = {std::floor(x0) - 1, std::floor(y0) - 1, std::ceil(x1) + 1, std::ceil(y1) + 1};
+  a.objects.push_back(o);
+}
+
+void DeliveryBuilder::add_mask(std::uint32_t image, std::int32_t category, geometry::Rle rle, std::int64_t id) {
+  auto& a = m_out.objects;
+  SpatialObject o;
+  o.id = id;
+  o.image = image;
+  o.category = category;
+  o.shape = Shape::mask;
+  o.geom = static_cast<std::uint32_t>(a.masks.size());
+  const auto b = geometry::bbox(rle);
+  o.bbox = b;
+  o.extent = {b[0], b[1], b[0] + b[2], b[1] + b[3]};
+  a.masks.push_back(std::move(rle));
+  a.objects.push_back(o);
+}
+
+LocalDelivery DeliveryBuilder::finish() {
+  m_out.objects.has_image.assign(m_out.images.size(), 1);
+  return std::move(m_out);
+}
+
+std::vector<double> rotated_box_corners(const geometry::Box& b, double degrees) {
+  const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
+  const double x = b[0], y = b[1], w = b[2], h = b[3];
+  return {x, y, x + w * c, y + w * s, x + w * c - h * s, y + w * s + h * c, x - h * s, y + h * c};
+}
+
+}  // namespace labelqa::io

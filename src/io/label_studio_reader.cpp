@@ -1,0 +1,489 @@
+#include "labelqa/io/label_studio_reader.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/delivery_builder.hpp"
+#include "labelqa/io/mapped_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <optional>
+#include <regex>
+#include <set>
+#include <simdjson.h>
+
+namespace labelqa::io {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Reads bits most significant first, as thi.ng's bit stream writes them.
+class BitReader {
+ public:
+  explicit BitReader(const std::vector<std::uint8_t>& bytes) : m_bytes(bytes) {}
+  bool read(int n, std::uint32_t& out) {
+    out = 0;
+    for (int i = 0; i < n; ++i) {
+      if (m_pos >= m_bytes.size() * 8) return false;
+      const std::uint32_t bit = (m_bytes[m_pos >> 3] >> (7 - (m_pos & 7))) & 1u;
+      out = (out << 1) | bit;
+      ++m_pos;
+    }
+    return true;
+  }
+
+ private:
+  const std::vector<std::uint8_t>& m_bytes;
+  std::size_t m_pos = 0;
+};
+
+std::string task_name(const dom::object& task, std::size_t index) {
+  std::int64_t id = 0;
+  if (!task["id"].get(id)) return fmt::format("task {}", id);
+  return fmt::format("task at position {}", index + 1);
+}
+
+std::string scalar_text(dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::STRING: return std::string(std::string_view(e.get_string().value_unsafe()));
+    case dom::element_type::INT64: return std::to_string(e.get_int64().value_unsafe());
+    case dom::element_type::UINT64: return std::to_string(e.get_uint64().value_unsafe());
+    case dom::element_type::DOUBLE: return fmt::format("{}", e.get_double().value_unsafe());
+    case dom::element_type::BOOL: return e.get_bool().value_unsafe() ? "true" : "false";
+    default: return {};
+  }
+}
+
+// The file name of an image URL or path, without Label Studio's 8-hex upload prefix
+// ("/data/upload/1/48c220e9-cat.jpg" -> "cat.jpg"), so tasks match other tools' exports.
+std::string image_name(std::string_view url) {
+  const auto q = url.find_first_of("?#");
+  if (q != std::string_view::npos) url = url.substr(0, q);
+  const auto slash = url.find_last_of("/\\");
+  std::string name(slash == std::string_view::npos ? url : url.substr(slash + 1));
+  static const std::regex upload_prefix("^[0-9a-f]{8}-");
+  if (std::regex_search(name, upload_prefix) && name.size() > 9) name = name.substr(9);
+  return name;
+}
+
+class Reader {
+ public:
+  Reader(const LabelStudioOptions& options, LabelStudioData& out) : m_opt(options), m_out(out) {}
+
+  void read_file(const std::string& path, std::uint32_t file_index);
+  void finish();
+
+ private:
+  struct Region {
+    std::string id;
+    std::string type;             // rectangle, polygon, brush, keypoint, ...
+    dom::object value;            // the value holding the geometry
+    std::vector<std::string> labels;
+    std::optional<double> width, height;  // original_width/height
+  };
+
+  [[noreturn]] void fail(const std::string& task, const std::string& field, const std::string& message) const {
+    throw InputError({.file = m_path, .item = task, .field = field}, message);
+  }
+  void skip(const std::string& reason, std::size_t n = 1) { m_skips[{m_path, reason}] += n; }
+  std::string annotator_of(const dom::object& annotation, const std::string& task);
+  void read_results(dom::array results, const std::string& annotator, const std::string& task, std::int64_t task_id,
+                    std::uint32_t file_index, const std::optional<std::string>& image);
+  DeliveryBuilder& builder(const std::string& annotator);
+  void add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task);
+
+  const LabelStudioOptions& m_opt;
+  LabelStudioData& m_out;
+  std::string m_path;
+  std::map<std::pair<std::string, std::string>, std::size_t> m_skips;
+  std::map<std::string, DeliveryBuilder> m_builders;
+  struct PendingLabel {
+    std::string task, control, annotator, label;
+    std::uint32_t file;
+  };
+  std::vector<PendingLabel> m_labels;
+  std::set<std::string> m_controls;
+};
+
+std::string Reader::annotator_of(const dom::object& annotation, const std::string& task) {
+  dom::element who;
+  if (annotation["completed_by"].get(who)) return "unknown";
+  if (who.is_object()) {
+    dom::element v;
+    if (!who[m_opt.annotator_field].get(v)) {
+      std::string s = scalar_text(v);
+      if (!s.empty()) return s;
+    }
+    if (m_opt.annotator_field != "id" && !who["id"].get(v)) return scalar_text(v);
+    fail(task, "completed_by", fmt::format("completed_by has no \"{}\"", m_opt.annotator_field));
+  }
+  std::string s = scalar_text(who);
+  if (s.empty()) fail(task, "completed_by", "expected a user id or an object with \"id\"");
+  return s;
+}
+
+DeliveryBuilder& Reader::builder(const std::string& annotator) {
+  auto it = m_builders.find(annotator);
+  if (it == m_builders.end()) it = m_builders.emplace(annotator, DeliveryBuilder(annotator, m_path)).first;
+  return it->second;
+}
+
+void Reader::read_file(const std::string& path, std::uint32_t file_index) {
+  m_path = path;
+  simdjson::padded_string text;
+  if (auto err = simdjson::padded_string::load(path).get(text)) {
+    throw InputError({.file = path}, fmt::format("cannot read: {}", simdjson::error_message(err)));
+  }
+  dom::parser parser;
+  dom::element doc;
+  if (auto err = parser.parse(text).get(doc)) {
+    throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+  }
+  // An export is a list of tasks; a single task object (as the editor saves one) is read as a list of one.
+  std::vector<dom::element> tasks;
+  dom::array list;
+  if (!doc.get_array().get(list)) {
+    for (dom::element t : list) tasks.push_back(t);
+  } else if (doc.is_object()) {
+    tasks.push_back(doc);
+  } else {
+    throw InputError({.file = path}, "expected a Label Studio export: a list of tasks");
+  }
+  std::size_t index = 0;
+  for (dom::element t : tasks) {
+    const std::size_t position = index++;
+    dom::object task;
+    if (t.get_object().get(task)) fail(fmt::format("task at position {}", position + 1), "", "expected a task object");
+    const std::string name = task_name(task, position);
+    std::int64_t task_id = static_cast<std::int64_t>(position + 1);
+    if (task["id"].get(task_id)) task_id = static_cast<std::int64_t>(position + 1);
+    ++m_out.tasks;
+    std::optional<std::string> image;
+    dom::object data;
+    if (!task["data"].get(data)) {
+      std::string_view url;
+      if (!data["image"].get(url)) image = image_name(url);
+    }
+    dom::array annotations;
+    bool any = false;
+    for (const char* key : {"annotations", "completions"}) {
+      if (task[key].get(annotations)) continue;
+      any = true;
+      for (dom::element a : annotations) {
+        dom::object annotation;
+        if (a.get_object().get(annotation)) fail(name, key, "expected an annotation object");
+        bool cancelled = false;
+        if (annotation["was_cancelled"].get(cancelled)) cancelled = false;
+        if (cancelled) {
+          skip("cancelled annotation (was_cancelled)");
+          continue;
+        }
+        const std::string who = annotator_of(annotation, name);
+        dom::array results;
+        if (annotation["result"].get(results)) fail(name, "result", "annotation without a \"result\" list");
+        ++m_out.annotations;
+        read_results(results, who, name, task_id, file_index, image);
+      }
+    }
+    dom::array predictions;
+    if (!task["predictions"].get(predictions)) {
+      any = true;
+      for (dom::element p : predictions) {
+        if (!m_opt.include_predictions) {
+          skip("prediction (use --include-predictions)");
+          continue;
+        }
+        dom::object prediction;
+        if (p.get_object().get(prediction)) fail(name, "predictions", "expected a prediction object");
+        std::string model = "model";
+        dom::element version;
+        if (!prediction["model_version"].get(version)) model = "model " + scalar_text(version);
+        dom::array results;
+        if (prediction["result"].get(results)) fail(name, "predictions.result", "prediction without a \"result\" list");
+        read_results(results, model, name, task_id, file_index, image);
+      }
+    }
+    if (!any) fail(name, "annotations", "task without \"annotations\" (or \"completions\", \"predictions\")");
+  }
+}
+
+void Reader::read_results(dom::array results, const std::string& annotator, const std::string& task, std::int64_t task_id,
+                          std::uint32_t file_index, const std::optional<std::string>& image) {
+  // One region may be split over several results sharing an id (a shape, its labels, per-region
+  // choices): merge them by id, in order of first appearance.
+  std::vector<Region> regions;
+  std::map<std::string, std::size_t> region_of;
+  struct Categorical {
+    std::string id, control, label;
+  };
+  std::vector<Categorical> categorical;
+  std::optional<double> task_width, task_height;
+  for (dom::element e : results) {
+    dom::object r;
+    if (e.get_object().get(r)) fail(task, "result", "expected a result object");
+    std::string_view type;
+    if (r["type"].get(type)) fail(task, "result.type", "result without \"type\"");
+    std::string id;
+    dom::element idv;
+    if (!r["id"].get(idv)) id = scalar_text(idv);
+    std::string_view from_name;
+    if (r["from_name"].get(from_name)) from_name = {};
+    dom::object value;
+    if (r["value"].get(value)) {
+      if (type == "relation") {
+        skip("relation result");
+        continue;
+      }
+      fail(task, fmt::format("result {}.value", id), "result without a \"value\" object");
+    }
+    double w = 0, h = 0;
+    std::optional<double> width, height;
+    if (!r["original_width"].get(w)) width = w;
+    if (!r["original_height"].get(h)) height = h;
+    if (width && height && !task_width) {
+      task_width = width;
+      task_height = height;
+    }
+    static const std::set<std::string_view> shapes = {"rectangle", "polygon", "brush", "keypoint", "ellipse"};
+    std::string shape(type);
+    if (shape.size() > 6 && shape.compare(shape.size() - 6, 6, "labels") == 0 && shape != "labels") {
+      shape = shape.substr(0, shape.size() - 6);  // rectanglelabels -> rectangle
+    }
+    if (type == "choices" || type == "rating" || type == "taxonomy") {
+      if (!m_opt.control.empty() && from_name != m_opt.control) continue;
+      std::vector<std::string> parts;
+      if (type == "choices") {
+        dom::array choices;
+        if (value["choices"].get(choices)) fail(task, fmt::format("result {}.value.choices", id), "expected a list of choices");
+        for (dom::element c : choices) parts.push_back(scalar_text(c));
+      } else if (type == "rating") {
+        dom::element rating;
+        if (value["rating"].get(rating)) fail(task, fmt::format("result {}.value.rating", id), "expected a rating");
+        parts.push_back(scalar_text(rating));
+      } else {
+        dom::array paths;
+        if (value["taxonomy"].get(paths)) fail(task, fmt::format("result {}.value.taxonomy", id), "expected a list of paths");
+        for (dom::element p : paths) {
+          dom::array steps;
+          std::string joined;
+          if (p.get_array().get(steps)) fail(task, fmt::format("result {}.value.taxonomy", id), "expected a path (a list of names)");
+          for (dom::element s : steps) joined += (joined.empty() ? "" : "/") + scalar_text(s);
+          parts.push_back(joined);
+        }
+      }
+      std::sort(parts.begin(), parts.end());
+      parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+      std::string label;
+      for (const auto& p : parts) label += (label.empty() ? "" : "|") + p;
+      categorical.push_back({id, std::string(from_name), label});
+    } else if (shapes.count(shape) || type == "labels") {
+      auto [it, fresh] = region_of.emplace(id.empty() ? fmt::format("#{}", regions.size()) : id, regions.size());
+      if (fresh) regions.push_back(Region{id, "", value, {}, width, height});
+      Region& region = regions[it->second];
+      if (shapes.count(shape)) {
+        region.type = shape;
+        region.value = value;
+        if (width) region.width = width;
+        if (height) region.height = height;
+      }
+      for (const char* key : {"rectanglelabels", "polygonlabels", "brushlabels", "keypointlabels", "ellipselabels", "labels"}) {
+        dom::array labels;
+        if (value[key].get(labels)) continue;
+        for (dom::element l : labels) region.labels.push_back(scalar_text(l));
+      }
+      if (type == "labels" && !region.type.size()) {
+        std::int64_t start = 0;
+        if (!value["start"].get(start)) region.type = "span";
+      }
+    } else {
+      skip(fmt::format("{} result (not compared)", type));
+    }
+  }
+  for (const auto& c : categorical) {
+    if (region_of.count(c.id)) {
+      skip("per-region classification (an attribute of a region)");
+      continue;
+    }
+    m_labels.push_back({std::to_string(task_id), c.control, annotator, c.label, file_index});
+    m_controls.insert(c.control);
+  }
+  const bool has_regions = std::any_of(regions.begin(), regions.end(), [](const Region& r) { return r.type != "span"; });
+  if (!has_regions && regions.empty() && categorical.empty()) {
+    // An annotation with no result: the annotator saw the image and drew nothing.
+  }
+  std::string image_key = image ? *image : fmt::format("task {}", task_id);
+  auto& b = builder(annotator);
+  const auto w = static_cast<std::uint32_t>(task_width ? std::lround(*task_width) : 0);
+  const auto h = static_cast<std::uint32_t>(task_height ? std::lround(*task_height) : 0);
+  const std::uint32_t img = b.image(image_key, w, h);
+  std::int64_t n = 0;
+  for (const auto& r : regions) {
+    ++n;
+    if (r.type == "span") {
+      skip("text span (labels result)");
+      continue;
+    }
+    add_region(b, img, r, task_id * 1000 + n, task);
+  }
+}
+
+void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task) {
+  if (r.type.empty()) {
+    skip("labels without a shape");
+    return;
+  }
+  if (r.type == "keypoint") {
+    skip("keypoint (a point has no area)");
+    return;
+  }
+  if (r.type == "ellipse") {
+    skip("ellipse (not compared yet)");
+    return;
+  }
+  const std::string where = fmt::format("result {}", r.id);
+  if (!r.width || !r.height || *r.width <= 0 || *r.height <= 0) {
+    fail(task, where + ".original_width", "region without original_width/original_height: percent coordinates cannot be converted to pixels");
+  }
+  const double W = *r.width, H = *r.height;
+  std::string label = "(no label)";
+  if (!r.labels.empty()) {
+    std::vector<std::string> ls = r.labels;
+    std::sort(ls.begin(), ls.end());
+    label.clear();
+    for (const auto& l : ls) label += (label.empty() ? "" : "|") + l;
+  }
+  const std::int32_t cat = b.category(label);
+  auto number = [&](const char* key) {
+    double v = 0;
+    if (r.value[key].get(v) || !std::isfinite(v)) fail(task, fmt::format("{}.value.{}", where, key), "expected a number");
+    return v;
+  };
+  if (r.type == "rectangle") {
+    const geometry::Box box{number("x") / 100 * W, number("y") / 100 * H, number("width") / 100 * W, number("height") / 100 * H};
+    double rotation = 0;
+    if (r.value["rotation"].get(rotation)) rotation = 0;
+    rotation = std::fmod(rotation, 360.0);
+    if (rotation == 0) b.add_box(image, cat, box, id);
+    else b.add_polygon(image, cat, {rotated_box_corners(box, rotation)}, id);
+  } else if (r.type == "polygon") {
+    dom::array points;
+    if (r.value["points"].get(points)) fail(task, where + ".value.points", "expected a list of [x, y] points");
+    std::vector<double> ring;
+    for (dom::element p : points) {
+      dom::array xy;
+      double x = 0, y = 0;
+      if (p.get_array().get(xy) || xy.size() != 2 || xy.at(0).get(x) || xy.at(1).get(y)) {
+        fail(task, where + ".value.points", "expected [x, y] pairs of percentages");
+      }
+      ring.push_back(x / 100 * W);
+      ring.push_back(y / 100 * H);
+    }
+    b.add_polygon(image, cat, {ring}, id);
+  } else if (r.type == "brush") {
+    std::string_view format;
+    if (r.value["format"].get(format) || format != "rle") {
+      skip("brush stroke not in RLE format");
+      return;
+    }
+    dom::array rle;
+    if (r.value["rle"].get(rle)) fail(task, where + ".value.rle", "expected a list of byte values");
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(rle.size());
+    for (dom::element v : rle) {
+      std::uint64_t x = 0;
+      if (v.get(x) || x > 255) fail(task, where + ".value.rle", "expected byte values 0-255");
+      bytes.push_back(static_cast<std::uint8_t>(x));
+    }
+    const auto w = static_cast<std::uint32_t>(std::lround(W)), h = static_cast<std::uint32_t>(std::lround(H));
+    const auto alpha = decode_brush_rle(bytes);
+    if (alpha.size() != static_cast<std::size_t>(w) * h) {
+      fail(task, where + ".value.rle", fmt::format("brush RLE does not decode to a {}x{} RGBA image", w, h));
+    }
+    std::vector<std::uint8_t> column_major(alpha.size());
+    for (std::uint32_t y = 0; y < h; ++y) {
+      for (std::uint32_t x = 0; x < w; ++x) {
+        column_major[static_cast<std::size_t>(x) * h + y] = alpha[static_cast<std::size_t>(y) * w + x] >= m_opt.brush_threshold;
+      }
+    }
+    b.add_mask(image, cat, geometry::encode(column_major.data(), h, w), id);
+  }
+}
+
+void Reader::finish() {
+  // Categorical results: item = task id, or task id/control when the export has several controls.
+  const bool several = m_controls.size() > 1;
+  for (auto& l : m_labels) {
+    LabelRecord rec;
+    rec.item = several ? l.task + "/" + l.control : l.task;
+    rec.annotator = l.annotator;
+    rec.label = l.label;
+    rec.file = l.file;
+    m_out.labels.push_back(std::move(rec));
+  }
+  for (auto& [name, b] : m_builders) m_out.deliveries.push_back(b.finish());
+  for (const auto& [key, count] : m_skips) m_out.skipped.push_back({key.first, key.second, count});
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes) {
+  BitReader in(bytes);
+  std::uint32_t n = 0, word = 0;
+  if (!in.read(32, n) || !in.read(5, word)) return {};
+  const int word_bits = static_cast<int>(word) + 1;
+  int run_bits[4];
+  for (int& r : run_bits) {
+    std::uint32_t v = 0;
+    if (!in.read(4, v)) return {};
+    r = static_cast<int>(v) + 1;
+  }
+  if (n % 4 != 0 || n > (std::uint32_t{1} << 31)) return {};
+  std::vector<std::uint8_t> alpha(n / 4);
+  std::uint32_t i = 0;
+  auto put = [&](std::uint32_t v) {
+    if (i % 4 == 3) alpha[i / 4] = static_cast<std::uint8_t>(std::min<std::uint32_t>(v, 255));
+    ++i;
+  };
+  while (i < n) {
+    std::uint32_t repeat = 0, size = 0, len = 0;
+    if (!in.read(1, repeat) || !in.read(2, size) || !in.read(run_bits[size], len)) return {};
+    ++len;
+    if (len > n - i) return {};
+    if (repeat) {
+      std::uint32_t v = 0;
+      if (!in.read(word_bits, v)) return {};
+      for (std::uint32_t k = 0; k < len; ++k) put(v);
+    } else {
+      for (std::uint32_t k = 0; k < len; ++k) {
+        std::uint32_t v = 0;
+        if (!in.read(word_bits, v)) return {};
+        put(v);
+      }
+    }
+  }
+  return alpha;
+}
+
+bool looks_like_label_studio(const std::string& path) {
+  MappedFile f(path);
+  auto head = f.view().substr(0, 1 << 16);
+  const std::size_t i = head.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos) return false;
+  auto has = [&](std::string_view key) { return head.find(key) != std::string_view::npos; };
+  if (head[i] == '[') return has("\"data\"") && !has("\"image_id\"");  // a list of tasks, not COCO results
+  // A single task as the editor saves it: annotations holding "result" lists, no COCO "images".
+  return head[i] == '{' && has("\"annotations\"") && (has("\"result\"") || has("\"data\"")) && !has("\"images\"");
+}
+
+LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options) {
+  LabelStudioData out;
+  Reader reader(options, out);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    out.files.push_back(paths[i]);
+    reader.read_file(paths[i], static_cast<std::uint32_t>(i));
+  }
+  reader.finish();
+  return out;
+}
+
+}  // namespace labelqa::io
