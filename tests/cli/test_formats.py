@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Runs `labelqa agree` on tool exports (tests/data/formats, shared samples).
+
+Usage: test_formats.py LABELQA_BINARY SOURCE_DIR
+Expected numbers are derived by hand in the comments from the fixtures' definitions.
+"""
+import json
+import os
+import sys
+import tempfile
+
+BINARY, SRC = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import close, expect, metric_ok, run  # noqa: E402
+
+harness.BINARY = BINARY
+LS = os.path.join(SRC, "tests", "data", "formats", "label_studio")
+SAMPLES = os.path.join(SRC, "..", "shared", "samples")
+TMP = tempfile.mkdtemp(prefix="labelqa-formats-")
+
+
+def report(*args):
+    out = os.path.join(TMP, "r.json")
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(*args, "--json", out, "-q")
+    return r, (json.load(open(out)) if r.returncode == 0 else None)
+
+
+# Label Studio classification export == the same ratings as CSV (item = task id, annotator =
+# completed_by id, label = the choice), rows in the export's order. Annotator 3's annotation of
+# task 13 is cancelled and the model prediction of task 10 is left out by default: 14 ratings.
+r, ls = report("agree", os.path.join(LS, "classification.json"))
+_, table = report("agree", os.path.join(LS, "classification.csv"))
+expect("LS classification runs", r.returncode == 0, r.stderr)
+expect("LS overall == CSV overall", ls["overall"] == table["overall"], json.dumps([ls["overall"], table["overall"]])[:2000])
+expect("LS per_pair == CSV per_pair", ls.get("per_pair") == table.get("per_pair"))
+expect("LS counts", ls["summary"]["items"] == 5 and ls["summary"]["ratings"] == 14, json.dumps(ls["summary"]))
+expect("LS annotators by completed_by id", ls["summary"]["annotator_names"] == ["1", "2", "3"], json.dumps(ls["summary"]))
+reasons = {s["reason"]: s["count"] for s in ls["input"]["skipped"]}
+expect("LS skipped: cancelled, prediction, textarea",
+       reasons == {"cancelled annotation (was_cancelled)": 1, "prediction (use --include-predictions)": 1,
+                   "textarea result (not compared)": 1}, json.dumps(reasons))
+expect("CSV input has an empty skipped list", table["input"]["skipped"] == [])
+expect("LS metrics well formed", all(metric_ok(m) for m in ls["overall"].values()))
+_, pred = report("agree", os.path.join(LS, "classification.json"), "--include-predictions")
+expect("--include-predictions adds the model as an annotator", pred["summary"]["annotator_names"] == ["1", "2", "3", "model v1"],
+       json.dumps(pred["summary"]))
+_, mail = report("agree", os.path.join(LS, "classification.json"), "--annotator-field", "email")
+expect("--annotator-field email", mail["summary"]["annotator_names"] == ["1", "2", "annotator3@example.org"],
+       json.dumps(mail["summary"]))
+
+# Regions on a 200 x 100 image. Annotator 1: car [20,10,40,20]; a car at x=50%, y=50%, 10% x 20%
+# turned 90 degrees about its top-left corner, covering [80,100] x [50,70]; a sign polygon.
+# Annotator 2: the same first car, an axis-aligned car at [80,50,20,20] split over a rectangle and
+# a labels result sharing one id, and a keypoint. So 2 matches, both IoU 1 (the turned box covers
+# exactly the second box), the sign unmatched: f1 = 2*2/(3+2) = 0.8.
+r, reg = report("agree", os.path.join(LS, "regions.json"))
+expect("LS regions run", r.returncode == 0, r.stderr)
+o = reg["overall"] if reg else {}
+expect("LS regions matched 2, only_a 1", o.get("matched") == 2 and o.get("unmatched_a") == 1 and o.get("unmatched_b") == 0, json.dumps(o))
+expect("LS regions f1 0.8", close(o.get("f1", {}).get("value"), 0.8), json.dumps(o.get("f1")))
+expect("LS rotated box matches its axis-aligned twin (mean IoU 1)", close(o.get("mean_iou", {}).get("value"), 1.0), json.dumps(o.get("mean_iou")))
+reasons = {s["reason"]: s["count"] for s in reg["input"]["skipped"]}
+expect("LS regions skipped keypoint and per-region choices",
+       reasons == {"keypoint (a point has no area)": 1, "per-region classification (an attribute of a region)": 1}, json.dumps(reasons))
+r = run("agree", os.path.join(LS, "regions.json"), "--compare", "labels")
+expect("--compare labels without classification results: exit 2", r.returncode == 2 and "no classification results" in r.stderr, r.stderr)
+
+# Malformed exports: exit 2 naming file and task.
+r = run("agree", os.path.join(LS, "bad", "no_annotations.json"))
+expect("task without annotations: exit 2", r.returncode == 2 and "no_annotations.json" in r.stderr and "task 7" in r.stderr
+       and "annotations" in r.stderr, r.stderr)
+r = run("agree", os.path.join(LS, "bad", "no_original_width.json"))
+expect("rectangle without original_width: exit 2", r.returncode == 2 and "task 8" in r.stderr and "original_width" in r.stderr, r.stderr)
+
+# Real exports (facts from samples/README.md).
+cats = os.path.join(SAMPLES, "label-studio", "real-export-cats", "project-1-at-2025-06-19-14-54-b0c66fa7.json")
+r, c = report("agree", cats)
+expect("LS cats export: 14 images, 24 boxes, 1 annotator", r.returncode == 0 and c["summary"]["images"] == 14
+       and c["summary"]["objects"] == 24 and c["summary"]["annotators"] == 1, r.stderr + json.dumps(c and c["summary"]))
+yolo = os.path.join(SAMPLES, "label-studio", "sdk-converter-tests", "test_export_yolo", "data.json")
+r, y = report("agree", yolo)
+expect("LS SDK fixture: two annotators of task 1", r.returncode == 0 and y["summary"]["annotators"] == 2, r.stderr)
+leoka = os.path.join(SAMPLES, "label-studio", "multi-annotator-ner", "LEOKA_team_1.json")
+r, n = report("agree", leoka)
+expect("LEOKA taxonomy: 383 ratings by 3 annotators", r.returncode == 0 and n["summary"]["ratings"] == 383
+       and n["summary"]["annotators"] == 3, r.stderr)
+
+sys.exit(harness.summary())
