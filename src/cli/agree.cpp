@@ -110,32 +110,29 @@ void print_text(const OutputOptions& out, const std::string& text) {
   std::fflush(stdout);
 }
 
-bool is_label_studio_input(const AgreeArgs& a) {
-  if (a.format == "label-studio") return true;
+// Whether the inputs are `.json` files of one detected kind (`format` names it; `--format` forces
+// it). A mix of that kind and others is bad usage.
+template <class Looks>
+bool inputs_are(const AgreeArgs& a, const char* format, const char* kind, Looks&& looks_like) {
+  if (a.format == format) return true;
   if (!a.format.empty()) return false;
-  std::size_t ls = 0;
+  std::size_t n = 0;
   for (const auto& f : a.files) {
     const bool json_ext = f.size() >= 5 && f.compare(f.size() - 5, 5, ".json") == 0;
-    if (json_ext && io::looks_like_label_studio(f)) ++ls;
+    if (json_ext && looks_like(f)) ++n;
   }
-  if (ls != 0 && ls != a.files.size()) {
-    throw UsageError("some inputs are Label Studio exports and some are not; agree compares inputs of one kind");
+  if (n != 0 && n != a.files.size()) {
+    throw UsageError(fmt::format("some inputs are {} and some are not; agree compares inputs of one kind", kind));
   }
-  return ls != 0;
+  return n != 0;
+}
+
+bool is_label_studio_input(const AgreeArgs& a) {
+  return inputs_are(a, "label-studio", "Label Studio exports", [](const std::string& f) { return io::looks_like_label_studio(f); });
 }
 
 bool is_coco_input(const AgreeArgs& a) {
-  if (a.format == "coco") return true;
-  if (!a.format.empty()) return false;
-  std::size_t coco = 0;
-  for (const auto& f : a.files) {
-    const bool json_ext = f.size() >= 5 && f.compare(f.size() - 5, 5, ".json") == 0;
-    if (json_ext && io::looks_like_coco(f)) ++coco;
-  }
-  if (coco != 0 && coco != a.files.size()) {
-    throw UsageError("some inputs are COCO JSON and some are not; agree compares inputs of one kind");
-  }
-  return coco != 0;
+  return inputs_are(a, "coco", "COCO JSON", [](const std::string& f) { return io::looks_like_coco(f); });
 }
 
 int report_objects(AgreeArgs& a, const ObjectSet& set) {

@@ -27,12 +27,21 @@ std::int32_t DeliveryBuilder::category(const std::string& name) {
   return it->second;
 }
 
-void DeliveryBuilder::add_box(std::uint32_t image, std::int32_t category, const geometry::Box& b, std::int64_t id) {
+namespace {
+
+SpatialObject new_object(std::uint32_t image, std::int32_t category, Shape shape, std::int64_t id) {
   SpatialObject o;
   o.id = id;
   o.image = image;
   o.category = category;
-  o.shape = Shape::box;
+  o.shape = shape;
+  return o;
+}
+
+}  // namespace
+
+void DeliveryBuilder::add_box(std::uint32_t image, std::int32_t category, const geometry::Box& b, std::int64_t id) {
+  SpatialObject o = new_object(image, category, Shape::box, id);
   o.bbox = b;
   const double x1 = b[0] + std::max(0.0, b[2]), y1 = b[1] + std::max(0.0, b[3]);
   o.extent = {std::floor(b[0]) - 1, std::floor(b[1]) - 1, std::ceil(x1) + 1, std::ceil(y1) + 1};
@@ -41,11 +50,7 @@ void DeliveryBuilder::add_box(std::uint32_t image, std::int32_t category, const 
 
 void DeliveryBuilder::add_polygon(std::uint32_t image, std::int32_t category, const std::vector<std::vector<double>>& rings, std::int64_t id) {
   auto& a = m_out.objects;
-  SpatialObject o;
-  o.id = id;
-  o.image = image;
-  o.category = category;
-  o.shape = Shape::polygon;
+  SpatialObject o = new_object(image, category, Shape::polygon, id);
   o.geom = static_cast<std::uint32_t>(a.ring_start.size() - 1);
   double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
   for (const auto& ring : rings) {
@@ -70,11 +75,7 @@ void DeliveryBuilder::add_polygon(std::uint32_t image, std::int32_t category, co
 
 void DeliveryBuilder::add_mask(std::uint32_t image, std::int32_t category, geometry::Rle rle, std::int64_t id) {
   auto& a = m_out.objects;
-  SpatialObject o;
-  o.id = id;
-  o.image = image;
-  o.category = category;
-  o.shape = Shape::mask;
+  SpatialObject o = new_object(image, category, Shape::mask, id);
   o.geom = static_cast<std::uint32_t>(a.masks.size());
   const auto b = geometry::bbox(rle);
   o.bbox = b;
