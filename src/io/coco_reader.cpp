@@ -482,8 +482,9 @@ class CocoParser {
   std::size_t m_category_index = 0;
 };
 
-// Thrown when slices parsed in parallel turn out to hold a duplicate id: the list is then read
-// again serially, which names the duplicate exactly.
+// Thrown by the fast reading when its guesses do not hold (the end of the annotations list cannot
+// be found from the end of the file) or the slices parsed in parallel hold a duplicate id: the file
+// is then read again serially, which finds every boundary exactly and names the duplicate.
 struct RetrySerially {};
 
 void CocoParser::parse_images(od::array images) {
