@@ -276,7 +276,6 @@ struct Chunk {
   std::vector<geometry::Rle> masks;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rle_sizes;  // per mask: h, w
   std::vector<std::size_t> with_id;                                // objects whose file gave an id
-  std::size_t first_index = 0;                                     // 1-based position of objects[0] in the list
 
   void clear(Coordinates& buffer, std::size_t region, std::size_t capacity) {
     objects.clear();

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <optional>
-#include <regex>
 #include <set>
 #include <simdjson.h>
 
@@ -61,8 +60,9 @@ std::string image_name(std::string_view url) {
   if (q != std::string_view::npos) url = url.substr(0, q);
   const auto slash = url.find_last_of("/\\");
   std::string name(slash == std::string_view::npos ? url : url.substr(slash + 1));
-  static const std::regex upload_prefix("^[0-9a-f]{8}-");
-  if (std::regex_search(name, upload_prefix) && name.size() > 9) name = name.substr(9);
+  const bool prefixed = name.size() > 9 && name[8] == '-' &&
+                        std::all_of(name.begin(), name.begin() + 8, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (prefixed) name = name.substr(9);
   return name;
 }
 
@@ -307,10 +307,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     m_labels.push_back({std::to_string(task_id), c.control, annotator, c.label, file_index});
     m_controls.insert(c.control);
   }
-  const bool has_regions = std::any_of(regions.begin(), regions.end(), [](const Region& r) { return r.type != "span"; });
-  if (!has_regions && regions.empty() && categorical.empty()) {
-    // An annotation with no result: the annotator saw the image and drew nothing.
-  }
+  // Every submitted annotation registers its image, so one without regions counts as "drew nothing".
   std::string image_key = image ? *image : fmt::format("task {}", task_id);
   auto& b = builder(annotator);
   const auto w = static_cast<std::uint32_t>(task_width ? std::lround(*task_width) : 0);

@@ -174,12 +174,7 @@ RatingSet RatingBuilder::finish() {
 RatingSet build_ratings(const std::vector<std::string>& files, const std::vector<LabelRecord>& records, const TableOptions& options) {
   RatingBuilder builder(options);
   for (const auto& f : files) builder.add_file(f);
-  bool any_time = false;
-  for (const auto& r : records) any_time = any_time || !r.time.empty();
-  for (const auto& r : records) {
-    builder.add({r.file, r.line}, r.item, r.annotator, r.label,
-                any_time ? std::optional<std::string_view>(r.time) : std::nullopt, any_time && options.time_col_required);
-  }
+  for (const auto& r : records) builder.add({r.file, r.line}, r.item, r.annotator, r.label, std::nullopt, false);
   return builder.finish();
 }
 

@@ -73,6 +73,7 @@ TEST_CASE("Label Studio exports: annotators, cancelled annotations, predictions"
   io::LabelStudioOptions by_email;
   by_email.annotator_field = "email";
   const auto emails = io::read_label_studio({leoka}, by_email);
+  CHECK(emails.labels.size() == 383);
   for (const auto& l : emails.labels) CHECK(l.annotator.find("@example.org") != std::string::npos);
   CHECK_THROWS_AS(io::read_label_studio({k_data + "/formats/label_studio/bad/no_annotations.json"}, {}), InputError);
 }

@@ -115,7 +115,6 @@ struct LabelRecord {
   std::string item, annotator, label;
   std::uint32_t file = 0;  // index into the files given to build_ratings
   std::uint32_t line = 0;  // where the record is, when known (0: unknown)
-  std::string time;        // ISO 8601, or empty
 };
 
 // The RatingSet of the records, built exactly as the table reader builds it from the same
