@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/cvat_reader.hpp"
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
@@ -17,6 +18,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
+#include <filesystem>
+#include <map>
+#include <set>
 
 namespace labelqa::cli {
 namespace {
@@ -110,16 +114,19 @@ void print_text(const OutputOptions& out, const std::string& text) {
   std::fflush(stdout);
 }
 
-// Whether the inputs are `.json` files of one detected kind (`format` names it; `--format` forces
-// it). A mix of that kind and others is bad usage.
+bool has_extension(const std::string& f, std::string_view ext) {
+  return f.size() >= ext.size() && f.compare(f.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+// Whether the inputs are all of one detected kind (`format` names it; `--format` forces it). A mix
+// of that kind and others is bad usage.
 template <class Looks>
 bool inputs_are(const AgreeArgs& a, const char* format, const char* kind, Looks&& looks_like) {
   if (a.format == format) return true;
   if (!a.format.empty()) return false;
   std::size_t n = 0;
   for (const auto& f : a.files) {
-    const bool json_ext = f.size() >= 5 && f.compare(f.size() - 5, 5, ".json") == 0;
-    if (json_ext && looks_like(f)) ++n;
+    if (looks_like(f)) ++n;
   }
   if (n != 0 && n != a.files.size()) {
     throw UsageError(fmt::format("some inputs are {} and some are not; agree compares inputs of one kind", kind));
@@ -127,12 +134,8 @@ bool inputs_are(const AgreeArgs& a, const char* format, const char* kind, Looks&
   return n != 0;
 }
 
-bool is_label_studio_input(const AgreeArgs& a) {
-  return inputs_are(a, "label-studio", "Label Studio exports", [](const std::string& f) { return io::looks_like_label_studio(f); });
-}
-
 bool is_coco_input(const AgreeArgs& a) {
-  return inputs_are(a, "coco", "COCO JSON", [](const std::string& f) { return io::looks_like_coco(f); });
+  return inputs_are(a, "coco", "COCO JSON", [](const std::string& f) { return has_extension(f, ".json") && io::looks_like_coco(f); });
 }
 
 int report_objects(AgreeArgs& a, const ObjectSet& set) {
@@ -201,25 +204,76 @@ void set_rating_options(AgreeArgs& a) {
 
 int report_ratings(AgreeArgs& a, const RatingSet& ratings);
 
-int run_label_studio(AgreeArgs& a) {
-  if (!a.annotators.empty()) throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
-  io::LabelStudioData data = io::read_label_studio(a.files, a.label_studio);
-  bool objects = false;
-  for (const auto& d : data.deliveries) objects = objects || !d.objects.objects.empty();
+// Compares what an export reader found: image regions or categorical labels (--compare).
+int report_export(AgreeArgs& a, io::ExportData& data) {
+  const char* labels_kind = "classification results (choices, rating, taxonomy, tags)";
+  const bool objects = data.has_objects();
   const bool labels = !data.labels.empty();
   const std::string compare = a.compare == "auto" ? (objects ? "objects" : "labels") : a.compare;
   if (compare == "objects") {
-    if (!objects) throw InputError({.file = a.files.front()}, "the export has no image regions (rectangles, polygons, brush masks) to compare");
+    if (!objects) throw InputError({.file = a.files.front()}, "the export has no image regions (boxes, polygons, masks) to compare");
     ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
     set.skipped = data.skipped;
-    if (labels) set.skipped.push_back({a.files.front(), "classification results (compare them with --compare labels)", data.labels.size()});
+    if (labels) set.skipped.push_back({a.files.front(), fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
     return report_objects(a, set);
   }
-  if (!labels) throw InputError({.file = a.files.front()}, "the export has no classification results (choices, rating, taxonomy) to compare");
+  if (!labels) throw InputError({.file = a.files.front()}, fmt::format("the export has no {} to compare", labels_kind));
   set_rating_options(a);
   RatingSet ratings = io::build_ratings(data.files, data.labels, a.table);
   ratings.skipped = data.skipped;
   return report_ratings(a, ratings);
+}
+
+// The export format of one input, judged from its content ("" when it is none of them).
+std::string export_kind(const std::string& f) {
+  if (has_extension(f, ".json") && io::looks_like_label_studio(f)) return "label-studio";
+  if (io::looks_like_cvat(f)) return "cvat";
+  return {};
+}
+
+// Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
+// Studio export of the same images compare); false when the inputs are not all exports.
+bool read_exports(AgreeArgs& a, io::ExportData& out) {
+  static const std::set<std::string> exports = {"label-studio", "cvat"};
+  std::vector<std::string> kinds;
+  for (const auto& f : a.files) kinds.push_back(exports.count(a.format) ? a.format : a.format.empty() ? export_kind(f) : "");
+  const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](const std::string& k) { return !k.empty(); }));
+  if (n == 0) return false;
+  if (n != a.files.size()) throw UsageError("some inputs are tool exports (Label Studio, CVAT) and some are not; agree compares them only with each other");
+  const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") > 0;
+  if (label_studio && !a.annotators.empty()) {
+    throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
+  }
+  std::vector<std::string> by_kind[2], names;
+  for (std::size_t i = 0; i < a.files.size(); ++i) by_kind[kinds[i] == "cvat"].push_back(a.files[i]);
+  if (!by_kind[1].empty()) {
+    // An unpacked job export is a folder holding annotations.xml: the folder names the annotator.
+    std::vector<std::string> stems;
+    for (const auto& f : by_kind[1]) {
+      const std::filesystem::path p(f);
+      stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : f);
+    }
+    names = io::annotator_names(stems, split_commas(a.annotators));
+  }
+  auto append = [&](io::ExportData d) {
+    const auto base = static_cast<std::uint32_t>(out.files.size());
+    for (auto& l : d.labels) l.file += base;
+    out.files.insert(out.files.end(), d.files.begin(), d.files.end());
+    out.labels.insert(out.labels.end(), d.labels.begin(), d.labels.end());
+    for (auto& del : d.deliveries) out.deliveries.push_back(std::move(del));
+    out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
+    out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
+  };
+  if (!by_kind[0].empty()) append(io::read_label_studio(by_kind[0], a.label_studio));
+  if (!by_kind[1].empty()) append(io::read_cvat(by_kind[1], names));
+  std::map<std::string, std::string> owner;
+  for (const auto& d : out.deliveries) {
+    auto [it, fresh] = owner.emplace(d.objects.name, d.objects.file);
+    if (!fresh && it->second != d.objects.file) {
+      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; name the inputs apart with --annotators", d.objects.name, it->second, d.objects.file));
+    }
+  }
+  return true;
 }
 
 int run_agree(AgreeArgs& a) {
@@ -228,7 +282,7 @@ int run_agree(AgreeArgs& a) {
   if (a.masks) return run_masks(a);
   if (a.instance_masks) return run_objects(a);
   if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
-  if (is_label_studio_input(a)) return run_label_studio(a);
+  if (io::ExportData data; read_exports(a, data)) return report_export(a, data);
   if (is_coco_input(a)) return run_objects(a);
   if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
   set_rating_options(a);
@@ -256,7 +310,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")

@@ -10,10 +10,10 @@ DeliveryBuilder::DeliveryBuilder(std::string annotator, std::string file) {
   m_out.objects.file = std::move(file);
 }
 
-std::uint32_t DeliveryBuilder::image(const std::string& name, std::uint32_t width, std::uint32_t height) {
+std::uint32_t DeliveryBuilder::image(const std::string& name, std::uint32_t width, std::uint32_t height, std::int64_t frame) {
   auto [it, fresh] = m_images.emplace(name, static_cast<std::uint32_t>(m_out.images.size()));
   if (fresh) {
-    m_out.images.push_back(ImageInfo{name, width, height});
+    m_out.images.push_back(ImageInfo{name, width, height, frame});
   } else if (width && height && m_out.images[it->second].width == 0) {
     m_out.images[it->second].width = width;
     m_out.images[it->second].height = height;
@@ -27,18 +27,19 @@ std::int32_t DeliveryBuilder::category(const std::string& name) {
   return it->second;
 }
 
-namespace {
+std::int32_t DeliveryBuilder::track(const std::string& key) {
+  return m_tracks.emplace(key, static_cast<std::int32_t>(m_tracks.size())).first->second;
+}
 
-SpatialObject new_object(std::uint32_t image, std::int32_t category, Shape shape, std::int64_t id) {
+SpatialObject DeliveryBuilder::new_object(std::uint32_t image, std::int32_t category, Shape shape, std::int64_t id) const {
   SpatialObject o;
   o.id = id;
   o.image = image;
   o.category = category;
   o.shape = shape;
+  o.track = m_track;
   return o;
 }
-
-}  // namespace
 
 void DeliveryBuilder::add_box(std::uint32_t image, std::int32_t category, const geometry::Box& b, std::int64_t id) {
   SpatialObject o = new_object(image, category, Shape::box, id);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <map>
+#include <set>
 #include <optional>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -73,9 +74,18 @@ class MaskCache {
   std::vector<std::optional<geometry::Rle>> m_masks;
 };
 
+// Two objects of one frame with IoU >= the threshold, by their tracks (for IDF1 and ID switches).
+struct TrackOverlap {
+  int pair = 0;
+  std::int64_t track_a = 0, track_b = 0;
+  double iou = 0;
+  bool matched = false;  // the frame's one-to-one matching paired them
+};
+
 struct ImageResult {
   std::vector<std::pair<int, ObjectCounts>> entries;  // (scope, counts); scope 0 = the image pooled
   std::vector<ObjectMatch> matches;
+  std::vector<TrackOverlap> overlaps;  // when the set has tracks
   // Object clusters for the `objects` section: per cluster, the class each annotator gave
   // (-1 missing image, -2 nothing).
   std::vector<std::vector<std::int32_t>> clusters;
@@ -142,8 +152,8 @@ namespace {
 
 class ImageMatcher {
  public:
-  ImageMatcher(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t image)
-      : m_set(set), m_opt(opt), m_image(image) {
+  ImageMatcher(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t image, bool tracks)
+      : m_set(set), m_opt(opt), m_image(image), m_set_has_tracks(tracks) {
     const std::size_t A = set.annotators.size();
     for (std::size_t k = 0; k < A; ++k) {
       const auto& a = set.annotators[k];
@@ -163,7 +173,7 @@ class ImageMatcher {
       for (int b = a + 1; b < A; ++b, ++pair_index) {
         if (!has(a) || !has(b)) continue;
         ++out.pairs;
-        ObjectCounts pc = match_pair(a, b, per_class, out.matches);
+        ObjectCounts pc = match_pair(a, b, pair_index, per_class, out);
         pooled.add(pc);
         out.entries.emplace_back(1 + pair_index, pc);
       }
@@ -211,7 +221,14 @@ class ImageMatcher {
     return v.value_or(0.0);
   }
 
-  ObjectCounts match_pair(int a, int b, std::map<int, ObjectCounts>& per_class, std::vector<ObjectMatch>& matches) {
+  // A track key unique within the annotator: the track, or the object itself when it has none.
+  std::int64_t track_of(int a, std::size_t k) const {
+    const SpatialObject& o = object(a, k);
+    return o.track >= 0 ? o.track : -1 - static_cast<std::int64_t>(begin(a) + k);
+  }
+
+  ObjectCounts match_pair(int a, int b, int pair_index, std::map<int, ObjectCounts>& per_class, ImageResult& out) {
+    std::vector<ObjectMatch>& matches = out.matches;
     const std::size_t na = count(a), nb = count(b);
     auto& m = m_iou[static_cast<std::size_t>(a) * m_set.annotators.size() + static_cast<std::size_t>(b)];
     m.assign(na * nb, 0.0);
@@ -264,6 +281,14 @@ class ImageMatcher {
     if (m_opt.keep_matches) {
       for (std::size_t j = 0; j < nb; ++j) {
         if (!b_matched[j]) matches.push_back({m_image, a, b, -1, static_cast<std::int32_t>(begin(b) + j), 0});
+      }
+    }
+    if (m_set_has_tracks) {
+      for (std::size_t i = 0; i < na; ++i) {
+        for (std::size_t j = 0; j < nb; ++j) {
+          if (score[i * nb + j] <= 0) continue;
+          out.overlaps.push_back({pair_index, track_of(a, i), track_of(b, j), m[i * nb + j], assign[i] == static_cast<int>(j)});
+        }
       }
     }
     return c;
@@ -323,6 +348,7 @@ class ImageMatcher {
     }
   }
 
+  bool m_set_has_tracks = false;
   const ObjectSet& m_set;
   const SpatialOptions& m_opt;
   std::uint32_t m_image;
@@ -391,6 +417,98 @@ ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResul
   return u;
 }
 
+void finish_track_scores(TrackScores& t) {
+  const double n = static_cast<double>(t.detections_a + t.detections_b);
+  t.idf1 = Estimate::ratio(n > 0 ? 2.0 * static_cast<double>(t.idtp) / n : nan(), "no_objects");
+  t.mean_track_iou = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), "no_matches");
+  // Frames of a track are not independent draws: no interval is claimed.
+  for (Estimate* e : {&t.idf1, &t.mean_track_iou}) {
+    if (e->value) e->ci_undefined_reason = "no_interval_for_tracks";
+  }
+}
+
+// IDF1 (Ristani et al. 2016): tracks of the two annotators are assigned one-to-one so that the
+// frames in which assigned tracks overlap with IoU >= the threshold (IDTP) are as many as possible.
+// ID switches follow each reference track's frame-level matches in frame order.
+TrackResult track_agreement(const ObjectSet& set, const std::vector<ImageResult>& per_image, const std::vector<SpatialPair>& pairs) {
+  TrackResult out;
+  out.present = true;
+  const std::size_t P = pairs.size();
+  std::vector<std::map<std::pair<std::int64_t, std::int64_t>, long long>> co(P);
+  std::vector<std::map<std::int64_t, std::int64_t>> last(P);  // reference track -> track of its last match
+  std::vector<TrackScores> scores(P);
+  std::vector<std::set<std::int64_t>> tracks_a(P), tracks_b(P);
+  // Frames in frame order (images carry their frame number; still images keep name order).
+  std::vector<std::uint32_t> order(set.images.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return set.images[x].frame < set.images[y].frame; });
+  for (std::size_t p = 0; p < P; ++p) {
+    const int a = pairs[p].annotator_a, b = pairs[p].annotator_b;
+    const auto& A = set.annotators[static_cast<std::size_t>(a)];
+    const auto& B = set.annotators[static_cast<std::size_t>(b)];
+    for (std::uint32_t i = 0; i < set.images.size(); ++i) {
+      if (!A.has_image[i] || !B.has_image[i]) continue;
+      ++scores[p].frames;
+      for (std::size_t k = A.image_begin(i); k < A.image_end(i); ++k) {
+        tracks_a[p].insert(A.objects[k].track >= 0 ? A.objects[k].track : -1 - static_cast<std::int64_t>(k));
+      }
+      for (std::size_t k = B.image_begin(i); k < B.image_end(i); ++k) {
+        tracks_b[p].insert(B.objects[k].track >= 0 ? B.objects[k].track : -1 - static_cast<std::int64_t>(k));
+      }
+      scores[p].detections_a += static_cast<long long>(A.image_end(i) - A.image_begin(i));
+      scores[p].detections_b += static_cast<long long>(B.image_end(i) - B.image_begin(i));
+    }
+  }
+  for (std::uint32_t i : order) {
+    for (const TrackOverlap& o : per_image[i].overlaps) {
+      const auto p = static_cast<std::size_t>(o.pair);
+      ++co[p][{o.track_a, o.track_b}];
+      if (!o.matched) continue;
+      TrackScores& t = scores[p];
+      ++t.matched;
+      t.iou_sum += o.iou;
+      auto [it, fresh] = last[p].emplace(o.track_a, o.track_b);
+      if (!fresh && it->second != o.track_b) {
+        ++t.id_switches;
+        it->second = o.track_b;
+      }
+    }
+  }
+  for (std::size_t p = 0; p < P; ++p) {
+    TrackScores& t = scores[p];
+    t.tracks_a = static_cast<long long>(tracks_a[p].size());
+    t.tracks_b = static_cast<long long>(tracks_b[p].size());
+    std::map<std::int64_t, int> rows, cols;
+    for (const auto& [k, n] : co[p]) {
+      rows.emplace(k.first, static_cast<int>(rows.size()));
+      cols.emplace(k.second, static_cast<int>(cols.size()));
+    }
+    if (!co[p].empty()) {
+      const int R = static_cast<int>(rows.size()), Cn = static_cast<int>(cols.size());
+      std::vector<double> score(static_cast<std::size_t>(R) * static_cast<std::size_t>(Cn), 0.0);
+      for (const auto& [k, n] : co[p]) score[static_cast<std::size_t>(rows[k.first]) * static_cast<std::size_t>(Cn) + static_cast<std::size_t>(cols[k.second])] = static_cast<double>(n);
+      const std::vector<int> assign = geometry::max_score_assignment(score, R, Cn);
+      for (int r = 0; r < R; ++r) {
+        if (assign[static_cast<std::size_t>(r)] >= 0) t.idtp += static_cast<long long>(score[static_cast<std::size_t>(r) * static_cast<std::size_t>(Cn) + static_cast<std::size_t>(assign[static_cast<std::size_t>(r)])]);
+      }
+    }
+    finish_track_scores(t);
+    out.pairs.push_back({pairs[p].annotator_a, pairs[p].annotator_b, t});
+    TrackScores& o = out.overall;
+    o.frames = std::max(o.frames, t.frames);
+    o.tracks_a += t.tracks_a;
+    o.tracks_b += t.tracks_b;
+    o.detections_a += t.detections_a;
+    o.detections_b += t.detections_b;
+    o.idtp += t.idtp;
+    o.id_switches += t.id_switches;
+    o.matched += t.matched;
+    o.iou_sum += t.iou_sum;
+  }
+  finish_track_scores(out.overall);
+  return out;
+}
+
 }  // namespace
 
 SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
@@ -402,10 +520,14 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
   out.images = static_cast<long long>(N);
   for (const auto& a : set.annotators) out.objects += static_cast<long long>(a.objects.size());
 
+  bool has_tracks = false;
+  for (const auto& a : set.annotators) {
+    has_tracks = has_tracks || std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.track >= 0; });
+  }
   std::vector<ImageResult> per_image(N);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, 16), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i)).run();
+      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i), has_tracks).run();
     }
   });
 
@@ -496,6 +618,10 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
   }
 
   out.objects_section = cluster_agreement(set, per_image, opt);
+  if (has_tracks) {
+    out.tracks = track_agreement(set, per_image, out.pairs);
+    out.tracks.overall.frames = compared;
+  }
   return out;
 }
 

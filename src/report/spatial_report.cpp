@@ -35,6 +35,29 @@ void csv_scores(CsvRows& w, std::string_view scope, std::string_view cls, std::s
   w.estimate(scope, cls, a, b, image, "mean_dice", s.mean_dice);
 }
 
+json track_json(const metrics::TrackScores& t) {
+  return {{"frames", t.frames},       {"tracks_a", t.tracks_a},         {"tracks_b", t.tracks_b},
+          {"objects_a", t.detections_a}, {"objects_b", t.detections_b}, {"idtp", t.idtp},
+          {"id_switches", t.id_switches}, {"matched", t.matched},       {"idf1", estimate_json(t.idf1)},
+          {"mean_track_iou", estimate_json(t.mean_track_iou)}};
+}
+
+void csv_tracks(CsvRows& w, std::string_view a, std::string_view b, const metrics::TrackScores& t) {
+  const std::string_view scope = a.empty() ? "tracks" : "track_pair";
+  w.count(scope, "", a, b, "", "frames", t.frames);
+  w.count(scope, "", a, b, "", "id_switches", t.id_switches);
+  w.count(scope, "", a, b, "", "idtp", t.idtp);
+  w.estimate(scope, "", a, b, "", "idf1", t.idf1);
+  w.estimate(scope, "", a, b, "", "mean_track_iou", t.mean_track_iou);
+}
+
+// A name cut to fit a text column: its start and end around an ellipsis.
+std::string fit(std::string_view name, std::size_t width) {
+  if (name.size() <= width) return std::string(name);
+  const std::size_t head = (width - 3) / 2, tail = width - 3 - head;
+  return fmt::format("{}...{}", name.substr(0, head), name.substr(name.size() - tail));
+}
+
 }  // namespace
 
 metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
@@ -43,6 +66,10 @@ metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
   m["mean_iou"] = r.overall.mean_iou;
   m["mean_dice"] = r.overall.mean_dice;
   for (const auto& [k, e] : r.objects_section.metrics) m[k] = e;
+  if (r.tracks.present) {
+    m["idf1"] = r.tracks.overall.idf1;
+    m["mean_track_iou"] = r.tracks.overall.mean_track_iou;
+  }
   return m;
 }
 
@@ -118,6 +145,18 @@ std::string render_spatial_json(const SpatialReport& r) {
   json objects = {{"units", os.units}, {"nothing", os.nothing}, {"categories", os.categories}};
   for (const auto& [k, e] : os.metrics) objects[k] = estimate_json(e);
   out["objects"] = objects;
+  if (res.tracks.present) {
+    json tracks = {{"overall", track_json(res.tracks.overall)}};
+    json rows = json::array();
+    for (const auto& p : res.tracks.pairs) {
+      json row = track_json(p.scores);
+      row["annotator_a"] = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+      row["annotator_b"] = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+      rows.push_back(row);
+    }
+    tracks["per_pair"] = rows;
+    out["tracks"] = tracks;
+  }
 
   out["warnings"] = warnings_json(res.warnings);
   out["gate"] = gates_json(r.gates);
@@ -141,6 +180,12 @@ std::string render_spatial_csv(const SpatialReport& r) {
   }
   w.count("objects", "", "", "", "", "units", res.objects_section.units);
   for (const auto& [k, e] : res.objects_section.metrics) w.estimate("objects", "", "", "", "", k, e);
+  if (res.tracks.present) {
+    csv_tracks(w, "", "", res.tracks.overall);
+    for (const auto& p : res.tracks.pairs) {
+      csv_tracks(w, set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name, p.scores);
+    }
+  }
   return w.out;
 }
 
@@ -187,7 +232,7 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
                                "only b", "mismatch", "f1", ci_head, "iou", "dice")) + "\n";
   };
   auto line = [&](std::string_view first, const metrics::ObjectScores& s) {
-    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}\n", first, s.counts.matched,
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}\n", fit(first, 27), s.counts.matched,
                        s.counts.unmatched_a(), s.counts.unmatched_b(), s.counts.label_mismatch, value_cell(s.f1),
                        ci_cell(s.f1), value_cell(s.mean_iou), value_cell(s.mean_dice));
   };
@@ -217,6 +262,22 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
   out += "\n";
   out += st.bold(fmt::format("objects as units ({} clusters, classes + \"nothing\")", os.units)) + "\n";
   for (const auto& [k, e] : os.metrics) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
+  if (res.tracks.present) {
+    out += "\n";
+    out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}", "tracks (a = reference)", "frames", "tracks a",
+                               "tracks b", "idtp", "switches", "idf1", "mean track iou")) + "\n";
+    auto row = [&](std::string_view first, const metrics::TrackScores& t) {
+      return fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}\n", fit(first, 27), t.frames, t.tracks_a, t.tracks_b, t.idtp,
+                         t.id_switches, value_cell(t.idf1), value_cell(t.mean_track_iou));
+    };
+    out += row("all pairs", res.tracks.overall);
+    if (res.tracks.pairs.size() > 1) {
+      for (const auto& p : res.tracks.pairs) {
+        out += row(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)].name,
+                               set.annotators[static_cast<std::size_t>(p.annotator_b)].name), p.scores);
+      }
+    }
+  }
   out += warnings_text(st, res.warnings);
   out += skipped_text(st, r.set.skipped);
   out += gates_text(st, r.gates);

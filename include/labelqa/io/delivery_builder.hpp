@@ -20,8 +20,12 @@ class DeliveryBuilder {
 
   // The local index of the image called `name`; a size of 0 x 0 means unknown, and a known size
   // fills in an unknown one.
-  std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0);
+  std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0, std::int64_t frame = -1);
   std::int32_t category(const std::string& name);
+  const ImageInfo& image_info(std::uint32_t image) const { return m_out.images[image]; }
+  // The dense track number of a video track key; objects added after select_track(t) carry it.
+  std::int32_t track(const std::string& key);
+  void select_track(std::int32_t track) { m_track = track; }
 
   void add_box(std::uint32_t image, std::int32_t category, const geometry::Box& xywh, std::int64_t id);
   // rings: x0, y0, x1, y1, ... in pixels; empty rings are dropped, and no ring at all is ignored.
@@ -33,9 +37,13 @@ class DeliveryBuilder {
   LocalDelivery finish();
 
  private:
+  SpatialObject new_object(std::uint32_t image, std::int32_t category, Shape shape, std::int64_t id) const;
+
   LocalDelivery m_out;
   std::map<std::string, std::uint32_t> m_images;
   std::map<std::string, std::int32_t> m_categories;
+  std::map<std::string, std::int32_t> m_tracks;
+  std::int32_t m_track = -1;
 };
 
 // A box [x, y, w, h] turned by `degrees` clockwise on screen (y down) about its top-left corner,

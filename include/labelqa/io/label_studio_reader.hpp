@@ -3,8 +3,7 @@
 // regions (rectangles, polygons, brush masks) as objects in pixels. See docs/formats.md.
 #pragma once
 
-#include "labelqa/io/coco_reader.hpp"
-#include "labelqa/io/rating_builder.hpp"
+#include "labelqa/io/export_data.hpp"
 
 #include <map>
 #include <string>
@@ -19,11 +18,8 @@ struct LabelStudioOptions {
   int brush_threshold = 128;           // brush alpha at or above this is inside the mask
 };
 
-struct LabelStudioData {
-  std::vector<LabelRecord> labels;        // categorical results: item = task id (task id/control when several)
-  std::vector<LocalDelivery> deliveries;  // image regions, one delivery per annotator
-  std::vector<std::string> files;
-  std::vector<SkippedInput> skipped;
+// labels: item = task id (task id/control when several controls); spans: document = task id.
+struct LabelStudioData : ExportData {
   std::size_t tasks = 0;
   std::size_t annotations = 0;
 };

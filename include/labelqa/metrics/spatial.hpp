@@ -83,6 +83,31 @@ struct ObjectUnits {
   std::vector<std::string> categories;  // the classes rated, with "nothing"
 };
 
+// Video tracks (objects carrying a track id), per annotator pair with annotator_a's tracks as the
+// reference (the MOT convention). Objects without a track count as one-frame tracks.
+struct TrackScores {
+  long long frames = 0;          // frames (images) both annotators delivered
+  long long tracks_a = 0, tracks_b = 0;
+  long long detections_a = 0, detections_b = 0;  // per-frame objects on those frames
+  long long idtp = 0;            // frames of the optimal one-to-one track assignment with IoU >= the threshold
+  long long id_switches = 0;     // frames where a reference track is matched to another track than at its last match
+  long long matched = 0;         // frame-level matched pairs
+  double iou_sum = 0;            // over frame-level matched pairs
+  Estimate idf1;                 // 2 IDTP / (detections_a + detections_b) (Ristani et al. 2016)
+  Estimate mean_track_iou;       // iou_sum / matched
+};
+
+struct TrackPair {
+  int annotator_a = 0, annotator_b = 0;
+  TrackScores scores;
+};
+
+struct TrackResult {
+  bool present = false;          // some object carries a track id
+  TrackScores overall;           // counts pooled over pairs
+  std::vector<TrackPair> pairs;
+};
+
 struct SpatialResult {
   long long images = 0;          // images in the set
   long long images_compared = 0; // images at least one pair compared
@@ -93,6 +118,7 @@ struct SpatialResult {
   std::vector<SpatialImage> per_image;   // compared images, worst first (lowest F1, then mean IoU, then name)
   std::vector<ObjectMatch> matches;      // with keep_matches: sorted by image, annotators, objects
   ObjectUnits objects_section;
+  TrackResult tracks;
   std::vector<Warning> warnings;
 };
 

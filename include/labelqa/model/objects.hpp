@@ -47,6 +47,7 @@ struct ImageInfo {
   std::string name;          // COCO file_name (or the id when there is none), mask path
   std::uint32_t width = 0;   // 0 when the delivery does not say
   std::uint32_t height = 0;
+  std::int64_t frame = -1;   // video frame number (CVAT, Label Studio video); -1 for still images
 };
 
 struct SpatialObject {
@@ -55,6 +56,7 @@ struct SpatialObject {
   std::uint32_t image = 0;      // index into ObjectSet::images
   Shape shape = Shape::box;
   bool crowd = false;
+  std::int32_t track = -1;      // video: the annotator's track this per-frame object belongs to (dense, per annotator)
   geometry::Box bbox{};         // the file's bbox, or the tight box of the geometry when it has none
   // Pixel extent [x0, y0, x1, y1) that contains every pixel the geometry can cover: objects whose
   // extents do not intersect have IoU 0 without rasterising anything.
@@ -63,6 +65,8 @@ struct SpatialObject {
   std::uint32_t geom_end = 0;   // polygon: one past the last ring
   std::uint64_t offset = 0;     // byte offset of the object in its file (for messages)
 };
+
+static_assert(sizeof(SpatialObject) <= 104, "SpatialObject is per annotation: keep it small");
 
 // One annotator's delivery, with images and categories already mapped to the set's indices.
 struct AnnotatorObjects {

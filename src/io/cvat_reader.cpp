@@ -1,0 +1,458 @@
+#include "labelqa/io/cvat_reader.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/delivery_builder.hpp"
+#include "labelqa/io/mapped_file.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <map>
+#include <memory>
+#include <pugixml.hpp>
+#include <set>
+
+namespace labelqa::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string cvat_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return (fs::path(path) / "annotations.xml").string();
+  return path;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  s = trim(s);
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// A shape of a track at one keyframe (or a plain shape of an image).
+struct Shape {
+  pugi::xml_node node;
+  std::string type;     // box, polygon, ellipse, mask, polyline, points, skeleton, cuboid
+  std::int64_t frame = 0;
+  bool outside = false;
+  std::vector<double> values;  // box: x0 y0 x1 y1; polygon: points; ellipse: cx cy rx ry
+  double rotation = 0;
+};
+
+class Reader {
+ public:
+  Reader(ExportData& out) : m_out(out) {}
+
+  void read(const std::string& path, const std::string& annotator) {
+    m_path = cvat_file(path);
+    m_annotator = annotator;
+    m_out.files.push_back(m_path);
+    m_file_index = static_cast<std::uint32_t>(m_out.files.size() - 1);
+    m_file = std::make_unique<MappedFile>(m_path);
+    m_text = m_file->view();
+    m_seen_frames.clear();
+    const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!res) {
+      const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, res.offset));
+      throw InputError({.file = m_path, .line = line_of(offset), .item = enclosing(offset)}, fmt::format("malformed XML: {}", res.description()));
+    }
+    const pugi::xml_node root = m_doc.child("annotations");
+    if (!root) throw InputError({.file = m_path}, "expected a CVAT XML export: the root element must be <annotations>");
+    DeliveryBuilder builder(annotator, m_path);
+    m_builder = &builder;
+    read_meta(root);
+    std::map<std::string, std::vector<std::string>> tags;  // image -> tag labels
+    for (pugi::xml_node image : root.children("image")) read_image(image, tags);
+    bool tracks = false;
+    for (pugi::xml_node track : root.children("track")) {
+      tracks = true;
+      read_track(track);
+    }
+    if (tracks) {
+      // Frames of the video with no object still count as delivered.
+      for (std::int64_t f : frames()) frame_image(f);
+    }
+    for (auto& [image, labels] : tags) {
+      std::sort(labels.begin(), labels.end());
+      labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+      std::string joined;
+      for (const auto& l : labels) joined += (joined.empty() ? "" : "|") + l;
+      m_out.labels.push_back({image, annotator, joined, m_file_index, 0});
+    }
+    for (const auto& [reason, n] : m_skips) m_out.skipped.push_back({m_path, reason, n});
+    m_skips.clear();
+    m_out.deliveries.push_back(builder.finish());
+    m_builder = nullptr;
+    m_file.reset();
+  }
+
+ private:
+  std::uint64_t line_of(std::size_t offset) const {
+    offset = std::min(offset, m_text.size());
+    return 1 + static_cast<std::uint64_t>(std::count(m_text.begin(), m_text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  }
+
+  // The image or track the text before `offset` last opened (for errors of unparsable XML).
+  std::string enclosing(std::size_t offset) const {
+    const std::string_view before = m_text.substr(0, std::min(offset, m_text.size()));
+    const auto img = before.rfind("<image "), trk = before.rfind("<track ");
+    const bool is_image = img != std::string_view::npos && (trk == std::string_view::npos || img > trk);
+    const auto at = is_image ? img : trk;
+    if (at == std::string_view::npos) return {};
+    const std::string_view tag = before.substr(at, before.find('>', at) - at);
+    const char* key = is_image ? " name=\"" : " id=\"";
+    const auto k = tag.find(key);
+    if (k == std::string_view::npos) return {};
+    const auto start = k + std::strlen(key);
+    const auto end = tag.find('"', start);
+    return fmt::format("{}{}", is_image ? "" : "track ", tag.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+  }
+
+  [[noreturn]] void fail(pugi::xml_node node, const std::string& item, const std::string& field, const std::string& message) const {
+    const std::ptrdiff_t off = node.offset_debug();
+    throw InputError({.file = m_path, .line = off >= 0 ? line_of(static_cast<std::size_t>(off)) : 0, .item = item, .field = field}, message);
+  }
+
+  void skip(const std::string& reason) { ++m_skips[reason]; }
+
+  double number(pugi::xml_node node, const char* attr, const std::string& item) const {
+    const pugi::xml_attribute a = node.attribute(attr);
+    if (!a) fail(node, item, fmt::format("{}.{}", node.name(), attr), fmt::format("<{}> has no {} attribute", node.name(), attr));
+    auto v = parse_double(a.value());
+    if (!v) fail(node, item, fmt::format("{}.{}", node.name(), attr), fmt::format("expected a number, got \"{}\"", a.value()));
+    return *v;
+  }
+
+  std::vector<double> points(pugi::xml_node node, const std::string& item) const {
+    const pugi::xml_attribute a = node.attribute("points");
+    if (!a) fail(node, item, fmt::format("{}.points", node.name()), fmt::format("<{}> has no points attribute", node.name()));
+    std::vector<double> out;
+    std::string_view s = a.value();
+    while (!trim(s).empty()) {
+      const auto semi = s.find(';');
+      std::string_view pt = s.substr(0, semi);
+      const auto comma = pt.find(',');
+      auto x = comma == std::string_view::npos ? std::nullopt : parse_double(pt.substr(0, comma));
+      auto y = comma == std::string_view::npos ? std::nullopt : parse_double(pt.substr(comma + 1));
+      if (!x || !y) fail(node, item, fmt::format("{}.points", node.name()), fmt::format("expected \"x,y;x,y;...\", got \"{}\"", pt));
+      out.push_back(*x);
+      out.push_back(*y);
+      if (semi == std::string_view::npos) break;
+      s.remove_prefix(semi + 1);
+    }
+    return out;
+  }
+
+  void read_meta(pugi::xml_node root) {
+    m_start = m_stop = -1;
+    m_step = 1;
+    m_video_w = m_video_h = 0;
+    const pugi::xml_node meta = root.child("meta");
+    auto find = [&](const char* name) { return meta.select_node(fmt::format(".//{}", name).c_str()).node(); };
+    if (auto n = find("start_frame")) m_start = parse_int(n.text().get()).value_or(-1);
+    if (auto n = find("stop_frame")) m_stop = parse_int(n.text().get()).value_or(-1);
+    if (auto n = find("frame_filter")) {
+      std::string_view f = trim(n.text().get());
+      if (f.rfind("step=", 0) == 0) m_step = std::max<std::int64_t>(1, parse_int(f.substr(5)).value_or(1));
+    }
+    if (auto n = find("original_size")) {
+      m_video_w = static_cast<std::uint32_t>(std::max<std::int64_t>(0, parse_int(n.child("width").text().get()).value_or(0)));
+      m_video_h = static_cast<std::uint32_t>(std::max<std::int64_t>(0, parse_int(n.child("height").text().get()).value_or(0)));
+    }
+  }
+
+  // The frames of the video: start_frame to stop_frame by the frame filter's step, or the frames
+  // the tracks name when the export does not say.
+  std::vector<std::int64_t> frames() const {
+    std::vector<std::int64_t> out;
+    if (m_start >= 0 && m_stop >= m_start && (m_stop - m_start) / m_step < 10'000'000) {
+      for (std::int64_t f = m_start; f <= m_stop; f += m_step) out.push_back(f);
+      return out;
+    }
+    if (m_seen_frames.empty()) return out;
+    for (std::int64_t f = *m_seen_frames.begin(); f <= *m_seen_frames.rbegin(); ++f) {
+      if (out.size() > 10'000'000) break;
+      out.push_back(f);
+    }
+    return out;
+  }
+
+  std::uint32_t frame_image(std::int64_t frame) {
+    return m_builder->image(fmt::format("frame {:06}", frame), m_video_w, m_video_h, frame);
+  }
+
+  std::string label_of(pugi::xml_node node) const {
+    std::string label = node.attribute("label").value();
+    return label.empty() ? "(no label)" : label;
+  }
+
+  // Reads the geometry of a shape element; returns false for shapes with no area.
+  bool shape_of(pugi::xml_node node, const std::string& item, Shape& s) {
+    s.node = node;
+    s.type = node.name();
+    if (s.type == "box") {
+      s.values = {number(node, "xtl", item), number(node, "ytl", item), number(node, "xbr", item), number(node, "ybr", item)};
+      if (node.attribute("rotation")) s.rotation = number(node, "rotation", item);
+      return true;
+    }
+    if (s.type == "polygon") {
+      s.values = points(node, item);
+      return true;
+    }
+    if (s.type == "ellipse") {
+      s.values = {number(node, "cx", item), number(node, "cy", item), number(node, "rx", item), number(node, "ry", item)};
+      if (node.attribute("rotation")) s.rotation = number(node, "rotation", item);
+      return true;
+    }
+    if (s.type == "mask") return true;
+    if (s.type == "polyline" || s.type == "points") {
+      skip(fmt::format("{} (no area to compare)", s.type == "points" ? "points" : "polylines"));
+    } else if (s.type == "skeleton") {
+      skip("skeletons (no area to compare)");
+    } else {
+      skip(fmt::format("<{}> shapes (not read)", s.type));
+    }
+    return false;
+  }
+
+  void add_shape(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
+    const std::int32_t category = m_builder->category(label);
+    const std::int64_t id = ++m_next_id;
+    if (s.type == "box") {
+      const double x0 = s.values[0], y0 = s.values[1], x1 = s.values[2], y1 = s.values[3];
+      if (std::fmod(s.rotation, 360.0) == 0) {
+        m_builder->add_box(image, category, {x0, y0, x1 - x0, y1 - y0}, id);
+        return;
+      }
+      // CVAT turns a box about its centre, clockwise on screen.
+      const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, t = s.rotation * M_PI / 180.0;
+      const double c = std::cos(t), sn = std::sin(t);
+      std::vector<double> ring;
+      for (auto [x, y] : {std::pair{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}) {
+        ring.push_back(cx + (x - cx) * c - (y - cy) * sn);
+        ring.push_back(cy + (x - cx) * sn + (y - cy) * c);
+      }
+      m_builder->add_polygon(image, category, {ring}, id);
+    } else if (s.type == "polygon") {
+      m_builder->add_polygon(image, category, {s.values}, id);
+    } else if (s.type == "ellipse") {
+      m_builder->add_polygon(image, category, {ellipse_ring(s.values[0], s.values[1], s.values[2] - s.values[0], s.values[3] - s.values[1], s.rotation)}, id);
+    } else if (s.type == "mask") {
+      add_mask(image, item, s.node, category, id);
+    }
+  }
+
+  void add_mask(std::uint32_t image, const std::string& item, pugi::xml_node node, std::int32_t category, std::int64_t id) {
+    const ImageInfo& info = m_builder->image_info(image);
+    if (info.width == 0 || info.height == 0) fail(node, item, "mask", "a mask needs the image's width and height");
+    const double left = number(node, "left", item), top = number(node, "top", item);
+    const double w = number(node, "width", item), h = number(node, "height", item);
+    if (w < 0 || h < 0 || w > 1e6 || h > 1e6 || std::abs(left) > 1e7 || std::abs(top) > 1e7) {
+      fail(node, item, "mask", fmt::format("implausible mask box left={} top={} width={} height={}", left, top, w, h));
+    }
+    const pugi::xml_attribute rle = node.attribute("rle");
+    if (!rle) fail(node, item, "mask.rle", "<mask> has no rle attribute");
+    auto m = decode_cvat_mask(rle.value(), static_cast<std::int64_t>(left), static_cast<std::int64_t>(top), static_cast<std::uint32_t>(w),
+                              static_cast<std::uint32_t>(h), info.width, info.height);
+    if (!m) fail(node, item, "mask.rle", fmt::format("expected comma-separated run lengths summing to width*height = {}", static_cast<std::uint64_t>(w * h)));
+    m_builder->add_mask(image, category, std::move(*m), id);
+  }
+
+  static std::vector<double> ellipse_ring(double cx, double cy, double rx, double ry, double degrees) {
+    constexpr int n = 64;
+    const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
+    std::vector<double> ring;
+    for (int k = 0; k < n; ++k) {
+      const double a = 2 * M_PI * k / n, x = rx * std::cos(a), y = ry * std::sin(a);
+      ring.push_back(cx + x * c - y * s);
+      ring.push_back(cy + x * s + y * c);
+    }
+    return ring;
+  }
+
+  void read_image(pugi::xml_node node, std::map<std::string, std::vector<std::string>>& tags) {
+    std::string name = node.attribute("name").value();
+    if (name.empty()) name = node.attribute("id").value();
+    if (name.empty()) fail(node, "", "image.name", "<image> has neither a name nor an id");
+    const double w = node.attribute("width") ? number(node, "width", name) : 0;
+    const double h = node.attribute("height") ? number(node, "height", name) : 0;
+    if (w < 0 || h < 0 || w > 1e6 || h > 1e6) fail(node, name, "image.width", fmt::format("implausible image size {}x{}", w, h));
+    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h));
+    for (pugi::xml_node child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      if (std::strcmp(child.name(), "tag") == 0) {
+        tags[name].push_back(label_of(child));
+        continue;
+      }
+      Shape s;
+      if (shape_of(child, name, s)) add_shape(image, name, s, label_of(child));
+    }
+  }
+
+  static std::vector<double> lerp(const std::vector<double>& a, const std::vector<double>& b, double t) {
+    std::vector<double> out(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i] + (b[i] - a[i]) * t;
+    return out;
+  }
+
+  void read_track(pugi::xml_node node) {
+    const std::string key = fmt::format("{}/{}", node.attribute("task_id").value(), node.attribute("id").value());
+    const std::string item = fmt::format("track {}", node.attribute("id").value());
+    const std::string label = label_of(node);
+    std::vector<Shape> shapes;
+    for (pugi::xml_node child : node.children()) {
+      if (child.type() != pugi::node_element || std::strcmp(child.name(), "track") == 0 || std::strcmp(child.name(), "attribute") == 0) continue;
+      Shape s;
+      if (!shape_of(child, item, s)) continue;  // points, polylines, skeletons: counted per shape
+      if (!child.attribute("frame")) fail(child, item, fmt::format("{}.frame", child.name()), fmt::format("<{}> in a track has no frame", child.name()));
+      const auto frame = parse_int(child.attribute("frame").value());
+      if (!frame || *frame < 0) fail(child, item, fmt::format("{}.frame", child.name()), fmt::format("expected a frame number, got \"{}\"", child.attribute("frame").value()));
+      const std::string outside = child.attribute("outside").value();
+      const bool is_outside = outside == "1" || outside == "true" || outside == "True";
+      s.frame = *frame;
+      s.outside = is_outside;
+      m_seen_frames.insert(s.frame);
+      shapes.push_back(std::move(s));
+    }
+    if (shapes.empty()) return;
+    std::stable_sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) { return a.frame < b.frame; });
+    m_builder->select_track(m_builder->track(key));
+    std::vector<std::int64_t> all = frames();
+    if (all.empty() || all.back() < shapes.back().frame) {
+      for (const auto& s : shapes) all.push_back(s.frame);
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+    }
+    std::size_t k = 0;  // shapes[k] is the last shape at or before the frame
+    for (std::int64_t f : all) {
+      if (f < shapes.front().frame) continue;
+      while (k + 1 < shapes.size() && shapes[k + 1].frame <= f) ++k;
+      const Shape& s = shapes[k];
+      if (s.outside) continue;
+      Shape at = s;
+      if (s.frame != f && k + 1 < shapes.size()) {
+        const Shape& n = shapes[k + 1];
+        const bool same = n.type == s.type && n.values.size() == s.values.size() && !n.outside && s.type != "mask";
+        if (same) {
+          const double t = static_cast<double>(f - s.frame) / static_cast<double>(n.frame - s.frame);
+          at.values = lerp(s.values, n.values, t);
+          at.rotation = s.rotation + (n.rotation - s.rotation) * t;
+        }
+      }
+      const std::uint32_t image = frame_image(f);
+      add_shape(image, item, at, label);
+    }
+    m_builder->select_track(-1);
+  }
+
+  ExportData& m_out;
+  std::string m_path, m_annotator;
+  std::unique_ptr<MappedFile> m_file;
+  std::string_view m_text;
+  std::uint32_t m_file_index = 0;
+  pugi::xml_document m_doc;
+  DeliveryBuilder* m_builder = nullptr;
+  std::map<std::string, std::size_t> m_skips;
+  std::set<std::int64_t> m_seen_frames;
+  std::int64_t m_start = -1, m_stop = -1, m_step = 1;
+  std::uint32_t m_video_w = 0, m_video_h = 0;
+  std::int64_t m_next_id = 0;
+};
+
+}  // namespace
+
+std::optional<geometry::Rle> decode_cvat_mask(std::string_view rle, std::int64_t left, std::int64_t top, std::uint32_t bw, std::uint32_t bh,
+                                              std::uint32_t W, std::uint32_t H) {
+  const std::uint64_t total = static_cast<std::uint64_t>(bw) * bh;
+  std::vector<std::uint8_t> box(total, 0);  // row-major over the mask's box
+  std::uint64_t pos = 0;
+  bool fg = false;
+  std::string_view s = rle;
+  while (true) {
+    s = trim(s);
+    if (s.empty()) break;
+    std::uint64_t n = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || n > total - pos) return std::nullopt;
+    if (fg) std::fill(box.begin() + static_cast<std::ptrdiff_t>(pos), box.begin() + static_cast<std::ptrdiff_t>(pos + n), 1);
+    pos += n;
+    fg = !fg;
+    s.remove_prefix(static_cast<std::size_t>(p - s.data()));
+    s = trim(s);
+    if (!s.empty()) {
+      if (s.front() != ',') return std::nullopt;
+      s.remove_prefix(1);
+    }
+  }
+  if (pos != total) return std::nullopt;
+  // Column-major runs over the whole image, background first.
+  geometry::Rle out;
+  out.h = H;
+  out.w = W;
+  std::uint8_t cur = 0;
+  std::uint64_t run = 0;
+  auto push = [&](std::uint8_t v, std::uint64_t n) {
+    if (n == 0) return;
+    if (v != cur) {
+      out.counts.push_back(static_cast<std::uint32_t>(run));
+      run = 0;
+      cur = v;
+    }
+    run += n;
+  };
+  const std::int64_t y0 = std::clamp<std::int64_t>(top, 0, H), y1 = std::clamp<std::int64_t>(top + bh, 0, H);
+  for (std::int64_t x = 0; x < static_cast<std::int64_t>(W); ++x) {
+    const std::int64_t bx = x - left;
+    if (bx < 0 || bx >= static_cast<std::int64_t>(bw) || y1 <= y0) {
+      push(0, H);
+      continue;
+    }
+    push(0, static_cast<std::uint64_t>(y0));
+    for (std::int64_t y = y0; y < y1; ++y) push(box[static_cast<std::size_t>((y - top) * bw + bx)], 1);
+    push(0, static_cast<std::uint64_t>(H - y1));
+  }
+  out.counts.push_back(static_cast<std::uint32_t>(run));
+  return out;
+}
+
+bool looks_like_cvat(const std::string& path) {
+  const std::string file = cvat_file(path);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return false;
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (!f) return false;
+  char buf[4096];
+  const std::size_t n = std::fread(buf, 1, sizeof buf, f);
+  std::fclose(f);
+  const std::string_view head(buf, n);
+  return head.find("<annotations") != std::string_view::npos && head.find("<version>") != std::string_view::npos;
+}
+
+ExportData read_cvat(const std::vector<std::string>& paths, const std::vector<std::string>& names) {
+  ExportData out;
+  Reader reader(out);
+  for (std::size_t i = 0; i < paths.size(); ++i) reader.read(paths[i], names[i]);
+  return out;
+}
+
+}  // namespace labelqa::io
