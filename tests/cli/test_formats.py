@@ -89,4 +89,55 @@ r, n = report("agree", leoka)
 expect("LEOKA taxonomy: 383 ratings by 3 annotators", r.returncode == 0 and n["summary"]["ratings"] == 383
        and n["summary"]["annotators"] == 3, r.stderr)
 
+# CVAT for images (tests/data/formats/cvat/images/a.xml derives the numbers): 3 matched pairs with
+# IoU 0.5, 1 (CVAT mask vs polygon) and 1 (box turned 90 degrees about its centre vs its twin).
+CV = os.path.join(SRC, "tests", "data", "formats", "cvat")
+r, cv = report("agree", os.path.join(CV, "images", "a.xml"), os.path.join(CV, "images", "b.xml"))
+o = cv["overall"] if cv else {}
+expect("CVAT images: 3 matched, f1 1", r.returncode == 0 and o.get("matched") == 3 and close(o["f1"]["value"], 1.0), r.stderr + json.dumps(o))
+expect("CVAT images: mean IoU (0.5 + 1 + 1) / 3", close(o.get("mean_iou", {}).get("value"), 2.5 / 3), json.dumps(o.get("mean_iou")))
+expect("CVAT images: polyline skipped", cv and cv["input"]["skipped"][0]["reason"] == "polylines (no area to compare)"
+       and cv["input"]["skipped"][0]["count"] == 1, json.dumps(cv and cv["input"]))
+# Tags as labels: img1 day/day, img2 night/day: percent agreement 1/2.
+r, tags = report("agree", os.path.join(CV, "images", "a.xml"), os.path.join(CV, "images", "b.xml"), "--compare", "labels")
+expect("CVAT tags: percent agreement 0.5", r.returncode == 0 and close(tags["overall"]["percent_agreement"]["value"], 0.5), r.stderr)
+
+# CVAT for video: the hand-worked two-track example in b.xml's comment.
+r, vid = report("agree", os.path.join(CV, "video", "a.xml"), os.path.join(CV, "video", "b.xml"))
+t = vid["tracks"]["overall"] if vid else {}
+expect("tracks: idf1 0.6", r.returncode == 0 and close(t.get("idf1", {}).get("value"), 0.6), r.stderr + json.dumps(t))
+expect("tracks: 2 ID switches, IDTP 6, 5 frames, 10 objects each",
+       (t.get("id_switches"), t.get("idtp"), t.get("frames"), t.get("objects_a"), t.get("objects_b")) == (2, 6, 5, 10, 10), json.dumps(t))
+expect("tracks: mean track IoU 0.96", close(t.get("mean_track_iou", {}).get("value"), 0.96), json.dumps(t))
+expect("tracks: per_pair keys", vid and vid["tracks"]["per_pair"][0]["annotator_a"] == "a", json.dumps(vid and vid["tracks"]))
+r, swap = report("agree", os.path.join(CV, "video", "b.xml"), os.path.join(CV, "video", "a.xml"), "--annotators", "b,a")
+expect("idf1 is symmetric; ID switches depend on the reference", swap and close(swap["tracks"]["overall"]["idf1"]["value"], 0.6), r.stderr)
+r = run("agree", os.path.join(CV, "video", "a.xml"), os.path.join(CV, "video", "b.xml"), "--min", "idf1=0.7", "-q")
+expect("--min idf1=0.7 fails the gate", r.returncode == 1, r.stderr)
+
+# Malformed CVAT exports: exit 2 naming the file, line and image.
+for name, needle in [("unclosed.xml", "malformed XML"), ("bad_number.xml", "box.ytl"), ("mask_sum.xml", "mask.rle")]:
+    r = run("agree", os.path.join(CV, "bad", name), os.path.join(CV, "images", "b.xml"))
+    expect(f"CVAT {name}: exit 2", r.returncode == 2 and name in r.stderr and needle in r.stderr and '"x.jpg"' in r.stderr, r.stderr)
+
+# Real CVAT exports. The cats export holds the same 14 images and 24 boxes as the Label Studio
+# export of the same person (samples/README.md 1b): compared across tools, every box matches.
+cvat_cats = os.path.join(SAMPLES, "cvat", "images-boxes-cats-same-images-as-label-studio", "annotations.xml")
+r, x = report("agree", cvat_cats, cats)
+o = x["overall"] if x else {}
+expect("CVAT vs Label Studio cats: 14 images, 24 + 24 boxes, all matched", r.returncode == 0 and x["summary"]["images"] == 14
+       and o.get("objects_a") == 24 and o.get("objects_b") == 24 and o.get("matched") == 24, r.stderr + json.dumps(o))
+expect("CVAT vs Label Studio cats: boxes differ by a few pixels (0.85 < mean IoU < 1)",
+       0.85 < (o.get("mean_iou", {}).get("value") or 0) < 1, json.dumps(o.get("mean_iou")))
+fx = os.path.join(SAMPLES, "cvat", "datumaro-fixtures")
+r, f = report("agree", os.path.join(fx, "for_images", "train.xml"), os.path.join(fx, "for_images", "train.xml"), "--annotators", "x,y")
+reasons = {s["reason"]: s["count"] for s in f["input"]["skipped"]} if f else {}
+# train.xml: img0 a box, a polyline, a skeleton; img1 a polygon, points, a skeleton (skipped are counted per file).
+expect("datumaro train.xml: 2 objects, polyline/points/skeletons skipped", f and f["input"]["files"][0]["objects"] == 2
+       and reasons == {"points (no area to compare)": 1, "polylines (no area to compare)": 1, "skeletons (no area to compare)": 2}, r.stderr + json.dumps(reasons))
+r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path.join(fx, "for_video", "annotations.xml"), "--annotators", "x,y")
+# for_video: frames 10, 13, 16, 19 (start 10, stop 19, step 3); the box track is inside at frame 10 only.
+expect("datumaro video: 4 frames, 1 box", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 1
+       and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
+
 sys.exit(harness.summary())
