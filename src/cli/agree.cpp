@@ -4,6 +4,9 @@
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/cvat_reader.hpp"
+#include "labelqa/io/span_reader.hpp"
+#include "labelqa/metrics/spans.hpp"
+#include "labelqa/report/span_report.hpp"
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
@@ -52,6 +55,7 @@ struct AgreeArgs {
   // Label Studio exports.
   io::LabelStudioOptions label_studio;
   std::string compare = "auto";
+  std::string span_unit = "token";
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -204,23 +208,56 @@ void set_rating_options(AgreeArgs& a) {
 
 int report_ratings(AgreeArgs& a, const RatingSet& ratings);
 
+int report_spans(AgreeArgs& a, const SpanSet& set, const std::vector<SpanRecord>& records) {
+  metrics::SpanOptions opt;
+  opt.unit = a.span_unit == "char" ? metrics::SpanUnit::character : metrics::SpanUnit::token;
+  opt.confidence = a.metrics.confidence;
+  opt.bootstrap = a.metrics.bootstrap;
+  opt.seed = a.metrics.seed;
+  metrics::SpanResult result = metrics::analyze_spans(set, opt);
+  std::map<std::string, std::string> file_of;
+  for (const auto& r : records) file_of.emplace(r.annotator, r.file);
+  std::vector<std::string> files;
+  for (const auto& name : set.annotators) files.push_back(file_of[name]);
+  report::SpanReport rep{set, files, result, opt, parse_gates(a, report::span_gate_metrics(result))};
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_span_json(rep));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_span_csv(rep));
+  print_text(a.output, report::render_span_text(rep, use_color(a.output)));
+  return finish_gates(rep.gates);
+}
+
 // Compares what an export reader found: image regions or categorical labels (--compare).
 int report_export(AgreeArgs& a, io::ExportData& data) {
   const char* labels_kind = "classification results (choices, rating, taxonomy, tags)";
   const bool objects = data.has_objects();
   const bool labels = !data.labels.empty();
-  const std::string compare = a.compare == "auto" ? (objects ? "objects" : "labels") : a.compare;
+  std::size_t span_count = 0;
+  for (const auto& r : data.spans) span_count += r.spans.size();
+  const bool spans = span_count > 0 || (!data.spans.empty() && !objects && !labels);
+  const std::string compare = a.compare != "auto" ? a.compare : objects ? "objects" : spans ? "spans" : "labels";
+  // What this comparison leaves aside, said in the report's input section.
+  auto aside = [&](std::vector<SkippedInput>& skipped) {
+    if (labels && compare != "labels") skipped.push_back({a.files.front(), fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
+    if (span_count && compare != "spans") skipped.push_back({a.files.front(), "text spans (compare them with --compare spans)", span_count});
+  };
   if (compare == "objects") {
     if (!objects) throw InputError({.file = a.files.front()}, "the export has no image regions (boxes, polygons, masks) to compare");
     ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
     set.skipped = data.skipped;
-    if (labels) set.skipped.push_back({a.files.front(), fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
+    aside(set.skipped);
     return report_objects(a, set);
+  }
+  if (compare == "spans") {
+    if (data.spans.empty()) throw InputError({.file = a.files.front()}, "the export has no text spans to compare");
+    std::vector<SkippedInput> skipped = data.skipped;
+    aside(skipped);
+    return report_spans(a, io::build_spans(data.spans, std::move(skipped)), data.spans);
   }
   if (!labels) throw InputError({.file = a.files.front()}, fmt::format("the export has no {} to compare", labels_kind));
   set_rating_options(a);
   RatingSet ratings = io::build_ratings(data.files, data.labels, a.table);
   ratings.skipped = data.skipped;
+  aside(ratings.skipped);
   return report_ratings(a, ratings);
 }
 
@@ -228,33 +265,40 @@ int report_export(AgreeArgs& a, io::ExportData& data) {
 std::string export_kind(const std::string& f) {
   if (has_extension(f, ".json") && io::looks_like_label_studio(f)) return "label-studio";
   if (io::looks_like_cvat(f)) return "cvat";
+  io::SpanFormat span_format{};
+  if ((has_extension(f, ".jsonl") || has_extension(f, ".json")) && io::looks_like_span_jsonl(f, span_format)) {
+    return span_format == io::SpanFormat::prodigy ? "prodigy" : "doccano";
+  }
   return {};
 }
 
 // Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
 // Studio export of the same images compare); false when the inputs are not all exports.
 bool read_exports(AgreeArgs& a, io::ExportData& out) {
-  static const std::set<std::string> exports = {"label-studio", "cvat"};
+  static const std::set<std::string> exports = {"label-studio", "cvat", "doccano", "prodigy"};
   std::vector<std::string> kinds;
   for (const auto& f : a.files) kinds.push_back(exports.count(a.format) ? a.format : a.format.empty() ? export_kind(f) : "");
   const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](const std::string& k) { return !k.empty(); }));
   if (n == 0) return false;
-  if (n != a.files.size()) throw UsageError("some inputs are tool exports (Label Studio, CVAT) and some are not; agree compares them only with each other");
+  if (n != a.files.size()) {
+    throw UsageError("some inputs are tool exports (Label Studio, CVAT, doccano, Prodigy) and some are not; agree compares them only with each other");
+  }
   const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") > 0;
   if (label_studio && !a.annotators.empty()) {
     throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
   }
-  std::vector<std::string> by_kind[2], names;
-  for (std::size_t i = 0; i < a.files.size(); ++i) by_kind[kinds[i] == "cvat"].push_back(a.files[i]);
-  if (!by_kind[1].empty()) {
-    // An unpacked job export is a folder holding annotations.xml: the folder names the annotator.
-    std::vector<std::string> stems;
-    for (const auto& f : by_kind[1]) {
-      const std::filesystem::path p(f);
-      stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : f);
+  // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
+  // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
+  std::vector<std::string> stems, ls_files;
+  for (std::size_t i = 0; i < a.files.size(); ++i) {
+    if (kinds[i] == "label-studio") {
+      ls_files.push_back(a.files[i]);
+      continue;
     }
-    names = io::annotator_names(stems, split_commas(a.annotators));
+    const std::filesystem::path p(a.files[i]);
+    stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : a.files[i]);
   }
+  const std::vector<std::string> names = stems.empty() ? std::vector<std::string>{} : io::annotator_names(stems, split_commas(a.annotators));
   auto append = [&](io::ExportData d) {
     const auto base = static_cast<std::uint32_t>(out.files.size());
     for (auto& l : d.labels) l.file += base;
@@ -264,8 +308,16 @@ bool read_exports(AgreeArgs& a, io::ExportData& out) {
     out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
     out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
   };
-  if (!by_kind[0].empty()) append(io::read_label_studio(by_kind[0], a.label_studio));
-  if (!by_kind[1].empty()) append(io::read_cvat(by_kind[1], names));
+  if (!ls_files.empty()) append(io::read_label_studio(ls_files, a.label_studio));
+  for (std::size_t i = 0, k = 0; i < a.files.size(); ++i) {
+    if (kinds[i] == "label-studio") continue;
+    const std::string& name = names[k++];
+    if (kinds[i] == "cvat") {
+      append(io::read_cvat({a.files[i]}, {name}));
+    } else {
+      append(io::read_span_jsonl({a.files[i]}, {name}, kinds[i] == "prodigy" ? io::SpanFormat::prodigy : io::SpanFormat::doccano));
+    }
+  }
   std::map<std::string, std::string> owner;
   for (const auto& d : out.deliveries) {
     auto [it, fresh] = owner.emplace(d.objects.name, d.objects.file);
@@ -310,7 +362,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat", "doccano", "prodigy"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
@@ -367,9 +419,13 @@ void register_agree(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 255))
       ->default_str("128");
   cmd->add_option("--compare", args->compare,
-                  "Label Studio: compare image regions (objects) or classification results (labels); auto: regions if any")
-      ->check(CLI::IsMember({"auto", "objects", "labels"}))
+                  "Tool exports: compare image regions (objects), text spans (spans) or classification results and tags "
+                  "(labels); auto: regions, else spans, else labels")
+      ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
       ->default_str("auto");
+  cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
+      ->check(CLI::IsMember({"token", "char"}))
+      ->default_str("token");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });

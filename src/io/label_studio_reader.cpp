@@ -103,6 +103,7 @@ class Reader {
   };
   std::vector<PendingLabel> m_labels;
   std::set<std::string> m_controls;
+  std::optional<std::string> m_task_text;  // data.text of the current task (text tasks)
 };
 
 std::string Reader::annotator_of(const dom::object& annotation, const std::string& task) {
@@ -160,9 +161,12 @@ void Reader::read_file(const std::string& path, std::uint32_t file_index) {
     ++m_out.tasks;
     std::optional<std::string> image;
     dom::object data;
+    m_task_text.reset();
     if (!task["data"].get(data)) {
       std::string_view url;
       if (!data["image"].get(url)) image = image_name(url);
+      std::string_view text;
+      if (!image && !data["text"].get(text)) m_task_text = std::string(text);
     }
     dom::array annotations;
     bool any = false;
@@ -314,14 +318,22 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   const auto h = static_cast<std::uint32_t>(task_height ? std::lround(*task_height) : 0);
   const std::uint32_t img = b.image(image_key, w, h);
   std::int64_t n = 0;
+  SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
+  bool any_span = false;
   for (const auto& r : regions) {
     ++n;
     if (r.type == "span") {
-      skip("text span (labels result)");
+      any_span = true;
+      std::int64_t start = 0, end = 0;
+      if (r.value["end"].get(end)) fail(task, fmt::format("result {}.value.end", r.id), "a span needs integer start and end");
+      if (r.value["start"].get(start)) start = 0;
+      for (const auto& l : r.labels) spans.spans.push_back({start, end, l});
       continue;
     }
     add_region(b, img, r, task_id * 1000 + n, task);
   }
+  if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
+  if (m_task_text) m_out.spans.push_back(std::move(spans));
 }
 
 void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task) {
