@@ -170,19 +170,42 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
   std::string head(1 << 16, '\0');
   head.resize(std::fread(head.data(), 1, head.size(), f));
   std::fclose(f);
-  const auto nl = head.find('\n');
-  if (nl == std::string::npos && head.size() == (1u << 16)) return false;  // first record too long to judge: not a span file
-  std::string first = head.substr(0, nl);
+  // Judge from the first records that say something: a record with "spans"/"_input_hash"
+  // (Prodigy), "entities" or [start, end, label] triples (doccano) decides; a record whose
+  // label list is empty says nothing; anything else is not a span file.
   dom::parser parser;
-  dom::object o;
-  if (parser.parse(first).get(o)) return false;
-  dom::element v;
-  if (o["text"].get(v) || !v.is_string()) return false;
-  const bool prodigy = !o["spans"].get(v) || !o["_input_hash"].get(v);
-  const bool doccano = !o["entities"].get(v) || (!o["label"].get(v) && is_triple_list(v)) || (!o["labels"].get(v) && is_triple_list(v));
-  if (!prodigy && !doccano) return false;
-  format = prodigy ? SpanFormat::prodigy : SpanFormat::doccano;
-  return true;
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    const auto nl = head.find('\n', pos);
+    if (nl == std::string::npos) return false;  // a record longer than the head: leave it to the other readers
+    const std::string line = head.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    dom::object o;
+    if (parser.parse(line).get(o)) return false;
+    dom::element v;
+    if (o["text"].get(v) || !v.is_string()) return false;
+    if (!o["spans"].get(v) || !o["_input_hash"].get(v)) {
+      format = SpanFormat::prodigy;
+      return true;
+    }
+    if (!o["entities"].get(v)) {
+      format = SpanFormat::doccano;
+      return true;
+    }
+    bool neutral = false;
+    for (const char* key : {"label", "labels"}) {
+      if (o[key].get(v)) continue;
+      if (is_triple_list(v)) {
+        format = SpanFormat::doccano;
+        return true;
+      }
+      dom::array arr;
+      neutral = !v.get(arr) && arr.size() == 0;
+    }
+    if (!neutral) return false;
+  }
+  return false;
 }
 
 ExportData read_span_jsonl(const std::vector<std::string>& paths, const std::vector<std::string>& names, SpanFormat format) {

@@ -85,9 +85,22 @@ yolo = os.path.join(SAMPLES, "label-studio", "sdk-converter-tests", "test_export
 r, y = report("agree", yolo)
 expect("LS SDK fixture: two annotators of task 1", r.returncode == 0 and y["summary"]["annotators"] == 2, r.stderr)
 leoka = os.path.join(SAMPLES, "label-studio", "multi-annotator-ner", "LEOKA_team_1.json")
-r, n = report("agree", leoka)
+r, n = report("agree", leoka, "--compare", "labels")
 expect("LEOKA taxonomy: 383 ratings by 3 annotators", r.returncode == 0 and n["summary"]["ratings"] == 383
        and n["summary"]["annotators"] == 3, r.stderr)
+# Spans (samples/README.md 1a): 130 tasks, 129 with 3 annotations and 1 with 2; 3260 spans, of
+# which 3 repeat a span of the same annotation exactly (same start, end and label) and count once.
+r, n = report("agree", leoka)
+expect("LEOKA spans: 130 documents, 3 annotators, 389 records", r.returncode == 0 and n["mode"] == "spans"
+       and n["summary"]["documents"] == 130 and sum(f["documents"] for f in n["input"]["files"]) == 389, r.stderr)
+expect("LEOKA spans: 3257 distinct spans, 10 labels", n and n["summary"]["spans"] == 3257 and len(n["summary"]["labels"]) == 10,
+       json.dumps(n and n["summary"]))
+expect("LEOKA spans: taxonomy left aside and said so", n and any(s["count"] == 383 for s in n["input"]["skipped"]), json.dumps(n and n["input"]))
+expect("LEOKA spans: overlap F1 above exact F1", n and n["overall"]["span_f1_overlap"]["value"] > n["overall"]["span_f1_exact"]["value"])
+ru = os.path.join(SAMPLES, "label-studio", "real-export-ner-ru", "project-14-at-2025-06-25-13-18-72190ffe.json")
+r, n = report("agree", ru)
+# Offsets count code points: "Илоном Маском" is [116, 129), 13 characters but 25 bytes.
+expect("Russian NER export: 7 spans within the text (code points)", r.returncode == 0 and n["summary"]["spans"] == 7, r.stderr)
 
 # CVAT for images (tests/data/formats/cvat/images/a.xml derives the numbers): 3 matched pairs with
 # IoU 0.5, 1 (CVAT mask vs polygon) and 1 (box turned 90 degrees about its centre vs its twin).
@@ -139,5 +152,33 @@ r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path
 # for_video: frames 10, 13, 16, 19 (start 10, stop 19, step 3); the box track is inside at frame 10 only.
 expect("datumaro video: 4 frames, 1 box", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 1
        and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
+
+# Spans: the hand-worked example of docs/spans.md. Doc 1 "Anna met Bob in Paris": a PER Anna, PER
+# Bob, LOC Paris; b PER Anna, PER "Bob in", ORG Paris. Doc 2 "Smith works at Acme": both PER Smith,
+# ORG Acme. Exact 3 of 5 + 5 spans: F1 0.6; overlap 4: F1 0.8. Tokens (9): kappa 37/55, alpha 37/54.
+SP = os.path.join(SRC, "tests", "data", "formats", "spans")
+for fmt in ["doccano", "prodigy"]:
+    r, sp = report("agree", os.path.join(SP, fmt, "a.jsonl"), os.path.join(SP, fmt, "b.jsonl"))
+    o = sp["overall"] if sp else {}
+    expect(f"{fmt}: runs as spans", r.returncode == 0 and sp["mode"] == "spans", r.stderr)
+    expect(f"{fmt}: span_f1_exact 0.6, span_f1_overlap 0.8", close(o.get("span_f1_exact", {}).get("value"), 0.6)
+           and close(o.get("span_f1_overlap", {}).get("value"), 0.8), json.dumps(o))
+    expect(f"{fmt}: token_kappa 37/55, token_alpha 37/54", close(o.get("token_kappa", {}).get("value"), 37 / 55)
+           and close(o.get("token_alpha", {}).get("value"), 37 / 54), json.dumps(o))
+    per = {row["label"]: row for row in sp["per_label"]} if sp else {}
+    expect(f"{fmt}: per label PER exact 2/3 overlap 1, LOC 0, ORG 2/3",
+           close(per["PER"]["span_f1_exact"]["value"], 2 / 3) and close(per["PER"]["span_f1_overlap"]["value"], 1.0)
+           and close(per["LOC"]["span_f1_exact"]["value"], 0.0) and close(per["ORG"]["span_f1_overlap"]["value"], 2 / 3), json.dumps(per))
+    expect(f"{fmt}: per_pair per_label rows", sp and len(sp["per_pair"][0]["per_label"]) == 3)
+_, sp = report("agree", os.path.join(SP, "prodigy", "a.jsonl"), os.path.join(SP, "prodigy", "b.jsonl"))
+expect("prodigy: rejected answer skipped and counted", sp and sp["input"]["skipped"] == [
+    {"count": 1, "file": os.path.join(SP, "prodigy", "b.jsonl"), "reason": "Prodigy answer reject or ignore"}], json.dumps(sp and sp["input"]))
+r = run("agree", os.path.join(SP, "doccano", "a.jsonl"), os.path.join(SP, "bad", "b_text.jsonl"))
+expect("matched record with other text: exit 2 naming both files and the line", r.returncode == 2 and "b_text.jsonl:2" in r.stderr
+       and "a.jsonl line 2" in r.stderr, r.stderr)
+r = run("agree", os.path.join(SP, "doccano", "a.jsonl"), os.path.join(SP, "bad", "b_offsets.jsonl"))
+expect("span beyond the text: exit 2", r.returncode == 2 and "b_offsets.jsonl:1" in r.stderr and "does not lie in the text" in r.stderr, r.stderr)
+r = run("agree", os.path.join(SP, "doccano", "a.jsonl"), os.path.join(SP, "doccano", "b.jsonl"), "--min", "span_f1_exact=0.7", "-q")
+expect("--min span_f1_exact=0.7 fails the gate", r.returncode == 1, r.stderr)
 
 sys.exit(harness.summary())
