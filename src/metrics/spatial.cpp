@@ -419,8 +419,8 @@ ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResul
 
 void finish_track_scores(TrackScores& t) {
   const double n = static_cast<double>(t.detections_a + t.detections_b);
-  t.idf1 = Estimate::ratio(n > 0 ? 2.0 * static_cast<double>(t.idtp) / n : nan(), "no_objects");
-  t.mean_track_iou = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), "no_matches");
+  t.idf1 = Estimate::ratio(n > 0 ? 2.0 * static_cast<double>(t.idtp) / n : nan(), k_no_objects);
+  t.mean_track_iou = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), k_no_matches);
   // Frames of a track are not independent draws: no interval is claimed.
   for (Estimate* e : {&t.idf1, &t.mean_track_iou}) {
     if (e->value) e->ci_undefined_reason = "no_interval_for_tracks";
