@@ -348,10 +348,10 @@ class ImageMatcher {
     }
   }
 
-  bool m_set_has_tracks = false;
   const ObjectSet& m_set;
   const SpatialOptions& m_opt;
   std::uint32_t m_image;
+  bool m_set_has_tracks = false;
   std::vector<MaskCache> m_caches;
   std::vector<std::vector<double>> m_iou;  // per (a, b), a < b: IoU matrix na x nb
 };

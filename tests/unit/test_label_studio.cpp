@@ -2,6 +2,7 @@
 // hand-made cases whose pixels follow from the percent conventions.
 #include "labelqa/error.hpp"
 #include "labelqa/io/label_studio_reader.hpp"
+#include "labelqa/io/span_reader.hpp"
 
 #include <doctest/doctest.h>
 
@@ -68,8 +69,17 @@ TEST_CASE("Label Studio exports: annotators, cancelled annotations, predictions"
   CHECK(ner.annotations == 389);
   CHECK(ner.labels.size() == 383);  // taxonomy results
   std::size_t spans = 0;
-  for (const auto& s : ner.skipped) spans += s.reason == "text span (labels result)" ? s.count : 0;
-  CHECK(spans == 3260);
+  for (const auto& r : ner.spans) spans += r.spans.size();
+  CHECK(ner.spans.size() == 389);  // one span record per annotation of a text task
+  CHECK(spans == 3260);            // as samples/README.md counts them (3 repeat within their annotation)
+  const SpanSet set = io::build_spans(ner.spans, {});
+  CHECK(set.documents.size() == 130);
+  // Offsets are code points of data.text: every span lies inside its text.
+  for (std::size_t a = 0; a < set.annotators.size(); ++a) {
+    for (std::size_t d = 0; d < set.documents.size(); ++d) {
+      for (const auto& s : set.spans[a][d]) CHECK(s.end <= set.documents[d].code_points.size());
+    }
+  }
   io::LabelStudioOptions by_email;
   by_email.annotator_field = "email";
   const auto emails = io::read_label_studio({leoka}, by_email);
