@@ -4,6 +4,7 @@
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/cvat_reader.hpp"
+#include "labelqa/io/folder_exports.hpp"
 #include "labelqa/io/span_reader.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/report/span_report.hpp"
@@ -56,6 +57,7 @@ struct AgreeArgs {
   io::LabelStudioOptions label_studio;
   std::string compare = "auto";
   std::string span_unit = "token";
+  io::FolderOptions folder;
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -265,6 +267,9 @@ int report_export(AgreeArgs& a, io::ExportData& data) {
 std::string export_kind(const std::string& f) {
   if (has_extension(f, ".json") && io::looks_like_label_studio(f)) return "label-studio";
   if (io::looks_like_cvat(f)) return "cvat";
+  if (io::FolderFormat folder{}; io::looks_like_folder_export(f, folder)) {
+    return folder == io::FolderFormat::voc ? "voc" : folder == io::FolderFormat::yolo ? "yolo" : "labelme";
+  }
   io::SpanFormat span_format{};
   if ((has_extension(f, ".jsonl") || has_extension(f, ".json")) && io::looks_like_span_jsonl(f, span_format)) {
     return span_format == io::SpanFormat::prodigy ? "prodigy" : "doccano";
@@ -275,13 +280,14 @@ std::string export_kind(const std::string& f) {
 // Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
 // Studio export of the same images compare); false when the inputs are not all exports.
 bool read_exports(AgreeArgs& a, io::ExportData& out) {
-  static const std::set<std::string> exports = {"label-studio", "cvat", "doccano", "prodigy"};
+  static const std::set<std::string> exports = {"label-studio", "cvat", "doccano", "prodigy", "voc", "yolo", "labelme"};
   std::vector<std::string> kinds;
   for (const auto& f : a.files) kinds.push_back(exports.count(a.format) ? a.format : a.format.empty() ? export_kind(f) : "");
   const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](const std::string& k) { return !k.empty(); }));
   if (n == 0) return false;
   if (n != a.files.size()) {
-    throw UsageError("some inputs are tool exports (Label Studio, CVAT, doccano, Prodigy) and some are not; agree compares them only with each other");
+    throw UsageError("some inputs are tool exports (Label Studio, CVAT, VOC, YOLO, LabelMe, doccano, Prodigy) and some are not; "
+                     "agree compares them only with each other");
   }
   const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") > 0;
   if (label_studio && !a.annotators.empty()) {
@@ -314,6 +320,9 @@ bool read_exports(AgreeArgs& a, io::ExportData& out) {
     const std::string& name = names[k++];
     if (kinds[i] == "cvat") {
       append(io::read_cvat({a.files[i]}, {name}));
+    } else if (kinds[i] == "voc" || kinds[i] == "yolo" || kinds[i] == "labelme") {
+      const auto format = kinds[i] == "voc" ? io::FolderFormat::voc : kinds[i] == "yolo" ? io::FolderFormat::yolo : io::FolderFormat::labelme;
+      append(io::read_folder_exports({a.files[i]}, {name}, format, a.folder));
     } else {
       append(io::read_span_jsonl({a.files[i]}, {name}, kinds[i] == "prodigy" ? io::SpanFormat::prodigy : io::SpanFormat::doccano));
     }
@@ -362,7 +371,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat", "doccano", "prodigy"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
@@ -423,6 +432,10 @@ void register_agree(CLI::App& app, Action& action) {
                   "(labels); auto: regions, else spans, else labels")
       ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
       ->default_str("auto");
+  cmd->add_option("--yolo-classes", args->folder.yolo_classes, "YOLO: the class names file (default: classes.txt, obj.names or data.yaml in the folder)")
+      ->type_name("FILE");
+  cmd->add_option("--image-sizes", args->folder.image_sizes, "YOLO: image sizes as CSV image,width,height (default: read from the images)")
+      ->type_name("FILE");
   cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");

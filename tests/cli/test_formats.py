@@ -153,6 +153,29 @@ r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path
 expect("datumaro video: 4 frames, 1 box", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 1
        and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
 
+# Folder exports of one 40 x 20 image (tests/data/formats/folders): VOC and LabelMe draw a car
+# (4,2)-(14,12) and a person (20,5)-(26,17) (LabelMe as a polygon, plus a point that is skipped);
+# YOLO has the person 1 px to the right: IoU 5*12 / (7*12) = 5/7 against either. Mean IoU over the
+# 6 matched pairs of 3 annotators = (4 + 2 * 5/7) / 6.
+FO = os.path.join(SRC, "tests", "data", "formats", "folders")
+r, fo = report("agree", os.path.join(FO, "voc"), os.path.join(FO, "yolo"), os.path.join(FO, "labelme"))
+o = fo["overall"] if fo else {}
+expect("VOC, YOLO, LabelMe: 6 matched pairs", r.returncode == 0 and o.get("matched") == 6 and o.get("label_mismatch") == 0, r.stderr + json.dumps(o))
+expect("VOC, YOLO, LabelMe: mean IoU (4 + 10/7) / 6", close(o.get("mean_iou", {}).get("value"), (4 + 10 / 7) / 6), json.dumps(o.get("mean_iou")))
+expect("YOLO image size read from the PNG next to the labels", fo and fo["summary"]["images"] == 1)
+expect("LabelMe point skipped", fo and {"count": 1, "file": os.path.join(FO, "labelme"), "reason": "point shapes (no area to compare)"} in fo["input"]["skipped"],
+       json.dumps(fo and fo["input"]["skipped"]))
+r = run("agree", os.path.join(FO, "yolo"), os.path.join(FO, "bad_yolo"), "--image-sizes", os.path.join(FO, "bad_yolo", "sizes.csv"))
+expect("YOLO line with 4 numbers: exit 2 naming the file, line and image", r.returncode == 2 and "street.txt:2" in r.stderr
+       and '"street"' in r.stderr and "4 numbers" in r.stderr, r.stderr)
+r = run("agree", os.path.join(FO, "voc"), os.path.join(FO, "bad_voc.xml"))
+expect("VOC with an unclosed tag: exit 2", r.returncode == 2 and "bad_voc.xml:5" in r.stderr and "malformed XML" in r.stderr, r.stderr)
+voc = os.path.join(SAMPLES, "masks", "datumaro-voc", "Annotations")
+r, v = report("agree", voc, voc, "--annotators", "x,y")
+# 2007_000001.xml: a cat and a person box on a 20 x 10 image; the person's head <part> is skipped.
+expect("datumaro VOC sample: 2 boxes, 1 part skipped", r.returncode == 0 and v["input"]["files"][0]["objects"] == 2
+       and v["input"]["skipped"][0]["reason"] == "object parts (<part>)", r.stderr + json.dumps(v and v["input"]))
+
 # Spans: the hand-worked example of docs/spans.md. Doc 1 "Anna met Bob in Paris": a PER Anna, PER
 # Bob, LOC Paris; b PER Anna, PER "Bob in", ORG Paris. Doc 2 "Smith works at Acme": both PER Smith,
 # ORG Acme. Exact 3 of 5 + 5 spans: F1 0.6; overlap 4: F1 0.8. Tokens (9): kappa 37/55, alpha 37/54.

@@ -23,6 +23,7 @@ class DeliveryBuilder {
   std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0, std::int64_t frame = -1);
   std::int32_t category(const std::string& name);
   const ImageInfo& image_info(std::uint32_t image) const { return m_out.images[image]; }
+  std::size_t image_count() const { return m_out.images.size(); }
   // The dense track number of a video track key; objects added after select_track(t) carry it.
   std::int32_t track(const std::string& key);
   void select_track(std::int32_t track) { m_track = track; }
