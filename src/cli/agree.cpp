@@ -266,6 +266,9 @@ int report_export(AgreeArgs& a, io::ExportData& data) {
 // The export format of one input, judged from its content ("" when it is none of them).
 std::string export_kind(const std::string& f) {
   if (has_extension(f, ".json") && io::looks_like_label_studio(f)) return "label-studio";
+  if ((has_extension(f, ".json") || has_extension(f, ".csv") || has_extension(f, ".tsv")) && io::looks_like_label_studio_min(f)) {
+    return "label-studio-min";
+  }
   if (io::looks_like_cvat(f)) return "cvat";
   if (io::FolderFormat folder{}; io::looks_like_folder_export(f, folder)) {
     return folder == io::FolderFormat::voc ? "voc" : folder == io::FolderFormat::yolo ? "yolo" : "labelme";
@@ -280,7 +283,7 @@ std::string export_kind(const std::string& f) {
 // Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
 // Studio export of the same images compare); false when the inputs are not all exports.
 bool read_exports(AgreeArgs& a, io::ExportData& out) {
-  static const std::set<std::string> exports = {"label-studio", "cvat", "doccano", "prodigy", "voc", "yolo", "labelme"};
+  static const std::set<std::string> exports = {"label-studio", "label-studio-min", "cvat", "doccano", "prodigy", "voc", "yolo", "labelme"};
   std::vector<std::string> kinds;
   for (const auto& f : a.files) kinds.push_back(exports.count(a.format) ? a.format : a.format.empty() ? export_kind(f) : "");
   const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](const std::string& k) { return !k.empty(); }));
@@ -289,16 +292,16 @@ bool read_exports(AgreeArgs& a, io::ExportData& out) {
     throw UsageError("some inputs are tool exports (Label Studio, CVAT, VOC, YOLO, LabelMe, doccano, Prodigy) and some are not; "
                      "agree compares them only with each other");
   }
-  const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") > 0;
+  const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") + std::count(kinds.begin(), kinds.end(), "label-studio-min") > 0;
   if (label_studio && !a.annotators.empty()) {
     throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
   }
   // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
   // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
-  std::vector<std::string> stems, ls_files;
+  std::vector<std::string> stems, ls_files, ls_min_files;
   for (std::size_t i = 0; i < a.files.size(); ++i) {
-    if (kinds[i] == "label-studio") {
-      ls_files.push_back(a.files[i]);
+    if (kinds[i] == "label-studio" || kinds[i] == "label-studio-min") {
+      (kinds[i] == "label-studio" ? ls_files : ls_min_files).push_back(a.files[i]);
       continue;
     }
     const std::filesystem::path p(a.files[i]);
@@ -315,8 +318,9 @@ bool read_exports(AgreeArgs& a, io::ExportData& out) {
     out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
   };
   if (!ls_files.empty()) append(io::read_label_studio(ls_files, a.label_studio));
+  if (!ls_min_files.empty()) append(io::read_label_studio_min(ls_min_files, a.label_studio));
   for (std::size_t i = 0, k = 0; i < a.files.size(); ++i) {
-    if (kinds[i] == "label-studio") continue;
+    if (kinds[i] == "label-studio" || kinds[i] == "label-studio-min") continue;
     const std::string& name = names[k++];
     if (kinds[i] == "cvat") {
       append(io::read_cvat({a.files[i]}, {name}));
@@ -371,7 +375,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
   cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")

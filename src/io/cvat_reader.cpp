@@ -256,7 +256,7 @@ class Reader {
     } else if (s.type == "polygon") {
       m_builder->add_polygon(image, category, {s.values}, id);
     } else if (s.type == "ellipse") {
-      m_builder->add_polygon(image, category, {ellipse_ring(s.values[0], s.values[1], s.values[2] - s.values[0], s.values[3] - s.values[1], s.rotation)}, id);
+      m_builder->add_polygon(image, category, {ellipse_polygon(s.values[0], s.values[1], s.values[2], s.values[3], s.rotation)}, id);
     } else if (s.type == "mask") {
       add_mask(image, item, s.node, category, id);
     }
@@ -276,18 +276,6 @@ class Reader {
                               static_cast<std::uint32_t>(h), info.width, info.height);
     if (!m) fail(node, item, "mask.rle", fmt::format("expected comma-separated run lengths summing to width*height = {}", static_cast<std::uint64_t>(w * h)));
     m_builder->add_mask(image, category, std::move(*m), id);
-  }
-
-  static std::vector<double> ellipse_ring(double cx, double cy, double rx, double ry, double degrees) {
-    constexpr int n = 64;
-    const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
-    std::vector<double> ring;
-    for (int k = 0; k < n; ++k) {
-      const double a = 2 * M_PI * k / n, x = rx * std::cos(a), y = ry * std::sin(a);
-      ring.push_back(cx + x * c - y * s);
-      ring.push_back(cy + x * s + y * c);
-    }
-    return ring;
   }
 
   void read_image(pugi::xml_node node, std::map<std::string, std::vector<std::string>>& tags) {

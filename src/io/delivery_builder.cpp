@@ -96,4 +96,16 @@ std::vector<double> rotated_box_corners(const geometry::Box& b, double degrees) 
   return {x, y, x + w * c, y + w * s, x + w * c - h * s, y + w * s + h * c, x - h * s, y + h * c};
 }
 
+std::vector<double> ellipse_polygon(double cx, double cy, double rx, double ry, double degrees) {
+  constexpr int n = 64;
+  const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
+  std::vector<double> ring;
+  for (int k = 0; k < n; ++k) {
+    const double a = 2 * M_PI * k / n, x = rx * std::cos(a), y = ry * std::sin(a);
+    ring.push_back(cx + x * c - y * s);
+    ring.push_back(cy + x * s + y * c);
+  }
+  return ring;
+}
+
 }  // namespace labelqa::io

@@ -230,11 +230,7 @@ class Reader {
       } else if (type == "circle") {
         if (xy.size() != 4) fail(path, 0, name, where + ".points", "a circle needs its centre and a point on it");
         const double r = std::hypot(xy[2] - xy[0], xy[3] - xy[1]);
-        std::vector<double> ring;
-        for (int k = 0; k < 64; ++k) {
-          ring.push_back(xy[0] + r * std::cos(2 * M_PI * k / 64));
-          ring.push_back(xy[1] + r * std::sin(2 * M_PI * k / 64));
-        }
+        const std::vector<double> ring = ellipse_polygon(xy[0], xy[1], r, r, 0);
         m_builder->add_polygon(image, category, {ring}, ++m_next_id);
       } else {
         ++m_skips[fmt::format("{} shapes (no area to compare)", type)];

@@ -345,10 +345,6 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
     skip("keypoint (a point has no area)");
     return;
   }
-  if (r.type == "ellipse") {
-    skip("ellipse (not compared yet)");
-    return;
-  }
   const std::string where = fmt::format("result {}", r.id);
   if (!r.width || !r.height || *r.width <= 0 || *r.height <= 0) {
     fail(task, where + ".original_width", "region without original_width/original_height: percent coordinates cannot be converted to pixels");
@@ -367,7 +363,12 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
     if (r.value[key].get(v) || !std::isfinite(v)) fail(task, fmt::format("{}.value.{}", where, key), "expected a number");
     return v;
   };
-  if (r.type == "rectangle") {
+  if (r.type == "ellipse") {
+    // x, y: the centre; radiusX/radiusY in percent of the width/height; rotation about the centre.
+    double rotation = 0;
+    if (r.value["rotation"].get(rotation)) rotation = 0;
+    b.add_polygon(image, cat, {ellipse_polygon(number("x") / 100 * W, number("y") / 100 * H, number("radiusX") / 100 * W, number("radiusY") / 100 * H, rotation)}, id);
+  } else if (r.type == "rectangle") {
     const geometry::Box box{number("x") / 100 * W, number("y") / 100 * H, number("width") / 100 * W, number("height") / 100 * H};
     double rotation = 0;
     if (r.value["rotation"].get(rotation)) rotation = 0;

@@ -45,6 +45,16 @@ expect("LS skipped: cancelled, prediction, textarea",
                    "textarea result (not compared)": 1}, json.dumps(reasons))
 expect("CSV input has an empty skipped list", table["input"]["skipped"] == [])
 expect("LS metrics well formed", all(metric_ok(m) for m in ls["overall"].values()))
+# The same 14 ratings as Label Studio's flat exports: JSON-MIN (one object per annotation, the
+# control "sentiment" as a column, annotators by e-mail; one value in the {"choices": [...]} form)
+# and the tab-separated CSV export with JSON strings for structured values.
+for flat in ["classification_min.json", "classification_export.tsv"]:
+    r, fl = report("agree", os.path.join(LS, flat))
+    expect(f"LS {flat} overall == CSV overall", r.returncode == 0 and fl["overall"] == table["overall"], r.stderr)
+    expect(f"LS {flat}: 14 ratings, annotators by e-mail", fl and fl["summary"]["ratings"] == 14
+           and fl["summary"]["annotator_names"][0] == "annotator1@example.org", json.dumps(fl and fl["summary"]))
+r = run("agree", os.path.join(LS, "classification_min.json"), "--control", "nope", "-q")
+expect("JSON-MIN with an unknown --control: exit 2", r.returncode == 2, r.stderr)
 _, pred = report("agree", os.path.join(LS, "classification.json"), "--include-predictions")
 expect("--include-predictions adds the model as an annotator", pred["summary"]["annotator_names"] == ["1", "2", "3", "model v1"],
        json.dumps(pred["summary"]))

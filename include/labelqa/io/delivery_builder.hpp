@@ -51,4 +51,8 @@ class DeliveryBuilder {
 // as Label Studio and CVAT store rotated rectangles: the four corners x0, y0, ..., x3, y3.
 std::vector<double> rotated_box_corners(const geometry::Box& xywh, double degrees);
 
+// An ellipse (centre, radii, turned by `degrees` clockwise on screen about its centre) as a
+// 64-vertex polygon x0, y0, x1, y1, ... (CVAT and Label Studio ellipses, LabelMe circles).
+std::vector<double> ellipse_polygon(double cx, double cy, double rx, double ry, double degrees);
+
 }  // namespace labelqa::io

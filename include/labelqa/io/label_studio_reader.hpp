@@ -31,6 +31,15 @@ bool looks_like_label_studio(const std::string& path);
 // Throws InputError naming the file, task and field on malformed input.
 LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options);
 
+// Whether a file is one of Label Studio's flat exports of a classification project: JSON-MIN (a
+// list of objects with "annotator" and "annotation_id") or CSV/TSV with those columns.
+bool looks_like_label_studio_min(const std::string& path);
+
+// JSON-MIN or CSV/TSV exports: one rating per row, item = task "id", annotator = "annotator"
+// (e-mail), label = the control column (options.control, or the only column that is neither
+// Label Studio metadata nor a usual data field). Throws InputError.
+LabelStudioData read_label_studio_min(const std::vector<std::string>& paths, const LabelStudioOptions& options);
+
 // Label Studio's brush RLE (thi.ng rle-pack of an RGBA image, row-major) decoded to the alpha
 // channel; empty when the data is malformed.
 std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes);
