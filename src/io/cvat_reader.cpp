@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/delivery_builder.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "labelqa/io/zip_archive.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -25,6 +26,8 @@ std::string cvat_file(const std::string& path) {
   if (fs::is_directory(path, ec)) return (fs::path(path) / "annotations.xml").string();
   return path;
 }
+
+bool is_zip(const std::string& path) { return fs::path(path).extension() == ".zip"; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -68,8 +71,13 @@ class Reader {
     m_annotator = annotator;
     m_out.files.push_back(m_path);
     m_file_index = static_cast<std::uint32_t>(m_out.files.size() - 1);
-    m_file = std::make_unique<MappedFile>(m_path);
-    m_text = m_file->view();
+    if (is_zip(m_path)) {
+      m_unzipped = read_zip_member(m_path, "annotations.xml");
+      m_text = m_unzipped;
+    } else {
+      m_file = std::make_unique<MappedFile>(m_path);
+      m_text = m_file->view();
+    }
     m_seen_frames.clear();
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
@@ -104,6 +112,7 @@ class Reader {
     m_out.deliveries.push_back(builder.finish());
     m_builder = nullptr;
     m_file.reset();
+    m_unzipped = std::string();
   }
 
  private:
@@ -356,6 +365,7 @@ class Reader {
   ExportData& m_out;
   std::string m_path, m_annotator;
   std::unique_ptr<MappedFile> m_file;
+  std::string m_unzipped;  // annotations.xml of a zip export
   std::string_view m_text;
   std::uint32_t m_file_index = 0;
   pugi::xml_document m_doc;
@@ -426,6 +436,7 @@ std::optional<geometry::Rle> decode_cvat_mask(std::string_view rle, std::int64_t
 bool looks_like_cvat(const std::string& path) {
   const std::string file = cvat_file(path);
   std::error_code ec;
+  if (is_zip(file)) return zip_has_member(file, "annotations.xml");
   if (!fs::is_regular_file(file, ec)) return false;
   std::FILE* f = std::fopen(file.c_str(), "rb");
   if (!f) return false;

@@ -138,6 +138,21 @@ expect("idf1 is symmetric; ID switches depend on the reference", swap and close(
 r = run("agree", os.path.join(CV, "video", "a.xml"), os.path.join(CV, "video", "b.xml"), "--min", "idf1=0.7", "-q")
 expect("--min idf1=0.7 fails the gate", r.returncode == 1, r.stderr)
 
+# A zipped CVAT export (as CVAT downloads it: annotations.xml at the root, deflated) reads like the
+# file; a truncated archive is bad input.
+import zipfile  # noqa: E402
+job = os.path.join(TMP, "job7.zip")
+with zipfile.ZipFile(job, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(os.path.join(CV, "images", "b.xml"), "annotations.xml")
+    z.writestr("images/img1.jpg", b"not really a jpeg")
+r, zp = report("agree", os.path.join(CV, "images", "a.xml"), job)
+expect("zipped CVAT export == the file", zp and zp["overall"] == cv["overall"] and zp["summary"]["annotator_names"] == ["a", "job7"],
+       r.stderr + json.dumps(zp and zp["summary"]))
+bad_zip = os.path.join(TMP, "broken.zip")
+open(bad_zip, "wb").write(open(job, "rb").read()[:-30])
+r = run("agree", os.path.join(CV, "images", "a.xml"), bad_zip, "--format", "cvat")
+expect("truncated zip: exit 2 naming the archive", r.returncode == 2 and "broken.zip" in r.stderr, r.stderr)
+
 # Malformed CVAT exports: exit 2 naming the file, line and image.
 for name, needle in [("unclosed.xml", "malformed XML"), ("bad_number.xml", "box.ytl"), ("mask_sum.xml", "mask.rle")]:
     r = run("agree", os.path.join(CV, "bad", name), os.path.join(CV, "images", "b.xml"))
