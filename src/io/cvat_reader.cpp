@@ -91,6 +91,12 @@ class Reader {
     read_meta(root);
     std::map<std::string, std::vector<std::string>> tags;  // image -> tag labels
     for (pugi::xml_node image : root.children("image")) read_image(image, tags);
+    // Frames named anywhere, for the frame range when meta does not give it.
+    for (pugi::xml_node track : root.children("track")) {
+      for (pugi::xml_node shape : track.children()) {
+        if (auto f = parse_int(shape.attribute("frame").value()); f && *f >= 0) m_seen_frames.insert(*f);
+      }
+    }
     bool tracks = false;
     for (pugi::xml_node track : root.children("track")) {
       tracks = true;
@@ -193,16 +199,21 @@ class Reader {
   // The frames of the video: start_frame to stop_frame by the frame filter's step, or the frames
   // the tracks name when the export does not say.
   std::vector<std::int64_t> frames() const {
+    constexpr std::int64_t k_max_frames = 2'000'000;
     std::vector<std::int64_t> out;
-    if (m_start >= 0 && m_stop >= m_start && (m_stop - m_start) / m_step < 10'000'000) {
+    if (m_start >= 0 && m_stop >= m_start) {
+      if ((m_stop - m_start) / m_step >= k_max_frames) {
+        throw InputError({.file = m_path, .field = "meta.stop_frame"}, fmt::format("frames {} to {} by {}: more than {} frames", m_start, m_stop, m_step, k_max_frames));
+      }
       for (std::int64_t f = m_start; f <= m_stop; f += m_step) out.push_back(f);
       return out;
     }
     if (m_seen_frames.empty()) return out;
-    for (std::int64_t f = *m_seen_frames.begin(); f <= *m_seen_frames.rbegin(); ++f) {
-      if (out.size() > 10'000'000) break;
-      out.push_back(f);
+    const std::int64_t first = *m_seen_frames.begin(), last = *m_seen_frames.rbegin();
+    if (last - first >= k_max_frames) {
+      throw InputError({.file = m_path, .field = "frame"}, fmt::format("tracks span frames {} to {}: more than {} frames", first, last, k_max_frames));
     }
+    for (std::int64_t f = first; f <= last; ++f) out.push_back(f);
     return out;
   }
 
