@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/delivery_builder.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "parse_text.hpp"
 #include "labelqa/io/zip_archive.hpp"
 
 #include <algorithm>
@@ -20,6 +21,8 @@ namespace labelqa::io {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::parse_double;
+using detail::trim;
 
 std::string cvat_file(const std::string& path) {
   std::error_code ec;
@@ -28,21 +31,6 @@ std::string cvat_file(const std::string& path) {
 }
 
 bool is_zip(const std::string& path) { return fs::path(path).extension() == ".zip"; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::optional<double> parse_double(std::string_view s) {
-  s = trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
   s = trim(s);

@@ -4,6 +4,7 @@
 #include "labelqa/io/csv.hpp"
 #include "labelqa/io/delivery_builder.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "parse_text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -22,26 +23,13 @@ namespace labelqa::io {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::trim;
+constexpr auto to_double = detail::parse_double;
 namespace dom = simdjson::dom;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::optional<double> to_double(std::string_view s) {
-  s = trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
 }
 
 // Files under `dir` (recursively) with one of the extensions, sorted by path.

@@ -6,6 +6,7 @@
 #include "labelqa/io/csv.hpp"
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "parse_text.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -19,6 +20,8 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+std::string element_text(dom::element e) { return detail::json_text(e, true); }
+
 // Columns Label Studio adds to every row, and data keys that hold the labelled object itself.
 const std::set<std::string> k_not_controls = {
     "id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement", "_row_id", "drafts",
@@ -31,18 +34,6 @@ struct Row {
   std::uint64_t line = 0;  // CSV line, or 1-based position in the JSON list
   std::map<std::string, std::string> cells;  // column -> raw text (JSON values serialised)
 };
-
-std::string element_text(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::STRING: return std::string(std::string_view(e.get_string().value_unsafe()));
-    case dom::element_type::INT64: return std::to_string(e.get_int64().value_unsafe());
-    case dom::element_type::UINT64: return std::to_string(e.get_uint64().value_unsafe());
-    case dom::element_type::DOUBLE: return fmt::format("{}", e.get_double().value_unsafe());
-    case dom::element_type::BOOL: return e.get_bool().value_unsafe() ? "true" : "false";
-    case dom::element_type::NULL_VALUE: return {};
-    default: return simdjson::to_string(e);
-  }
-}
 
 // A label from a simplified result value: "cat", ["cat", "dog"], {"choices": [...]},
 // {"taxonomy": [["a", "b"]]}, {"rating": 4}, a number. Several values are sorted and joined with

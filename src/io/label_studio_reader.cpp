@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/delivery_builder.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "parse_text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,8 @@ namespace labelqa::io {
 namespace {
 
 namespace dom = simdjson::dom;
+
+std::string scalar_text(dom::element e) { return detail::json_text(e); }
 
 // Reads bits most significant first, as thi.ng's bit stream writes them.
 class BitReader {
@@ -40,17 +43,6 @@ std::string task_name(const dom::object& task, std::size_t index) {
   std::int64_t id = 0;
   if (!task["id"].get(id)) return fmt::format("task {}", id);
   return fmt::format("task at position {}", index + 1);
-}
-
-std::string scalar_text(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::STRING: return std::string(std::string_view(e.get_string().value_unsafe()));
-    case dom::element_type::INT64: return std::to_string(e.get_int64().value_unsafe());
-    case dom::element_type::UINT64: return std::to_string(e.get_uint64().value_unsafe());
-    case dom::element_type::DOUBLE: return fmt::format("{}", e.get_double().value_unsafe());
-    case dom::element_type::BOOL: return e.get_bool().value_unsafe() ? "true" : "false";
-    default: return {};
-  }
 }
 
 // The file name of an image URL or path, without Label Studio's 8-hex upload prefix

@@ -2,6 +2,7 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/io/mapped_file.hpp"
+#include "parse_text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,15 +17,7 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-std::string scalar_text(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::STRING: return std::string(std::string_view(e.get_string().value_unsafe()));
-    case dom::element_type::INT64: return std::to_string(e.get_int64().value_unsafe());
-    case dom::element_type::UINT64: return std::to_string(e.get_uint64().value_unsafe());
-    case dom::element_type::DOUBLE: return fmt::format("{}", e.get_double().value_unsafe());
-    default: return {};
-  }
-}
+std::string scalar_text(dom::element e) { return detail::json_text(e); }
 
 bool integer(dom::element e, std::int64_t& out) {
   if (e.is_int64()) {

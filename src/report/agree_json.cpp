@@ -9,11 +9,7 @@ using nlohmann::json;
 std::string render_agree_json(const AgreeReport& r) {
   const RatingSet& rs = r.ratings;
   const metrics::AgreeResult& res = r.result;
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "agree";
-  out["schema_version"] = 1;
+  json out = agree_report_header(nullptr);
 
   json summary = json::object();
   summary["items"] = res.items;

@@ -27,12 +27,7 @@ metrics::MetricMap semantic_gate_metrics(const metrics::SemanticResult& r) {
 std::string render_semantic_json(const SemanticReport& r) {
   const auto& mc = r.masks;
   const auto& res = r.result;
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "agree";
-  out["schema_version"] = 1;
-  out["mode"] = "masks";
+  json out = agree_report_header("masks");
   out["summary"] = {{"images", res.images},
                     {"images_compared", res.images_compared},
                     {"annotators", mc.annotators.size()},

@@ -20,6 +20,17 @@ inline nlohmann::json optional_number(std::optional<double> v) {
   return *v == 0 ? 0.0 : *v;
 }
 
+// The keys every `agree` report starts with.
+inline nlohmann::json agree_report_header(const char* mode) {
+  nlohmann::json out = nlohmann::json::object();
+  out["tool"] = "labelqa";
+  out["version"] = LABELQA_VERSION;
+  out["command"] = "agree";
+  out["schema_version"] = 1;
+  if (mode) out["mode"] = mode;
+  return out;
+}
+
 inline nlohmann::json estimate_json(const metrics::Estimate& e) {
   nlohmann::json j = nlohmann::json::object();
   j["value"] = optional_number(e.value);

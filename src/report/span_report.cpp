@@ -48,12 +48,7 @@ metrics::MetricMap span_gate_metrics(const metrics::SpanResult& r) {
 std::string render_span_json(const SpanReport& r) {
   const SpanSet& set = r.set;
   const auto& res = r.result;
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "agree";
-  out["schema_version"] = 1;
-  out["mode"] = "spans";
+  json out = agree_report_header("spans");
   out["summary"] = {{"documents", res.documents},
                     {"documents_compared", res.documents_compared},
                     {"annotators", set.annotators.size()},
@@ -140,14 +135,16 @@ std::string render_span_text(const SpanReport& r, bool color) {
                        kappa ? value_cell(*kappa) : "");
   };
   if (!res.pairs.empty()) {
-    out += "\n" + header("pair");
+    out += "\n";
+    out += header("pair");
     for (const auto& p : res.pairs) {
       out += line(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)], set.annotators[static_cast<std::size_t>(p.annotator_b)]),
                   p.scores, &p.token_kappa);
     }
   }
   if (!res.per_label.empty()) {
-    out += "\n" + header("label");
+    out += "\n";
+    out += header("label");
     for (const auto& l : res.per_label) out += line(set.labels[static_cast<std::size_t>(l.label)], l.scores, nullptr);
   }
   out += warnings_text(st, res.warnings);

@@ -76,12 +76,7 @@ metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
 std::string render_spatial_json(const SpatialReport& r) {
   const ObjectSet& set = r.set;
   const auto& res = r.result;
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "agree";
-  out["schema_version"] = 1;
-  out["mode"] = "objects";
+  json out = agree_report_header("objects");
 
   json names = json::array();
   for (const auto& a : set.annotators) names.push_back(a.name);
