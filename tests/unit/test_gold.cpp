@@ -1,0 +1,46 @@
+#include "labelqa/metrics/gold.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace labelqa;
+
+// Reference values: scikit-learn 1.2 (accuracy_score, cohen_kappa_score,
+// precision_recall_fscore_support, f1_score macro/weighted, confusion_matrix) and statsmodels
+// 0.13 (proportion_confint method="wilson") on the data below. The binary's oracle test
+// compares generated data against the same functions.
+TEST_CASE("gold scores: scikit-learn's definitions on a hand-made case") {
+  const std::vector<std::int32_t> gold = {0, 0, 0, 1, 1, 1, 1, 2, 2, 0, 1, 2};
+  const std::vector<std::int32_t> given = {0, 1, 0, 1, 1, 2, 1, 2, 0, 0, 1, 1};
+  const auto s = metrics::score_against_gold(gold, given, 3, 0.95);
+  CHECK(*s.accuracy.value == doctest::Approx(0.6666666666666666).epsilon(1e-12));
+  CHECK(*s.accuracy.ci_low == doctest::Approx(0.3906220888727995).epsilon(1e-12));
+  CHECK(*s.accuracy.ci_high == doctest::Approx(0.8618799089087869).epsilon(1e-12));
+  CHECK(*s.cohen_kappa.value == doctest::Approx(0.4782608695652174).epsilon(1e-12));
+  REQUIRE(s.per_class.size() == 3);
+  const double p[] = {0.75, 0.6666666666666666, 0.5}, r[] = {0.75, 0.8, 0.3333333333333333}, f[] = {0.75, 0.7272727272727272, 0.4};
+  const long long support[] = {4, 5, 3};
+  for (int c = 0; c < 3; ++c) {
+    CHECK(*s.per_class[c].precision.value == doctest::Approx(p[c]).epsilon(1e-12));
+    CHECK(*s.per_class[c].recall.value == doctest::Approx(r[c]).epsilon(1e-12));
+    CHECK(*s.per_class[c].f1.value == doctest::Approx(f[c]).epsilon(1e-12));
+    CHECK(s.per_class[c].support == support[c]);
+  }
+  CHECK(*s.macro_f1.value == doctest::Approx(0.6257575757575756).epsilon(1e-12));
+  CHECK(*s.weighted_f1.value == doctest::Approx(0.653030303030303).epsilon(1e-12));
+  CHECK(s.confusion == std::vector<std::vector<long long>>{{3, 1, 0}, {0, 4, 1}, {1, 1, 1}});
+  const auto [lo, hi] = metrics::wilson_interval(3, 40, 0.90);
+  CHECK(lo == doctest::Approx(0.030370252611738993).epsilon(1e-12));
+  CHECK(hi == doctest::Approx(0.17348017873690041).epsilon(1e-12));
+}
+
+TEST_CASE("gold scores: undefined cases carry a reason") {
+  const auto none = metrics::score_against_gold({}, {}, 2, 0.95);
+  CHECK_FALSE(none.accuracy.value);
+  CHECK(none.accuracy.undefined_reason == "no_gold_items");
+  // Class 1 delivered but never gold: recall undefined, precision 0, F1 0 (as scikit-learn).
+  const auto s = metrics::score_against_gold({0, 0}, {0, 1}, 2, 0.95);
+  REQUIRE(s.per_class.size() == 2);
+  CHECK(s.per_class[1].recall.undefined_reason == "no_support");
+  CHECK(*s.per_class[1].precision.value == 0.0);
+  CHECK(*s.per_class[1].f1.value == 0.0);
+}
