@@ -124,24 +124,16 @@ bool has_extension(const std::string& f, std::string_view ext) {
   return f.size() >= ext.size() && f.compare(f.size() - ext.size(), ext.size(), ext) == 0;
 }
 
-// Whether the inputs are all of one detected kind (`format` names it; `--format` forces it). A mix
-// of that kind and others is bad usage.
-template <class Looks>
-bool inputs_are(const AgreeArgs& a, const char* format, const char* kind, Looks&& looks_like) {
-  if (a.format == format) return true;
-  if (!a.format.empty()) return false;
-  std::size_t n = 0;
-  for (const auto& f : a.files) {
-    if (looks_like(f)) ++n;
-  }
-  if (n != 0 && n != a.files.size()) {
-    throw UsageError(fmt::format("some inputs are {} and some are not; agree compares inputs of one kind", kind));
-  }
-  return n != 0;
-}
-
+// Whether the inputs are COCO JSON files (`--format coco` forces it). A mix of COCO and other
+// inputs is bad usage.
 bool is_coco_input(const AgreeArgs& a) {
-  return inputs_are(a, "coco", "COCO JSON", [](const std::string& f) { return has_extension(f, ".json") && io::looks_like_coco(f); });
+  if (a.format == "coco") return true;
+  if (!a.format.empty()) return false;
+  const auto n = static_cast<std::size_t>(std::count_if(a.files.begin(), a.files.end(), [](const std::string& f) {
+    return has_extension(f, ".json") && io::looks_like_coco(f);
+  }));
+  if (n != 0 && n != a.files.size()) throw UsageError("some inputs are COCO JSON and some are not; agree compares inputs of one kind");
+  return n != 0;
 }
 
 int report_objects(AgreeArgs& a, const ObjectSet& set) {
@@ -331,12 +323,19 @@ bool read_exports(AgreeArgs& a, io::ExportData& out) {
       append(io::read_span_jsonl({a.files[i]}, {name}, kinds[i] == "prodigy" ? io::SpanFormat::prodigy : io::SpanFormat::doccano));
     }
   }
+  // One annotator per input file (a Label Studio export holds several): the same name from two
+  // files would merge two people.
   std::map<std::string, std::string> owner;
-  for (const auto& d : out.deliveries) {
-    auto [it, fresh] = owner.emplace(d.objects.name, d.objects.file);
-    if (!fresh && it->second != d.objects.file) {
-      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; name the inputs apart with --annotators", d.objects.name, it->second, d.objects.file));
+  auto claim = [&](const std::string& annotator, const std::string& file) {
+    auto [it, fresh] = owner.emplace(annotator, file);
+    if (!fresh && it->second != file) {
+      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; name the inputs apart with --annotators", annotator, it->second, file));
     }
+  };
+  for (const auto& d : out.deliveries) claim(d.objects.name, d.objects.file);
+  const std::set<std::string> label_studio_files(ls_files.begin(), ls_files.end());  // one annotator may span several
+  for (const auto& r : out.spans) {
+    if (!label_studio_files.count(r.file)) claim(r.annotator, r.file);
   }
   return true;
 }

@@ -56,7 +56,6 @@ class Reader {
 
   void read(const std::string& path, const std::string& annotator) {
     m_path = cvat_file(path);
-    m_annotator = annotator;
     m_out.files.push_back(m_path);
     m_file_index = static_cast<std::uint32_t>(m_out.files.size() - 1);
     if (is_zip(m_path)) {
@@ -362,7 +361,7 @@ class Reader {
   }
 
   ExportData& m_out;
-  std::string m_path, m_annotator;
+  std::string m_path;
   std::unique_ptr<MappedFile> m_file;
   std::string m_unzipped;  // annotations.xml of a zip export
   std::string_view m_text;

@@ -23,8 +23,8 @@ namespace labelqa::io {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::parse_double;
 using detail::trim;
-constexpr auto to_double = detail::parse_double;
 namespace dom = simdjson::dom;
 
 std::string lower(std::string s) {
@@ -84,7 +84,6 @@ class Reader {
   void read(const std::string& input, const std::string& annotator, FolderFormat format) {
     DeliveryBuilder builder(annotator, input);
     m_builder = &builder;
-    m_input = input;
     m_skips.clear();
     m_next_id = 0;
     std::error_code ec;
@@ -138,7 +137,7 @@ class Reader {
     auto size_of = [&](const char* key) -> std::uint32_t {
       const pugi::xml_node n = ann.child("size").child(key);
       if (!n) return 0;
-      auto v = to_double(n.child_value());
+      auto v = parse_double(n.child_value());
       if (!v || *v < 0 || *v > 1e6) fail(path, line_of(n, text), name, fmt::format("size.{}", key), fmt::format("expected a size in pixels, got \"{}\"", n.child_value()));
       return static_cast<std::uint32_t>(*v);
     };
@@ -156,13 +155,12 @@ class Reader {
       const char* keys[4] = {"xmin", "ymin", "xmax", "ymax"};
       for (int k = 0; k < 4; ++k) {
         const pugi::xml_node n = box.child(keys[k]);
-        auto v = n ? to_double(n.child_value()) : std::nullopt;
+        auto v = n ? parse_double(n.child_value()) : std::nullopt;
         if (!v) fail(path, line_of(n ? n : box, text), name, fmt::format("object.bndbox.{}", keys[k]), fmt::format("expected a number, got \"{}\"", n.child_value()));
         c[k] = *v;
       }
-      for (pugi::xml_node part : obj.children("part")) {
-        (void)part;
-        ++m_skips["object parts (<part>)"];
+      if (const auto parts = static_cast<std::size_t>(std::distance(obj.children("part").begin(), obj.children("part").end()))) {
+        m_skips["object parts (<part>)"] += parts;
       }
       m_builder->add_box(image, m_builder->category(label), {c[0], c[1], c[2] - c[0], c[3] - c[1]}, ++m_next_id);
     }
@@ -298,7 +296,7 @@ class Reader {
       }
       while (csv.next(f)) {
         const std::string image = f.empty() ? std::string() : std::string(f[0]);
-        auto w = f.size() >= 3 ? to_double(f[1]) : std::nullopt, h = f.size() >= 3 ? to_double(f[2]) : std::nullopt;
+        auto w = f.size() >= 3 ? parse_double(f[1]) : std::nullopt, h = f.size() >= 3 ? parse_double(f[2]) : std::nullopt;
         if (!w || !h || *w <= 0 || *h <= 0 || *w > 1e6 || *h > 1e6) fail(m_opt.image_sizes, csv.record_line(), image, "width", "expected a positive size in pixels");
         const auto size = std::make_pair(static_cast<std::uint32_t>(*w), static_cast<std::uint32_t>(*h));
         sizes[image] = size;
@@ -338,7 +336,7 @@ class Reader {
       std::vector<double> v;
       std::string tok;
       while (ss >> tok) {
-        auto d = to_double(tok);
+        auto d = parse_double(tok);
         if (!d) fail(p, n, name, "", fmt::format("expected numbers, got \"{}\"", tok));
         v.push_back(*d);
       }
@@ -367,7 +365,6 @@ class Reader {
   ExportData& m_out;
   const FolderOptions& m_opt;
   DeliveryBuilder* m_builder = nullptr;
-  std::string m_input;
   std::map<std::string, std::size_t> m_skips;
   std::int64_t m_next_id = 0;
   dom::parser m_parser;

@@ -57,10 +57,7 @@ std::string render_agree_json(const AgreeReport& r) {
   }
   out["per_pair"] = per_pair;
 
-  out["warnings"] = warnings_json(res.warnings);
-
-  out["gate"] = gates_json(r.gates);
-  return out.dump(2) + "\n";
+  return finish_agree_report(out, res.warnings, r.gates);
 }
 
 }  // namespace labelqa::report

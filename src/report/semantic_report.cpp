@@ -80,9 +80,7 @@ std::string render_semantic_json(const SemanticReport& r) {
     }
     out["per_image"] = per_image;
   }
-  out["warnings"] = warnings_json(res.warnings);
-  out["gate"] = gates_json(r.gates);
-  return out.dump(2) + "\n";
+  return finish_agree_report(out, res.warnings, r.gates);
 }
 
 std::string render_semantic_csv(const SemanticReport& r) {

@@ -31,6 +31,17 @@ inline nlohmann::json agree_report_header(const char* mode) {
   return out;
 }
 
+inline nlohmann::json warnings_json(const std::vector<metrics::Warning>& warnings);
+inline nlohmann::json gates_json(const std::vector<GateCheck>& gates);
+
+// The keys every `agree` report ends with, and the bytes written.
+inline std::string finish_agree_report(nlohmann::json& out, const std::vector<metrics::Warning>& warnings,
+                                       const std::vector<GateCheck>& gates) {
+  out["warnings"] = warnings_json(warnings);
+  out["gate"] = gates_json(gates);
+  return out.dump(2) + "\n";
+}
+
 inline nlohmann::json estimate_json(const metrics::Estimate& e) {
   nlohmann::json j = nlohmann::json::object();
   j["value"] = optional_number(e.value);

@@ -89,9 +89,7 @@ std::string render_span_json(const SpanReport& r) {
   }
   out["per_pair"] = pairs;
   out["per_label"] = label_rows(set, res.per_label);
-  out["warnings"] = warnings_json(res.warnings);
-  out["gate"] = gates_json(r.gates);
-  return out.dump(2) + "\n";
+  return finish_agree_report(out, res.warnings, r.gates);
 }
 
 std::string render_span_csv(const SpanReport& r) {

@@ -153,9 +153,7 @@ std::string render_spatial_json(const SpatialReport& r) {
     out["tracks"] = tracks;
   }
 
-  out["warnings"] = warnings_json(res.warnings);
-  out["gate"] = gates_json(r.gates);
-  return out.dump(2) + "\n";
+  return finish_agree_report(out, res.warnings, r.gates);
 }
 
 std::string render_spatial_csv(const SpatialReport& r) {
