@@ -1,5 +1,6 @@
 // `labelqa agree`: inter-annotator agreement for categorical ratings in tables.
 #include "common.hpp"
+#include "inputs.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/coco_reader.hpp"
@@ -30,10 +31,8 @@ namespace labelqa::cli {
 namespace {
 
 struct AgreeArgs {
-  std::vector<std::string> files;
-  std::string format;
+  InputArgs in;
   bool wide = false;
-  io::TableOptions table;
   std::string time_col;
   std::string duplicates = "error";
   std::string level = "nominal";
@@ -45,7 +44,6 @@ struct AgreeArgs {
   OutputOptions output;
   int threads = 0;
   // Objects and masks.
-  std::string annotators;
   metrics::SpatialOptions spatial;
   bool per_image = false;
   std::string matches_path;
@@ -53,24 +51,9 @@ struct AgreeArgs {
   std::string classes_path;
   int ignore = 255;
   bool instance_masks = false;
-  // Label Studio exports.
-  io::LabelStudioOptions label_studio;
   std::string compare = "auto";
   std::string span_unit = "token";
-  io::FolderOptions folder;
 };
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    std::size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::MetricMap& overall) {
   std::vector<report::GateCheck> gates;
@@ -120,22 +103,6 @@ void print_text(const OutputOptions& out, const std::string& text) {
   std::fflush(stdout);
 }
 
-bool has_extension(const std::string& f, std::string_view ext) {
-  return f.size() >= ext.size() && f.compare(f.size() - ext.size(), ext.size(), ext) == 0;
-}
-
-// Whether the inputs are COCO JSON files (`--format coco` forces it). A mix of COCO and other
-// inputs is bad usage.
-bool is_coco_input(const AgreeArgs& a) {
-  if (a.format == "coco") return true;
-  if (!a.format.empty()) return false;
-  const auto n = static_cast<std::size_t>(std::count_if(a.files.begin(), a.files.end(), [](const std::string& f) {
-    return has_extension(f, ".json") && io::looks_like_coco(f);
-  }));
-  if (n != 0 && n != a.files.size()) throw UsageError("some inputs are COCO JSON and some are not; agree compares inputs of one kind");
-  return n != 0;
-}
-
 int report_objects(AgreeArgs& a, const ObjectSet& set) {
   a.spatial.confidence = a.metrics.confidence;
   a.spatial.bootstrap = a.metrics.bootstrap;
@@ -151,11 +118,11 @@ int report_objects(AgreeArgs& a, const ObjectSet& set) {
 }
 
 int run_objects(AgreeArgs& a) {
-  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
+  const auto names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
   ObjectSet set = a.instance_masks
-                      ? io::read_instance_masks(a.files, names, a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path),
+                      ? io::read_instance_masks(a.in.files, names, a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path),
                                                 static_cast<std::uint32_t>(a.ignore))
-                      : io::read_coco_files(a.files, names);
+                      : io::read_coco_files(a.in.files, names);
   return report_objects(a, set);
 }
 
@@ -165,9 +132,9 @@ int run_masks(AgreeArgs& a) {
   opt.confidence = a.metrics.confidence;
   opt.bootstrap = a.metrics.bootstrap;
   opt.seed = a.metrics.seed;
-  const auto names = io::annotator_names(a.files, split_commas(a.annotators));
+  const auto names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
   const io::ClassMap classes = a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path);
-  MaskComparison mc = io::read_mask_comparison(a.files, names, static_cast<std::uint32_t>(a.ignore));
+  MaskComparison mc = io::read_mask_comparison(a.in.files, names, static_cast<std::uint32_t>(a.ignore));
   metrics::SemanticResult result = metrics::analyze_masks(mc, classes, opt);
   report::SemanticReport rep{mc, result, opt, parse_gates(a, report::semantic_gate_metrics(result)), a.per_image};
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_semantic_json(rep));
@@ -178,20 +145,20 @@ int run_masks(AgreeArgs& a) {
 
 // Table options and metric options from the flags (every categorical input).
 void set_rating_options(AgreeArgs& a) {
-  a.table.wide = a.wide;
+  a.in.table.wide = a.wide;
   if (!a.time_col.empty()) {
-    a.table.time_col = a.time_col;
-    a.table.time_col_required = true;
+    a.in.table.time_col = a.time_col;
+    a.in.table.time_col_required = true;
   }
-  a.table.duplicates = a.duplicates == "first"  ? io::DuplicatePolicy::first
+  a.in.table.duplicates = a.duplicates == "first"  ? io::DuplicatePolicy::first
                        : a.duplicates == "last" ? io::DuplicatePolicy::last
                                                 : io::DuplicatePolicy::error;
-  a.table.level = a.level == "ordinal"    ? Level::ordinal
+  a.in.table.level = a.level == "ordinal"    ? Level::ordinal
                   : a.level == "interval" ? Level::interval
                   : a.level == "ratio"    ? Level::ratio
                                           : Level::nominal;
-  a.table.order = split_commas(a.order);
-  if (!a.table.order.empty() && (a.table.level == Level::interval || a.table.level == Level::ratio)) {
+  a.in.table.order = split_commas(a.order);
+  if (!a.in.table.order.empty() && (a.in.table.level == Level::interval || a.in.table.level == Level::ratio)) {
     throw UsageError("--order gives an ordinal scale; it cannot be combined with --level interval or ratio");
   }
   a.metrics.ci = a.ci == "bootstrap" ? metrics::CiMode::bootstrap
@@ -231,113 +198,28 @@ int report_export(AgreeArgs& a, io::ExportData& data) {
   const std::string compare = a.compare != "auto" ? a.compare : objects ? "objects" : spans ? "spans" : "labels";
   // What this comparison leaves aside, said in the report's input section.
   auto aside = [&](std::vector<SkippedInput>& skipped) {
-    if (labels && compare != "labels") skipped.push_back({a.files.front(), fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
-    if (span_count && compare != "spans") skipped.push_back({a.files.front(), "text spans (compare them with --compare spans)", span_count});
+    if (labels && compare != "labels") skipped.push_back({a.in.files.front(), fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
+    if (span_count && compare != "spans") skipped.push_back({a.in.files.front(), "text spans (compare them with --compare spans)", span_count});
   };
   if (compare == "objects") {
-    if (!objects) throw InputError({.file = a.files.front()}, "the export has no image regions (boxes, polygons, masks) to compare");
+    if (!objects) throw InputError({.file = a.in.files.front()}, "the export has no image regions (boxes, polygons, masks) to compare");
     ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
     set.skipped = data.skipped;
     aside(set.skipped);
     return report_objects(a, set);
   }
   if (compare == "spans") {
-    if (data.spans.empty()) throw InputError({.file = a.files.front()}, "the export has no text spans to compare");
+    if (data.spans.empty()) throw InputError({.file = a.in.files.front()}, "the export has no text spans to compare");
     std::vector<SkippedInput> skipped = data.skipped;
     aside(skipped);
     return report_spans(a, io::build_spans(data.spans, std::move(skipped)), data.spans);
   }
-  if (!labels) throw InputError({.file = a.files.front()}, fmt::format("the export has no {} to compare", labels_kind));
+  if (!labels) throw InputError({.file = a.in.files.front()}, fmt::format("the export has no {} to compare", labels_kind));
   set_rating_options(a);
-  RatingSet ratings = io::build_ratings(data.files, data.labels, a.table);
+  RatingSet ratings = io::build_ratings(data.files, data.labels, a.in.table);
   ratings.skipped = data.skipped;
   aside(ratings.skipped);
   return report_ratings(a, ratings);
-}
-
-// The export format of one input, judged from its content ("" when it is none of them).
-std::string export_kind(const std::string& f) {
-  if (has_extension(f, ".json") && io::looks_like_label_studio(f)) return "label-studio";
-  if ((has_extension(f, ".json") || has_extension(f, ".csv") || has_extension(f, ".tsv")) && io::looks_like_label_studio_min(f)) {
-    return "label-studio-min";
-  }
-  if (io::looks_like_cvat(f)) return "cvat";
-  if (io::FolderFormat folder{}; io::looks_like_folder_export(f, folder)) {
-    return folder == io::FolderFormat::voc ? "voc" : folder == io::FolderFormat::yolo ? "yolo" : "labelme";
-  }
-  io::SpanFormat span_format{};
-  if ((has_extension(f, ".jsonl") || has_extension(f, ".json")) && io::looks_like_span_jsonl(f, span_format)) {
-    return span_format == io::SpanFormat::prodigy ? "prodigy" : "doccano";
-  }
-  return {};
-}
-
-// Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
-// Studio export of the same images compare); false when the inputs are not all exports.
-bool read_exports(AgreeArgs& a, io::ExportData& out) {
-  static const std::set<std::string> exports = {"label-studio", "label-studio-min", "cvat", "doccano", "prodigy", "voc", "yolo", "labelme"};
-  std::vector<std::string> kinds;
-  for (const auto& f : a.files) kinds.push_back(exports.count(a.format) ? a.format : a.format.empty() ? export_kind(f) : "");
-  const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](const std::string& k) { return !k.empty(); }));
-  if (n == 0) return false;
-  if (n != a.files.size()) {
-    throw UsageError("some inputs are tool exports (Label Studio, CVAT, VOC, YOLO, LabelMe, doccano, Prodigy) and some are not; "
-                     "agree compares them only with each other");
-  }
-  const bool label_studio = std::count(kinds.begin(), kinds.end(), "label-studio") + std::count(kinds.begin(), kinds.end(), "label-studio-min") > 0;
-  if (label_studio && !a.annotators.empty()) {
-    throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
-  }
-  // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
-  // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
-  std::vector<std::string> stems, ls_files, ls_min_files;
-  for (std::size_t i = 0; i < a.files.size(); ++i) {
-    if (kinds[i] == "label-studio" || kinds[i] == "label-studio-min") {
-      (kinds[i] == "label-studio" ? ls_files : ls_min_files).push_back(a.files[i]);
-      continue;
-    }
-    const std::filesystem::path p(a.files[i]);
-    stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : a.files[i]);
-  }
-  const std::vector<std::string> names = stems.empty() ? std::vector<std::string>{} : io::annotator_names(stems, split_commas(a.annotators));
-  auto append = [&](io::ExportData d) {
-    const auto base = static_cast<std::uint32_t>(out.files.size());
-    for (auto& l : d.labels) l.file += base;
-    out.files.insert(out.files.end(), d.files.begin(), d.files.end());
-    out.labels.insert(out.labels.end(), d.labels.begin(), d.labels.end());
-    for (auto& del : d.deliveries) out.deliveries.push_back(std::move(del));
-    out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
-    out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
-  };
-  if (!ls_files.empty()) append(io::read_label_studio(ls_files, a.label_studio));
-  if (!ls_min_files.empty()) append(io::read_label_studio_min(ls_min_files, a.label_studio));
-  for (std::size_t i = 0, k = 0; i < a.files.size(); ++i) {
-    if (kinds[i] == "label-studio" || kinds[i] == "label-studio-min") continue;
-    const std::string& name = names[k++];
-    if (kinds[i] == "cvat") {
-      append(io::read_cvat({a.files[i]}, {name}));
-    } else if (kinds[i] == "voc" || kinds[i] == "yolo" || kinds[i] == "labelme") {
-      const auto format = kinds[i] == "voc" ? io::FolderFormat::voc : kinds[i] == "yolo" ? io::FolderFormat::yolo : io::FolderFormat::labelme;
-      append(io::read_folder_exports({a.files[i]}, {name}, format, a.folder));
-    } else {
-      append(io::read_span_jsonl({a.files[i]}, {name}, kinds[i] == "prodigy" ? io::SpanFormat::prodigy : io::SpanFormat::doccano));
-    }
-  }
-  // One annotator per input file (a Label Studio export holds several): the same name from two
-  // files would merge two people.
-  std::map<std::string, std::string> owner;
-  auto claim = [&](const std::string& annotator, const std::string& file) {
-    auto [it, fresh] = owner.emplace(annotator, file);
-    if (!fresh && it->second != file) {
-      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; name the inputs apart with --annotators", annotator, it->second, file));
-    }
-  };
-  for (const auto& d : out.deliveries) claim(d.objects.name, d.objects.file);
-  const std::set<std::string> label_studio_files(ls_files.begin(), ls_files.end());  // one annotator may span several
-  for (const auto& r : out.spans) {
-    if (!label_studio_files.count(r.file)) claim(r.annotator, r.file);
-  }
-  return true;
 }
 
 int run_agree(AgreeArgs& a) {
@@ -346,11 +228,11 @@ int run_agree(AgreeArgs& a) {
   if (a.masks) return run_masks(a);
   if (a.instance_masks) return run_objects(a);
   if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
-  if (io::ExportData data; read_exports(a, data)) return report_export(a, data);
-  if (is_coco_input(a)) return run_objects(a);
-  if (!a.format.empty()) a.table.format = io::format_from_name(a.format);
+  if (io::ExportData data; read_exports(a.in, data)) return report_export(a, data);
+  if (is_coco_input(a.in.files, a.in.format)) return run_objects(a);
+  if (!a.in.format.empty()) a.in.table.format = io::format_from_name(a.in.format);
   set_rating_options(a);
-  return report_ratings(a, io::read_rating_tables(a.files, a.table));
+  return report_ratings(a, io::read_rating_tables(a.in.files, a.in.table));
 }
 
 int report_ratings(AgreeArgs& a, const RatingSet& ratings) {
@@ -368,18 +250,15 @@ int report_ratings(AgreeArgs& a, const RatingSet& ratings) {
 void register_agree(CLI::App& app, Action& action) {
   auto args = std::make_shared<AgreeArgs>();
   CLI::App* cmd = app.add_subcommand("agree", "Inter-annotator agreement: kappas, alpha, AC1, per class and per pair");
-  cmd->add_option("files", args->files,
+  cmd->add_option("files", args->in.files,
                   "Rating tables (CSV, TSV, JSONL; several files are concatenated), or one COCO JSON file or mask "
                   "directory per annotator")
       ->required()
       ->type_name("FILE...");
-  cmd->add_option("--format", args->format, "Input format, instead of guessing from the extension")
+  cmd->add_option("--format", args->in.format, "Input format, instead of guessing from the extension")
       ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
-  cmd->add_option("--item-col", args->table.item_col, "Column holding the item id")->default_str("item");
-  cmd->add_option("--annotator-col", args->table.annotator_col, "Column holding the annotator")
-      ->default_str("annotator");
-  cmd->add_option("--label-col", args->table.label_col, "Column holding the label")->default_str("label");
+  add_table_flags(*cmd, args->in);
   cmd->add_option("--time-col", args->time_col, "Column holding an ISO 8601 timestamp (default: 'timestamp' if present)");
   cmd->add_option("--duplicates", args->duplicates,
                   "An annotator rating an item twice with different labels: error, or keep the first or last")
@@ -404,7 +283,7 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--gate-on", args->gate_on, "What --min compares: the value or its lower confidence bound")
       ->check(CLI::IsMember({"value", "ci_low"}))
       ->default_str("value");
-  cmd->add_option("--annotators", args->annotators, "Annotator names for the inputs, in order (default: file stems)")
+  cmd->add_option("--annotators", args->in.annotators, "Annotator names for the inputs, in order (default: file stems)")
       ->type_name("A,B,...");
   cmd->add_option("--iou-threshold", args->spatial.iou_threshold, "Objects: minimum IoU of a matched pair")
       ->default_str("0.5");
@@ -419,26 +298,12 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--ignore", args->ignore, "Masks: value left out of every metric")
       ->check(CLI::Range(0, 65535))
       ->default_str("255");
-  cmd->add_option("--annotator-field", args->label_studio.annotator_field,
-                  "Label Studio: the key of a completed_by object that names the annotator")
-      ->check(CLI::IsMember({"id", "email"}))
-      ->default_str("id");
-  cmd->add_flag("--include-predictions", args->label_studio.include_predictions,
-                "Label Studio: each prediction's model_version is compared as an annotator");
-  cmd->add_option("--control", args->label_studio.control, "Label Studio: compare the classification results of this from_name only");
-  cmd->add_option("--brush-threshold", args->label_studio.brush_threshold,
-                  "Label Studio: brush pixels with alpha at or above this are inside the mask")
-      ->check(CLI::Range(1, 255))
-      ->default_str("128");
   cmd->add_option("--compare", args->compare,
                   "Tool exports: compare image regions (objects), text spans (spans) or classification results and tags "
                   "(labels); auto: regions, else spans, else labels")
       ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
       ->default_str("auto");
-  cmd->add_option("--yolo-classes", args->folder.yolo_classes, "YOLO: the class names file (default: classes.txt, obj.names or data.yaml in the folder)")
-      ->type_name("FILE");
-  cmd->add_option("--image-sizes", args->folder.image_sizes, "YOLO: image sizes as CSV image,width,height (default: read from the images)")
-      ->type_name("FILE");
+  add_export_flags(*cmd, args->in);
   cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");

@@ -1,0 +1,45 @@
+// Reading the inputs of a command: rating tables, COCO files, mask folders and tool exports, with
+// the flags that steer the readers (shared by `agree` and `gold`).
+#pragma once
+
+#include "common.hpp"
+#include "labelqa/io/export_data.hpp"
+#include "labelqa/io/folder_exports.hpp"
+#include "labelqa/io/label_studio_reader.hpp"
+#include "labelqa/io/table_reader.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labelqa::cli {
+
+struct InputArgs {
+  std::vector<std::string> files;
+  std::string format;      // "" = judged from each file
+  std::string annotators;  // A,B,... for the inputs, in order
+  io::TableOptions table;
+  io::LabelStudioOptions label_studio;
+  io::FolderOptions folder;
+};
+
+std::vector<std::string> split_commas(const std::string& s);
+bool has_extension(const std::string& f, std::string_view ext);
+
+// Whether the inputs are COCO JSON files (`format` "coco" forces it). A mix of COCO and other
+// inputs is bad usage.
+bool is_coco_input(const std::vector<std::string>& files, const std::string& format);
+
+// The export format of one input, judged from its content ("" when it is none of them).
+std::string export_kind(const std::string& file);
+
+// Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
+// Studio export of the same images compare); false when the inputs are not all exports.
+bool read_exports(const InputArgs& in, io::ExportData& out);
+
+// The flags of the tool-export readers (Label Studio, YOLO).
+void add_export_flags(CLI::App& cmd, InputArgs& in);
+// The column flags of rating tables.
+void add_table_flags(CLI::App& cmd, InputArgs& in);
+
+}  // namespace labelqa::cli
