@@ -377,14 +377,16 @@ std::uint64_t confuse(const MaskImage& a, const MaskImage& b, std::uint32_t igno
 }  // namespace
 
 MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const std::vector<std::string>& names,
-                                    std::uint32_t ignore) {
+                                    std::uint32_t ignore, int reference) {
   MaskComparison mc;
   mc.ignore = ignore;
   std::vector<std::size_t> order(dirs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return names[x] < names[y]; });
   std::vector<std::vector<std::string>> lists;
+  int ref = -1;  // the reference's position after sorting
   for (std::size_t k : order) {
+    if (static_cast<int>(k) == reference) ref = static_cast<int>(mc.annotators.size());
     mc.annotators.push_back(names[k]);
     mc.dirs.push_back(dirs[k]);
     lists.push_back(list_png_files(dirs[k]));
@@ -433,7 +435,8 @@ MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const 
         for (std::size_t a = 0; a < A; ++a) {
           for (std::size_t b = a + 1; b < A; ++b) {
             std::uint64_t ign = 0;
-            if (mc.has_image[a][i] && mc.has_image[b][i]) ign = confuse(s.masks[a], s.masks[b], ignore, s, out.cells);
+            const bool wanted = ref < 0 || a == static_cast<std::size_t>(ref) || b == static_cast<std::size_t>(ref);
+            if (wanted && mc.has_image[a][i] && mc.has_image[b][i]) ign = confuse(s.masks[a], s.masks[b], ignore, s, out.cells);
             out.ends.push_back(out.cells.size());
             out.ignored.push_back(ign);
           }

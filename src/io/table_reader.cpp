@@ -81,7 +81,8 @@ void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file
   }
 
   const std::size_t item_c = require(opt.item_col, "--item-col");
-  const std::size_t ann_c = require(opt.annotator_col, "--annotator-col");
+  const bool fixed = !opt.fixed_annotator.empty();
+  const std::size_t ann_c = fixed ? 0 : require(opt.annotator_col, "--annotator-col");
   const std::size_t label_c = require(opt.label_col, "--label-col");
   std::size_t time_c = find_column(header, opt.time_col);
   if (time_c == header.size() && opt.time_col_required) time_c = require(opt.time_col, "--time-col");
@@ -89,7 +90,7 @@ void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file
   while (reader.next(fields)) {
     check_width(fields.size());
     SourceRef where{file_index, static_cast<std::uint32_t>(reader.record_line())};
-    b.add(where, fields[item_c], fields[ann_c], fields[label_c],
+    b.add(where, fields[item_c], fixed ? std::string_view(opt.fixed_annotator) : fields[ann_c], fields[label_c],
           timed ? std::optional<std::string_view>(fields[time_c]) : std::nullopt, timed);
     file.release_before(reader.position());
   }
@@ -197,6 +198,7 @@ void read_jsonl(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, co
       for (const auto& [ann, lab] : cells) b.add(where, *item, ann, lab, std::nullopt, false);
       continue;
     }
+    if (!opt.fixed_annotator.empty()) annotator = opt.fixed_annotator;
     if (!annotator) {
       fail_field(opt.annotator_col)(fmt::format("missing key \"{}\" (name it with --annotator-col)", opt.annotator_col));
     }

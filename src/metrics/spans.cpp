@@ -103,9 +103,18 @@ SpanScores span_scores(const SpanCounts& c) {
   return s;
 }
 
+}  // namespace
+
+void SpanCounts::add(const SpanCounts& o, double w) {
+  spans_a += static_cast<long long>(std::llround(static_cast<double>(o.spans_a) * w));
+  spans_b += static_cast<long long>(std::llround(static_cast<double>(o.spans_b) * w));
+  exact += static_cast<long long>(std::llround(static_cast<double>(o.exact) * w));
+  overlap += static_cast<long long>(std::llround(static_cast<double>(o.overlap) * w));
+}
+
 // Same-label spans sharing a character, matched one-to-one as many as possible (ties: larger
 // overlap).
-long long overlap_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label) {
+long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label) {
   std::vector<const Span*> x, y;
   for (const auto& s : a) {
     if (s.label == label) x.push_back(&s);
@@ -134,14 +143,6 @@ long long overlap_matches(const std::vector<Span>& a, const std::vector<Span>& b
   return n;
 }
 
-}  // namespace
-
-void SpanCounts::add(const SpanCounts& o, double w) {
-  spans_a += static_cast<long long>(std::llround(static_cast<double>(o.spans_a) * w));
-  spans_b += static_cast<long long>(std::llround(static_cast<double>(o.spans_b) * w));
-  exact += static_cast<long long>(std::llround(static_cast<double>(o.exact) * w));
-  overlap += static_cast<long long>(std::llround(static_cast<double>(o.overlap) * w));
-}
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> span_units(const std::vector<std::uint32_t>& text, SpanUnit unit) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
@@ -251,7 +252,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
           for (std::size_t l = 0; l < L; ++l) {
             auto& lc = st.label_counts[p][l];
             if (lc.spans_a == 0 || lc.spans_b == 0) continue;
-            lc.overlap = overlap_matches(sa, sb, static_cast<std::int32_t>(l));
+            lc.overlap = overlap_span_matches(sa, sb, static_cast<std::int32_t>(l));
             c.overlap += lc.overlap;
           }
         }

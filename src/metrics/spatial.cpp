@@ -172,6 +172,7 @@ class ImageMatcher {
     for (int a = 0; a < A; ++a) {
       for (int b = a + 1; b < A; ++b, ++pair_index) {
         if (!has(a) || !has(b)) continue;
+        if (m_opt.reference >= 0 && a != m_opt.reference && b != m_opt.reference) continue;
         ++out.pairs;
         ObjectCounts pc = match_pair(a, b, pair_index, per_class, out);
         pooled.add(pc);
@@ -181,7 +182,7 @@ class ImageMatcher {
     if (out.pairs == 0) return out;
     out.entries.emplace_back(0, pooled);
     for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
-    cluster(out);
+    if (m_opt.reference < 0) cluster(out);
     return out;
   }
 

@@ -38,9 +38,10 @@ std::vector<std::string> list_png_files(const std::string& dir);
 
 // Semantic masks, one directory per annotator: decodes every image each annotator delivered (in
 // parallel) and keeps, per image and pair, the confusion of their values. Masks of one image must
-// have the same size (else InputError naming both files).
+// have the same size (else InputError naming both files). With `reference` >= 0 (the index of
+// the gold directory in `dirs`), only pairs with it are compared; other pairs have no cells.
 MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const std::vector<std::string>& names,
-                                    std::uint32_t ignore);
+                                    std::uint32_t ignore, int reference = -1);
 
 // Instance-id masks (one directory per annotator, the same relative names) as objects: every
 // distinct value other than 0 and `ignore` is one object with that id; its class is value / 1000

@@ -22,6 +22,9 @@ struct TableOptions {
   DuplicatePolicy duplicates = DuplicatePolicy::error;
   Level level = Level::nominal;
   std::vector<std::string> order;  // explicit ordinal order of string labels (implies ordinal)
+  // When set, every row is this annotator's and no annotator column is needed (one that is
+  // present is ignored): gold tables with columns item,label.
+  std::string fixed_annotator;
 };
 
 TableFormat format_from_name(const std::string& name);  // throws UsageError for an unknown name

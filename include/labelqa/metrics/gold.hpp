@@ -1,13 +1,23 @@
-// Scores of delivered categorical labels against gold labels (`labelqa gold`): accuracy with a
-// Wilson interval, Cohen's kappa against gold, per-class precision/recall/F1/support, macro and
-// weighted F1, and the confusion matrix. Pure functions over plain data; scikit-learn's
-// definitions (accuracy_score, precision_recall_fscore_support, confusion_matrix,
-// cohen_kappa_score), statsmodels' Wilson interval. docs/gold.md defines every number.
+// Scores of a delivery against gold labels (`labelqa gold`), per annotator and vendor-wide (all
+// annotators' gold items pooled): categorical labels (accuracy with a Wilson interval, Cohen's
+// kappa, per-class precision/recall/F1, macro and weighted F1, confusion), objects (CVAT's
+// precision, recall, F1, accuracy, mean IoU and conflicts), semantic masks (pixel accuracy, IoU)
+// and text spans (span F1). Intervals other than the analytic ones are percentile bootstraps over
+// gold items. Pure functions over plain data; docs/gold.md defines every number.
 #pragma once
 
+#include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/model/masks.hpp"
+#include "labelqa/model/objects.hpp"
+#include "labelqa/model/ratings.hpp"
+#include "labelqa/model/spans.hpp"
 
+#include <array>
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -24,7 +34,7 @@ struct ClassScores {
   long long correct = 0;
   Estimate precision;        // correct / predicted (undefined: no_predictions)
   Estimate recall;           // correct / support (undefined: no_support)
-  Estimate f1;               // 2 P R / (P + R); 0 when P + R = 0; undefined when P or R is
+  Estimate f1;               // 2 TP / (support + predicted), scikit-learn's value
 };
 
 struct CategoricalGoldScores {
@@ -38,8 +48,152 @@ struct CategoricalGoldScores {
   std::vector<std::vector<long long>> confusion;  // q x q: rows gold class, columns delivered class
 };
 
-// gold[i], given[i]: category indices (0 .. q-1) of item i.
+// gold[i], given[i]: category indices (0 .. q-1) of item i. Point values and analytic intervals.
 CategoricalGoldScores score_against_gold(const std::vector<std::int32_t>& gold, const std::vector<std::int32_t>& given, int q,
                                          double confidence);
+
+// ---------------------------------------------------------------------------------------------
+// Whole deliveries against gold.
+
+struct GoldOptions {
+  double confidence = 0.95;
+  int bootstrap = 1000;       // replicates resampling gold items; 0 = no bootstrap intervals
+  std::uint64_t seed = 1;
+  double iou_threshold = 0.5; // objects: a matched pair needs IoU >= this
+  double low_overlap = 0.8;   // objects: a valid pair below this IoU is a low_overlap conflict
+};
+
+// One class of a subject's scores.
+struct GoldClass {
+  std::string name;
+  std::map<std::string, long long> counts;  // e.g. support, predicted, correct
+  MetricMap metrics;                        // e.g. precision, recall, f1
+};
+
+// Gold class x delivered class (labels: items; objects: matched pairs, with "(none)" for
+// unmatched objects; masks: pixels).
+struct GoldConfusion {
+  std::vector<std::string> classes;         // rows (gold) and columns (delivered)
+  std::vector<std::vector<long long>> counts;
+};
+
+// The scores of one subject: an annotator, or the vendor (every annotator's gold items pooled).
+struct SubjectScores {
+  std::string name;                         // the annotator; "vendor" for the vendor
+  long long gold_items = 0;                 // gold items the subject delivered and was scored on
+  std::map<std::string, long long> counts;  // kind-specific counts (correct, valid, pixels, ...)
+  MetricMap metrics;
+  std::vector<GoldClass> per_class;         // classes the subject or gold used, by name
+  GoldConfusion confusion;                  // empty for spans
+};
+
+inline constexpr const char* k_no_class = "(none)";
+
+// A located difference between a delivered annotation and gold (CVAT's quality-report types).
+struct GoldConflict {
+  std::string type;                         // missing_annotation, extra_annotation, mismatching_label, low_overlap
+  std::uint32_t item = 0;                   // index into GoldResult::items
+  int annotator = 0;                        // index into GoldResult::annotators
+  std::optional<std::int64_t> annotation;   // the delivered annotation's id (missing_annotation: the gold object's)
+  std::string cls;                          // delivered class ("" for missing_annotation)
+  std::string gold_class;                   // gold class ("" for extra_annotation)
+  std::optional<std::array<double, 4>> bbox;  // the delivered object's box [x, y, w, h] (missing: the gold object's)
+  std::optional<double> iou;                // matched pairs
+};
+
+struct GoldResult {
+  std::string kind;                         // labels, objects, masks, spans
+  std::vector<std::string> items;           // every item of gold or the delivery, sorted
+  std::vector<std::string> annotators;      // delivered annotators, sorted
+  long long gold_items = 0;                 // items in the gold set
+  long long delivered_items = 0;            // items in the delivery
+  long long items_without_gold = 0;         // delivered items that are not gold (counted, not scored)
+  std::vector<std::uint32_t> gold_missing;  // gold items nobody delivered (indices into items)
+  SubjectScores vendor;
+  std::vector<SubjectScores> subjects;      // per annotator, parallel to annotators
+  // Per annotator, the gold items scored (indices into items, sorted): which ones they got right is
+  // never written to a vendor report.
+  std::vector<std::vector<std::uint32_t>> scored_items;
+  std::vector<GoldConflict> conflicts;      // sorted by item, annotator, type, annotation
+  std::vector<Warning> warnings;
+};
+
+// Categorical labels: `delivery` holds the annotators' ratings, `gold` one rating per gold item
+// (a single annotator). Categories are matched by name.
+GoldResult gold_labels(const RatingSet& delivery, const RatingSet& gold, const GoldOptions& options);
+
+// Objects: `set` holds the gold as annotator `gold` beside the delivered annotators.
+GoldResult gold_objects(const ObjectSet& set, int gold, const GoldOptions& options);
+
+// Semantic masks: `masks` holds the gold masks as annotator `gold`; `names` names mask values.
+GoldResult gold_masks(const MaskComparison& masks, int gold, const std::map<std::uint32_t, std::string>& names,
+                      const GoldOptions& options);
+
+// Text spans: `set` holds the gold spans as annotator `gold`.
+GoldResult gold_spans(const SpanSet& set, int gold, const GoldOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// Rules (the policy) and gold-set adequacy.
+
+struct GoldRule {
+  std::string metric;
+  double min = 0;
+  std::string subject = "all";    // "vendor", "each_annotator", "all" (vendor and each annotator), or a name
+  std::string cls;                // "" or the class whose score is compared
+  std::string compare;            // "value" or "ci_low"; "" = the policy's default
+  std::string origin;             // where the rule came from, for messages ("qa.toml:12", "--min")
+};
+
+struct GoldPolicy {
+  std::optional<double> iou_threshold;
+  std::optional<double> low_overlap;
+  long long min_items = 10;       // per subject: fewer gold items scored -> insufficient
+  std::string compare = "value";
+  std::optional<long long> max_gold_missing;  // fail when more gold items are missing from the delivery
+  std::vector<GoldRule> rules;
+};
+
+struct RuleOutcome {
+  std::string rule;               // e.g. "accuracy>=0.95" or "recall[pedestrian]>=0.9"
+  std::string metric;
+  std::string cls;
+  std::string subject;            // "vendor" or an annotator
+  std::optional<double> value;    // the compared number (value or ci_low)
+  std::optional<double> point;    // the point estimate
+  double threshold = 0;
+  std::string compared;           // value | ci_low
+  std::string outcome;            // pass, fail, insufficient
+  bool passed = false;
+  long long gold_items = 0;
+  std::string undefined_reason;   // why value is missing
+  // Gold items the subject would need for the interval to separate the observed value from the
+  // threshold (adequacy); null with a reason when it cannot be said.
+  std::optional<long long> needed_items;
+  std::string needed_reason;
+};
+
+// Evaluates every rule on every subject it names: the outcomes sorted by subject (vendor first),
+// metric, class; each subject's status (fail if a rule failed, else insufficient if it has fewer
+// than min_items gold items or a rule could not be decided, else pass). Throws UsageError for a
+// rule naming an unknown metric, class or annotator.
+struct RuleEvaluation {
+  std::vector<RuleOutcome> outcomes;
+  std::string vendor_status;             // pass, fail, insufficient
+  std::vector<std::string> status;       // per annotator
+  bool failed = false;                   // some outcome is "fail"
+  bool insufficient = false;             // some outcome is "insufficient"
+};
+RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy, double confidence);
+
+// Gold items for a proportion: the smallest n at which the Wilson interval of an observed
+// proportion `expected` lies above `threshold` (lower bound >= threshold), and the smallest n at
+// which a subject whose true proportion is `expected` passes with probability >= `power` (exact
+// binomial). nullopt when expected <= threshold or n would exceed `limit`.
+struct GoldPlan {
+  std::optional<long long> items_at_expected;
+  std::optional<long long> items_for_power;
+  std::optional<long long> pass_items;   // with items_for_power items: the fewest correct that pass
+};
+GoldPlan plan_gold_items(double threshold, double expected, double confidence, double power, long long limit = 100000);
 
 }  // namespace labelqa::metrics

@@ -75,6 +75,10 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> span_units(const std::vecto
 // takes the label of the first span (by start) that shares a character with it.
 std::vector<std::int32_t> unit_labels(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& units, const std::vector<Span>& spans);
 
+// Same-label spans of `label` sharing a character, matched one-to-one as many as possible (ties:
+// larger overlap): how many pairs.
+long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label);
+
 SpanResult analyze_spans(const SpanSet& set, const SpanOptions& options);
 
 }  // namespace labelqa::metrics

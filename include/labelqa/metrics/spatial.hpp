@@ -20,6 +20,9 @@ struct SpatialOptions {
   int bootstrap = 1000;        // replicates resampling images; 0 = no intervals
   std::uint64_t seed = 1;
   bool keep_matches = false;   // fill SpatialResult::matches
+  // When >= 0, only pairs with this annotator are matched (scoring against gold): no clusters, no
+  // object-level agreement.
+  int reference = -1;
 };
 
 // Additive object counts of one scope (sums over images and annotator pairs).

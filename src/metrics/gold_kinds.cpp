@@ -1,0 +1,378 @@
+// Objects, semantic masks and text spans against gold: each kind's count space, scores and
+// conflicts on the shared tally machinery (gold_engine.hpp).
+#include "gold_engine.hpp"
+#include "labelqa/metrics/spans.hpp"
+#include "labelqa/metrics/spatial.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+
+namespace labelqa::metrics {
+namespace {
+
+using detail::ItemTally;
+using detail::ratio_or;
+using detail::TallyLayout;
+using detail::TallyScores;
+
+std::vector<double> zeros_bounds(std::size_t n) { return std::vector<double>(n, 0.0); }
+
+long long as_count(double v) { return static_cast<long long>(std::llround(v)); }
+
+// Objects: the (C+1) x (C+1) confusion of matched pairs (row gold class, column delivered class;
+// index C is "no object": unmatched objects), then per class the IoU sum of valid pairs and the
+// low-overlap count.
+struct ObjectSpace {
+  std::size_t C;
+  std::size_t conf(std::size_t g, std::size_t d) const { return g * (C + 1) + d; }
+  std::size_t iou(std::size_t c) const { return (C + 1) * (C + 1) + c; }
+  std::size_t low(std::size_t c) const { return (C + 1) * (C + 1) + C + c; }
+  std::size_t size() const { return (C + 1) * (C + 1) + 2 * C; }
+};
+
+// CVAT's scores from counts: precision valid/delivered, recall valid/gold, F1, accuracy
+// valid/(delivered + gold - valid), mean IoU over valid pairs.
+void object_scores(double valid, double delivered, double gold, double iou_sum, double* v, const char** why) {
+  v[0] = ratio_or(valid, delivered, "no_delivered_objects", why[0]);
+  v[1] = ratio_or(valid, gold, "no_gold_objects", why[1]);
+  v[2] = ratio_or(2 * valid, delivered + gold, "no_objects", why[2]);
+  v[3] = ratio_or(valid, delivered + gold - valid, "no_objects", why[3]);
+  v[4] = ratio_or(iou_sum, valid, "no_valid_matches", why[4]);
+}
+
+TallyLayout object_layout(const std::vector<std::string>& categories) {
+  TallyLayout L;
+  const ObjectSpace sp{categories.size()};
+  L.size = sp.size();
+  L.metrics = {"precision", "recall", "f1", "accuracy", "mean_iou"};
+  L.lower_bounds = zeros_bounds(5);
+  L.classes = categories;
+  L.class_metrics = L.metrics;
+  L.score = [sp](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+    const std::size_t C = sp.C;
+    double valid = 0, delivered = 0, gold = 0, iou = 0;
+    for (std::size_t c = 0; c < C; ++c) {
+      double dc = 0, gc = 0;
+      for (std::size_t k = 0; k <= C; ++k) {
+        dc += s[sp.conf(k, c)];
+        gc += s[sp.conf(c, k)];
+      }
+      const double vc = s[sp.conf(c, c)];
+      object_scores(vc, dc, gc, s[sp.iou(c)], &v[5 + c * 5], &why[5 + c * 5]);
+      valid += vc;
+      delivered += dc;
+      gold += gc;
+      iou += s[sp.iou(c)];
+    }
+    object_scores(valid, delivered, gold, iou, v.data(), why.data());
+  };
+  return L;
+}
+
+}  // namespace
+
+GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
+  GoldResult out;
+  out.kind = "objects";
+  const auto A = static_cast<int>(set.annotators.size());
+  std::vector<int> position(static_cast<std::size_t>(A), -1);  // set annotator -> delivered annotator
+  for (int a = 0; a < A; ++a) {
+    if (a == g) continue;
+    position[static_cast<std::size_t>(a)] = static_cast<int>(out.annotators.size());
+    out.annotators.push_back(set.annotators[static_cast<std::size_t>(a)].name);
+  }
+  for (const auto& img : set.images) out.items.push_back(img.name);
+  const std::size_t I = set.images.size(), D = out.annotators.size();
+  const ObjectSpace sp{set.categories.size()};
+  const auto& gold = set.annotators[static_cast<std::size_t>(g)];
+
+  SpatialOptions so;
+  so.iou_threshold = opt.iou_threshold;
+  so.bootstrap = 0;
+  so.keep_matches = true;
+  so.reference = g;
+  const SpatialResult r = analyze_objects(set, so);
+
+  std::vector<std::uint8_t> gold_has(I, 0), delivered(I, 0);
+  std::vector<std::vector<ItemTally>> tallies(D);
+  std::vector<std::vector<std::int32_t>> slot(D, std::vector<std::int32_t>(I, -1));
+  for (std::size_t i = 0; i < I; ++i) {
+    gold_has[i] = gold.has_image[i];
+    for (int a = 0; a < A; ++a) {
+      if (a == g || !set.annotators[static_cast<std::size_t>(a)].has_image[i]) continue;
+      delivered[i] = 1;
+      if (!gold_has[i]) continue;
+      const auto k = static_cast<std::size_t>(position[static_cast<std::size_t>(a)]);
+      slot[k][i] = static_cast<std::int32_t>(tallies[k].size());
+      tallies[k].push_back({static_cast<std::uint32_t>(i), {}});
+    }
+  }
+  const std::size_t C = sp.C;
+  for (const ObjectMatch& m : r.matches) {
+    const bool gold_first = m.annotator_a == g;
+    const int ann = gold_first ? m.annotator_b : m.annotator_a;
+    const std::int32_t go = gold_first ? m.object_a : m.object_b, dob = gold_first ? m.object_b : m.object_a;
+    const auto k = static_cast<std::size_t>(position[static_cast<std::size_t>(ann)]);
+    auto& counts = tallies[k][static_cast<std::size_t>(slot[k][m.image])].counts;
+    const auto& theirs = set.annotators[static_cast<std::size_t>(ann)];
+    const SpatialObject* gobj = go >= 0 ? &gold.objects[static_cast<std::size_t>(go)] : nullptr;
+    const SpatialObject* dobj = dob >= 0 ? &theirs.objects[static_cast<std::size_t>(dob)] : nullptr;
+    const std::size_t gc = gobj ? static_cast<std::size_t>(gobj->category) : C;
+    const std::size_t dc = dobj ? static_cast<std::size_t>(dobj->category) : C;
+    counts.emplace_back(static_cast<std::uint32_t>(sp.conf(gc, dc)), 1.0);
+    GoldConflict conflict;
+    conflict.item = m.image;
+    conflict.annotator = static_cast<int>(k);
+    conflict.cls = dobj ? set.categories[dc] : "";
+    conflict.gold_class = gobj ? set.categories[gc] : "";
+    conflict.annotation = dobj ? dobj->id : gobj->id;
+    conflict.bbox = dobj ? dobj->bbox : gobj->bbox;
+    if (gobj && dobj) conflict.iou = m.iou;
+    if (!dobj) {
+      conflict.type = "missing_annotation";
+    } else if (!gobj) {
+      conflict.type = "extra_annotation";
+    } else if (gc != dc) {
+      conflict.type = "mismatching_label";
+    } else {
+      counts.emplace_back(static_cast<std::uint32_t>(sp.iou(gc)), m.iou);
+      if (m.iou >= opt.low_overlap) continue;
+      counts.emplace_back(static_cast<std::uint32_t>(sp.low(gc)), 1.0);
+      conflict.type = "low_overlap";
+    }
+    out.conflicts.push_back(std::move(conflict));
+  }
+  const TallyLayout layout = object_layout(set.categories);
+  auto class_total = [sp](const std::vector<double>& s, std::size_t c) {
+    double n = 0;
+    for (std::size_t k = 0; k <= sp.C; ++k) n += s[sp.conf(c, k)] + s[sp.conf(k, c)];
+    return n;
+  };
+  detail::score_subjects(
+      out, layout, tallies, opt, [&](const std::vector<double>& s, std::size_t c) { return class_total(s, c) > 0; },
+      [&](SubjectScores& subject, const TallyScores& ts) {
+        const auto& s = ts.sums;
+        long long valid = 0, delivered_n = 0, gold_n = 0, mismatch = 0, missing = 0, extra = 0, low = 0;
+        subject.confusion.classes = set.categories;
+        subject.confusion.classes.push_back(k_no_class);
+        subject.confusion.counts.assign(C + 1, std::vector<long long>(C + 1, 0));
+        for (std::size_t a = 0; a <= C; ++a) {
+          for (std::size_t b = 0; b <= C; ++b) {
+            const long long n = as_count(s[sp.conf(a, b)]);
+            subject.confusion.counts[a][b] = n;
+            if (a < C) gold_n += n;
+            if (b < C) delivered_n += n;
+            if (a == b && a < C) valid += n;
+            if (a < C && b < C && a != b) mismatch += n;
+            if (b == C && a < C) missing += n;
+            if (a == C && b < C) extra += n;
+          }
+        }
+        for (std::size_t c = 0; c < C; ++c) low += as_count(s[sp.low(c)]);
+        subject.counts = {{"gold_objects", gold_n},        {"delivered_objects", delivered_n}, {"valid", valid},
+                          {"mismatching_label", mismatch}, {"missing_annotation", missing},    {"extra_annotation", extra},
+                          {"low_overlap", low}};
+        for (auto& cls : subject.per_class) {
+          const auto c = static_cast<std::size_t>(std::find(set.categories.begin(), set.categories.end(), cls.name) - set.categories.begin());
+          long long gc = 0, dc = 0;
+          for (std::size_t k = 0; k <= C; ++k) {
+            gc += as_count(s[sp.conf(c, k)]);
+            dc += as_count(s[sp.conf(k, c)]);
+          }
+          cls.counts = {{"gold_objects", gc}, {"delivered_objects", dc}, {"valid", as_count(s[sp.conf(c, c)])}, {"low_overlap", as_count(s[sp.low(c)])}};
+        }
+      });
+  detail::finish_result(out, gold_has, delivered);
+  return out;
+}
+
+GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint32_t, std::string>& names, const GoldOptions& opt) {
+  GoldResult out;
+  out.kind = "masks";
+  const auto A = static_cast<int>(mc.annotators.size());
+  const std::size_t I = mc.images.size(), P = mc.pairs();
+  out.items = mc.images;
+  auto pair_index = [A](int x, int y) {  // x < y
+    return static_cast<std::size_t>(x * (2 * A - x - 1) / 2 + (y - x - 1));
+  };
+  // Values seen in any comparison with gold, dense and sorted.
+  std::vector<std::uint32_t> values;
+  for (int a = 0; a < A; ++a) {
+    if (a == g) continue;
+    const std::size_t p = pair_index(std::min(a, g), std::max(a, g));
+    for (std::size_t i = 0; i < I; ++i) {
+      for (std::uint64_t c = mc.offsets[i * P + p]; c < mc.offsets[i * P + p + 1]; ++c) {
+        values.push_back(mc.cells[c].value_a);
+        values.push_back(mc.cells[c].value_b);
+      }
+    }
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+  }
+  const std::size_t V = values.size();
+  auto vindex = [&](std::uint32_t v) { return static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin()); };
+  std::vector<std::string> classes;
+  for (std::uint32_t v : values) {
+    auto it = names.find(v);
+    classes.push_back(it != names.end() ? it->second : std::to_string(v));
+  }
+  std::vector<std::uint8_t> gold_has(mc.has_image[static_cast<std::size_t>(g)]), delivered(I, 0);
+  std::vector<std::vector<ItemTally>> tallies;
+  for (int a = 0; a < A; ++a) {
+    if (a == g) continue;
+    out.annotators.push_back(mc.annotators[static_cast<std::size_t>(a)]);
+    tallies.emplace_back();
+    const std::size_t p = pair_index(std::min(a, g), std::max(a, g));
+    for (std::size_t i = 0; i < I; ++i) {
+      if (!mc.has_image[static_cast<std::size_t>(a)][i]) continue;
+      delivered[i] = 1;
+      if (!gold_has[i]) continue;
+      ItemTally t{static_cast<std::uint32_t>(i), {}};
+      for (std::uint64_t c = mc.offsets[i * P + p]; c < mc.offsets[i * P + p + 1]; ++c) {
+        const PixelCell& cell = mc.cells[c];
+        const std::size_t gv = vindex(g < a ? cell.value_a : cell.value_b), dv = vindex(g < a ? cell.value_b : cell.value_a);
+        t.counts.emplace_back(static_cast<std::uint32_t>(gv * V + dv), static_cast<double>(cell.pixels));
+      }
+      tallies.back().push_back(std::move(t));
+    }
+  }
+  TallyLayout L;
+  L.size = V * V;
+  L.metrics = {"pixel_accuracy", "mean_iou"};
+  L.lower_bounds = zeros_bounds(2);
+  L.classes = classes;
+  L.class_metrics = {"iou"};
+  L.score = [V](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+    double pixels = 0, agree = 0, iou_sum = 0;
+    long long present = 0;
+    for (std::size_t c = 0; c < V; ++c) {
+      double row = 0, col = 0;
+      for (std::size_t k = 0; k < V; ++k) {
+        row += s[c * V + k];
+        col += s[k * V + c];
+      }
+      pixels += row;
+      agree += s[c * V + c];
+      v[2 + c] = ratio_or(s[c * V + c], row + col - s[c * V + c], "class_absent", why[2 + c]);
+      if (row + col > 0) {
+        ++present;
+        iou_sum += v[2 + c];
+      }
+    }
+    v[0] = ratio_or(agree, pixels, "no_pixels", why[0]);
+    v[1] = ratio_or(iou_sum, static_cast<double>(present), "no_pixels", why[1]);
+  };
+  detail::score_subjects(
+      out, L, tallies, opt,
+      [V](const std::vector<double>& s, std::size_t c) {
+        double n = 0;
+        for (std::size_t k = 0; k < V; ++k) n += s[c * V + k] + s[k * V + c];
+        return n > 0;
+      },
+      [&](SubjectScores& subject, const TallyScores& ts) {
+        const auto& s = ts.sums;
+        long long pixels = 0, agreeing = 0;
+        subject.confusion.classes = classes;
+        subject.confusion.counts.assign(V, std::vector<long long>(V, 0));
+        for (std::size_t a = 0; a < V; ++a) {
+          for (std::size_t b = 0; b < V; ++b) {
+            const long long n = as_count(s[a * V + b]);
+            subject.confusion.counts[a][b] = n;
+            pixels += n;
+            if (a == b) agreeing += n;
+          }
+        }
+        subject.counts = {{"pixels", pixels}, {"agreeing_pixels", agreeing}};
+        for (auto& cls : subject.per_class) {
+          const auto c = static_cast<std::size_t>(std::find(classes.begin(), classes.end(), cls.name) - classes.begin());
+          long long gp = 0, dp = 0;
+          for (std::size_t k = 0; k < V; ++k) {
+            gp += as_count(s[c * V + k]);
+            dp += as_count(s[k * V + c]);
+          }
+          cls.counts = {{"gold_pixels", gp}, {"delivered_pixels", dp}, {"intersection", as_count(s[c * V + c])}};
+        }
+      });
+  detail::finish_result(out, gold_has, delivered);
+  return out;
+}
+
+GoldResult gold_spans(const SpanSet& set, int g, const GoldOptions& opt) {
+  GoldResult out;
+  out.kind = "spans";
+  const auto A = static_cast<int>(set.annotators.size());
+  const std::size_t D = set.documents.size(), L = set.labels.size();
+  for (const auto& d : set.documents) out.items.push_back(d.id);
+  // Count space per label: gold spans, delivered spans, exact matches, overlap matches.
+  std::vector<std::uint8_t> gold_has(D, 0), delivered(D, 0);
+  for (std::size_t d = 0; d < D; ++d) gold_has[d] = set.has[static_cast<std::size_t>(g)][d];
+  std::vector<std::vector<ItemTally>> tallies;
+  for (int a = 0; a < A; ++a) {
+    if (a == g) continue;
+    out.annotators.push_back(set.annotators[static_cast<std::size_t>(a)]);
+    tallies.emplace_back();
+    const auto ak = static_cast<std::size_t>(a);
+    for (std::size_t d = 0; d < D; ++d) {
+      if (!set.has[ak][d]) continue;
+      delivered[d] = 1;
+      if (!gold_has[d]) continue;
+      const auto& gs = set.spans[static_cast<std::size_t>(g)][d];
+      const auto& ds = set.spans[ak][d];
+      ItemTally t{static_cast<std::uint32_t>(d), {}};
+      for (const auto& s : gs) t.counts.emplace_back(static_cast<std::uint32_t>(s.label) * 4, 1.0);
+      for (const auto& s : ds) t.counts.emplace_back(static_cast<std::uint32_t>(s.label) * 4 + 1, 1.0);
+      std::vector<Span> common;
+      std::set_intersection(gs.begin(), gs.end(), ds.begin(), ds.end(), std::back_inserter(common), [](const Span& x, const Span& y) {
+        return std::tie(x.start, x.end, x.label) < std::tie(y.start, y.end, y.label);
+      });
+      for (const auto& s : common) t.counts.emplace_back(static_cast<std::uint32_t>(s.label) * 4 + 2, 1.0);
+      for (std::size_t l = 0; l < L; ++l) {
+        const long long n = overlap_span_matches(gs, ds, static_cast<std::int32_t>(l));
+        if (n) t.counts.emplace_back(static_cast<std::uint32_t>(l * 4 + 3), static_cast<double>(n));
+      }
+      tallies.back().push_back(std::move(t));
+    }
+  }
+  TallyLayout layout;
+  layout.size = 4 * L;
+  layout.metrics = {"span_f1_exact", "span_f1_overlap"};
+  layout.lower_bounds = zeros_bounds(2);
+  layout.classes = set.labels;
+  layout.class_metrics = layout.metrics;
+  layout.score = [L](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+    double n = 0, exact = 0, overlap = 0;
+    for (std::size_t l = 0; l < L; ++l) {
+      const double nl = s[l * 4] + s[l * 4 + 1];
+      v[2 + l * 2] = ratio_or(2 * s[l * 4 + 2], nl, "no_spans", why[2 + l * 2]);
+      v[3 + l * 2] = ratio_or(2 * s[l * 4 + 3], nl, "no_spans", why[3 + l * 2]);
+      n += nl;
+      exact += s[l * 4 + 2];
+      overlap += s[l * 4 + 3];
+    }
+    v[0] = ratio_or(2 * exact, n, "no_spans", why[0]);
+    v[1] = ratio_or(2 * overlap, n, "no_spans", why[1]);
+  };
+  detail::score_subjects(
+      out, layout, tallies, opt, [](const std::vector<double>& s, std::size_t l) { return s[l * 4] + s[l * 4 + 1] > 0; },
+      [&](SubjectScores& subject, const TallyScores& ts) {
+        long long gold_n = 0, del_n = 0, exact = 0, overlap = 0;
+        for (std::size_t l = 0; l < L; ++l) {
+          gold_n += as_count(ts.sums[l * 4]);
+          del_n += as_count(ts.sums[l * 4 + 1]);
+          exact += as_count(ts.sums[l * 4 + 2]);
+          overlap += as_count(ts.sums[l * 4 + 3]);
+        }
+        subject.counts = {{"gold_spans", gold_n}, {"delivered_spans", del_n}, {"exact", exact}, {"overlap", overlap}};
+        for (auto& cls : subject.per_class) {
+          const auto l = static_cast<std::size_t>(std::find(set.labels.begin(), set.labels.end(), cls.name) - set.labels.begin());
+          cls.counts = {{"gold_spans", as_count(ts.sums[l * 4])}, {"delivered_spans", as_count(ts.sums[l * 4 + 1])},
+                        {"exact", as_count(ts.sums[l * 4 + 2])}, {"overlap", as_count(ts.sums[l * 4 + 3])}};
+        }
+      });
+  detail::finish_result(out, gold_has, delivered);
+  return out;
+}
+
+}  // namespace labelqa::metrics
