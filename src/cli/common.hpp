@@ -31,5 +31,6 @@ bool print_summary(const OutputOptions& out);
 std::shared_ptr<void> limit_threads(int threads);
 
 void register_agree(CLI::App& app, Action& action);
+void register_gold(CLI::App& app, Action& action);
 
 }  // namespace labelqa::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   labelqa::cli::Action action;
   labelqa::cli::register_agree(app, action);
+  labelqa::cli::register_gold(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

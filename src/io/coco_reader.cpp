@@ -1273,6 +1273,18 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries) {
   return set;
 }
 
+ObjectSet merge_object_sets(std::vector<ObjectSet> sets) {
+  std::vector<LocalDelivery> deliveries;
+  std::vector<SkippedInput> skipped;
+  for (auto& set : sets) {
+    for (auto& a : set.annotators) deliveries.push_back({std::move(a), set.images, set.categories});
+    skipped.insert(skipped.end(), set.skipped.begin(), set.skipped.end());
+  }
+  ObjectSet out = merge_deliveries(std::move(deliveries));
+  out.skipped = std::move(skipped);
+  return out;
+}
+
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes) {
   std::vector<LocalDelivery> deliveries;
   for (std::size_t i = 0; i < paths.size(); ++i) {

@@ -219,7 +219,16 @@ void finish_label_scores(SubjectScores& subject, const TallyScores& ts, const st
   set_wilson(subject.metrics["accuracy"], static_cast<double>(correct), static_cast<double>(items), confidence);
   if (items > 0) {
     Estimate kappa = cohen_kappa(cells, static_cast<int>(q), identity_weights(static_cast<int>(q)), true);
-    if (kappa.value) kappa.ci_method = "analytic";
+    if (kappa.value) {
+      kappa.ci_method = "analytic";
+      if (kappa.se) {
+        const double z = normal_quantile(1 - (1 - confidence) / 2);
+        kappa.ci_low = std::clamp(*kappa.value - z * *kappa.se, -1.0, 1.0);
+        kappa.ci_high = std::clamp(*kappa.value + z * *kappa.se, -1.0, 1.0);
+      } else {
+        kappa.ci_undefined_reason = reason::too_few_items;
+      }
+    }
     subject.metrics["cohen_kappa"] = kappa;
   }
   for (auto& cls : subject.per_class) {

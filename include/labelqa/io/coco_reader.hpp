@@ -40,4 +40,8 @@ struct LocalDelivery {
 };
 ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries);
 
+// Merges object sets read apart (a delivery and its gold, in different formats): images and
+// categories matched by name.
+ObjectSet merge_object_sets(std::vector<ObjectSet> sets);
+
 }  // namespace labelqa::io

@@ -150,6 +150,7 @@ struct GoldPolicy {
   long long min_items = 10;       // per subject: fewer gold items scored -> insufficient
   std::string compare = "value";
   std::optional<long long> max_gold_missing;  // fail when more gold items are missing from the delivery
+  bool insufficient_fails = true; // an "insufficient" outcome fails the gate (on_insufficient = "fail")
   std::vector<GoldRule> rules;
 };
 

@@ -1,0 +1,15 @@
+// Gold policy files (`labelqa gold --policy`): TOML read with toml++, or the same structure as
+// JSON (by the .json extension). docs/gold.md documents every key.
+#pragma once
+
+#include "labelqa/metrics/gold.hpp"
+
+#include <string>
+
+namespace labelqa::io {
+
+// Throws InputError naming the file, the line (TOML; JSON: the line of a syntax error, else the
+// key's JSON pointer) and what was expected.
+metrics::GoldPolicy read_policy(const std::string& path);
+
+}  // namespace labelqa::io

@@ -1,0 +1,43 @@
+// Renders `labelqa gold`: the JSON, CSV and terminal reports, the CI outputs (JUnit XML, a
+// markdown summary), the conflicts CSV, the vendor report (which never reveals gold labels or which
+// items are gold beyond the ones with conflicts) and the plan. docs/gold.md documents every field.
+#pragma once
+
+#include "labelqa/metrics/gold.hpp"
+#include "labelqa/model/ratings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace labelqa::report {
+
+struct GoldReport {
+  const metrics::GoldResult& result;
+  const metrics::RuleEvaluation& rules;
+  const metrics::GoldOptions& options;
+  const metrics::GoldPolicy& policy;
+  std::vector<std::string> delivery_files;
+  std::string gold_file;
+  std::vector<SkippedInput> skipped;
+};
+
+std::string render_gold_json(const GoldReport& rep);
+std::string render_gold_csv(const GoldReport& rep);
+std::string render_gold_text(const GoldReport& rep, bool color);
+std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor);
+std::string render_gold_junit(const GoldReport& rep);
+std::string render_gold_markdown(const GoldReport& rep);
+std::string render_vendor_json(const GoldReport& rep);
+
+struct PlanRequest {
+  std::string metric;
+  double threshold = 0;
+  double expected = 0;
+  double confidence = 0.95;
+  double power = 0.8;
+  metrics::GoldPlan plan;
+};
+std::string render_plan_json(const std::vector<PlanRequest>& plans);
+std::string render_plan_text(const std::vector<PlanRequest>& plans);
+
+}  // namespace labelqa::report

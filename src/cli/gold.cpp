@@ -1,0 +1,318 @@
+// `labelqa gold`: scores every annotator and the vendor on hidden gold items, and gates CI.
+#include "common.hpp"
+#include "inputs.hpp"
+#include "labelqa/error.hpp"
+#include "labelqa/io/atomic_file.hpp"
+#include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/mask_reader.hpp"
+#include "labelqa/io/policy_reader.hpp"
+#include "labelqa/io/span_reader.hpp"
+#include "labelqa/metrics/gold.hpp"
+#include "labelqa/report/gold_report.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <optional>
+#include <set>
+
+namespace labelqa::cli {
+namespace {
+
+// The gold's annotator name inside the merged models: no reader produces it, and it sorts first.
+const std::string k_gold_name = "\x01gold";
+
+struct GoldArgs {
+  InputArgs in;
+  std::string gold_path;
+  std::string gold_format;
+  std::string policy_path;
+  std::vector<std::string> min;
+  std::string gate_on;
+  double iou_threshold = -1;  // < 0: from the policy (default 0.5)
+  double low_overlap = -1;
+  long long min_items = -1;
+  std::string on_insufficient;
+  metrics::GoldOptions options;
+  std::string compare = "auto";
+  bool masks = false;
+  std::string classes_path;
+  int ignore = 255;
+  OutputOptions output;
+  std::string conflicts_path, junit_path, markdown_path, vendor_dir;
+  bool plan = false;
+  std::vector<double> expected;
+  double power = 0.8;
+  int threads = 0;
+};
+
+// What one side (delivery or gold) holds, read by whichever reader fits.
+struct Loaded {
+  std::optional<RatingSet> ratings;
+  std::optional<ObjectSet> objects;
+  std::vector<SpanRecord> spans;
+  std::vector<SkippedInput> skipped;
+  std::string what() const {
+    std::vector<std::string> parts;
+    if (objects) parts.push_back("image regions");
+    if (!spans.empty()) parts.push_back("text spans");
+    if (ratings) parts.push_back("categorical labels");
+    return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
+  }
+};
+
+Loaded load(const InputArgs& in, bool gold) {
+  Loaded out;
+  if (is_coco_input(in.files, in.format)) {
+    out.objects = io::read_coco_files(in.files, gold ? std::vector<std::string>{k_gold_name} : io::annotator_names(in.files, split_commas(in.annotators)));
+    return out;
+  }
+  io::ExportData data;
+  if (read_exports(in, data)) {
+    if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
+      out.objects = io::merge_deliveries(std::move(data.deliveries));
+    }
+    if (!data.labels.empty()) out.ratings = io::build_ratings(data.files, data.labels, in.table);
+    out.spans = std::move(data.spans);
+    out.skipped = std::move(data.skipped);
+    return out;
+  }
+  if (!in.format.empty() && in.format != "csv" && in.format != "tsv" && in.format != "jsonl") {
+    throw UsageError(fmt::format("--format {} is not a table format", in.format));
+  }
+  io::TableOptions table = in.table;
+  if (!in.format.empty()) table.format = io::format_from_name(in.format);
+  if (gold) table.fixed_annotator = k_gold_name;
+  out.ratings = io::read_rating_tables(in.files, table);
+  return out;
+}
+
+// A gold file holds one set of labels: its single annotator becomes the gold.
+void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
+  if (names.size() > 1) {
+    throw InputError({.file = file}, fmt::format("the gold holds the labels of {} annotators ({}); a gold file must hold one set of labels", names.size(),
+                                                 fmt::join(names, ", ")));
+  }
+}
+
+metrics::GoldPolicy build_policy(const GoldArgs& a) {
+  metrics::GoldPolicy policy = a.policy_path.empty() ? metrics::GoldPolicy{} : io::read_policy(a.policy_path);
+  if (!a.gate_on.empty()) policy.compare = a.gate_on;
+  if (a.iou_threshold >= 0) policy.iou_threshold = a.iou_threshold;
+  if (a.low_overlap >= 0) policy.low_overlap = a.low_overlap;
+  if (a.min_items >= 0) policy.min_items = a.min_items;
+  if (!a.on_insufficient.empty()) policy.insufficient_fails = a.on_insufficient == "fail";
+  for (const auto& spec : a.min) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--min expects METRIC=VALUE, got \"{}\"", spec));
+    metrics::GoldRule rule;
+    rule.metric = spec.substr(0, eq);
+    const std::string value = spec.substr(eq + 1);
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), rule.min);
+    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(rule.min)) {
+      throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", rule.metric, value));
+    }
+    rule.origin = "--min " + spec;
+    policy.rules.push_back(rule);
+  }
+  return policy;
+}
+
+void write_vendor_report(const std::string& dir, const report::GoldReport& rep) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError({.file = dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
+  io::write_output(dir + "/vendor_report.json", report::render_vendor_json(rep));
+  io::write_output(dir + "/vendor_conflicts.csv", report::render_conflicts_csv(rep, true));
+}
+
+int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::GoldPolicy& policy, std::vector<SkippedInput> skipped) {
+  const metrics::RuleEvaluation rules = metrics::evaluate_rules(result, policy, a.options.confidence);
+  report::GoldReport rep{result, rules, a.options, policy, a.in.files, a.gold_path, std::move(skipped)};
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_gold_json(rep));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_gold_csv(rep));
+  if (!a.conflicts_path.empty()) io::write_output(a.conflicts_path, report::render_conflicts_csv(rep, false));
+  if (!a.junit_path.empty()) io::write_output(a.junit_path, report::render_gold_junit(rep));
+  if (!a.markdown_path.empty()) io::write_output(a.markdown_path, report::render_gold_markdown(rep));
+  if (!a.vendor_dir.empty()) write_vendor_report(a.vendor_dir, rep);
+  if (print_summary(a.output)) {
+    const std::string text = report::render_gold_text(rep, use_color(a.output));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+  const bool failed = rules.failed || (rules.insufficient && policy.insufficient_fails);
+  for (const auto& o : rules.outcomes) {
+    if (o.outcome == "pass" || (o.outcome == "insufficient" && !policy.insufficient_fails)) continue;
+    if (o.outcome == "fail") {
+      std::fprintf(stderr, "labelqa: gate failed: %s for %s: %s %s is below the minimum %s\n", o.rule.c_str(), o.subject.c_str(),
+                   o.compared == "ci_low" ? "lower confidence bound" : "value", fmt::format("{:.4f}", *o.value).c_str(),
+                   fmt::format("{}", o.threshold).c_str());
+    } else {
+      std::fprintf(stderr, "labelqa: gate failed: %s for %s: insufficient (%s, %lld gold items)\n", o.rule.c_str(), o.subject.c_str(),
+                   o.undefined_reason.c_str(), o.gold_items);
+    }
+  }
+  return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
+}
+
+int run_masks(GoldArgs& a, const metrics::GoldPolicy& policy) {
+  std::vector<std::string> dirs = a.in.files;
+  std::vector<std::string> names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
+  dirs.push_back(a.gold_path);
+  names.push_back(k_gold_name);
+  const io::ClassMap classes = a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path);
+  const MaskComparison mc = io::read_mask_comparison(dirs, names, static_cast<std::uint32_t>(a.ignore), static_cast<int>(dirs.size() - 1));
+  const auto g = static_cast<int>(std::find(mc.annotators.begin(), mc.annotators.end(), k_gold_name) - mc.annotators.begin());
+  return finish(a, metrics::gold_masks(mc, g, classes, a.options), policy, {});
+}
+
+int run_gold(GoldArgs& a) {
+  auto threads = limit_threads(a.threads);
+  if (a.in.files.empty()) throw UsageError("give the delivery files (and --gold FILE)");
+  if (a.gold_path.empty()) throw UsageError("--gold FILE is required: the gold labels to score the delivery against");
+  const metrics::GoldPolicy policy = build_policy(a);
+  a.options.iou_threshold = policy.iou_threshold.value_or(0.5);
+  a.options.low_overlap = policy.low_overlap.value_or(0.8);
+  if (a.masks) return run_masks(a, policy);
+
+  Loaded delivery = load(a.in, false);
+  InputArgs gold_in = a.in;
+  gold_in.files = {a.gold_path};
+  gold_in.format = a.gold_format;
+  gold_in.annotators.clear();
+  Loaded gold = load(gold_in, true);
+  std::vector<SkippedInput> skipped = delivery.skipped;
+  skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
+
+  std::string kind = a.compare;
+  if (kind == "auto") {
+    kind = delivery.objects && gold.objects               ? "objects"
+           : !delivery.spans.empty() && !gold.spans.empty() ? "spans"
+           : delivery.ratings && gold.ratings                ? "labels"
+                                                             : "";
+    if (kind.empty()) {
+      throw InputError({.file = a.gold_path}, fmt::format("the gold holds {} but the delivery holds {}: nothing to compare", gold.what(), delivery.what()));
+    }
+  }
+  if (kind == "objects") {
+    if (!delivery.objects || !gold.objects) throw InputError({.file = a.gold_path}, "--compare objects: the gold and the delivery must both hold image regions");
+    require_one_annotator([&] {
+      std::vector<std::string> n;
+      for (const auto& an : gold.objects->annotators) n.push_back(an.name);
+      return n;
+    }(), a.gold_path);
+    if (!gold.objects->annotators.empty()) gold.objects->annotators.front().name = k_gold_name;
+    std::vector<ObjectSet> sets;
+    sets.push_back(std::move(*delivery.objects));
+    sets.push_back(std::move(*gold.objects));
+    const ObjectSet set = io::merge_object_sets(std::move(sets));
+    const auto it = std::find_if(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& an) { return an.name == k_gold_name; });
+    if (it == set.annotators.end()) throw InputError({.file = a.gold_path}, "the gold holds no images");
+    return finish(a, metrics::gold_objects(set, static_cast<int>(it - set.annotators.begin()), a.options), policy, skipped);
+  }
+  if (kind == "spans") {
+    if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = a.gold_path}, "--compare spans: the gold and the delivery must both hold text spans");
+    std::set<std::string> gold_annotators;
+    for (auto& r : gold.spans) gold_annotators.insert(r.annotator);
+    require_one_annotator({gold_annotators.begin(), gold_annotators.end()}, a.gold_path);
+    std::vector<SpanRecord> records = std::move(delivery.spans);
+    for (auto& r : gold.spans) {
+      r.annotator = k_gold_name;
+      records.push_back(std::move(r));
+    }
+    const SpanSet set = io::build_spans(records, skipped);
+    const auto g = static_cast<int>(std::find(set.annotators.begin(), set.annotators.end(), k_gold_name) - set.annotators.begin());
+    return finish(a, metrics::gold_spans(set, g, a.options), policy, skipped);
+  }
+  if (!delivery.ratings || !gold.ratings) throw InputError({.file = a.gold_path}, "--compare labels: the gold and the delivery must both hold categorical labels");
+  require_one_annotator(gold.ratings->annotators, a.gold_path);
+  return finish(a, metrics::gold_labels(*delivery.ratings, *gold.ratings, a.options), policy, skipped);
+}
+
+int run_plan(const GoldArgs& a) {
+  if (a.min.empty()) throw UsageError("--plan needs the thresholds: --min METRIC=VALUE (e.g. --min accuracy=0.95)");
+  if (a.expected.empty()) throw UsageError("--plan needs --expected VALUE: the value you expect the vendor to reach (e.g. 0.97)");
+  if (a.expected.size() != 1 && a.expected.size() != a.min.size()) {
+    throw UsageError("give one --expected for all --min rules, or one per --min in the same order");
+  }
+  std::vector<report::PlanRequest> plans;
+  const metrics::GoldPolicy policy = build_policy(a);
+  for (std::size_t k = 0; k < policy.rules.size(); ++k) {
+    const auto& rule = policy.rules[k];
+    report::PlanRequest p;
+    p.metric = rule.metric;
+    p.threshold = rule.min;
+    p.expected = a.expected.size() == 1 ? a.expected[0] : a.expected[k];
+    p.confidence = a.options.confidence;
+    p.power = a.power;
+    if (!(p.threshold > 0 && p.threshold < 1) || !(p.expected > 0 && p.expected <= 1)) {
+      throw UsageError(fmt::format("--plan works on proportions: {} needs a threshold in (0, 1) and --expected in (0, 1]", rule.metric));
+    }
+    if (p.expected <= p.threshold) {
+      throw UsageError(fmt::format("--expected {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric));
+    }
+    p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power);
+    plans.push_back(p);
+  }
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_plan_json(plans));
+  if (print_summary(a.output)) {
+    const std::string text = report::render_plan_text(plans);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_gold(CLI::App& app, Action& action) {
+  auto args = std::make_shared<GoldArgs>();
+  CLI::App* cmd = app.add_subcommand("gold", "Score annotators and the vendor on hidden gold items; exit 1 when a rule fails");
+  cmd->add_option("files", args->in.files,
+                  "The delivery: rating tables, one COCO file or mask folder per annotator, or tool exports (Label Studio, CVAT, VOC, "
+                  "YOLO, LabelMe, doccano, Prodigy)")
+      ->type_name("FILE...");
+  cmd->add_option("--gold", args->gold_path, "The gold labels: a table with columns item,label, a COCO file, a mask folder or a tool export")
+      ->type_name("FILE");
+  cmd->add_option("--format", args->in.format, "Format of the delivery, instead of judging from the content")
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+  cmd->add_option("--gold-format", args->gold_format, "Format of the gold file, instead of judging from the content")
+      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+  cmd->add_option("--policy", args->policy_path, "Rules and settings: a TOML file (or the same keys as JSON); see docs/gold.md")->type_name("FILE");
+  cmd->add_option("--min", args->min, "Rule: METRIC must be at least VALUE for the vendor and every annotator (repeatable)")->type_name("METRIC=VALUE");
+  cmd->add_option("--gate-on", args->gate_on, "What rules compare: the value or its lower confidence bound (default: the policy's, else value)")
+      ->check(CLI::IsMember({"value", "ci_low"}));
+  cmd->add_option("--iou-threshold", args->iou_threshold, "Objects: minimum IoU of a matched pair (default: the policy's, else 0.5)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--low-overlap", args->low_overlap, "Objects: valid pairs below this IoU are low_overlap conflicts (default 0.8)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-items", args->min_items, "Subjects with fewer gold items scored are insufficient (default: the policy's, else 10)")
+      ->check(CLI::Range(0LL, 1000000000LL));
+  cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")
+      ->check(CLI::IsMember({"fail", "warn"}));
+  cmd->add_option("--compare", args->compare, "What to score when the inputs hold several kinds: objects, spans or labels")
+      ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
+      ->default_str("auto");
+  cmd->add_option("--annotators", args->in.annotators, "Annotator names for the delivery files, in order (default: file stems)")->type_name("A,B,...");
+  add_table_flags(*cmd, args->in);
+  cmd->add_flag("--masks", args->masks, "The delivery is one folder of semantic PNG masks per annotator; --gold is the gold mask folder");
+  cmd->add_option("--classes", args->classes_path, "Masks: class names by value (CSV value,name or JSON)")->type_name("FILE");
+  cmd->add_option("--ignore", args->ignore, "Masks: value left out of every score")->check(CLI::Range(0, 65535))->default_str("255");
+  add_export_flags(*cmd, args->in);
+  cmd->add_option("--confidence", args->options.confidence, "Confidence level of the intervals")->check(CLI::Range(0.5, 0.9999))->default_str("0.95");
+  cmd->add_option("--bootstrap", args->options.bootstrap, "Bootstrap replicates (resampling gold items)")->check(CLI::Range(0, 1000000))->default_str("1000");
+  cmd->add_option("--seed", args->options.seed, "Seed of the bootstrap")->default_str("1");
+  cmd->add_option("--conflicts", args->conflicts_path, "Write every conflict as CSV")->type_name("FILE");
+  cmd->add_option("--junit", args->junit_path, "Write the rule outcomes as JUnit XML (one test case per rule and subject)")->type_name("FILE");
+  cmd->add_option("--markdown", args->markdown_path, "Write a markdown summary (for a CI job summary or a pull-request comment)")->type_name("FILE");
+  cmd->add_option("--vendor-report", args->vendor_dir, "Write a report for the vendor into DIR: scores and conflicts, never a gold label")->type_name("DIR");
+  cmd->add_flag("--plan", args->plan, "Before sending a batch: how many gold items to hide (with --min and --expected)");
+  cmd->add_option("--expected", args->expected, "--plan: the value you expect the vendor to reach (one, or one per --min)");
+  cmd->add_option("--power", args->power, "--plan: the chance a subject at the expected value should have to pass")->check(CLI::Range(0.5, 0.999))->default_str("0.8");
+  add_output_flags(*cmd, args->output);
+  add_threads_flag(*cmd, args->threads);
+  cmd->callback([args, &action] { action = [args] { return args->plan ? run_plan(*args) : run_gold(*args); }; });
+}
+
+}  // namespace labelqa::cli

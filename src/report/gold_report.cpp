@@ -1,0 +1,395 @@
+#include "labelqa/report/gold_report.hpp"
+
+#include "shared.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+
+namespace labelqa::report {
+namespace {
+
+using metrics::GoldConflict;
+using metrics::GoldResult;
+using metrics::RuleOutcome;
+using metrics::SubjectScores;
+using nlohmann::json;
+
+// The scores a terminal table shows, per kind.
+std::vector<std::string> headline_metrics(const std::string& kind) {
+  if (kind == "labels") return {"accuracy", "cohen_kappa", "macro_f1"};
+  if (kind == "objects") return {"precision", "recall", "f1", "accuracy", "mean_iou"};
+  if (kind == "masks") return {"pixel_accuracy", "mean_iou"};
+  return {"span_f1_exact", "span_f1_overlap"};
+}
+
+const std::string& status_of(const GoldReport& rep, int s) {
+  return s < 0 ? rep.rules.vendor_status : rep.rules.status[static_cast<std::size_t>(s)];
+}
+
+const SubjectScores& subject(const GoldReport& rep, int s) {
+  return s < 0 ? rep.result.vendor : rep.result.subjects[static_cast<std::size_t>(s)];
+}
+
+// A subject's scores; `full` adds per-class scores and the confusion (never in a vendor report).
+json subject_json(const GoldReport& rep, int s, bool full) {
+  const SubjectScores& sub = subject(rep, s);
+  json j = json::object();
+  if (s >= 0) j["annotator"] = sub.name;
+  j["gold_items"] = sub.gold_items;
+  j["status"] = status_of(rep, s);
+  for (const auto& [k, e] : sub.metrics) j[k] = estimate_json(e);
+  for (const auto& [k, n] : sub.counts) j[k] = n;
+  if (!full) return j;
+  json classes = json::array();
+  for (const auto& c : sub.per_class) {
+    json cj = json::object();
+    cj["class"] = c.name;
+    for (const auto& [k, e] : c.metrics) cj[k] = estimate_json(e);
+    for (const auto& [k, n] : c.counts) cj[k] = n;
+    classes.push_back(std::move(cj));
+  }
+  j["per_class"] = std::move(classes);
+  if (!sub.confusion.classes.empty()) j["confusion"] = {{"classes", sub.confusion.classes}, {"counts", sub.confusion.counts}};
+  return j;
+}
+
+json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor) {
+  json j = json::object();
+  const bool missing = c.type == "missing_annotation";
+  j["type"] = c.type;
+  j["item"] = rep.result.items[c.item];
+  j["annotator"] = rep.result.annotators[static_cast<std::size_t>(c.annotator)];
+  j["annotation"] = c.annotation && !(for_vendor && missing) ? json(*c.annotation) : json(nullptr);
+  j["class"] = c.cls.empty() ? json(nullptr) : json(c.cls);
+  if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
+  j["bbox"] = c.bbox ? json(*c.bbox) : json(nullptr);
+  j["iou"] = optional_number(c.iou);
+  return j;
+}
+
+json rule_json(const RuleOutcome& o) {
+  json j = json::object();
+  j["rule"] = o.rule;
+  j["metric"] = o.metric;
+  j["class"] = o.cls.empty() ? json(nullptr) : json(o.cls);
+  j["subject"] = o.subject;
+  j["value"] = optional_number(o.value);
+  j["point"] = optional_number(o.point);
+  j["threshold"] = o.threshold;
+  j["compared"] = o.compared;
+  j["passed"] = o.passed;
+  j["outcome"] = o.outcome;
+  j["gold_items"] = o.gold_items;
+  j["needed_items"] = o.needed_items ? json(*o.needed_items) : json(nullptr);
+  if (!o.needed_items) j["needed_reason"] = o.needed_reason;
+  if (!o.undefined_reason.empty()) j["undefined_reason"] = o.undefined_reason;
+  return j;
+}
+
+json header(const GoldReport& rep) {
+  json out = json::object();
+  out["tool"] = "labelqa";
+  out["version"] = LABELQA_VERSION;
+  out["command"] = "gold";
+  out["schema_version"] = 1;
+  out["kind"] = rep.result.kind;
+  return out;
+}
+
+bool gate_failed(const GoldReport& rep) { return rep.rules.failed || (rep.rules.insufficient && rep.policy.insufficient_fails); }
+
+int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += ' ';  // not representable in XML 1.0
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string md_cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string value_text(std::optional<double> v) { return v ? fixed(*v, 4) : std::string("undefined"); }
+
+// One line per failed (or undecided) rule, for the terminal and messages.
+std::string outcome_line(const RuleOutcome& o) {
+  if (o.outcome == "insufficient") {
+    return fmt::format("{} for {}: insufficient ({}; {} gold items)", o.rule, o.subject, o.undefined_reason, o.gold_items);
+  }
+  return fmt::format("{} for {}: {} {} {} the minimum {}", o.rule, o.subject, o.compared == "ci_low" ? "lower bound" : "value",
+                     value_text(o.value), o.passed ? "meets" : "is below", number(o.threshold));
+}
+
+}  // namespace
+
+std::string render_gold_json(const GoldReport& rep) {
+  const GoldResult& r = rep.result;
+  json out = header(rep);
+  json input = json::object();
+  input["delivery"] = rep.delivery_files;
+  input["gold"] = rep.gold_file;
+  input["skipped"] = skipped_json(rep.skipped);
+  out["input"] = std::move(input);
+  out["options"] = {{"confidence", rep.options.confidence}, {"bootstrap", rep.options.bootstrap}, {"seed", rep.options.seed},
+                    {"iou_threshold", rep.options.iou_threshold}, {"low_overlap", rep.options.low_overlap},
+                    {"min_items", rep.policy.min_items}, {"compare", rep.policy.compare},
+                    {"on_insufficient", rep.policy.insufficient_fails ? "fail" : "warn"}};
+  std::map<std::string, long long> by_type;
+  for (const auto& c : r.conflicts) ++by_type[c.type];
+  out["summary"] = {{"gold_items", r.gold_items},
+                    {"delivered_items", r.delivered_items},
+                    {"gold_missing", static_cast<long long>(r.gold_missing.size())},
+                    {"items_without_gold", r.items_without_gold},
+                    {"annotators", static_cast<long long>(r.annotators.size())},
+                    {"conflicts", by_type},
+                    {"passed", !gate_failed(rep)}};
+  json missing = json::array();
+  for (auto i : r.gold_missing) missing.push_back(r.items[i]);
+  out["gold_missing_items"] = std::move(missing);
+  out["vendor"] = subject_json(rep, -1, true);
+  json annotators = json::array();
+  for (int s = 0; s < subject_count(rep); ++s) annotators.push_back(subject_json(rep, s, true));
+  out["annotators"] = std::move(annotators);
+  json conflicts = json::array();
+  for (const auto& c : r.conflicts) conflicts.push_back(conflict_json(rep, c, false));
+  out["conflicts"] = std::move(conflicts);
+  json rules = json::array();
+  for (const auto& o : rep.rules.outcomes) rules.push_back(rule_json(o));
+  out["rules"] = std::move(rules);
+  out["warnings"] = warnings_json(r.warnings);
+  return out.dump(2) + "\n";
+}
+
+std::string render_vendor_json(const GoldReport& rep) {
+  json out = header(rep);
+  out["report"] = "vendor";
+  out["passed"] = !gate_failed(rep);
+  out["vendor"] = subject_json(rep, -1, false);
+  json annotators = json::array();
+  for (int s = 0; s < subject_count(rep); ++s) annotators.push_back(subject_json(rep, s, false));
+  out["annotators"] = std::move(annotators);
+  json conflicts = json::array();
+  for (const auto& c : rep.result.conflicts) conflicts.push_back(conflict_json(rep, c, true));
+  out["conflicts"] = std::move(conflicts);
+  json rules = json::array();
+  for (const auto& o : rep.rules.outcomes) rules.push_back(rule_json(o));
+  out["rules"] = std::move(rules);
+  return out.dump(2) + "\n";
+}
+
+std::string render_gold_csv(const GoldReport& rep) {
+  std::string out = "subject,scope,class,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
+  auto est = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, const metrics::Estimate& e) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), number(e.value), number(e.ci_low),
+                       number(e.ci_high), e.value ? e.ci_method : "", csv_cell(e.value ? "" : e.undefined_reason));
+  };
+  auto count = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, long long n) {
+    out += fmt::format("{},{},{},{},{},,,,\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), n);
+  };
+  for (int s = -1; s < subject_count(rep); ++s) {
+    const SubjectScores& sub = subject(rep, s);
+    count(sub.name, "overall", "", "gold_items", sub.gold_items);
+    for (const auto& [k, n] : sub.counts) count(sub.name, "overall", "", k, n);
+    for (const auto& [k, e] : sub.metrics) est(sub.name, "overall", "", k, e);
+    for (const auto& c : sub.per_class) {
+      for (const auto& [k, n] : c.counts) count(sub.name, "class", c.name, k, n);
+      for (const auto& [k, e] : c.metrics) est(sub.name, "class", c.name, k, e);
+    }
+  }
+  return out;
+}
+
+std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
+  std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou\n"
+                               : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou\n";
+  for (const auto& c : rep.result.conflicts) {
+    const bool hide_id = for_vendor && c.type == "missing_annotation";
+    out += fmt::format("{},{},{},{},{},", c.type, csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
+                       c.annotation && !hide_id ? std::to_string(*c.annotation) : "", csv_cell(c.cls));
+    if (!for_vendor) out += csv_cell(c.gold_class) + ",";
+    for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
+    out += number(c.iou) + "\n";
+  }
+  return out;
+}
+
+std::string render_gold_text(const GoldReport& rep, bool color) {
+  const Style st{color};
+  const GoldResult& r = rep.result;
+  std::string out = st.bold(fmt::format("labelqa gold ({})", r.kind)) + "\n";
+  out += fmt::format("{} gold items, {} delivered items; {} gold items scored; {} gold items missing from the delivery; {} delivered items without gold\n",
+                     r.gold_items, r.delivered_items, r.vendor.gold_items, r.gold_missing.size(), r.items_without_gold);
+  const auto metrics = headline_metrics(r.kind);
+  std::size_t name_w = 7;
+  for (const auto& a : r.annotators) name_w = std::max(name_w, a.size());
+  out += fmt::format("\n{:<{}}  {:<12}  {:>6}", "subject", name_w, "status", "items");
+  for (const auto& m : metrics) out += fmt::format("  {:>24}", m);
+  out += "\n";
+  for (int s = -1; s < subject_count(rep); ++s) {
+    const SubjectScores& sub = subject(rep, s);
+    const std::string& status = status_of(rep, s);
+    const int code = status == "pass" ? 32 : status == "fail" ? 31 : 33;
+    out += fmt::format("{:<{}}  {}  {:>6}", sub.name, name_w, st.colour(fmt::format("{:<12}", status), code), sub.gold_items);
+    for (const auto& m : metrics) {
+      auto it = sub.metrics.find(m);
+      std::string cell = "—";
+      if (it != sub.metrics.end() && it->second.value) {
+        cell = fixed(*it->second.value);
+        if (it->second.ci_low) cell += fmt::format(" [{}, {}]", fixed(*it->second.ci_low), fixed(*it->second.ci_high));
+      }
+      out += fmt::format("  {:>24}", cell);
+    }
+    out += "\n";
+  }
+  if (!r.conflicts.empty()) {
+    std::map<std::string, long long> by_type;
+    for (const auto& c : r.conflicts) ++by_type[c.type];
+    out += "\nconflicts:";
+    for (const auto& [t, n] : by_type) out += fmt::format(" {} {}", t, n);
+    out += " (listed in the JSON report and --conflicts)\n";
+  }
+  if (!rep.rules.outcomes.empty()) {
+    out += "\n";
+    for (const auto& o : rep.rules.outcomes) {
+      const int code = o.outcome == "pass" ? 32 : o.outcome == "fail" ? 31 : 33;
+      const std::string tag = o.outcome == "pass" ? "pass" : o.outcome == "fail" ? "FAIL" : "INSUFFICIENT";
+      std::string needed;
+      if (o.outcome != "pass" && o.needed_items) needed = fmt::format("; about {} gold items would tell it from the threshold", *o.needed_items);
+      out += fmt::format("{} {}{}\n", st.colour(tag, code), outcome_line(o), needed);
+    }
+  }
+  out += skipped_text(st, rep.skipped);
+  out += warnings_text(st, r.warnings);
+  return out;
+}
+
+std::string render_gold_junit(const GoldReport& rep) {
+  long long tests = 0, failures = 0, skipped = 0;
+  std::string cases;
+  for (const auto& o : rep.rules.outcomes) {
+    ++tests;
+    cases += fmt::format("    <testcase classname=\"labelqa.gold.{}\" name=\"{} [{}]\" assertions=\"1\">\n", xml_escape(o.subject),
+                         xml_escape(o.rule), xml_escape(o.subject));
+    const std::string detail = fmt::format("subject={} metric={}{} compared={} value={} threshold={} gold_items={}", o.subject, o.metric,
+                                           o.cls.empty() ? "" : " class=" + o.cls, o.compared, value_text(o.value), number(o.threshold), o.gold_items);
+    if (o.outcome == "fail" || (o.outcome == "insufficient" && rep.policy.insufficient_fails)) {
+      ++failures;
+      cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(outcome_line(o)),
+                           o.outcome == "fail" ? "below_threshold" : "insufficient", xml_escape(detail));
+    } else if (o.outcome == "insufficient") {
+      ++skipped;
+      cases += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(outcome_line(o)));
+    } else {
+      cases += fmt::format("      <system-out>{}</system-out>\n", xml_escape(detail));
+    }
+    cases += "    </testcase>\n";
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"labelqa gold\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tests, failures, skipped);
+  out += fmt::format("  <testsuite name=\"labelqa gold {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", xml_escape(rep.result.kind),
+                     tests, failures, skipped);
+  out += cases;
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+std::string render_gold_markdown(const GoldReport& rep) {
+  const GoldResult& r = rep.result;
+  std::string out = fmt::format("### labelqa gold ({}): {}\n\n", r.kind, gate_failed(rep) ? "FAILED" : "passed");
+  out += fmt::format("{} gold items, {} scored, {} missing from the delivery.\n\n", r.gold_items, r.vendor.gold_items, r.gold_missing.size());
+  const auto metrics = headline_metrics(r.kind);
+  out += "| Subject | Status | Gold items |";
+  for (const auto& m : metrics) out += fmt::format(" {} |", m);
+  out += "\n|---|---|---:|";
+  for (std::size_t k = 0; k < metrics.size(); ++k) out += "---:|";
+  out += "\n";
+  for (int s = -1; s < subject_count(rep); ++s) {
+    const SubjectScores& sub = subject(rep, s);
+    out += fmt::format("| {} | {} | {} |", md_cell(sub.name), status_of(rep, s), sub.gold_items);
+    for (const auto& m : metrics) {
+      auto it = sub.metrics.find(m);
+      out += fmt::format(" {} |", it != sub.metrics.end() && it->second.value ? fixed(*it->second.value, 4) : "—");
+    }
+    out += "\n";
+  }
+  if (!rep.rules.outcomes.empty()) {
+    out += "\n| Rule | Subject | Compared | Value | Threshold | Result | Gold items |\n|---|---|---|---:|---:|---|---:|\n";
+    for (const auto& o : rep.rules.outcomes) {
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", md_cell(o.rule), md_cell(o.subject), o.compared,
+                         o.value ? fixed(*o.value, 4) : "—", number(o.threshold), o.outcome, o.gold_items);
+    }
+  }
+  return out;
+}
+
+std::string render_plan_json(const std::vector<PlanRequest>& plans) {
+  json out = json::object();
+  out["tool"] = "labelqa";
+  out["version"] = LABELQA_VERSION;
+  out["command"] = "gold";
+  out["schema_version"] = 1;
+  out["kind"] = "plan";
+  json rows = json::array();
+  for (const auto& p : plans) {
+    json j = json::object();
+    j["metric"] = p.metric;
+    j["threshold"] = p.threshold;
+    j["expected"] = p.expected;
+    j["confidence"] = p.confidence;
+    j["power"] = p.power;
+    j["items_at_expected"] = p.plan.items_at_expected ? json(*p.plan.items_at_expected) : json(nullptr);
+    j["items_for_power"] = p.plan.items_for_power ? json(*p.plan.items_for_power) : json(nullptr);
+    j["pass_items"] = p.plan.pass_items ? json(*p.plan.pass_items) : json(nullptr);
+    if (!p.plan.items_for_power) {
+      j["undefined_reason"] = p.expected <= p.threshold ? "expected_not_above_threshold" : "more_than_limit";
+    }
+    rows.push_back(std::move(j));
+  }
+  out["plans"] = std::move(rows);
+  return out.dump(2) + "\n";
+}
+
+std::string render_plan_text(const std::vector<PlanRequest>& plans) {
+  std::string out;
+  for (const auto& p : plans) {
+    out += fmt::format("{} >= {} with an expected {} (confidence {}):\n", p.metric, number(p.threshold), number(p.expected), number(p.confidence));
+    if (!p.plan.items_for_power) {
+      out += p.expected <= p.threshold ? "  the expected value must lie above the threshold\n" : "  more gold items than the search limit\n";
+      continue;
+    }
+    out += fmt::format("  hide at least {} gold items per gated subject: a subject at exactly {} then passes {}% of the time\n",
+                       *p.plan.items_for_power, number(p.expected), number(p.power * 100));
+    out += fmt::format("  (it passes with {} or more correct of {}; with {} items, an observed {} just reaches the threshold)\n",
+                       *p.plan.pass_items, *p.plan.items_for_power, p.plan.items_at_expected ? std::to_string(*p.plan.items_at_expected) : "?",
+                       number(p.expected));
+  }
+  return out;
+}
+
+}  // namespace labelqa::report
