@@ -84,7 +84,7 @@ Loaded load(const InputArgs& in, bool gold) {
   }
   io::TableOptions table = in.table;
   if (!in.format.empty()) table.format = io::format_from_name(in.format);
-  if (gold) table.fixed_annotator = k_gold_name;
+  if (gold) table.fixed_annotator = "gold";
   out.ratings = io::read_rating_tables(in.files, table);
   return out;
 }
