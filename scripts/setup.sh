@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package labelqa needs (build, tests, oracles), builds a Release binary
-# into build/, and runs `labelqa agree` on the examples in examples/.
+# into build/, and runs `labelqa agree` and `labelqa gold` on the examples in examples/.
 #   scripts/setup.sh             install what is missing, build, run the example
 #   scripts/setup.sh --deps-only install what is missing and stop
 set -euo pipefail
@@ -37,4 +37,7 @@ for example in "examples/sentiment.csv" "examples/coco/alice.json examples/coco/
   build/labelqa agree $example || status=$?
   echo
 done
+echo "\$ build/labelqa gold examples/gold/delivery.csv --gold examples/gold/gold.csv --policy examples/gold/qa.toml"
+build/labelqa gold examples/gold/delivery.csv --gold examples/gold/gold.csv --policy examples/gold/qa.toml || status=$?
+echo
 echo "labelqa built at build/labelqa (the examples exited with $status)"
