@@ -1,3 +1,4 @@
+#include "labelqa/error.hpp"
 #include "labelqa/metrics/gold.hpp"
 
 #include <doctest/doctest.h>
@@ -43,4 +44,64 @@ TEST_CASE("gold scores: undefined cases carry a reason") {
   CHECK(s.per_class[1].recall.undefined_reason == "no_support");
   CHECK(*s.per_class[1].precision.value == 0.0);
   CHECK(*s.per_class[1].f1.value == 0.0);
+}
+
+TEST_CASE("gold labels: per annotator, vendor pooled, conflicts, missing gold") {
+  RatingSet delivery;
+  delivery.items = {"a", "b", "c"};
+  delivery.annotators = {"ann1", "ann2"};
+  delivery.categories = {"cat", "dog"};
+  delivery.item_offsets = {0, 2, 4, 5};
+  delivery.ratings = {{0, 0}, {1, 1}, {0, 1}, {1, 1}, {0, 0}};  // a: cat, dog; b: dog, dog; c: cat
+  RatingSet gold;
+  gold.items = {"a", "b", "z"};
+  gold.annotators = {"gold"};
+  gold.categories = {"cat", "dog"};
+  gold.item_offsets = {0, 1, 2, 3};
+  gold.ratings = {{0, 0}, {0, 1}, {0, 0}};  // a: cat, b: dog, z: cat
+  metrics::GoldOptions opt;
+  opt.bootstrap = 0;
+  const auto r = metrics::gold_labels(delivery, gold, opt);
+  CHECK(r.gold_items == 3);
+  CHECK(r.delivered_items == 3);
+  CHECK(r.items_without_gold == 1);
+  REQUIRE(r.gold_missing.size() == 1);
+  CHECK(r.items[r.gold_missing[0]] == "z");
+  CHECK(*r.subjects[0].metrics.at("accuracy").value == 1.0);
+  CHECK(*r.subjects[1].metrics.at("accuracy").value == 0.5);
+  CHECK(*r.vendor.metrics.at("accuracy").value == 0.75);  // 3 of 4 pooled ratings
+  CHECK(r.vendor.gold_items == 2);
+  REQUIRE(r.conflicts.size() == 1);
+  CHECK(r.conflicts[0].type == "mismatching_label");
+  CHECK(r.conflicts[0].cls == "dog");
+  CHECK(r.conflicts[0].gold_class == "cat");
+
+  metrics::GoldPolicy policy;
+  policy.min_items = 2;
+  policy.rules.push_back({"accuracy", 0.9, "all", "", "", "test"});
+  const auto ev = metrics::evaluate_rules(r, policy, 0.95);
+  REQUIRE(ev.outcomes.size() == 3);
+  CHECK(ev.outcomes[0].subject == "vendor");
+  CHECK(ev.outcomes[0].outcome == "fail");
+  CHECK(ev.outcomes[1].outcome == "pass");
+  CHECK(ev.outcomes[2].outcome == "fail");
+  CHECK(ev.status == std::vector<std::string>{"pass", "fail"});
+  policy.min_items = 3;
+  CHECK(metrics::evaluate_rules(r, policy, 0.95).status == std::vector<std::string>{"insufficient", "insufficient"});
+  policy.rules[0].metric = "nope";
+  CHECK_THROWS_AS(metrics::evaluate_rules(r, policy, 0.95), UsageError);
+}
+
+TEST_CASE("gold plan: Wilson lower bound and exact binomial power") {
+  // The defining property on both sides of each answer.
+  const auto p = metrics::plan_gold_items(0.95, 0.97, 0.95, 0.8);
+  REQUIRE(p.items_at_expected);
+  const long long n = *p.items_at_expected;
+  CHECK(metrics::wilson_interval(0.97 * n, n, 0.95).first >= 0.95);
+  CHECK(metrics::wilson_interval(0.97 * (n - 1), n - 1, 0.95).first < 0.95);
+  REQUIRE(p.items_for_power);
+  CHECK(*p.items_for_power > n);
+  CHECK(metrics::wilson_interval(*p.pass_items, *p.items_for_power, 0.95).first >= 0.95);
+  CHECK(metrics::wilson_interval(*p.pass_items - 1, *p.items_for_power, 0.95).first < 0.95);
+  CHECK_FALSE(metrics::plan_gold_items(0.95, 0.95, 0.95, 0.8).items_for_power);
 }
