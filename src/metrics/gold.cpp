@@ -340,11 +340,7 @@ GoldResult gold_labels(const RatingSet& delivery, const RatingSet& gold, const G
   const detail::TallyLayout layout = detail::label_layout(categories);
   detail::score_subjects(
       out, layout, tallies, opt,
-      [q](const std::vector<double>& s, std::size_t c) {
-        double n = 0;
-        for (std::size_t k = 0; k < q; ++k) n += s[c * q + k] + s[k * q + c];
-        return n > 0;
-      },
+      detail::confusion_class_used(q),
       [&](SubjectScores& subject, const detail::TallyScores& ts) { detail::finish_label_scores(subject, ts, categories, opt.confidence); });
   detail::finish_result(out, gold_has, delivered);
   return out;

@@ -7,6 +7,7 @@
 #include "labelqa/metrics/gold.hpp"
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,15 @@ TallyLayout label_layout(const std::vector<std::string>& categories);
 // interval, counts and confusion from the summed confusion.
 void finish_label_scores(SubjectScores& subject, const TallyScores& scores, const std::vector<std::string>& categories,
                          double confidence);
+
+// For a count space that is a q x q confusion: whether class c has a count in its row or column.
+inline std::function<bool(const std::vector<double>&, std::size_t)> confusion_class_used(std::size_t q) {
+  return [q](const std::vector<double>& s, std::size_t c) {
+    double n = 0;
+    for (std::size_t k = 0; k < q; ++k) n += s[c * q + k] + s[k * q + c];
+    return n > 0;
+  };
+}
 
 // A ratio num/den, or NaN with the reason when den is 0.
 inline double ratio_or(double num, double den, const char* why, const char*& reason) {

@@ -266,11 +266,7 @@ GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint3
   };
   detail::score_subjects(
       out, L, tallies, opt,
-      [V](const std::vector<double>& s, std::size_t c) {
-        double n = 0;
-        for (std::size_t k = 0; k < V; ++k) n += s[c * V + k] + s[k * V + c];
-        return n > 0;
-      },
+      detail::confusion_class_used(V),
       [&](SubjectScores& subject, const TallyScores& ts) {
         const auto& s = ts.sums;
         long long pixels = 0, agreeing = 0;
