@@ -127,8 +127,8 @@ void finish_result(GoldResult& result, const std::vector<std::uint8_t>& gold_has
     if (gold_has[i] && !delivered[i]) result.gold_missing.push_back(static_cast<std::uint32_t>(i));
   }
   std::sort(result.conflicts.begin(), result.conflicts.end(), [](const GoldConflict& x, const GoldConflict& y) {
-    return std::tie(x.item, x.annotator, x.type, x.annotation, x.cls, x.gold_class) <
-           std::tie(y.item, y.annotator, y.type, y.annotation, y.cls, y.gold_class);
+    return std::tie(x.item, x.annotator, x.type, x.annotation, x.span, x.cls, x.gold_class) <
+           std::tie(y.item, y.annotator, y.type, y.annotation, y.span, y.cls, y.gold_class);
   });
 }
 

@@ -71,6 +71,49 @@ TallyLayout object_layout(const std::vector<std::string>& categories) {
   return L;
 }
 
+double span_iou(const Span& x, const Span& y) {
+  const std::uint32_t lo = std::max(x.start, y.start), hi = std::min(x.end, y.end);
+  const std::uint32_t ulo = std::min(x.start, y.start), uhi = std::max(x.end, y.end);
+  return hi > lo && uhi > ulo ? static_cast<double>(hi - lo) / static_cast<double>(uhi - ulo) : 0.0;
+}
+
+// The conflicts of one document: same-label overlap matches below `low_overlap`; then each
+// unmatched gold span and the first unmatched delivered span overlapping it with another label;
+// then what is left on either side.
+void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>& gs, const std::vector<Span>& ds,
+                    const std::vector<std::pair<std::size_t, std::size_t>>& pairs, std::uint32_t doc, int annotator, double low_overlap) {
+  std::vector<char> gm(gs.size(), 0), dm(ds.size(), 0);
+  auto add = [&](const char* type, const Span* g, const Span* d) {
+    GoldConflict c;
+    c.type = type;
+    c.item = doc;
+    c.annotator = annotator;
+    if (d) c.cls = set.labels[static_cast<std::size_t>(d->label)];
+    if (g) c.gold_class = set.labels[static_cast<std::size_t>(g->label)];
+    const Span& where = d ? *d : *g;
+    c.span = std::array<std::uint32_t, 2>{where.start, where.end};
+    if (g && d) c.iou = span_iou(*g, *d);
+    out.conflicts.push_back(std::move(c));
+  };
+  for (const auto& [i, j] : pairs) {
+    gm[i] = dm[j] = 1;
+    if (span_iou(gs[i], ds[j]) < low_overlap) add("low_overlap", &gs[i], &ds[j]);
+  }
+  for (std::size_t i = 0; i < gs.size(); ++i) {
+    if (gm[i]) continue;
+    for (std::size_t j = 0; j < ds.size(); ++j) {
+      if (dm[j] || span_iou(gs[i], ds[j]) <= 0) continue;
+      gm[i] = dm[j] = 1;
+      add("mismatching_label", &gs[i], &ds[j]);
+      break;
+    }
+    if (!gm[i]) add("missing_annotation", &gs[i], nullptr);
+  }
+  for (std::size_t j = 0; j < ds.size(); ++j) {
+    if (!dm[j]) add("extra_annotation", nullptr, &ds[j]);
+  }
+}
+
 }  // namespace
 
 GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
@@ -324,10 +367,12 @@ GoldResult gold_spans(const SpanSet& set, int g, const GoldOptions& opt) {
         return std::tie(x.start, x.end, x.label) < std::tie(y.start, y.end, y.label);
       });
       for (const auto& s : common) t.counts.emplace_back(static_cast<std::uint32_t>(s.label) * 4 + 2, 1.0);
+      std::vector<std::pair<std::size_t, std::size_t>> pairs;
       for (std::size_t l = 0; l < L; ++l) {
-        const long long n = overlap_span_matches(gs, ds, static_cast<std::int32_t>(l));
+        const long long n = overlap_span_matches(gs, ds, static_cast<std::int32_t>(l), &pairs);
         if (n) t.counts.emplace_back(static_cast<std::uint32_t>(l * 4 + 3), static_cast<double>(n));
       }
+      span_conflicts(out, set, gs, ds, pairs, static_cast<std::uint32_t>(d), static_cast<int>(out.annotators.size() - 1), opt.low_overlap);
       tallies.back().push_back(std::move(t));
     }
   }

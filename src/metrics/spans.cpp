@@ -114,13 +114,21 @@ void SpanCounts::add(const SpanCounts& o, double w) {
 
 // Same-label spans sharing a character, matched one-to-one as many as possible (ties: larger
 // overlap).
-long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label) {
+long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label,
+                               std::vector<std::pair<std::size_t, std::size_t>>* pairs) {
   std::vector<const Span*> x, y;
-  for (const auto& s : a) {
-    if (s.label == label) x.push_back(&s);
+  std::vector<std::size_t> xi, yi;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].label == label) {
+      x.push_back(&a[k]);
+      xi.push_back(k);
+    }
   }
-  for (const auto& s : b) {
-    if (s.label == label) y.push_back(&s);
+  for (std::size_t k = 0; k < b.size(); ++k) {
+    if (b[k].label == label) {
+      y.push_back(&b[k]);
+      yi.push_back(k);
+    }
   }
   if (x.empty() || y.empty()) return 0;
   std::vector<double> score(x.size() * y.size(), 0.0);
@@ -138,7 +146,9 @@ long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Spa
   const auto assign = geometry::max_score_assignment(score, static_cast<int>(x.size()), static_cast<int>(y.size()));
   long long n = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (assign[i] >= 0 && score[i * y.size() + static_cast<std::size_t>(assign[i])] > 0) ++n;
+    if (assign[i] < 0 || score[i * y.size() + static_cast<std::size_t>(assign[i])] <= 0) continue;
+    ++n;
+    if (pairs) pairs->emplace_back(xi[i], yi[static_cast<std::size_t>(assign[i])]);
   }
   return n;
 }

@@ -65,6 +65,7 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
   if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
   j["bbox"] = c.bbox ? json(*c.bbox) : json(nullptr);
   j["iou"] = optional_number(c.iou);
+  if (rep.result.kind == "spans") j["span"] = c.span ? json(*c.span) : json(nullptr);
   return j;
 }
 
@@ -226,15 +227,16 @@ std::string render_gold_csv(const GoldReport& rep) {
 }
 
 std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
-  std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou\n"
-                               : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou\n";
+  std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n"
+                               : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n";
   for (const auto& c : rep.result.conflicts) {
     const bool hide_id = for_vendor && c.type == "missing_annotation";
     out += fmt::format("{},{},{},{},{},", c.type, csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
                        c.annotation && !hide_id ? std::to_string(*c.annotation) : "", csv_cell(c.cls));
     if (!for_vendor) out += csv_cell(c.gold_class) + ",";
     for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
-    out += number(c.iou) + "\n";
+    out += number(c.iou) + ",";
+    out += c.span ? fmt::format("{},{}\n", (*c.span)[0], (*c.span)[1]) : ",\n";
   }
   return out;
 }

@@ -307,6 +307,10 @@ def test_masks_and_spans():
     a = d["annotators"][0] if d else {}
     expect("spans: span_f1_exact 0.6, span_f1_overlap 0.8 against gold", d and d["kind"] == "spans" and close(a["span_f1_exact"]["value"], 0.6)
            and close(a["span_f1_overlap"]["value"], 0.8), r.stderr)
+    # "Bob" [9, 12) marked as "Bob in" [9, 15): overlap 3 of 6 characters; "Paris" LOC marked ORG.
+    got = [(c["type"], c["item"], c["span"], c["class"], c["gold_class"], c["iou"]) for c in d["conflicts"]] if d else []
+    expect("spans: conflicts located by document and span", got == [("low_overlap", "1", [9, 15], "PER", "PER", 0.5),
+                                                                    ("mismatching_label", "1", [16, 21], "ORG", "LOC", 1.0)], str(got))
 
 
 def test_samples():

@@ -98,7 +98,8 @@ struct GoldConflict {
   std::string cls;                          // delivered class ("" for missing_annotation)
   std::string gold_class;                   // gold class ("" for extra_annotation)
   std::optional<std::array<double, 4>> bbox;  // the delivered object's box [x, y, w, h] (missing: the gold object's)
-  std::optional<double> iou;                // matched pairs
+  std::optional<double> iou;                // matched pairs (spans: characters shared / characters covered)
+  std::optional<std::array<std::uint32_t, 2>> span;  // spans: [start, end) of the delivered span (missing: the gold span's)
 };
 
 struct GoldResult {

@@ -76,8 +76,9 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> span_units(const std::vecto
 std::vector<std::int32_t> unit_labels(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& units, const std::vector<Span>& spans);
 
 // Same-label spans of `label` sharing a character, matched one-to-one as many as possible (ties:
-// larger overlap): how many pairs.
-long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label);
+// larger overlap): how many pairs. With `pairs`, appends each matched pair's indices into a and b.
+long long overlap_span_matches(const std::vector<Span>& a, const std::vector<Span>& b, std::int32_t label,
+                               std::vector<std::pair<std::size_t, std::size_t>>* pairs = nullptr);
 
 SpanResult analyze_spans(const SpanSet& set, const SpanOptions& options);
 
