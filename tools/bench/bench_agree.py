@@ -15,21 +15,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import measure  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 ITEMS, ANNOTATORS, CLASSES, MISSING = 1_000_000, 5, 10, 0.1
 
-
-def measure(cmd, **kw):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, **kw)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{cmd[0]} exited {code}")
-    return wall, usage.ru_maxrss / 1024  # MB
 
 
 PY_REFERENCE = r'''

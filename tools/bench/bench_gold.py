@@ -14,24 +14,15 @@ Usage: python3 tools/bench/bench_gold.py [BUILD_DIR]   (BUILD_DIR defaults to bu
 """
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import measure  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 ITEMS, ANNOTATORS, CLASSES = 200_000, 5, 10
 
-
-def measure(cmd):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"{cmd[0]} exited {code}")
-    return wall, usage.ru_maxrss / 1024  # MB
 
 
 PY_REFERENCE = r'''
@@ -80,7 +71,7 @@ def main():
         runs = [("labelqa gold (1000 bootstrap replicates)", [binary, "gold", delivery, "--gold", gold, "-q", "--json", os.path.join(tmp, "a.json")]),
                 ("labelqa gold --bootstrap 0", [binary, "gold", delivery, "--gold", gold, "-q", "--bootstrap", "0", "--json", os.path.join(tmp, "b.json")]),
                 ("scikit-learn, point values only", ["/usr/bin/python3", script, delivery, gold])]
-        results = [(name, *measure(cmd)) for name, cmd in runs]
+        results = [(name, *measure(cmd, ok=(0, 1))) for name, cmd in runs]
     ref = results[-1][1]
     print(f"{ITEMS:,} items x {ANNOTATORS} annotators x {CLASSES} classes; {ITEMS // 2:,} gold items")
     print(f"{'run':<42} {'wall s':>8} {'peak MB':>8} {'vs sklearn':>10}")
