@@ -20,7 +20,6 @@ struct PolicyValue {
   double num = 0;
   long long integer_value = 0;
   std::string text;
-  bool flag = false;
 };
 
 // Checks a policy's keys and values; `where` names a key's place for messages.
@@ -107,9 +106,8 @@ PolicyValue toml_value(const toml::node& n) {
   } else if (auto s = n.as_string()) {
     v.kind = PolicyValue::string;
     v.text = s->get();
-  } else if (auto b = n.as_boolean()) {
+  } else if (n.is_boolean()) {
     v.kind = PolicyValue::boolean;
-    v.flag = b->get();
   }
   return v;
 }
@@ -161,7 +159,6 @@ PolicyValue json_value(const nlohmann::json& j) {
     v.text = j.get<std::string>();
   } else if (j.is_boolean()) {
     v.kind = PolicyValue::boolean;
-    v.flag = j.get<bool>();
   }
   return v;
 }

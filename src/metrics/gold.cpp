@@ -109,10 +109,8 @@ void score_subjects(GoldResult& result, const TallyLayout& layout, const std::ve
     return s;
   };
   result.subjects.clear();
-  result.scored_items.assign(tallies.size(), {});
   for (std::size_t a = 0; a < tallies.size(); ++a) {
     result.subjects.push_back(subject(result.annotators[a], tallies[a], a + 1));
-    for (const auto& t : tallies[a]) result.scored_items[a].push_back(t.item);
   }
   result.vendor = subject("vendor", pool_tallies(tallies), 0);
 }
@@ -125,6 +123,13 @@ void finish_result(GoldResult& result, const std::vector<std::uint8_t>& gold_has
     result.delivered_items += delivered[i];
     if (delivered[i] && !gold_has[i]) ++result.items_without_gold;
     if (gold_has[i] && !delivered[i]) result.gold_missing.push_back(static_cast<std::uint32_t>(i));
+  }
+  if (!result.gold_missing.empty()) {
+    result.warnings.push_back({"gold_missing", fmt::format("{} of {} gold items are not in the delivery (listed in gold_missing_items)",
+                                                           result.gold_missing.size(), result.gold_items)});
+  }
+  if (result.vendor.gold_items == 0) {
+    result.warnings.push_back({"no_gold_items", "no delivered item is a gold item: check that item ids or image file names match"});
   }
   std::sort(result.conflicts.begin(), result.conflicts.end(), [](const GoldConflict& x, const GoldConflict& y) {
     return std::tie(x.item, x.annotator, x.type, x.annotation, x.span, x.cls, x.gold_class) <

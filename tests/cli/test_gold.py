@@ -76,6 +76,7 @@ def test_labels_gate(tmp):
     s = d["summary"]
     expect("summary counts", (s["gold_items"], s["delivered_items"], s["gold_missing"], s["items_without_gold"]) == (22, 25, 2, 5), str(s))
     expect("gold_missing_items listed", d["gold_missing_items"] == ["m0", "m1"], str(d["gold_missing_items"]))
+    expect("warning: gold items missing", [w["code"] for w in d["warnings"]] == ["gold_missing"], str(d["warnings"]))
     ann = {a["annotator"]: a for a in d["annotators"]}
     expect("statuses: alice pass, bob fail, carol insufficient",
            [ann[n]["status"] for n in ("alice", "bob", "carol")] == ["pass", "fail", "insufficient"], str({n: a["status"] for n, a in ann.items()}))

@@ -112,9 +112,6 @@ struct GoldResult {
   std::vector<std::uint32_t> gold_missing;  // gold items nobody delivered (indices into items)
   SubjectScores vendor;
   std::vector<SubjectScores> subjects;      // per annotator, parallel to annotators
-  // Per annotator, the gold items scored (indices into items, sorted): which ones they got right is
-  // never written to a vendor report.
-  std::vector<std::vector<std::uint32_t>> scored_items;
   std::vector<GoldConflict> conflicts;      // sorted by item, annotator, type, annotation
   std::vector<Warning> warnings;
 };
