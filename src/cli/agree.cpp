@@ -19,7 +19,7 @@
 #include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
 
-#include <charconv>
+#include <tuple>
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
@@ -58,17 +58,8 @@ struct AgreeArgs {
 std::vector<report::GateCheck> parse_gates(const AgreeArgs& a, const metrics::MetricMap& overall) {
   std::vector<report::GateCheck> gates;
   for (const auto& spec : a.min) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError(fmt::format("--min expects METRIC=VALUE, got \"{}\"", spec));
-    }
     report::GateCheck g;
-    g.metric = spec.substr(0, eq);
-    std::string value = spec.substr(eq + 1);
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), g.threshold);
-    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(g.threshold)) {
-      throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", g.metric, value));
-    }
+    std::tie(g.metric, g.threshold) = parse_min_spec(spec);
     auto it = overall.find(g.metric);
     if (it == overall.end()) {
       std::string known;

@@ -10,7 +10,7 @@
 #include "labelqa/metrics/gold.hpp"
 #include "labelqa/report/gold_report.hpp"
 
-#include <charconv>
+#include <tuple>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -105,15 +105,8 @@ metrics::GoldPolicy build_policy(const GoldArgs& a) {
   if (a.min_items >= 0) policy.min_items = a.min_items;
   if (!a.on_insufficient.empty()) policy.insufficient_fails = a.on_insufficient == "fail";
   for (const auto& spec : a.min) {
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--min expects METRIC=VALUE, got \"{}\"", spec));
     metrics::GoldRule rule;
-    rule.metric = spec.substr(0, eq);
-    const std::string value = spec.substr(eq + 1);
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), rule.min);
-    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(rule.min)) {
-      throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", rule.metric, value));
-    }
+    std::tie(rule.metric, rule.min) = parse_min_spec(spec);
     rule.origin = "--min " + spec;
     policy.rules.push_back(rule);
   }
@@ -142,7 +135,6 @@ int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
-  const bool failed = rules.failed || (rules.insufficient && policy.insufficient_fails);
   for (const auto& o : rules.outcomes) {
     if (o.outcome == "pass" || (o.outcome == "insufficient" && !policy.insufficient_fails)) continue;
     if (o.outcome == "fail") {
@@ -154,7 +146,7 @@ int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::
                    o.undefined_reason.c_str(), o.gold_items);
     }
   }
-  return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
+  return static_cast<int>(rules.gate_failed ? ExitCode::gate_failed : ExitCode::ok);
 }
 
 int run_masks(GoldArgs& a, const metrics::GoldPolicy& policy) {

@@ -7,6 +7,8 @@
 #include "labelqa/io/span_reader.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
@@ -24,6 +26,19 @@ std::vector<std::string> split_commas(const std::string& s) {
     start = comma + 1;
   }
   return out;
+}
+
+std::pair<std::string, double> parse_min_spec(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--min expects METRIC=VALUE, got \"{}\"", spec));
+  std::string metric = spec.substr(0, eq);
+  const std::string value = spec.substr(eq + 1);
+  double threshold = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), threshold);
+  if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(threshold)) {
+    throw UsageError(fmt::format("--min {}: expected a number after '=', got \"{}\"", metric, value));
+  }
+  return {std::move(metric), threshold};
 }
 
 bool has_extension(const std::string& f, std::string_view ext) {

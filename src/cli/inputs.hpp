@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace labelqa::cli {
@@ -24,6 +25,9 @@ struct InputArgs {
 };
 
 std::vector<std::string> split_commas(const std::string& s);
+
+// A --min METRIC=VALUE spec: the metric and a finite number (UsageError otherwise).
+std::pair<std::string, double> parse_min_spec(const std::string& spec);
 bool has_extension(const std::string& f, std::string_view ext);
 
 // Whether the inputs are COCO JSON files (`format` "coco" forces it). A mix of COCO and other

@@ -160,7 +160,6 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
       }
       if (sub.gold_items < policy.min_items || !o.value) {
         o.outcome = "insufficient";
-        if (o.undefined_reason.empty()) o.undefined_reason = fmt::format("fewer_than_{}_gold_items", policy.min_items);
         if (sub.gold_items < policy.min_items) o.undefined_reason = fmt::format("fewer_than_{}_gold_items", policy.min_items);
       } else {
         o.passed = *o.value >= rule.min;
@@ -203,6 +202,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     if (o.outcome == "insufficient") ev.insufficient = true;
     ev.outcomes.push_back(std::move(o));
   }
+  ev.gate_failed = ev.failed || (ev.insufficient && policy.insufficient_fails);
   return ev;
 }
 

@@ -98,8 +98,6 @@ json header(const GoldReport& rep) {
   return out;
 }
 
-bool gate_failed(const GoldReport& rep) { return rep.rules.failed || (rep.rules.insufficient && rep.policy.insufficient_fails); }
-
 int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
 
 std::string xml_escape(std::string_view s) {
@@ -169,7 +167,7 @@ std::string render_gold_json(const GoldReport& rep) {
                     {"items_without_gold", r.items_without_gold},
                     {"annotators", static_cast<long long>(r.annotators.size())},
                     {"conflicts", by_type},
-                    {"passed", !gate_failed(rep)}};
+                    {"passed", !rep.rules.gate_failed}};
   json missing = json::array();
   for (auto i : r.gold_missing) missing.push_back(r.items[i]);
   out["gold_missing_items"] = std::move(missing);
@@ -190,7 +188,7 @@ std::string render_gold_json(const GoldReport& rep) {
 std::string render_vendor_json(const GoldReport& rep) {
   json out = header(rep);
   out["report"] = "vendor";
-  out["passed"] = !gate_failed(rep);
+  out["passed"] = !rep.rules.gate_failed;
   out["vendor"] = subject_json(rep, -1, false);
   json annotators = json::array();
   for (int s = 0; s < subject_count(rep); ++s) annotators.push_back(subject_json(rep, s, false));
@@ -323,7 +321,7 @@ std::string render_gold_junit(const GoldReport& rep) {
 
 std::string render_gold_markdown(const GoldReport& rep) {
   const GoldResult& r = rep.result;
-  std::string out = fmt::format("### labelqa gold ({}): {}\n\n", r.kind, gate_failed(rep) ? "FAILED" : "passed");
+  std::string out = fmt::format("### labelqa gold ({}): {}\n\n", r.kind, rep.rules.gate_failed ? "FAILED" : "passed");
   out += fmt::format("{} gold items, {} scored, {} missing from the delivery.\n\n", r.gold_items, r.vendor.gold_items, r.gold_missing.size());
   const auto metrics = headline_metrics(r.kind);
   out += "| Subject | Status | Gold items |";

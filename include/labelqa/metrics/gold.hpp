@@ -181,6 +181,7 @@ struct RuleEvaluation {
   std::vector<std::string> status;       // per annotator
   bool failed = false;                   // some outcome is "fail"
   bool insufficient = false;             // some outcome is "insufficient"
+  bool gate_failed = false;              // failed, or insufficient when the policy fails on it: exit 1
 };
 RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy, double confidence);
 
