@@ -25,16 +25,27 @@ struct Location {
   std::string field;         // column, JSON key or XML path
 };
 
+// What is wrong with an input, in the terms of `labelqa validate` (its finding codes).
+enum class Defect : std::uint8_t {
+  broken_file,        // unreadable, truncated or corrupt file (JSON/XML/CSV/PNG syntax)
+  schema,             // a missing field, a value of the wrong type, a path leaving the delivery
+  missing_reference,  // an id naming nothing (image, category, task), a duplicate id
+  out_of_image,       // geometry or mask size that does not fit its image
+  degenerate,         // NaN/inf coordinates, an empty or impossible shape
+};
+
 // Bad input: rendered as `file:line: item "x", column "label": message`.
 class InputError : public std::runtime_error {
  public:
-  InputError(Location where, const std::string& message);
+  InputError(Location where, const std::string& message, Defect defect = Defect::schema);
   const Location& where() const { return m_where; }
   const std::string& message() const { return m_message; }
+  Defect defect() const { return m_defect; }
 
  private:
   Location m_where;
   std::string m_message;
+  Defect m_defect;
 };
 
 // Bad usage: a flag value that cannot be honoured (unknown metric, bad threshold ...).

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <set>
+#include <limits>
 #include <simdjson.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/parallel_for.h>
@@ -67,11 +69,13 @@ class Cursor {
     m_has_id = true;
   }
   void leave() { m_kind = nullptr; }
+  const char* kind() const { return m_kind; }
+  std::optional<std::int64_t> id() const { return m_has_id ? std::optional<std::int64_t>(m_id) : std::nullopt; }
   void set_chunk_end(std::uint64_t end) { m_chunk_end = end; }
   std::uint64_t current() const { return m_offset; }
 
-  [[noreturn]] void fail(const std::string& field, const std::string& message) const {
-    throw InputError(at(m_offset, item(), field), message);
+  [[noreturn]] void fail(const std::string& field, const std::string& message, Defect defect = Defect::schema) const {
+    throw InputError(at(m_offset, item(), field), message, defect);
   }
   [[noreturn]] void syntax(od::document& doc, error_code err) const {
     std::uint64_t offset = m_file.view().size();
@@ -80,7 +84,7 @@ class Cursor {
     // not close the first): the problem is at the end of the file, typically a truncated download.
     if (err != simdjson::INCOMPLETE_ARRAY_OR_OBJECT && !doc.current_location().get(p)) offset = offset_of(p);
     else if (err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && m_chunk_end) offset = m_chunk_end;
-    throw InputError(at(offset, item()), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+    throw InputError(at(offset, item()), fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
   }
 
  private:
@@ -248,7 +252,7 @@ class Layout {
     fail(n, "the file ends inside an object or list (truncated?)");
   }
   [[noreturn]] void fail(std::size_t offset, const std::string& message) const {
-    throw InputError(m_cur.at(offset), "invalid JSON: " + message);
+    throw InputError(m_cur.at(offset), "invalid JSON: " + message, Defect::broken_file);
   }
   char at(std::size_t i) const { return i < m_t.size() ? m_t[i] : '\0'; }
 
@@ -260,6 +264,7 @@ class Layout {
 struct RawObject {
   std::int64_t image_id = 0;
   std::int64_t category_id = 0;
+  double area = std::numeric_limits<double>::quiet_NaN();  // the file's "area" (NaN: none)
 };
 
 // Annotations parsed from one slice of the "annotations" list, with ring and mask indices local to
@@ -276,6 +281,7 @@ struct Chunk {
   std::vector<geometry::Rle> masks;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rle_sizes;  // per mask: h, w
   std::vector<std::size_t> with_id;                                // objects whose file gave an id
+  std::vector<CocoProblem> problems;                               // lenient reading: what was left out
 
   void clear(Coordinates& buffer, std::size_t region, std::size_t capacity) {
     objects.clear();
@@ -287,6 +293,7 @@ struct Chunk {
     masks.clear();
     rle_sizes.clear();
     with_id.clear();
+    problems.clear();
   }
 };
 
@@ -296,7 +303,10 @@ using IdIndex = std::unordered_map<std::int64_t, std::uint64_t>;
 // Reads the values of one COCO file with simdjson On-Demand; one per thread in flight.
 class ValueReader {
  public:
-  explicit ValueReader(const MappedFile& file) : m_cur(file) {}
+  explicit ValueReader(const MappedFile& file, std::vector<CocoProblem>* problems = nullptr) : m_cur(file), m_problems(problems) {}
+  // Lenient reading records problems here (instead of throwing) and drops what they concern.
+  void set_problems(std::vector<CocoProblem>* problems) { m_problems = problems; }
+  bool lenient() const { return m_problems != nullptr; }
   // Sizes the buffers for slices of about `bytes` once, instead of growing them slice by slice.
   void reserve(std::size_t bytes) {
     m_buffer.reserve(bytes + simdjson::SIMDJSON_PADDING + 2);
@@ -316,7 +326,7 @@ class ValueReader {
     m_cur.set_buffer(m_buffer.data() + 1, start);
     m_cur.set_chunk_end(end);
     if (auto err = m_parser.iterate(m_buffer.data(), len, m_buffer.size()).get(m_doc)) {
-      throw InputError(m_cur.at(m_cur.offset_of(nullptr)), fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+      throw InputError(m_cur.at(m_cur.offset_of(nullptr)), fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
     }
     od::array arr;
     check(m_doc.get_array().get(arr));
@@ -334,9 +344,20 @@ class ValueReader {
       const char* at = nullptr;
       check(v.current_location().get(at));
       m_cur.enter(kind, ++index, m_cur.offset_of(at));
-      od::object obj;
-      if (v.get_object().get(obj)) m_cur.fail("", expected);
-      per_object(obj);
+      if (!m_problems) {
+        od::object obj;
+        if (v.get_object().get(obj)) m_cur.fail("", expected);
+        per_object(obj);
+        continue;
+      }
+      try {
+        od::object obj;
+        if (v.get_object().get(obj)) m_cur.fail("", expected);
+        per_object(obj);
+      } catch (const InputError& e) {
+        if (e.defect() == Defect::broken_file) throw;
+        m_problems->push_back({e.where(), e.message(), e.defect(), kind, m_cur.id()});
+      }
     }
     m_cur.leave();
   }
@@ -365,8 +386,20 @@ class ValueReader {
   }
   double get_number(od::value v, const char* field) {
     double d = 0;
-    if (v.get_double().get(d)) type_error(field, "a number");
+    if (v.get_double().get(d)) not_a_number(v, field);
     return d;
+  }
+  // A value that is not a number: NaN and Infinity (which Python's json module writes) are
+  // degenerate coordinates, anything else the wrong type.
+  [[noreturn]] void not_a_number(od::value v, const char* field) {
+    std::string_view raw = v.raw_json_token();
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' || raw.back() == ',' ||
+                            raw.back() == ']' || raw.back() == '}'))
+      raw.remove_suffix(1);
+    if (raw == "NaN" || raw == "nan" || raw == "Infinity" || raw == "-Infinity" || raw == "inf" || raw == "-inf") {
+      m_cur.fail(field, fmt::format("coordinate {} is not a finite number", raw), Defect::degenerate);
+    }
+    type_error(field, "a number");
   }
   std::uint32_t get_dim(od::value v, const char* field) {
     const std::int64_t x = get_int(v, field);
@@ -440,6 +473,7 @@ class ValueReader {
   void parse_rle(od::object rle, SpatialObject& o, Chunk& out);
 
   Cursor m_cur;
+  std::vector<CocoProblem>* m_problems = nullptr;
   od::parser m_parser;
   od::document m_doc;
   std::string m_buffer;  // one slice of a list, wrapped in [ ], padded for simdjson
@@ -450,8 +484,9 @@ class CocoParser {
   // fast: the annotations list is cut into slices at guessed places and parsed in parallel; any
   // error (or a guess that does not hold) throws, and the caller reads the file again exactly:
   // serially, with every boundary found by the layout scan, naming the first error precisely.
-  CocoParser(MappedFile& file, std::size_t slice_bytes, bool fast)
-      : m_file(file), m_cur(file), m_reader(file), m_slice_bytes(slice_bytes), m_fast(fast) {}
+  // problems: lenient reading (see read_coco_checked); null: the first problem throws.
+  CocoParser(MappedFile& file, std::size_t slice_bytes, bool fast, CocoCheck* check = nullptr)
+      : m_file(file), m_cur(file), m_reader(file, check ? &check->problems : nullptr), m_slice_bytes(slice_bytes), m_fast(fast), m_check(check) {}
 
   LocalDelivery parse();
 
@@ -462,6 +497,7 @@ class CocoParser {
   std::size_t parse_annotations(const Layout& lay, std::size_t begin);
   void append(Chunk& chunk, bool exact);
   LocalDelivery finish(bool results_file);
+  LocalDelivery finish_checked(const std::unordered_map<std::int64_t, std::int32_t>& category_of_id);
 
   MappedFile& m_file;
   Cursor m_cur;
@@ -479,6 +515,8 @@ class CocoParser {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_rle_sizes;  // per mask: h, w
   std::size_t m_image_index = 0;
   std::size_t m_category_index = 0;
+  CocoCheck* m_check = nullptr;
+  std::set<std::int64_t> m_rejected_images, m_rejected_categories;  // lenient: left out, with a problem already
 };
 
 // Thrown by the fast reading when its guesses do not hold (the end of the annotations list cannot
@@ -509,14 +547,17 @@ void CocoParser::parse_images(od::array images) {
     auto& cur = r.cursor();
     if (!id) cur.fail("id", "missing key \"id\"");
     if (static_cast<std::uint64_t>(info.width) * info.height > 0xFFFFFFFFull) {
+      m_rejected_images.insert(*id);
       cur.fail("width", fmt::format("image of {}x{} pixels is too large (at most 2^32 pixels)", info.width, info.height));
     }
     info.name = file_name ? *file_name : std::to_string(*id);
     const auto local = static_cast<std::uint32_t>(m_out.images.size());
-    if (!m_image_by_id.emplace(*id, local).second) cur.fail("id", fmt::format("duplicate image id {}", *id));
-    if (!m_image_by_name.emplace(info.name, local).second) {
-      cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name));
+    if (m_image_by_id.count(*id)) cur.fail("id", fmt::format("duplicate image id {}", *id), Defect::missing_reference);
+    if (m_image_by_name.count(info.name)) {
+      cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name), Defect::missing_reference);
     }
+    m_image_by_id.emplace(*id, local);
+    m_image_by_name.emplace(info.name, local);
     m_out.images.push_back(std::move(info));
   });
 }
@@ -538,16 +579,21 @@ void CocoParser::parse_categories(od::array categories) {
     });
     auto& cur = r.cursor();
     if (!id) cur.fail("id", "missing key \"id\"");
-    if (!name) cur.fail("name", "missing key \"name\"");
-    if (!m_category_by_id.emplace(*id, *name).second) cur.fail("id", fmt::format("duplicate category id {}", *id));
+    if (!name) {
+      if (id) m_rejected_categories.insert(*id);
+      cur.fail("name", "missing key \"name\"");
+    }
+    if (!m_category_by_id.emplace(*id, *name).second) cur.fail("id", fmt::format("duplicate category id {}", *id), Defect::missing_reference);
   });
 }
 
 void ValueReader::read_ring(od::array ring, Chunk& out) {
   for (auto n : ring) {
+    od::value v;
+    check(n.get(v));
     double d = 0;
-    if (auto err = n.get_double().get(d)) {
-      if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) type_error("segmentation", "a number");
+    if (auto err = v.get_double().get(d)) {
+      if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) not_a_number(v, "segmentation");
       check(err);
     }
     if (out.coords_used == out.coords_capacity) m_cur.fail("segmentation", "more coordinates than the text can hold (internal error)");
@@ -688,6 +734,11 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
     } else if (key == "category_id") {
       raw.category_id = get_int(fv, "category_id");
       has_category = true;
+    } else if (key == "area" && lenient()) {
+      od::json_type t;
+      check(fv.type().get(t));
+      if (t == od::json_type::number) raw.area = get_number(fv, "area");
+      else skip_checked(fv);
     } else if (key == "iscrowd") {
       od::json_type t;
       check(fv.type().get(t));
@@ -743,7 +794,7 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   if (has_id) {
     if (ids) {
       auto [it, fresh] = ids->emplace(o.id, o.offset);
-      if (!fresh) m_cur.fail("id", fmt::format("duplicate annotation id {} (first at byte {})", o.id, it->second));
+      if (!fresh) m_cur.fail("id", fmt::format("duplicate annotation id {} (first at byte {})", o.id, it->second), Defect::missing_reference);
     } else {
       out.with_id.push_back(out.objects.size());
     }
@@ -994,10 +1045,21 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin) 
   auto region = [&](std::size_t k, std::size_t s, std::size_t e, Chunk& chunk) {
     chunk.clear(a.coords, (s - begin) / 2 + k, (e - s) / 2 + 1);
   };
-  auto each_annotation = [](ValueReader& r, Chunk& chunk, std::size_t& index, IdIndex* ids) {
+  auto each_annotation = [lenient = m_check != nullptr](ValueReader& r, Chunk& chunk, std::size_t& index, IdIndex* ids) {
+    r.set_problems(lenient ? &chunk.problems : nullptr);
     return [&r, &chunk, &index, ids](od::array arr) {
-      r.each_object(arr, "annotation", "expected an annotation object", index,
-                    [&](od::object obj) { r.parse_annotation(obj, index, chunk, ids); });
+      r.each_object(arr, "annotation", "expected an annotation object", index, [&](od::object obj) {
+        const std::size_t rings = chunk.ring_start.size(), masks = chunk.masks.size(), coords = chunk.coords_used;
+        try {
+          r.parse_annotation(obj, index, chunk, ids);
+        } catch (...) {  // lenient reading goes on without this annotation: drop what it added
+          chunk.ring_start.resize(rings);
+          chunk.masks.resize(masks);
+          chunk.rle_sizes.resize(masks);
+          chunk.coords_used = coords;
+          throw;
+        }
+      });
     };
   };
   if (!m_fast) {
@@ -1011,6 +1073,7 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin) 
       m_file.release_before(e);
     }
     a.coords.resize(a.ring_start.back());  // drops the untouched tail; the buffer does not move
+    m_reader.set_problems(m_check ? &m_check->problems : nullptr);
     return slicer.list_end();
   }
   const auto end = guess_list_end(text, begin);
@@ -1059,6 +1122,7 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin) 
   if (std::adjacent_find(m_given_ids.begin(), m_given_ids.end()) != m_given_ids.end()) throw RetrySerially{};
   m_given_ids = {};
   a.coords.resize(a.ring_start.back());
+  m_reader.set_problems(m_check ? &m_check->problems : nullptr);
   return *end;
 }
 
@@ -1096,6 +1160,10 @@ void CocoParser::append(Chunk& chunk, bool exact) {
   for (auto& m : chunk.masks) a.masks.push_back(std::move(m));
   m_raw.insert(m_raw.end(), chunk.raw.begin(), chunk.raw.end());
   m_rle_sizes.insert(m_rle_sizes.end(), chunk.rle_sizes.begin(), chunk.rle_sizes.end());
+  if (m_check) {
+    for (auto& p : chunk.problems) m_check->problems.push_back(std::move(p));
+    chunk.problems.clear();
+  }
 }
 
 LocalDelivery CocoParser::finish(bool results_file) {
@@ -1128,6 +1196,7 @@ LocalDelivery CocoParser::finish(bool results_file) {
       if (fresh) m_out.images.push_back(ImageInfo{std::to_string(m_raw[i].image_id), 0, 0});
     }
   }
+  if (m_check) return finish_checked(category_of_id);
   // Each object's category and image, in parallel; the first object that names an unknown one is
   // reported.
   std::atomic<std::size_t> first_bad{objs.size()};
@@ -1174,7 +1243,83 @@ LocalDelivery CocoParser::finish(bool results_file) {
   return std::move(m_out);
 }
 
+// Lenient resolution: an annotation naming an unknown image or category, or whose geometry does not
+// fit its image, is a problem and is left out (silently when its image or category was already
+// reported and left out).
+LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, std::int32_t>& category_of_id) {
+  auto& objs = m_out.objects.objects;
+  auto problem = [&](const SpatialObject& o, const char* field, std::string message, Defect defect) {
+    m_check->problems.push_back({m_cur.at(o.offset, fmt::format("annotation {}", o.id), field), std::move(message), defect, "annotation", o.id});
+  };
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < objs.size(); ++i) {
+    auto o = objs[i];
+    const auto& raw = m_raw[i];
+    const auto c = category_of_id.find(raw.category_id);
+    const auto im = m_image_by_id.find(raw.image_id);
+    if (c == category_of_id.end()) {
+      if (!m_rejected_categories.count(raw.category_id)) {
+        problem(o, "category_id", fmt::format("category id {} is not in \"categories\"", raw.category_id), Defect::missing_reference);
+      }
+      continue;
+    }
+    if (im == m_image_by_id.end()) {
+      if (!m_rejected_images.count(raw.image_id)) {
+        problem(o, "image_id", fmt::format("image id {} is not in \"images\"", raw.image_id), Defect::missing_reference);
+      }
+      continue;
+    }
+    o.category = c->second;
+    o.image = im->second;
+    auto& img = m_out.images[o.image];
+    if (o.shape == Shape::mask) {
+      const auto [h, w] = m_rle_sizes[o.geom];
+      if (img.width == 0 && img.height == 0) {
+        img.height = h;
+        img.width = w;
+      } else if (img.height != h || img.width != w) {
+        problem(o, "segmentation.size", fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width),
+                Defect::out_of_image);
+        continue;
+      }
+    }
+    if (!std::isnan(raw.area)) m_check->areas.emplace_back(o.offset, raw.area);
+    objs[kept++] = o;
+  }
+  objs.resize(kept);
+  for (const auto& o : objs) {
+    const auto& img = m_out.images[o.image];
+    if (o.shape == Shape::polygon && (img.width == 0 || img.height == 0)) {
+      problem(o, "segmentation", fmt::format("image \"{}\" has no width and height, needed to check the polygon", img.name), Defect::schema);
+    }
+  }
+  std::erase_if(objs, [&](const SpatialObject& o) {
+    const auto& img = m_out.images[o.image];
+    return o.shape == Shape::polygon && (img.width == 0 || img.height == 0);
+  });
+  m_out.objects.has_image.assign(m_out.images.size(), 1);
+  return std::move(m_out);
+}
+
 }  // namespace
+
+LocalDelivery read_coco_checked(const std::string& path, CocoCheck& check, std::size_t slice_bytes) {
+  MappedFile file(path);
+  LocalDelivery d;
+  try {
+    check = {};
+    d = CocoParser(file, slice_bytes, true, &check).parse();
+  } catch (const InputError&) {
+    check = {};
+    d = CocoParser(file, slice_bytes, false, &check).parse();
+  } catch (const RetrySerially&) {
+    check = {};
+    d = CocoParser(file, slice_bytes, false, &check).parse();
+  }
+  d.objects.name = annotator_from_path(path);
+  d.objects.file = path;
+  return d;
+}
 
 std::string annotator_from_path(const std::string& path) {
   std::filesystem::path p(path);

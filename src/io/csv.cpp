@@ -31,7 +31,7 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
           const void* q = std::memchr(data + m_pos, '"', size - m_pos);
           if (q == nullptr) {
             throw InputError({.file = m_path, .line = m_record_line},
-                             "malformed quoting: a quoted field is never closed (expected a closing '\"')");
+                             "malformed quoting: a quoted field is never closed (expected a closing '\"')", Defect::broken_file);
           }
           std::size_t qpos = static_cast<std::size_t>(static_cast<const char*>(q) - data);
           for (std::size_t i = m_pos; i < qpos; ++i) m_line += (data[i] == '\n');
@@ -71,7 +71,8 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         } else {
           throw InputError({.file = m_path, .line = m_line},
                            std::string("malformed quoting: unexpected character '") + data[m_pos] +
-                               "' after a closing quote (expected a delimiter or a line end)");
+                               "' after a closing quote (expected a delimiter or a line end)",
+                           Defect::broken_file);
         }
       } else {
         // Unquoted field: up to the delimiter or the line end. A quote inside is kept as text.

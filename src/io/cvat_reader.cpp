@@ -69,7 +69,7 @@ class Reader {
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
       const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, res.offset));
-      throw InputError({.file = m_path, .line = line_of(offset), .item = enclosing(offset)}, fmt::format("malformed XML: {}", res.description()));
+      throw InputError({.file = m_path, .line = line_of(offset), .item = enclosing(offset)}, fmt::format("malformed XML: {}", res.description()), Defect::broken_file);
     }
     const pugi::xml_node root = m_doc.child("annotations");
     if (!root) throw InputError({.file = m_path}, "expected a CVAT XML export: the root element must be <annotations>");
@@ -178,8 +178,12 @@ class Reader {
       if (f.rfind("step=", 0) == 0) m_step = std::max<std::int64_t>(1, parse_int(f.substr(5)).value_or(1));
     }
     if (auto n = find("original_size")) {
-      m_video_w = static_cast<std::uint32_t>(std::max<std::int64_t>(0, parse_int(n.child("width").text().get()).value_or(0)));
-      m_video_h = static_cast<std::uint32_t>(std::max<std::int64_t>(0, parse_int(n.child("height").text().get()).value_or(0)));
+      const std::int64_t w = parse_int(n.child("width").text().get()).value_or(0), h = parse_int(n.child("height").text().get()).value_or(0);
+      if (w < 0 || h < 0 || w > 1000000 || h > 1000000 || w * h > 4294967295LL) {
+        throw InputError({.file = m_path, .field = "meta.original_size"}, fmt::format("implausible video size {}x{}", w, h));
+      }
+      m_video_w = static_cast<std::uint32_t>(w);
+      m_video_h = static_cast<std::uint32_t>(h);
     }
   }
 
@@ -291,7 +295,7 @@ class Reader {
     if (name.empty()) fail(node, "", "image.name", "<image> has neither a name nor an id");
     const double w = node.attribute("width") ? number(node, "width", name) : 0;
     const double h = node.attribute("height") ? number(node, "height", name) : 0;
-    if (w < 0 || h < 0 || w > 1e6 || h > 1e6) fail(node, name, "image.width", fmt::format("implausible image size {}x{}", w, h));
+    if (w < 0 || h < 0 || w > 1e6 || h > 1e6 || w * h > 4294967295.0) fail(node, name, "image.width", fmt::format("implausible image size {}x{}", w, h));
     const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h));
     for (pugi::xml_node child : node.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -311,7 +315,8 @@ class Reader {
   }
 
   void read_track(pugi::xml_node node) {
-    const std::string key = fmt::format("{}/{}", node.attribute("task_id").value(), node.attribute("id").value());
+    const std::string task = node.attribute("task_id").value();
+    const std::string key = task.empty() ? std::string(node.attribute("id").value()) : fmt::format("{}/{}", task, node.attribute("id").value());
     const std::string item = fmt::format("track {}", node.attribute("id").value());
     const std::string label = label_of(node);
     std::vector<Shape> shapes;

@@ -87,6 +87,8 @@ void DeliveryBuilder::add_mask(std::uint32_t image, std::int32_t category, geome
 
 LocalDelivery DeliveryBuilder::finish() {
   m_out.objects.has_image.assign(m_out.images.size(), 1);
+  m_out.objects.track_names.resize(m_tracks.size());
+  for (const auto& [key, index] : m_tracks) m_out.objects.track_names[static_cast<std::size_t>(index)] = key;
   return std::move(m_out);
 }
 

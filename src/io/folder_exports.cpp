@@ -109,8 +109,9 @@ class Reader {
   }
 
  private:
-  [[noreturn]] void fail(const fs::path& file, std::uint64_t line, const std::string& item, const std::string& field, const std::string& msg) const {
-    throw InputError({.file = file.string(), .line = line, .item = item, .field = field}, msg);
+  [[noreturn]] void fail(const fs::path& file, std::uint64_t line, const std::string& item, const std::string& field, const std::string& msg,
+                         Defect defect = Defect::schema) const {
+    throw InputError({.file = file.string(), .line = line, .item = item, .field = field}, msg, defect);
   }
 
   std::uint64_t line_of(const pugi::xml_node& node, std::string_view text) const {
@@ -128,7 +129,7 @@ class Reader {
     if (!res) {
       const auto off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, res.offset));
       fail(path, 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(off, text.size())), '\n')),
-           "", "", fmt::format("malformed XML: {}", res.description()));
+           "", "", fmt::format("malformed XML: {}", res.description()), Defect::broken_file);
     }
     const pugi::xml_node ann = doc.child("annotation");
     if (!ann) fail(path, 0, "", "", "expected a Pascal VOC file: the root element must be <annotation>");
@@ -169,9 +170,9 @@ class Reader {
   // ---- LabelMe ----
   void read_labelme(const fs::path& path) {
     simdjson::padded_string text;
-    if (simdjson::padded_string::load(path.string()).get(text)) fail(path, 0, "", "", "cannot read the file");
+    if (simdjson::padded_string::load(path.string()).get(text)) fail(path, 0, "", "", "cannot read the file", Defect::broken_file);
     dom::element doc;
-    if (auto err = m_parser.parse(text).get(doc)) fail(path, 0, "", "", fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    if (auto err = m_parser.parse(text).get(doc)) fail(path, 0, "", "", fmt::format("malformed JSON: {}", simdjson::error_message(err)), Defect::broken_file);
     dom::object o;
     if (doc.get(o)) fail(path, 0, "", "", "expected a LabelMe object with \"shapes\"");
     std::string_view image_path;

@@ -130,7 +130,7 @@ void Reader::read_file(const std::string& path, std::uint32_t file_index) {
   dom::parser parser;
   dom::element doc;
   if (auto err = parser.parse(text).get(doc)) {
-    throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+    throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
   }
   // An export is a list of tasks; a single task object (as the editor saves one) is read as a list of one.
   std::vector<dom::element> tasks;
@@ -397,7 +397,7 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
       bytes.push_back(static_cast<std::uint8_t>(x));
     }
     const auto w = static_cast<std::uint32_t>(std::lround(W)), h = static_cast<std::uint32_t>(std::lround(H));
-    const auto alpha = decode_brush_rle(bytes);
+    const auto alpha = decode_brush_rle(bytes, static_cast<std::size_t>(w) * h);
     if (alpha.size() != static_cast<std::size_t>(w) * h) {
       fail(task, where + ".value.rle", fmt::format("brush RLE does not decode to a {}x{} RGBA image", w, h));
     }
@@ -428,7 +428,7 @@ void Reader::finish() {
 
 }  // namespace
 
-std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes) {
+std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes, std::size_t expected_pixels) {
   BitReader in(bytes);
   std::uint32_t n = 0, word = 0;
   if (!in.read(32, n) || !in.read(5, word)) return {};
@@ -439,7 +439,7 @@ std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& byte
     if (!in.read(4, v)) return {};
     r = static_cast<int>(v) + 1;
   }
-  if (n % 4 != 0 || n > (std::uint32_t{1} << 31)) return {};
+  if (n % 4 != 0 || n > (std::uint32_t{1} << 31) || (expected_pixels && n / 4 != expected_pixels)) return {};
   std::vector<std::uint8_t> alpha(n / 4);
   std::uint32_t i = 0;
   auto put = [&](std::uint32_t v) {

@@ -15,12 +15,12 @@ namespace labelqa::io {
 MappedFile::MappedFile(const std::string& path) : m_path(path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw InputError({.file = path}, std::string("cannot open: ") + std::strerror(errno));
+    throw InputError({.file = path}, std::string("cannot open: ") + std::strerror(errno), Defect::broken_file);
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw InputError({.file = path}, "not a regular file");
+    throw InputError({.file = path}, "not a regular file", Defect::broken_file);
   }
   m_size = static_cast<std::size_t>(st.st_size);
   if (m_size > 0) {
@@ -33,7 +33,7 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
     if (p == MAP_FAILED) {
       if (base != MAP_FAILED) ::munmap(base, m_map_size);
       ::close(fd);
-      throw InputError({.file = path}, std::string("cannot map: ") + std::strerror(errno));
+      throw InputError({.file = path}, std::string("cannot map: ") + std::strerror(errno), Defect::broken_file);
     }
     ::madvise(p, m_size, MADV_SEQUENTIAL);
     m_data = static_cast<const char*>(p);

@@ -32,11 +32,11 @@ constexpr std::uint64_t k_max_pixels = std::uint64_t{1} << 28;
 
 void read_whole(const std::string& path, std::vector<std::uint8_t>& buf, std::size_t& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError({.file = path}, std::string("cannot open: ") + std::strerror(errno));
+  if (fd < 0) throw InputError({.file = path}, std::string("cannot open: ") + std::strerror(errno), Defect::broken_file);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw InputError({.file = path}, "not a regular file");
+    throw InputError({.file = path}, "not a regular file", Defect::broken_file);
   }
   size = static_cast<std::size_t>(st.st_size);
   if (buf.size() < size) buf.resize(size);
@@ -46,7 +46,7 @@ void read_whole(const std::string& path, std::vector<std::uint8_t>& buf, std::si
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
-      throw InputError({.file = path}, std::string("cannot read: ") + (n < 0 ? std::strerror(errno) : "file shrank"));
+      throw InputError({.file = path}, std::string("cannot read: ") + (n < 0 ? std::strerror(errno) : "file shrank"), Defect::broken_file);
     }
     done += static_cast<std::size_t>(n);
   }
@@ -74,7 +74,7 @@ void decode_mask_png(const std::string& path, std::vector<std::uint8_t>& file_bu
   read_whole(path, file_buffer, size);
   SpngCtx c;
   if (!c.ctx) throw InputError({.file = path}, "out of memory");
-  auto fail = [&](int err) { throw InputError({.file = path}, fmt::format("corrupt or unreadable PNG: {}", spng_strerror(err))); };
+  auto fail = [&](int err) { throw InputError({.file = path}, fmt::format("corrupt or unreadable PNG: {}", spng_strerror(err)), Defect::broken_file); };
   if (int err = spng_set_png_buffer(c.ctx, file_buffer.data(), size)) fail(err);
   spng_set_image_limits(c.ctx, 1u << 20, 1u << 20);
   spng_set_chunk_limits(c.ctx, 1u << 26, 1u << 26);
@@ -90,7 +90,8 @@ void decode_mask_png(const std::string& path, std::vector<std::uint8_t>& file_bu
                                                  "or a palette image whose values are class ids",
                                                  ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR ? "RGB"
                                                  : ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA ? "RGBA"
-                                                                                                      : "gray+alpha"));
+                                                                                                      : "gray+alpha"),
+                     Defect::broken_file);
   }
   out.width = ihdr.width;
   out.height = ihdr.height;
@@ -138,7 +139,7 @@ ClassMap read_class_map(const std::string& path) {
   };
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
     nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded()) throw InputError({.file = path}, "invalid JSON class map");
+    if (j.is_discarded()) throw InputError({.file = path}, "invalid JSON class map", Defect::broken_file);
     auto bad = [&](const std::string& what) {
       throw InputError({.file = path}, "expected {\"0\": \"name\", ...}, [\"name0\", \"name1\", ...] or "
                                        "[{\"value\": 0, \"name\": \"...\"}, ...]: " + what);

@@ -163,7 +163,7 @@ void read_jsonl(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, co
     simdjson::ondemand::document doc;
     auto json_error = [&](simdjson::error_code code) {
       throw InputError({.file = path, .line = line},
-                       fmt::format("invalid JSON: {} (expected one JSON object per line)", simdjson::error_message(code)));
+                       fmt::format("invalid JSON: {} (expected one JSON object per line)", simdjson::error_message(code)), Defect::broken_file);
     };
     if (auto err = parser.iterate(buffer.data(), text.size(), buffer.size()).get(doc)) json_error(err);
     simdjson::ondemand::object object;

@@ -19,10 +19,11 @@ std::string format_location(const Location& where) {
   return out;
 }
 
-InputError::InputError(Location where, const std::string& message)
+InputError::InputError(Location where, const std::string& message, Defect defect)
     : std::runtime_error(format_location(where) + " " + message),
       m_where(std::move(where)),
-      m_message(message) {}
+      m_message(message),
+      m_defect(defect) {}
 
 const char* level_name(Level level) {
   switch (level) {

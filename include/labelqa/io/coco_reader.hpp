@@ -6,7 +6,11 @@
 // image_id and categories by category_id. See docs/formats.md.
 #pragma once
 
+#include "labelqa/error.hpp"
 #include "labelqa/model/objects.hpp"
+
+#include <optional>
+#include <utility>
 
 #include <cstddef>
 #include <string>
@@ -14,11 +18,30 @@
 
 namespace labelqa::io {
 
+// What lenient reading found wrong with one image, category or annotation (and left it out).
+struct CocoProblem {
+  Location where;
+  std::string message;
+  Defect defect = Defect::schema;
+  const char* kind = "annotation";     // "image", "category" or "annotation"
+  std::optional<std::int64_t> id;      // its id, when the file gave one
+};
+struct CocoCheck {
+  std::vector<CocoProblem> problems;                      // in file order
+  std::vector<std::pair<std::uint64_t, double>> areas;    // per annotation read: byte offset, its "area"
+};
+
 // `names` gives the annotator of each file (empty: the file stem). Throws InputError (exit 2)
 // naming the file, byte offset, line and annotation on malformed input. The annotations list is
 // parsed in slices of about `slice_bytes`, in parallel; the result does not depend on it.
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names,
                           std::size_t slice_bytes = std::size_t{1} << 20);
+
+// Reads one COCO file for `labelqa validate`: a problem of one image, category or annotation is
+// recorded in `check` and the thing left out, instead of throwing. Only a file that cannot be
+// parsed at all (broken JSON, not COCO) throws InputError.
+struct LocalDelivery;
+LocalDelivery read_coco_checked(const std::string& path, CocoCheck& check, std::size_t slice_bytes = std::size_t{1} << 20);
 
 // Whether a .json file looks like COCO (an object with "annotations" or "images", or a list of
 // objects with "image_id"), judged from its first bytes.

@@ -41,7 +41,8 @@ bool looks_like_label_studio_min(const std::string& path);
 LabelStudioData read_label_studio_min(const std::vector<std::string>& paths, const LabelStudioOptions& options);
 
 // Label Studio's brush RLE (thi.ng rle-pack of an RGBA image, row-major) decoded to the alpha
-// channel; empty when the data is malformed.
-std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes);
+// channel; empty when the data is malformed or (with expected_pixels) decodes to another size, which
+// is checked before anything is allocated.
+std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& bytes, std::size_t expected_pixels = 0);
 
 }  // namespace labelqa::io

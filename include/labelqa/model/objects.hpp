@@ -81,6 +81,7 @@ struct AnnotatorObjects {
   Coordinates coords;
   std::vector<std::uint32_t> ring_start{0};
   std::vector<geometry::Rle> masks;
+  std::vector<std::string> track_names;       // video: the file's name of each track (SpatialObject::track)
 
   std::size_t image_begin(std::uint32_t image) const { return image_offsets[image]; }
   std::size_t image_end(std::uint32_t image) const { return image_offsets[image + 1]; }

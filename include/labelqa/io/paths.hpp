@@ -1,0 +1,19 @@
+// Paths named inside exports (image files, mask files) stay inside the delivery: nothing is read
+// from a path that leads elsewhere unless the user allows it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace labelqa::io {
+
+// Whether a path named in an export leads outside the folder it is relative to: an absolute path,
+// or one whose ".." components climb above its start.
+bool leaves_root(const std::string& name);
+
+// root / name when it stays under root (symbolic links resolved), else nullopt; with
+// allow_outside, root / name (or name itself when absolute) as given.
+std::optional<std::filesystem::path> contained_path(const std::string& root, const std::string& name, bool allow_outside);
+
+}  // namespace labelqa::io

@@ -1,0 +1,251 @@
+#include "labelqa/validate/findings.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <tuple>
+
+namespace labelqa::validate {
+
+const char* severity_name(Severity s) { return s == Severity::error ? "error" : "warning"; }
+
+const char* code_name(Code c) {
+  switch (c) {
+    case Code::broken_file: return "broken_file";
+    case Code::schema: return "schema";
+    case Code::missing_reference: return "missing_reference";
+    case Code::unknown_class: return "unknown_class";
+    case Code::out_of_image: return "out_of_image";
+    case Code::degenerate: return "degenerate";
+    case Code::self_intersection: return "self_intersection";
+    case Code::overlap: return "overlap";
+    case Code::duplicate: return "duplicate";
+    case Code::unlabeled_region: return "unlabeled_region";
+    case Code::bbox_mismatch: return "bbox_mismatch";
+    case Code::track_gap: return "track_gap";
+    case Code::track_jump: return "track_jump";
+  }
+  return "schema";
+}
+
+Code code_of(Defect d) {
+  switch (d) {
+    case Defect::broken_file: return Code::broken_file;
+    case Defect::schema: return Code::schema;
+    case Defect::missing_reference: return Code::missing_reference;
+    case Defect::out_of_image: return Code::out_of_image;
+    case Defect::degenerate: return Code::degenerate;
+  }
+  return Code::schema;
+}
+
+namespace {
+
+// Natural order of annotation ids: numbers by value ("9" before "10"), then text.
+bool id_less(const std::string& a, const std::string& b) {
+  auto numeric = [](const std::string& s) {
+    return !s.empty() && s.size() < 19 && std::all_of(s.begin() + (s[0] == '-'), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           s != "-";
+  };
+  const bool na = numeric(a), nb = numeric(b);
+  if (na && nb) {
+    const long long x = std::stoll(a), y = std::stoll(b);
+    if (x != y) return x < y;
+    return a < b;
+  }
+  if (na != nb) return na;
+  return a < b;
+}
+
+}  // namespace
+
+void sort_findings(std::vector<Finding>& findings) {
+  auto key = [](const Finding& f) {
+    return std::make_tuple(f.location.offset.value_or(0), f.location.line, f.location.frame.value_or(-1));
+  };
+  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+    if (a.file != b.file) return a.file < b.file;
+    if (a.item != b.item) return a.item < b.item;
+    if (a.annotation != b.annotation) return id_less(a.annotation, b.annotation);
+    if (a.code != b.code) return a.code < b.code;
+    if (a.other_annotation != b.other_annotation) return id_less(a.other_annotation, b.other_annotation);
+    if (key(a) != key(b)) return key(a) < key(b);
+    if (a.location.bbox != b.location.bbox) return a.location.bbox < b.location.bbox;
+    if (a.location.point != b.location.point) return a.location.point < b.location.point;
+    if (a.cls != b.cls) return a.cls < b.cls;
+    return a.message < b.message;
+  });
+}
+
+Finding file_finding(const InputError& e) {
+  const Location& w = e.where();
+  Finding f;
+  f.severity = Severity::error;
+  f.code = code_of(e.defect());
+  f.file = w.file;
+  f.item = w.item;
+  f.location.line = w.line;
+  if (w.has_offset) f.location.offset = w.offset;
+  f.message = w.field.empty() ? e.message() : fmt::format("{}: {}", w.field, e.message());
+  return f;
+}
+
+void problem_findings(const std::vector<io::CocoProblem>& problems, std::vector<Finding>& out) {
+  for (const auto& p : problems) {
+    Finding f;
+    f.severity = Severity::error;
+    f.code = code_of(p.defect);
+    f.file = p.where.file;
+    if (std::string_view(p.kind) == "annotation") {
+      if (p.id) f.annotation = std::to_string(*p.id);
+    } else {
+      f.item = p.id ? fmt::format("{} {}", p.kind, *p.id) : std::string(p.kind);
+    }
+    f.location.line = p.where.line;
+    if (p.where.has_offset) f.location.offset = p.where.offset;
+    f.message = p.where.field.empty() ? p.message : fmt::format("{}: {}", p.where.field, p.message);
+    out.push_back(std::move(f));
+  }
+}
+
+Summary summarize(const std::vector<Finding>& findings) {
+  Summary s;
+  for (const auto& f : findings) {
+    (f.severity == Severity::error ? s.errors : s.warnings)++;
+    ++s.by_code[static_cast<std::size_t>(f.code)];
+  }
+  return s;
+}
+
+std::vector<Component> connected_components(const std::uint8_t* on, std::uint32_t width, std::uint32_t height) {
+  // Union-find over horizontal runs: each run of `on` pixels joins the runs of the row above it
+  // that it touches (4-neighbour), so memory is per run, not per pixel.
+  struct Run {
+    std::uint32_t y, x0, x1;  // [x0, x1)
+  };
+  std::vector<Run> runs;
+  std::vector<std::uint32_t> parent;
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::size_t prev_begin = 0, prev_end = 0;
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const std::uint8_t* row = on + static_cast<std::size_t>(y) * width;
+    const std::size_t begin = runs.size();
+    for (std::uint32_t x = 0; x < width;) {
+      if (!row[x]) {
+        ++x;
+        continue;
+      }
+      std::uint32_t e = x;
+      while (e < width && row[e]) ++e;
+      const auto id = static_cast<std::uint32_t>(runs.size());
+      runs.push_back({y, x, e});
+      parent.push_back(id);
+      for (std::size_t p = prev_begin; p < prev_end; ++p) {
+        if (runs[p].x1 <= x || runs[p].x0 >= e) continue;
+        const std::uint32_t ra = find(static_cast<std::uint32_t>(p)), rb = find(id);
+        if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
+      }
+      x = e;
+    }
+    prev_begin = begin;
+    prev_end = runs.size();
+  }
+  std::map<std::uint32_t, std::size_t> index;  // root -> component (roots are the first run of each component)
+  std::vector<Component> out;
+  for (std::uint32_t r = 0; r < runs.size(); ++r) {
+    const std::uint32_t root = find(r);
+    auto [it, fresh] = index.emplace(root, out.size());
+    if (fresh) out.push_back({0, {runs[r].x0, runs[r].y, runs[r].x1, runs[r].y + 1}});
+    auto& c = out[it->second];
+    c.pixels += runs[r].x1 - runs[r].x0;
+    c.bbox[0] = std::min(c.bbox[0], runs[r].x0);
+    c.bbox[2] = std::max(c.bbox[2], runs[r].x1);
+    c.bbox[3] = std::max(c.bbox[3], runs[r].y + 1);
+  }
+  for (auto& c : out) c.bbox = {c.bbox[0], c.bbox[1], c.bbox[2] - c.bbox[0], c.bbox[3] - c.bbox[1]};
+  return out;
+}
+
+std::optional<std::uint32_t> unlabeled_value(const Options& options, const io::ClassMap& classes) {
+  if (options.unlabeled) return options.unlabeled;
+  for (const auto& [value, name] : classes) {
+    if (name == "unlabeled" && value != options.ignore) return value;
+  }
+  if (!classes.count(0) && options.ignore != 0) return 0u;
+  return std::nullopt;
+}
+
+std::vector<Finding> check_semantic_mask(const io::MaskImage& mask, const std::string& file, const std::string& item,
+                                         const io::ClassMap& classes, const Options& options,
+                                         std::optional<std::array<std::uint32_t, 2>> image_size) {
+  std::vector<Finding> out;
+  auto finding = [&](Severity s, Code c) -> Finding& {
+    out.push_back({});
+    Finding& f = out.back();
+    f.severity = s;
+    f.code = c;
+    f.file = file;
+    f.item = item;
+    return f;
+  };
+  if (image_size && ((*image_size)[0] != mask.width || (*image_size)[1] != mask.height)) {
+    auto& f = finding(Severity::error, Code::out_of_image);
+    f.message = fmt::format("the mask is {}x{} (width x height) but its image is {}x{}", mask.width, mask.height, (*image_size)[0], (*image_size)[1]);
+  }
+  const std::size_t n = mask.pixels();
+  // Per value: pixel count and bbox, in one pass.
+  struct Stat {
+    std::uint64_t pixels = 0;
+    std::uint32_t x0 = UINT32_MAX, y0 = UINT32_MAX, x1 = 0, y1 = 0;
+  };
+  std::map<std::uint32_t, Stat> stats;
+  {
+    std::vector<Stat> small(mask.bit_depth == 16 ? 65536 : 256);
+    for (std::uint32_t y = 0; y < mask.height; ++y) {
+      const std::size_t row = static_cast<std::size_t>(y) * mask.width;
+      for (std::uint32_t x = 0; x < mask.width; ++x) {
+        auto& s = small[mask.at(row + x)];
+        if (s.pixels++ == 0) {
+          s.x0 = s.x1 = x;
+          s.y0 = s.y1 = y;
+        } else {
+          s.x0 = std::min(s.x0, x);
+          s.x1 = std::max(s.x1, x);
+          s.y1 = y;
+        }
+      }
+    }
+    for (std::uint32_t v = 0; v < small.size(); ++v) {
+      if (small[v].pixels) stats.emplace(v, small[v]);
+    }
+  }
+  const auto unlabeled = unlabeled_value(options, classes);
+  if (!classes.empty()) {
+    for (const auto& [v, s] : stats) {
+      if (v == options.ignore || classes.count(v) || (unlabeled && v == *unlabeled)) continue;
+      auto& f = finding(Severity::error, Code::unknown_class);
+      f.cls = std::to_string(v);
+      f.location.bbox = std::array<double, 4>{double(s.x0), double(s.y0), double(s.x1 - s.x0 + 1), double(s.y1 - s.y0 + 1)};
+      f.message = fmt::format("mask value {} is not in the class map ({} pixels)", v, s.pixels);
+    }
+  }
+  if (unlabeled && *unlabeled != options.ignore && stats.count(*unlabeled)) {
+    std::vector<std::uint8_t> on(n);
+    for (std::size_t i = 0; i < n; ++i) on[i] = mask.at(i) == *unlabeled;
+    const auto it = classes.find(*unlabeled);
+    const std::string name = it == classes.end() ? std::to_string(*unlabeled) : it->second;
+    for (const auto& c : connected_components(on.data(), mask.width, mask.height)) {
+      if (c.pixels < options.min_region) continue;
+      auto& f = finding(options.require_coverage ? Severity::error : Severity::warning, Code::unlabeled_region);
+      f.cls = name;
+      f.location.bbox = std::array<double, 4>{double(c.bbox[0]), double(c.bbox[1]), double(c.bbox[2]), double(c.bbox[3])};
+      f.message = fmt::format("{} unlabeled pixels (value {})", c.pixels, *unlabeled);
+    }
+  }
+  return out;
+}
+
+}  // namespace labelqa::validate

@@ -1,0 +1,419 @@
+// Geometric checks of one annotator's objects, image by image in parallel.
+#include "labelqa/validate/findings.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <geos_c.h>
+#include <tbb/parallel_for.h>
+
+namespace labelqa::validate {
+namespace {
+
+// One GEOS context per thread.
+struct GeosContext {
+  GEOSContextHandle_t h = GEOS_init_r();
+  ~GeosContext() { GEOS_finish_r(h); }
+};
+GEOSContextHandle_t geos() {
+  thread_local GeosContext ctx;
+  return ctx.h;
+}
+
+std::string number(double x) { return fmt::format("{:g}", x); }
+std::string box_text(const geometry::Box& b) {
+  return fmt::format("[{}, {}, {}, {}]", number(b[0]), number(b[1]), number(b[2]), number(b[3]));
+}
+
+struct Ring {
+  const double* xy;
+  std::size_t points;
+};
+
+// Why a ring is degenerate (empty: it is not): fewer than 3 distinct points, or no area.
+std::string ring_degeneracy(const Ring& r) {
+  std::vector<std::pair<double, double>> pts;
+  for (std::size_t i = 0; i < r.points; ++i) pts.emplace_back(r.xy[2 * i], r.xy[2 * i + 1]);
+  std::sort(pts.begin(), pts.end());
+  const auto distinct = static_cast<std::size_t>(std::unique(pts.begin(), pts.end()) - pts.begin());
+  if (distinct < 3) {
+    if (r.points == 2) {
+      return "polygon of 4 numbers (2 points): not an area; pycocotools would read it as a box [x, y, w, h]";
+    }
+    return fmt::format("polygon with {} distinct point{} (at least 3 are needed)", distinct, distinct == 1 ? "" : "s");
+  }
+  double twice_area = 0;
+  for (std::size_t i = 0; i < r.points; ++i) {
+    const std::size_t j = (i + 1) % r.points;
+    twice_area += r.xy[2 * i] * r.xy[2 * j + 1] - r.xy[2 * j] * r.xy[2 * i + 1];
+  }
+  if (twice_area == 0) return "polygon of zero area (its points are collinear)";
+  return {};
+}
+
+class ImageChecker {
+ public:
+  ImageChecker(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
+               const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas)
+      : m_a(a), m_images(images), m_categories(categories), m_opt(options), m_areas(areas) {}
+
+  void check(std::uint32_t image, std::vector<Finding>& out) {
+    const auto& img = m_images[image];
+    const std::size_t begin = m_a.image_begin(image), end = m_a.image_end(image);
+    std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
+    for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(m_a.objects[i], img, out);
+    check_pairs(image, begin, end, sound, out);
+    if (m_opt.require_coverage) check_coverage(image, begin, end, out);
+  }
+
+ private:
+  Finding& add(std::vector<Finding>& out, Severity s, Code c, const SpatialObject& o, const ImageInfo& img) {
+    out.push_back({});
+    Finding& f = out.back();
+    f.severity = s;
+    f.code = c;
+    f.file = m_a.file;
+    f.item = img.name;
+    f.annotation = std::to_string(o.id);
+    f.cls = m_categories[static_cast<std::size_t>(o.category)];
+    if (img.frame >= 0) f.location.frame = img.frame;
+    return f;
+  }
+  std::vector<Ring> rings(const SpatialObject& o) const {
+    std::vector<Ring> out;
+    for (std::uint32_t r = o.geom; r < o.geom_end; ++r) {
+      const std::uint32_t b = m_a.ring_start[r], e = m_a.ring_start[r + 1];
+      out.push_back({m_a.coords.data() + b, (e - b) / 2});
+    }
+    return out;
+  }
+
+  // Per-object checks; whether the geometry is sound enough to compare with others.
+  bool check_object(const SpatialObject& o, const ImageInfo& img, std::vector<Finding>& out) {
+    if (m_opt.classes && !m_opt.classes->count(m_categories[static_cast<std::size_t>(o.category)])) {
+      auto& f = add(out, Severity::error, Code::unknown_class, o, img);
+      if (std::all_of(o.bbox.begin(), o.bbox.end(), [](double x) { return std::isfinite(x); })) f.location.bbox = o.bbox;
+      f.message = fmt::format("class \"{}\" is not in the label schema", f.cls);
+    }
+    bool sound = true;
+    // Points to test against the image: box corners or polygon vertices.
+    std::vector<std::array<double, 2>> points;
+    if (o.shape == Shape::box) {
+      const auto& b = o.bbox;
+      if (!std::all_of(b.begin(), b.end(), [](double x) { return std::isfinite(x); })) {
+        add(out, Severity::error, Code::degenerate, o, img).message = "box with a NaN or infinite coordinate";
+        return false;
+      }
+      if (b[2] <= 0 || b[3] <= 0) {
+        auto& f = add(out, Severity::error, Code::degenerate, o, img);
+        f.location.bbox = b;
+        f.message = fmt::format("box {} has a zero or negative width or height", box_text(b));
+        return false;
+      }
+      points = {{b[0], b[1]}, {b[0] + b[2], b[1]}, {b[0] + b[2], b[1] + b[3]}, {b[0], b[1] + b[3]}};
+    } else if (o.shape == Shape::polygon) {
+      const auto rs = rings(o);
+      std::size_t k = 0;
+      for (const auto& r : rs) {
+        ++k;
+        bool finite = true;
+        for (std::size_t i = 0; i < 2 * r.points; ++i) finite = finite && std::isfinite(r.xy[i]);
+        if (!finite) {
+          add(out, Severity::error, Code::degenerate, o, img).message = fmt::format("polygon {} has a NaN or infinite coordinate", k);
+          return false;
+        }
+        if (auto why = ring_degeneracy(r); !why.empty()) {
+          auto& f = add(out, Severity::error, Code::degenerate, o, img);
+          if (r.points > 0) f.location.point = std::array<double, 2>{r.xy[0], r.xy[1]};
+          f.message = rs.size() > 1 ? fmt::format("polygon {}: {}", k, why) : why;
+          sound = false;
+          continue;
+        }
+        if (auto bad = ring_validity(r.xy, r.points)) {
+          auto& f = add(out, Severity::error, Code::self_intersection, o, img);
+          f.location.point = bad->point;
+          f.message = fmt::format("{}{} at [{}, {}]", rs.size() > 1 ? fmt::format("polygon {}: ", k) : std::string(), bad->reason,
+                                  number(bad->point[0]), number(bad->point[1]));
+        }
+        for (std::size_t i = 0; i < r.points; ++i) points.push_back({r.xy[2 * i], r.xy[2 * i + 1]});
+      }
+      if (rs.empty()) {
+        add(out, Severity::error, Code::degenerate, o, img).message = "polygon without points";
+        return false;
+      }
+      check_bbox(o, img, polygon_bounds(rs), out);
+    } else {
+      const auto& m = m_a.masks[o.geom];
+      const auto area = geometry::area(m);
+      if (area == 0) {
+        add(out, Severity::error, Code::degenerate, o, img).message = "empty mask (the RLE has no foreground pixel)";
+        return false;
+      }
+      check_bbox(o, img, geometry::bbox(m), out);
+    }
+    if (img.width && img.height && !points.empty()) {
+      // The point farthest outside [0, width] x [0, height].
+      double worst = 0;
+      std::array<double, 2> where{};
+      for (const auto& p : points) {
+        const double d = std::max({-p[0], p[0] - img.width, -p[1], p[1] - img.height});
+        if (d > worst) {
+          worst = d;
+          where = p;
+        }
+      }
+      if (worst > 0) {
+        auto& f = add(out, worst > m_opt.tolerance ? Severity::error : Severity::warning, Code::out_of_image, o, img);
+        f.location.point = where;
+        f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
+                                img.height);
+      }
+    }
+    if (!m_areas.empty() && sound) check_area(o, img, out);
+    return sound;
+  }
+
+  static geometry::Box polygon_bounds(const std::vector<Ring>& rs) {
+    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+    for (const auto& r : rs) {
+      for (std::size_t i = 0; i < r.points; ++i) {
+        x0 = std::min(x0, r.xy[2 * i]);
+        x1 = std::max(x1, r.xy[2 * i]);
+        y0 = std::min(y0, r.xy[2 * i + 1]);
+        y1 = std::max(y1, r.xy[2 * i + 1]);
+      }
+    }
+    return {x0, y0, x1 - x0, y1 - y0};
+  }
+
+  void check_bbox(const SpatialObject& o, const ImageInfo& img, const geometry::Box& geom, std::vector<Finding>& out) {
+    double worst = 0;
+    for (int k = 0; k < 4; ++k) worst = std::max(worst, std::fabs(o.bbox[static_cast<std::size_t>(k)] - geom[static_cast<std::size_t>(k)]));
+    if (!(worst > m_opt.bbox_tolerance)) return;
+    auto& f = add(out, Severity::warning, Code::bbox_mismatch, o, img);
+    f.location.bbox = o.bbox;
+    f.message = fmt::format("bbox {} but the segmentation's box is {}", box_text(o.bbox), box_text(geom));
+  }
+
+  void check_area(const SpatialObject& o, const ImageInfo& img, std::vector<Finding>& out) {
+    const auto it = std::lower_bound(m_areas.begin(), m_areas.end(), std::make_pair(o.offset, -HUGE_VAL));
+    if (it == m_areas.end() || it->first != o.offset) return;
+    double expected = 0;
+    if (o.shape == Shape::box) expected = o.bbox[2] * o.bbox[3];
+    else if (img.width && img.height) expected = static_cast<double>(geometry::area(object_mask(m_a, o, img.height, img.width)));
+    else return;
+    const double diff = std::fabs(it->second - expected);
+    if (diff <= 2.0 || diff <= m_opt.area_tolerance * expected) return;
+    auto& f = add(out, Severity::warning, Code::bbox_mismatch, o, img);
+    f.location.bbox = o.bbox;
+    f.message = fmt::format("area {} but the {} covers {} pixels", number(it->second), o.shape == Shape::box ? "box" : "segmentation", number(expected));
+  }
+
+  void check_pairs(std::uint32_t image, std::size_t begin, std::size_t end, const std::vector<char>& sound, std::vector<Finding>& out) {
+    const auto& img = m_images[image];
+    const bool sized = img.width && img.height;
+    std::vector<std::size_t> order;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (sound[i - begin]) order.push_back(i);
+    }
+    if (order.size() < 2) return;
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return m_a.objects[x].extent[0] < m_a.objects[y].extent[0]; });
+    std::vector<std::optional<geometry::Rle>> masks(end - begin);
+    auto mask = [&](std::size_t i) -> const geometry::Rle& {
+      auto& m = masks[i - begin];
+      if (!m) m = object_mask(m_a, m_a.objects[i], img.height, img.width);
+      return *m;
+    };
+    auto segmented = [](const SpatialObject& o) { return o.shape != Shape::box; };
+    for (std::size_t p = 0; p < order.size(); ++p) {
+      const auto& a = m_a.objects[order[p]];
+      for (std::size_t q = p + 1; q < order.size(); ++q) {
+        const auto& b = m_a.objects[order[q]];
+        if (b.extent[0] >= a.extent[2]) break;
+        if (b.extent[1] >= a.extent[3] || a.extent[1] >= b.extent[3]) continue;
+        if (a.crowd || b.crowd) continue;
+        const auto& x = a.id <= b.id ? a : b;
+        const auto& y = a.id <= b.id ? b : a;
+        const std::size_t xi = a.id <= b.id ? order[p] : order[q], yi = a.id <= b.id ? order[q] : order[p];
+        if (a.category == b.category) {
+          double iou = 0;
+          if (!segmented(a) && !segmented(b)) iou = geometry::box_iou(a.bbox, b.bbox, false);
+          else if (sized) iou = geometry::iou(mask(xi), mask(yi), false).value_or(0);
+          if (iou >= m_opt.duplicate_iou) {
+            auto& f = add(out, Severity::warning, Code::duplicate, x, img);
+            f.other_annotation = std::to_string(y.id);
+            f.location.bbox = x.bbox;
+            f.message = fmt::format("annotations {} and {} of class \"{}\" have IoU {:.4f}", x.id, y.id, f.cls, iou);
+            continue;
+          }
+        }
+        if (!sized || !segmented(a) || !segmented(b)) continue;
+        const auto inter = geometry::merge({&mask(xi), &mask(yi)}, true);
+        if (!inter) continue;
+        const auto area = geometry::area(*inter);
+        if (area == 0) continue;
+        const auto ax = geometry::area(mask(xi)), ay = geometry::area(mask(yi));
+        const double iou = static_cast<double>(area) / static_cast<double>(ax + ay - area);
+        const auto& cx = m_categories[static_cast<std::size_t>(x.category)];
+        const auto& cy = m_categories[static_cast<std::size_t>(y.category)];
+        const bool all = m_opt.no_overlap.count("*") > 0;
+        const bool forbidden = all || (m_opt.no_overlap.count(cx) && m_opt.no_overlap.count(cy));
+        auto& f = add(out, forbidden ? Severity::error : Severity::warning, Code::overlap, x, img);
+        f.other_annotation = std::to_string(y.id);
+        f.location.bbox = geometry::bbox(*inter);
+        f.message = fmt::format("annotations {} (\"{}\") and {} (\"{}\") share {} pixels (IoU {:.4f})", x.id, cx, y.id, cy, area, iou);
+      }
+    }
+  }
+
+  void check_coverage(std::uint32_t image, std::size_t begin, std::size_t end, std::vector<Finding>& out) {
+    const auto& img = m_images[image];
+    if (!img.width || !img.height || !m_a.has_image[image]) return;
+    const std::size_t n = static_cast<std::size_t>(img.width) * img.height;
+    std::vector<std::uint8_t> uncovered(n, 1);  // row-major
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& o = m_a.objects[i];
+      const auto col = geometry::decode(object_mask(m_a, o, img.height, img.width));  // column-major
+      for (std::uint32_t x = 0; x < img.width; ++x) {
+        for (std::uint32_t y = 0; y < img.height; ++y) {
+          if (col[static_cast<std::size_t>(x) * img.height + y]) uncovered[static_cast<std::size_t>(y) * img.width + x] = 0;
+        }
+      }
+    }
+    for (const auto& c : connected_components(uncovered.data(), img.width, img.height)) {
+      if (c.pixels < m_opt.min_region) continue;
+      out.push_back({});
+      Finding& f = out.back();
+      f.severity = Severity::error;
+      f.code = Code::unlabeled_region;
+      f.file = m_a.file;
+      f.item = img.name;
+      if (img.frame >= 0) f.location.frame = img.frame;
+      f.location.bbox = std::array<double, 4>{double(c.bbox[0]), double(c.bbox[1]), double(c.bbox[2]), double(c.bbox[3])};
+      f.message = fmt::format("{} pixels no annotation covers", c.pixels);
+    }
+  }
+
+  const AnnotatorObjects& m_a;
+  const std::vector<ImageInfo>& m_images;
+  const std::vector<std::string>& m_categories;
+  const Options& m_opt;
+  const std::vector<std::pair<std::uint64_t, double>>& m_areas;
+};
+
+void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
+                  const Options& opt, std::vector<Finding>& out) {
+  struct Entry {
+    std::int32_t track;
+    std::int64_t frame;
+    std::size_t object;
+  };
+  std::vector<Entry> entries;
+  for (std::size_t i = 0; i < a.objects.size(); ++i) {
+    const auto& o = a.objects[i];
+    if (o.track >= 0 && images[o.image].frame >= 0) entries.push_back({o.track, images[o.image].frame, i});
+  }
+  if (entries.empty()) return;
+  std::vector<std::int64_t> frames;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (images[i].frame >= 0 && i < a.has_image.size() && a.has_image[i]) frames.push_back(images[i].frame);
+  }
+  std::sort(frames.begin(), frames.end());
+  frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    return x.track != y.track ? x.track < y.track : x.frame != y.frame ? x.frame < y.frame : x.object < y.object;
+  });
+  auto track_name = [&](std::int32_t t) {
+    const auto i = static_cast<std::size_t>(t);
+    return fmt::format("track {}", i < a.track_names.size() ? a.track_names[i] : std::to_string(t));
+  };
+  for (std::size_t k = 1; k < entries.size(); ++k) {
+    const auto& p = entries[k - 1];
+    const auto& e = entries[k];
+    if (p.track != e.track || p.frame == e.frame) continue;
+    const auto lo = std::upper_bound(frames.begin(), frames.end(), p.frame);
+    const auto hi = std::lower_bound(frames.begin(), frames.end(), e.frame);
+    const auto& o = a.objects[e.object];
+    const auto& prev = a.objects[p.object];
+    Finding f;
+    f.file = a.file;
+    f.item = images[o.image].name;
+    f.annotation = track_name(e.track);
+    f.cls = categories[static_cast<std::size_t>(o.category)];
+    f.severity = Severity::warning;
+    if (hi > lo) {
+      f.code = Code::track_gap;
+      f.location.frame = *lo;
+      f.message = fmt::format("frames {} to {} missing inside the track ({} frame{}, between frames {} and {})", *lo, *(hi - 1), hi - lo,
+                              hi - lo == 1 ? "" : "s", p.frame, e.frame);
+      out.push_back(std::move(f));
+      continue;
+    }
+    const double iou = geometry::box_iou(prev.bbox, o.bbox, false);
+    if (iou >= opt.min_track_iou) continue;
+    f.code = Code::track_jump;
+    f.location.frame = e.frame;
+    f.location.bbox = o.bbox;
+    f.message = fmt::format("box IoU {:.4f} between frames {} and {} (below {}): box {} after {}", iou, p.frame, e.frame, number(opt.min_track_iou),
+                            box_text(o.bbox), box_text(prev.bbox));
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace
+
+std::optional<RingDefect> ring_validity(const double* xy, std::size_t points) {
+  if (points < 3) return std::nullopt;
+  GEOSContextHandle_t h = geos();
+  const bool closed = xy[0] == xy[2 * points - 2] && xy[1] == xy[2 * points - 1];
+  const std::size_t n = points + (closed ? 0 : 1);
+  if (n < 4) return std::nullopt;
+  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(n), 2);
+  if (!seq) return std::nullopt;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t j = i % points;
+    GEOSCoordSeq_setXY_r(h, seq, static_cast<unsigned>(i), xy[2 * j], xy[2 * j + 1]);
+  }
+  GEOSGeometry* ring = GEOSGeom_createLinearRing_r(h, seq);
+  if (!ring) return std::nullopt;
+  GEOSGeometry* poly = GEOSGeom_createPolygon_r(h, ring, nullptr, 0);
+  if (!poly) return std::nullopt;
+  char* reason = nullptr;
+  GEOSGeometry* location = nullptr;
+  const char valid = GEOSisValidDetail_r(h, poly, 0, &reason, &location);
+  std::optional<RingDefect> out;
+  if (valid == 0) {
+    RingDefect d;
+    if (reason) d.reason = reason;
+    if (location) {
+      GEOSGeomGetX_r(h, location, &d.point[0]);
+      GEOSGeomGetY_r(h, location, &d.point[1]);
+    }
+    out = std::move(d);
+  }
+  if (reason) GEOSFree_r(h, reason);
+  if (location) GEOSGeom_destroy_r(h, location);
+  GEOSGeom_destroy_r(h, poly);
+  return out;
+}
+
+std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
+                                   const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas) {
+  std::vector<std::vector<Finding>> per_image(images.size());
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(images.size()), 16),
+                    [&](const tbb::blocked_range<std::uint32_t>& r) {
+                      ImageChecker checker(a, images, categories, options, areas);
+                      for (std::uint32_t i = r.begin(); i < r.end(); ++i) {
+                        if (a.image_begin(i) < a.image_end(i) || options.require_coverage) checker.check(i, per_image[i]);
+                      }
+                    });
+  std::vector<Finding> out;
+  for (auto& v : per_image) {
+    for (auto& f : v) out.push_back(std::move(f));
+  }
+  check_tracks(a, images, categories, options, out);
+  sort_findings(out);
+  return out;
+}
+
+}  // namespace labelqa::validate
