@@ -241,6 +241,16 @@ class Validator {
   }
 
   void coco(const Unit& u) {
+    {
+      std::ifstream in(u.path, std::ios::binary);
+      std::string head(1 << 16, '\0');
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
+      if (head.find("\"segments_info\"") != std::string::npos) {
+        throw InputError({.file = u.path, .field = "annotations"},
+                         "COCO panoptic annotations (segments_info) are not read by labelqa; validate their PNGs as masks");
+      }
+    }
     io::CocoCheck check;
     auto d = io::read_coco_checked(u.path, check);
     validate::problem_findings(check.problems, m_findings);

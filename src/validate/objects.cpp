@@ -42,12 +42,15 @@ std::string ring_degeneracy(const Ring& r) {
     }
     return fmt::format("polygon with {} distinct point{} (at least 3 are needed)", distinct, distinct == 1 ? "" : "s");
   }
-  double twice_area = 0;
-  for (std::size_t i = 0; i < r.points; ++i) {
-    const std::size_t j = (i + 1) % r.points;
-    twice_area += r.xy[2 * i] * r.xy[2 * j + 1] - r.xy[2 * j] * r.xy[2 * i + 1];
+  // Zero area: every point on the line through the first two distinct ones. (A zero signed area
+  // alone is not degenerate: a bow-tie's two halves cancel; GEOS reports it as self-crossing.)
+  const auto& p0 = pts[0];
+  const auto& p1 = pts[distinct - 1];
+  bool collinear = true;
+  for (std::size_t i = 0; i < distinct && collinear; ++i) {
+    collinear = (p1.first - p0.first) * (pts[i].second - p0.second) == (p1.second - p0.second) * (pts[i].first - p0.first);
   }
-  if (twice_area == 0) return "polygon of zero area (its points are collinear)";
+  if (collinear) return "polygon of zero area (its points are collinear)";
   return {};
 }
 
@@ -162,7 +165,8 @@ class ImageChecker {
           where = p;
         }
       }
-      if (worst > 0) {
+      // Rounding of tools that store percentages (Label Studio) puts edges a hair past the border.
+      if (worst > 1e-6 * std::max(img.width, img.height)) {
         auto& f = add(out, worst > m_opt.tolerance ? Severity::error : Severity::warning, Code::out_of_image, o, img);
         f.location.point = where;
         f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
