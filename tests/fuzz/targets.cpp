@@ -1,0 +1,143 @@
+#include "targets.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/geometry/rle.hpp"
+#include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/cvat_reader.hpp"
+#include "labelqa/io/folder_exports.hpp"
+#include "labelqa/io/label_studio_reader.hpp"
+#include "labelqa/io/mask_reader.hpp"
+#include "labelqa/io/policy_reader.hpp"
+#include "labelqa/io/span_reader.hpp"
+#include "labelqa/io/table_reader.hpp"
+#include "labelqa/validate/findings.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+#include <unistd.h>
+
+namespace labelqa::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private scratch directory for this process.
+const fs::path& scratch() {
+  static const fs::path dir = [] {
+    std::string tmpl = (fs::temp_directory_path() / "labelqa-fuzz-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) std::abort();
+    return fs::path(tmpl);
+  }();
+  return dir;
+}
+
+fs::path write(const std::string& name, const std::uint8_t* data, std::size_t size) {
+  const fs::path p = scratch() / name;
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return p;
+}
+fs::path write(const std::string& name, std::string_view text) { return write(name, reinterpret_cast<const std::uint8_t*>(text.data()), text.size()); }
+
+void objects_checked(io::LocalDelivery& d) {
+  index_objects(d.objects, d.images.size());
+  validate::Options opt;
+  opt.require_coverage = d.images.size() < 4;
+  opt.min_region = 1;
+  (void)validate::check_objects(d.objects, d.images, d.categories, opt);
+}
+
+void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
+  if (name == "table") {
+    // The first byte picks the format; the rest is the table.
+    static const char* ext[] = {".csv", ".tsv", ".jsonl"};
+    const int k = size ? data[0] % 3 : 0;
+    const auto p = write(std::string("t") + ext[k], size ? data + 1 : data, size ? size - 1 : 0);
+    io::TableOptions opt;
+    opt.wide = size && (data[0] & 4);
+    (void)io::read_rating_tables({p.string()}, opt);
+  } else if (name == "coco") {
+    const auto p = write("c.json", data, size);
+    io::CocoCheck check;
+    auto d = io::read_coco_checked(p.string(), check, 256);
+    objects_checked(d);
+    (void)io::read_coco_files({p.string()}, {"a"}, 256);
+  } else if (name == "rle") {
+    // h, w from the first bytes; the rest is a compressed counts string, then the same bytes as
+    // CVAT run lengths and as a Label Studio brush RLE.
+    if (size < 2) return;
+    const std::uint32_t h = data[0] % 64, w = data[1] % 64;
+    const std::string_view s(reinterpret_cast<const char*>(data + 2), size - 2);
+    if (auto r = geometry::from_string(s, h, w)) {
+      (void)geometry::bbox(*r);
+      (void)geometry::to_string(*r);
+      (void)geometry::decode(*r);
+    }
+    (void)io::decode_cvat_mask(s, data[0] % 7, data[1] % 5, w, h, 48, 48);
+    (void)io::decode_brush_rle(std::vector<std::uint8_t>(data + 2, data + size), static_cast<std::size_t>(h) * w);
+  } else if (name == "label_studio") {
+    const auto p = write("ls.json", data, size);
+    auto d = io::read_label_studio({p.string()}, {});
+    for (auto& del : d.deliveries) objects_checked(del);
+  } else if (name == "cvat") {
+    const auto p = write("cvat.xml", data, size);
+    auto d = io::read_cvat({p.string()}, {"a"});
+    for (auto& del : d.deliveries) objects_checked(del);
+  } else if (name == "voc") {
+    const auto p = write("voc/a.xml", data, size);
+    auto d = io::read_folder_exports({p.parent_path().string()}, {"a"}, io::FolderFormat::voc, {});
+    for (auto& del : d.deliveries) objects_checked(del);
+  } else if (name == "yolo") {
+    write("yolo/classes.txt", "cat\ndog\n");
+    const auto sizes = write("yolo-sizes.csv", "image,width,height\na,100,80\n");
+    const auto p = write("yolo/a.txt", data, size);
+    io::FolderOptions opt;
+    opt.image_sizes = sizes.string();
+    auto d = io::read_folder_exports({p.parent_path().string()}, {"a"}, io::FolderFormat::yolo, opt);
+    for (auto& del : d.deliveries) objects_checked(del);
+  } else if (name == "labelme") {
+    const auto p = write("labelme/a.json", data, size);
+    auto d = io::read_folder_exports({p.parent_path().string()}, {"a"}, io::FolderFormat::labelme, {});
+    for (auto& del : d.deliveries) objects_checked(del);
+  } else if (name == "png") {
+    const auto p = write("m.png", data, size);
+    std::vector<std::uint8_t> buffer;
+    io::MaskImage mask;
+    io::decode_mask_png(p.string(), buffer, mask);
+    validate::Options opt;
+    opt.min_region = 1;
+    (void)validate::check_semantic_mask(mask, "m.png", "m.png", {{0, "unlabeled"}, {1, "cat"}}, opt);
+  } else if (name == "policy") {
+    const bool json = size && (data[0] & 1);
+    const auto p = write(json ? "p.json" : "p.toml", size ? data + 1 : data, size ? size - 1 : 0);
+    (void)io::read_policy(p.string());
+  } else if (name == "spans") {
+    const bool prodigy = size && (data[0] & 1);
+    const auto p = write("s.jsonl", size ? data + 1 : data, size ? size - 1 : 0);
+    (void)io::read_span_jsonl({p.string()}, {"a"}, prodigy ? io::SpanFormat::prodigy : io::SpanFormat::doccano);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& target_names() {
+  static const std::vector<std::string> names = {"table", "coco", "rle", "label_studio", "cvat", "voc", "yolo", "labelme", "png", "policy", "spans"};
+  return names;
+}
+
+bool run_target(const std::string& name, const std::uint8_t* data, std::size_t size) {
+  const auto& names = target_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) return false;
+  try {
+    run(name, data, size);
+  } catch (const InputError&) {
+  } catch (const UsageError&) {
+  }
+  return true;
+}
+
+}  // namespace labelqa::fuzz

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-14 (ASan + UBSan) and runs each for a fixed time on the
+# seed corpus. Any crash fails the run; its input is left in build-fuzz/crashes/ to be fixed and
+# kept as a regression test under tests/fuzz/regressions/<target>/.
+#   tools/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s, every target)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-30}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(table coco rle label_studio cvat voc yolo labelme png policy spans)
+
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
+rm -rf build-fuzz/corpus
+python3 tools/fuzz/make_corpus.py build-fuzz/corpus
+mkdir -p build-fuzz/crashes
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/work/$t"
+  echo "fuzz_$t: ${seconds} s"
+  if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "tests/fuzz/regressions/$t" \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="build-fuzz/crashes/$t-" -print_final_stats=1 > "build-fuzz/$t.log" 2>&1; then
+    echo "fuzz_$t FOUND A CRASH (build-fuzz/$t.log):"
+    grep -E 'ERROR|SUMMARY|Test unit written' "build-fuzz/$t.log" | head -5
+    status=1
+  else
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | tr '\n' ' '
+    echo
+  fi
+done
+exit $status
