@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds labelqa and runs every test: a Release build (unit tests, tests of the binary, oracle
-# comparisons), then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# comparisons), then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, then every
+# libFuzzer target for 30 seconds (clang-14, ASan + UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --deps-only
@@ -14,3 +15,5 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLABELQA_SANITIZE=ON -DLABELQ
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure
+
+tools/fuzz/run.sh "${LABELQA_FUZZ_SECONDS:-30}"

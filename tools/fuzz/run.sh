@@ -18,16 +18,18 @@ mkdir -p build-fuzz/crashes
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/work/$t"
+  regressions=()
+  [ -d "tests/fuzz/regressions/$t" ] && regressions=("tests/fuzz/regressions/$t")
   echo "fuzz_$t: ${seconds} s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "tests/fuzz/regressions/$t" \
+      "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "${regressions[@]}" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="build-fuzz/crashes/$t-" -print_final_stats=1 > "build-fuzz/$t.log" 2>&1; then
     echo "fuzz_$t FOUND A CRASH (build-fuzz/$t.log):"
-    grep -E 'ERROR|SUMMARY|Test unit written' "build-fuzz/$t.log" | head -5
+    grep -E 'ERROR|SUMMARY|Test unit written|exiting' "build-fuzz/$t.log" | head -5 || true
     status=1
   else
-    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | tr '\n' ' '
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | tr '\n' ' ' || true
     echo
   fi
 done
