@@ -1,6 +1,7 @@
 #include "labelqa/geometry/rle.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstdlib>
 
@@ -247,7 +248,13 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       std::swap(ys, ye);
     }
     const double s = dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
-    if (dx >= dy) {
+    if (dx == 0 && dy == 0) {
+      // A repeated vertex: pycocotools computes 0 / 0 here and converts the NaN to int, which
+      // x86 turns into INT_MIN; that value is kept (without the undefined conversion) so that
+      // masks stay equal to pycocotools' bit for bit.
+      u.push_back(xs);
+      v.push_back(std::numeric_limits<int>::min());
+    } else if (dx >= dy) {
       for (int d = 0; d <= dx; ++d) {
         const int t = flip ? dx - d : d;
         u.push_back(t + xs);

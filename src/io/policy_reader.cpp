@@ -176,7 +176,9 @@ metrics::GoldPolicy read_json(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     const std::size_t upto = std::min(e.byte, text.size());
     const auto line = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
-    throw InputError({.file = path, .line = line}, "invalid JSON (expected an object with the policy keys and a \"rule\" list)");
+    throw InputError({.file = path, .line = line}, "invalid JSON (expected an object with the policy keys and a \"rule\" list)", Defect::broken_file);
+  } catch (const nlohmann::json::exception& e) {  // a number too large for a double, ...
+    throw InputError({.file = path}, fmt::format("invalid JSON: {}", e.what()), Defect::broken_file);
   }
   auto at = [&](const std::string& pointer) { return Location{.file = path, .field = pointer}; };
   if (!j.is_object()) b.fail(at("/"), "the policy must be a JSON object");

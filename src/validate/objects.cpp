@@ -54,6 +54,9 @@ std::string ring_degeneracy(const Ring& r) {
   return {};
 }
 
+// The coverage check holds the image as bytes: larger images are reported, not checked.
+constexpr std::size_t k_max_coverage_pixels = std::size_t{1} << 28;
+
 class ImageChecker {
  public:
   ImageChecker(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
@@ -66,7 +69,7 @@ class ImageChecker {
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(m_a.objects[i], img, out);
     check_pairs(image, begin, end, sound, out);
-    if (m_opt.require_coverage) check_coverage(image, begin, end, out);
+    if (m_opt.require_coverage) check_coverage(image, begin, end, sound, out);
   }
 
  private:
@@ -270,12 +273,22 @@ class ImageChecker {
     }
   }
 
-  void check_coverage(std::uint32_t image, std::size_t begin, std::size_t end, std::vector<Finding>& out) {
+  void check_coverage(std::uint32_t image, std::size_t begin, std::size_t end, const std::vector<char>& sound, std::vector<Finding>& out) {
     const auto& img = m_images[image];
     if (!img.width || !img.height || !m_a.has_image[image]) return;
     const std::size_t n = static_cast<std::size_t>(img.width) * img.height;
+    if (n > k_max_coverage_pixels) {
+      out.push_back({});
+      Finding& f = out.back();
+      f.code = Code::schema;
+      f.file = m_a.file;
+      f.item = img.name;
+      f.message = fmt::format("image of {}x{} pixels is too large for the coverage check (at most 2^28 pixels)", img.width, img.height);
+      return;
+    }
     std::vector<std::uint8_t> uncovered(n, 1);  // row-major
     for (std::size_t i = begin; i < end; ++i) {
+      if (!sound[i - begin]) continue;
       const auto& o = m_a.objects[i];
       const auto col = geometry::decode(object_mask(m_a, o, img.height, img.width));  // column-major
       for (std::uint32_t x = 0; x < img.width; ++x) {
