@@ -1,0 +1,105 @@
+#include "labelqa/io/paths.hpp"
+#include "labelqa/validate/findings.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace labelqa;
+using validate::Code;
+using validate::Severity;
+
+TEST_CASE("validate: connected components, 4-neighbour, in order of their first pixel") {
+  // 1 1 0 0 1
+  // 0 1 0 1 1
+  // 0 0 0 0 0
+  // 1 0 1 1 0      (the two pixels of row 3 left are diagonal to nothing: separate)
+  const std::vector<std::uint8_t> on = {1, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0};
+  const auto c = validate::connected_components(on.data(), 5, 4);
+  REQUIRE(c.size() == 4);
+  CHECK(c[0].pixels == 3);
+  CHECK(c[0].bbox == std::array<std::uint32_t, 4>{0, 0, 2, 2});
+  CHECK(c[1].pixels == 3);
+  CHECK(c[1].bbox == std::array<std::uint32_t, 4>{3, 0, 2, 2});
+  CHECK(c[2].bbox == std::array<std::uint32_t, 4>{0, 3, 1, 1});
+  CHECK(c[3].pixels == 2);
+  // A U shape joins two runs of one row through a later row.
+  const std::vector<std::uint8_t> u = {1, 0, 1, 1, 0, 1, 1, 1, 1};
+  const auto cu = validate::connected_components(u.data(), 3, 3);
+  REQUIRE(cu.size() == 1);
+  CHECK(cu[0].pixels == 7);
+}
+
+TEST_CASE("validate: GEOS validity of rings") {
+  const double bow[] = {0, 0, 10, 10, 10, 0, 0, 10};
+  const auto b = validate::ring_validity(bow, 4);
+  REQUIRE(b);
+  CHECK(b->reason == "Self-intersection");
+  CHECK(b->point == std::array<double, 2>{5, 5});
+  const double square[] = {0, 0, 10, 0, 10, 10, 0, 10};
+  CHECK_FALSE(validate::ring_validity(square, 4));
+  const double closed[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};  // an explicit closing point is fine
+  CHECK_FALSE(validate::ring_validity(closed, 5));
+}
+
+TEST_CASE("validate: object checks on plain data") {
+  AnnotatorObjects a;
+  a.file = "d.json";
+  std::vector<ImageInfo> images = {{"a.jpg", 100, 80, -1}};
+  std::vector<std::string> categories = {"cat", "dog"};
+  auto box = [&](std::int64_t id, std::int32_t cat, geometry::Box b) {
+    SpatialObject o;
+    o.id = id;
+    o.category = cat;
+    o.bbox = b;
+    o.extent = {b[0] - 1, b[1] - 1, b[0] + b[2] + 1, b[1] + b[3] + 1};
+    a.objects.push_back(o);
+  };
+  box(1, 0, {10, 10, 0, 5});     // zero width: degenerate
+  box(2, 1, {90, 70, 15, 5});    // 5 px past the right edge
+  box(3, 0, {20, 20, 30, 30});
+  box(4, 0, {20, 20, 30, 30.5}); // a duplicate of 3
+  index_objects(a, 1);
+  validate::Options opt;
+  opt.classes = std::set<std::string>{"cat"};
+  auto f = validate::check_objects(a, images, categories, opt);
+  REQUIRE(f.size() == 4);
+  CHECK(f[0].code == Code::degenerate);
+  CHECK(f[0].annotation == "1");
+  CHECK(f[1].code == Code::unknown_class);
+  CHECK(f[2].code == Code::out_of_image);
+  CHECK(f[2].severity == Severity::error);
+  CHECK(*f[2].location.point == std::array<double, 2>{105, 70});
+  CHECK(f[3].code == Code::duplicate);
+  CHECK(f[3].other_annotation == "4");
+  opt.tolerance = 5;
+  f = validate::check_objects(a, images, categories, opt);
+  CHECK(f[2].severity == Severity::warning);
+}
+
+TEST_CASE("validate: semantic mask values and unlabeled regions") {
+  io::MaskImage m;
+  m.width = 4;
+  m.height = 3;
+  m.bytes = {1, 1, 0, 0, 1, 9, 0, 0, 255, 1, 1, 1};
+  validate::Options opt;
+  opt.min_region = 4;
+  const io::ClassMap classes = {{1, "cat"}};
+  auto f = validate::check_semantic_mask(m, "m.png", "m.png", classes, opt);
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].code == Code::unknown_class);
+  CHECK(f[0].cls == "9");
+  CHECK(*f[0].location.bbox == std::array<double, 4>{1, 1, 1, 1});
+  CHECK(f[1].code == Code::unlabeled_region);  // value 0 has no name: unlabeled; 255 is ignored
+  CHECK(*f[1].location.bbox == std::array<double, 4>{2, 0, 2, 2});
+  opt.min_region = 5;
+  CHECK(validate::check_semantic_mask(m, "m.png", "m.png", classes, opt).size() == 1);
+}
+
+TEST_CASE("paths inside exports stay inside the delivery") {
+  CHECK(io::leaves_root("../../etc/passwd"));
+  CHECK(io::leaves_root("/etc/passwd"));
+  CHECK(io::leaves_root("a/../../b.jpg"));
+  CHECK_FALSE(io::leaves_root("a/../b.jpg"));
+  CHECK_FALSE(io::leaves_root("images/a.jpg"));
+  CHECK_FALSE(io::contained_path("/tmp", "../etc/passwd", false));
+  CHECK(io::contained_path("/tmp", "../etc/passwd", true));
+}
