@@ -498,6 +498,19 @@ class CocoParser {
   void append(Chunk& chunk, bool exact);
   LocalDelivery finish(bool results_file);
   LocalDelivery finish_checked(const std::unordered_map<std::int64_t, std::int32_t>& category_of_id);
+  // An RLE mask must have its image's size (an image without one takes the mask's): why not, or nullopt.
+  std::optional<std::string> mask_size_mismatch(const SpatialObject& o) {
+    if (o.shape != Shape::mask) return std::nullopt;
+    auto& img = m_out.images[o.image];
+    const auto [h, w] = m_rle_sizes[o.geom];
+    if (img.width == 0 && img.height == 0) {
+      img.height = h;
+      img.width = w;
+    } else if (img.height != h || img.width != w) {
+      return fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width);
+    }
+    return std::nullopt;
+  }
 
   MappedFile& m_file;
   Cursor m_cur;
@@ -1222,16 +1235,7 @@ LocalDelivery CocoParser::finish(bool results_file) {
     throw InputError(where(o, "image_id"), fmt::format("image id {} is not in \"images\"", raw.image_id));
   }
   for (const auto& o : objs) {
-    auto& img = m_out.images[o.image];
-    if (o.shape == Shape::mask) {
-      const auto [h, w] = m_rle_sizes[o.geom];
-      if (img.width == 0 && img.height == 0) {
-        img.height = h;
-        img.width = w;
-      } else if (img.height != h || img.width != w) {
-        throw InputError(where(o, "segmentation.size"), fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width));
-      }
-    }
+    if (auto why = mask_size_mismatch(o)) throw InputError(where(o, "segmentation.size"), *why);
   }
   for (const auto& o : objs) {
     const auto& img = m_out.images[o.image];
@@ -1271,17 +1275,9 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     }
     o.category = c->second;
     o.image = im->second;
-    auto& img = m_out.images[o.image];
-    if (o.shape == Shape::mask) {
-      const auto [h, w] = m_rle_sizes[o.geom];
-      if (img.width == 0 && img.height == 0) {
-        img.height = h;
-        img.width = w;
-      } else if (img.height != h || img.width != w) {
-        problem(o, "segmentation.size", fmt::format("RLE size is {}x{} (height x width) but image \"{}\" is {}x{}", h, w, img.name, img.height, img.width),
-                Defect::out_of_image);
-        continue;
-      }
+    if (auto why = mask_size_mismatch(o)) {
+      problem(o, "segmentation.size", *why, Defect::out_of_image);
+      continue;
     }
     if (!std::isnan(raw.area)) m_check->areas.emplace_back(o.offset, raw.area);
     objs[kept++] = o;

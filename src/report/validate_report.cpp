@@ -86,8 +86,9 @@ std::string render_validate_json(const ValidateReport& rep) {
   summary["inputs"] = rep.inputs;
   summary["status"] = validate_failed(rep) ? "fail" : "pass";
   summary["fail_on"] = rep.fail_on_warning ? "warning" : "error";
-  out += "  \"summary\": " + summary.dump() + ",\n";
-  out += fmt::format("  \"tool\": {{\"name\": \"labelqa\", \"version\": \"{}\", \"command\": \"validate\"}}\n}}\n", LABELQA_VERSION);
+  // The header every report carries (command, schema_version, tool, version), after the findings.
+  out += fmt::format("  \"command\": \"validate\",\n  \"schema_version\": 1,\n  \"summary\": {},\n", summary.dump());
+  out += fmt::format("  \"tool\": \"labelqa\",\n  \"version\": \"{}\"\n}}\n", LABELQA_VERSION);
   return out;
 }
 
