@@ -30,6 +30,16 @@ struct Ring {
   std::size_t points;
 };
 
+// The signed area of a ring (shoelace formula).
+double shoelace(const Ring& r) {
+  double twice = 0;
+  for (std::size_t i = 0; i < r.points; ++i) {
+    const std::size_t j = (i + 1) % r.points;
+    twice += r.xy[2 * i] * r.xy[2 * j + 1] - r.xy[2 * j] * r.xy[2 * i + 1];
+  }
+  return twice / 2;
+}
+
 // Why a ring is degenerate (empty: it is not): fewer than 3 distinct points, or no area.
 std::string ring_degeneracy(const Ring& r) {
   std::vector<std::pair<double, double>> pts;
@@ -66,8 +76,11 @@ class ImageChecker {
   void check(std::uint32_t image, std::vector<Finding>& out) {
     const auto& img = m_images[image];
     const std::size_t begin = m_a.image_begin(image), end = m_a.image_end(image);
+    m_img = &img;
+    m_begin = begin;
+    m_masks.assign(end - begin, std::nullopt);
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
-    for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(m_a.objects[i], img, out);
+    for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
     if (m_opt.require_coverage) check_coverage(image, begin, end, sound, out);
   }
@@ -94,8 +107,18 @@ class ImageChecker {
     return out;
   }
 
+  // Object i's pixels at its image's size, rasterised once per image (masks as stored).
+  const geometry::Rle& mask(std::size_t i) {
+    const auto& o = m_a.objects[i];
+    if (o.shape == Shape::mask) return m_a.masks[o.geom];
+    auto& m = m_masks[i - m_begin];
+    if (!m) m = object_mask(m_a, o, m_img->height, m_img->width);
+    return *m;
+  }
+
   // Per-object checks; whether the geometry is sound enough to compare with others.
-  bool check_object(const SpatialObject& o, const ImageInfo& img, std::vector<Finding>& out) {
+  bool check_object(std::size_t index, const ImageInfo& img, std::vector<Finding>& out) {
+    const SpatialObject& o = m_a.objects[index];
     if (m_opt.classes && !m_opt.classes->count(m_categories[static_cast<std::size_t>(o.category)])) {
       auto& f = add(out, Severity::error, Code::unknown_class, o, img);
       if (std::all_of(o.bbox.begin(), o.bbox.end(), [](double x) { return std::isfinite(x); })) f.location.bbox = o.bbox;
@@ -176,7 +199,7 @@ class ImageChecker {
                                 img.height);
       }
     }
-    if (!m_areas.empty() && sound) check_area(o, img, out);
+    if (!m_areas.empty() && sound) check_area(index, img, out);
     return sound;
   }
 
@@ -202,15 +225,29 @@ class ImageChecker {
     f.message = fmt::format("bbox {} but the segmentation's box is {}", box_text(o.bbox), box_text(geom));
   }
 
-  void check_area(const SpatialObject& o, const ImageInfo& img, std::vector<Finding>& out) {
+  // The file's "area" must be within tolerance of the shape's geometric area (boxes: w x h;
+  // polygons: the sum of their rings' areas) or of its pixel count: tools compute it either way.
+  void check_area(std::size_t index, const ImageInfo& img, std::vector<Finding>& out) {
+    const SpatialObject& o = m_a.objects[index];
     const auto it = std::lower_bound(m_areas.begin(), m_areas.end(), std::make_pair(o.offset, -HUGE_VAL));
     if (it == m_areas.end() || it->first != o.offset) return;
+    auto close = [&](double expected) {
+      const double diff = std::fabs(it->second - expected);
+      return diff <= 2.0 || diff <= m_opt.area_tolerance * expected;
+    };
     double expected = 0;
-    if (o.shape == Shape::box) expected = o.bbox[2] * o.bbox[3];
-    else if (img.width && img.height) expected = static_cast<double>(geometry::area(object_mask(m_a, o, img.height, img.width)));
-    else return;
-    const double diff = std::fabs(it->second - expected);
-    if (diff <= 2.0 || diff <= m_opt.area_tolerance * expected) return;
+    if (o.shape == Shape::box) {
+      expected = o.bbox[2] * o.bbox[3];
+    } else {
+      if (o.shape == Shape::polygon) {
+        double geometric = 0;
+        for (const auto& r : rings(o)) geometric += std::fabs(shoelace(r));
+        if (close(geometric)) return;
+      }
+      if (!img.width || !img.height) return;
+      expected = static_cast<double>(geometry::area(mask(index)));
+    }
+    if (close(expected)) return;
     auto& f = add(out, Severity::warning, Code::bbox_mismatch, o, img);
     f.location.bbox = o.bbox;
     f.message = fmt::format("area {} but the {} covers {} pixels", number(it->second), o.shape == Shape::box ? "box" : "segmentation", number(expected));
@@ -225,12 +262,6 @@ class ImageChecker {
     }
     if (order.size() < 2) return;
     std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return m_a.objects[x].extent[0] < m_a.objects[y].extent[0]; });
-    std::vector<std::optional<geometry::Rle>> masks(end - begin);
-    auto mask = [&](std::size_t i) -> const geometry::Rle& {
-      auto& m = masks[i - begin];
-      if (!m) m = object_mask(m_a, m_a.objects[i], img.height, img.width);
-      return *m;
-    };
     auto segmented = [](const SpatialObject& o) { return o.shape != Shape::box; };
     for (std::size_t p = 0; p < order.size(); ++p) {
       const auto& a = m_a.objects[order[p]];
@@ -316,6 +347,9 @@ class ImageChecker {
   const std::vector<std::string>& m_categories;
   const Options& m_opt;
   const std::vector<std::pair<std::uint64_t, double>>& m_areas;
+  const ImageInfo* m_img = nullptr;
+  std::size_t m_begin = 0;
+  std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
