@@ -153,9 +153,7 @@ class Validator {
       if (!fs::is_directory(m_a.images_dir, ec)) throw InputError({.file = m_a.images_dir}, "--images: not a directory", Defect::broken_file);
       for (auto it = fs::recursive_directory_iterator(m_a.images_dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec)) continue;
-        const auto rel = fs::relative(it->path(), m_a.images_dir, ec).string();
         m_images_by_stem.emplace(it->path().stem().string(), it->path().string());
-        m_images_by_name.emplace(rel, it->path().string());
       }
     }
   }
@@ -359,7 +357,7 @@ class Validator {
 
   ValidateArgs& m_a;
   Schema m_schema;
-  std::map<std::string, std::string> m_images_by_stem, m_images_by_name;
+  std::map<std::string, std::string> m_images_by_stem;  // --images: masks find their image by stem
   std::vector<Finding> m_findings;
   std::size_t m_files = 0, m_readable = 0, m_items = 0, m_annotations = 0;
 };

@@ -125,9 +125,11 @@ std::optional<std::string_view> scalar_text(simdjson::ondemand::value value, con
       if (value.get_bool().get(v)) fail("invalid JSON boolean");
       return v ? std::string_view("true") : std::string_view("false");
     }
-    case simdjson::ondemand::json_type::null:
-      if (!value.is_null()) fail("invalid JSON literal");
+    case simdjson::ondemand::json_type::null: {
+      bool is_null = false;  // a token starting with n that is not null ("nn") is an error, not an exception
+      if (value.is_null().get(is_null) || !is_null) fail("invalid JSON literal");
       return std::nullopt;
+    }
     default:
       fail("expected a string or a number, got an array or object");
   }

@@ -3,6 +3,7 @@
 # seed corpus. Any crash fails the run; its input is left in build-fuzz/crashes/ to be fixed and
 # kept as a regression test under tests/fuzz/regressions/<target>/.
 #   tools/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s, every target)
+# The random seed is fixed (LABELQA_FUZZ_SEED, default 1) so that a CI run explores the same inputs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-30}"
@@ -23,7 +24,7 @@ for t in "${targets[@]}"; do
   echo "fuzz_$t: ${seconds} s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "${regressions[@]}" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -max_total_time="$seconds" -seed="${LABELQA_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="build-fuzz/crashes/$t-" -print_final_stats=1 > "build-fuzz/$t.log" 2>&1; then
     echo "fuzz_$t FOUND A CRASH (build-fuzz/$t.log):"
     grep -E 'ERROR|SUMMARY|Test unit written|exiting' "build-fuzz/$t.log" | head -5 || true
