@@ -33,5 +33,6 @@ std::shared_ptr<void> limit_threads(int threads);
 void register_agree(CLI::App& app, Action& action);
 void register_gold(CLI::App& app, Action& action);
 void register_validate(CLI::App& app, Action& action);
+void register_report(CLI::App& app, Action& action);
 
 }  // namespace labelqa::cli

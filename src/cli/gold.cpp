@@ -48,47 +48,6 @@ struct GoldArgs {
   int threads = 0;
 };
 
-// What one side (delivery or gold) holds, read by whichever reader fits.
-struct Loaded {
-  std::optional<RatingSet> ratings;
-  std::optional<ObjectSet> objects;
-  std::vector<SpanRecord> spans;
-  std::vector<SkippedInput> skipped;
-  std::string what() const {
-    std::vector<std::string> parts;
-    if (objects) parts.push_back("image regions");
-    if (!spans.empty()) parts.push_back("text spans");
-    if (ratings) parts.push_back("categorical labels");
-    return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
-  }
-};
-
-Loaded load(const InputArgs& in, bool gold) {
-  Loaded out;
-  if (is_coco_input(in.files, in.format)) {
-    out.objects = io::read_coco_files(in.files, gold ? std::vector<std::string>{k_gold_name} : io::annotator_names(in.files, split_commas(in.annotators)));
-    return out;
-  }
-  io::ExportData data;
-  if (read_exports(in, data)) {
-    if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
-      out.objects = io::merge_deliveries(std::move(data.deliveries));
-    }
-    if (!data.labels.empty()) out.ratings = io::build_ratings(data.files, data.labels, in.table);
-    out.spans = std::move(data.spans);
-    out.skipped = std::move(data.skipped);
-    return out;
-  }
-  if (!in.format.empty() && in.format != "csv" && in.format != "tsv" && in.format != "jsonl") {
-    throw UsageError(fmt::format("--format {} is not a table format", in.format));
-  }
-  io::TableOptions table = in.table;
-  if (!in.format.empty()) table.format = io::format_from_name(in.format);
-  if (gold) table.fixed_annotator = "gold";
-  out.ratings = io::read_rating_tables(in.files, table);
-  return out;
-}
-
 // A gold file holds one set of labels: its single annotator becomes the gold.
 void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
   if (names.size() > 1) {
@@ -169,12 +128,12 @@ int run_gold(GoldArgs& a) {
   a.options.low_overlap = policy.low_overlap.value_or(0.8);
   if (a.masks) return run_masks(a, policy);
 
-  Loaded delivery = load(a.in, false);
+  Loaded delivery = load_inputs(a.in, false, k_gold_name);
   InputArgs gold_in = a.in;
   gold_in.files = {a.gold_path};
   gold_in.format = a.gold_format;
   gold_in.annotators.clear();
-  Loaded gold = load(gold_in, true);
+  Loaded gold = load_inputs(gold_in, true, k_gold_name);
   std::vector<SkippedInput> skipped = delivery.skipped;
   skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
 

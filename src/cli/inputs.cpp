@@ -161,4 +161,30 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
       ->type_name("FILE");
 }
 
+Loaded load_inputs(const InputArgs& in, bool gold, const std::string& gold_name) {
+  Loaded out;
+  if (is_coco_input(in.files, in.format)) {
+    out.objects = io::read_coco_files(in.files, gold ? std::vector<std::string>{gold_name} : io::annotator_names(in.files, split_commas(in.annotators)));
+    return out;
+  }
+  io::ExportData data;
+  if (read_exports(in, data)) {
+    if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
+      out.objects = io::merge_deliveries(std::move(data.deliveries));
+    }
+    if (!data.labels.empty()) out.ratings = io::build_ratings(data.files, data.labels, in.table);
+    out.spans = std::move(data.spans);
+    out.skipped = std::move(data.skipped);
+    return out;
+  }
+  if (!in.format.empty() && in.format != "csv" && in.format != "tsv" && in.format != "jsonl") {
+    throw UsageError(fmt::format("--format {} is not a table format", in.format));
+  }
+  io::TableOptions table = in.table;
+  if (!in.format.empty()) table.format = io::format_from_name(in.format);
+  if (gold) table.fixed_annotator = "gold";
+  out.ratings = io::read_rating_tables(in.files, table);
+  return out;
+}
+
 }  // namespace labelqa::cli

@@ -7,7 +7,12 @@
 #include "labelqa/io/folder_exports.hpp"
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
+#include "labelqa/model/objects.hpp"
+#include "labelqa/model/ratings.hpp"
+#include "labelqa/model/spans.hpp"
+#include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +45,25 @@ std::string export_kind(const std::string& file);
 // Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
 // Studio export of the same images compare); false when the inputs are not all exports.
 bool read_exports(const InputArgs& in, io::ExportData& out);
+
+// What one side (delivery or gold) holds, read by whichever reader fits.
+struct Loaded {
+  std::optional<RatingSet> ratings;
+  std::optional<ObjectSet> objects;
+  std::vector<SpanRecord> spans;
+  std::vector<SkippedInput> skipped;
+  std::string what() const {
+    std::vector<std::string> parts;
+    if (objects) parts.push_back("image regions");
+    if (!spans.empty()) parts.push_back("text spans");
+    if (ratings) parts.push_back("categorical labels");
+    return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
+  }
+};
+
+// Reads one side of a comparison (the delivery, or with `gold` the gold file, whose single
+// annotator is named `gold_name`) with whichever reader fits.
+Loaded load_inputs(const InputArgs& in, bool gold, const std::string& gold_name);
 
 // The flags of the tool-export readers (Label Studio, YOLO).
 void add_export_flags(CLI::App& cmd, InputArgs& in);

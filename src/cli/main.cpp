@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   labelqa::cli::register_agree(app, action);
   labelqa::cli::register_gold(app, action);
   labelqa::cli::register_validate(app, action);
+  labelqa::cli::register_report(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

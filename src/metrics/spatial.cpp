@@ -89,6 +89,7 @@ struct ImageResult {
   // Object clusters for the `objects` section: per cluster, the class each annotator gave
   // (-1 missing image, -2 nothing).
   std::vector<std::vector<std::int32_t>> clusters;
+  std::vector<ObjectCluster> members;  // with keep_clusters
   int pairs = 0;
 };
 
@@ -346,6 +347,12 @@ class ImageMatcher {
       }
       for (const Member& mbr : cl) row[static_cast<std::size_t>(mbr.annotator)] = object(mbr.annotator, mbr.object).category;
       out.clusters.push_back(std::move(row));
+      if (m_opt.keep_clusters) {
+        ObjectCluster oc;
+        oc.image = m_image;
+        for (const Member& mbr : cl) oc.members.emplace_back(mbr.annotator, static_cast<std::uint32_t>(begin(mbr.annotator) + mbr.object));
+        out.members.push_back(std::move(oc));
+      }
     }
   }
 
@@ -619,6 +626,11 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
   }
 
   out.objects_section = cluster_agreement(set, per_image, opt);
+  if (opt.keep_clusters) {
+    for (auto& im : per_image) {
+      for (auto& c : im.members) out.clusters.push_back(std::move(c));
+    }
+  }
   if (has_tracks) {
     out.tracks = track_agreement(set, per_image, out.pairs);
     out.tracks.overall.frames = compared;

@@ -20,6 +20,7 @@ struct SpatialOptions {
   int bootstrap = 1000;        // replicates resampling images; 0 = no intervals
   std::uint64_t seed = 1;
   bool keep_matches = false;   // fill SpatialResult::matches
+  bool keep_clusters = false;  // fill SpatialResult::clusters
   // When >= 0, only pairs with this annotator are matched (scoring against gold): no clusters, no
   // object-level agreement.
   int reference = -1;
@@ -79,6 +80,12 @@ struct ObjectMatch {
   double iou = 0;
 };
 
+// Objects of several annotators clustered on one image (see docs/metrics.md, "objects").
+struct ObjectCluster {
+  std::uint32_t image = 0;
+  std::vector<std::pair<int, std::uint32_t>> members;  // (annotator, index into its objects)
+};
+
 struct ObjectUnits {
   long long units = 0;        // object clusters (one per object any annotator drew)
   long long nothing = 0;      // ratings of "nothing": an annotator who had the image but no object there
@@ -121,6 +128,7 @@ struct SpatialResult {
   std::vector<SpatialImage> per_image;   // compared images, worst first (lowest F1, then mean IoU, then name)
   std::vector<ObjectMatch> matches;      // with keep_matches: sorted by image, annotators, objects
   ObjectUnits objects_section;
+  std::vector<ObjectCluster> clusters;   // with keep_clusters: by image, in cluster order
   TrackResult tracks;
   std::vector<Warning> warnings;
 };

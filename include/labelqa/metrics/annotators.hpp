@@ -1,0 +1,133 @@
+// `labelqa report`: what each annotator gets wrong, against gold where gold exists and against a
+// consensus elsewhere — confusions, misses (objects), drift over time, and a ranking with
+// intervals. Pure functions over the core models; docs/report.md defines every number.
+#pragma once
+
+#include "labelqa/metrics/consensus.hpp"
+#include "labelqa/metrics/drift.hpp"
+#include "labelqa/metrics/estimate.hpp"
+#include "labelqa/model/objects.hpp"
+#include "labelqa/model/ratings.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labelqa::metrics {
+
+struct ReportOptions {
+  std::string consensus = "dawid-skene";  // or "majority"
+  std::uint64_t seed = 1;                 // majority vote's tie-break
+  double confidence = 0.95;
+  double alpha = 0.01;                    // ranking: one-sided test against the rest of the group
+  int top_confusions = 10;
+  int examples = 5;                       // example items per confused pair
+  int worst_items = 10;
+  DriftOptions drift;
+  DawidSkeneOptions dawid_skene;
+  // Objects: a match needs IoU >= this; a consensus object needs more than this share of the
+  // annotators who delivered the image.
+  double iou_threshold = 0.5;
+  double object_support = 0.5;
+};
+
+struct ClassMatrix {
+  std::vector<std::string> classes;             // rows: reference class; columns: given class
+  std::vector<std::vector<long long>> counts;
+};
+
+struct TopConfusion {
+  std::string reference_class, given_class;
+  long long count = 0;
+  std::vector<std::string> items;               // up to ReportOptions::examples, sorted
+};
+
+struct ClassRow {
+  std::string cls;
+  long long support = 0;                        // reference items (objects) of the class
+  long long predicted = 0;                      // given by the annotator
+  long long correct = 0;
+  Estimate precision, recall;                   // Wilson intervals
+};
+
+struct WorstItem {
+  std::string item;
+  long long errors = 0;                         // wrong labels, or missed + extra + mislabelled objects
+  long long reference = 0;                      // reference labels (objects) on the item
+};
+
+struct AnnotatorSummary {
+  std::string annotator;
+  long long ratings = 0;                        // labels (objects) delivered
+  long long compared = 0;                       // with a reference
+  long long correct = 0;
+  long long gold_items = 0, consensus_items = 0;  // compared items by kind of reference
+  Estimate accuracy;                            // correct / compared, Wilson interval
+  ClassMatrix confusion;
+  std::vector<TopConfusion> top_confusions;
+  std::vector<ClassRow> per_class;
+  std::vector<std::vector<double>> dawid_skene_confusion;  // labels: q x q, rows true class
+  // Objects only.
+  std::optional<Estimate> miss_rate, extra_rate, mean_iou;
+  long long reference_objects = 0, missed = 0, extra = 0, matched = 0;
+  std::vector<WorstItem> worst_items;
+  Drift drift;
+};
+
+struct RankEntry {
+  std::string score;                            // accuracy, recall, precision
+  std::string annotator;
+  int rank = 0;                                 // 1 = best
+  Estimate value;
+  std::optional<double> group;                  // the same score pooled over the other annotators
+  std::optional<double> p_value;                // one-sided two-proportion z-test, annotator below the group
+  bool below_group = false;                     // p_value < alpha and value < group
+};
+
+struct ConsensusRow {
+  std::string item;
+  std::string label;
+  double confidence = 0;
+};
+
+// A consensus object (the per-cluster mean of matched boxes).
+struct ConsensusObject {
+  std::string image;
+  std::uint32_t image_index = 0;
+  std::string label;
+  std::array<double, 4> bbox{};
+  double confidence = 0;                        // share of the image's annotators who drew it
+};
+
+struct AnnotatorReport {
+  std::string kind;                             // labels | objects
+  std::string reference;                        // gold | majority | dawid-skene
+  std::string consensus_method;                 // the method for items without gold
+  long long items = 0, gold_items = 0, consensus_items = 0;
+  std::vector<std::string> classes;
+  std::vector<AnnotatorSummary> annotators;     // sorted by name
+  std::vector<RankEntry> ranking;               // by score, then rank
+  // Dawid–Skene fit (labels).
+  int ds_iterations = 0;
+  bool ds_converged = false;
+  double ds_log_likelihood = 0;
+  std::vector<double> ds_priors;
+  std::vector<ConsensusRow> consensus;          // every rated item with a consensus label, in item order
+  std::vector<ConsensusObject> consensus_objects;
+  std::vector<std::string> warnings;
+};
+
+// Categorical labels; `gold` (one annotator) may be null.
+AnnotatorReport report_labels(const RatingSet& delivery, const RatingSet* gold, const ReportOptions& options);
+
+// Objects; `gold` >= 0 names the gold annotator inside `set` (its images are scored against it,
+// the others against the consensus objects).
+AnnotatorReport report_objects(const ObjectSet& set, int gold, const ReportOptions& options);
+
+// The ranking of one score over annotators: (name, successes, trials) per annotator.
+std::vector<RankEntry> rank_proportions(const std::string& score, const std::vector<std::string>& names,
+                                        const std::vector<std::pair<long long, long long>>& counts, const ReportOptions& options);
+
+}  // namespace labelqa::metrics

@@ -1,0 +1,45 @@
+// Pictures drawn with cairo, as PNG or SVG bytes: a matrix heatmap (confusions, pairwise
+// agreement), a bar chart with interval bars (annotators side by side), a line chart with marked
+// change points (drift). Deterministic: the same data gives the same bytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labelqa::report {
+
+enum class ImageFormat { png, svg };
+
+struct Heatmap {
+  std::string title;
+  std::string row_axis, column_axis;             // e.g. "reference class", "given class"
+  std::vector<std::string> rows, columns;
+  std::vector<std::vector<double>> shade;        // 0..1 colour intensity per cell; NaN = no value (grey)
+  std::vector<std::vector<std::string>> text;    // what each cell says (a count, a value)
+};
+
+struct BarChart {
+  std::string title;
+  std::string axis;                              // what the bars measure
+  std::vector<std::string> labels;
+  std::vector<double> values;                    // NaN = undefined (no bar)
+  std::vector<double> low, high;                 // interval ends; NaN = no interval
+  std::vector<bool> flagged;                     // drawn in the warning colour
+  std::optional<double> reference;               // a dashed horizontal line (e.g. the group value)
+};
+
+struct LineChart {
+  std::string title;
+  std::string x_axis, y_axis;
+  std::vector<double> x, y;                      // the points, in order
+  std::optional<double> x_min, x_max;            // the x range (default: the points')
+  std::vector<double> marks;                     // x positions of vertical change-point marks
+  std::vector<std::string> mark_labels;
+};
+
+std::string draw_heatmap(const Heatmap& h, ImageFormat format);
+std::string draw_bars(const BarChart& b, ImageFormat format);
+std::string draw_lines(const LineChart& l, ImageFormat format);
+
+}  // namespace labelqa::report

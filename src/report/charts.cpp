@@ -1,0 +1,348 @@
+// Heatmaps, bar charts and line charts drawn with cairo (PNG through an image surface, SVG
+// through cairo's SVG surface).
+#include "labelqa/report/charts.hpp"
+
+#include <algorithm>
+#include <cairo-svg.h>
+#include <cairo.h>
+#include <cmath>
+#include <fmt/format.h>
+#include <functional>
+#include <numbers>
+#include <stdexcept>
+
+namespace labelqa::report {
+namespace {
+
+constexpr const char* k_font = "DejaVu Sans";
+
+cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+// Runs `draw` on a w x h canvas with a white background; returns the encoded picture.
+std::string render(ImageFormat format, double w, double h, const std::function<void(cairo_t*)>& draw) {
+  std::string out;
+  cairo_surface_t* surface = nullptr;
+  const int iw = static_cast<int>(std::ceil(w)), ih = static_cast<int>(std::ceil(h));
+  if (format == ImageFormat::svg) {
+    surface = cairo_svg_surface_create_for_stream(append, &out, iw, ih);
+  } else {
+    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, iw, ih);
+  }
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  draw(cr);
+  const cairo_status_t status = cairo_status(cr);
+  cairo_destroy(cr);
+  if (format == ImageFormat::png) cairo_surface_write_to_png_stream(surface, append, &out);
+  cairo_surface_finish(surface);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) throw std::runtime_error(fmt::format("drawing failed: {}", cairo_status_to_string(status)));
+  return out;
+}
+
+double text_width(cairo_t* cr, const std::string& s) {
+  cairo_text_extents_t e;
+  cairo_text_extents(cr, s.c_str(), &e);
+  return e.x_advance;
+}
+
+// Long names are cut to `max` characters (UTF-8 aware) with an ellipsis.
+std::string shorten(const std::string& s, std::size_t max) {
+  std::size_t chars = 0, i = 0;
+  while (i < s.size()) {
+    if (chars == max) return s.substr(0, i) + "\u2026";
+    const auto c = static_cast<unsigned char>(s[i]);
+    i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    ++chars;
+  }
+  return s;
+}
+
+enum class Align { left, center, right };
+void text(cairo_t* cr, double x, double y, const std::string& s, Align align = Align::left) {
+  const double w = text_width(cr, s);
+  cairo_move_to(cr, align == Align::left ? x : align == Align::center ? x - w / 2 : x - w, y);
+  cairo_show_text(cr, s.c_str());
+}
+
+void title(cairo_t* cr, double x, double y, const std::string& s) {
+  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+  cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size(cr, 15);
+  text(cr, x, y, s);
+  cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+}
+
+// Ticks: 0, 0.2, ..., 1 on a [0, 1] axis, or round steps on a general one.
+std::vector<double> ticks(double lo, double hi) {
+  const double span = hi - lo;
+  const double raw = span / 5;
+  const double mag = std::pow(10, std::floor(std::log10(raw)));
+  const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+  std::vector<double> out;
+  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
+  return out;
+}
+
+std::string tick_text(double v) { return fmt::format("{:g}", std::round(v * 1e6) / 1e6); }
+
+}  // namespace
+
+std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
+  const std::size_t nr = h.rows.size(), nc = h.columns.size();
+  const double cell = std::clamp(720.0 / static_cast<double>(std::max<std::size_t>({nr, nc, 1})), 30.0, 64.0);
+  const double font = std::clamp(cell * 0.34, 9.0, 13.0);
+  std::vector<std::string> rows, cols;
+  for (const auto& r : h.rows) rows.push_back(shorten(r, 28));
+  for (const auto& c : h.columns) cols.push_back(shorten(c, 28));
+  // Measure the labels on a scratch surface.
+  double row_w = 0, col_h = 0, title_w = 0;
+  {
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t* cr = cairo_create(s);
+    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, font);
+    for (const auto& r : rows) row_w = std::max(row_w, text_width(cr, r));
+    for (const auto& c : cols) col_h = std::max(col_h, text_width(cr, c));
+    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 15);
+    title_w = text_width(cr, h.title);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+  }
+  const double left = 40 + row_w + 10, top = 40 + 24 + col_h + 10;
+  const double width = std::max({left + cell * static_cast<double>(nc) + 30, 360.0, title_w + 24});
+  const double height = top + cell * static_cast<double>(nr) + 30;
+  return render(format, width, height, [&](cairo_t* cr) {
+    title(cr, 12, 22, h.title);
+    cairo_set_font_size(cr, 11);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    text(cr, left, 42, fmt::format("columns: {}", h.column_axis));
+    cairo_save(cr);
+    cairo_translate(cr, 16, top + cell * static_cast<double>(nr) / 2);
+    cairo_rotate(cr, -std::numbers::pi / 2);
+    text(cr, 0, 0, fmt::format("rows: {}", h.row_axis), Align::center);
+    cairo_restore(cr);
+    cairo_set_font_size(cr, font);
+    for (std::size_t r = 0; r < nr; ++r) {
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      text(cr, left - 6, top + cell * (static_cast<double>(r) + 0.5) + font * 0.35, rows[r], Align::right);
+    }
+    for (std::size_t c = 0; c < nc; ++c) {
+      cairo_save(cr);
+      cairo_translate(cr, left + cell * (static_cast<double>(c) + 0.5) + font * 0.35, top - 6);
+      cairo_rotate(cr, -std::numbers::pi / 2);
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      text(cr, 0, 0, cols[c]);
+      cairo_restore(cr);
+    }
+    for (std::size_t r = 0; r < nr; ++r) {
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double v = r < h.shade.size() && c < h.shade[r].size() ? h.shade[r][c] : NAN;
+        const double x = left + cell * static_cast<double>(c), y = top + cell * static_cast<double>(r);
+        double lum = 1;
+        if (std::isnan(v)) {
+          cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+        } else {
+          const double t = std::clamp(v, 0.0, 1.0);
+          // White to a deep blue; diagonal cells are as any other (the reader sees the row).
+          const double R = 1 - t * (1 - 0.03), G = 1 - t * (1 - 0.25), B = 1 - t * (1 - 0.58);
+          lum = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+          cairo_set_source_rgb(cr, R, G, B);
+        }
+        cairo_rectangle(cr, x, y, cell, cell);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+        cairo_set_line_width(cr, 0.5);
+        cairo_rectangle(cr, x, y, cell, cell);
+        cairo_stroke(cr);
+        const std::string& s = r < h.text.size() && c < h.text[r].size() ? h.text[r][c] : std::string();
+        if (s.empty()) continue;
+        if (lum < 0.5) {
+          cairo_set_source_rgb(cr, 1, 1, 1);
+        } else {
+          cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        }
+        double size = font;
+        cairo_set_font_size(cr, size);
+        while (text_width(cr, s) > cell - 4 && size > 6) cairo_set_font_size(cr, size -= 0.5);
+        text(cr, x + cell / 2, y + cell / 2 + size * 0.35, s, Align::center);
+        cairo_set_font_size(cr, font);
+      }
+    }
+  });
+}
+
+std::string draw_bars(const BarChart& b, ImageFormat format) {
+  const std::size_t n = b.labels.size();
+  const double slot = std::clamp(640.0 / static_cast<double>(std::max<std::size_t>(n, 1)), 26.0, 70.0);
+  double lo = 0, hi = 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (double v : {b.values[i], b.low[i], b.high[i]}) {
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+  }
+  double label_h = 0;
+  {
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t* cr = cairo_create(s);
+    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 11);
+    for (const auto& l : b.labels) label_h = std::max(label_h, text_width(cr, shorten(l, 24)));
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+  }
+  const double left = 64, top = 44, plot_h = 300;
+  const double width = std::max(left + slot * static_cast<double>(n) + 30, 420.0);
+  const double height = top + plot_h + label_h + 24;
+  auto Y = [&](double v) { return top + plot_h * (1 - (v - lo) / (hi - lo)); };
+  return render(format, width, height, [&](cairo_t* cr) {
+    title(cr, 12, 22, b.title);
+    cairo_set_font_size(cr, 11);
+    for (double t : ticks(lo, hi)) {
+      cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+      cairo_set_line_width(cr, 1);
+      cairo_move_to(cr, left, Y(t));
+      cairo_line_to(cr, left + slot * static_cast<double>(n), Y(t));
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+      text(cr, left - 6, Y(t) + 4, tick_text(t), Align::right);
+    }
+    cairo_save(cr);
+    cairo_translate(cr, 14, top + plot_h / 2);
+    cairo_rotate(cr, -std::numbers::pi / 2);
+    text(cr, 0, 0, b.axis, Align::center);
+    cairo_restore(cr);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = left + slot * static_cast<double>(i);
+      if (std::isfinite(b.values[i])) {
+        if (i < b.flagged.size() && b.flagged[i]) {
+          cairo_set_source_rgb(cr, 0.84, 0.35, 0.2);
+        } else {
+          cairo_set_source_rgb(cr, 0.27, 0.51, 0.71);
+        }
+        const double y0 = Y(std::max(lo, 0.0)), y1 = Y(b.values[i]);
+        cairo_rectangle(cr, x + slot * 0.2, std::min(y0, y1), slot * 0.6, std::fabs(y0 - y1));
+        cairo_fill(cr);
+      }
+      if (std::isfinite(b.low[i]) && std::isfinite(b.high[i])) {
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_set_line_width(cr, 1.5);
+        const double cx = x + slot / 2;
+        cairo_move_to(cr, cx, Y(b.low[i]));
+        cairo_line_to(cr, cx, Y(b.high[i]));
+        cairo_move_to(cr, cx - slot * 0.12, Y(b.low[i]));
+        cairo_line_to(cr, cx + slot * 0.12, Y(b.low[i]));
+        cairo_move_to(cr, cx - slot * 0.12, Y(b.high[i]));
+        cairo_line_to(cr, cx + slot * 0.12, Y(b.high[i]));
+        cairo_stroke(cr);
+      }
+      cairo_save(cr);
+      cairo_translate(cr, x + slot / 2 + 4, top + plot_h + 8);
+      cairo_rotate(cr, std::numbers::pi / 2);
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      text(cr, 0, 0, shorten(b.labels[i], 24));
+      cairo_restore(cr);
+    }
+    if (b.reference && std::isfinite(*b.reference)) {
+      const double dash[] = {5, 4};
+      cairo_set_dash(cr, dash, 2, 0);
+      cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+      cairo_set_line_width(cr, 1.2);
+      cairo_move_to(cr, left, Y(*b.reference));
+      cairo_line_to(cr, left + slot * static_cast<double>(n), Y(*b.reference));
+      cairo_stroke(cr);
+      cairo_set_dash(cr, nullptr, 0, 0);
+    }
+  });
+}
+
+std::string draw_lines(const LineChart& l, ImageFormat format) {
+  const double left = 64, top = 44, plot_w = 640, plot_h = 280;
+  double x0 = 0, x1 = 1;
+  if (!l.x.empty()) {
+    x0 = *std::min_element(l.x.begin(), l.x.end());
+    x1 = *std::max_element(l.x.begin(), l.x.end());
+  }
+  if (l.x_min) x0 = *l.x_min;
+  if (l.x_max) x1 = *l.x_max;
+  if (x1 <= x0) x1 = x0 + 1;
+  double y0 = 0, y1 = 1;
+  for (double v : l.y) {
+    if (std::isfinite(v)) {
+      y0 = std::min(y0, v);
+      y1 = std::max(y1, v);
+    }
+  }
+  auto X = [&](double v) { return left + plot_w * (v - x0) / (x1 - x0); };
+  auto Y = [&](double v) { return top + plot_h * (1 - (v - y0) / (y1 - y0)); };
+  return render(format, left + plot_w + 30, top + plot_h + 50, [&](cairo_t* cr) {
+    title(cr, 12, 22, l.title);
+    cairo_set_font_size(cr, 11);
+    for (double t : ticks(y0, y1)) {
+      cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+      cairo_set_line_width(cr, 1);
+      cairo_move_to(cr, left, Y(t));
+      cairo_line_to(cr, left + plot_w, Y(t));
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+      text(cr, left - 6, Y(t) + 4, tick_text(t), Align::right);
+    }
+    for (double t : ticks(x0, x1)) {
+      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+      text(cr, X(t), top + plot_h + 16, tick_text(t), Align::center);
+    }
+    text(cr, left + plot_w / 2, top + plot_h + 36, l.x_axis, Align::center);
+    cairo_save(cr);
+    cairo_translate(cr, 14, top + plot_h / 2);
+    cairo_rotate(cr, -std::numbers::pi / 2);
+    text(cr, 0, 0, l.y_axis, Align::center);
+    cairo_restore(cr);
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_rectangle(cr, left, top, plot_w, plot_h);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+    for (std::size_t k = 0; k < l.marks.size(); ++k) {
+      const double dash[] = {6, 4};
+      cairo_set_dash(cr, dash, 2, 0);
+      cairo_set_source_rgb(cr, 0.84, 0.25, 0.15);
+      cairo_set_line_width(cr, 1.6);
+      cairo_move_to(cr, X(l.marks[k]), top);
+      cairo_line_to(cr, X(l.marks[k]), top + plot_h);
+      cairo_stroke(cr);
+      cairo_set_dash(cr, nullptr, 0, 0);
+      if (k < l.mark_labels.size()) text(cr, X(l.marks[k]) + 4, top + 14 + 14 * static_cast<double>(k % 3), l.mark_labels[k]);
+    }
+    cairo_set_source_rgb(cr, 0.27, 0.51, 0.71);
+    cairo_set_line_width(cr, 2);
+    bool started = false;
+    for (std::size_t i = 0; i < l.x.size(); ++i) {
+      if (!std::isfinite(l.y[i])) {
+        started = false;
+        continue;
+      }
+      if (started) {
+        cairo_line_to(cr, X(l.x[i]), Y(l.y[i]));
+      } else {
+        cairo_move_to(cr, X(l.x[i]), Y(l.y[i]));
+      }
+      started = true;
+    }
+    cairo_stroke(cr);
+    for (std::size_t i = 0; i < l.x.size(); ++i) {
+      if (!std::isfinite(l.y[i])) continue;
+      cairo_arc(cr, X(l.x[i]), Y(l.y[i]), 2.5, 0, 2 * std::numbers::pi);
+      cairo_fill(cr);
+    }
+  });
+}
+
+}  // namespace labelqa::report
