@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package labelqa needs (build, tests, oracles), builds a Release binary
-# into build/, and runs `labelqa agree`, `labelqa gold` and `labelqa validate` on the examples in examples/.
+# into build/, and runs `labelqa agree`, `gold`, `validate` and `report` on the examples in examples/.
 #   scripts/setup.sh             install what is missing, build, run the example
 #   scripts/setup.sh --deps-only install what is missing and stop
 set -euo pipefail
@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake g++ make pkg-config
   libcli11-dev nlohmann-json3-dev libeigen3-dev libfmt-dev doctest-dev libboost-dev
-  libsimdjson-dev libspng-dev libgeos-dev libpugixml-dev zlib1g-dev libtbb-dev libtomlplusplus-dev libcairo2-dev
+  libsimdjson-dev libspng-dev libgeos-dev libpugixml-dev zlib1g-dev libtbb-dev libtomlplusplus-dev libcairo2-dev fonts-dejavu-core
   python3 python3-numpy python3-sklearn python3-statsmodels python3-nltk python3-shapely
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  chromium
 )
 
 missing=()
@@ -43,5 +44,8 @@ build/labelqa gold examples/gold/delivery.csv --gold examples/gold/gold.csv --po
 echo
 echo "\$ build/labelqa validate examples/validate/instances.json --classes examples/validate/classes.txt"
 build/labelqa validate examples/validate/instances.json --classes examples/validate/classes.txt || status=$?
+echo
+echo "\$ build/labelqa report examples/report/ratings.csv --gold examples/report/gold.csv --out build/example-report"
+build/labelqa report examples/report/ratings.csv --gold examples/report/gold.csv --out build/example-report || status=$?
 echo
 echo "labelqa built at build/labelqa (the examples exited with $status)"

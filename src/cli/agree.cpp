@@ -16,11 +16,14 @@
 #include "labelqa/metrics/semantic.hpp"
 #include "labelqa/metrics/spatial.hpp"
 #include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/charts.hpp"
 #include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
 
 #include <tuple>
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <fmt/format.h>
 #include <filesystem>
@@ -47,6 +50,7 @@ struct AgreeArgs {
   metrics::SpatialOptions spatial;
   bool per_image = false;
   std::string matches_path;
+  std::string plot_dir;
   bool masks = false;
   std::string classes_path;
   int ignore = 255;
@@ -88,6 +92,31 @@ int finish_gates(const std::vector<report::GateCheck>& gates) {
   return static_cast<int>(failed ? ExitCode::gate_failed : ExitCode::ok);
 }
 
+// --plot DIR: the pairwise-agreement matrix as a heatmap (PNG and SVG), one per metric.
+void write_pair_plot(const std::string& dir, const std::string& metric, const std::string& subject, const std::vector<std::string>& names,
+                     const std::vector<std::tuple<int, int, std::optional<double>>>& pairs) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError({.file = dir}, fmt::format("cannot create the plot folder: {}", ec.message()));
+  report::Heatmap h;
+  h.title = fmt::format("pairwise {} ({})", metric, subject);
+  h.row_axis = h.column_axis = "annotator";
+  h.rows = h.columns = names;
+  const std::size_t n = names.size();
+  h.shade.assign(n, std::vector<double>(n, NAN));
+  h.text.assign(n, std::vector<std::string>(n));
+  for (std::size_t k = 0; k < n; ++k) h.text[k][k] = "—";
+  for (const auto& [a, b, v] : pairs) {
+    const auto x = static_cast<std::size_t>(a), y = static_cast<std::size_t>(b);
+    const std::string t = v ? fmt::format("{:.2f}", *v) : std::string("n/a");
+    h.text[x][y] = h.text[y][x] = t;
+    if (v) h.shade[x][y] = h.shade[y][x] = std::clamp(*v, 0.0, 1.0);
+  }
+  io::write_output(fmt::format("{}/pairwise_{}.png", dir, metric), report::draw_heatmap(h, report::ImageFormat::png));
+  io::write_output(fmt::format("{}/pairwise_{}.svg", dir, metric), report::draw_heatmap(h, report::ImageFormat::svg));
+}
+
 void print_text(const OutputOptions& out, const std::string& text) {
   if (!print_summary(out)) return;
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -104,6 +133,17 @@ int report_objects(AgreeArgs& a, const ObjectSet& set) {
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_spatial_json(rep));
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_spatial_csv(rep));
   if (!a.matches_path.empty()) io::write_output(a.matches_path, report::render_matches_csv(set, result));
+  if (!a.plot_dir.empty()) {
+    std::vector<std::string> names;
+    for (const auto& an : set.annotators) names.push_back(an.name);
+    std::vector<std::tuple<int, int, std::optional<double>>> f1, iou;
+    for (const auto& p : result.pairs) {
+      f1.emplace_back(p.annotator_a, p.annotator_b, p.scores.f1.value);
+      iou.emplace_back(p.annotator_a, p.annotator_b, p.scores.mean_iou.value);
+    }
+    write_pair_plot(a.plot_dir, "f1", "objects matched at IoU >= " + fmt::format("{:g}", a.spatial.iou_threshold), names, f1);
+    write_pair_plot(a.plot_dir, "mean_iou", "matched objects", names, iou);
+  }
   print_text(a.output, report::render_spatial_text(rep, use_color(a.output)));
   return finish_gates(rep.gates);
 }
@@ -232,6 +272,16 @@ int report_ratings(AgreeArgs& a, const RatingSet& ratings) {
 
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_agree_json(rep));
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_agree_csv(rep));
+  if (!a.plot_dir.empty()) {
+    for (const char* metric : {"cohen_kappa", "percent_agreement"}) {
+      std::vector<std::tuple<int, int, std::optional<double>>> cells;
+      for (const auto& p : result.pairs) {
+        const auto it = p.metrics.find(metric);
+        cells.emplace_back(p.annotator_a, p.annotator_b, it == p.metrics.end() ? std::nullopt : it->second.value);
+      }
+      write_pair_plot(a.plot_dir, metric, fmt::format("{} items", result.items), ratings.annotators, cells);
+    }
+  }
   print_text(a.output, report::render_agree_text(rep, use_color(a.output)));
   return finish_gates(rep.gates);
 }
@@ -279,6 +329,7 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--iou-threshold", args->spatial.iou_threshold, "Objects: minimum IoU of a matched pair")
       ->default_str("0.5");
   cmd->add_flag("--match-by-class", args->spatial.match_by_class, "Objects: match only objects of the same class");
+  cmd->add_option("--plot", args->plot_dir, "Draw the pairwise-agreement matrix as a heatmap (PNG and SVG) into DIR")->type_name("DIR");
   cmd->add_flag("--per-image", args->per_image, "Objects and masks: per-image rows in the JSON and CSV reports, worst first");
   cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")
       ->type_name("FILE");

@@ -51,7 +51,7 @@ ObjectSet boxes_only(const ObjectSet& set) {
 AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOptions& opt) {
   AnnotatorReport rep;
   rep.kind = "objects";
-  rep.consensus_method = "clusters";
+  rep.consensus_method = "majority";
   GoldOptions gopt;
   gopt.confidence = opt.confidence;
   gopt.bootstrap = 0;
@@ -62,7 +62,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   const ObjectSet* set = &input;
   int ref = gold;
   if (gold < 0) {
-    rep.reference = "consensus";
+    rep.reference = "majority";
     owned = boxes_only(input);
     SpatialOptions so;
     so.iou_threshold = opt.iou_threshold;
