@@ -14,15 +14,6 @@ namespace {
 // The name of the consensus annotator inside the merged set: no reader produces it; sorts first.
 const std::string k_consensus_name = "\x01consensus";
 
-Estimate rate(long long k, long long n, double confidence, const char* reason) {
-  if (n == 0) return Estimate::undefined(reason);
-  Estimate e = Estimate::ratio(static_cast<double>(k) / static_cast<double>(n), reason);
-  const auto [lo, hi] = wilson_interval(static_cast<double>(k), static_cast<double>(n), confidence);
-  e.ci_low = lo;
-  e.ci_high = hi;
-  e.ci_method = "wilson";
-  return e;
-}
 
 // The set with every object reduced to its box (consensus objects are boxes).
 ObjectSet boxes_only(const ObjectSet& set) {
@@ -155,9 +146,9 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     s.extra = count("extra_annotation");
     s.correct = s.matched;
     s.compared = s.ratings + s.reference_objects - s.matched;
-    s.accuracy = rate(s.matched, s.compared, opt.confidence, "no_objects");
-    s.miss_rate = rate(s.missed, s.reference_objects, opt.confidence, "no_reference_objects");
-    s.extra_rate = rate(s.extra, s.ratings, opt.confidence, "no_delivered_objects");
+    s.accuracy = wilson_ratio(s.matched, s.compared, opt.confidence, "no_objects");
+    s.miss_rate = wilson_ratio(s.missed, s.reference_objects, opt.confidence, "no_reference_objects");
+    s.extra_rate = wilson_ratio(s.extra, s.ratings, opt.confidence, "no_delivered_objects");
     const auto iou = sub.metrics.find("mean_iou");
     s.mean_iou = iou != sub.metrics.end() ? iou->second : Estimate::undefined("no_valid_matches");
     s.mean_iou->ci_low.reset();
@@ -177,8 +168,8 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
       row.predicted += sub.confusion.counts[C][c];
       row.correct = sub.confusion.counts[c][c];
       if (row.support == 0 && row.predicted == 0) continue;
-      row.precision = rate(row.correct, row.predicted, opt.confidence, "no_predictions");
-      row.recall = rate(row.correct, row.support, opt.confidence, "no_support");
+      row.precision = wilson_ratio(row.correct, row.predicted, opt.confidence, "no_predictions");
+      row.recall = wilson_ratio(row.correct, row.support, opt.confidence, "no_support");
       s.per_class.push_back(std::move(row));
     }
     for (auto& [pair, items] : examples[k]) {

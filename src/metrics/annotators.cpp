@@ -14,7 +14,11 @@
 namespace labelqa::metrics {
 namespace {
 
-Estimate wilson(long long k, long long n, double confidence, const char* reason) {
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+}  // namespace
+
+Estimate wilson_ratio(long long k, long long n, double confidence, const char* reason) {
   if (n == 0) return Estimate::undefined(reason);
   Estimate e = Estimate::ratio(static_cast<double>(k) / static_cast<double>(n), reason);
   const auto [lo, hi] = wilson_interval(static_cast<double>(k), static_cast<double>(n), confidence);
@@ -23,10 +27,6 @@ Estimate wilson(long long k, long long n, double confidence, const char* reason)
   e.ci_method = "wilson";
   return e;
 }
-
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
-
-}  // namespace
 
 std::vector<RankEntry> rank_proportions(const std::string& score, const std::vector<std::string>& names,
                                         const std::vector<std::pair<long long, long long>>& counts, const ReportOptions& opt) {
@@ -41,7 +41,7 @@ std::vector<RankEntry> rank_proportions(const std::string& score, const std::vec
     r.score = score;
     r.annotator = names[a];
     const auto [k, n] = counts[a];
-    r.value = wilson(k, n, opt.confidence, "nothing_compared");
+    r.value = wilson_ratio(k, n, opt.confidence, "nothing_compared");
     const long long ko = k_all - k, no = n_all - n;
     if (no > 0) r.group = static_cast<double>(ko) / static_cast<double>(no);
     if (n > 0 && no > 0) {
@@ -170,7 +170,7 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
         if (static_cast<int>(ex.size()) < opt.examples) ex.push_back(set.items[e.item]);
       }
     }
-    s.accuracy = wilson(s.correct, s.compared, opt.confidence, "nothing_compared");
+    s.accuracy = wilson_ratio(s.correct, s.compared, opt.confidence, "nothing_compared");
     for (std::size_t c = 0; c < q; ++c) {
       ClassRow row;
       row.cls = rep.classes[c];
@@ -180,8 +180,8 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
       }
       row.correct = s.confusion.counts[c][c];
       if (row.support == 0 && row.predicted == 0) continue;
-      row.precision = wilson(row.correct, row.predicted, opt.confidence, "no_predictions");
-      row.recall = wilson(row.correct, row.support, opt.confidence, "no_support");
+      row.precision = wilson_ratio(row.correct, row.predicted, opt.confidence, "no_predictions");
+      row.recall = wilson_ratio(row.correct, row.support, opt.confidence, "no_support");
       s.per_class.push_back(std::move(row));
     }
     for (auto& [pair, items] : examples) {

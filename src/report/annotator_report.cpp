@@ -133,19 +133,6 @@ std::string base64(const std::string& in) {
   return out;
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string dec(std::optional<double> v) { return v ? fmt::format("{:.4f}", *v) : std::string(); }
 
@@ -398,12 +385,12 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
        "td.name,th.name{text-align:left}tr.flag td{background:#fde8e3}.muted{color:#666;font-size:13px}\n"
        "img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}.pics{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}\n"
        "</style>\n</head>\n<body>\n";
-  h += fmt::format("<h1>labelqa report: {} against {}</h1>\n", html_escape(rep.kind),
-                   html_escape(rep.reference == "gold" ? std::string("gold") : rep.reference + " consensus"));
+  h += fmt::format("<h1>labelqa report: {} against {}</h1>\n", markup_escape(rep.kind),
+                   markup_escape(rep.reference == "gold" ? std::string("gold") : rep.reference + " consensus"));
   std::vector<std::string> inputs;
-  for (const auto& f : in.inputs) inputs.push_back(html_escape(f));
+  for (const auto& f : in.inputs) inputs.push_back(markup_escape(f));
   h += fmt::format("<p class=\"muted\">Inputs: {}{}. {} items: {} with gold, {} with a consensus reference.{}</p>\n", fmt::join(inputs, ", "),
-                   in.gold.empty() ? std::string() : fmt::format("; gold: {}", html_escape(in.gold)), rep.items, rep.gold_items, rep.consensus_items,
+                   in.gold.empty() ? std::string() : fmt::format("; gold: {}", markup_escape(in.gold)), rep.items, rep.gold_items, rep.consensus_items,
                    rep.kind == "labels" ? fmt::format(" Dawid&ndash;Skene: {} iterations, {}.", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
                                         : std::string());
   std::map<std::string, const metrics::RankEntry*> rank;
@@ -415,13 +402,13 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
   h += "<th>rank</th><th>below group</th><th>change points</th><th>items per hour</th></tr></thead>\n<tbody>\n";
   for (const auto& s : rep.annotators) {
     const auto* r = rank.count(s.annotator) ? rank[s.annotator] : nullptr;
-    h += fmt::format("<tr{}><td class=\"name\">{}</td><td>{}</td><td>{}</td>", r && r->below_group ? " class=\"flag\"" : "", html_escape(s.annotator), s.ratings,
+    h += fmt::format("<tr{}><td class=\"name\">{}</td><td>{}</td><td>{}</td>", r && r->below_group ? " class=\"flag\"" : "", markup_escape(s.annotator), s.ratings,
                      s.compared);
     if (objects) {
       h += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td>", r ? dec(r->value.value) : "", dec(s.miss_rate ? s.miss_rate->value : std::nullopt),
                        dec(s.extra_rate ? s.extra_rate->value : std::nullopt), dec(s.mean_iou ? s.mean_iou->value : std::nullopt));
     } else {
-      h += fmt::format("<td>{}</td><td>{}</td>", dec(s.accuracy.value), html_escape(pct_ci(s.accuracy)));
+      h += fmt::format("<td>{}</td><td>{}</td>", dec(s.accuracy.value), markup_escape(pct_ci(s.accuracy)));
     }
     h += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", r ? std::to_string(r->rank) : "", r && r->below_group ? "yes" : "no",
                      s.drift.change_points.size(), s.drift.items_per_hour ? fmt::format("{:.1f}", *s.drift.items_per_hour) : std::string());
@@ -429,13 +416,13 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
   h += "</tbody>\n</table>\n";
   auto image = [&](const Picture& p) {
     return fmt::format("<figure><img src=\"data:image/png;base64,{}\" alt=\"{}\"><figcaption class=\"muted\">{}</figcaption></figure>\n", base64(p.png),
-                       html_escape(p.title), html_escape(p.title));
+                       markup_escape(p.title), markup_escape(p.title));
   };
   for (const auto& p : pictures) {
     if (p.kind == "comparison") h += image(p);
   }
   for (const auto& s : rep.annotators) {
-    h += fmt::format("<h2>{}</h2>\n", html_escape(s.annotator));
+    h += fmt::format("<h2>{}</h2>\n", markup_escape(s.annotator));
     h += "<div class=\"pics\">\n";
     for (const auto& p : pictures) {
       if (p.annotator == s.annotator) h += image(p);
@@ -446,23 +433,23 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
            "<th>count</th><th class=\"name\">example items</th></tr></thead><tbody>\n";
       for (const auto& t : s.top_confusions) {
         std::vector<std::string> items;
-        for (const auto& i : t.items) items.push_back(html_escape(i));
-        h += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"name\">{}</td></tr>\n", html_escape(t.reference_class),
-                         html_escape(t.given_class), t.count, fmt::join(items, ", "));
+        for (const auto& i : t.items) items.push_back(markup_escape(i));
+        h += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"name\">{}</td></tr>\n", markup_escape(t.reference_class),
+                         markup_escape(t.given_class), t.count, fmt::join(items, ", "));
       }
       h += "</tbody></table>\n";
     }
     h += "<h3>Per class</h3>\n<table class=\"sortable\"><thead><tr><th class=\"name\">class</th><th>support</th><th>given</th><th>correct</th>"
          "<th>precision</th><th>recall</th></tr></thead><tbody>\n";
     for (const auto& c : s.per_class) {
-      h += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(c.cls), c.support, c.predicted,
+      h += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", markup_escape(c.cls), c.support, c.predicted,
                        c.correct, dec(c.precision.value), dec(c.recall.value));
     }
     h += "</tbody></table>\n";
     if (!s.worst_items.empty()) {
       h += "<h3>Worst items</h3>\n<table class=\"sortable\"><thead><tr><th class=\"name\">item</th><th>errors</th><th>reference objects</th></tr></thead><tbody>\n";
       for (const auto& w : s.worst_items) {
-        h += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(w.item), w.errors, w.reference);
+        h += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td></tr>\n", markup_escape(w.item), w.errors, w.reference);
       }
       h += "</tbody></table>\n";
     }
@@ -471,7 +458,7 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
                        c.start_time == metrics::k_no_timestamp ? std::string() : " (" + iso_time(c.start_time) + ")", c.before, c.after, c.p_value);
     }
   }
-  for (const auto& w : rep.warnings) h += fmt::format("<p class=\"muted\">warning: {}</p>\n", html_escape(w));
+  for (const auto& w : rep.warnings) h += fmt::format("<p class=\"muted\">warning: {}</p>\n", markup_escape(w));
   // Sortable tables: a click on a header sorts by that column (numbers numerically).
   h += "<script>\n"
        "document.querySelectorAll('table.sortable').forEach(function (table) {\n"

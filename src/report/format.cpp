@@ -27,4 +27,24 @@ std::string fixed(double v, int digits) {
   return s;
 }
 
+std::string markup_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += ' ';  // not representable in XML 1.0
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
 }  // namespace labelqa::report

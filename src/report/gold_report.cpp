@@ -100,25 +100,6 @@ json header(const GoldReport& rep) {
 
 int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += ' ';  // not representable in XML 1.0
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 std::string md_cell(std::string_view s) {
   std::string out;
@@ -294,25 +275,25 @@ std::string render_gold_junit(const GoldReport& rep) {
   std::string cases;
   for (const auto& o : rep.rules.outcomes) {
     ++tests;
-    cases += fmt::format("    <testcase classname=\"labelqa.gold.{}\" name=\"{} [{}]\" assertions=\"1\">\n", xml_escape(o.subject),
-                         xml_escape(o.rule), xml_escape(o.subject));
+    cases += fmt::format("    <testcase classname=\"labelqa.gold.{}\" name=\"{} [{}]\" assertions=\"1\">\n", markup_escape(o.subject),
+                         markup_escape(o.rule), markup_escape(o.subject));
     const std::string detail = fmt::format("subject={} metric={}{} compared={} value={} threshold={} gold_items={}", o.subject, o.metric,
                                            o.cls.empty() ? "" : " class=" + o.cls, o.compared, value_text(o.value), number(o.threshold), o.gold_items);
     if (o.outcome == "fail" || (o.outcome == "insufficient" && rep.policy.insufficient_fails)) {
       ++failures;
-      cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(outcome_line(o)),
-                           o.outcome == "fail" ? "below_threshold" : "insufficient", xml_escape(detail));
+      cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", markup_escape(outcome_line(o)),
+                           o.outcome == "fail" ? "below_threshold" : "insufficient", markup_escape(detail));
     } else if (o.outcome == "insufficient") {
       ++skipped;
-      cases += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(outcome_line(o)));
+      cases += fmt::format("      <skipped message=\"{}\"/>\n", markup_escape(outcome_line(o)));
     } else {
-      cases += fmt::format("      <system-out>{}</system-out>\n", xml_escape(detail));
+      cases += fmt::format("      <system-out>{}</system-out>\n", markup_escape(detail));
     }
     cases += "    </testcase>\n";
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"labelqa gold\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tests, failures, skipped);
-  out += fmt::format("  <testsuite name=\"labelqa gold {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", xml_escape(rep.result.kind),
+  out += fmt::format("  <testsuite name=\"labelqa gold {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", markup_escape(rep.result.kind),
                      tests, failures, skipped);
   out += cases;
   out += "  </testsuite>\n</testsuites>\n";

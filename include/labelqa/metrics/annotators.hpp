@@ -126,6 +126,9 @@ AnnotatorReport report_labels(const RatingSet& delivery, const RatingSet* gold, 
 // the others against the consensus objects).
 AnnotatorReport report_objects(const ObjectSet& set, int gold, const ReportOptions& options);
 
+// k / n with its Wilson interval; undefined for `reason` when n is 0.
+Estimate wilson_ratio(long long k, long long n, double confidence, const char* reason);
+
 // The ranking of one score over annotators: (name, successes, trials) per annotator.
 std::vector<RankEntry> rank_proportions(const std::string& score, const std::vector<std::string>& names,
                                         const std::vector<std::pair<long long, long long>>& counts, const ReportOptions& options);
