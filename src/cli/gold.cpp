@@ -21,9 +21,6 @@
 namespace labelqa::cli {
 namespace {
 
-// The gold's annotator name inside the merged models: no reader produces it, and it sorts first.
-const std::string k_gold_name = "\x01gold";
-
 struct GoldArgs {
   InputArgs in;
   std::string gold_path;
@@ -47,14 +44,6 @@ struct GoldArgs {
   double power = 0.8;
   int threads = 0;
 };
-
-// A gold file holds one set of labels: its single annotator becomes the gold.
-void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
-  if (names.size() > 1) {
-    throw InputError({.file = file}, fmt::format("the gold holds the labels of {} annotators ({}); a gold file must hold one set of labels", names.size(),
-                                                 fmt::join(names, ", ")));
-  }
-}
 
 metrics::GoldPolicy build_policy(const GoldArgs& a) {
   metrics::GoldPolicy policy = a.policy_path.empty() ? metrics::GoldPolicy{} : io::read_policy(a.policy_path);
@@ -128,12 +117,8 @@ int run_gold(GoldArgs& a) {
   a.options.low_overlap = policy.low_overlap.value_or(0.8);
   if (a.masks) return run_masks(a, policy);
 
-  Loaded delivery = load_inputs(a.in, false, k_gold_name);
-  InputArgs gold_in = a.in;
-  gold_in.files = {a.gold_path};
-  gold_in.format = a.gold_format;
-  gold_in.annotators.clear();
-  Loaded gold = load_inputs(gold_in, true, k_gold_name);
+  Loaded delivery = load_inputs(a.in, false);
+  Loaded gold = load_gold(a.in, a.gold_path, a.gold_format);
   std::vector<SkippedInput> skipped = delivery.skipped;
   skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
 
@@ -149,19 +134,9 @@ int run_gold(GoldArgs& a) {
   }
   if (kind == "objects") {
     if (!delivery.objects || !gold.objects) throw InputError({.file = a.gold_path}, "--compare objects: the gold and the delivery must both hold image regions");
-    require_one_annotator([&] {
-      std::vector<std::string> n;
-      for (const auto& an : gold.objects->annotators) n.push_back(an.name);
-      return n;
-    }(), a.gold_path);
-    if (!gold.objects->annotators.empty()) gold.objects->annotators.front().name = k_gold_name;
-    std::vector<ObjectSet> sets;
-    sets.push_back(std::move(*delivery.objects));
-    sets.push_back(std::move(*gold.objects));
-    const ObjectSet set = io::merge_object_sets(std::move(sets));
-    const auto it = std::find_if(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& an) { return an.name == k_gold_name; });
-    if (it == set.annotators.end()) throw InputError({.file = a.gold_path}, "the gold holds no images");
-    return finish(a, metrics::gold_objects(set, static_cast<int>(it - set.annotators.begin()), a.options), policy, skipped);
+    ObjectSet set;
+    const int g = merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), a.gold_path, set);
+    return finish(a, metrics::gold_objects(set, g, a.options), policy, skipped);
   }
   if (kind == "spans") {
     if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = a.gold_path}, "--compare spans: the gold and the delivery must both hold text spans");

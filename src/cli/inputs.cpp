@@ -161,10 +161,10 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
       ->type_name("FILE");
 }
 
-Loaded load_inputs(const InputArgs& in, bool gold, const std::string& gold_name) {
+Loaded load_inputs(const InputArgs& in, bool gold) {
   Loaded out;
   if (is_coco_input(in.files, in.format)) {
-    out.objects = io::read_coco_files(in.files, gold ? std::vector<std::string>{gold_name} : io::annotator_names(in.files, split_commas(in.annotators)));
+    out.objects = io::read_coco_files(in.files, gold ? std::vector<std::string>{k_gold_name} : io::annotator_names(in.files, split_commas(in.annotators)));
     return out;
   }
   io::ExportData data;
@@ -185,6 +185,35 @@ Loaded load_inputs(const InputArgs& in, bool gold, const std::string& gold_name)
   if (gold) table.fixed_annotator = "gold";
   out.ratings = io::read_rating_tables(in.files, table);
   return out;
+}
+
+Loaded load_gold(const InputArgs& delivery, const std::string& path, const std::string& format) {
+  InputArgs in = delivery;
+  in.files = {path};
+  in.format = format;
+  in.annotators.clear();
+  return load_inputs(in, true);
+}
+
+void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
+  if (names.size() > 1) {
+    throw InputError({.file = file}, fmt::format("the gold holds the labels of {} annotators ({}); a gold file must hold one set of labels", names.size(),
+                                                 fmt::join(names, ", ")));
+  }
+}
+
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set) {
+  std::vector<std::string> names;
+  for (const auto& an : gold.annotators) names.push_back(an.name);
+  require_one_annotator(names, gold_file);
+  if (!gold.annotators.empty()) gold.annotators.front().name = k_gold_name;
+  std::vector<ObjectSet> sets;
+  sets.push_back(std::move(delivery));
+  sets.push_back(std::move(gold));
+  set = io::merge_object_sets(std::move(sets));
+  const auto it = std::find_if(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& an) { return an.name == k_gold_name; });
+  if (it == set.annotators.end()) throw InputError({.file = gold_file}, "the gold holds no images");
+  return static_cast<int>(it - set.annotators.begin());
 }
 
 }  // namespace labelqa::cli

@@ -61,9 +61,21 @@ struct Loaded {
   }
 };
 
+// The gold's annotator name inside the merged models: no reader produces it, and it sorts first.
+inline const std::string k_gold_name = "\x01gold";
+
 // Reads one side of a comparison (the delivery, or with `gold` the gold file, whose single
-// annotator is named `gold_name`) with whichever reader fits.
-Loaded load_inputs(const InputArgs& in, bool gold, const std::string& gold_name);
+// annotator is named k_gold_name) with whichever reader fits.
+Loaded load_inputs(const InputArgs& in, bool gold);
+// Reads the gold file with the delivery's reader flags.
+Loaded load_gold(const InputArgs& delivery, const std::string& path, const std::string& format);
+
+// A gold file holds one set of labels: InputError naming the file otherwise.
+void require_one_annotator(const std::vector<std::string>& names, const std::string& file);
+
+// The delivery's and the gold's objects in one set, the gold (one annotator) named k_gold_name;
+// returns the gold's index in set.annotators.
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set);
 
 // The flags of the tool-export readers (Label Studio, YOLO).
 void add_export_flags(CLI::App& cmd, InputArgs& in);

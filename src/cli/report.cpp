@@ -15,8 +15,6 @@
 namespace labelqa::cli {
 namespace {
 
-const std::string k_gold_name = "\x01gold";
-
 struct ReportArgs {
   InputArgs in;
   std::string gold_path, gold_format;
@@ -50,24 +48,13 @@ void parse_window(const std::string& w, metrics::DriftOptions& d) {
   d.window_millis = static_cast<std::int64_t>(value * scale);
 }
 
-bool ends_with(const std::string& s, const char* suffix) {
-  const std::string x(suffix);
-  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-}
-
 int run_report(ReportArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (rating tables, COCO files or tool exports)");
   parse_window(a.window, a.options.drift);
-  Loaded delivery = load_inputs(a.in, false, k_gold_name);
+  Loaded delivery = load_inputs(a.in, false);
   std::optional<Loaded> gold;
-  if (!a.gold_path.empty()) {
-    InputArgs gold_in = a.in;
-    gold_in.files = {a.gold_path};
-    gold_in.format = a.gold_format;
-    gold_in.annotators.clear();
-    gold = load_inputs(gold_in, true, k_gold_name);
-  }
+  if (!a.gold_path.empty()) gold = load_gold(a.in, a.gold_path, a.gold_format);
   std::string kind = a.compare;
   if (kind == "auto") kind = delivery.ratings ? "labels" : delivery.objects ? "objects" : "";
   if (kind.empty()) {
@@ -80,10 +67,7 @@ int run_report(ReportArgs& a) {
     const RatingSet* g = nullptr;
     if (gold) {
       if (!gold->ratings) throw InputError({.file = a.gold_path}, fmt::format("the gold holds {}, not categorical labels", gold->what()));
-      if (gold->ratings->annotators.size() > 1) {
-        throw InputError({.file = a.gold_path}, fmt::format("the gold holds the labels of {} annotators; a gold file must hold one set of labels",
-                                                            gold->ratings->annotators.size()));
-      }
+      require_one_annotator(gold->ratings->annotators, a.gold_path);
       g = &*gold->ratings;
     }
     rep = metrics::report_labels(*delivery.ratings, g, a.options);
@@ -92,18 +76,11 @@ int run_report(ReportArgs& a) {
     int g = -1;
     if (gold) {
       if (!gold->objects) throw InputError({.file = a.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
-      if (gold->objects->annotators.size() > 1) {
-        throw InputError({.file = a.gold_path}, "the gold holds the objects of several annotators; a gold file must hold one set");
+      if (!a.write_consensus.empty()) {
+        throw UsageError("--write-consensus for objects needs the consensus of the delivery: run it without --gold");
       }
-      if (!gold->objects->annotators.empty()) gold->objects->annotators.front().name = k_gold_name;
-      std::vector<ObjectSet> sets;
-      sets.push_back(std::move(*delivery.objects));
-      sets.push_back(std::move(*gold->objects));
-      object_set = io::merge_object_sets(std::move(sets));
-      for (std::size_t k = 0; k < object_set->annotators.size(); ++k) {
-        if (object_set->annotators[k].name == k_gold_name) g = static_cast<int>(k);
-      }
-      if (g < 0) throw InputError({.file = a.gold_path}, "the gold holds no images");
+      object_set.emplace();
+      g = merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), a.gold_path, *object_set);
     } else {
       object_set = std::move(*delivery.objects);
     }
@@ -132,7 +109,7 @@ int run_report(ReportArgs& a) {
     const std::string& f = a.write_consensus;
     if (kind == "objects") {
       io::write_output(f, report::render_consensus_coco(rep, *object_set));
-    } else if (ends_with(f, ".jsonl") || ends_with(f, ".ndjson")) {
+    } else if (f.ends_with(".jsonl") || f.ends_with(".ndjson")) {
       io::write_output(f, report::render_consensus_jsonl(rep));
     } else {
       io::write_output(f, report::render_consensus_csv(rep));

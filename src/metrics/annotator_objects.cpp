@@ -157,21 +157,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     s.confusion.classes = sub.confusion.classes;
     s.confusion.counts = sub.confusion.counts;
     (gold >= 0 ? s.gold_items : s.consensus_items) = sub.gold_items;
-    for (std::size_t c = 0; c < C && !sub.confusion.counts.empty(); ++c) {
-      ClassRow row;
-      row.cls = set->categories[c];
-      for (std::size_t j = 0; j <= C; ++j) {
-        if (j < C) row.support += sub.confusion.counts[c][j];
-        if (j < C) row.predicted += sub.confusion.counts[j][c];
-      }
-      row.support += sub.confusion.counts[c][C];
-      row.predicted += sub.confusion.counts[C][c];
-      row.correct = sub.confusion.counts[c][c];
-      if (row.support == 0 && row.predicted == 0) continue;
-      row.precision = wilson_ratio(row.correct, row.predicted, opt.confidence, "no_predictions");
-      row.recall = wilson_ratio(row.correct, row.support, opt.confidence, "no_support");
-      s.per_class.push_back(std::move(row));
-    }
+    s.per_class = class_rows(s.confusion, C, opt.confidence);
     for (auto& [pair, items] : examples[k]) {
       TopConfusion t;
       t.reference_class = pair.first;

@@ -28,6 +28,24 @@ Estimate wilson_ratio(long long k, long long n, double confidence, const char* r
   return e;
 }
 
+std::vector<ClassRow> class_rows(const ClassMatrix& m, std::size_t classes, double confidence) {
+  std::vector<ClassRow> out;
+  for (std::size_t c = 0; c < classes && c < m.counts.size(); ++c) {
+    ClassRow row;
+    row.cls = m.classes[c];
+    for (std::size_t k = 0; k < m.counts.size(); ++k) {
+      row.support += m.counts[c][k];
+      row.predicted += m.counts[k][c];
+    }
+    row.correct = m.counts[c][c];
+    if (row.support == 0 && row.predicted == 0) continue;
+    row.precision = wilson_ratio(row.correct, row.predicted, confidence, "no_predictions");
+    row.recall = wilson_ratio(row.correct, row.support, confidence, "no_support");
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 std::vector<RankEntry> rank_proportions(const std::string& score, const std::vector<std::string>& names,
                                         const std::vector<std::pair<long long, long long>>& counts, const ReportOptions& opt) {
   std::vector<RankEntry> out;
@@ -109,19 +127,17 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
   std::vector<int> reference(set.item_count(), -1);
   std::vector<std::uint8_t> from_gold(set.item_count(), 0);
   for (std::size_t i = 0; i < set.item_count(); ++i) {
-    if (gold) {
-      const auto it = gold_label.find(set.items[i]);
-      if (it != gold_label.end()) {
-        reference[i] = class_index(it->second);
-        from_gold[i] = 1;
-        ++rep.gold_items;
-        continue;
-      }
-    }
     if (cons.labels.size() > i && cons.labels[i] >= 0) {
       reference[i] = to_class[static_cast<std::size_t>(cons.labels[i])];
-      ++rep.consensus_items;
       rep.consensus.push_back({set.items[i], rep.classes[static_cast<std::size_t>(reference[i])], cons.confidence[i]});
+    }
+    const auto it = gold ? gold_label.find(set.items[i]) : gold_label.end();
+    if (it != gold_label.end()) {
+      reference[i] = class_index(it->second);
+      from_gold[i] = 1;
+      ++rep.gold_items;
+    } else if (reference[i] >= 0) {
+      ++rep.consensus_items;
     }
   }
 
@@ -171,19 +187,7 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
       }
     }
     s.accuracy = wilson_ratio(s.correct, s.compared, opt.confidence, "nothing_compared");
-    for (std::size_t c = 0; c < q; ++c) {
-      ClassRow row;
-      row.cls = rep.classes[c];
-      for (std::size_t k = 0; k < q; ++k) {
-        row.support += s.confusion.counts[c][k];
-        row.predicted += s.confusion.counts[k][c];
-      }
-      row.correct = s.confusion.counts[c][c];
-      if (row.support == 0 && row.predicted == 0) continue;
-      row.precision = wilson_ratio(row.correct, row.predicted, opt.confidence, "no_predictions");
-      row.recall = wilson_ratio(row.correct, row.support, opt.confidence, "no_support");
-      s.per_class.push_back(std::move(row));
-    }
+    s.per_class = class_rows(s.confusion, q, opt.confidence);
     for (auto& [pair, items] : examples) {
       TopConfusion t;
       t.reference_class = rep.classes[static_cast<std::size_t>(pair.first)];

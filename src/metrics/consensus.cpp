@@ -86,7 +86,6 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
   std::vector<double> log_e(cell), log_p(q);
   ds.priors.assign(q, 0);
   ds.confusion.assign(cell, 0);
-  ds.annotator_rows.assign(m * q, false);
   double previous = -HUGE_VAL;
   for (int it = 1; it <= options.max_iterations; ++it) {
     // M-step: class prevalence and each annotator's rows, from the current posteriors.
@@ -122,7 +121,6 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
         double* row = ds.confusion.data() + (a * q + k) * q;
         double total = 0;
         for (std::size_t l = 0; l < q; ++l) total += row[l];
-        ds.annotator_rows[a * q + k] = total > 0;
         for (std::size_t l = 0; l < q; ++l) {
           row[l] = total > 0 ? row[l] / total : 1.0 / static_cast<double>(q);
           log_e[(a * q + k) * q + l] = std::log(std::max(row[l], k_floor));

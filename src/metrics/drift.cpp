@@ -117,11 +117,10 @@ Drift drift(const std::vector<std::uint8_t>& correct, const std::vector<std::int
     const std::int64_t gap = times[static_cast<std::size_t>(k)] - times[static_cast<std::size_t>(k - 1)];
     if (gap > 0 && gap <= k_break_millis) active += gap;
   }
-  d.active_hours = static_cast<double>(active) / 3.6e6;
   if (active <= 0) {
     d.throughput_undefined_reason = "no_working_time";
   } else {
-    d.items_per_hour = static_cast<double>(n) / d.active_hours;
+    d.items_per_hour = static_cast<double>(n) / (static_cast<double>(active) / 3.6e6);
   }
   return d;
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace labelqa::report {
@@ -167,7 +168,11 @@ std::string iso_time(std::int64_t ms) {
 std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
   std::vector<Picture> out;
   const std::string what = rep.kind == "labels" ? "labels" : "objects";
+  std::set<std::string> taken;  // names that differ only in characters a file name cannot hold
   for (const auto& s : rep.annotators) {
+    std::string stem = slug(s.annotator);
+    for (int k = 2; taken.count(stem); ++k) stem = fmt::format("{}_{}", slug(s.annotator), k);
+    taken.insert(stem);
     Heatmap h;
     h.title = fmt::format("{}: confusion against {} ({} {})", s.annotator, rep.reference, s.compared, what);
     h.row_axis = "reference class";
@@ -179,7 +184,7 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
       for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
       h.text.push_back(std::move(t));
     }
-    Picture p{fmt::format("confusion_{}", slug(s.annotator)), h.title, "confusion", s.annotator, draw_heatmap(h, ImageFormat::png),
+    Picture p{fmt::format("confusion_{}", stem), h.title, "confusion", s.annotator, draw_heatmap(h, ImageFormat::png),
               draw_heatmap(h, ImageFormat::svg)};
     out.push_back(std::move(p));
 
@@ -197,7 +202,7 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
       l.marks.push_back(static_cast<double>(c.start_index));
       l.mark_labels.push_back(fmt::format("drop at {}: {:.2f} -> {:.2f}", c.start_index, c.before, c.after));
     }
-    out.push_back({fmt::format("drift_{}", slug(s.annotator)), l.title, "drift", s.annotator, draw_lines(l, ImageFormat::png),
+    out.push_back({fmt::format("drift_{}", stem), l.title, "drift", s.annotator, draw_lines(l, ImageFormat::png),
                    draw_lines(l, ImageFormat::svg)});
   }
   std::map<std::string, std::vector<const metrics::RankEntry*>> by_score;
@@ -221,11 +226,7 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
 
 std::string render_report_json(const AnnotatorReportInput& in, const std::vector<Picture>& pictures) {
   const auto& rep = in.report;
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "report";
-  out["schema_version"] = 1;
+  json out = report_header("report");
   out["kind"] = rep.kind;
   out["reference"] = rep.reference;
   out["consensus_method"] = rep.consensus_method;

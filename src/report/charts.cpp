@@ -91,6 +91,42 @@ std::vector<double> ticks(double lo, double hi) {
 
 std::string tick_text(double v) { return fmt::format("{:g}", std::round(v * 1e6) / 1e6); }
 
+// The widest of `texts` at `size`, measured on a scratch surface (to size a canvas before drawing).
+double widest(const std::vector<std::string>& texts, double size, cairo_font_weight_t weight = CAIRO_FONT_WEIGHT_NORMAL) {
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+  cairo_t* cr = cairo_create(s);
+  cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, weight);
+  cairo_set_font_size(cr, size);
+  double w = 0;
+  for (const auto& t : texts) w = std::max(w, text_width(cr, t));
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+  return w;
+}
+
+// An axis label written bottom to top, centred on (x, y).
+void vertical_label(cairo_t* cr, double x, double y, const std::string& s) {
+  cairo_save(cr);
+  cairo_translate(cr, x, y);
+  cairo_rotate(cr, -std::numbers::pi / 2);
+  text(cr, 0, 0, s, Align::center);
+  cairo_restore(cr);
+}
+
+// Horizontal grid lines from x `left` to `right` at the ticks of [lo, hi], labelled on the left.
+template <class ToY>
+void y_grid(cairo_t* cr, double lo, double hi, double left, double right, ToY Y) {
+  for (double t : ticks(lo, hi)) {
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, left, Y(t));
+    cairo_line_to(cr, right, Y(t));
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    text(cr, left - 6, Y(t) + 4, tick_text(t), Align::right);
+  }
+}
+
 }  // namespace
 
 std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
@@ -100,21 +136,7 @@ std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
   std::vector<std::string> rows, cols;
   for (const auto& r : h.rows) rows.push_back(shorten(r, 28));
   for (const auto& c : h.columns) cols.push_back(shorten(c, 28));
-  // Measure the labels on a scratch surface.
-  double row_w = 0, col_h = 0, title_w = 0;
-  {
-    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
-    cairo_t* cr = cairo_create(s);
-    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, font);
-    for (const auto& r : rows) row_w = std::max(row_w, text_width(cr, r));
-    for (const auto& c : cols) col_h = std::max(col_h, text_width(cr, c));
-    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, 15);
-    title_w = text_width(cr, h.title);
-    cairo_destroy(cr);
-    cairo_surface_destroy(s);
-  }
+  const double row_w = widest(rows, font), col_h = widest(cols, font), title_w = widest({h.title}, 15, CAIRO_FONT_WEIGHT_BOLD);
   const double left = 40 + row_w + 10, top = 40 + 24 + col_h + 10;
   const double width = std::max({left + cell * static_cast<double>(nc) + 30, 360.0, title_w + 24});
   const double height = top + cell * static_cast<double>(nr) + 30;
@@ -123,11 +145,7 @@ std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
     cairo_set_font_size(cr, 11);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     text(cr, left, 42, fmt::format("columns: {}", h.column_axis));
-    cairo_save(cr);
-    cairo_translate(cr, 16, top + cell * static_cast<double>(nr) / 2);
-    cairo_rotate(cr, -std::numbers::pi / 2);
-    text(cr, 0, 0, fmt::format("rows: {}", h.row_axis), Align::center);
-    cairo_restore(cr);
+    vertical_label(cr, 16, top + cell * static_cast<double>(nr) / 2, fmt::format("rows: {}", h.row_axis));
     cairo_set_font_size(cr, font);
     for (std::size_t r = 0; r < nr; ++r) {
       cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -190,16 +208,9 @@ std::string draw_bars(const BarChart& b, ImageFormat format) {
       }
     }
   }
-  double label_h = 0;
-  {
-    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
-    cairo_t* cr = cairo_create(s);
-    cairo_select_font_face(cr, k_font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 11);
-    for (const auto& l : b.labels) label_h = std::max(label_h, text_width(cr, shorten(l, 24)));
-    cairo_destroy(cr);
-    cairo_surface_destroy(s);
-  }
+  std::vector<std::string> labels;
+  for (const auto& l : b.labels) labels.push_back(shorten(l, 24));
+  const double label_h = widest(labels, 11);
   const double left = 64, top = 44, plot_h = 300;
   const double width = std::max(left + slot * static_cast<double>(n) + 30, 420.0);
   const double height = top + plot_h + label_h + 24;
@@ -207,20 +218,8 @@ std::string draw_bars(const BarChart& b, ImageFormat format) {
   return render(format, width, height, [&](cairo_t* cr) {
     title(cr, 12, 22, b.title);
     cairo_set_font_size(cr, 11);
-    for (double t : ticks(lo, hi)) {
-      cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-      cairo_set_line_width(cr, 1);
-      cairo_move_to(cr, left, Y(t));
-      cairo_line_to(cr, left + slot * static_cast<double>(n), Y(t));
-      cairo_stroke(cr);
-      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-      text(cr, left - 6, Y(t) + 4, tick_text(t), Align::right);
-    }
-    cairo_save(cr);
-    cairo_translate(cr, 14, top + plot_h / 2);
-    cairo_rotate(cr, -std::numbers::pi / 2);
-    text(cr, 0, 0, b.axis, Align::center);
-    cairo_restore(cr);
+    y_grid(cr, lo, hi, left, left + slot * static_cast<double>(n), Y);
+    vertical_label(cr, 14, top + plot_h / 2, b.axis);
     for (std::size_t i = 0; i < n; ++i) {
       const double x = left + slot * static_cast<double>(i);
       if (std::isfinite(b.values[i])) {
@@ -249,7 +248,7 @@ std::string draw_bars(const BarChart& b, ImageFormat format) {
       cairo_translate(cr, x + slot / 2 + 4, top + plot_h + 8);
       cairo_rotate(cr, std::numbers::pi / 2);
       cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-      text(cr, 0, 0, shorten(b.labels[i], 24));
+      text(cr, 0, 0, labels[i]);
       cairo_restore(cr);
     }
     if (b.reference && std::isfinite(*b.reference)) {
@@ -287,25 +286,13 @@ std::string draw_lines(const LineChart& l, ImageFormat format) {
   return render(format, left + plot_w + 30, top + plot_h + 50, [&](cairo_t* cr) {
     title(cr, 12, 22, l.title);
     cairo_set_font_size(cr, 11);
-    for (double t : ticks(y0, y1)) {
-      cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-      cairo_set_line_width(cr, 1);
-      cairo_move_to(cr, left, Y(t));
-      cairo_line_to(cr, left + plot_w, Y(t));
-      cairo_stroke(cr);
-      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-      text(cr, left - 6, Y(t) + 4, tick_text(t), Align::right);
-    }
+    y_grid(cr, y0, y1, left, left + plot_w, Y);
     for (double t : ticks(x0, x1)) {
       cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
       text(cr, X(t), top + plot_h + 16, tick_text(t), Align::center);
     }
     text(cr, left + plot_w / 2, top + plot_h + 36, l.x_axis, Align::center);
-    cairo_save(cr);
-    cairo_translate(cr, 14, top + plot_h / 2);
-    cairo_rotate(cr, -std::numbers::pi / 2);
-    text(cr, 0, 0, l.y_axis, Align::center);
-    cairo_restore(cr);
+    vertical_label(cr, 14, top + plot_h / 2, l.y_axis);
     cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
     cairo_rectangle(cr, left, top, plot_w, plot_h);
     cairo_set_line_width(cr, 1);

@@ -89,17 +89,12 @@ json rule_json(const RuleOutcome& o) {
 }
 
 json header(const GoldReport& rep) {
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "gold";
-  out["schema_version"] = 1;
+  json out = report_header("gold");
   out["kind"] = rep.result.kind;
   return out;
 }
 
 int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
-
 
 std::string md_cell(std::string_view s) {
   std::string out;
@@ -330,11 +325,7 @@ std::string render_gold_markdown(const GoldReport& rep) {
 }
 
 std::string render_plan_json(const std::vector<PlanRequest>& plans) {
-  json out = json::object();
-  out["tool"] = "labelqa";
-  out["version"] = LABELQA_VERSION;
-  out["command"] = "gold";
-  out["schema_version"] = 1;
+  json out = report_header("gold");
   out["kind"] = "plan";
   json rows = json::array();
   for (const auto& p : plans) {

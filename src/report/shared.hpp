@@ -20,13 +20,19 @@ inline nlohmann::json optional_number(std::optional<double> v) {
   return *v == 0 ? 0.0 : *v;
 }
 
-// The keys every `agree` report starts with.
-inline nlohmann::json agree_report_header(const char* mode) {
+// The keys every JSON report starts with.
+inline nlohmann::json report_header(const char* command) {
   nlohmann::json out = nlohmann::json::object();
   out["tool"] = "labelqa";
   out["version"] = LABELQA_VERSION;
-  out["command"] = "agree";
+  out["command"] = command;
   out["schema_version"] = 1;
+  return out;
+}
+
+// The keys every `agree` report starts with.
+inline nlohmann::json agree_report_header(const char* mode) {
+  nlohmann::json out = report_header("agree");
   if (mode) out["mode"] = mode;
   return out;
 }

@@ -113,7 +113,6 @@ def labels_report(tmp):
 
 
 def gold_report(tmp):
-    out = os.path.join(tmp, "gold")
     r = run("report", os.path.join(EXAMPLES, "report", "ratings.csv"), "--gold", os.path.join(EXAMPLES, "report", "gold.csv"), "--json", os.path.join(tmp, "g.json"), "-q")
     expect("gold: exit 0", r.returncode == 0, r.stderr)
     rep = load(os.path.join(tmp, "g.json"))
@@ -132,7 +131,6 @@ def gold_report(tmp):
     a = rep["annotators"][0]
     expect("gold: gold item scored against gold", a["compared"] == 3 and a["correct"] == 2 and rep["classes"] == ["x", "y"], a)
     expect("gold: top confusion y -> x", a["top_confusions"] == [{"reference_class": "y", "given_class": "x", "count": 1, "items": ["t0"]}], a["top_confusions"])
-    del out
 
 
 def objects_report(tmp):
@@ -194,6 +192,8 @@ def errors(tmp):
         (["report", ratings, "--consensus", "median"], "--consensus"),
         (["report", ratings, "--gold", ratings], "ratings.csv"),
         (["report", os.path.join(EXAMPLES, "coco", "alice.json"), "--gold", os.path.join(EXAMPLES, "report", "gold.csv")], "not image regions"),
+        (["report", os.path.join(EXAMPLES, "coco", "alice.json"), "--gold", os.path.join(EXAMPLES, "coco", "bob.json"), "--write-consensus",
+          os.path.join(tmp, "c.json")], "without --gold"),
     ]
     for args, needle in cases:
         r = run(*args)

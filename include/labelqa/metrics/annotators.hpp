@@ -129,6 +129,11 @@ AnnotatorReport report_objects(const ObjectSet& set, int gold, const ReportOptio
 // k / n with its Wilson interval; undefined for `reason` when n is 0.
 Estimate wilson_ratio(long long k, long long n, double confidence, const char* reason);
 
+// Precision and recall of the first `classes` rows of a confusion matrix (support: the row's total,
+// predicted: the column's, both including a "(none)" row and column beyond them); classes
+// neither side used are left out.
+std::vector<ClassRow> class_rows(const ClassMatrix& m, std::size_t classes, double confidence);
+
 // The ranking of one score over annotators: (name, successes, trials) per annotator.
 std::vector<RankEntry> rank_proportions(const std::string& score, const std::vector<std::string>& names,
                                         const std::vector<std::pair<long long, long long>>& counts, const ReportOptions& options);

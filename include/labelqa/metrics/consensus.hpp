@@ -43,7 +43,6 @@ struct DawidSkeneStep {
 struct DawidSkene : Consensus {
   std::vector<double> priors;                   // estimated class prevalence
   std::vector<double> confusion;                // annotators x classes x classes, row-normalised
-  std::vector<bool> annotator_rows;             // annotators x classes: the row had any weight
   int iterations = 0;
   bool converged = false;
   double log_likelihood = 0;                    // of the observed ratings at the estimates

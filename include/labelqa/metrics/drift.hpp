@@ -45,7 +45,6 @@ struct Drift {
   std::vector<ChangePoint> change_points;
   std::optional<double> items_per_hour;
   std::string throughput_undefined_reason;  // when items_per_hour is null
-  double active_hours = 0;
 };
 
 // P(sup |B(t)| > x) for a Brownian bridge B on [0, 1] (the Kolmogorov distribution's tail).
