@@ -411,10 +411,84 @@ void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& image
   }
 }
 
+// The sign of the orientation of (a, b, c) when floating point decides it for certain, else 0:
+// Shewchuk's first error bound for orient2d ("Adaptive precision floating-point arithmetic and
+// fast robust geometric predicates", 1997).
+int certain_orientation(const double* a, const double* b, const double* c) {
+  const double left = (a[0] - c[0]) * (b[1] - c[1]);
+  const double right = (a[1] - c[1]) * (b[0] - c[0]);
+  const double det = left - right;
+  constexpr double k_bound = (3.0 + 16.0 * 0x1p-53) * 0x1p-53;
+  const double err = k_bound * (std::fabs(left) + std::fabs(right));
+  if (det > err) return 1;
+  if (-det > err) return -1;
+  return 0;
+}
+
 }  // namespace
+
+bool ring_surely_simple(const double* xy, std::size_t points) {
+  // The ring's distinct consecutive vertices (GEOS accepts repeated ones), closed implicitly.
+  struct P {
+    double x, y;
+  };
+  thread_local std::vector<P> v;
+  v.clear();
+  for (std::size_t i = 0; i < points; ++i) {
+    const P p{xy[2 * i], xy[2 * i + 1]};
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) return false;
+    if (!v.empty() && p.x == v.back().x && p.y == v.back().y) continue;
+    v.push_back(p);
+  }
+  while (v.size() > 1 && v.back().x == v[0].x && v.back().y == v[0].y) v.pop_back();
+  const std::size_t n = v.size();  // edge i: v[i] -> v[i + 1] (v[0] for the last)
+  if (n < 3 || n > UINT32_MAX / 2) return false;
+  v.push_back(v[0]);
+  v.push_back(v[1]);
+  // Consecutive edges may meet only at their shared vertex: a turn or a straight continuation.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double *a = &v[i].x, *b = &v[i + 1].x, *c = &v[i + 2].x;
+    if (certain_orientation(a, b, c) != 0) continue;
+    // Collinear (or undecided): fine only when b lies strictly between a and c on one axis-parallel line.
+    const bool vertical = a[0] == b[0] && b[0] == c[0], horizontal = a[1] == b[1] && b[1] == c[1];
+    const int k = vertical ? 1 : horizontal ? 0 : -1;
+    if (k < 0 || !((a[k] < b[k] && b[k] < c[k]) || (a[k] > b[k] && b[k] > c[k]))) return false;
+  }
+  if (n == 3) return true;
+  // Edges that are not consecutive must not share any point: a sweep over the edges' x extents.
+  struct Edge {
+    double x0, x1, y0, y1;
+    std::uint32_t i;
+  };
+  thread_local std::vector<Edge> edges;
+  edges.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const P &a = v[i], &b = v[i + 1];
+    edges[i] = {std::min(a.x, b.x), std::max(a.x, b.x), std::min(a.y, b.y), std::max(a.y, b.y), static_cast<std::uint32_t>(i)};
+  }
+  std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.x0 < y.x0; });
+  const auto last = static_cast<std::uint32_t>(n - 1);
+  for (std::size_t p = 0; p < n; ++p) {
+    const Edge& e = edges[p];
+    for (std::size_t q = p + 1; q < n && edges[q].x0 <= e.x1; ++q) {
+      const Edge& f = edges[q];
+      if (f.y1 < e.y0 || f.y0 > e.y1) continue;
+      const std::uint32_t lo = std::min(e.i, f.i), hi = std::max(e.i, f.i);
+      if (hi == lo + 1 || (lo == 0 && hi == last)) continue;  // consecutive: checked above
+      const double *a = &v[e.i].x, *b = &v[e.i + 1].x, *c = &v[f.i].x, *d = &v[f.i + 1].x;
+      const int o1 = certain_orientation(a, b, c), o2 = certain_orientation(a, b, d);
+      if (o1 != 0 && o1 == o2) continue;
+      const int o3 = certain_orientation(c, d, a), o4 = certain_orientation(c, d, b);
+      if (o3 != 0 && o3 == o4) continue;
+      return false;  // they cross or touch, or floating point cannot tell
+    }
+  }
+  return true;
+}
 
 std::optional<RingDefect> ring_validity(const double* xy, std::size_t points) {
   if (points < 3) return std::nullopt;
+  if (ring_surely_simple(xy, points)) return std::nullopt;
   GEOSContextHandle_t h = geos();
   const bool closed = xy[0] == xy[2 * points - 2] && xy[1] == xy[2 * points - 1];
   const std::size_t n = points + (closed ? 0 : 1);

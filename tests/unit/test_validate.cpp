@@ -1,7 +1,10 @@
 #include "labelqa/io/paths.hpp"
 #include "labelqa/validate/findings.hpp"
 
+#include <cmath>
 #include <doctest/doctest.h>
+#include <geos_c.h>
+#include <random>
 
 using namespace labelqa;
 using validate::Code;
@@ -38,6 +41,82 @@ TEST_CASE("validate: GEOS validity of rings") {
   CHECK_FALSE(validate::ring_validity(square, 4));
   const double closed[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};  // an explicit closing point is fine
   CHECK_FALSE(validate::ring_validity(closed, 5));
+}
+
+namespace {
+
+// GEOS's own verdict on one ring, without labelqa's fast path.
+bool geos_valid(const std::vector<double>& xy) {
+  GEOSContextHandle_t h = GEOS_init_r();
+  const std::size_t k = xy.size() / 2;
+  GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, static_cast<unsigned>(k + 1), 2);
+  for (std::size_t i = 0; i <= k; ++i) GEOSCoordSeq_setXY_r(h, seq, static_cast<unsigned>(i), xy[2 * (i % k)], xy[2 * (i % k) + 1]);
+  GEOSGeometry* poly = GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, seq), nullptr, 0);
+  const bool valid = GEOSisValid_r(h, poly) == 1;
+  GEOSGeom_destroy_r(h, poly);
+  GEOS_finish_r(h);
+  return valid;
+}
+
+}  // namespace
+
+TEST_CASE("validate: the fast simplicity test passes only rings GEOS finds valid, and most valid ones") {
+  std::mt19937 rng(7);
+  auto uniform = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+  int geos_valid_count = 0, fast_passed = 0, wrong = 0;
+  for (int trial = 0; trial < 6000; ++trial) {
+    std::vector<double> xy;
+    const int kind = trial % 6;
+    const int k = 3 + static_cast<int>(rng() % 40);
+    const double cx = uniform(0, 100), cy = uniform(0, 100);
+    for (int i = 0; i < k; ++i) {
+      if (kind == 0) {  // star-shaped around a centre: simple
+        const double t = 2 * M_PI * (i + uniform(0, 0.9)) / k, r = uniform(5, 50);
+        xy.push_back(cx + r * std::cos(t));
+        xy.push_back(cy + r * std::sin(t));
+      } else if (kind == 1) {  // random points: mostly self-crossing
+        xy.push_back(uniform(0, 100));
+        xy.push_back(uniform(0, 100));
+      } else if (kind == 2) {  // integer grid points: touching and collinear edges
+        xy.push_back(static_cast<double>(rng() % 6));
+        xy.push_back(static_cast<double>(rng() % 6));
+      } else if (kind == 3) {  // star-shaped on a coarse grid: collinear runs, repeated vertices
+        const double t = 2 * M_PI * i / k, r = 10 + static_cast<double>(rng() % 3) * 10;
+        xy.push_back(std::round(cx + r * std::cos(t)));
+        xy.push_back(std::round(cy + r * std::sin(t)));
+      } else if (kind == 4) {  // a simple ring with a spike out and back along itself
+        const double t = 2 * M_PI * i / k;
+        xy.push_back(cx + 20 * std::cos(t));
+        xy.push_back(cy + 20 * std::sin(t));
+        if (i == k / 2) {
+          xy.push_back(cx + 40 * std::cos(t));
+          xy.push_back(cy + 40 * std::sin(t));
+          xy.push_back(cx + 20 * std::cos(t));
+          xy.push_back(cy + 20 * std::sin(t));
+        }
+      } else {  // a ring that touches itself at a vertex (an inverted hole)
+        const double t = 2 * M_PI * i / k;
+        xy.push_back(cx + 30 * std::cos(t));
+        xy.push_back(cy + 30 * std::sin(t));
+        if (i == 0) {
+          xy.push_back(cx);
+          xy.push_back(cy);
+          xy.push_back(cx + 30 * std::cos(0.1));
+          xy.push_back(cy + 30 * std::sin(0.1));
+          xy.push_back(cx + 30);
+          xy.push_back(cy);
+        }
+      }
+    }
+    const bool valid = geos_valid(xy);
+    const bool fast = validate::ring_surely_simple(xy.data(), xy.size() / 2);
+    geos_valid_count += valid;
+    fast_passed += fast;
+    if (fast && !valid) ++wrong;
+  }
+  CHECK(wrong == 0);
+  CHECK(fast_passed > 0.8 * geos_valid_count);  // the fast path does its job on ordinary rings
+  CHECK(geos_valid_count < 5000);               // and the generated set holds many invalid rings
 }
 
 TEST_CASE("validate: object checks on plain data") {

@@ -2,6 +2,8 @@
 // 1024x768, ~26 objects each (80% polygons of 16-48 vertices, 20% RLE masks, half with compressed
 // and half with uncompressed counts, 2% crowd). The second annotator's objects are the first's
 // with jittered vertices, masks shifted by a pixel, 5% missed, 3% extra and 4% relabelled.
+// Each annotation's "area" is its pixel count, as COCO's own files give it (pycocotools' area of
+// the merged rings, from the coordinates as written).
 //
 // Usage: labelqa_bench_gen_coco OUT_DIR [IMAGES] [SEED]  -> OUT_DIR/ann1.json, OUT_DIR/ann2.json
 #include "labelqa/geometry/rle.hpp"
@@ -71,7 +73,9 @@ void write(const std::string& path, const std::vector<Obj>& objs, int images) {
                    first ? "" : ",", o.id, o.image + 1, o.category + 1, o.crowd ? 1 : 0);
     first = false;
     double x0 = W, y0 = H, x1 = 0, y1 = 0;
+    double area = 0;
     if (o.is_rle) {
+      area = static_cast<double>(labelqa::geometry::area(o.rle));
       fmt::format_to(std::back_inserter(buf), "{{\"size\": [{}, {}], \"counts\": ", H, W);
       if (o.compressed) {
         buf += '"';
@@ -90,20 +94,28 @@ void write(const std::string& path, const std::vector<Obj>& objs, int images) {
       x0 = b[0], y0 = b[1], x1 = b[0] + b[2], y1 = b[1] + b[3];
     } else {
       buf += '[';
+      std::vector<labelqa::geometry::Rle> masks;
       for (std::size_t r = 0; r < o.rings.size(); ++r) {
         buf += r ? ",[" : "[";
+        std::vector<double> written;  // the coordinates as the file gives them
         for (std::size_t k = 0; k < o.rings[r].size(); ++k) {
-          const double v = o.rings[r][k];
-          fmt::format_to(std::back_inserter(buf), "{}{:.2f}", k ? "," : "", v);
+          const std::string text = fmt::format("{:.2f}", o.rings[r][k]);
+          const double v = std::strtod(text.c_str(), nullptr);
+          written.push_back(v);
+          fmt::format_to(std::back_inserter(buf), "{}{}", k ? "," : "", text);
           if (k % 2 == 0) x0 = std::min(x0, v), x1 = std::max(x1, v);
           else y0 = std::min(y0, v), y1 = std::max(y1, v);
         }
         buf += ']';
+        masks.push_back(labelqa::geometry::rasterize_polygon(written.data(), written.size() / 2, H, W));
       }
       buf += ']';
+      std::vector<const labelqa::geometry::Rle*> parts;
+      for (const auto& m : masks) parts.push_back(&m);
+      area = static_cast<double>(labelqa::geometry::area(*labelqa::geometry::merge(parts, false)));
     }
     fmt::format_to(std::back_inserter(buf), ", \"bbox\": [{:.2f}, {:.2f}, {:.2f}, {:.2f}], \"area\": {:.1f}}}\n", x0, y0, x1 - x0,
-                   y1 - y0, (x1 - x0) * (y1 - y0) * 0.7);
+                   y1 - y0, area);
     if (buf.size() > (1 << 22)) flush();
   }
   buf += "]}\n";

@@ -117,6 +117,10 @@ struct RingDefect {
   std::array<double, 2> point{};
 };
 std::optional<RingDefect> ring_validity(const double* xy, std::size_t points);
+// A conservative test that rings pass when they are certainly simple (no two edges share a point
+// other than consecutive edges' common vertex; repeated consecutive vertices are ignored, as GEOS
+// ignores them): ring_validity asks GEOS only about the rings this does not pass.
+bool ring_surely_simple(const double* xy, std::size_t points);
 
 struct Summary {
   std::size_t errors = 0, warnings = 0;
