@@ -183,6 +183,11 @@ class Validator {
 
  private:
   void add(std::vector<Finding>&& fs) {
+    if (m_findings.empty()) {
+      m_findings.swap(fs);
+      return;
+    }
+    m_findings.reserve(m_findings.size() + fs.size());
     for (auto& f : fs) m_findings.push_back(std::move(f));
   }
 
@@ -374,8 +379,8 @@ int run_validate(ValidateArgs& a) {
   auto& findings = v.findings();
   validate::sort_findings(findings);
   report::ValidateReport rep{findings, a.in.files, v.files(), v.items(), v.annotations(), a.fail_on == "warning"};
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_validate_json(rep));
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_validate_csv(rep));
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, [&](const io::Sink& out) { report::render_validate_json(rep, out); });
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, [&](const io::Sink& out) { report::render_validate_csv(rep, out); });
   if (print_summary(a.output)) {
     const std::string text = report::render_validate_text(rep, use_color(a.output), a.max_findings);
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -303,10 +303,30 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       pu = t_end + xs;
       pv = v_at(t_end);
     } else {
-      for (int d = 0; d <= dy; ++d) {
-        const int t = flip ? dy - d : d;
-        point(static_cast<int>(xs + s * t + 0.5), t + ys);
+      // u moves at most one upsampled column per step and monotonically in t, so each column
+      // level L between u(0) and u(dy) is crossed by exactly one step (t - 1, t): found from an
+      // estimate of t and corrected by evaluating u itself, so the rounding is pycocotools' own.
+      auto u_at = [&](int t) { return static_cast<int>(xs + s * t + 0.5); };
+      const int t0 = flip ? dy : 0, t_end = flip ? 0 : dy;
+      point(u_at(t0), t0 + ys);
+      const int ua = u_at(0), ub = u_at(dy);
+      const bool up = ub > ua;
+      const int lo = std::min(ua, ub), hi = std::max(ua, ub);
+      // First level L >= max(lo, 2) with L = 2 (mod 5); only those can land on a pixel column.
+      int level = std::max(lo, 2);
+      level += ((2 - level) % 5 + 5) % 5;
+      for (; level < hi; level += 5) {
+        // The first t where u has left `level` behind: u(t) >= level + 1 going up, u(t) <= level going down.
+        auto past = [&](int t) { return up ? u_at(t) >= level + 1 : u_at(t) <= level; };
+        // Going up, u(t) >= level + 1 when t >= (level + 0.5 - xs) / s; going down (s < 0), u(t) <= level when t > that.
+        const double guess = std::ceil((level + 0.5 - xs) / s);
+        int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(dy)));
+        while (t > 1 && past(t - 1)) --t;
+        while (t < dy && !past(t)) ++t;
+        b.add(level, t - 1 + ys);
       }
+      pu = u_at(t_end);
+      pv = t_end + ys;
     }
   }
   // Sort the boundary positions column-major (x, then y) with a counting sort over the columns.

@@ -68,4 +68,15 @@ void write_output(const std::string& path, std::string_view bytes) {
   file.commit();
 }
 
+void write_output(const std::string& path, const std::function<void(const Sink&)>& produce) {
+  if (path == "-") {
+    produce([](std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); });
+    std::fflush(stdout);
+    return;
+  }
+  AtomicFile file(path);
+  produce([&](std::string_view bytes) { file.write(bytes); });
+  file.commit();
+}
+
 }  // namespace labelqa::io

@@ -2,6 +2,8 @@
 
 #include "labelqa/report/format.hpp"
 
+#include <algorithm>
+#include <array>
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,36 +17,102 @@ using validate::Code;
 using validate::Finding;
 using validate::Severity;
 
-std::string quoted(const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+using Out = std::back_insert_iterator<std::string>;
 
-std::string location_json(const validate::FindingLocation& l) {
-  std::string out = "{";
+// A JSON string as nlohmann::json dumps it (UTF-8 kept, invalid bytes replaced); plain printable
+// ASCII, the common case, is quoted directly.
+void append_quoted(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Shortest text that reads back as the same double, without "-0" (as report::number).
+void append_number(std::string& out, double x) { fmt::format_to(Out(out), "{}", x == 0 ? 0.0 : x); }
+
+void append_location(std::string& out, const validate::FindingLocation& l) {
+  out += '{';
+  bool first = true;
   auto key = [&](const char* k) {
-    if (out.size() > 1) out += ",";
-    out += fmt::format("\"{}\":", k);
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += k;
+    out += "\":";
   };
   // Keys in sorted order: bbox, frame, line, offset, point.
   if (l.bbox) {
     key("bbox");
-    out += fmt::format("[{},{},{},{}]", number((*l.bbox)[0]), number((*l.bbox)[1]), number((*l.bbox)[2]), number((*l.bbox)[3]));
+    for (std::size_t i = 0; i < 4; ++i) {
+      out += i ? ',' : '[';
+      append_number(out, (*l.bbox)[i]);
+    }
+    out += ']';
   }
   if (l.frame) {
     key("frame");
-    out += std::to_string(*l.frame);
+    fmt::format_to(Out(out), "{}", *l.frame);
   }
   if (l.line) {
     key("line");
-    out += std::to_string(l.line);
+    fmt::format_to(Out(out), "{}", l.line);
   }
   if (l.offset) {
     key("offset");
-    out += std::to_string(*l.offset);
+    fmt::format_to(Out(out), "{}", *l.offset);
   }
   if (l.point) {
     key("point");
-    out += fmt::format("[{},{}]", number((*l.point)[0]), number((*l.point)[1]));
+    out += '[';
+    append_number(out, (*l.point)[0]);
+    out += ',';
+    append_number(out, (*l.point)[1]);
+    out += ']';
   }
-  return out + "}";
+  out += '}';
+}
+
+void append_csv(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Collects output and hands it to the sink a megabyte at a time.
+class Chunked {
+ public:
+  explicit Chunked(const io::Sink& sink) : m_sink(sink) { m_buf.reserve(k_chunk + 4096); }
+  std::string& buf() { return m_buf; }
+  void maybe_flush() {
+    if (m_buf.size() >= k_chunk) flush();
+  }
+  void flush() {
+    if (!m_buf.empty()) m_sink(m_buf);
+    m_buf.clear();
+  }
+
+ private:
+  static constexpr std::size_t k_chunk = 1 << 20;
+  const io::Sink& m_sink;
+  std::string m_buf;
+};
+
+std::string collect(const ValidateReport& rep, void (*render)(const ValidateReport&, const io::Sink&)) {
+  std::string out;
+  render(rep, [&](std::string_view bytes) { out += bytes; });
+  return out;
 }
 
 }  // namespace
@@ -54,28 +122,45 @@ bool validate_failed(const ValidateReport& rep) {
   return s.errors > 0 || (rep.fail_on_warning && s.warnings > 0);
 }
 
-std::string render_validate_json(const ValidateReport& rep) {
+void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
   const auto s = validate::summarize(rep.findings);
-  std::string out = "{\n  \"findings\": [";
+  Chunked chunks(sink);
+  std::string& out = chunks.buf();
+  out += "{\n  \"findings\": [";
   bool first = true;
   for (const auto& f : rep.findings) {
     out += first ? "\n    " : ",\n    ";
     first = false;
-    out += fmt::format(
-        "{{\"annotation\":{},\"class\":{},\"code\":\"{}\",\"file\":{},\"item\":{},\"location\":{},\"message\":{},\"other_annotation\":{},"
-        "\"severity\":\"{}\"}}",
-        quoted(f.annotation), quoted(f.cls), validate::code_name(f.code), quoted(f.file), quoted(f.item), location_json(f.location),
-        quoted(f.message), quoted(f.other_annotation), validate::severity_name(f.severity));
+    out += "{\"annotation\":";
+    append_quoted(out, f.annotation);
+    out += ",\"class\":";
+    append_quoted(out, f.cls);
+    out += ",\"code\":\"";
+    out += validate::code_name(f.code);
+    out += "\",\"file\":";
+    append_quoted(out, f.file);
+    out += ",\"item\":";
+    append_quoted(out, f.item);
+    out += ",\"location\":";
+    append_location(out, f.location);
+    out += ",\"message\":";
+    append_quoted(out, f.message);
+    out += ",\"other_annotation\":";
+    append_quoted(out, f.other_annotation);
+    out += ",\"severity\":\"";
+    out += validate::severity_name(f.severity);
+    out += "\"}";
+    chunks.maybe_flush();
   }
   out += first ? "],\n" : "\n  ],\n";
   nlohmann::json summary;
   nlohmann::json by_code = nlohmann::json::object();
-  std::map<std::string, std::pair<std::size_t, std::size_t>> counts;
-  for (const auto& f : rep.findings) {
-    auto& c = counts[validate::code_name(f.code)];
-    (f.severity == Severity::error ? c.first : c.second)++;
+  std::array<std::size_t, validate::k_code_count> errors{};
+  for (const auto& f : rep.findings) errors[static_cast<std::size_t>(f.code)] += f.severity == Severity::error;
+  for (std::size_t c = 0; c < errors.size(); ++c) {
+    if (s.by_code[c] == 0) continue;
+    by_code[validate::code_name(static_cast<Code>(c))] = {{"errors", errors[c]}, {"warnings", s.by_code[c] - errors[c]}};
   }
-  for (const auto& [code, c] : counts) by_code[code] = {{"errors", c.first}, {"warnings", c.second}};
   summary["by_code"] = by_code;
   summary["errors"] = s.errors;
   summary["warnings"] = s.warnings;
@@ -87,23 +172,48 @@ std::string render_validate_json(const ValidateReport& rep) {
   summary["status"] = validate_failed(rep) ? "fail" : "pass";
   summary["fail_on"] = rep.fail_on_warning ? "warning" : "error";
   // The header every report carries (command, schema_version, tool, version), after the findings.
-  out += fmt::format("  \"command\": \"validate\",\n  \"schema_version\": 1,\n  \"summary\": {},\n", summary.dump());
-  out += fmt::format("  \"tool\": \"labelqa\",\n  \"version\": \"{}\"\n}}\n", LABELQA_VERSION);
-  return out;
+  fmt::format_to(Out(out), "  \"command\": \"validate\",\n  \"schema_version\": 1,\n  \"summary\": {},\n", summary.dump());
+  fmt::format_to(Out(out), "  \"tool\": \"labelqa\",\n  \"version\": \"{}\"\n}}\n", LABELQA_VERSION);
+  chunks.flush();
 }
 
-std::string render_validate_csv(const ValidateReport& rep) {
-  std::string out = "severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n";
+void render_validate_csv(const ValidateReport& rep, const io::Sink& sink) {
+  Chunked chunks(sink);
+  std::string& out = chunks.buf();
+  out += "severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n";
   for (const auto& f : rep.findings) {
     const auto& l = f.location;
-    auto opt = [](const auto& v, std::size_t i) { return v ? number((*v)[i]) : std::string(); };
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", validate::severity_name(f.severity), validate::code_name(f.code),
-                       csv_cell(f.file), csv_cell(f.item), csv_cell(f.annotation), csv_cell(f.other_annotation), csv_cell(f.cls), opt(l.point, 0),
-                       opt(l.point, 1), opt(l.bbox, 0), opt(l.bbox, 1), opt(l.bbox, 2), opt(l.bbox, 3), l.line ? std::to_string(l.line) : "",
-                       l.offset ? std::to_string(*l.offset) : "", l.frame ? std::to_string(*l.frame) : "", csv_cell(f.message));
+    out += validate::severity_name(f.severity);
+    out += ',';
+    out += validate::code_name(f.code);
+    for (const std::string* cell : {&f.file, &f.item, &f.annotation, &f.other_annotation, &f.cls}) {
+      out += ',';
+      append_csv(out, *cell);
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      out += ',';
+      if (l.point) append_number(out, (*l.point)[i]);
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+      out += ',';
+      if (l.bbox) append_number(out, (*l.bbox)[i]);
+    }
+    out += ',';
+    if (l.line) fmt::format_to(Out(out), "{}", l.line);
+    out += ',';
+    if (l.offset) fmt::format_to(Out(out), "{}", *l.offset);
+    out += ',';
+    if (l.frame) fmt::format_to(Out(out), "{}", *l.frame);
+    out += ',';
+    append_csv(out, f.message);
+    out += '\n';
+    chunks.maybe_flush();
   }
-  return out;
+  chunks.flush();
 }
+
+std::string render_validate_json(const ValidateReport& rep) { return collect(rep, render_validate_json); }
+std::string render_validate_csv(const ValidateReport& rep) { return collect(rep, render_validate_csv); }
 
 std::string render_validate_text(const ValidateReport& rep, bool color, std::size_t max_findings) {
   const Style st{color};

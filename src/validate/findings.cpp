@@ -63,7 +63,7 @@ void sort_findings(std::vector<Finding>& findings) {
   auto key = [](const Finding& f) {
     return std::make_tuple(f.location.offset.value_or(0), f.location.line, f.location.frame.value_or(-1));
   };
-  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+  auto less = [&](const Finding& a, const Finding& b) {
     if (a.file != b.file) return a.file < b.file;
     if (a.item != b.item) return a.item < b.item;
     if (a.annotation != b.annotation) return id_less(a.annotation, b.annotation);
@@ -74,7 +74,33 @@ void sort_findings(std::vector<Finding>& findings) {
     if (a.location.point != b.location.point) return a.location.point < b.location.point;
     if (a.cls != b.cls) return a.cls < b.cls;
     return a.message < b.message;
-  });
+  };
+  // Findings mostly arrive as a few sorted runs (per image, per file): merge the runs, as a stable
+  // sort would order them, and sort from scratch only when there are many.
+  std::vector<std::size_t> runs = {0};
+  for (std::size_t i = 1; i < findings.size(); ++i) {
+    if (less(findings[i], findings[i - 1])) {
+      runs.push_back(i);
+      if (runs.size() > 64) {
+        std::stable_sort(findings.begin(), findings.end(), less);
+        return;
+      }
+    }
+  }
+  runs.push_back(findings.size());
+  while (runs.size() > 2) {
+    std::vector<std::size_t> merged = {0};
+    for (std::size_t r = 0; r + 1 < runs.size(); r += 2) {
+      if (r + 2 < runs.size()) {
+        const auto at = [&](std::size_t i) { return findings.begin() + static_cast<std::ptrdiff_t>(i); };
+        std::inplace_merge(at(runs[r]), at(runs[r + 1]), at(runs[r + 2]), less);
+        merged.push_back(runs[r + 2]);
+      } else {
+        merged.push_back(runs[r + 1]);
+      }
+    }
+    runs = std::move(merged);
+  }
 }
 
 Finding file_finding(const InputError& e) {

@@ -532,9 +532,20 @@ std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<
                         if (a.image_begin(i) < a.image_end(i) || options.require_coverage) checker.check(i, per_image[i]);
                       }
                     });
+  // Each image's findings sorted in parallel, then joined in the order of the image names, so the
+  // final sort only merges what remains out of order (images sharing a name, tracks).
+  tbb::parallel_for(std::size_t{0}, per_image.size(), [&](std::size_t i) { sort_findings(per_image[i]); });
+  std::vector<std::uint32_t> order(images.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto by_name = [&](std::uint32_t x, std::uint32_t y) { return images[x].name < images[y].name; };
+  if (!std::is_sorted(order.begin(), order.end(), by_name)) std::stable_sort(order.begin(), order.end(), by_name);
+  std::size_t total = 0;
+  for (const auto& v : per_image) total += v.size();
   std::vector<Finding> out;
-  for (auto& v : per_image) {
-    for (auto& f : v) out.push_back(std::move(f));
+  out.reserve(total);
+  for (const std::uint32_t i : order) {
+    for (auto& f : per_image[i]) out.push_back(std::move(f));
+    std::vector<Finding>().swap(per_image[i]);
   }
   check_tracks(a, images, categories, options, out);
   sort_findings(out);

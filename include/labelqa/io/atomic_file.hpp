@@ -3,6 +3,7 @@
 // leaves the previous file (or none) in place.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,11 @@ class AtomicFile {
 
 // Writes bytes to path atomically, or to standard output when path is "-".
 void write_output(const std::string& path, std::string_view bytes);
+
+// Where a renderer streams its output, chunk by chunk.
+using Sink = std::function<void(std::string_view)>;
+// The same for output produced in chunks: `produce` writes them to the sink it is given, so a large
+// report never has to be held in memory whole.
+void write_output(const std::string& path, const std::function<void(const Sink&)>& produce);
 
 }  // namespace labelqa::io

@@ -3,6 +3,7 @@
 // docs/validate.md documents every field.
 #pragma once
 
+#include "labelqa/io/atomic_file.hpp"
 #include "labelqa/validate/findings.hpp"
 
 #include <string>
@@ -22,6 +23,9 @@ struct ValidateReport {
 // Whether the findings fail the run: an error, or a warning with fail_on_warning.
 bool validate_failed(const ValidateReport& rep);
 
+// The reports, streamed to `out` in chunks of about a megabyte, or returned whole.
+void render_validate_json(const ValidateReport& rep, const io::Sink& out);
+void render_validate_csv(const ValidateReport& rep, const io::Sink& out);
 std::string render_validate_json(const ValidateReport& rep);
 std::string render_validate_csv(const ValidateReport& rep);
 // max_findings: findings shown per code (the files hold them all).
