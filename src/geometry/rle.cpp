@@ -208,27 +208,30 @@ std::optional<double> iou(const Rle& a, const Rle& b, bool b_is_crowd) {
 namespace {
 
 // The boundary positions of pycocotools' scan conversion, collected while tracing (see
-// rasterize_polygon): a step of the traced outline from (pu, pv) to (u, v), in 5x upsampled
-// integer coordinates, where u changes, adds the pixel position (column, row) it crosses.
+// rasterize_polygon). A step of the traced outline, in 5x upsampled integer coordinates, that
+// changes u crosses from its lower u to the next; it adds the pixel position (column, row) of
+// that crossing when the lower u lands on a pixel column. Points go to a buffer sized beforehand.
 struct Boundary {
   std::uint32_t h, w;
-  std::vector<std::uint32_t>& xs;
-  std::vector<std::uint32_t>& ys;
+  std::uint32_t* x;  // next free slot
+  std::uint32_t* y;
   std::uint32_t x_min = UINT32_MAX, x_max = 0;
 
-  // xd: the upsampled column of the crossing (the lower of the two u); yd: the lower v.
-  void add(int xd_up, int yd_up) {
-    // (xd + 0.5) / 5 - 0.5 is a whole pixel column exactly when xd = 5k + 2 (|xd| < 2^23).
-    if (xd_up < 2 || (xd_up - 2) % 5 != 0) return;
-    const auto x = static_cast<std::uint32_t>((xd_up - 2) / 5);
-    if (x > w - 1) return;
-    double yd = (static_cast<double>(yd_up) + 0.5) / 5 - 0.5;
-    if (yd < 0) yd = 0;
-    else if (yd > h) yd = h;
-    xs.push_back(x);
-    ys.push_back(static_cast<std::uint32_t>(std::ceil(yd)));
-    x_min = std::min(x_min, x);
-    x_max = std::max(x_max, x);
+  // xd: the lower u of the step; yd: the lower v of its two points.
+  void add(int xd, int yd) {
+    // pycocotools maps xd to the column (xd + 0.5) / 5 - 0.5 and keeps whole columns inside the
+    // image: xd = 5c + 2 with 0 <= c < w (exact for |xd| < 2^23). The row is
+    // ceil((yd + 0.5) / 5 - 0.5) clamped to [0, h], which for an integer yd is ceil((yd - 2) / 5).
+    if (xd < 2 || (xd - 2) % 5 != 0) return;
+    const auto c = static_cast<std::uint32_t>((xd - 2) / 5);
+    if (c >= w) return;
+    const std::int64_t num = static_cast<std::int64_t>(yd) - 2;
+    std::int64_t row = num >= 0 ? (num + 4) / 5 : -((-num) / 5);
+    row = std::clamp<std::int64_t>(row, 0, h);
+    *x++ = c;
+    *y++ = static_cast<std::uint32_t>(row);
+    x_min = std::min(x_min, c);
+    x_max = std::max(x_max, c);
   }
   // A step of the outline from (pu, pv) to (u, v), as pycocotools compares consecutive points.
   void step(int pu, int pv, int u, int v) {
@@ -243,10 +246,9 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   // pycocotools' scan conversion: scale the vertices by 5 and round half up (C truncation after
   // adding 0.5), trace every edge with a DDA, keep the points where the traced x changes, map
   // them back to pixel columns and rows, and turn the sorted column-major boundary positions into
-  // alternating runs. The traced points are not stored: each step is judged as it is traced, and
-  // along an edge that advances one upsampled column per step only the steps landing on a pixel
-  // column (every fifth) are computed. The result is pycocotools' bit for bit (the test suite
-  // compares it with a literal port on random polygons).
+  // alternating runs. The traced points are not stored: only the steps that land on a pixel
+  // column are computed, each with pycocotools' own floating-point expression. The result is
+  // pycocotools' bit for bit (the test suite compares it with a literal port on random polygons).
   constexpr double k_scale = 5;
   if (k == 0 || h == 0 || w == 0) return Rle{h, w, {h * w}};
   // Vertices are clamped to +-2^20 px (NaN to the lower bound) so the integer conversion stays
@@ -258,10 +260,29 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   };
   // Scratch buffers reused across calls on the same thread: rasterising is the hot loop of
   // object matching and validation, and fresh allocations dominate otherwise.
+  thread_local std::vector<int> sx, sy;
   thread_local std::vector<std::uint32_t> bx, by, start, order;
-  bx.clear();
-  by.clear();
-  Boundary b{h, w, bx, by};
+  std::vector<int>& X = sx;
+  std::vector<int>& Y = sy;
+  X.resize(k + 1);
+  Y.resize(k + 1);
+  // An edge adds at most one point per pixel column it spans, plus its joint and rounding: fewer
+  // than dx / 5 + 3 points.
+  std::size_t bound = 4 * k + 8;
+  for (std::size_t j = 0; j < k; ++j) {
+    X[j] = scaled(xy[2 * j]);
+    Y[j] = scaled(xy[2 * j + 1]);
+  }
+  X[k] = X[0];
+  Y[k] = Y[0];
+  for (std::size_t j = 0; j < k; ++j) bound += static_cast<std::size_t>(std::abs(X[j + 1] - X[j])) / 5 + 1;
+  std::vector<std::uint32_t>& BX = bx;
+  std::vector<std::uint32_t>& BY = by;
+  if (BX.size() < bound) {
+    BX.resize(bound);
+    BY.resize(bound);
+  }
+  Boundary b{h, w, BX.data(), BY.data()};
   bool first = true;  // the outline's first point has no predecessor
   int pu = 0, pv = 0;
   auto point = [&](int u, int v) {
@@ -271,9 +292,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     pv = v;
   };
   for (std::size_t j = 0; j < k; ++j) {
-    const std::size_t n = j + 1 < k ? j + 1 : 0;
-    int xs = scaled(xy[2 * j]), ys = scaled(xy[2 * j + 1]);
-    int xe = scaled(xy[2 * n]), ye = scaled(xy[2 * n + 1]);
+    int xs = X[j], ys = Y[j], xe = X[j + 1], ye = Y[j + 1];
     const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
     const bool flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
     if (flip) {
@@ -316,9 +335,10 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       int level = std::max(lo, 2);
       level += ((2 - level) % 5 + 5) % 5;
       for (; level < hi; level += 5) {
-        // The first t where u has left `level` behind: u(t) >= level + 1 going up, u(t) <= level going down.
+        // The first t where u has left `level` behind: u(t) >= level + 1 going up, u(t) <= level
+        // going down. Going up that holds from t >= (level + 0.5 - xs) / s; going down (s < 0),
+        // from t > that.
         auto past = [&](int t) { return up ? u_at(t) >= level + 1 : u_at(t) <= level; };
-        // Going up, u(t) >= level + 1 when t >= (level + 0.5 - xs) / s; going down (s < 0), u(t) <= level when t > that.
         const double guess = std::ceil((level + 0.5 - xs) / s);
         int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(dy)));
         while (t > 1 && past(t - 1)) --t;
@@ -329,21 +349,30 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       pv = t_end + ys;
     }
   }
-  // Sort the boundary positions column-major (x, then y) with a counting sort over the columns.
-  const std::size_t m = bx.size();
+  // The boundary positions in column-major order: a counting sort over the columns, then rows
+  // within each column (a handful each). Equal positions cancel (two crossings at one pixel);
+  // a row of h is the first pixel of the next column.
+  Rle r{h, w, {}};
+  const std::size_t m = static_cast<std::size_t>(b.x - BX.data());
+  r.counts.reserve(m + 1);
   thread_local std::vector<std::uint64_t> a;
   a.clear();
   if (m > 0) {
     const std::size_t cols = b.x_max - b.x_min + 1;
     start.assign(cols + 1, 0);
-    for (std::size_t i = 0; i < m; ++i) ++start[bx[i] - b.x_min + 1];
+    for (std::size_t i = 0; i < m; ++i) ++start[BX[i] - b.x_min + 1];
     for (std::size_t c = 0; c < cols; ++c) start[c + 1] += start[c];
-    order.resize(m);
-    for (std::size_t i = 0; i < m; ++i) order[start[bx[i] - b.x_min]++] = by[i];
+    if (order.size() < m) order.resize(m);
+    for (std::size_t i = 0; i < m; ++i) order[start[BX[i] - b.x_min]++] = BY[i];
     std::size_t lo = 0;
     for (std::size_t c = 0; c < cols; ++c) {
       const std::size_t hi = start[c];  // after placement, start[c] is the end of column c
-      std::sort(order.begin() + static_cast<std::ptrdiff_t>(lo), order.begin() + static_cast<std::ptrdiff_t>(hi));
+      for (std::size_t i = lo + 1; i < hi; ++i) {  // insertion sort: columns hold a few rows
+        const std::uint32_t v = order[i];
+        std::size_t j = i;
+        for (; j > lo && order[j - 1] > v; --j) order[j] = order[j - 1];
+        order[j] = v;
+      }
       const std::uint64_t col = static_cast<std::uint64_t>(b.x_min + c) * h;
       for (std::size_t i = lo; i < hi; ++i) a.push_back(col + order[i]);
       lo = hi;
@@ -353,21 +382,19 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   // Differences between consecutive boundary positions; a zero difference cancels a boundary
   // (two crossings at one position) and merges the neighbouring runs.
   std::uint64_t prev = 0;
-  for (auto& p : a) {
-    const std::uint64_t t = p;
-    p -= prev;
-    prev = t;
-  }
-  Rle r{h, w, {}};
-  r.counts.reserve(a.size());
   std::size_t j = 0;
-  r.counts.push_back(static_cast<std::uint32_t>(a[j++]));
+  auto diff = [&](std::size_t i) {
+    const std::uint64_t d = a[i] - prev;
+    prev = a[i];
+    return d;
+  };
+  r.counts.push_back(static_cast<std::uint32_t>(diff(j++)));
   while (j < a.size()) {
-    if (a[j] > 0) {
-      r.counts.push_back(static_cast<std::uint32_t>(a[j++]));
-    } else {
-      ++j;
-      if (j < a.size()) r.counts.back() += static_cast<std::uint32_t>(a[j++]);
+    const std::uint64_t d = diff(j++);
+    if (d > 0) {
+      r.counts.push_back(static_cast<std::uint32_t>(d));
+    } else if (j < a.size()) {
+      r.counts.back() += static_cast<std::uint32_t>(diff(j++));
     }
   }
   return r;
