@@ -22,10 +22,17 @@ using Out = std::back_insert_iterator<std::string>;
 // A JSON string as nlohmann::json dumps it (UTF-8 kept, invalid bytes replaced); plain printable
 // ASCII, the common case, is quoted directly.
 void append_quoted(std::string& out, std::string_view s) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-  if (plain) {
+  const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (ascii) {
     out += '"';
-    out += s;
+    for (std::size_t i = 0; i < s.size();) {
+      const std::size_t j = s.find_first_of("\"\\", i);
+      out += s.substr(i, j - i);
+      if (j == std::string_view::npos) break;
+      out += '\\';
+      out += s[j];
+      i = j + 1;
+    }
     out += '"';
     return;
   }

@@ -42,6 +42,19 @@ double shoelace(const Ring& r) {
 
 // Why a ring is degenerate (empty: it is not): fewer than 3 distinct points, or no area.
 std::string ring_degeneracy(const Ring& r) {
+  // A clear area means at least 3 distinct, non-collinear points: the common case, decided without
+  // sorting. (The bound is far above the rounding of the shoelace sum.)
+  if (r.points >= 3) {
+    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+    for (std::size_t i = 0; i < r.points; ++i) {
+      x0 = std::min(x0, r.xy[2 * i]);
+      x1 = std::max(x1, r.xy[2 * i]);
+      y0 = std::min(y0, r.xy[2 * i + 1]);
+      y1 = std::max(y1, r.xy[2 * i + 1]);
+    }
+    const double scale = std::max({std::fabs(x0), std::fabs(x1), std::fabs(y0), std::fabs(y1), 1.0});
+    if (std::fabs(shoelace(r)) > 1e-9 * scale * scale * static_cast<double>(r.points)) return {};
+  }
   std::vector<std::pair<double, double>> pts;
   for (std::size_t i = 0; i < r.points; ++i) pts.emplace_back(r.xy[2 * i], r.xy[2 * i + 1]);
   std::sort(pts.begin(), pts.end());
@@ -98,13 +111,9 @@ class ImageChecker {
     if (img.frame >= 0) f.location.frame = img.frame;
     return f;
   }
-  std::vector<Ring> rings(const SpatialObject& o) const {
-    std::vector<Ring> out;
-    for (std::uint32_t r = o.geom; r < o.geom_end; ++r) {
-      const std::uint32_t b = m_a.ring_start[r], e = m_a.ring_start[r + 1];
-      out.push_back({m_a.coords.data() + b, (e - b) / 2});
-    }
-    return out;
+  Ring ring(std::uint32_t r) const {
+    const std::uint32_t b = m_a.ring_start[r], e = m_a.ring_start[r + 1];
+    return {m_a.coords.data() + b, (e - b) / 2};
   }
 
   // Object i's pixels at its image's size, rasterised once per image (masks as stored).
@@ -125,8 +134,16 @@ class ImageChecker {
       f.message = fmt::format("class \"{}\" is not in the label schema", f.cls);
     }
     bool sound = true;
-    // Points to test against the image: box corners or polygon vertices.
-    std::vector<std::array<double, 2>> points;
+    // The point farthest outside [0, width] x [0, height], among box corners or polygon vertices.
+    double worst = 0;
+    std::array<double, 2> where{};
+    auto consider = [&](double x, double y) {
+      const double d = std::max({-x, x - img.width, -y, y - img.height});
+      if (d > worst) {
+        worst = d;
+        where = {x, y};
+      }
+    };
     if (o.shape == Shape::box) {
       const auto& b = o.bbox;
       if (!std::all_of(b.begin(), b.end(), [](double x) { return std::isfinite(x); })) {
@@ -139,12 +156,18 @@ class ImageChecker {
         f.message = fmt::format("box {} has a zero or negative width or height", box_text(b));
         return false;
       }
-      points = {{b[0], b[1]}, {b[0] + b[2], b[1]}, {b[0] + b[2], b[1] + b[3]}, {b[0], b[1] + b[3]}};
+      consider(b[0], b[1]);
+      consider(b[0] + b[2], b[1]);
+      consider(b[0] + b[2], b[1] + b[3]);
+      consider(b[0], b[1] + b[3]);
     } else if (o.shape == Shape::polygon) {
-      const auto rs = rings(o);
-      std::size_t k = 0;
-      for (const auto& r : rs) {
-        ++k;
+      const std::size_t count = o.geom_end - o.geom;
+      if (count == 0) {
+        add(out, Severity::error, Code::degenerate, o, img).message = "polygon without points";
+        return false;
+      }
+      for (std::uint32_t k = 1; k <= count; ++k) {
+        const Ring r = ring(o.geom + k - 1);
         bool finite = true;
         for (std::size_t i = 0; i < 2 * r.points; ++i) finite = finite && std::isfinite(r.xy[i]);
         if (!finite) {
@@ -154,23 +177,19 @@ class ImageChecker {
         if (auto why = ring_degeneracy(r); !why.empty()) {
           auto& f = add(out, Severity::error, Code::degenerate, o, img);
           if (r.points > 0) f.location.point = std::array<double, 2>{r.xy[0], r.xy[1]};
-          f.message = rs.size() > 1 ? fmt::format("polygon {}: {}", k, why) : why;
+          f.message = count > 1 ? fmt::format("polygon {}: {}", k, why) : why;
           sound = false;
           continue;
         }
         if (auto bad = ring_validity(r.xy, r.points)) {
           auto& f = add(out, Severity::error, Code::self_intersection, o, img);
           f.location.point = bad->point;
-          f.message = fmt::format("{}{} at [{}, {}]", rs.size() > 1 ? fmt::format("polygon {}: ", k) : std::string(), bad->reason,
+          f.message = fmt::format("{}{} at [{}, {}]", count > 1 ? fmt::format("polygon {}: ", k) : std::string(), bad->reason,
                                   number(bad->point[0]), number(bad->point[1]));
         }
-        for (std::size_t i = 0; i < r.points; ++i) points.push_back({r.xy[2 * i], r.xy[2 * i + 1]});
+        for (std::size_t i = 0; i < r.points; ++i) consider(r.xy[2 * i], r.xy[2 * i + 1]);
       }
-      if (rs.empty()) {
-        add(out, Severity::error, Code::degenerate, o, img).message = "polygon without points";
-        return false;
-      }
-      check_bbox(o, img, polygon_bounds(rs), out);
+      check_bbox(o, img, polygon_bounds(o), out);
     } else {
       const auto& m = m_a.masks[o.geom];
       const auto area = geometry::area(m);
@@ -180,32 +199,21 @@ class ImageChecker {
       }
       check_bbox(o, img, geometry::bbox(m), out);
     }
-    if (img.width && img.height && !points.empty()) {
-      // The point farthest outside [0, width] x [0, height].
-      double worst = 0;
-      std::array<double, 2> where{};
-      for (const auto& p : points) {
-        const double d = std::max({-p[0], p[0] - img.width, -p[1], p[1] - img.height});
-        if (d > worst) {
-          worst = d;
-          where = p;
-        }
-      }
-      // Rounding of tools that store percentages (Label Studio) puts edges a hair past the border.
-      if (worst > 1e-6 * std::max(img.width, img.height)) {
-        auto& f = add(out, worst > m_opt.tolerance ? Severity::error : Severity::warning, Code::out_of_image, o, img);
-        f.location.point = where;
-        f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
-                                img.height);
-      }
+    // Rounding of tools that store percentages (Label Studio) puts edges a hair past the border.
+    if (img.width && img.height && worst > 1e-6 * std::max(img.width, img.height)) {
+      auto& f = add(out, worst > m_opt.tolerance ? Severity::error : Severity::warning, Code::out_of_image, o, img);
+      f.location.point = where;
+      f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
+                              img.height);
     }
     if (!m_areas.empty() && sound) check_area(index, img, out);
     return sound;
   }
 
-  static geometry::Box polygon_bounds(const std::vector<Ring>& rs) {
+  geometry::Box polygon_bounds(const SpatialObject& o) const {
     double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
-    for (const auto& r : rs) {
+    for (std::uint32_t k = o.geom; k < o.geom_end; ++k) {
+      const Ring r = ring(k);
       for (std::size_t i = 0; i < r.points; ++i) {
         x0 = std::min(x0, r.xy[2 * i]);
         x1 = std::max(x1, r.xy[2 * i]);
@@ -241,7 +249,7 @@ class ImageChecker {
     } else {
       if (o.shape == Shape::polygon) {
         double geometric = 0;
-        for (const auto& r : rings(o)) geometric += std::fabs(shoelace(r));
+        for (std::uint32_t k = o.geom; k < o.geom_end; ++k) geometric += std::fabs(shoelace(ring(k)));
         if (close(geometric)) return;
       }
       if (!img.width || !img.height) return;
