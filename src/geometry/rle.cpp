@@ -180,6 +180,35 @@ std::optional<Rle> merge(const std::vector<const Rle*>& masks, bool intersect) {
   return acc;
 }
 
+std::optional<Overlap> intersection(const Rle& a, const Rle& b) {
+  if (a.h != b.h || a.w != b.w) return std::nullopt;
+  Overlap o;
+  if (a.h == 0) return o;
+  const std::uint64_t h = a.h;
+  std::uint64_t pos = 0, xs = UINT64_MAX, xe = 0, ys = UINT64_MAX, ye = 0;
+  walk(a, b, [&](std::uint64_t len, bool va, bool vb) {
+    if (va && vb) {
+      o.area += len;
+      const std::uint64_t first = pos, last = pos + len - 1;
+      const std::uint64_t x0 = first / h, x1 = last / h;
+      xs = std::min(xs, x0);
+      xe = std::max(xe, x1);
+      if (x0 == x1) {
+        ys = std::min(ys, first - x0 * h);
+        ye = std::max(ye, last - x1 * h);
+      } else {  // the stretch wraps into the next column: it spans all rows
+        ys = 0;
+        ye = h - 1;
+      }
+    }
+    pos += len;
+  });
+  if (o.area > 0) {
+    o.bbox = {static_cast<double>(xs), static_cast<double>(ys), static_cast<double>(xe - xs + 1), static_cast<double>(ye - ys + 1)};
+  }
+  return o;
+}
+
 double box_iou(const Box& a, const Box& b, bool b_is_crowd) {
   const double iw = std::fmin(a[0] + a[2], b[0] + b[2]) - std::fmax(a[0], b[0]);
   if (iw <= 0) return 0;

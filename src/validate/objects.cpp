@@ -92,6 +92,7 @@ class ImageChecker {
     m_img = &img;
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
+    m_mask_areas.assign(end - begin, UINT64_MAX);
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
@@ -123,6 +124,12 @@ class ImageChecker {
     auto& m = m_masks[i - m_begin];
     if (!m) m = object_mask(m_a, o, m_img->height, m_img->width);
     return *m;
+  }
+  // Its pixel count, counted once.
+  std::uint64_t mask_area(std::size_t i) {
+    auto& a = m_mask_areas[i - m_begin];
+    if (a == UINT64_MAX) a = geometry::area(mask(i));
+    return a;
   }
 
   // Per-object checks; whether the geometry is sound enough to compare with others.
@@ -281,32 +288,34 @@ class ImageChecker {
         const auto& x = a.id <= b.id ? a : b;
         const auto& y = a.id <= b.id ? b : a;
         const std::size_t xi = a.id <= b.id ? order[p] : order[q], yi = a.id <= b.id ? order[q] : order[p];
-        if (a.category == b.category) {
-          double iou = 0;
-          if (!segmented(a) && !segmented(b)) iou = geometry::box_iou(a.bbox, b.bbox, false);
-          else if (sized) iou = geometry::iou(mask(xi), mask(yi), false).value_or(0);
-          if (iou >= m_opt.duplicate_iou) {
-            auto& f = add(out, Severity::warning, Code::duplicate, x, img);
-            f.other_annotation = std::to_string(y.id);
-            f.location.bbox = x.bbox;
-            f.message = fmt::format("annotations {} and {} of class \"{}\" have IoU {:.4f}", x.id, y.id, f.cls, iou);
-            continue;
-          }
+        // Segmented pairs are compared in pixels (at the image's size), boxes as boxes; pixels
+        // are needed for a duplicate (same class) or an overlap (both segmented).
+        const bool same = a.category == b.category, both = segmented(a) && segmented(b);
+        geometry::Overlap inter;
+        double iou = 0;
+        if (sized && (both || (same && (segmented(a) || segmented(b))))) {
+          // Masks of another size than their image's have no pixels in common with it.
+          if (auto o = geometry::intersection(mask(xi), mask(yi))) inter = *o;
+          if (inter.area > 0) iou = static_cast<double>(inter.area) / static_cast<double>(mask_area(xi) + mask_area(yi) - inter.area);
+        } else if (!segmented(a) && !segmented(b)) {
+          iou = geometry::box_iou(a.bbox, b.bbox, false);
         }
-        if (!sized || !segmented(a) || !segmented(b)) continue;
-        const auto inter = geometry::merge({&mask(xi), &mask(yi)}, true);
-        if (!inter) continue;
-        const auto area = geometry::area(*inter);
-        if (area == 0) continue;
-        const auto ax = geometry::area(mask(xi)), ay = geometry::area(mask(yi));
-        const double iou = static_cast<double>(area) / static_cast<double>(ax + ay - area);
+        if (same && iou >= m_opt.duplicate_iou) {
+          auto& f = add(out, Severity::warning, Code::duplicate, x, img);
+          f.other_annotation = std::to_string(y.id);
+          f.location.bbox = x.bbox;
+          f.message = fmt::format("annotations {} and {} of class \"{}\" have IoU {:.4f}", x.id, y.id, f.cls, iou);
+          continue;
+        }
+        if (!sized || !both || inter.area == 0) continue;
+        const auto area = inter.area;
         const auto& cx = m_categories[static_cast<std::size_t>(x.category)];
         const auto& cy = m_categories[static_cast<std::size_t>(y.category)];
         const bool all = m_opt.no_overlap.count("*") > 0;
         const bool forbidden = all || (m_opt.no_overlap.count(cx) && m_opt.no_overlap.count(cy));
         auto& f = add(out, forbidden ? Severity::error : Severity::warning, Code::overlap, x, img);
         f.other_annotation = std::to_string(y.id);
-        f.location.bbox = geometry::bbox(*inter);
+        f.location.bbox = inter.bbox;
         f.message = fmt::format("annotations {} (\"{}\") and {} (\"{}\") share {} pixels (IoU {:.4f})", x.id, cx, y.id, cy, area, iou);
       }
     }
@@ -358,6 +367,7 @@ class ImageChecker {
   const ImageInfo* m_img = nullptr;
   std::size_t m_begin = 0;
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
+  std::vector<std::uint64_t> m_mask_areas;            // their pixel counts (UINT64_MAX: not counted yet)
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,

@@ -2,7 +2,7 @@
 //  - 734 compressed masks written by pycocotools (cocodataset/cocoapi
 //    results/instances_val2014_fakesegm100_results.json, in ../shared/samples): they must parse,
 //    sum to h*w, and re-encode to the same string byte for byte.
-//  - Area, bbox, merge and IoU against brute-force pixel counting on random masks.
+//  - Area, bbox, merge, intersection and IoU against brute-force pixel counting on random masks.
 //  - Polygon rasterisation derived by hand from pycocotools' rleFrPoly (comments below), and
 //    compared bit for bit with a literal port of rleFrPoly (below) on random polygons.
 #include "labelqa/geometry/rle.hpp"
@@ -159,7 +159,7 @@ TEST_SUITE("geometry::rle") {
     }
   }
 
-  TEST_CASE("merge and IoU against brute force, with crowd") {
+  TEST_CASE("merge, intersection and IoU against brute force, with crowd") {
     std::mt19937 rng(7);
     for (int trial = 0; trial < 200; ++trial) {
       const std::uint32_t h = 1 + rng() % 30, w = 1 + rng() % 30;
@@ -176,6 +176,10 @@ TEST_SUITE("geometry::rle") {
       }
       CHECK(decode(*merge({&a, &b}, false)) == mu);
       CHECK(decode(*merge({&a, &b}, true)) == mi);
+      const auto o = intersection(a, b);
+      REQUIRE(o.has_value());
+      CHECK(o->area == inter);
+      CHECK(o->bbox == brute_bbox(mi, h, w));
       const double expected = inter == 0 ? 0.0 : double(inter) / double(uni);
       CHECK(*iou(a, b, false) == doctest::Approx(expected).epsilon(1e-15));
       const double crowd = inter == 0 ? 0.0 : double(inter) / double(area_a);

@@ -49,6 +49,14 @@ Box bbox(const Rle& rle);
 // Union (intersect = false) or intersection of masks of one size; nullopt if sizes differ.
 std::optional<Rle> merge(const std::vector<const Rle*>& masks, bool intersect);
 
+// The intersection of two masks of one size without building it: its pixel count and tight box
+// (as bbox(*merge({&a, &b}, true)) would give). nullopt when sizes differ.
+struct Overlap {
+  std::uint64_t area = 0;
+  Box bbox{0, 0, 0, 0};
+};
+std::optional<Overlap> intersection(const Rle& a, const Rle& b);
+
 // IoU of box pairs (COCO semantics): intersection over union, or over the first box's area when
 // the second is a crowd region. Non-overlapping boxes give 0.
 double box_iou(const Box& a, const Box& b, bool b_is_crowd);
