@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <tbb/parallel_pipeline.h>
 
 #include "shared.hpp"
 
@@ -97,24 +98,32 @@ void append_csv(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// Collects output and hands it to the sink a megabyte at a time.
-class Chunked {
- public:
-  explicit Chunked(const io::Sink& sink) : m_sink(sink) { m_buf.reserve(k_chunk + 4096); }
-  std::string& buf() { return m_buf; }
-  void maybe_flush() {
-    if (m_buf.size() >= k_chunk) flush();
-  }
-  void flush() {
-    if (!m_buf.empty()) m_sink(m_buf);
-    m_buf.clear();
-  }
-
- private:
-  static constexpr std::size_t k_chunk = 1 << 20;
-  const io::Sink& m_sink;
-  std::string m_buf;
-};
+// Renders the findings block by block on every thread (`row` appends one finding to a block's text)
+// and hands the blocks to the sink in order: a bounded number is in flight, so memory stays flat.
+template <class Row>
+void render_rows(const std::vector<Finding>& findings, const io::Sink& sink, Row row) {
+  constexpr std::size_t k_block = 4096;
+  const std::size_t blocks = (findings.size() + k_block - 1) / k_block;
+  std::size_t next = 0;
+  tbb::parallel_pipeline(
+      8,
+      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& fc) -> std::size_t {
+                                            if (next == blocks) {
+                                              fc.stop();
+                                              return 0;
+                                            }
+                                            return next++;
+                                          }) &
+          tbb::make_filter<std::size_t, std::string>(tbb::filter_mode::parallel,
+                                                     [&](std::size_t b) {
+                                                       std::string text;
+                                                       const std::size_t end = std::min(findings.size(), (b + 1) * k_block);
+                                                       for (std::size_t i = b * k_block; i < end; ++i) row(text, findings[i], i == 0);
+                                                       return text;
+                                                     }) &
+          tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& text) { sink(text); }));
+}
 
 std::string collect(const ValidateReport& rep, void (*render)(const ValidateReport&, const io::Sink&)) {
   std::string out;
@@ -131,13 +140,9 @@ bool validate_failed(const ValidateReport& rep) {
 
 void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
   const auto s = validate::summarize(rep.findings);
-  Chunked chunks(sink);
-  std::string& out = chunks.buf();
-  out += "{\n  \"findings\": [";
-  bool first = true;
-  for (const auto& f : rep.findings) {
+  sink("{\n  \"findings\": [");
+  render_rows(rep.findings, sink, [](std::string& out, const Finding& f, bool first) {
     out += first ? "\n    " : ",\n    ";
-    first = false;
     out += "{\"annotation\":";
     append_quoted(out, f.annotation);
     out += ",\"class\":";
@@ -157,8 +162,9 @@ void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
     out += ",\"severity\":\"";
     out += validate::severity_name(f.severity);
     out += "\"}";
-    chunks.maybe_flush();
-  }
+  });
+  std::string out;
+  const bool first = rep.findings.empty();
   out += first ? "],\n" : "\n  ],\n";
   nlohmann::json summary;
   nlohmann::json by_code = nlohmann::json::object();
@@ -181,14 +187,12 @@ void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
   // The header every report carries (command, schema_version, tool, version), after the findings.
   fmt::format_to(Out(out), "  \"command\": \"validate\",\n  \"schema_version\": 1,\n  \"summary\": {},\n", summary.dump());
   fmt::format_to(Out(out), "  \"tool\": \"labelqa\",\n  \"version\": \"{}\"\n}}\n", LABELQA_VERSION);
-  chunks.flush();
+  sink(out);
 }
 
 void render_validate_csv(const ValidateReport& rep, const io::Sink& sink) {
-  Chunked chunks(sink);
-  std::string& out = chunks.buf();
-  out += "severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n";
-  for (const auto& f : rep.findings) {
+  sink("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
+  render_rows(rep.findings, sink, [](std::string& out, const Finding& f, bool) {
     const auto& l = f.location;
     out += validate::severity_name(f.severity);
     out += ',';
@@ -214,9 +218,7 @@ void render_validate_csv(const ValidateReport& rep, const io::Sink& sink) {
     out += ',';
     append_csv(out, f.message);
     out += '\n';
-    chunks.maybe_flush();
-  }
-  chunks.flush();
+  });
 }
 
 std::string render_validate_json(const ValidateReport& rep) { return collect(rep, render_validate_json); }

@@ -23,7 +23,8 @@ struct ValidateReport {
 // Whether the findings fail the run: an error, or a warning with fail_on_warning.
 bool validate_failed(const ValidateReport& rep);
 
-// The reports, streamed to `out` in chunks of about a megabyte, or returned whole.
+// The reports, streamed to `out` in blocks of findings (rendered in parallel, written in order),
+// or returned whole.
 void render_validate_json(const ValidateReport& rep, const io::Sink& out);
 void render_validate_csv(const ValidateReport& rep, const io::Sink& out);
 std::string render_validate_json(const ValidateReport& rep);
