@@ -473,32 +473,51 @@ bool ring_surely_simple(const double* xy, std::size_t points) {
     if (k < 0 || !((a[k] < b[k] && b[k] < c[k]) || (a[k] > b[k] && b[k] > c[k]))) return false;
   }
   if (n == 3) return true;
-  // Edges that are not consecutive must not share any point: a sweep over the edges' x extents.
-  struct Edge {
-    double x0, x1, y0, y1;
-    std::uint32_t i;
-  };
-  thread_local std::vector<Edge> edges;
-  edges.resize(n);
+  // Edges that are not consecutive must not share any point. Their boxes are compared first, all
+  // pairs at once for small rings, along a sweep over x for large ones.
+  thread_local std::vector<double> box;  // x0, x1, y0, y1 per edge, in four runs of n
+  box.resize(4 * n);
+  double* x0 = box.data();
+  double* x1 = x0 + n;
+  double* y0 = x1 + n;
+  double* y1 = y0 + n;
   for (std::size_t i = 0; i < n; ++i) {
     const P &a = v[i], &b = v[i + 1];
-    edges[i] = {std::min(a.x, b.x), std::max(a.x, b.x), std::min(a.y, b.y), std::max(a.y, b.y), static_cast<std::uint32_t>(i)};
+    x0[i] = std::min(a.x, b.x);
+    x1[i] = std::max(a.x, b.x);
+    y0[i] = std::min(a.y, b.y);
+    y1[i] = std::max(a.y, b.y);
   }
-  std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.x0 < y.x0; });
-  const auto last = static_cast<std::uint32_t>(n - 1);
+  auto disjoint = [&](std::size_t e, std::size_t f) {
+    const double *a = &v[e].x, *b = &v[e + 1].x, *c = &v[f].x, *d = &v[f + 1].x;
+    const int o1 = certain_orientation(a, b, c), o2 = certain_orientation(a, b, d);
+    if (o1 != 0 && o1 == o2) return true;
+    const int o3 = certain_orientation(c, d, a), o4 = certain_orientation(c, d, b);
+    return o3 != 0 && o3 == o4;
+  };
+  if (n <= 64) {
+    for (std::size_t e = 0; e + 2 < n; ++e) {
+      const double ex0 = x0[e], ex1 = x1[e], ey0 = y0[e], ey1 = y1[e];
+      const std::size_t last = e == 0 ? n - 1 : n;  // edge 0 and edge n - 1 are consecutive
+      for (std::size_t f = e + 2; f < last; ++f) {
+        if (x0[f] > ex1 || x1[f] < ex0 || y0[f] > ey1 || y1[f] < ey0) continue;
+        if (!disjoint(e, f)) return false;  // they cross or touch, or floating point cannot tell
+      }
+    }
+    return true;
+  }
+  thread_local std::vector<std::uint32_t> order;
+  order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return x0[a] < x0[b]; });
   for (std::size_t p = 0; p < n; ++p) {
-    const Edge& e = edges[p];
-    for (std::size_t q = p + 1; q < n && edges[q].x0 <= e.x1; ++q) {
-      const Edge& f = edges[q];
-      if (f.y1 < e.y0 || f.y0 > e.y1) continue;
-      const std::uint32_t lo = std::min(e.i, f.i), hi = std::max(e.i, f.i);
-      if (hi == lo + 1 || (lo == 0 && hi == last)) continue;  // consecutive: checked above
-      const double *a = &v[e.i].x, *b = &v[e.i + 1].x, *c = &v[f.i].x, *d = &v[f.i + 1].x;
-      const int o1 = certain_orientation(a, b, c), o2 = certain_orientation(a, b, d);
-      if (o1 != 0 && o1 == o2) continue;
-      const int o3 = certain_orientation(c, d, a), o4 = certain_orientation(c, d, b);
-      if (o3 != 0 && o3 == o4) continue;
-      return false;  // they cross or touch, or floating point cannot tell
+    const std::size_t e = order[p];
+    for (std::size_t q = p + 1; q < n && x0[order[q]] <= x1[e]; ++q) {
+      const std::size_t f = order[q];
+      if (y1[f] < y0[e] || y0[f] > y1[e]) continue;
+      const std::size_t lo = std::min(e, f), hi = std::max(e, f);
+      if (hi == lo + 1 || (lo == 0 && hi == n - 1)) continue;  // consecutive: checked above
+      if (!disjoint(e, f)) return false;
     }
   }
   return true;
