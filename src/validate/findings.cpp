@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <map>
 #include <tuple>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace labelqa::validate {
 
@@ -143,49 +146,47 @@ Summary summarize(const std::vector<Finding>& findings) {
   return s;
 }
 
-std::vector<Component> connected_components(const std::uint8_t* on, std::uint32_t width, std::uint32_t height) {
-  // Union-find over horizontal runs: each run of `on` pixels joins the runs of the row above it
-  // that it touches (4-neighbour), so memory is per run, not per pixel.
-  struct Run {
-    std::uint32_t y, x0, x1;  // [x0, x1)
-  };
-  std::vector<Run> runs;
-  std::vector<std::uint32_t> parent;
+namespace {
+
+// A horizontal run of pixels [x0, x1) of row y.
+struct Run {
+  std::uint32_t y, x0, x1;
+};
+
+// Connected components (4-neighbour) of runs listed row by row, each row's runs in order of x.
+// Union-find over the runs: each run joins the runs of the row above it that it touches, so
+// memory is per run, not per pixel.
+std::vector<Component> components_of_runs(const std::vector<Run>& runs) {
+  std::vector<std::uint32_t> parent(runs.size());
   auto find = [&](std::uint32_t x) {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  std::size_t prev_begin = 0, prev_end = 0;
-  for (std::uint32_t y = 0; y < height; ++y) {
-    const std::uint8_t* row = on + static_cast<std::size_t>(y) * width;
-    const std::size_t begin = runs.size();
-    for (std::uint32_t x = 0; x < width;) {
-      if (!row[x]) {
-        ++x;
-        continue;
-      }
-      std::uint32_t e = x;
-      while (e < width && row[e]) ++e;
-      const auto id = static_cast<std::uint32_t>(runs.size());
-      runs.push_back({y, x, e});
-      parent.push_back(id);
-      for (std::size_t p = prev_begin; p < prev_end; ++p) {
-        if (runs[p].x1 <= x || runs[p].x0 >= e) continue;
-        const std::uint32_t ra = find(static_cast<std::uint32_t>(p)), rb = find(id);
-        if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
-      }
-      x = e;
+  std::size_t prev_begin = 0, prev_end = 0, row_begin = 0;  // runs of the row above; first run of this row
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    if (r == 0 || runs[r].y != runs[r - 1].y) {
+      const bool adjacent = r > 0 && runs[r].y == runs[r - 1].y + 1;
+      prev_begin = adjacent ? row_begin : r;
+      prev_end = r;
+      row_begin = r;
     }
-    prev_begin = begin;
-    prev_end = runs.size();
+    parent[r] = static_cast<std::uint32_t>(r);
+    const auto& run = runs[r];
+    while (prev_begin < prev_end && runs[prev_begin].x1 <= run.x0) ++prev_begin;
+    for (std::size_t q = prev_begin; q < prev_end && runs[q].x0 < run.x1; ++q) {
+      const std::uint32_t ra = find(static_cast<std::uint32_t>(q)), rb = find(static_cast<std::uint32_t>(r));
+      if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
+    }
   }
-  std::map<std::uint32_t, std::size_t> index;  // root -> component (roots are the first run of each component)
+  std::vector<std::uint32_t> index(runs.size(), UINT32_MAX);  // root -> component (roots are each component's first run)
   std::vector<Component> out;
   for (std::uint32_t r = 0; r < runs.size(); ++r) {
     const std::uint32_t root = find(r);
-    auto [it, fresh] = index.emplace(root, out.size());
-    if (fresh) out.push_back({0, {runs[r].x0, runs[r].y, runs[r].x1, runs[r].y + 1}});
-    auto& c = out[it->second];
+    if (index[root] == UINT32_MAX) {
+      index[root] = static_cast<std::uint32_t>(out.size());
+      out.push_back({0, {runs[r].x0, runs[r].y, runs[r].x1, runs[r].y + 1}});
+    }
+    auto& c = out[index[root]];
     c.pixels += runs[r].x1 - runs[r].x0;
     c.bbox[0] = std::min(c.bbox[0], runs[r].x0);
     c.bbox[2] = std::max(c.bbox[2], runs[r].x1);
@@ -193,6 +194,74 @@ std::vector<Component> connected_components(const std::uint8_t* on, std::uint32_
   }
   for (auto& c : out) c.bbox = {c.bbox[0], c.bbox[1], c.bbox[2] - c.bbox[0], c.bbox[3] - c.bbox[1]};
   return out;
+}
+
+// The end of the run of value v that starts at row[x]: the first e > x with row[e] != v (or n).
+template <class T>
+std::uint32_t run_end(const T* row, std::uint32_t x, std::uint32_t n, T v) {
+  std::uint32_t e = x + 1;
+#ifdef __SSE2__
+  if constexpr (sizeof(T) == 1) {
+    const __m128i want = _mm_set1_epi8(static_cast<char>(v));
+    while (e + 16 <= n) {
+      const __m128i got = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + e));
+      const auto differ = static_cast<std::uint32_t>(~_mm_movemask_epi8(_mm_cmpeq_epi8(got, want)) & 0xffff);
+      if (differ) return e + static_cast<std::uint32_t>(__builtin_ctz(differ));
+      e += 16;
+    }
+  }
+#endif
+  while (e < n && row[e] == v) ++e;
+  return e;
+}
+
+// Per mask value: pixel count and bbox, from the runs of equal values along each row; the runs of
+// `keep` (when set) are listed for the connected components.
+struct ValueStat {
+  std::uint64_t pixels = 0;
+  std::uint32_t x0 = UINT32_MAX, y0 = UINT32_MAX, x1 = 0, y1 = 0;
+};
+template <class T>
+void value_stats(const T* px, std::uint32_t width, std::uint32_t height, std::vector<ValueStat>& stats, std::optional<std::uint32_t> keep,
+                 std::vector<Run>& kept) {
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const T* row = px + static_cast<std::size_t>(y) * width;
+    for (std::uint32_t x = 0; x < width;) {
+      const T v = row[x];
+      const std::uint32_t e = run_end(row, x, width, v);
+      auto& s = stats[v];
+      if (s.pixels == 0) {
+        s.x0 = x;
+        s.y0 = y;
+      }
+      s.pixels += e - x;
+      s.x0 = std::min(s.x0, x);
+      s.x1 = std::max(s.x1, e - 1);
+      s.y1 = y;
+      if (keep && v == *keep) kept.push_back({y, x, e});
+      x = e;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Component> connected_components(const std::uint8_t* on, std::uint32_t width, std::uint32_t height) {
+  std::vector<Run> runs;
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const std::uint8_t* row = on + static_cast<std::size_t>(y) * width;
+    for (std::uint32_t x = 0; x < width;) {
+      if (!row[x]) {
+        ++x;
+        continue;
+      }
+      std::uint32_t e = x;
+      while (e < width && row[e]) ++e;
+      runs.push_back({y, x, e});
+      x = e;
+    }
+  }
+  return components_of_runs(runs);
 }
 
 std::optional<std::uint32_t> unlabeled_value(const Options& options, const io::ClassMap& classes) {
@@ -221,36 +290,18 @@ std::vector<Finding> check_semantic_mask(const io::MaskImage& mask, const std::s
     auto& f = finding(Severity::error, Code::out_of_image);
     f.message = fmt::format("the mask is {}x{} (width x height) but its image is {}x{}", mask.width, mask.height, (*image_size)[0], (*image_size)[1]);
   }
-  const std::size_t n = mask.pixels();
-  // Per value: pixel count and bbox, in one pass.
-  struct Stat {
-    std::uint64_t pixels = 0;
-    std::uint32_t x0 = UINT32_MAX, y0 = UINT32_MAX, x1 = 0, y1 = 0;
-  };
-  std::map<std::uint32_t, Stat> stats;
-  {
-    std::vector<Stat> small(mask.bit_depth == 16 ? 65536 : 256);
-    for (std::uint32_t y = 0; y < mask.height; ++y) {
-      const std::size_t row = static_cast<std::size_t>(y) * mask.width;
-      for (std::uint32_t x = 0; x < mask.width; ++x) {
-        auto& s = small[mask.at(row + x)];
-        if (s.pixels++ == 0) {
-          s.x0 = s.x1 = x;
-          s.y0 = s.y1 = y;
-        } else {
-          s.x0 = std::min(s.x0, x);
-          s.x1 = std::max(s.x1, x);
-          s.y1 = y;
-        }
-      }
-    }
-    for (std::uint32_t v = 0; v < small.size(); ++v) {
-      if (small[v].pixels) stats.emplace(v, small[v]);
-    }
-  }
+  // Per value: pixel count and bbox, and the runs of the unlabeled value, in one pass.
   const auto unlabeled = unlabeled_value(options, classes);
+  const bool find_unlabeled = unlabeled && *unlabeled != options.ignore;
+  std::vector<ValueStat> stats(mask.bit_depth == 16 ? 65536 : 256);
+  std::vector<Run> unlabeled_runs;
+  const auto keep = find_unlabeled ? unlabeled : std::nullopt;
+  if (mask.bit_depth == 16) value_stats(mask.words.data(), mask.width, mask.height, stats, keep, unlabeled_runs);
+  else value_stats(mask.bytes.data(), mask.width, mask.height, stats, keep, unlabeled_runs);
   if (!classes.empty()) {
-    for (const auto& [v, s] : stats) {
+    for (std::uint32_t v = 0; v < stats.size(); ++v) {
+      const ValueStat& s = stats[v];
+      if (s.pixels == 0) continue;
       if (v == options.ignore || classes.count(v) || (unlabeled && v == *unlabeled)) continue;
       auto& f = finding(Severity::error, Code::unknown_class);
       f.cls = std::to_string(v);
@@ -258,12 +309,11 @@ std::vector<Finding> check_semantic_mask(const io::MaskImage& mask, const std::s
       f.message = fmt::format("mask value {} is not in the class map ({} pixels)", v, s.pixels);
     }
   }
-  if (unlabeled && *unlabeled != options.ignore && stats.count(*unlabeled)) {
-    std::vector<std::uint8_t> on(n);
-    for (std::size_t i = 0; i < n; ++i) on[i] = mask.at(i) == *unlabeled;
+  if (!unlabeled_runs.empty()) {
+    const auto found = components_of_runs(unlabeled_runs);
     const auto it = classes.find(*unlabeled);
     const std::string name = it == classes.end() ? std::to_string(*unlabeled) : it->second;
-    for (const auto& c : connected_components(on.data(), mask.width, mask.height)) {
+    for (const auto& c : found) {
       if (c.pixels < options.min_region) continue;
       auto& f = finding(options.require_coverage ? Severity::error : Severity::warning, Code::unlabeled_region);
       f.cls = name;
