@@ -187,7 +187,7 @@ class Validator {
       m_findings.swap(fs);
       return;
     }
-    m_findings.reserve(m_findings.size() + fs.size());
+    if (m_findings.capacity() < m_findings.size() + fs.size()) m_findings.reserve(std::max(2 * m_findings.capacity(), m_findings.size() + fs.size()));
     for (auto& f : fs) m_findings.push_back(std::move(f));
   }
 
