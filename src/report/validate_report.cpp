@@ -125,11 +125,6 @@ void render_rows(const std::vector<Finding>& findings, const io::Sink& sink, Row
           tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& text) { sink(text); }));
 }
 
-std::string collect(const ValidateReport& rep, void (*render)(const ValidateReport&, const io::Sink&)) {
-  std::string out;
-  render(rep, [&](std::string_view bytes) { out += bytes; });
-  return out;
-}
 
 }  // namespace
 
@@ -221,8 +216,6 @@ void render_validate_csv(const ValidateReport& rep, const io::Sink& sink) {
   });
 }
 
-std::string render_validate_json(const ValidateReport& rep) { return collect(rep, render_validate_json); }
-std::string render_validate_csv(const ValidateReport& rep) { return collect(rep, render_validate_csv); }
 
 std::string render_validate_text(const ValidateReport& rep, bool color, std::size_t max_findings) {
   const Style st{color};

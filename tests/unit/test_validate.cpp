@@ -1,9 +1,12 @@
 #include "labelqa/io/paths.hpp"
+#include "labelqa/report/validate_report.hpp"
 #include "labelqa/validate/findings.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <doctest/doctest.h>
 #include <geos_c.h>
+#include <nlohmann/json.hpp>
 #include <random>
 
 using namespace labelqa;
@@ -181,4 +184,45 @@ TEST_CASE("paths inside exports stay inside the delivery") {
   CHECK_FALSE(io::leaves_root("images/a.jpg"));
   CHECK_FALSE(io::contained_path("/tmp", "../etc/passwd", false));
   CHECK(io::contained_path("/tmp", "../etc/passwd", true));
+}
+
+TEST_CASE("validate reports: strings are escaped as nlohmann::json writes them, in blocks written in order") {
+  const std::vector<std::string> texts = {"plain", "a \"quoted\" \\ path", "tab\there\nline", "caf\xc3\xa9 \xe2\x9c\x93",
+                                          "bad \xff byte", ""};
+  std::vector<validate::Finding> findings;
+  for (int copy = 0; copy < 3000; ++copy) {  // more than one rendering block
+    for (const auto& t : texts) {
+      validate::Finding f;
+      f.file = "d.json";
+      f.item = t;
+      f.annotation = std::to_string(copy);
+      f.message = t;
+      f.location.bbox = std::array<double, 4>{1.5, -0.0, 1e21, 3};
+      findings.push_back(f);
+    }
+  }
+  report::ValidateReport rep{findings, {"d.json"}, 1, 1, findings.size(), false};
+  std::string json, csv;
+  std::size_t chunks = 0;
+  report::render_validate_json(rep, [&](std::string_view b) {
+    json += b;
+    ++chunks;
+  });
+  report::render_validate_csv(rep, [&](std::string_view b) { csv += b; });
+  CHECK(chunks > 3);
+  const auto doc = nlohmann::json::parse(json);
+  REQUIRE(doc["findings"].size() == findings.size());
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const auto& f = doc["findings"][i];
+    const auto expected = nlohmann::json(findings[i].message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    CHECK(f["message"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) == expected);
+    CHECK(f["annotation"] == findings[i].annotation);
+  }
+  CHECK(json.find("\"message\":\"a \\\"quoted\\\" \\\\ path\"") != std::string::npos);
+  CHECK(json.find("\"bbox\":[1.5,0,1e+21,3]") != std::string::npos);  // shortest round-trip numbers, no -0
+  CHECK(doc["summary"]["findings"] == findings.size());
+  // CSV: one row per finding in the same order, quoted per RFC 4180 where needed.
+  // One line per finding and the header, plus the line breaks quoted inside one item and its message.
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == static_cast<std::ptrdiff_t>(1 + findings.size() + 2 * 3000));
+  CHECK(csv.find("\"a \"\"quoted\"\" \\ path\"") != std::string::npos);
 }

@@ -23,12 +23,9 @@ struct ValidateReport {
 // Whether the findings fail the run: an error, or a warning with fail_on_warning.
 bool validate_failed(const ValidateReport& rep);
 
-// The reports, streamed to `out` in blocks of findings (rendered in parallel, written in order),
-// or returned whole.
+// The reports, streamed to `out` in blocks of findings (rendered in parallel, written in order).
 void render_validate_json(const ValidateReport& rep, const io::Sink& out);
 void render_validate_csv(const ValidateReport& rep, const io::Sink& out);
-std::string render_validate_json(const ValidateReport& rep);
-std::string render_validate_csv(const ValidateReport& rep);
 // max_findings: findings shown per code (the files hold them all).
 std::string render_validate_text(const ValidateReport& rep, bool color, std::size_t max_findings);
 
