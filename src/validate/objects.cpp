@@ -463,6 +463,30 @@ bool ring_surely_simple(const double* xy, std::size_t points) {
   if (n < 3 || n > UINT32_MAX / 2) return false;
   v.push_back(v[0]);
   v.push_back(v[1]);
+  // Most annotated shapes are star-shaped around their vertex centroid: when every edge turns
+  // strictly the same way around that point and winds around it exactly once, the edges lie in
+  // disjoint angular sectors, so the ring is simple. Otherwise the general test below decides.
+  {
+    P c{0, 0};
+    for (std::size_t i = 0; i < n; ++i) {
+      c.x += v[i].x;
+      c.y += v[i].y;
+    }
+    c.x /= static_cast<double>(n);
+    c.y /= static_cast<double>(n);
+    int side = 0, winding = 0;
+    bool star = true;
+    for (std::size_t i = 0; i < n && star; ++i) {
+      const P &a = v[i], &b = v[i + 1];
+      const int o = certain_orientation(&a.x, &b.x, &c.x);
+      if (o == 0 || (side != 0 && o != side)) star = false;
+      side = o;
+      // The winding number around c (Sunday's crossing rule on the line y = c.y).
+      if (a.y <= c.y && b.y > c.y && o > 0) ++winding;
+      else if (a.y > c.y && b.y <= c.y && o < 0) --winding;
+    }
+    if (star && (winding == 1 || winding == -1)) return true;
+  }
   // Consecutive edges may meet only at their shared vertex: a turn or a straight continuation.
   for (std::size_t i = 0; i < n; ++i) {
     const double *a = &v[i].x, *b = &v[i + 1].x, *c = &v[i + 2].x;
