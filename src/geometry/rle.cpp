@@ -254,13 +254,28 @@ struct Boundary {
     if (xd < 2 || (xd - 2) % 5 != 0) return;
     const auto c = static_cast<std::uint32_t>((xd - 2) / 5);
     if (c >= w) return;
-    const std::int64_t num = static_cast<std::int64_t>(yd) - 2;
-    std::int64_t row = num >= 0 ? (num + 4) / 5 : -((-num) / 5);
-    row = std::clamp<std::int64_t>(row, 0, h);
-    *x++ = c;
-    *y++ = static_cast<std::uint32_t>(row);
+    put(c, yd);
     x_min = std::min(x_min, c);
     x_max = std::max(x_max, c);
+  }
+  // The crossing of column c (inside the image) at lower v = yd; the caller tracks x_min, x_max.
+  void put(std::uint32_t c, int yd) {
+    const std::int64_t num = static_cast<std::int64_t>(yd) - 2;
+    const std::int64_t row = num >= 0 ? (num + 4) / 5 : -((-num) / 5);
+    *x++ = c;
+    *y++ = static_cast<std::uint32_t>(std::clamp<std::int64_t>(row, 0, h));
+  }
+  // The levels L = 5c + 2 (pixel columns c inside the image) with lo <= L <= hi, as [first, last]
+  // columns; empty when first > last.
+  std::pair<std::int64_t, std::int64_t> columns(std::int64_t lo, std::int64_t hi) const {
+    const std::int64_t first = std::max<std::int64_t>(0, lo <= 2 ? 0 : (lo - 2 + 4) / 5);
+    const std::int64_t last = std::min<std::int64_t>(static_cast<std::int64_t>(w) - 1, hi < 2 ? -1 : (hi - 2) / 5);
+    return {first, last};
+  }
+  void extend(std::int64_t first, std::int64_t last) {
+    if (first > last) return;
+    x_min = std::min(x_min, static_cast<std::uint32_t>(first));
+    x_max = std::max(x_max, static_cast<std::uint32_t>(last));
   }
   // A step of the outline from (pu, pv) to (u, v), as pycocotools compares consecutive points.
   void step(int pu, int pv, int u, int v) {
@@ -340,13 +355,14 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       auto v_at = [&](int t) { return static_cast<int>(ys + s * t + 0.5); };
       const int t0 = flip ? dx : 0;
       point(t0 + xs, v_at(t0));
-      // Step d goes from t(d-1) to t(d); its lower u is xs + d - 1 (forward) or xs + dx - d (flipped).
-      const int base = flip ? xs + dx : xs - 1;  // lower u = base + d (forward) or base - d (flipped)
-      const int r = flip ? ((base - 2) % 5 + 5) % 5 : ((2 - base) % 5 + 5) % 5;  // d with lower u = 2 (mod 5)
-      for (int d = r == 0 ? 5 : r; d <= dx; d += 5) {
-        const int t1 = flip ? dx - d : d, t0s = flip ? dx - d + 1 : d - 1;
-        b.add(flip ? base - d : base + d, std::min(v_at(t1), v_at(t0s)));
+      // The step from u = L to u = L + 1 joins t = L - xs and t + 1 in either direction: its
+      // lower v is the smaller of theirs. Steps span u = xs .. xs + dx.
+      const auto [first, last] = b.columns(xs, static_cast<std::int64_t>(xs) + dx - 1);
+      for (std::int64_t c = first; c <= last; ++c) {
+        const int t = static_cast<int>(5 * c + 2) - xs;
+        b.put(static_cast<std::uint32_t>(c), std::min(v_at(t), v_at(t + 1)));
       }
+      b.extend(first, last);
       const int t_end = flip ? 0 : dx;
       pu = t_end + xs;
       pv = v_at(t_end);
@@ -360,20 +376,22 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       const int ua = u_at(0), ub = u_at(dy);
       const bool up = ub > ua;
       const int lo = std::min(ua, ub), hi = std::max(ua, ub);
-      // First level L >= max(lo, 2) with L = 2 (mod 5); only those can land on a pixel column.
-      int level = std::max(lo, 2);
-      level += ((2 - level) % 5 + 5) % 5;
-      for (; level < hi; level += 5) {
+      // Levels L = 5c + 2 with lo <= L < hi: only those land on pixel column c.
+      const auto [first, last] = b.columns(lo, static_cast<std::int64_t>(hi) - 1);
+      const double inv_s = 1 / s;
+      for (std::int64_t c = first; c <= last; ++c) {
+        const int level = static_cast<int>(5 * c + 2);
         // The first t where u has left `level` behind: u(t) >= level + 1 going up, u(t) <= level
         // going down. Going up that holds from t >= (level + 0.5 - xs) / s; going down (s < 0),
-        // from t > that.
+        // from t > that. The estimate only saves steps: u itself decides.
         auto past = [&](int t) { return up ? u_at(t) >= level + 1 : u_at(t) <= level; };
-        const double guess = std::ceil((level + 0.5 - xs) / s);
+        const double guess = std::ceil((level + 0.5 - xs) * inv_s);
         int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(dy)));
         while (t > 1 && past(t - 1)) --t;
         while (t < dy && !past(t)) ++t;
-        b.add(level, t - 1 + ys);
+        b.put(static_cast<std::uint32_t>(c), t - 1 + ys);
       }
+      b.extend(first, last);
       pu = u_at(t_end);
       pv = t_end + ys;
     }
