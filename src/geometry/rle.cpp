@@ -310,8 +310,8 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   std::vector<int>& Y = sy;
   X.resize(k + 1);
   Y.resize(k + 1);
-  // An edge adds at most one point per pixel column it spans, plus its joint and rounding: fewer
-  // than dx / 5 + 3 points.
+  // An edge adds one point per pixel column of the image it spans (at most dx / 5 + 2 with
+  // rounding, and at most w) plus one at its joint: the buffers never exceed about k * (w + 4).
   std::size_t bound = 4 * k + 8;
   for (std::size_t j = 0; j < k; ++j) {
     X[j] = scaled(xy[2 * j]);
@@ -319,7 +319,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   }
   X[k] = X[0];
   Y[k] = Y[0];
-  for (std::size_t j = 0; j < k; ++j) bound += static_cast<std::size_t>(std::abs(X[j + 1] - X[j])) / 5 + 1;
+  for (std::size_t j = 0; j < k; ++j) bound += std::min<std::size_t>(static_cast<std::size_t>(std::abs(X[j + 1] - X[j])) / 5 + 1, w);
   std::vector<std::uint32_t>& BX = bx;
   std::vector<std::uint32_t>& BY = by;
   if (BX.size() < bound) {
