@@ -180,33 +180,105 @@ std::optional<Rle> merge(const std::vector<const Rle*>& masks, bool intersect) {
   return acc;
 }
 
+namespace {
+
+// Accumulates the shared pixels' count and box, stretch by stretch, in increasing positions (the
+// column is followed along instead of divided out for every stretch).
+struct OverlapBox {
+  std::uint64_t h;
+  Overlap o;
+  std::uint64_t xs = UINT64_MAX, xe = 0, ys = UINT64_MAX, ye = 0;
+  std::uint64_t col = 0, base = 0;  // the column of the last stretch, and its first position
+
+  std::uint64_t column(std::uint64_t p) {
+    if (p >= base + 4 * h) {
+      col = p / h;
+      base = col * h;
+    }
+    while (p >= base + h) {
+      ++col;
+      base += h;
+    }
+    return col;
+  }
+  void add(std::uint64_t pos, std::uint64_t len) {
+    o.area += len;
+    const std::uint64_t first = pos, last = pos + len - 1;
+    const std::uint64_t x0 = column(first), x1 = column(last);
+    xs = std::min(xs, x0);
+    xe = std::max(xe, x1);
+    if (x0 == x1) {
+      ys = std::min(ys, first - x0 * h);
+      ye = std::max(ye, last - x1 * h);
+    } else {  // the stretch wraps into the next column: it spans all rows
+      ys = 0;
+      ye = h - 1;
+    }
+  }
+  Overlap done() {
+    if (o.area > 0) {
+      o.bbox = {static_cast<double>(xs), static_cast<double>(ys), static_cast<double>(xe - xs + 1), static_cast<double>(ye - ys + 1)};
+    }
+    return o;
+  }
+};
+
+}  // namespace
+
 std::optional<Overlap> intersection(const Rle& a, const Rle& b) {
   if (a.h != b.h || a.w != b.w) return std::nullopt;
-  Overlap o;
-  if (a.h == 0) return o;
-  const std::uint64_t h = a.h;
-  std::uint64_t pos = 0, xs = UINT64_MAX, xe = 0, ys = UINT64_MAX, ye = 0;
+  if (a.h == 0) return Overlap{};
+  OverlapBox box{a.h, {}};
+  std::uint64_t pos = 0;
   walk(a, b, [&](std::uint64_t len, bool va, bool vb) {
-    if (va && vb) {
-      o.area += len;
-      const std::uint64_t first = pos, last = pos + len - 1;
-      const std::uint64_t x0 = first / h, x1 = last / h;
-      xs = std::min(xs, x0);
-      xe = std::max(xe, x1);
-      if (x0 == x1) {
-        ys = std::min(ys, first - x0 * h);
-        ye = std::max(ye, last - x1 * h);
-      } else {  // the stretch wraps into the next column: it spans all rows
-        ys = 0;
-        ye = h - 1;
-      }
-    }
+    if (va && vb) box.add(pos, len);
     pos += len;
   });
-  if (o.area > 0) {
-    o.bbox = {static_cast<double>(xs), static_cast<double>(ys), static_cast<double>(xe - xs + 1), static_cast<double>(ye - ys + 1)};
+  return box.done();
+}
+
+IndexedRle index_runs(const Rle& rle) {
+  IndexedRle out;
+  out.rle = &rle;
+  out.ends.resize(rle.counts.size());
+  std::uint64_t pos = 0;
+  for (std::size_t i = 0; i < rle.counts.size(); ++i) out.ends[i] = pos += rle.counts[i];
+  // Runs alternate background, foreground: run 1 is the first foreground run.
+  const std::size_t n = rle.counts.size();
+  const std::size_t last_fg = n % 2 == 0 ? n - 1 : n - 2;  // the last odd index
+  if (n >= 2) {
+    out.first = out.ends[0];
+    out.last = out.ends[last_fg];
   }
-  return o;
+  return out;
+}
+
+std::optional<Overlap> intersection(const IndexedRle& a, const IndexedRle& b) {
+  if (a.rle->h != b.rle->h || a.rle->w != b.rle->w) return std::nullopt;
+  if (a.rle->h == 0) return Overlap{};
+  OverlapBox box{a.rle->h, {}};
+  const std::uint64_t lo = std::max(a.first, b.first), hi = std::min(a.last, b.last);
+  if (lo >= hi) return box.done();
+  // The run of each mask that holds position lo, and what is left of it from there.
+  auto start = [lo](const IndexedRle& m) {
+    const auto i = static_cast<std::size_t>(std::upper_bound(m.ends.begin(), m.ends.end(), lo) - m.ends.begin());
+    return std::make_pair(i, m.ends[i] - lo);
+  };
+  auto [ia, ra] = start(a);
+  auto [ib, rb] = start(b);
+  std::uint64_t pos = lo;
+  while (pos < hi) {
+    const std::uint64_t len = std::min(ra, rb);
+    if ((ia % 2 == 1) && (ib % 2 == 1)) box.add(pos, std::min(len, hi - pos));
+    pos += len;
+    ra -= len;
+    rb -= len;
+    // Runs of length 0 (a leading empty background run) are stepped over.
+    while (ra == 0 && ia + 1 < a.ends.size()) ra = a.rle->counts[++ia];
+    while (rb == 0 && ib + 1 < b.ends.size()) rb = b.rle->counts[++ib];
+    if (ra == 0 || rb == 0) break;
+  }
+  return box.done();
 }
 
 double box_iou(const Box& a, const Box& b, bool b_is_crowd) {

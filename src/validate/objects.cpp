@@ -93,6 +93,7 @@ class ImageChecker {
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
     m_mask_areas.assign(end - begin, UINT64_MAX);
+    m_indexed.assign(end - begin, std::nullopt);
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
@@ -123,6 +124,12 @@ class ImageChecker {
     if (o.shape == Shape::mask) return m_a.masks[o.geom];
     auto& m = m_masks[i - m_begin];
     if (!m) m = object_mask(m_a, o, m_img->height, m_img->width);
+    return *m;
+  }
+  // Its runs indexed for intersections, once.
+  const geometry::IndexedRle& indexed(std::size_t i) {
+    auto& m = m_indexed[i - m_begin];
+    if (!m) m = geometry::index_runs(mask(i));
     return *m;
   }
   // Its pixel count, counted once.
@@ -295,7 +302,7 @@ class ImageChecker {
         double iou = 0;
         if (sized && (both || (same && (segmented(a) || segmented(b))))) {
           // Masks of another size than their image's have no pixels in common with it.
-          if (auto o = geometry::intersection(mask(xi), mask(yi))) inter = *o;
+          if (auto o = geometry::intersection(indexed(xi), indexed(yi))) inter = *o;
           if (inter.area > 0) iou = static_cast<double>(inter.area) / static_cast<double>(mask_area(xi) + mask_area(yi) - inter.area);
         } else if (!segmented(a) && !segmented(b)) {
           iou = geometry::box_iou(a.bbox, b.bbox, false);
@@ -368,6 +375,7 @@ class ImageChecker {
   std::size_t m_begin = 0;
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
   std::vector<std::uint64_t> m_mask_areas;            // their pixel counts (UINT64_MAX: not counted yet)
+  std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,

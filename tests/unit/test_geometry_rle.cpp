@@ -180,6 +180,10 @@ TEST_SUITE("geometry::rle") {
       REQUIRE(o.has_value());
       CHECK(o->area == inter);
       CHECK(o->bbox == brute_bbox(mi, h, w));
+      const auto oi = intersection(index_runs(a), index_runs(b));
+      REQUIRE(oi.has_value());
+      CHECK(oi->area == inter);
+      CHECK(oi->bbox == brute_bbox(mi, h, w));
       const double expected = inter == 0 ? 0.0 : double(inter) / double(uni);
       CHECK(*iou(a, b, false) == doctest::Approx(expected).epsilon(1e-15));
       const double crowd = inter == 0 ? 0.0 : double(inter) / double(area_a);

@@ -57,6 +57,17 @@ struct Overlap {
 };
 std::optional<Overlap> intersection(const Rle& a, const Rle& b);
 
+// A mask with the end position of each run, so that an intersection walks only the runs where
+// both masks can be foreground (for masks compared with many others).
+struct IndexedRle {
+  const Rle* rle = nullptr;
+  std::vector<std::uint64_t> ends;  // ends[i]: position after run i
+  std::uint64_t first = 0, last = 0;  // [first, last): from its first foreground pixel to after its last
+};
+IndexedRle index_runs(const Rle& rle);
+// The same as intersection(*a.rle, *b.rle).
+std::optional<Overlap> intersection(const IndexedRle& a, const IndexedRle& b);
+
 // IoU of box pairs (COCO semantics): intersection over union, or over the first box's area when
 // the second is a crowd region. Non-overlapping boxes give 0.
 double box_iou(const Box& a, const Box& b, bool b_is_crowd);
