@@ -137,26 +137,23 @@ void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
   const auto s = validate::summarize(rep.findings);
   sink("{\n  \"findings\": [");
   render_rows(rep.findings, sink, [](std::string& out, const Finding& f, bool first) {
+    // The keys in sorted order, each with its value.
+    auto text = [&out](const char* key, std::string_view value) {
+      out += key;
+      append_quoted(out, value);
+    };
     out += first ? "\n    " : ",\n    ";
-    out += "{\"annotation\":";
-    append_quoted(out, f.annotation);
-    out += ",\"class\":";
-    append_quoted(out, f.cls);
-    out += ",\"code\":\"";
-    out += validate::code_name(f.code);
-    out += "\",\"file\":";
-    append_quoted(out, f.file);
-    out += ",\"item\":";
-    append_quoted(out, f.item);
+    text("{\"annotation\":", f.annotation);
+    text(",\"class\":", f.cls);
+    text(",\"code\":", validate::code_name(f.code));
+    text(",\"file\":", f.file);
+    text(",\"item\":", f.item);
     out += ",\"location\":";
     append_location(out, f.location);
-    out += ",\"message\":";
-    append_quoted(out, f.message);
-    out += ",\"other_annotation\":";
-    append_quoted(out, f.other_annotation);
-    out += ",\"severity\":\"";
-    out += validate::severity_name(f.severity);
-    out += "\"}";
+    text(",\"message\":", f.message);
+    text(",\"other_annotation\":", f.other_annotation);
+    text(",\"severity\":", validate::severity_name(f.severity));
+    out += '}';
   });
   std::string out;
   const bool first = rep.findings.empty();
