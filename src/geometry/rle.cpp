@@ -308,63 +308,40 @@ std::optional<double> iou(const Rle& a, const Rle& b, bool b_is_crowd) {
 
 namespace {
 
-// The boundary positions of pycocotools' scan conversion, collected while tracing (see
-// rasterize_polygon). A step of the traced outline, in 5x upsampled integer coordinates, that
-// changes u crosses from its lower u to the next; it adds the pixel position (column, row) of
-// that crossing when the lower u lands on a pixel column. Points go to a buffer sized beforehand.
-struct Boundary {
-  std::uint32_t h, w;
-  std::uint32_t* x;  // next free slot
-  std::uint32_t* y;
-  std::uint32_t x_min = UINT32_MAX, x_max = 0;
+// pycocotools maps an upsampled u to the pixel column (u + 0.5) / 5 - 0.5 and keeps whole columns
+// inside the image: u = 5c + 2 with 0 <= c < w. These are the levels lo <= 5c + 2 <= hi, as
+// [first, last] columns (empty when first > last).
+std::pair<std::int64_t, std::int64_t> level_columns(std::int64_t lo, std::int64_t hi, std::uint32_t w) {
+  const std::int64_t first = std::max<std::int64_t>(0, lo <= 2 ? 0 : (lo - 2 + 4) / 5);
+  const std::int64_t last = std::min<std::int64_t>(static_cast<std::int64_t>(w) - 1, hi < 2 ? -1 : (hi - 2) / 5);
+  return {first, last};
+}
 
-  // xd: the lower u of the step; yd: the lower v of its two points.
-  void add(int xd, int yd) {
-    // pycocotools maps xd to the column (xd + 0.5) / 5 - 0.5 and keeps whole columns inside the
-    // image: xd = 5c + 2 with 0 <= c < w (exact for |xd| < 2^23). The row is
-    // ceil((yd + 0.5) / 5 - 0.5) clamped to [0, h], which for an integer yd is ceil((yd - 2) / 5).
-    if (xd < 2 || (xd - 2) % 5 != 0) return;
-    const auto c = static_cast<std::uint32_t>((xd - 2) / 5);
-    if (c >= w) return;
-    put(c, yd);
-    x_min = std::min(x_min, c);
-    x_max = std::max(x_max, c);
-  }
-  // The crossing of column c (inside the image) at lower v = yd; the caller tracks x_min, x_max.
-  void put(std::uint32_t c, int yd) {
-    const std::int64_t num = static_cast<std::int64_t>(yd) - 2;
-    const std::int64_t row = num >= 0 ? (num + 4) / 5 : -((-num) / 5);
-    *x++ = c;
-    *y++ = static_cast<std::uint32_t>(std::clamp<std::int64_t>(row, 0, h));
-  }
-  // The levels L = 5c + 2 (pixel columns c inside the image) with lo <= L <= hi, as [first, last]
-  // columns; empty when first > last.
-  std::pair<std::int64_t, std::int64_t> columns(std::int64_t lo, std::int64_t hi) const {
-    const std::int64_t first = std::max<std::int64_t>(0, lo <= 2 ? 0 : (lo - 2 + 4) / 5);
-    const std::int64_t last = std::min<std::int64_t>(static_cast<std::int64_t>(w) - 1, hi < 2 ? -1 : (hi - 2) / 5);
-    return {first, last};
-  }
-  void extend(std::int64_t first, std::int64_t last) {
-    if (first > last) return;
-    x_min = std::min(x_min, static_cast<std::uint32_t>(first));
-    x_max = std::max(x_max, static_cast<std::uint32_t>(last));
-  }
-  // A step of the outline from (pu, pv) to (u, v), as pycocotools compares consecutive points.
-  void step(int pu, int pv, int u, int v) {
-    if (u == pu) return;
-    add(u < pu ? u : u - 1, std::min(v, pv));
-  }
+// The row of a boundary at lower upsampled v = yd: pycocotools' ceil((yd + 0.5) / 5 - 0.5),
+// clamped to [0, h]; for an integer yd that is ceil((yd - 2) / 5).
+std::uint32_t boundary_row(int yd, std::uint32_t h) {
+  return yd < 2 ? 0 : std::min<std::uint32_t>((static_cast<std::uint32_t>(yd) + 2) / 5, h);
+}
+
+// One edge of the traced outline, in the direction pycocotools traces it (from its lower u for
+// x-major edges, its lower v for steep ones), with the pixel columns its steps land on.
+struct TracedEdge {
+  int xs, ys, dy;
+  double s;
+  std::int32_t first, last;  // columns [first, last]; empty when first > last
+  bool steep, up;
 };
 
 }  // namespace
 
 Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
   // pycocotools' scan conversion: scale the vertices by 5 and round half up (C truncation after
-  // adding 0.5), trace every edge with a DDA, keep the points where the traced x changes, map
+  // adding 0.5), trace every edge with a DDA, keep the points where the traced u changes, map
   // them back to pixel columns and rows, and turn the sorted column-major boundary positions into
   // alternating runs. The traced points are not stored: only the steps that land on a pixel
-  // column are computed, each with pycocotools' own floating-point expression. The result is
-  // pycocotools' bit for bit (the test suite compares it with a literal port on random polygons).
+  // column are computed, each with pycocotools' own floating-point expression, straight into
+  // their column's slots. The result is pycocotools' bit for bit (the test suite compares it with
+  // a literal port on random polygons).
   constexpr double k_scale = 5;
   if (k == 0 || h == 0 || w == 0) return Rle{h, w, {h * w}};
   // Vertices are clamped to +-2^20 px (NaN to the lower bound) so the integer conversion stays
@@ -372,38 +349,49 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   // pycocotools' own. Readers and `validate` report such coordinates before they get here.
   auto scaled = [&](double v) {
     constexpr double k_limit = 1 << 20;
-    return static_cast<int>(k_scale * std::fmin(std::fmax(v, -k_limit), k_limit) + 0.5);
+    v = v > -k_limit ? v : -k_limit;  // NaN fails the comparison: the lower bound
+    v = v < k_limit ? v : k_limit;
+    return static_cast<int>(k_scale * v + 0.5);
   };
   // Scratch buffers reused across calls on the same thread: rasterising is the hot loop of
   // object matching and validation, and fresh allocations dominate otherwise.
   thread_local std::vector<int> sx, sy;
-  thread_local std::vector<std::uint32_t> bx, by, start, order;
+  thread_local std::vector<TracedEdge> edges;
+  thread_local std::vector<std::pair<std::uint32_t, int>> joints;  // (column, lower v)
+  thread_local std::vector<std::uint32_t> slot, rows;
   std::vector<int>& X = sx;
   std::vector<int>& Y = sy;
   X.resize(k + 1);
   Y.resize(k + 1);
-  // An edge adds one point per pixel column of the image it spans (at most dx / 5 + 2 with
-  // rounding, and at most w) plus one at its joint: the buffers never exceed about k * (w + 4).
-  std::size_t bound = 4 * k + 8;
   for (std::size_t j = 0; j < k; ++j) {
     X[j] = scaled(xy[2 * j]);
     Y[j] = scaled(xy[2 * j + 1]);
   }
   X[k] = X[0];
   Y[k] = Y[0];
-  for (std::size_t j = 0; j < k; ++j) bound += std::min<std::size_t>(static_cast<std::size_t>(std::abs(X[j + 1] - X[j])) / 5 + 1, w);
-  std::vector<std::uint32_t>& BX = bx;
-  std::vector<std::uint32_t>& BY = by;
-  if (BX.size() < bound) {
-    BX.resize(bound);
-    BY.resize(bound);
-  }
-  Boundary b{h, w, BX.data(), BY.data()};
-  bool first = true;  // the outline's first point has no predecessor
+
+  // Pass 1: each edge's trace parameters and column range, and the boundary a joint between two
+  // edges adds where the traced u changes from one edge's last point to the next one's first.
+  edges.clear();
+  joints.clear();
+  std::int64_t x_min = w, x_max = -1;
+  auto cover = [&](std::int64_t first, std::int64_t last) {
+    if (first > last) return;
+    x_min = std::min(x_min, first);
+    x_max = std::max(x_max, last);
+  };
+  bool started = false;  // the outline's first point has no predecessor
   int pu = 0, pv = 0;
   auto point = [&](int u, int v) {
-    if (!first) b.step(pu, pv, u, v);
-    first = false;
+    if (started && u != pu) {
+      const int xd = u < pu ? u : u - 1;  // the step's lower u
+      if (xd >= 2 && (xd - 2) % 5 == 0 && static_cast<std::uint32_t>((xd - 2) / 5) < w) {
+        const auto c = static_cast<std::uint32_t>((xd - 2) / 5);
+        joints.emplace_back(c, std::min(v, pv));
+        cover(c, c);
+      }
+    }
+    started = true;
     pu = u;
     pv = v;
   };
@@ -423,99 +411,130 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       point(xs, std::numeric_limits<int>::min());
     } else if (dx >= dy) {
       // u moves one upsampled column per step, so every step crosses from min(u) to min(u) + 1;
-      // only steps whose lower column is 5c + 2 land on pixel column c.
+      // only steps whose lower u is 5c + 2 land on pixel column c. Steps span u = xs .. xs + dx.
       auto v_at = [&](int t) { return static_cast<int>(ys + s * t + 0.5); };
-      const int t0 = flip ? dx : 0;
+      const int t0 = flip ? dx : 0, t_end = flip ? 0 : dx;
       point(t0 + xs, v_at(t0));
-      // The step from u = L to u = L + 1 joins t = L - xs and t + 1 in either direction: its
-      // lower v is the smaller of theirs. Steps span u = xs .. xs + dx.
-      const auto [first, last] = b.columns(xs, static_cast<std::int64_t>(xs) + dx - 1);
-      for (std::int64_t c = first; c <= last; ++c) {
-        const int t = static_cast<int>(5 * c + 2) - xs;
-        b.put(static_cast<std::uint32_t>(c), std::min(v_at(t), v_at(t + 1)));
-      }
-      b.extend(first, last);
-      const int t_end = flip ? 0 : dx;
+      const auto [first, last] = level_columns(xs, static_cast<std::int64_t>(xs) + dx - 1, w);
+      edges.push_back({xs, ys, dx, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), false, false});
+      cover(first, last);
       pu = t_end + xs;
       pv = v_at(t_end);
     } else {
-      // u moves at most one upsampled column per step and monotonically in t, so each column
-      // level L between u(0) and u(dy) is crossed by exactly one step (t - 1, t): found from an
-      // estimate of t and corrected by evaluating u itself, so the rounding is pycocotools' own.
+      // u moves at most one upsampled column per step and monotonically in t, so each level
+      // 5c + 2 between u(0) and u(dy) is crossed by exactly one step.
       auto u_at = [&](int t) { return static_cast<int>(xs + s * t + 0.5); };
       const int t0 = flip ? dy : 0, t_end = flip ? 0 : dy;
       point(u_at(t0), t0 + ys);
       const int ua = u_at(0), ub = u_at(dy);
-      const bool up = ub > ua;
-      const int lo = std::min(ua, ub), hi = std::max(ua, ub);
-      // Levels L = 5c + 2 with lo <= L < hi: only those land on pixel column c.
-      const auto [first, last] = b.columns(lo, static_cast<std::int64_t>(hi) - 1);
-      const double inv_s = 1 / s;
-      for (std::int64_t c = first; c <= last; ++c) {
-        const int level = static_cast<int>(5 * c + 2);
-        // The first t where u has left `level` behind: u(t) >= level + 1 going up, u(t) <= level
-        // going down. Going up that holds from t >= (level + 0.5 - xs) / s; going down (s < 0),
-        // from t > that. The estimate only saves steps: u itself decides.
-        auto past = [&](int t) { return up ? u_at(t) >= level + 1 : u_at(t) <= level; };
-        const double guess = std::ceil((level + 0.5 - xs) * inv_s);
-        int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(dy)));
-        while (t > 1 && past(t - 1)) --t;
-        while (t < dy && !past(t)) ++t;
-        b.put(static_cast<std::uint32_t>(c), t - 1 + ys);
-      }
-      b.extend(first, last);
+      const auto [first, last] = level_columns(std::min(ua, ub), static_cast<std::int64_t>(std::max(ua, ub)) - 1, w);
+      edges.push_back({xs, ys, dy, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), true, ub > ua});
+      cover(first, last);
       pu = u_at(t_end);
       pv = t_end + ys;
     }
   }
-  // The boundary positions in column-major order: a counting sort over the columns, then rows
-  // within each column (a handful each). Equal positions cancel (two crossings at one pixel);
-  // a row of h is the first pixel of the next column.
+
   Rle r{h, w, {}};
-  const std::size_t m = static_cast<std::size_t>(b.x - BX.data());
-  r.counts.reserve(m + 1);
-  thread_local std::vector<std::uint64_t> a;
-  a.clear();
-  if (m > 0) {
-    const std::size_t cols = b.x_max - b.x_min + 1;
-    start.assign(cols + 1, 0);
-    for (std::size_t i = 0; i < m; ++i) ++start[BX[i] - b.x_min + 1];
-    for (std::size_t c = 0; c < cols; ++c) start[c + 1] += start[c];
-    if (order.size() < m) order.resize(m);
-    for (std::size_t i = 0; i < m; ++i) order[start[BX[i] - b.x_min]++] = BY[i];
-    std::size_t lo = 0;
-    for (std::size_t c = 0; c < cols; ++c) {
-      const std::size_t hi = start[c];  // after placement, start[c] is the end of column c
-      for (std::size_t i = lo + 1; i < hi; ++i) {  // insertion sort: columns hold a few rows
-        const std::uint32_t v = order[i];
-        std::size_t j = i;
-        for (; j > lo && order[j - 1] > v; --j) order[j] = order[j - 1];
-        order[j] = v;
+  if (x_max < x_min) {
+    r.counts.push_back(h * w);
+    return r;
+  }
+  // Each column's slots: the number of boundaries landing on it (edges cover column ranges, so a
+  // difference array counts them), then their offsets.
+  const auto cols = static_cast<std::size_t>(x_max - x_min + 1);
+  const auto base = static_cast<std::uint32_t>(x_min);
+  slot.assign(cols + 1, 0);
+  for (const auto& e : edges) {
+    if (e.first > e.last) continue;
+    ++slot[static_cast<std::uint32_t>(e.first) - base];
+    --slot[static_cast<std::uint32_t>(e.last) - base + 1];
+  }
+  for (const auto& jt : joints) {
+    ++slot[jt.first - base];
+    --slot[jt.first - base + 1];
+  }
+  std::uint32_t running = 0, offset = 0;
+  for (std::size_t c = 0; c < cols; ++c) {
+    running += slot[c];
+    slot[c] = offset;  // start of column c (becomes its end as it fills)
+    offset += running;
+  }
+  const std::size_t m = offset;
+  if (rows.size() < m) rows.resize(m);
+  std::uint32_t* out = rows.data();
+
+  // Pass 2: each boundary's row, into its column.
+  for (const auto& e : edges) {
+    if (e.first > e.last) continue;
+    if (!e.steep) {
+      // The step from u = L to L + 1 joins t = L - xs and t + 1 in either direction: its lower v
+      // is the smaller of theirs.
+      auto v_at = [&](int t) { return static_cast<int>(e.ys + e.s * t + 0.5); };
+      for (std::int32_t c = e.first; c <= e.last; ++c) {
+        const int t = 5 * c + 2 - e.xs;
+        out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(std::min(v_at(t), v_at(t + 1)), h);
       }
-      const std::uint64_t col = static_cast<std::uint64_t>(b.x_min + c) * h;
-      for (std::size_t i = lo; i < hi; ++i) a.push_back(col + order[i]);
-      lo = hi;
+      continue;
+    }
+    // The step (t - 1, t) that crosses level L = 5c + 2: the first t where u has left L behind,
+    // u(t) >= L + 1 going up, u(t) <= L going down. Going up that holds from
+    // t >= (L + 0.5 - xs) / s; going down (s < 0), from t > that. The estimate only saves steps:
+    // u itself decides, so the rounding is pycocotools' own.
+    auto u_at = [&](int t) { return static_cast<int>(e.xs + e.s * t + 0.5); };
+    const double inv_s = 1 / e.s;
+    for (std::int32_t c = e.first; c <= e.last; ++c) {
+      const int level = 5 * c + 2;
+      auto past = [&](int t) { return e.up ? u_at(t) >= level + 1 : u_at(t) <= level; };
+      const double guess = std::ceil((level + 0.5 - e.xs) * inv_s);
+      int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(e.dy)));
+      while (t > 1 && past(t - 1)) --t;
+      while (t < e.dy && !past(t)) ++t;
+      out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + e.ys, h);
     }
   }
-  a.push_back(static_cast<std::uint64_t>(h) * w);
-  // Differences between consecutive boundary positions; a zero difference cancels a boundary
-  // (two crossings at one position) and merges the neighbouring runs.
+  for (const auto& jt : joints) out[slot[jt.first - base]++] = boundary_row(jt.second, h);
+
+  // The boundary positions in column-major order (rows sorted within each column: a handful
+  // each; a row of h is the first pixel of the next column) as differences: the runs. A zero
+  // difference cancels a boundary (two crossings at one position) and merges the neighbouring
+  // runs, as pycocotools does.
+  r.counts.resize(m + 1);
+  std::uint32_t* const counts = r.counts.data();
+  std::size_t n = 0;
   std::uint64_t prev = 0;
-  std::size_t j = 0;
-  auto diff = [&](std::size_t i) {
-    const std::uint64_t d = a[i] - prev;
-    prev = a[i];
-    return d;
-  };
-  r.counts.push_back(static_cast<std::uint32_t>(diff(j++)));
-  while (j < a.size()) {
-    const std::uint64_t d = diff(j++);
-    if (d > 0) {
-      r.counts.push_back(static_cast<std::uint32_t>(d));
-    } else if (j < a.size()) {
-      r.counts.back() += static_cast<std::uint32_t>(diff(j++));
+  bool merge = false;
+  auto emit = [&](std::uint64_t position) {
+    const auto d = static_cast<std::uint32_t>(position - prev);
+    prev = position;
+    if (merge) {
+      counts[n - 1] += d;
+      merge = false;
+    } else if (d > 0 || n == 0) {
+      counts[n++] = d;
+    } else {
+      merge = true;
     }
+  };
+  std::uint32_t lo = 0;
+  for (std::size_t c = 0; c < cols; ++c) {
+    const std::uint32_t hi = slot[c];
+    if (hi - lo == 2) {
+      if (out[lo] > out[lo + 1]) std::swap(out[lo], out[lo + 1]);
+    } else {
+      for (std::uint32_t i = lo + 1; i < hi; ++i) {
+        const std::uint32_t v = out[i];
+        std::uint32_t j = i;
+        for (; j > lo && out[j - 1] > v; --j) out[j] = out[j - 1];
+        out[j] = v;
+      }
+    }
+    const std::uint64_t column = static_cast<std::uint64_t>(base + c) * h;
+    for (std::uint32_t i = lo; i < hi; ++i) emit(column + out[i]);
+    lo = hi;
   }
+  emit(static_cast<std::uint64_t>(h) * w);
+  r.counts.resize(n);
   return r;
 }
 

@@ -32,11 +32,11 @@ struct Ring {
 
 // The signed area of a ring (shoelace formula).
 double shoelace(const Ring& r) {
+  if (r.points == 0) return 0;
   double twice = 0;
-  for (std::size_t i = 0; i < r.points; ++i) {
-    const std::size_t j = (i + 1) % r.points;
-    twice += r.xy[2 * i] * r.xy[2 * j + 1] - r.xy[2 * j] * r.xy[2 * i + 1];
-  }
+  for (std::size_t i = 0; i + 1 < r.points; ++i) twice += r.xy[2 * i] * r.xy[2 * i + 3] - r.xy[2 * i + 2] * r.xy[2 * i + 1];
+  const std::size_t last = 2 * (r.points - 1);
+  twice += r.xy[last] * r.xy[1] - r.xy[0] * r.xy[last + 1];
   return twice / 2;
 }
 
@@ -593,31 +593,39 @@ std::optional<RingDefect> ring_validity(const double* xy, std::size_t points) {
 
 std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
                                    const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas) {
+  // Each image's findings are sorted where they are found, then joined in the order of the image
+  // names, so that the final sort has nothing left to do unless images share a name or tracks add
+  // findings.
   std::vector<std::vector<Finding>> per_image(images.size());
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(images.size()), 16),
                     [&](const tbb::blocked_range<std::uint32_t>& r) {
                       ImageChecker checker(a, images, categories, options, areas);
                       for (std::uint32_t i = r.begin(); i < r.end(); ++i) {
-                        if (a.image_begin(i) < a.image_end(i) || options.require_coverage) checker.check(i, per_image[i]);
+                        if (a.image_begin(i) < a.image_end(i) || options.require_coverage) {
+                          checker.check(i, per_image[i]);
+                          sort_findings(per_image[i]);
+                        }
                       }
                     });
-  // Each image's findings sorted in parallel, then joined in the order of the image names, so the
-  // final sort only merges what remains out of order (images sharing a name, tracks).
-  tbb::parallel_for(std::size_t{0}, per_image.size(), [&](std::size_t i) { sort_findings(per_image[i]); });
   std::vector<std::uint32_t> order(images.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   auto by_name = [&](std::uint32_t x, std::uint32_t y) { return images[x].name < images[y].name; };
   if (!std::is_sorted(order.begin(), order.end(), by_name)) std::stable_sort(order.begin(), order.end(), by_name);
-  std::size_t total = 0;
-  for (const auto& v : per_image) total += v.size();
-  std::vector<Finding> out;
-  out.reserve(total);
-  for (const std::uint32_t i : order) {
-    for (auto& f : per_image[i]) out.push_back(std::move(f));
-    std::vector<Finding>().swap(per_image[i]);
-  }
+  bool names_repeat = false;
+  for (std::size_t k = 1; k < order.size() && !names_repeat; ++k) names_repeat = images[order[k - 1]].name == images[order[k]].name;
+  std::vector<std::size_t> at(order.size() + 1, 0);  // where each image's findings go, in name order
+  for (std::size_t k = 0; k < order.size(); ++k) at[k + 1] = at[k] + per_image[order[k]].size();
+  std::vector<Finding> out(at.back());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t k = r.begin(); k < r.end(); ++k) {
+      auto& v = per_image[order[k]];
+      std::move(v.begin(), v.end(), out.begin() + static_cast<std::ptrdiff_t>(at[k]));
+      std::vector<Finding>().swap(v);
+    }
+  });
+  const std::size_t checked = out.size();
   check_tracks(a, images, categories, options, out);
-  sort_findings(out);
+  if (names_repeat || out.size() != checked) sort_findings(out);
   return out;
 }
 
