@@ -242,7 +242,10 @@ IndexedRle index_runs(const Rle& rle) {
   out.rle = &rle;
   out.ends.resize(rle.counts.size());
   std::uint64_t pos = 0;
-  for (std::size_t i = 0; i < rle.counts.size(); ++i) out.ends[i] = pos += rle.counts[i];
+  for (std::size_t i = 0; i < rle.counts.size(); ++i) {
+    out.ends[i] = pos += rle.counts[i];
+    if (i % 2 == 1) out.area += rle.counts[i];
+  }
   // Runs alternate background, foreground: run 1 is the first foreground run.
   const std::size_t n = rle.counts.size();
   const std::size_t last_fg = n % 2 == 0 ? n - 1 : n - 2;  // the last odd index
@@ -259,26 +262,36 @@ std::optional<Overlap> intersection(const IndexedRle& a, const IndexedRle& b) {
   OverlapBox box{a.rle->h, {}};
   const std::uint64_t lo = std::max(a.first, b.first), hi = std::min(a.last, b.last);
   if (lo >= hi) return box.done();
-  // The run of each mask that holds position lo, and what is left of it from there.
-  auto start = [lo](const IndexedRle& m) {
-    const auto i = static_cast<std::size_t>(std::upper_bound(m.ends.begin(), m.ends.end(), lo) - m.ends.begin());
-    return std::make_pair(i, m.ends[i] - lo);
+  // Foreground runs are the odd ones, [ends[i - 1], ends[i]): start from each mask's first one
+  // that ends after lo and step through both in order, adding what they share.
+  auto first_after = [lo](const IndexedRle& m) {
+    const auto k = static_cast<std::size_t>(std::upper_bound(m.ends.begin(), m.ends.end(), lo) - m.ends.begin());
+    return k % 2 == 1 ? k : k + 1;
   };
-  auto [ia, ra] = start(a);
-  auto [ib, rb] = start(b);
-  std::uint64_t pos = lo;
-  while (pos < hi) {
-    const std::uint64_t len = std::min(ra, rb);
-    if ((ia % 2 == 1) && (ib % 2 == 1)) box.add(pos, std::min(len, hi - pos));
-    pos += len;
-    ra -= len;
-    rb -= len;
-    // Runs of length 0 (a leading empty background run) are stepped over.
-    while (ra == 0 && ia + 1 < a.ends.size()) ra = a.rle->counts[++ia];
-    while (rb == 0 && ib + 1 < b.ends.size()) rb = b.rle->counts[++ib];
-    if (ra == 0 || rb == 0) break;
+  const std::uint64_t* ea = a.ends.data();
+  const std::uint64_t* eb = b.ends.data();
+  const std::size_t na = a.ends.size(), nb = b.ends.size();
+  for (std::size_t i = first_after(a), j = first_after(b); i < na && j < nb;) {
+    const std::uint64_t as = ea[i - 1], ae = ea[i], bs = eb[j - 1], be = eb[j];
+    if (as >= hi || bs >= hi) break;
+    const std::uint64_t from = std::max(as, bs), to = std::min(ae, be);
+    if (from < to) box.add(from, to - from);
+    if (ae <= be) {
+      i += 2;
+    } else {
+      j += 2;
+    }
   }
   return box.done();
+}
+
+std::optional<double> iou(const IndexedRle& a, const IndexedRle& b, bool b_is_crowd) {
+  const auto o = intersection(a, b);
+  if (!o) return std::nullopt;
+  if (o->area == 0) return 0.0;
+  // The union walk of iou(Rle, Rle) counts exactly these pixels.
+  const std::uint64_t uni = b_is_crowd ? a.area : a.area + b.area - o->area;
+  return static_cast<double>(o->area) / static_cast<double>(uni);
 }
 
 double box_iou(const Box& a, const Box& b, bool b_is_crowd) {

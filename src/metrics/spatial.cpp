@@ -57,21 +57,27 @@ bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
 // Masks of one annotator's objects on one image, rasterised on first use.
 class MaskCache {
  public:
-  MaskCache(const AnnotatorObjects& a, std::size_t begin, std::size_t end) : m_a(a), m_begin(begin), m_masks(end - begin) {}
-  const geometry::Rle& get(std::size_t k, std::uint32_t h, std::uint32_t w) {
-    auto& slot = m_masks[k];
-    if (!slot) {
+  MaskCache(const AnnotatorObjects& a, std::size_t begin, std::size_t end) : m_a(a), m_begin(begin), m_masks(end - begin), m_indexed(end - begin) {}
+  // Object k's pixels with its runs indexed, built once (masks as stored).
+  const geometry::IndexedRle& get(std::size_t k, std::uint32_t h, std::uint32_t w) {
+    auto& index = m_indexed[k];
+    if (!index) {
       const SpatialObject& o = m_a.objects[m_begin + k];
-      if (o.shape == Shape::mask) return m_a.masks[o.geom];
-      slot = object_mask(m_a, o, h, w);
+      if (o.shape == Shape::mask) {
+        index = geometry::index_runs(m_a.masks[o.geom]);
+      } else {
+        m_masks[k] = object_mask(m_a, o, h, w);
+        index = geometry::index_runs(*m_masks[k]);
+      }
     }
-    return *slot;
+    return *index;
   }
 
  private:
   const AnnotatorObjects& m_a;
   std::size_t m_begin;
-  std::vector<std::optional<geometry::Rle>> m_masks;
+  std::vector<std::optional<geometry::Rle>> m_masks;  // never resized: the indexes point into it
+  std::vector<std::optional<geometry::IndexedRle>> m_indexed;
 };
 
 // Two objects of one frame with IoU >= the threshold, by their tracks (for IDF1 and ID switches).
@@ -217,8 +223,8 @@ class ImageMatcher {
       h = owner.masks[m.geom].h;
       w = owner.masks[m.geom].w;
     }
-    const geometry::Rle& mx = m_caches[static_cast<std::size_t>(a)].get(i, h, w);
-    const geometry::Rle& my = m_caches[static_cast<std::size_t>(b)].get(j, h, w);
+    const geometry::IndexedRle& mx = m_caches[static_cast<std::size_t>(a)].get(i, h, w);
+    const geometry::IndexedRle& my = m_caches[static_cast<std::size_t>(b)].get(j, h, w);
     std::optional<double> v = flip ? geometry::iou(my, mx, true) : geometry::iou(mx, my, crowd);
     return v.value_or(0.0);
   }

@@ -92,7 +92,6 @@ class ImageChecker {
     m_img = &img;
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
-    m_mask_areas.assign(end - begin, UINT64_MAX);
     m_indexed.assign(end - begin, std::nullopt);
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
@@ -133,11 +132,7 @@ class ImageChecker {
     return *m;
   }
   // Its pixel count, counted once.
-  std::uint64_t mask_area(std::size_t i) {
-    auto& a = m_mask_areas[i - m_begin];
-    if (a == UINT64_MAX) a = geometry::area(mask(i));
-    return a;
-  }
+  std::uint64_t mask_area(std::size_t i) { return indexed(i).area; }
 
   // Per-object checks; whether the geometry is sound enough to compare with others.
   bool check_object(std::size_t index, const ImageInfo& img, std::vector<Finding>& out) {
@@ -374,7 +369,6 @@ class ImageChecker {
   const ImageInfo* m_img = nullptr;
   std::size_t m_begin = 0;
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
-  std::vector<std::uint64_t> m_mask_areas;            // their pixel counts (UINT64_MAX: not counted yet)
   std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
 };
 

@@ -63,10 +63,13 @@ struct IndexedRle {
   const Rle* rle = nullptr;
   std::vector<std::uint64_t> ends;  // ends[i]: position after run i
   std::uint64_t first = 0, last = 0;  // [first, last): from its first foreground pixel to after its last
+  std::uint64_t area = 0;             // its pixel count
 };
 IndexedRle index_runs(const Rle& rle);
 // The same as intersection(*a.rle, *b.rle).
 std::optional<Overlap> intersection(const IndexedRle& a, const IndexedRle& b);
+// The same as iou(*a.rle, *b.rle, b_is_crowd), walking only where both can be foreground.
+std::optional<double> iou(const IndexedRle& a, const IndexedRle& b, bool b_is_crowd);
 
 // IoU of box pairs (COCO semantics): intersection over union, or over the first box's area when
 // the second is a crowd region. Non-overlapping boxes give 0.
