@@ -33,7 +33,7 @@ def main():
     load, load_rss = best_of([labelqa, "agree", coco, "-q"], ok=(0,))
     report = os.path.join(work, "findings.json")
     val, val_rss = best_of([labelqa, "validate", coco, "-q", "--json", report])
-    val1, val1_rss = best_of([labelqa, "validate", coco, "-q", "--threads", "1", "--json", report], n=1)
+    val1, val1_rss = best_of([labelqa, "validate", coco, "-q", "--threads", "1", "--json", report])
     print(f"  labelqa agree ann1.json (load alone)      {load:7.2f} s  peak RSS {load_rss:6.0f} MB")
     print(f"  labelqa validate ann1.json (2 threads)    {val:7.2f} s  peak RSS {val_rss:6.0f} MB   -> {val / load:.2f}x the load")
     print(f"  labelqa validate ann1.json --threads 1    {val1:7.2f} s  peak RSS {val1_rss:6.0f} MB")
