@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
@@ -175,6 +176,15 @@ class Validator {
     }
   }
 
+  // With defer_objects, a COCO file's object checks are left for the reports to run while they
+  // are written (ValidateWriter::put_objects): its delivery is kept here.
+  struct Deferred {
+    io::LocalDelivery d;
+    std::vector<std::pair<std::uint64_t, double>> areas;
+  };
+  void defer_objects(bool on) { m_defer = on; }
+  const std::optional<Deferred>& deferred() const { return m_deferred; }
+
   std::vector<Finding>& findings() { return m_findings; }
   std::size_t files() const { return m_files; }
   std::size_t readable() const { return m_readable; }
@@ -235,11 +245,15 @@ class Validator {
     }
   }
 
-  void delivery(io::LocalDelivery& d, const std::string& root, const std::vector<std::pair<std::uint64_t, double>>& areas) {
+  void delivery(io::LocalDelivery& d, const std::string& root, const std::vector<std::pair<std::uint64_t, double>>& areas, bool defer = false) {
     index_objects(d.objects, d.images.size());
     m_items += d.images.size();
     m_annotations += d.objects.objects.size();
     check_images(d.objects.file, root, d.images);
+    if (defer) {
+      m_deferred = Deferred{std::move(d), areas};
+      return;
+    }
     add(validate::check_objects(d.objects, d.images, d.categories, m_a.options, areas));
   }
 
@@ -258,7 +272,7 @@ class Validator {
     auto d = io::read_coco_checked(u.path, check);
     validate::problem_findings(check.problems, m_findings);
     m_annotations += check.problems.size();
-    delivery(d, u.root, check.areas);
+    delivery(d, u.root, check.areas, m_defer);
   }
 
   void tool_export(const Unit& u) {
@@ -364,6 +378,8 @@ class Validator {
   Schema m_schema;
   std::map<std::string, std::string> m_images_by_stem;  // --images: masks find their image by stem
   std::vector<Finding> m_findings;
+  bool m_defer = false;
+  std::optional<Deferred> m_deferred;
   std::size_t m_files = 0, m_readable = 0, m_items = 0, m_annotations = 0;
 };
 
@@ -375,12 +391,47 @@ int run_validate(ValidateArgs& a) {
   if (!(a.options.min_track_iou >= 0 && a.options.min_track_iou <= 1)) throw UsageError("--min-track-iou must be between 0 and 1");
   const auto units = expand(a.in.files, a.classes_path);
   Validator v(a);
+  // A single COCO file streams: its images are checked while their findings are written, and its
+  // findings are never held whole. (Both reports on standard output are written one after the
+  // other instead.)
+  const bool both_stdout = a.output.json_path == "-" && a.output.csv_path == "-";
+  v.defer_objects(units.size() == 1 && units[0].kind == Kind::coco && !both_stdout);
   for (const auto& u : units) v.run(u);
   auto& findings = v.findings();
+  std::optional<validate::ObjectChecks> checks;
+  if (const auto& def = v.deferred()) {
+    checks.emplace(def->d.objects, def->d.images, def->d.categories, a.options, def->areas);
+    for (auto& f : checks->tracks()) findings.push_back(std::move(f));
+  }
   validate::sort_findings(findings);
-  report::ValidateReport rep{findings, a.in.files, v.files(), v.items(), v.annotations(), a.fail_on == "warning"};
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, [&](const io::Sink& out) { report::render_validate_json(rep, out); });
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, [&](const io::Sink& out) { report::render_validate_csv(rep, out); });
+  report::FindingTally tally;
+  auto meta = [&](const report::FindingTally& t) {
+    return report::ValidateReport{t, a.in.files, v.files(), v.items(), v.annotations(), a.fail_on == "warning"};
+  };
+  auto produce = [&](const io::Sink* json, const io::Sink* csv) {
+    report::ValidateWriter w(json, csv, a.max_findings);
+    if (checks) {
+      w.put_objects(*checks, std::move(findings));
+    } else {
+      w.put_all(findings);
+    }
+    w.finish(meta(w.tally()));
+    tally = w.tally();
+  };
+  // Both reports are written together, each to a temporary file renamed into place at the end.
+  auto with_csv = [&](const io::Sink* json) {
+    if (a.output.csv_path.empty()) return produce(json, nullptr);
+    io::write_output(a.output.csv_path, [&](const io::Sink& csv) { produce(json, &csv); });
+  };
+  if (both_stdout) {
+    io::write_output(a.output.json_path, [&](const io::Sink& out) { produce(&out, nullptr); });
+    io::write_output(a.output.csv_path, [&](const io::Sink& out) { produce(nullptr, &out); });
+  } else if (a.output.json_path.empty()) {
+    with_csv(nullptr);
+  } else {
+    io::write_output(a.output.json_path, [&](const io::Sink& json) { with_csv(&json); });
+  }
+  const auto rep = meta(tally);
   if (print_summary(a.output)) {
     const std::string text = report::render_validate_text(rep, use_color(a.output), a.max_findings);
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -390,8 +441,8 @@ int run_validate(ValidateArgs& a) {
     return static_cast<int>(ExitCode::bad_input);
   }
   if (report::validate_failed(rep)) {
-    const auto s = validate::summarize(findings);
-    std::fprintf(stderr, "labelqa: validate: %zu error%s, %zu warning%s\n", s.errors, s.errors == 1 ? "" : "s", s.warnings, s.warnings == 1 ? "" : "s");
+    std::fprintf(stderr, "labelqa: validate: %zu error%s, %zu warning%s\n", tally.errors, tally.errors == 1 ? "" : "s", tally.warnings,
+                 tally.warnings == 1 ? "" : "s");
     return static_cast<int>(ExitCode::gate_failed);
   }
   return static_cast<int>(ExitCode::ok);

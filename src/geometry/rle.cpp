@@ -482,11 +482,13 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     if (e.first > e.last) continue;
     if (!e.steep) {
       // The step from u = L to L + 1 joins t = L - xs and t + 1 in either direction: its lower v
-      // is the smaller of theirs.
+      // is the smaller of theirs. Every operation of v_at is monotone in t (rounding and
+      // truncation included), so that is v_at(t) when s >= 0 and v_at(t + 1) otherwise.
       auto v_at = [&](int t) { return static_cast<int>(e.ys + e.s * t + 0.5); };
+      const int shift = e.s >= 0 ? 0 : 1;
       for (std::int32_t c = e.first; c <= e.last; ++c) {
-        const int t = 5 * c + 2 - e.xs;
-        out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(std::min(v_at(t), v_at(t + 1)), h);
+        const int t = 5 * c + 2 - e.xs + shift;
+        out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(v_at(t), h);
       }
       continue;
     }

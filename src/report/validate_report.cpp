@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include "shared.hpp"
 
@@ -98,13 +99,137 @@ void append_csv(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// Renders the findings block by block on every thread (`row` appends one finding to a block's text)
-// and hands the blocks to the sink in order: a bounded number is in flight, so memory stays flat.
-template <class Row>
-void render_rows(const std::vector<Finding>& findings, const io::Sink& sink, Row row) {
+// One JSON row, preceded by the comma that separates it from the previous one (the first row's is
+// dropped when written). The keys in sorted order, each with its value.
+void json_row(std::string& out, const Finding& f) {
+  auto text = [&out](const char* key, std::string_view value) {
+    out += key;
+    append_quoted(out, value);
+  };
+  out += ",\n    ";
+  text("{\"annotation\":", f.annotation);
+  text(",\"class\":", f.cls);
+  text(",\"code\":", validate::code_name(f.code));
+  text(",\"file\":", f.file);
+  text(",\"item\":", f.item);
+  out += ",\"location\":";
+  append_location(out, f.location);
+  text(",\"message\":", f.message);
+  text(",\"other_annotation\":", f.other_annotation);
+  text(",\"severity\":", validate::severity_name(f.severity));
+  out += '}';
+}
+
+void csv_row(std::string& out, const Finding& f) {
+  const auto& l = f.location;
+  out += validate::severity_name(f.severity);
+  out += ',';
+  out += validate::code_name(f.code);
+  for (const std::string* cell : {&f.file, &f.item, &f.annotation, &f.other_annotation, &f.cls}) {
+    out += ',';
+    append_csv(out, *cell);
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    out += ',';
+    if (l.point) append_number(out, (*l.point)[i]);
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    out += ',';
+    if (l.bbox) append_number(out, (*l.bbox)[i]);
+  }
+  out += ',';
+  if (l.line) fmt::format_to(Out(out), "{}", l.line);
+  out += ',';
+  if (l.offset) fmt::format_to(Out(out), "{}", *l.offset);
+  out += ',';
+  if (l.frame) fmt::format_to(Out(out), "{}", *l.frame);
+  out += ',';
+  append_csv(out, f.message);
+  out += '\n';
+}
+
+// Findings with this file and item come before (-1), with (0) or after (1) a group's.
+int compare_place(const Finding& f, const Finding& group) {
+  if (f.file != group.file) return f.file < group.file ? -1 : 1;
+  if (f.item != group.item) return f.item < group.item ? -1 : 1;
+  return 0;
+}
+
+}  // namespace
+
+void FindingTally::count(const Finding& f) {
+  const auto c = static_cast<std::size_t>(f.code);
+  ++findings;
+  ++by_code[c];
+  if (f.severity == Severity::error) {
+    ++errors;
+    ++errors_by_code[c];
+  } else {
+    ++warnings;
+  }
+  ++by_class[c][f.cls];
+}
+
+void FindingTally::count(const FindingTally& other) {
+  findings += other.findings;
+  errors += other.errors;
+  warnings += other.warnings;
+  for (std::size_t c = 0; c < by_code.size(); ++c) {
+    by_code[c] += other.by_code[c];
+    errors_by_code[c] += other.errors_by_code[c];
+    for (const auto& [cls, n] : other.by_class[c]) by_class[c][cls] += n;
+  }
+}
+
+bool validate_failed(const ValidateReport& rep) { return rep.tally.errors > 0 || (rep.fail_on_warning && rep.tally.warnings > 0); }
+
+ValidateWriter::ValidateWriter(const io::Sink* json, const io::Sink* csv, std::size_t keep) : m_json(json), m_csv(csv) {
+  m_tally.keep = keep;
+  if (m_json) (*m_json)("{\n  \"findings\": [");
+  if (m_csv) (*m_csv)("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
+}
+
+ValidateWriter::Rendered ValidateWriter::render(const std::vector<const std::vector<Finding>*>& lists) const {
+  Rendered r;
+  for (const auto* list : lists) {
+    for (const auto& f : *list) {
+      if (m_json) json_row(r.json, f);
+      if (m_csv) csv_row(r.csv, f);
+      r.counts.count(f);
+    }
+    r.ends.emplace_back(r.json.size(), r.csv.size());
+  }
+  return r;
+}
+
+void ValidateWriter::write(const Rendered& r, std::size_t k) {
+  const std::size_t json_begin = k == 0 ? 0 : r.ends[k - 1].first, csv_begin = k == 0 ? 0 : r.ends[k - 1].second;
+  std::string_view json(r.json.data() + json_begin, r.ends[k].first - json_begin);
+  if (m_json && !json.empty()) {
+    if (!m_any) json.remove_prefix(1);  // the first row follows no comma
+    (*m_json)(json);
+  }
+  if (m_csv && r.ends[k].second > csv_begin) (*m_csv)(std::string_view(r.csv.data() + csv_begin, r.ends[k].second - csv_begin));
+}
+
+void ValidateWriter::put(const std::vector<Finding>& findings) {
+  if (findings.empty()) return;
+  const Rendered r = render({&findings});
+  write(r, 0);
+  m_tally.count(r.counts);
+  for (const auto& f : findings) m_tally.sample(f);
+  m_any = true;
+}
+
+void ValidateWriter::put_all(const std::vector<Finding>& findings) {
+  // Blocks of findings are copied into lists of their own only by reference: a block is a range.
   constexpr std::size_t k_block = 4096;
   const std::size_t blocks = (findings.size() + k_block - 1) / k_block;
   std::size_t next = 0;
+  struct Block {
+    std::size_t index = 0;
+    Rendered text;
+  };
   tbb::parallel_pipeline(
       8,
       tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
@@ -115,61 +240,107 @@ void render_rows(const std::vector<Finding>& findings, const io::Sink& sink, Row
                                             }
                                             return next++;
                                           }) &
-          tbb::make_filter<std::size_t, std::string>(tbb::filter_mode::parallel,
-                                                     [&](std::size_t b) {
-                                                       std::string text;
-                                                       const std::size_t end = std::min(findings.size(), (b + 1) * k_block);
-                                                       for (std::size_t i = b * k_block; i < end; ++i) row(text, findings[i], i == 0);
-                                                       return text;
-                                                     }) &
-          tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& text) { sink(text); }));
+          tbb::make_filter<std::size_t, Block>(tbb::filter_mode::parallel,
+                                               [&](std::size_t b) {
+                                                 const std::size_t begin = b * k_block, end = std::min(findings.size(), begin + k_block);
+                                                 Block block{b, {}};
+                                                 for (std::size_t i = begin; i < end; ++i) {
+                                                   if (m_json) json_row(block.text.json, findings[i]);
+                                                   if (m_csv) csv_row(block.text.csv, findings[i]);
+                                                   block.text.counts.count(findings[i]);
+                                                 }
+                                                 block.text.ends.emplace_back(block.text.json.size(), block.text.csv.size());
+                                                 return block;
+                                               }) &
+          tbb::make_filter<Block, void>(tbb::filter_mode::serial_in_order, [&](const Block& block) {
+            write(block.text, 0);
+            m_tally.count(block.text.counts);
+            const std::size_t begin = block.index * k_block, end = std::min(findings.size(), begin + k_block);
+            for (std::size_t i = begin; i < end; ++i) m_tally.sample(findings[i]);
+            m_any = true;
+          }));
 }
 
-
-}  // namespace
-
-bool validate_failed(const ValidateReport& rep) {
-  const auto s = validate::summarize(rep.findings);
-  return s.errors > 0 || (rep.fail_on_warning && s.warnings > 0);
+void ValidateWriter::put_objects(const validate::ObjectChecks& checks, std::vector<Finding> loose) {
+  // Groups of images go through in chunks: checked and rendered in parallel, written in order.
+  // Loose findings are written where they sort: before a group when their file and item come
+  // first, merged into it (and the group rendered again, here) when they share them.
+  constexpr std::size_t k_chunk = 8;
+  const std::size_t groups = checks.groups(), chunks = (groups + k_chunk - 1) / k_chunk;
+  std::size_t next = 0, next_loose = 0;
+  struct Chunk {
+    std::vector<std::vector<Finding>> lists;
+    Rendered text;
+  };
+  auto loose_before = [&](const Finding* group) {
+    std::vector<Finding> out;
+    while (next_loose < loose.size() && (!group || compare_place(loose[next_loose], *group) < 0)) out.push_back(std::move(loose[next_loose++]));
+    put(out);
+  };
+  const std::size_t tokens = 4 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& fc) -> std::size_t {
+                                            if (next == chunks) {
+                                              fc.stop();
+                                              return 0;
+                                            }
+                                            return next++;
+                                          }) &
+          tbb::make_filter<std::size_t, Chunk>(tbb::filter_mode::parallel,
+                                               [&](std::size_t c) {
+                                                 Chunk chunk;
+                                                 std::vector<const std::vector<Finding>*> lists;
+                                                 for (std::size_t g = c * k_chunk; g < std::min(groups, (c + 1) * k_chunk); ++g) {
+                                                   chunk.lists.push_back(checks.check(g));
+                                                 }
+                                                 for (const auto& l : chunk.lists) lists.push_back(&l);
+                                                 chunk.text = render(lists);
+                                                 return chunk;
+                                               }) &
+          tbb::make_filter<Chunk, void>(tbb::filter_mode::serial_in_order, [&](Chunk chunk) {
+            m_tally.count(chunk.text.counts);
+            for (std::size_t k = 0; k < chunk.lists.size(); ++k) {
+              auto& list = chunk.lists[k];
+              if (list.empty()) continue;
+              loose_before(&list.front());
+              if (next_loose < loose.size() && compare_place(loose[next_loose], list.front()) == 0) {
+                // Rare: loose findings of this very image. Counted on their own, then the group
+                // is rendered again with them.
+                std::vector<Finding> merged = std::move(list);
+                while (next_loose < loose.size() && compare_place(loose[next_loose], merged.front()) == 0) {
+                  m_tally.count(loose[next_loose]);
+                  merged.push_back(std::move(loose[next_loose++]));
+                }
+                validate::sort_findings(merged);
+                const Rendered r = render({&merged});
+                write(r, 0);
+                for (const auto& f : merged) m_tally.sample(f);
+              } else {
+                write(chunk.text, k);
+                for (const auto& f : list) m_tally.sample(f);
+              }
+              m_any = true;
+            }
+          }));
+  loose_before(nullptr);
 }
 
-void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
-  const auto s = validate::summarize(rep.findings);
-  sink("{\n  \"findings\": [");
-  render_rows(rep.findings, sink, [](std::string& out, const Finding& f, bool first) {
-    // The keys in sorted order, each with its value.
-    auto text = [&out](const char* key, std::string_view value) {
-      out += key;
-      append_quoted(out, value);
-    };
-    out += first ? "\n    " : ",\n    ";
-    text("{\"annotation\":", f.annotation);
-    text(",\"class\":", f.cls);
-    text(",\"code\":", validate::code_name(f.code));
-    text(",\"file\":", f.file);
-    text(",\"item\":", f.item);
-    out += ",\"location\":";
-    append_location(out, f.location);
-    text(",\"message\":", f.message);
-    text(",\"other_annotation\":", f.other_annotation);
-    text(",\"severity\":", validate::severity_name(f.severity));
-    out += '}';
-  });
-  std::string out;
-  const bool first = rep.findings.empty();
-  out += first ? "],\n" : "\n  ],\n";
+void ValidateWriter::finish(const ValidateReport& rep) {
+  if (!m_json) return;
+  const FindingTally& t = rep.tally;
+  std::string out = m_any ? "\n  ],\n" : "],\n";
   nlohmann::json summary;
   nlohmann::json by_code = nlohmann::json::object();
-  std::array<std::size_t, validate::k_code_count> errors{};
-  for (const auto& f : rep.findings) errors[static_cast<std::size_t>(f.code)] += f.severity == Severity::error;
-  for (std::size_t c = 0; c < errors.size(); ++c) {
-    if (s.by_code[c] == 0) continue;
-    by_code[validate::code_name(static_cast<Code>(c))] = {{"errors", errors[c]}, {"warnings", s.by_code[c] - errors[c]}};
+  for (std::size_t c = 0; c < t.by_code.size(); ++c) {
+    if (t.by_code[c] == 0) continue;
+    by_code[validate::code_name(static_cast<Code>(c))] = {{"errors", t.errors_by_code[c]}, {"warnings", t.by_code[c] - t.errors_by_code[c]}};
   }
   summary["by_code"] = by_code;
-  summary["errors"] = s.errors;
-  summary["warnings"] = s.warnings;
-  summary["findings"] = rep.findings.size();
+  summary["errors"] = t.errors;
+  summary["warnings"] = t.warnings;
+  summary["findings"] = t.findings;
   summary["files"] = rep.files;
   summary["items"] = rep.items;
   summary["annotations"] = rep.annotations;
@@ -179,63 +350,25 @@ void render_validate_json(const ValidateReport& rep, const io::Sink& sink) {
   // The header every report carries (command, schema_version, tool, version), after the findings.
   fmt::format_to(Out(out), "  \"command\": \"validate\",\n  \"schema_version\": 1,\n  \"summary\": {},\n", summary.dump());
   fmt::format_to(Out(out), "  \"tool\": \"labelqa\",\n  \"version\": \"{}\"\n}}\n", LABELQA_VERSION);
-  sink(out);
+  (*m_json)(out);
 }
-
-void render_validate_csv(const ValidateReport& rep, const io::Sink& sink) {
-  sink("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
-  render_rows(rep.findings, sink, [](std::string& out, const Finding& f, bool) {
-    const auto& l = f.location;
-    out += validate::severity_name(f.severity);
-    out += ',';
-    out += validate::code_name(f.code);
-    for (const std::string* cell : {&f.file, &f.item, &f.annotation, &f.other_annotation, &f.cls}) {
-      out += ',';
-      append_csv(out, *cell);
-    }
-    for (std::size_t i = 0; i < 2; ++i) {
-      out += ',';
-      if (l.point) append_number(out, (*l.point)[i]);
-    }
-    for (std::size_t i = 0; i < 4; ++i) {
-      out += ',';
-      if (l.bbox) append_number(out, (*l.bbox)[i]);
-    }
-    out += ',';
-    if (l.line) fmt::format_to(Out(out), "{}", l.line);
-    out += ',';
-    if (l.offset) fmt::format_to(Out(out), "{}", *l.offset);
-    out += ',';
-    if (l.frame) fmt::format_to(Out(out), "{}", *l.frame);
-    out += ',';
-    append_csv(out, f.message);
-    out += '\n';
-  });
-}
-
 
 std::string render_validate_text(const ValidateReport& rep, bool color, std::size_t max_findings) {
   const Style st{color};
-  const auto s = validate::summarize(rep.findings);
+  const FindingTally& t = rep.tally;
   std::string out = st.bold(fmt::format("labelqa validate: {} file{}, {} item{}, {} annotation{}", rep.files, rep.files == 1 ? "" : "s", rep.items,
                                         rep.items == 1 ? "" : "s", rep.annotations, rep.annotations == 1 ? "" : "s")) +
                     "\n";
-  if (rep.findings.empty()) return fmt::format("{}{}\n", out, st.colour("no findings", 32));
+  if (t.findings == 0) return fmt::format("{}{}\n", out, st.colour("no findings", 32));
   // Per code: counts by class, then the first findings.
-  std::map<Code, std::vector<const Finding*>> by_code;
-  for (const auto& f : rep.findings) by_code[f.code].push_back(&f);
-  for (const auto& [code, list] : by_code) {
-    std::size_t errors = 0;
-    std::map<std::string, std::size_t> by_class;
-    for (const auto* f : list) {
-      errors += f->severity == Severity::error;
-      ++by_class[f->cls];
-    }
-    const std::size_t warnings = list.size() - errors;
+  for (std::size_t c = 0; c < t.by_code.size(); ++c) {
+    if (t.by_code[c] == 0) continue;
+    const std::size_t errors = t.errors_by_code[c], warnings = t.by_code[c] - errors;
+    const auto& by_class = t.by_class[c];
     std::string counts;
     if (errors) counts += st.colour(fmt::format("{} error{}", errors, errors == 1 ? "" : "s"), 31);
     if (warnings) counts += fmt::format("{}{}", counts.empty() ? "" : ", ", st.colour(fmt::format("{} warning{}", warnings, warnings == 1 ? "" : "s"), 33));
-    out += fmt::format("\n{} ({})\n", st.bold(validate::code_name(code)), counts);
+    out += fmt::format("\n{} ({})\n", st.bold(validate::code_name(static_cast<Code>(c))), counts);
     if (by_class.size() > 1 || !by_class.begin()->first.empty()) {
       std::string classes;
       std::size_t shown = 0;
@@ -248,8 +381,9 @@ std::string render_validate_text(const ValidateReport& rep, bool color, std::siz
       }
       out += "  by class: " + classes + "\n";
     }
-    for (std::size_t i = 0; i < list.size() && i < max_findings; ++i) {
-      const Finding& f = *list[i];
+    const auto& first = t.first[c];
+    for (std::size_t i = 0; i < first.size() && i < max_findings; ++i) {
+      const Finding& f = first[i];
       std::string where = f.file;
       if (f.location.line) where += fmt::format(":{}", f.location.line);
       if (!f.item.empty()) where += fmt::format(" {}", f.item);
@@ -257,9 +391,9 @@ std::string render_validate_text(const ValidateReport& rep, bool color, std::siz
       if (!f.other_annotation.empty()) where += fmt::format(" & {}", f.other_annotation);
       out += fmt::format("  {} {}: {}\n", f.severity == Severity::error ? st.colour("error", 31) : st.colour("warning", 33), where, f.message);
     }
-    if (list.size() > max_findings) out += fmt::format("  ... and {} more (all are in --json / --csv)\n", list.size() - max_findings);
+    if (t.by_code[c] > max_findings) out += fmt::format("  ... and {} more (all are in --json / --csv)\n", t.by_code[c] - max_findings);
   }
-  out += fmt::format("\n{} — {}\n", st.bold(fmt::format("{} error{}, {} warning{}", s.errors, s.errors == 1 ? "" : "s", s.warnings, s.warnings == 1 ? "" : "s")),
+  out += fmt::format("\n{} — {}\n", st.bold(fmt::format("{} error{}, {} warning{}", t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s")),
                      validate_failed(rep) ? st.colour("FAIL", 31) : st.colour("pass", 32));
   return out;
 }

@@ -585,41 +585,58 @@ std::optional<RingDefect> ring_validity(const double* xy, std::size_t points) {
   return out;
 }
 
+ObjectChecks::ObjectChecks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
+                           const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas)
+    : m_a(a), m_images(images), m_categories(categories), m_options(options), m_areas(areas), m_order(images.size()) {
+  for (std::uint32_t i = 0; i < m_order.size(); ++i) m_order[i] = i;
+  auto by_name = [&](std::uint32_t x, std::uint32_t y) { return images[x].name < images[y].name; };
+  if (!std::is_sorted(m_order.begin(), m_order.end(), by_name)) std::stable_sort(m_order.begin(), m_order.end(), by_name);
+  for (std::size_t k = 1; k <= m_order.size(); ++k) {
+    if (k == m_order.size() || images[m_order[k - 1]].name != images[m_order[k]].name) m_group_start.push_back(k);
+  }
+}
+
+std::vector<Finding> ObjectChecks::check(std::size_t g) const {
+  std::vector<Finding> out;
+  ImageChecker checker(m_a, m_images, m_categories, m_options, m_areas);
+  for (std::size_t k = m_group_start[g]; k < m_group_start[g + 1]; ++k) {
+    const std::uint32_t i = m_order[k];
+    if (m_a.image_begin(i) < m_a.image_end(i) || m_options.require_coverage) checker.check(i, out);
+  }
+  sort_findings(out);
+  return out;
+}
+
+std::vector<Finding> ObjectChecks::tracks() const {
+  std::vector<Finding> out;
+  check_tracks(m_a, m_images, m_categories, m_options, out);
+  sort_findings(out);
+  return out;
+}
+
 std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
                                    const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas) {
-  // Each image's findings are sorted where they are found, then joined in the order of the image
-  // names, so that the final sort has nothing left to do unless images share a name or tracks add
-  // findings.
-  std::vector<std::vector<Finding>> per_image(images.size());
-  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(images.size()), 16),
-                    [&](const tbb::blocked_range<std::uint32_t>& r) {
-                      ImageChecker checker(a, images, categories, options, areas);
-                      for (std::uint32_t i = r.begin(); i < r.end(); ++i) {
-                        if (a.image_begin(i) < a.image_end(i) || options.require_coverage) {
-                          checker.check(i, per_image[i]);
-                          sort_findings(per_image[i]);
-                        }
-                      }
-                    });
-  std::vector<std::uint32_t> order(images.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto by_name = [&](std::uint32_t x, std::uint32_t y) { return images[x].name < images[y].name; };
-  if (!std::is_sorted(order.begin(), order.end(), by_name)) std::stable_sort(order.begin(), order.end(), by_name);
-  bool names_repeat = false;
-  for (std::size_t k = 1; k < order.size() && !names_repeat; ++k) names_repeat = images[order[k - 1]].name == images[order[k]].name;
-  std::vector<std::size_t> at(order.size() + 1, 0);  // where each image's findings go, in name order
-  for (std::size_t k = 0; k < order.size(); ++k) at[k + 1] = at[k] + per_image[order[k]].size();
+  // Each group's findings are sorted where they are found, then joined in group order: only the
+  // tracks' findings can be out of order after that.
+  const ObjectChecks checks(a, images, categories, options, areas);
+  std::vector<std::vector<Finding>> per_group(checks.groups());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, per_group.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t g = r.begin(); g < r.end(); ++g) per_group[g] = checks.check(g);
+  });
+  std::vector<std::size_t> at(per_group.size() + 1, 0);  // where each group's findings go
+  for (std::size_t g = 0; g < per_group.size(); ++g) at[g + 1] = at[g] + per_group[g].size();
   std::vector<Finding> out(at.back());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t k = r.begin(); k < r.end(); ++k) {
-      auto& v = per_image[order[k]];
-      std::move(v.begin(), v.end(), out.begin() + static_cast<std::ptrdiff_t>(at[k]));
-      std::vector<Finding>().swap(v);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, per_group.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t g = r.begin(); g < r.end(); ++g) {
+      std::move(per_group[g].begin(), per_group[g].end(), out.begin() + static_cast<std::ptrdiff_t>(at[g]));
+      std::vector<Finding>().swap(per_group[g]);
     }
   });
-  const std::size_t checked = out.size();
-  check_tracks(a, images, categories, options, out);
-  if (names_repeat || out.size() != checked) sort_findings(out);
+  auto tracks = checks.tracks();
+  if (!tracks.empty()) {
+    for (auto& f : tracks) out.push_back(std::move(f));
+    sort_findings(out);
+  }
   return out;
 }
 

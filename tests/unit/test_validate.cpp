@@ -201,14 +201,16 @@ TEST_CASE("validate reports: strings are escaped as nlohmann::json writes them, 
       findings.push_back(f);
     }
   }
-  report::ValidateReport rep{findings, {"d.json"}, 1, 1, findings.size(), false};
   std::string json, csv;
   std::size_t chunks = 0;
-  report::render_validate_json(rep, [&](std::string_view b) {
+  const io::Sink json_sink = [&](std::string_view b) {
     json += b;
     ++chunks;
-  });
-  report::render_validate_csv(rep, [&](std::string_view b) { csv += b; });
+  };
+  const io::Sink csv_sink = [&](std::string_view b) { csv += b; };
+  report::ValidateWriter w(&json_sink, &csv_sink, 5);
+  w.put_all(findings);
+  w.finish(report::ValidateReport{w.tally(), {"d.json"}, 1, 1, findings.size(), false});
   CHECK(chunks > 3);
   const auto doc = nlohmann::json::parse(json);
   REQUIRE(doc["findings"].size() == findings.size());
@@ -225,4 +227,87 @@ TEST_CASE("validate reports: strings are escaped as nlohmann::json writes them, 
   // One line per finding and the header, plus the line breaks quoted inside one item and its message.
   CHECK(std::count(csv.begin(), csv.end(), '\n') == static_cast<std::ptrdiff_t>(1 + findings.size() + 2 * 3000));
   CHECK(csv.find("\"a \"\"quoted\"\" \\ path\"") != std::string::npos);
+}
+
+TEST_CASE("validate: streamed object checks write the same reports as the sorted list") {
+  // Images in no name order, two sharing a name, boxes that overlap, duplicate and leave the image;
+  // loose findings before, between, inside and after the images' findings.
+  AnnotatorObjects a;
+  a.file = "d.json";
+  std::vector<ImageInfo> images;
+  for (const char* name : {"m.jpg", "c.jpg", "x.jpg", "c.jpg", "a.jpg", "q.jpg"}) images.push_back({name, 100, 80, -1});
+  const std::vector<std::string> categories = {"cat", "dog"};
+  std::mt19937 rng(3);
+  std::int64_t id = 0;
+  for (std::uint32_t img = 0; img < images.size(); ++img) {
+    for (int k = 0; k < 12; ++k) {
+      SpatialObject o;
+      o.id = ++id;
+      o.image = img;
+      o.category = static_cast<std::int32_t>(rng() % 2);
+      const double x = rng() % 95, y = rng() % 75, w = 1 + rng() % 30, h = rng() % 20;
+      o.bbox = {x, y, w, h};
+      o.extent = {x - 1, y - 1, x + w + 1, y + h + 1};
+      a.objects.push_back(o);
+    }
+  }
+  index_objects(a, images.size());
+  validate::Options opt;
+  opt.classes = std::set<std::string>{"cat"};
+  auto loose_finding = [](std::string file, std::string item, std::string message) {
+    validate::Finding f;
+    f.code = Code::schema;
+    f.file = std::move(file);
+    f.item = std::move(item);
+    f.message = std::move(message);
+    return f;
+  };
+  std::vector<validate::Finding> loose = {loose_finding("d.json", "", "file level"), loose_finding("d.json", "c.jpg", "inside c"),
+                                          loose_finding("d.json", "e.jpg", "between"), loose_finding("a.json", "z", "before"),
+                                          loose_finding("z.json", "a.jpg", "after"), loose_finding("d.json", "x.jpg", "inside x")};
+  validate::sort_findings(loose);
+
+  auto write = [&](bool streamed, std::size_t keep, std::string& json, std::string& csv, std::string& text) {
+    json.clear();
+    csv.clear();
+    const io::Sink js = [&](std::string_view b) { json += b; };
+    const io::Sink cs = [&](std::string_view b) { csv += b; };
+    report::ValidateWriter w(&js, &cs, keep);
+    if (streamed) {
+      validate::ObjectChecks checks(a, images, categories, opt);
+      CHECK(checks.groups() == 5);
+      w.put_objects(checks, loose);
+    } else {
+      auto all = validate::check_objects(a, images, categories, opt);
+      CHECK(all.size() > 20);
+      for (const auto& f : loose) all.push_back(f);
+      validate::sort_findings(all);
+      w.put_all(all);
+    }
+    const report::ValidateReport rep{w.tally(), {"d.json"}, 1, images.size(), a.objects.size(), false};
+    w.finish(rep);
+    text = report::render_validate_text(rep, false, keep);
+  };
+  for (std::size_t keep : {1, 5, 1000}) {
+    std::string json1, csv1, text1, json2, csv2, text2;
+    write(false, keep, json1, csv1, text1);
+    write(true, keep, json2, csv2, text2);
+    CHECK(json1 == json2);
+    CHECK(csv1 == csv2);
+    CHECK(text1 == text2);
+    const auto doc = nlohmann::json::parse(json2);
+    CHECK(doc["findings"][0]["file"] == "a.json");
+    CHECK(doc["findings"].back()["file"] == "z.json");
+  }
+  // Nothing at all: an empty list, still valid JSON.
+  std::string json;
+  const io::Sink js = [&](std::string_view b) { json += b; };
+  report::ValidateWriter w(&js, nullptr, 5);
+  AnnotatorObjects none;
+  index_objects(none, 0);
+  const std::vector<ImageInfo> no_images;
+  validate::ObjectChecks checks(none, no_images, categories, opt);
+  w.put_objects(checks, {});
+  w.finish(report::ValidateReport{w.tally(), {}, 0, 0, 0, false});
+  CHECK(nlohmann::json::parse(json)["findings"].empty());
 }

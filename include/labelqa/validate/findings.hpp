@@ -91,6 +91,29 @@ std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<
                                    const std::vector<std::string>& categories, const Options& options,
                                    const std::vector<std::pair<std::uint64_t, double>>& areas = {});
 
+// check_objects one group of images at a time, for callers that stream findings to the reports.
+// Images sharing a name form one group; groups come in name order, which is the order of their
+// findings in the reports (the findings of a group share file and item).
+class ObjectChecks {
+ public:
+  ObjectChecks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
+               const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas = {});
+  std::size_t groups() const { return m_group_start.size() - 1; }
+  // The findings of group g, sorted. Safe to call from several threads at once.
+  std::vector<Finding> check(std::size_t g) const;
+  // track_gap and track_jump over the whole delivery, sorted.
+  std::vector<Finding> tracks() const;
+
+ private:
+  const AnnotatorObjects& m_a;
+  const std::vector<ImageInfo>& m_images;
+  const std::vector<std::string>& m_categories;
+  const Options& m_options;
+  const std::vector<std::pair<std::uint64_t, double>>& m_areas;
+  std::vector<std::uint32_t> m_order;        // image indices in name order
+  std::vector<std::size_t> m_group_start{0};  // group g: m_order[m_group_start[g] .. m_group_start[g + 1])
+};
+
 // The unlabeled value of semantic masks: --unlabeled, else the value the class map names
 // "unlabeled", else 0 when the class map gives 0 no name (nullopt: no unlabeled value).
 std::optional<std::uint32_t> unlabeled_value(const Options& options, const io::ClassMap& classes);
