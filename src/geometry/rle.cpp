@@ -496,13 +496,16 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     // u(t) >= L + 1 going up, u(t) <= L going down. Going up that holds from
     // t >= (L + 0.5 - xs) / s; going down (s < 0), from t > that. The estimate only saves steps:
     // u itself decides, so the rounding is pycocotools' own.
+    // The estimate (L + 0.5 - xs) / s is a + b c for column c; s is never 0 here (the edge would
+    // cross no level), so both are finite.
     auto u_at = [&](int t) { return static_cast<int>(e.xs + e.s * t + 0.5); };
-    const double inv_s = 1 / e.s;
+    const double inv_s = 1 / e.s, a = (2.5 - e.xs) * inv_s, b = 5 * inv_s, t_max = e.dy;
     for (std::int32_t c = e.first; c <= e.last; ++c) {
       const int level = 5 * c + 2;
       auto past = [&](int t) { return e.up ? u_at(t) >= level + 1 : u_at(t) <= level; };
-      const double guess = std::ceil((level + 0.5 - e.xs) * inv_s);
-      int t = static_cast<int>(std::clamp(guess, 1.0, static_cast<double>(e.dy)));
+      const double guess = std::clamp(a + b * c, 1.0, t_max);
+      int t = static_cast<int>(guess);
+      t += t < guess;  // ceil, for guess >= 1
       while (t > 1 && past(t - 1)) --t;
       while (t < e.dy && !past(t)) ++t;
       out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + e.ys, h);

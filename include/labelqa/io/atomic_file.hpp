@@ -24,6 +24,7 @@ class AtomicFile {
   std::string m_tmp_path;
   int m_fd = -1;
   bool m_committed = false;
+  unsigned long long m_written = 0, m_flushed = 0;  // bytes written; bytes whose writeback was started
 };
 
 // Writes bytes to path atomically, or to standard output when path is "-".
