@@ -189,46 +189,47 @@ ValidateWriter::ValidateWriter(const io::Sink* json, const io::Sink* csv, std::s
   if (m_csv) (*m_csv)("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
 }
 
-ValidateWriter::Rendered ValidateWriter::render(const std::vector<const std::vector<Finding>*>& lists) const {
+ValidateWriter::Rendered ValidateWriter::render(const std::vector<Span>& lists) const {
   Rendered r;
-  for (const auto* list : lists) {
-    for (const auto& f : *list) {
-      if (m_json) json_row(r.json, f);
-      if (m_csv) csv_row(r.csv, f);
-      r.counts.count(f);
+  for (const auto& [begin, end] : lists) {
+    for (const Finding* f = begin; f != end; ++f) {
+      if (m_json) json_row(r.json, *f);
+      if (m_csv) csv_row(r.csv, *f);
+      r.counts.count(*f);
     }
     r.ends.emplace_back(r.json.size(), r.csv.size());
   }
   return r;
 }
 
-void ValidateWriter::write(const Rendered& r, std::size_t k) {
+void ValidateWriter::emit(const Rendered& r, std::size_t k, Span list) {
+  if (list.first == list.second) return;
   const std::size_t json_begin = k == 0 ? 0 : r.ends[k - 1].first, csv_begin = k == 0 ? 0 : r.ends[k - 1].second;
   std::string_view json(r.json.data() + json_begin, r.ends[k].first - json_begin);
-  if (m_json && !json.empty()) {
+  if (m_json) {
     if (!m_any) json.remove_prefix(1);  // the first row follows no comma
     (*m_json)(json);
   }
-  if (m_csv && r.ends[k].second > csv_begin) (*m_csv)(std::string_view(r.csv.data() + csv_begin, r.ends[k].second - csv_begin));
-}
-
-void ValidateWriter::put(const std::vector<Finding>& findings) {
-  if (findings.empty()) return;
-  const Rendered r = render({&findings});
-  write(r, 0);
-  m_tally.count(r.counts);
-  for (const auto& f : findings) m_tally.sample(f);
+  if (m_csv) (*m_csv)(std::string_view(r.csv.data() + csv_begin, r.ends[k].second - csv_begin));
+  for (const Finding* f = list.first; f != list.second; ++f) m_tally.sample(*f);
   m_any = true;
 }
 
+void ValidateWriter::put(const std::vector<Finding>& findings) {
+  const Span all{findings.data(), findings.data() + findings.size()};
+  const Rendered r = render({all});
+  emit(r, 0, all);
+  m_tally.count(r.counts);
+}
+
 void ValidateWriter::put_all(const std::vector<Finding>& findings) {
-  // Blocks of findings are copied into lists of their own only by reference: a block is a range.
+  // Blocks of findings rendered in parallel and written in order, a bounded number in flight.
   constexpr std::size_t k_block = 4096;
   const std::size_t blocks = (findings.size() + k_block - 1) / k_block;
   std::size_t next = 0;
-  struct Block {
-    std::size_t index = 0;
-    Rendered text;
+  auto block = [&](std::size_t b) {
+    const Finding* begin = findings.data() + b * k_block;
+    return Span{begin, begin + std::min(k_block, findings.size() - b * k_block)};
   };
   tbb::parallel_pipeline(
       8,
@@ -240,24 +241,11 @@ void ValidateWriter::put_all(const std::vector<Finding>& findings) {
                                             }
                                             return next++;
                                           }) &
-          tbb::make_filter<std::size_t, Block>(tbb::filter_mode::parallel,
-                                               [&](std::size_t b) {
-                                                 const std::size_t begin = b * k_block, end = std::min(findings.size(), begin + k_block);
-                                                 Block block{b, {}};
-                                                 for (std::size_t i = begin; i < end; ++i) {
-                                                   if (m_json) json_row(block.text.json, findings[i]);
-                                                   if (m_csv) csv_row(block.text.csv, findings[i]);
-                                                   block.text.counts.count(findings[i]);
-                                                 }
-                                                 block.text.ends.emplace_back(block.text.json.size(), block.text.csv.size());
-                                                 return block;
-                                               }) &
-          tbb::make_filter<Block, void>(tbb::filter_mode::serial_in_order, [&](const Block& block) {
-            write(block.text, 0);
-            m_tally.count(block.text.counts);
-            const std::size_t begin = block.index * k_block, end = std::min(findings.size(), begin + k_block);
-            for (std::size_t i = begin; i < end; ++i) m_tally.sample(findings[i]);
-            m_any = true;
+          tbb::make_filter<std::size_t, std::pair<std::size_t, Rendered>>(
+              tbb::filter_mode::parallel, [&](std::size_t b) { return std::make_pair(b, render({block(b)})); }) &
+          tbb::make_filter<std::pair<std::size_t, Rendered>, void>(tbb::filter_mode::serial_in_order, [&](const std::pair<std::size_t, Rendered>& r) {
+            emit(r.second, 0, block(r.first));
+            m_tally.count(r.second.counts);
           }));
 }
 
@@ -291,11 +279,11 @@ void ValidateWriter::put_objects(const validate::ObjectChecks& checks, std::vect
           tbb::make_filter<std::size_t, Chunk>(tbb::filter_mode::parallel,
                                                [&](std::size_t c) {
                                                  Chunk chunk;
-                                                 std::vector<const std::vector<Finding>*> lists;
+                                                 std::vector<Span> lists;
                                                  for (std::size_t g = c * k_chunk; g < std::min(groups, (c + 1) * k_chunk); ++g) {
                                                    chunk.lists.push_back(checks.check(g));
                                                  }
-                                                 for (const auto& l : chunk.lists) lists.push_back(&l);
+                                                 for (const auto& l : chunk.lists) lists.emplace_back(l.data(), l.data() + l.size());
                                                  chunk.text = render(lists);
                                                  return chunk;
                                                }) &
@@ -314,14 +302,11 @@ void ValidateWriter::put_objects(const validate::ObjectChecks& checks, std::vect
                   merged.push_back(std::move(loose[next_loose++]));
                 }
                 validate::sort_findings(merged);
-                const Rendered r = render({&merged});
-                write(r, 0);
-                for (const auto& f : merged) m_tally.sample(f);
+                const Span all{merged.data(), merged.data() + merged.size()};
+                emit(render({all}), 0, all);
               } else {
-                write(chunk.text, k);
-                for (const auto& f : list) m_tally.sample(f);
+                emit(chunk.text, k, Span{list.data(), list.data() + list.size()});
               }
-              m_any = true;
             }
           }));
   loose_before(nullptr);

@@ -137,15 +137,6 @@ void problem_findings(const std::vector<io::CocoProblem>& problems, std::vector<
   }
 }
 
-Summary summarize(const std::vector<Finding>& findings) {
-  Summary s;
-  for (const auto& f : findings) {
-    (f.severity == Severity::error ? s.errors : s.warnings)++;
-    ++s.by_code[static_cast<std::size_t>(f.code)];
-  }
-  return s;
-}
-
 namespace {
 
 // A horizontal run of pixels [x0, x1) of row y.

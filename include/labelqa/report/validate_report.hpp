@@ -73,8 +73,11 @@ class ValidateWriter {
     std::vector<std::pair<std::size_t, std::size_t>> ends;  // per list: the end of its JSON and CSV text
     FindingTally counts;                                    // counts only
   };
-  Rendered render(const std::vector<const std::vector<validate::Finding>*>& lists) const;
-  void write(const Rendered& r, std::size_t k);  // list k's text
+  using Span = std::pair<const validate::Finding*, const validate::Finding*>;
+  Rendered render(const std::vector<Span>& lists) const;
+  // Writes list k of `r` (whose findings are `list`) and keeps the first findings of each code;
+  // the caller adds r's counts.
+  void emit(const Rendered& r, std::size_t k, Span list);
 
   const io::Sink* m_json;
   const io::Sink* m_csv;

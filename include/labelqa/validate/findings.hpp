@@ -145,11 +145,4 @@ std::optional<RingDefect> ring_validity(const double* xy, std::size_t points);
 // ignores them): ring_validity asks GEOS only about the rings this does not pass.
 bool ring_surely_simple(const double* xy, std::size_t points);
 
-struct Summary {
-  std::size_t errors = 0, warnings = 0;
-  std::array<std::size_t, k_code_count> by_code{};
-  std::size_t files = 0, items = 0, annotations = 0;
-};
-Summary summarize(const std::vector<Finding>& findings);
-
 }  // namespace labelqa::validate
