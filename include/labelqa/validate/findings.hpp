@@ -93,11 +93,13 @@ std::vector<Finding> check_objects(const AnnotatorObjects& a, const std::vector<
 
 // check_objects one group of images at a time, for callers that stream findings to the reports.
 // Images sharing a name form one group; groups come in name order, which is the order of their
-// findings in the reports (the findings of a group share file and item).
+// findings in the reports (the findings of a group share file and item). It keeps references to
+// its arguments: they must outlive it.
+inline const std::vector<std::pair<std::uint64_t, double>> k_no_areas;
 class ObjectChecks {
  public:
   ObjectChecks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,
-               const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas = {});
+               const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas = k_no_areas);
   std::size_t groups() const { return m_group_start.size() - 1; }
   // The findings of group g, sorted. Safe to call from several threads at once.
   std::vector<Finding> check(std::size_t g) const;
