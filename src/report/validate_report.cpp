@@ -148,6 +148,18 @@ void csv_row(std::string& out, const Finding& f) {
   out += '\n';
 }
 
+// The first stage of a pipeline: the indices 0 .. n - 1, in order (`next` counts them).
+tbb::filter<void, std::size_t> indices(std::size_t n, std::size_t& next) {
+  next = 0;
+  return tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order, [n, &next](tbb::flow_control& fc) {
+    if (next == n) {
+      fc.stop();
+      return std::size_t{0};
+    }
+    return next++;
+  });
+}
+
 // Findings with this file and item come before (-1), with (0) or after (1) a group's.
 int compare_place(const Finding& f, const Finding& group) {
   if (f.file != group.file) return f.file < group.file ? -1 : 1;
@@ -233,14 +245,7 @@ void ValidateWriter::put_all(const std::vector<Finding>& findings) {
   };
   tbb::parallel_pipeline(
       8,
-      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
-                                          [&](tbb::flow_control& fc) -> std::size_t {
-                                            if (next == blocks) {
-                                              fc.stop();
-                                              return 0;
-                                            }
-                                            return next++;
-                                          }) &
+      indices(blocks, next) &
           tbb::make_filter<std::size_t, std::pair<std::size_t, Rendered>>(
               tbb::filter_mode::parallel, [&](std::size_t b) { return std::make_pair(b, render({block(b)})); }) &
           tbb::make_filter<std::pair<std::size_t, Rendered>, void>(tbb::filter_mode::serial_in_order, [&](const std::pair<std::size_t, Rendered>& r) {
@@ -268,14 +273,7 @@ void ValidateWriter::put_objects(const validate::ObjectChecks& checks, std::vect
   const std::size_t tokens = 4 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
   tbb::parallel_pipeline(
       tokens,
-      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
-                                          [&](tbb::flow_control& fc) -> std::size_t {
-                                            if (next == chunks) {
-                                              fc.stop();
-                                              return 0;
-                                            }
-                                            return next++;
-                                          }) &
+      indices(chunks, next) &
           tbb::make_filter<std::size_t, Chunk>(tbb::filter_mode::parallel,
                                                [&](std::size_t c) {
                                                  Chunk chunk;
