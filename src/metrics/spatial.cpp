@@ -125,6 +125,23 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
   }
   const auto B = static_cast<std::size_t>(opt.bootstrap);
   const std::size_t S = scopes.size();
+  // Each scope's images with only what the ratios need, side by side: a replicate is then a
+  // weighted sum without branches (an image drawn 0 times adds exact zeros, in the same order).
+  struct Column {
+    std::vector<std::uint32_t> image;
+    std::vector<long long> objects, matched;  // objects_a + objects_b
+    std::vector<double> iou, dice;
+  };
+  std::vector<Column> columns(S);
+  for (std::size_t s = 0; s < S; ++s) {
+    for (const auto& [img, c] : scopes[s]) {
+      columns[s].image.push_back(img);
+      columns[s].objects.push_back(c.objects_a + c.objects_b);
+      columns[s].matched.push_back(c.matched);
+      columns[s].iou.push_back(c.iou_sum);
+      columns[s].dice.push_back(c.dice_sum);
+    }
+  }
   std::vector<double> values(B * S * 3, nan());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B), [&](const tbb::blocked_range<std::size_t>& range) {
     std::vector<std::uint32_t> weight(images);
@@ -133,10 +150,17 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
       std::fill(weight.begin(), weight.end(), 0);
       for (std::size_t k = 0; k < images; ++k) ++weight[rng.below(images)];
       for (std::size_t s = 0; s < S; ++s) {
+        const Column& col = columns[s];
         ObjectCounts sum;
-        for (const auto& [img, c] : scopes[s]) {
-          if (weight[img]) sum.add(c, weight[img]);
+        long long objects = 0;
+        for (std::size_t i = 0; i < col.image.size(); ++i) {
+          const std::uint32_t w = weight[col.image[i]];
+          objects += static_cast<long long>(w) * col.objects[i];
+          sum.matched += static_cast<long long>(w) * col.matched[i];
+          sum.iou_sum += static_cast<double>(w) * col.iou[i];
+          sum.dice_sum += static_cast<double>(w) * col.dice[i];
         }
+        sum.objects_a = objects;
         const Ratios r = ratios(sum);
         double* out = &values[(b * S + s) * 3];
         out[0] = r.f1;
