@@ -368,12 +368,10 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   };
   // Scratch buffers reused across calls on the same thread: rasterising is the hot loop of
   // object matching and validation, and fresh allocations dominate otherwise.
-  thread_local std::vector<int> sx, sy;
+  thread_local std::vector<int> X, Y;
   thread_local std::vector<TracedEdge> edges;
   thread_local std::vector<std::pair<std::uint32_t, int>> joints;  // (column, lower v)
   thread_local std::vector<std::uint32_t> slot, rows;
-  std::vector<int>& X = sx;
-  std::vector<int>& Y = sy;
   X.resize(k + 1);
   Y.resize(k + 1);
   for (std::size_t j = 0; j < k; ++j) {
@@ -537,10 +535,10 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   std::uint32_t lo = 0;
   for (std::size_t c = 0; c < cols; ++c) {
     const std::uint32_t hi = slot[c];
-    if (hi - lo == 2) {
+    if (hi - lo == 2) {  // most columns: one way in, one way out (measurably faster than the loop)
       if (out[lo] > out[lo + 1]) std::swap(out[lo], out[lo + 1]);
     } else {
-      for (std::uint32_t i = lo + 1; i < hi; ++i) {
+      for (std::uint32_t i = lo + 1; i < hi; ++i) {  // insertion sort: a column holds a few rows
         const std::uint32_t v = out[i];
         std::uint32_t j = i;
         for (; j > lo && out[j - 1] > v; --j) out[j] = out[j - 1];

@@ -41,12 +41,12 @@ double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 struct Ratios {
   double f1, iou, dice;
 };
-Ratios ratios(const ObjectCounts& c) {
-  const long long n = c.objects_a + c.objects_b;
-  const long long m = c.matched;
-  return {n > 0 ? 2.0 * static_cast<double>(m) / static_cast<double>(n) : nan(),
-          m > 0 ? c.iou_sum / static_cast<double>(m) : nan(), m > 0 ? c.dice_sum / static_cast<double>(m) : nan()};
+// n: objects of both sides; m: matched pairs, with their IoU and Dice sums.
+Ratios ratios(long long n, long long m, double iou_sum, double dice_sum) {
+  return {n > 0 ? 2.0 * static_cast<double>(m) / static_cast<double>(n) : nan(), m > 0 ? iou_sum / static_cast<double>(m) : nan(),
+          m > 0 ? dice_sum / static_cast<double>(m) : nan()};
 }
+Ratios ratios(const ObjectCounts& c) { return ratios(c.objects_a + c.objects_b, c.matched, c.iou_sum, c.dice_sum); }
 
 
 bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
@@ -151,17 +151,16 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
       for (std::size_t k = 0; k < images; ++k) ++weight[rng.below(images)];
       for (std::size_t s = 0; s < S; ++s) {
         const Column& col = columns[s];
-        ObjectCounts sum;
-        long long objects = 0;
+        long long objects = 0, matched = 0;
+        double iou = 0, dice = 0;
         for (std::size_t i = 0; i < col.image.size(); ++i) {
           const std::uint32_t w = weight[col.image[i]];
           objects += static_cast<long long>(w) * col.objects[i];
-          sum.matched += static_cast<long long>(w) * col.matched[i];
-          sum.iou_sum += static_cast<double>(w) * col.iou[i];
-          sum.dice_sum += static_cast<double>(w) * col.dice[i];
+          matched += static_cast<long long>(w) * col.matched[i];
+          iou += static_cast<double>(w) * col.iou[i];
+          dice += static_cast<double>(w) * col.dice[i];
         }
-        sum.objects_a = objects;
-        const Ratios r = ratios(sum);
+        const Ratios r = ratios(objects, matched, iou, dice);
         double* out = &values[(b * S + s) * 3];
         out[0] = r.f1;
         out[1] = r.iou;
