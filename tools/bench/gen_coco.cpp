@@ -1,11 +1,12 @@
 // Generates a COCO delivery from two annotators for the spatial benchmark: IMAGES images of
-// 1024x768, ~26 objects each (80% polygons of 16-48 vertices, 20% RLE masks, half with compressed
+// 1024x768, 20 to 32 objects each, or OBJECTS on average (half to one and a half times as many)
+// (80% polygons of 16-48 vertices, 20% RLE masks, half with compressed
 // and half with uncompressed counts, 2% crowd). The second annotator's objects are the first's
 // with jittered vertices, masks shifted by a pixel, 5% missed, 3% extra and 4% relabelled.
 // Each annotation's "area" is its pixel count, as COCO's own files give it (pycocotools' area of
 // the merged rings, from the coordinates as written).
 //
-// Usage: labelqa_bench_gen_coco OUT_DIR [IMAGES] [SEED]  -> OUT_DIR/ann1.json, OUT_DIR/ann2.json
+// Usage: labelqa_bench_gen_coco OUT_DIR [IMAGES] [SEED] [OBJECTS]  -> OUT_DIR/ann1.json, OUT_DIR/ann2.json
 #include "labelqa/geometry/rle.hpp"
 
 #include <algorithm>
@@ -127,12 +128,13 @@ void write(const std::string& path, const std::vector<Obj>& objs, int images) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s OUT_DIR [IMAGES] [SEED]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUT_DIR [IMAGES] [SEED] [OBJECTS]\n", argv[0]);
     return 2;
   }
   const std::string out = argv[1];
   const int images = argc > 2 ? std::atoi(argv[2]) : 20000;
   std::mt19937_64 rng(argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 7);
+  const double objects = argc > 4 ? std::atof(argv[4]) : 0;  // mean objects per image; 0: 20 to 32
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
   auto chance = [&](double p) { return uni(0, 1) < p; };
   std::vector<Obj> a, b;
@@ -148,7 +150,7 @@ int main(int argc, char** argv) {
     return ring;
   };
   for (int img = 0; img < images; ++img) {
-    const int n = static_cast<int>(uni(20, 33));
+    const int n = static_cast<int>(objects > 0 ? uni(std::max(1.0, 0.5 * objects), 1.5 * objects + 1) : uni(20, 33));
     for (int k = 0; k < n; ++k) {
       Obj o;
       o.id = next_a++;
