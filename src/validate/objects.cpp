@@ -30,30 +30,47 @@ struct Ring {
   std::size_t points;
 };
 
-// The signed area of a ring (shoelace formula).
-double shoelace(const Ring& r) {
-  if (r.points == 0) return 0;
+// What one pass over a ring's vertices gives: whether all are finite, their bounds, the signed
+// area (shoelace, in vertex order), and the point farthest outside the image.
+struct RingSummary {
+  bool finite = true;
+  double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+  double area = 0;
+  double worst = 0;  // how far the farthest vertex lies outside [0, width] x [0, height]; 0: none
+  std::array<double, 2> where{};
+};
+
+RingSummary summarize_ring(const Ring& r, double width, double height) {
+  RingSummary s;
+  if (r.points == 0) return s;
   double twice = 0;
-  for (std::size_t i = 0; i + 1 < r.points; ++i) twice += r.xy[2 * i] * r.xy[2 * i + 3] - r.xy[2 * i + 2] * r.xy[2 * i + 1];
+  for (std::size_t i = 0; i < r.points; ++i) {
+    const double x = r.xy[2 * i], y = r.xy[2 * i + 1];
+    s.finite = s.finite && std::isfinite(x) && std::isfinite(y);
+    s.x0 = std::min(s.x0, x);
+    s.x1 = std::max(s.x1, x);
+    s.y0 = std::min(s.y0, y);
+    s.y1 = std::max(s.y1, y);
+    if (i + 1 < r.points) twice += x * r.xy[2 * i + 3] - r.xy[2 * i + 2] * y;
+    const double d = std::max({-x, x - width, -y, y - height});
+    if (d > s.worst) {
+      s.worst = d;
+      s.where = {x, y};
+    }
+  }
   const std::size_t last = 2 * (r.points - 1);
   twice += r.xy[last] * r.xy[1] - r.xy[0] * r.xy[last + 1];
-  return twice / 2;
+  s.area = twice / 2;
+  return s;
 }
 
-// Why a ring is degenerate (empty: it is not): fewer than 3 distinct points, or no area.
-std::string ring_degeneracy(const Ring& r) {
+// Why a finite ring is degenerate (empty: it is not): fewer than 3 distinct points, or no area.
+std::string ring_degeneracy(const Ring& r, const RingSummary& s) {
   // A clear area means at least 3 distinct, non-collinear points: the common case, decided without
   // sorting. (The bound is far above the rounding of the shoelace sum.)
   if (r.points >= 3) {
-    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
-    for (std::size_t i = 0; i < r.points; ++i) {
-      x0 = std::min(x0, r.xy[2 * i]);
-      x1 = std::max(x1, r.xy[2 * i]);
-      y0 = std::min(y0, r.xy[2 * i + 1]);
-      y1 = std::max(y1, r.xy[2 * i + 1]);
-    }
-    const double scale = std::max({std::fabs(x0), std::fabs(x1), std::fabs(y0), std::fabs(y1), 1.0});
-    if (std::fabs(shoelace(r)) > 1e-9 * scale * scale * static_cast<double>(r.points)) return {};
+    const double scale = std::max({std::fabs(s.x0), std::fabs(s.x1), std::fabs(s.y0), std::fabs(s.y1), 1.0});
+    if (std::fabs(s.area) > 1e-9 * scale * scale * static_cast<double>(r.points)) return {};
   }
   std::vector<std::pair<double, double>> pts;
   for (std::size_t i = 0; i < r.points; ++i) pts.emplace_back(r.xy[2 * i], r.xy[2 * i + 1]);
@@ -143,6 +160,7 @@ class ImageChecker {
       f.message = fmt::format("class \"{}\" is not in the label schema", f.cls);
     }
     bool sound = true;
+    double geometric_area = 0;  // polygons: the sum of their rings' areas
     // The point farthest outside [0, width] x [0, height], among box corners or polygon vertices.
     double worst = 0;
     std::array<double, 2> where{};
@@ -175,15 +193,20 @@ class ImageChecker {
         add(out, Severity::error, Code::degenerate, o, img).message = "polygon without points";
         return false;
       }
+      double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
       for (std::uint32_t k = 1; k <= count; ++k) {
         const Ring r = ring(o.geom + k - 1);
-        bool finite = true;
-        for (std::size_t i = 0; i < 2 * r.points; ++i) finite = finite && std::isfinite(r.xy[i]);
-        if (!finite) {
+        const RingSummary sum = summarize_ring(r, img.width, img.height);
+        if (!sum.finite) {
           add(out, Severity::error, Code::degenerate, o, img).message = fmt::format("polygon {} has a NaN or infinite coordinate", k);
           return false;
         }
-        if (auto why = ring_degeneracy(r); !why.empty()) {
+        x0 = std::min(x0, sum.x0);
+        x1 = std::max(x1, sum.x1);
+        y0 = std::min(y0, sum.y0);
+        y1 = std::max(y1, sum.y1);
+        geometric_area += std::fabs(sum.area);
+        if (auto why = ring_degeneracy(r, sum); !why.empty()) {
           auto& f = add(out, Severity::error, Code::degenerate, o, img);
           if (r.points > 0) f.location.point = std::array<double, 2>{r.xy[0], r.xy[1]};
           f.message = count > 1 ? fmt::format("polygon {}: {}", k, why) : why;
@@ -196,9 +219,12 @@ class ImageChecker {
           f.message = fmt::format("{}{} at [{}, {}]", count > 1 ? fmt::format("polygon {}: ", k) : std::string(), bad->reason,
                                   number(bad->point[0]), number(bad->point[1]));
         }
-        for (std::size_t i = 0; i < r.points; ++i) consider(r.xy[2 * i], r.xy[2 * i + 1]);
+        if (sum.worst > worst) {
+          worst = sum.worst;
+          where = sum.where;
+        }
       }
-      check_bbox(o, img, polygon_bounds(o), out);
+      check_bbox(o, img, {x0, y0, x1 - x0, y1 - y0}, out);
     } else {
       const auto& m = m_a.masks[o.geom];
       const auto area = geometry::area(m);
@@ -206,7 +232,8 @@ class ImageChecker {
         add(out, Severity::error, Code::degenerate, o, img).message = "empty mask (the RLE has no foreground pixel)";
         return false;
       }
-      check_bbox(o, img, geometry::bbox(m), out);
+      // A mask's extent is exactly its pixels' box (SpatialObject::extent).
+      check_bbox(o, img, {o.extent[0], o.extent[1], o.extent[2] - o.extent[0], o.extent[3] - o.extent[1]}, out);
     }
     // Rounding of tools that store percentages (Label Studio) puts edges a hair past the border.
     if (img.width && img.height && worst > 1e-6 * std::max(img.width, img.height)) {
@@ -215,22 +242,8 @@ class ImageChecker {
       f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
                               img.height);
     }
-    if (!m_areas.empty() && sound) check_area(index, img, out);
+    if (!m_areas.empty() && sound) check_area(index, img, geometric_area, out);
     return sound;
-  }
-
-  geometry::Box polygon_bounds(const SpatialObject& o) const {
-    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
-    for (std::uint32_t k = o.geom; k < o.geom_end; ++k) {
-      const Ring r = ring(k);
-      for (std::size_t i = 0; i < r.points; ++i) {
-        x0 = std::min(x0, r.xy[2 * i]);
-        x1 = std::max(x1, r.xy[2 * i]);
-        y0 = std::min(y0, r.xy[2 * i + 1]);
-        y1 = std::max(y1, r.xy[2 * i + 1]);
-      }
-    }
-    return {x0, y0, x1 - x0, y1 - y0};
   }
 
   void check_bbox(const SpatialObject& o, const ImageInfo& img, const geometry::Box& geom, std::vector<Finding>& out) {
@@ -244,7 +257,7 @@ class ImageChecker {
 
   // The file's "area" must be within tolerance of the shape's geometric area (boxes: w x h;
   // polygons: the sum of their rings' areas) or of its pixel count: tools compute it either way.
-  void check_area(std::size_t index, const ImageInfo& img, std::vector<Finding>& out) {
+  void check_area(std::size_t index, const ImageInfo& img, double geometric_area, std::vector<Finding>& out) {
     const SpatialObject& o = m_a.objects[index];
     const auto it = std::lower_bound(m_areas.begin(), m_areas.end(), std::make_pair(o.offset, -HUGE_VAL));
     if (it == m_areas.end() || it->first != o.offset) return;
@@ -256,11 +269,7 @@ class ImageChecker {
     if (o.shape == Shape::box) {
       expected = o.bbox[2] * o.bbox[3];
     } else {
-      if (o.shape == Shape::polygon) {
-        double geometric = 0;
-        for (std::uint32_t k = o.geom; k < o.geom_end; ++k) geometric += std::fabs(shoelace(ring(k)));
-        if (close(geometric)) return;
-      }
+      if (o.shape == Shape::polygon && close(geometric_area)) return;
       if (!img.width || !img.height) return;
       expected = static_cast<double>(geometry::area(mask(index)));
     }

@@ -59,7 +59,8 @@ struct SpatialObject {
   std::int32_t track = -1;      // video: the annotator's track this per-frame object belongs to (dense, per annotator)
   geometry::Box bbox{};         // the file's bbox, or the tight box of the geometry when it has none
   // Pixel extent [x0, y0, x1, y1) that contains every pixel the geometry can cover: objects whose
-  // extents do not intersect have IoU 0 without rasterising anything.
+  // extents do not intersect have IoU 0 without rasterising anything. For a mask it is exactly the
+  // box of its pixels, as geometry::bbox gives it (readers set it so).
   std::array<double, 4> extent{};
   std::uint32_t geom = 0;       // polygon: first ring in AnnotatorObjects::ring_start; mask: index into masks
   std::uint32_t geom_end = 0;   // polygon: one past the last ring
