@@ -535,17 +535,30 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   std::uint32_t lo = 0;
   for (std::size_t c = 0; c < cols; ++c) {
     const std::uint32_t hi = slot[c];
-    if (hi - lo == 2) {  // most columns: one way in, one way out (measurably faster than the loop)
-      if (out[lo] > out[lo + 1]) std::swap(out[lo], out[lo + 1]);
-    } else {
-      for (std::uint32_t i = lo + 1; i < hi; ++i) {  // insertion sort: a column holds a few rows
-        const std::uint32_t v = out[i];
-        std::uint32_t j = i;
-        for (; j > lo && out[j - 1] > v; --j) out[j] = out[j - 1];
-        out[j] = v;
-      }
-    }
     const std::uint64_t column = static_cast<std::uint64_t>(base + c) * h;
+    if (hi - lo == 2) {  // most columns: one way in, one way out
+      const std::uint32_t a = out[lo], b = out[lo + 1];
+      const std::uint64_t p0 = column + std::min(a, b), p1 = column + std::max(a, b);
+      // Both differences positive and no merge pending: what emit would do, without its branches
+      // (about 5% of the time per polygon).
+      if (!merge && n > 0 && p0 > prev && p1 > p0) {
+        counts[n] = static_cast<std::uint32_t>(p0 - prev);
+        counts[n + 1] = static_cast<std::uint32_t>(p1 - p0);
+        n += 2;
+        prev = p1;
+      } else {
+        emit(p0);
+        emit(p1);
+      }
+      lo = hi;
+      continue;
+    }
+    for (std::uint32_t i = lo + 1; i < hi; ++i) {  // insertion sort: a column holds a few rows
+      const std::uint32_t v = out[i];
+      std::uint32_t j = i;
+      for (; j > lo && out[j - 1] > v; --j) out[j] = out[j - 1];
+      out[j] = v;
+    }
     for (std::uint32_t i = lo; i < hi; ++i) emit(column + out[i]);
     lo = hi;
   }
