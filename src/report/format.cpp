@@ -10,8 +10,16 @@ std::string number(std::optional<double> v) {
   return fmt::format("{}", x);
 }
 
+bool csv_needs_quotes(std::string_view s) {
+  // One pass (find_first_of with a set looks each character up in the set with a call).
+  for (const char c : s) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 std::string csv_cell(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  if (!csv_needs_quotes(s)) return std::string(s);
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out += '"';

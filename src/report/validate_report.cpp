@@ -24,21 +24,24 @@ using Out = std::back_insert_iterator<std::string>;
 // A JSON string as nlohmann::json dumps it (UTF-8 kept, invalid bytes replaced); plain printable
 // ASCII, the common case, is quoted directly.
 void append_quoted(std::string& out, std::string_view s) {
-  const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-  if (ascii) {
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-      const std::size_t j = s.find_first_of("\"\\", i);
-      out += s.substr(i, j - i);
-      if (j == std::string_view::npos) break;
-      out += '\\';
-      out += s[j];
-      i = j + 1;
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t from = 0;  // s[from, i) is yet to be copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      out.resize(start);
+      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
     }
-    out += '"';
-    return;
+    if (c == '"' || c == '\\') {
+      out.append(s.data() + from, i - from);
+      out += '\\';
+      from = i;
+    }
   }
-  out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.append(s.data() + from, s.size() - from);
+  out += '"';
 }
 
 // Shortest text that reads back as the same double, without "-0" (as report::number).
@@ -87,7 +90,7 @@ void append_location(std::string& out, const validate::FindingLocation& l) {
 }
 
 void append_csv(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!csv_needs_quotes(s)) {
     out += s;
     return;
   }

@@ -188,7 +188,7 @@ TEST_CASE("paths inside exports stay inside the delivery") {
 
 TEST_CASE("validate reports: strings are escaped as nlohmann::json writes them, in blocks written in order") {
   const std::vector<std::string> texts = {"plain", "a \"quoted\" \\ path", "tab\there\nline", "caf\xc3\xa9 \xe2\x9c\x93",
-                                          "bad \xff byte", ""};
+                                          "bad \xff byte", "", "\"\\\"at both ends\\"};
   std::vector<validate::Finding> findings;
   for (int copy = 0; copy < 3000; ++copy) {  // more than one rendering block
     for (const auto& t : texts) {
