@@ -1,8 +1,8 @@
 // Generates a COCO delivery from two annotators for the spatial benchmark: IMAGES images of
-// 1024x768, 20 to 32 objects each, or OBJECTS on average (half to one and a half times as many)
-// (80% polygons of 16-48 vertices, 20% RLE masks, half with compressed
-// and half with uncompressed counts, 2% crowd). The second annotator's objects are the first's
-// with jittered vertices, masks shifted by a pixel, 5% missed, 3% extra and 4% relabelled.
+// 1024x768 with 20 to 32 objects each, or OBJECTS on average (from half to one and a half times
+// as many): 80% polygons of 16-48 vertices, 20% RLE masks (half with compressed and half with
+// uncompressed counts); 2% of all objects are crowd masks. The second annotator's objects are the
+// first's with jittered vertices, masks shifted by a pixel, 5% missed, 3% extra and 4% relabelled.
 // Each annotation's "area" is its pixel count, as COCO's own files give it (pycocotools' area of
 // the merged rings, from the coordinates as written).
 //
