@@ -339,7 +339,7 @@ std::uint32_t boundary_row(int yd, std::uint32_t h) {
 // One edge of the traced outline, in the direction pycocotools traces it (from its lower u for
 // x-major edges, its lower v for steep ones), with the pixel columns its steps land on.
 struct TracedEdge {
-  int xs, ys, dy;
+  int xs, ys, steps;  // the trace's start and its number of steps (dx for x-major edges, dy for steep ones)
   double s;
   std::int32_t first, last;  // columns [first, last]; empty when first > last
   bool steep, up;
@@ -497,7 +497,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     // The estimate (L + 0.5 - xs) / s is a + b c for column c; s is never 0 here (the edge would
     // cross no level), so both are finite.
     auto u_at = [&](int t) { return static_cast<int>(e.xs + e.s * t + 0.5); };
-    const double inv_s = 1 / e.s, a = (2.5 - e.xs) * inv_s, b = 5 * inv_s, t_max = e.dy;
+    const double inv_s = 1 / e.s, a = (2.5 - e.xs) * inv_s, b = 5 * inv_s, t_max = e.steps;
     for (std::int32_t c = e.first; c <= e.last; ++c) {
       const int level = 5 * c + 2;
       auto past = [&](int t) { return e.up ? u_at(t) >= level + 1 : u_at(t) <= level; };
@@ -505,7 +505,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
       int t = static_cast<int>(guess);
       t += t < guess;  // ceil, for guess >= 1
       while (t > 1 && past(t - 1)) --t;
-      while (t < e.dy && !past(t)) ++t;
+      while (t < e.steps && !past(t)) ++t;
       out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + e.ys, h);
     }
   }
