@@ -259,8 +259,8 @@ int run_agree(AgreeArgs& a) {
   if (a.masks) return run_masks(a);
   if (a.instance_masks) return run_objects(a);
   if (!(a.spatial.iou_threshold >= 0 && a.spatial.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
-  if (io::ExportData data; read_exports(a.in, data)) return report_export(a, data);
-  if (is_coco_input(a.in.files, a.in.format)) return run_objects(a);
+  if (io::ExportData data; io::read_exports(a.in.files, load_options(a.in), data)) return report_export(a, data);
+  if (io::is_coco_input(a.in.files, parse_format_flag(a.in.format))) return run_objects(a);
   if (!a.in.format.empty()) a.in.table.format = io::format_from_name(a.in.format);
   set_rating_options(a);
   return report_ratings(a, io::read_rating_tables(a.in.files, a.in.table));

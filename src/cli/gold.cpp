@@ -98,13 +98,10 @@ int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::
 }
 
 int run_masks(GoldArgs& a, const metrics::GoldPolicy& policy) {
-  std::vector<std::string> dirs = a.in.files;
-  std::vector<std::string> names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
-  dirs.push_back(a.gold_path);
-  names.push_back(k_gold_name);
+  const std::vector<std::string> names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
   const io::ClassMap classes = a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path);
-  const MaskComparison mc = io::read_mask_comparison(dirs, names, static_cast<std::uint32_t>(a.ignore), static_cast<int>(dirs.size() - 1));
-  const auto g = static_cast<int>(std::find(mc.annotators.begin(), mc.annotators.end(), k_gold_name) - mc.annotators.begin());
+  MaskComparison mc;
+  const int g = io::load_mask_comparison(a.in.files, names, static_cast<std::uint32_t>(a.ignore), a.gold_path, mc);
   return finish(a, metrics::gold_masks(mc, g, classes, a.options), policy, {});
 }
 
@@ -117,8 +114,9 @@ int run_gold(GoldArgs& a) {
   a.options.low_overlap = policy.low_overlap.value_or(0.8);
   if (a.masks) return run_masks(a, policy);
 
-  Loaded delivery = load_inputs(a.in, false);
-  Loaded gold = load_gold(a.in, a.gold_path, a.gold_format);
+  const io::LoadOptions load = load_options(a.in);
+  io::LoadedDelivery delivery = io::load_delivery(a.in.files, load);
+  io::LoadedDelivery gold = io::load_gold(a.gold_path, load, parse_format_flag(a.gold_format));
   std::vector<SkippedInput> skipped = delivery.skipped;
   skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
 
@@ -135,25 +133,17 @@ int run_gold(GoldArgs& a) {
   if (kind == "objects") {
     if (!delivery.objects || !gold.objects) throw InputError({.file = a.gold_path}, "--compare objects: the gold and the delivery must both hold image regions");
     ObjectSet set;
-    const int g = merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), a.gold_path, set);
+    const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), a.gold_path, set);
     return finish(a, metrics::gold_objects(set, g, a.options), policy, skipped);
   }
   if (kind == "spans") {
     if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = a.gold_path}, "--compare spans: the gold and the delivery must both hold text spans");
-    std::set<std::string> gold_annotators;
-    for (auto& r : gold.spans) gold_annotators.insert(r.annotator);
-    require_one_annotator({gold_annotators.begin(), gold_annotators.end()}, a.gold_path);
-    std::vector<SpanRecord> records = std::move(delivery.spans);
-    for (auto& r : gold.spans) {
-      r.annotator = k_gold_name;
-      records.push_back(std::move(r));
-    }
-    const SpanSet set = io::build_spans(records, skipped);
-    const auto g = static_cast<int>(std::find(set.annotators.begin(), set.annotators.end(), k_gold_name) - set.annotators.begin());
+    SpanSet set;
+    const int g = io::merge_gold_spans(std::move(delivery.spans), std::move(gold.spans), a.gold_path, skipped, set);
     return finish(a, metrics::gold_spans(set, g, a.options), policy, skipped);
   }
   if (!delivery.ratings || !gold.ratings) throw InputError({.file = a.gold_path}, "--compare labels: the gold and the delivery must both hold categorical labels");
-  require_one_annotator(gold.ratings->annotators, a.gold_path);
+  io::require_one_annotator(gold.ratings->annotators, a.gold_path);
   return finish(a, metrics::gold_labels(*delivery.ratings, *gold.ratings, a.options), policy, skipped);
 }
 

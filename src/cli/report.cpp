@@ -52,9 +52,10 @@ int run_report(ReportArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (rating tables, COCO files or tool exports)");
   parse_window(a.window, a.options.drift);
-  Loaded delivery = load_inputs(a.in, false);
-  std::optional<Loaded> gold;
-  if (!a.gold_path.empty()) gold = load_gold(a.in, a.gold_path, a.gold_format);
+  const io::LoadOptions load = load_options(a.in);
+  io::LoadedDelivery delivery = io::load_delivery(a.in.files, load);
+  std::optional<io::LoadedDelivery> gold;
+  if (!a.gold_path.empty()) gold = io::load_gold(a.gold_path, load, parse_format_flag(a.gold_format));
   std::string kind = a.compare;
   if (kind == "auto") kind = delivery.ratings ? "labels" : delivery.objects ? "objects" : "";
   if (kind.empty()) {
@@ -67,7 +68,7 @@ int run_report(ReportArgs& a) {
     const RatingSet* g = nullptr;
     if (gold) {
       if (!gold->ratings) throw InputError({.file = a.gold_path}, fmt::format("the gold holds {}, not categorical labels", gold->what()));
-      require_one_annotator(gold->ratings->annotators, a.gold_path);
+      io::require_one_annotator(gold->ratings->annotators, a.gold_path);
       g = &*gold->ratings;
     }
     rep = metrics::report_labels(*delivery.ratings, g, a.options);
@@ -80,7 +81,7 @@ int run_report(ReportArgs& a) {
         throw UsageError("--write-consensus for objects needs the consensus of the delivery: run it without --gold");
       }
       object_set.emplace();
-      g = merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), a.gold_path, *object_set);
+      g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), a.gold_path, *object_set);
     } else {
       object_set = std::move(*delivery.objects);
     }

@@ -54,11 +54,11 @@ Kind kind_of_file(const std::string& f) {
   if (has_extension(f, ".png")) return Kind::masks;
   if (has_extension(f, ".json")) {
     if (io::looks_like_coco(f)) return Kind::coco;
-    return export_kind(f).empty() ? Kind::unknown : Kind::tool_export;
+    return io::detect_export_format(f) == io::Format::automatic ? Kind::unknown : Kind::tool_export;
   }
-  if (has_extension(f, ".xml") || has_extension(f, ".zip")) return export_kind(f).empty() ? Kind::unknown : Kind::tool_export;
+  if (has_extension(f, ".xml") || has_extension(f, ".zip")) return io::detect_export_format(f) == io::Format::automatic ? Kind::unknown : Kind::tool_export;
   if (has_extension(f, ".csv") || has_extension(f, ".tsv") || has_extension(f, ".jsonl")) {
-    return export_kind(f).empty() ? Kind::table : Kind::tool_export;
+    return io::detect_export_format(f) == io::Format::automatic ? Kind::table : Kind::tool_export;
   }
   return Kind::unknown;
 }
@@ -74,7 +74,7 @@ std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::stri
     if (!fs::is_directory(status)) {
       const std::string root = fs::path(input).has_parent_path() ? fs::path(input).parent_path().string() : ".";
       Kind k = kind_of_file(input);
-      if (k == Kind::unknown && export_kind(input).size()) k = Kind::tool_export;
+      if (k == Kind::unknown && io::detect_export_format(input) != io::Format::automatic) k = Kind::tool_export;
       Unit u{k == Kind::unknown ? Kind::table : k, input, root, {}};
       if (u.kind == Kind::masks) {
         u.path = root;
@@ -83,7 +83,7 @@ std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::stri
       units.push_back(std::move(u));
       continue;
     }
-    if (!export_kind(input).empty()) {
+    if (io::detect_export_format(input) != io::Format::automatic) {
       units.push_back({Kind::tool_export, input, input, {}});
       continue;
     }
@@ -276,11 +276,10 @@ class Validator {
   }
 
   void tool_export(const Unit& u) {
-    InputArgs in = m_a.in;
-    in.files = {u.path};
-    in.annotators.clear();
+    io::LoadOptions options = load_options(m_a.in);
+    options.annotators.clear();
     io::ExportData data;
-    read_exports(in, data);
+    io::read_exports({u.path}, options, data);
     for (auto& d : data.deliveries) delivery(d, u.root, {});
     labels(data.files, data.labels);
   }

@@ -1391,7 +1391,10 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries) {
     idx = static_cast<std::int32_t>(set.categories.size());
     set.categories.push_back(name);
   }
-  std::sort(deliveries.begin(), deliveries.end(), [](const LocalDelivery& a, const LocalDelivery& b) { return a.objects.name < b.objects.name; });
+  std::sort(deliveries.begin(), deliveries.end(), [](const LocalDelivery& a, const LocalDelivery& b) {
+    const int ra = role_rank(a.objects.role), rb = role_rank(b.objects.role);
+    return ra != rb ? ra < rb : a.objects.name < b.objects.name;
+  });
   for (auto& d : deliveries) {
     std::vector<std::uint32_t> img_map(d.images.size());
     for (std::size_t i = 0; i < d.images.size(); ++i) img_map[i] = image_index.at(d.images[i].name);

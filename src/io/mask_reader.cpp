@@ -383,7 +383,11 @@ MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const 
   mc.ignore = ignore;
   std::vector<std::size_t> order(dirs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return names[x] < names[y]; });
+  // The reference first, then the annotators by name.
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const bool rx = static_cast<int>(x) == reference, ry = static_cast<int>(y) == reference;
+    return rx != ry ? rx : names[x] < names[y];
+  });
   std::vector<std::vector<std::string>> lists;
   int ref = -1;  // the reference's position after sorting
   for (std::size_t k : order) {

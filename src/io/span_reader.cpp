@@ -212,13 +212,13 @@ SpanSet build_spans(const std::vector<SpanRecord>& records, std::vector<SkippedI
   SpanSet set;
   set.skipped = std::move(skipped);
   std::map<std::string, std::int32_t> labels;
-  std::map<std::string, int> annotators;
+  std::map<std::pair<int, std::string>, int> annotators;  // by (role rank, name): the gold first
   struct Doc {
     const SpanRecord* first = nullptr;
   };
   std::map<std::string, Doc> docs;
   for (const auto& r : records) {
-    annotators.emplace(r.annotator, 0);
+    annotators.emplace(std::pair(role_rank(r.role), r.annotator), 0);
     auto [it, fresh] = docs.emplace(r.document, Doc{&r});
     if (!fresh && it->second.first->text != r.text) {
       const SpanRecord& f = *it->second.first;
@@ -232,9 +232,12 @@ SpanSet build_spans(const std::vector<SpanRecord>& records, std::vector<SkippedI
     idx = static_cast<std::int32_t>(set.labels.size());
     set.labels.push_back(name);
   }
-  for (auto& [name, idx] : annotators) {
+  for (auto& [key, idx] : annotators) {
     idx = static_cast<int>(set.annotators.size());
-    set.annotators.push_back(name);
+    set.annotators.push_back(key.second);
+  }
+  for (const auto& r : records) {
+    if (r.role == Role::gold) set.gold = annotators[std::pair(role_rank(r.role), r.annotator)];
   }
   // Documents by id, numerically when every id is a number.
   std::vector<std::string> ids;
@@ -258,7 +261,7 @@ SpanSet build_spans(const std::vector<SpanRecord>& records, std::vector<SkippedI
   set.has.assign(A, std::vector<std::uint8_t>(D, 0));
   std::vector<std::vector<const SpanRecord*>> seen(A, std::vector<const SpanRecord*>(D, nullptr));
   for (const auto& r : records) {
-    const auto a = static_cast<std::size_t>(annotators[r.annotator]);
+    const auto a = static_cast<std::size_t>(annotators[std::pair(role_rank(r.role), r.annotator)]);
     const std::size_t d = doc_index[r.document];
     if (seen[a][d]) {
       const SpanRecord& f = *seen[a][d];

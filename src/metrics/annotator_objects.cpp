@@ -11,10 +11,6 @@
 namespace labelqa::metrics {
 namespace {
 
-// The name of the consensus annotator inside the merged set: no reader produces it; sorts first.
-const std::string k_consensus_name = "\x01consensus";
-
-
 // The set with every object reduced to its box (consensus objects are boxes).
 ObjectSet boxes_only(const ObjectSet& set) {
   ObjectSet out;
@@ -61,7 +57,8 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     so.keep_clusters = true;
     const SpatialResult sr = analyze_objects(owned, so);
     AnnotatorObjects cons;
-    cons.name = k_consensus_name;
+    cons.name = "consensus";
+    cons.role = Role::consensus;
     cons.file = "(consensus)";
     cons.has_image.assign(owned.images.size(), 0);
     std::vector<int> delivering(owned.images.size(), 0);

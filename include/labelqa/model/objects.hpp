@@ -2,6 +2,8 @@
 // drew on which image. Plain data; readers (COCO, instance masks) fill it, metrics read it.
 #pragma once
 
+#include "labelqa/model/role.hpp"
+
 #include "labelqa/geometry/rle.hpp"
 #include "labelqa/model/ratings.hpp"
 
@@ -72,6 +74,7 @@ static_assert(sizeof(SpatialObject) <= 104, "SpatialObject is per annotation: ke
 // One annotator's delivery, with images and categories already mapped to the set's indices.
 struct AnnotatorObjects {
   std::string name;
+  Role role = Role::annotator;               // gold and consensus sort first when sets merge
   std::string file;
   std::vector<std::uint8_t> has_image;        // per image of the set: listed in this delivery
   std::vector<std::uint32_t> image_offsets;   // objects of image i: [image_offsets[i], image_offsets[i+1])

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "labelqa/model/ratings.hpp"
+#include "labelqa/model/role.hpp"
 
 #include <cstdint>
 #include <string>
@@ -27,7 +28,8 @@ struct SpanDocument {
 struct SpanSet {
   std::vector<SpanDocument> documents;   // sorted by id (numerically when every id is a number)
   std::vector<std::string> labels;       // sorted by name
-  std::vector<std::string> annotators;   // sorted by name
+  std::vector<std::string> annotators;   // sorted by name, the gold (if any) first
+  int gold = -1;                         // index of the Role::gold annotator, -1 without
   // spans[a][d]: annotator a's spans on document d, sorted by (start, end, label), duplicates dropped.
   std::vector<std::vector<std::vector<Span>>> spans;
   std::vector<std::vector<std::uint8_t>> has;  // has[a][d]: annotator a delivered document d
@@ -47,6 +49,7 @@ struct SpanRecord {
   std::string file;
   std::uint64_t line = 0;  // 1-based line (JSONL) or 0
   std::string where;       // e.g. "task 12", for messages when there is no line
+  Role role = Role::annotator;
 };
 
 }  // namespace labelqa

@@ -1,0 +1,106 @@
+// Loading a delivery: the one entry point every command (and every other front end) reads its
+// inputs through. It names the formats, detects them from the content, dispatches to the readers
+// and merges a gold file into the delivery with the gold as an explicit role.
+#pragma once
+
+#include "labelqa/io/export_data.hpp"
+#include "labelqa/io/folder_exports.hpp"
+#include "labelqa/io/label_studio_reader.hpp"
+#include "labelqa/io/table_reader.hpp"
+#include "labelqa/model/masks.hpp"
+#include "labelqa/model/objects.hpp"
+#include "labelqa/model/ratings.hpp"
+#include "labelqa/model/spans.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labelqa::io {
+
+// Every input format labelqa reads. `automatic` asks detect_format for each file.
+enum class Format : std::uint8_t {
+  automatic,
+  csv,
+  tsv,
+  jsonl,
+  coco,
+  label_studio,
+  label_studio_min,
+  cvat,
+  voc,
+  yolo,
+  labelme,
+  doccano,
+  prodigy,
+};
+
+// The formats a user names (every one but automatic), in a fixed order.
+std::span<const Format> named_formats();
+// "csv", "label-studio", ...: the name a user gives.
+std::string_view format_name(Format f);
+// The format of a name (nullopt for an unknown one).
+std::optional<Format> parse_format(std::string_view name);
+
+bool is_table_format(Format f);   // csv, tsv, jsonl
+bool is_export_format(Format f);  // a labelling tool's export (Label Studio, CVAT, folders, span JSONL)
+
+// The tool-export format of one input judged from its content: automatic when it is none of them
+// (a COCO file or a rating table is not an export).
+Format detect_export_format(const std::string& path);
+
+// Whether the inputs are COCO JSON files (`format` coco forces it; another named format rules it
+// out). A mix of COCO and other inputs is a UsageError.
+bool is_coco_input(const std::vector<std::string>& files, Format format);
+
+// How the readers are steered.
+struct LoadOptions {
+  Format format = Format::automatic;
+  std::vector<std::string> annotators;  // names of the inputs, in order (empty: file stems)
+  TableOptions table;
+  LabelStudioOptions label_studio;
+  FolderOptions folder;
+};
+
+// Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
+// Studio export of the same images compare); false when the inputs are not all exports.
+bool read_exports(const std::vector<std::string>& files, const LoadOptions& options, ExportData& out);
+
+// What one side of a comparison (the delivery, or the gold) holds, read by whichever reader fits.
+struct LoadedDelivery {
+  std::optional<RatingSet> ratings;
+  std::optional<ObjectSet> objects;
+  std::vector<SpanRecord> spans;
+  std::vector<SkippedInput> skipped;
+  // "image regions, text spans", or "nothing to score".
+  std::string what() const;
+};
+
+// Who a loaded side is: the delivery's annotators, or the gold (one set of labels).
+enum class Side : std::uint8_t { delivery, gold };
+
+LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side = Side::delivery);
+// Reads a gold file with the delivery's reader options (its own format, no annotator names).
+LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format);
+
+// A gold file holds one set of labels: InputError naming the file otherwise.
+void require_one_annotator(const std::vector<std::string>& names, const std::string& file);
+
+// The delivery's and the gold's objects in one set, the gold (one annotator) marked Role::gold and
+// placed first; returns the gold's index in set.annotators.
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set);
+
+// The delivery's and the gold's span records in one set, the gold marked Role::gold and first;
+// returns the gold's index in set.annotators.
+int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> gold, const std::string& gold_file,
+                     const std::vector<SkippedInput>& skipped, SpanSet& set);
+
+// Semantic mask folders, one per annotator, and optionally the gold folder (last): the gold is
+// marked Role::gold; returns its index (-1 without gold).
+int load_mask_comparison(const std::vector<std::string>& dirs, const std::vector<std::string>& names, std::uint32_t ignore,
+                         const std::string& gold_dir, MaskComparison& out);
+
+}  // namespace labelqa::io

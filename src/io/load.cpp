@@ -1,0 +1,264 @@
+// Loading a delivery (see load.hpp): format names, detection, dispatch to the readers, gold merging.
+#include "labelqa/io/load.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/cvat_reader.hpp"
+#include "labelqa/io/mask_reader.hpp"
+#include "labelqa/io/rating_builder.hpp"
+#include "labelqa/io/span_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+namespace labelqa::io {
+namespace {
+
+struct FormatName {
+  Format format;
+  std::string_view name;
+};
+constexpr std::array<FormatName, 12> k_names = {{
+    {Format::csv, "csv"},
+    {Format::tsv, "tsv"},
+    {Format::jsonl, "jsonl"},
+    {Format::coco, "coco"},
+    {Format::label_studio, "label-studio"},
+    {Format::label_studio_min, "label-studio-min"},
+    {Format::cvat, "cvat"},
+    {Format::voc, "voc"},
+    {Format::yolo, "yolo"},
+    {Format::labelme, "labelme"},
+    {Format::doccano, "doccano"},
+    {Format::prodigy, "prodigy"},
+}};
+constexpr std::array<Format, 12> k_named = [] {
+  std::array<Format, 12> out{};
+  for (std::size_t i = 0; i < k_names.size(); ++i) out[i] = k_names[i].format;
+  return out;
+}();
+
+bool has_extension(const std::string& f, std::string_view ext) { return f.ends_with(ext); }
+
+bool is_label_studio(Format f) { return f == Format::label_studio || f == Format::label_studio_min; }
+
+FolderFormat folder_format(Format f) {
+  return f == Format::voc ? FolderFormat::voc : f == Format::yolo ? FolderFormat::yolo : FolderFormat::labelme;
+}
+
+}  // namespace
+
+std::span<const Format> named_formats() { return k_named; }
+
+std::string_view format_name(Format f) {
+  for (const auto& n : k_names) {
+    if (n.format == f) return n.name;
+  }
+  return "auto";
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+  for (const auto& n : k_names) {
+    if (n.name == name) return n.format;
+  }
+  return std::nullopt;
+}
+
+bool is_table_format(Format f) { return f == Format::csv || f == Format::tsv || f == Format::jsonl; }
+
+bool is_export_format(Format f) { return f != Format::automatic && f != Format::coco && !is_table_format(f); }
+
+Format detect_export_format(const std::string& f) {
+  if (has_extension(f, ".json") && looks_like_label_studio(f)) return Format::label_studio;
+  if ((has_extension(f, ".json") || has_extension(f, ".csv") || has_extension(f, ".tsv")) && looks_like_label_studio_min(f)) {
+    return Format::label_studio_min;
+  }
+  if (looks_like_cvat(f)) return Format::cvat;
+  if (FolderFormat folder{}; looks_like_folder_export(f, folder)) {
+    return folder == FolderFormat::voc ? Format::voc : folder == FolderFormat::yolo ? Format::yolo : Format::labelme;
+  }
+  SpanFormat span_format{};
+  if ((has_extension(f, ".jsonl") || has_extension(f, ".json")) && looks_like_span_jsonl(f, span_format)) {
+    return span_format == SpanFormat::prodigy ? Format::prodigy : Format::doccano;
+  }
+  return Format::automatic;
+}
+
+bool is_coco_input(const std::vector<std::string>& files, Format format) {
+  if (format == Format::coco) return true;
+  if (format != Format::automatic) return false;
+  const auto n = static_cast<std::size_t>(std::count_if(files.begin(), files.end(), [](const std::string& f) {
+    return has_extension(f, ".json") && looks_like_coco(f);
+  }));
+  if (n != 0 && n != files.size()) throw UsageError("some inputs are COCO JSON and some are not; they are compared only with inputs of one kind");
+  return n != 0;
+}
+
+bool read_exports(const std::vector<std::string>& files, const LoadOptions& options, ExportData& out) {
+  std::vector<Format> kinds;
+  for (const auto& f : files) {
+    kinds.push_back(is_export_format(options.format) ? options.format : options.format == Format::automatic ? detect_export_format(f) : Format::automatic);
+  }
+  const auto n = static_cast<std::size_t>(std::count_if(kinds.begin(), kinds.end(), [](Format k) { return k != Format::automatic; }));
+  if (n == 0) return false;
+  if (n != files.size()) {
+    throw UsageError("some inputs are tool exports (Label Studio, CVAT, VOC, YOLO, LabelMe, doccano, Prodigy) and some are not; "
+                     "they are compared only with each other");
+  }
+  const bool label_studio = std::any_of(kinds.begin(), kinds.end(), is_label_studio);
+  if (label_studio && !options.annotators.empty()) {
+    throw UsageError("--annotators names input files; a Label Studio export names its annotators (see --annotator-field)");
+  }
+  // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
+  // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
+  std::vector<std::string> stems, ls_files, ls_min_files;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (is_label_studio(kinds[i])) {
+      (kinds[i] == Format::label_studio ? ls_files : ls_min_files).push_back(files[i]);
+      continue;
+    }
+    const std::filesystem::path p(files[i]);
+    stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : files[i]);
+  }
+  const std::vector<std::string> names = stems.empty() ? std::vector<std::string>{} : annotator_names(stems, options.annotators);
+  auto append = [&](ExportData d) {
+    const auto base = static_cast<std::uint32_t>(out.files.size());
+    for (auto& l : d.labels) l.file += base;
+    out.files.insert(out.files.end(), d.files.begin(), d.files.end());
+    out.labels.insert(out.labels.end(), d.labels.begin(), d.labels.end());
+    for (auto& del : d.deliveries) out.deliveries.push_back(std::move(del));
+    out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
+    out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
+  };
+  if (!ls_files.empty()) append(read_label_studio(ls_files, options.label_studio));
+  if (!ls_min_files.empty()) append(read_label_studio_min(ls_min_files, options.label_studio));
+  for (std::size_t i = 0, k = 0; i < files.size(); ++i) {
+    if (is_label_studio(kinds[i])) continue;
+    const std::string& name = names[k++];
+    switch (kinds[i]) {
+      case Format::cvat: append(read_cvat({files[i]}, {name})); break;
+      case Format::voc:
+      case Format::yolo:
+      case Format::labelme: append(read_folder_exports({files[i]}, {name}, folder_format(kinds[i]), options.folder)); break;
+      default: append(read_span_jsonl({files[i]}, {name}, kinds[i] == Format::prodigy ? SpanFormat::prodigy : SpanFormat::doccano)); break;
+    }
+  }
+  // One annotator per input file (a Label Studio export holds several): the same name from two
+  // files would merge two people.
+  std::map<std::string, std::string> owner;
+  auto claim = [&](const std::string& annotator, const std::string& file) {
+    auto [it, fresh] = owner.emplace(annotator, file);
+    if (!fresh && it->second != file) {
+      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; name the inputs apart with --annotators", annotator, it->second, file));
+    }
+  };
+  for (const auto& d : out.deliveries) claim(d.objects.name, d.objects.file);
+  const std::set<std::string> label_studio_files(ls_files.begin(), ls_files.end());  // one annotator may span several
+  for (const auto& r : out.spans) {
+    if (!label_studio_files.count(r.file)) claim(r.annotator, r.file);
+  }
+  return true;
+}
+
+std::string LoadedDelivery::what() const {
+  std::vector<std::string> parts;
+  if (objects) parts.push_back("image regions");
+  if (!spans.empty()) parts.push_back("text spans");
+  if (ratings) parts.push_back("categorical labels");
+  return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side) {
+  LoadedDelivery out;
+  if (is_coco_input(files, options.format)) {
+    out.objects = read_coco_files(files, side == Side::gold ? std::vector<std::string>{"gold"} : annotator_names(files, options.annotators));
+    if (side == Side::gold) {
+      for (auto& a : out.objects->annotators) a.role = Role::gold;
+    }
+    return out;
+  }
+  ExportData data;
+  if (read_exports(files, options, data)) {
+    if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
+      out.objects = merge_deliveries(std::move(data.deliveries));
+    }
+    if (!data.labels.empty()) out.ratings = build_ratings(data.files, data.labels, options.table);
+    out.spans = std::move(data.spans);
+    out.skipped = std::move(data.skipped);
+    return out;
+  }
+  if (options.format != Format::automatic && !is_table_format(options.format)) {
+    throw UsageError(fmt::format("--format {} is not a table format", format_name(options.format)));
+  }
+  TableOptions table = options.table;
+  if (options.format != Format::automatic) table.format = format_from_name(std::string(format_name(options.format)));
+  if (side == Side::gold) table.fixed_annotator = "gold";
+  out.ratings = read_rating_tables(files, table);
+  return out;
+}
+
+LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format) {
+  LoadOptions options = delivery_options;
+  options.format = gold_format;
+  options.annotators.clear();
+  return load_delivery({path}, options, Side::gold);
+}
+
+void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
+  if (names.size() > 1) {
+    throw InputError({.file = file}, fmt::format("the gold holds the labels of {} annotators ({}); a gold file must hold one set of labels", names.size(),
+                                                 fmt::join(names, ", ")));
+  }
+}
+
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set) {
+  std::vector<std::string> names;
+  for (const auto& an : gold.annotators) names.push_back(an.name);
+  require_one_annotator(names, gold_file);
+  for (auto& an : delivery.annotators) an.role = Role::annotator;
+  if (!gold.annotators.empty()) {
+    gold.annotators.front().name = "gold";
+    gold.annotators.front().role = Role::gold;
+  }
+  std::vector<ObjectSet> sets;
+  sets.push_back(std::move(delivery));
+  sets.push_back(std::move(gold));
+  set = merge_object_sets(std::move(sets));
+  const auto it = std::find_if(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& an) { return an.role == Role::gold; });
+  if (it == set.annotators.end()) throw InputError({.file = gold_file}, "the gold holds no images");
+  return static_cast<int>(it - set.annotators.begin());
+}
+
+int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> gold, const std::string& gold_file,
+                     const std::vector<SkippedInput>& skipped, SpanSet& set) {
+  std::set<std::string> gold_annotators;
+  for (const auto& r : gold) gold_annotators.insert(r.annotator);
+  require_one_annotator({gold_annotators.begin(), gold_annotators.end()}, gold_file);
+  std::vector<SpanRecord> records = std::move(delivery);
+  for (auto& r : gold) {
+    r.annotator = "gold";
+    r.role = Role::gold;
+    records.push_back(std::move(r));
+  }
+  set = build_spans(records, skipped);
+  return set.gold;
+}
+
+int load_mask_comparison(const std::vector<std::string>& dirs, const std::vector<std::string>& names, std::uint32_t ignore,
+                         const std::string& gold_dir, MaskComparison& out) {
+  if (gold_dir.empty()) {
+    out = read_mask_comparison(dirs, names, ignore);
+    return -1;
+  }
+  std::vector<std::string> all_dirs = dirs, all_names = names;
+  all_dirs.push_back(gold_dir);
+  all_names.push_back("gold");
+  out = read_mask_comparison(all_dirs, all_names, ignore, static_cast<int>(all_dirs.size() - 1));
+  return 0;  // the reference sorts first
+}
+
+}  // namespace labelqa::io
