@@ -1,6 +1,7 @@
 // Policy rules against gold scores, subject statuses, and gold-set adequacy (how many gold items
 // tell a value from a threshold). docs/gold.md defines each rule outcome and both item counts.
 #include "labelqa/error.hpp"
+#include "labelqa/metrics/gates.hpp"
 #include "labelqa/metrics/gold.hpp"
 
 #include <algorithm>
@@ -150,7 +151,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
         o.needed_reason = "undefined_value";
       } else {
         o.point = e->value;
-        o.value = compare == "ci_low" ? e->ci_low : e->value;
+        o.value = gated_value(*e, compare == "ci_low" ? GateOn::ci_low : GateOn::value);
         if (!e->value) {
           o.undefined_reason = e->undefined_reason;
         } else if (!o.value) {

@@ -90,7 +90,7 @@ inline std::string ci_cell(const metrics::Estimate& e) {
 inline nlohmann::json gates_json(const std::vector<GateCheck>& gates) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& g : gates) {
-    out.push_back({{"metric", g.metric}, {"threshold", g.threshold}, {"compared", g.compared},
+    out.push_back({{"metric", g.metric}, {"threshold", g.threshold}, {"compared", metrics::gate_on_name(g.compared)},
                    {"value", optional_number(g.actual)}, {"passed", g.passed}});
   }
   return out;
@@ -139,7 +139,7 @@ inline std::string gates_text(const Style& st, const std::vector<GateCheck>& gat
   for (const auto& g : gates) {
     std::string actual = g.actual ? fixed(*g.actual) : std::string("undefined");
     out += fmt::format("{} {} {} >= {} ({}: {})\n", g.passed ? st.colour("pass", 32) : st.colour("FAIL", 31), g.metric,
-                       g.compared == "ci_low" ? "lower bound" : "value", number(g.threshold), g.compared, actual);
+                       g.compared == metrics::GateOn::ci_low ? "lower bound" : "value", number(g.threshold), metrics::gate_on_name(g.compared), actual);
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // Rendering of `agree` results. Data in, bytes out: the renderers decide nothing about files.
 #pragma once
 
+#include "labelqa/metrics/gates.hpp"
+
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/model/ratings.hpp"
 
@@ -11,13 +13,7 @@
 namespace labelqa::report {
 
 // One `--min METRIC=VALUE` check.
-struct GateCheck {
-  std::string metric;
-  double threshold = 0;
-  std::string compared;          // "value" or "ci_low"
-  std::optional<double> actual;  // absent when the metric (or its lower bound) is undefined
-  bool passed = false;
-};
+using metrics::GateCheck;
 
 struct AgreeReport {
   const RatingSet& ratings;

@@ -18,15 +18,6 @@ struct AnnotatorReportInput {
   bool with_consensus = false;   // list consensus[] in the JSON
 };
 
-// One picture of the report: `name` is its file stem under images/.
-struct Picture {
-  std::string name;
-  std::string title;
-  std::string kind;              // confusion, comparison, drift, agreement
-  std::string annotator;         // "" for group pictures
-  std::string png, svg;
-};
-
 std::vector<Picture> report_pictures(const metrics::AnnotatorReport& report);
 
 std::string render_report_json(const AnnotatorReportInput& in, const std::vector<Picture>& pictures);

@@ -11,6 +11,16 @@ namespace labelqa::report {
 
 enum class ImageFormat { png, svg };
 
+// One picture, drawn both ways: `name` is its file stem (images/NAME.png and .svg).
+struct Picture {
+  std::string name;
+  std::string title;
+  std::string kind;              // confusion, comparison, drift, agreement
+  std::string annotator;         // "" for group pictures
+  std::string png, svg;
+};
+
+
 struct Heatmap {
   std::string title;
   std::string row_axis, column_axis;             // e.g. "reference class", "given class"

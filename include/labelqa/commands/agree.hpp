@@ -1,0 +1,74 @@
+// `agree` as a library call: inter-annotator agreement of a delivery (categorical ratings, image
+// regions, semantic or instance masks, text spans), its gates, and every output the CLI writes.
+// The command line (src/cli/agree.cpp) only turns flags into an AgreeRequest and writes what the
+// AgreeRun renders.
+#pragma once
+
+#include "labelqa/io/load.hpp"
+#include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/gates.hpp"
+#include "labelqa/metrics/spans.hpp"
+#include "labelqa/metrics/spatial.hpp"
+#include "labelqa/report/charts.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labelqa::commands {
+
+// What the inputs are when it cannot be judged from their content.
+enum class AgreeInput : std::uint8_t { automatic, semantic_masks, instance_masks };
+// What a tool export is compared on when it holds several kinds.
+enum class Compare : std::uint8_t { automatic, objects, spans, labels };
+
+struct AgreeRequest {
+  std::vector<std::string> files;
+  io::LoadOptions load;            // load.table also carries the measurement level and label order
+  AgreeInput input = AgreeInput::automatic;
+  Compare compare = Compare::automatic;
+  metrics::AgreeOptions metrics;   // confidence, intervals, bootstrap and seed of every kind
+  std::vector<metrics::MinGate> gates;
+  metrics::GateOn gate_on = metrics::GateOn::value;
+  // Objects and masks.
+  double iou_threshold = 0.5;
+  bool match_by_class = false;
+  bool per_image = false;          // per-image rows in the JSON and CSV reports
+  bool keep_matches = false;       // matches_csv() is wanted
+  std::string classes_path;        // masks: class names by value
+  std::uint32_t ignore = 255;      // masks: value left out of every metric
+  // Spans.
+  metrics::SpanUnit span_unit = metrics::SpanUnit::token;
+};
+
+// A finished agreement run: it renders its reports on demand.
+class AgreeRun {
+ public:
+  struct State;
+  explicit AgreeRun(std::unique_ptr<State> state);
+  AgreeRun(AgreeRun&&) noexcept;
+  AgreeRun& operator=(AgreeRun&&) noexcept;
+  ~AgreeRun();
+
+  std::string json() const;
+  std::string csv() const;
+  std::string text(bool color) const;
+  // Every matched and unmatched object as CSV (objects only, with keep_matches; nullopt for
+  // other kinds).
+  std::optional<std::string> matches_csv() const;
+  // The pairwise-agreement matrices as heatmaps (PNG and SVG): ratings and objects.
+  std::vector<report::Picture> pair_plots() const;
+
+  const std::vector<metrics::GateCheck>& gates() const;
+  bool gate_failed() const { return metrics::any_failed(gates()); }
+
+ private:
+  std::unique_ptr<State> m_state;
+};
+
+// Reads the inputs and computes every coefficient. Throws InputError / UsageError.
+AgreeRun agree(const AgreeRequest& request);
+
+}  // namespace labelqa::commands

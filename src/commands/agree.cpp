@@ -1,0 +1,284 @@
+// `agree` as a library call (see agree.hpp).
+#include "labelqa/commands/agree.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/mask_reader.hpp"
+#include "labelqa/io/rating_builder.hpp"
+#include "labelqa/io/span_reader.hpp"
+#include "labelqa/metrics/semantic.hpp"
+#include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/semantic_report.hpp"
+#include "labelqa/report/span_report.hpp"
+#include "labelqa/report/spatial_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <tuple>
+#include <variant>
+
+namespace labelqa::commands {
+namespace {
+
+struct Ratings {
+  RatingSet ratings;
+  metrics::AgreeResult result;
+};
+struct Objects {
+  ObjectSet set;
+  metrics::SpatialResult result;
+};
+struct Masks {
+  MaskComparison masks;
+  metrics::SemanticResult result;
+};
+struct Spans {
+  SpanSet set;
+  std::vector<std::string> files;
+  metrics::SpanResult result;
+};
+
+using PairCells = std::vector<std::tuple<int, int, std::optional<double>>>;
+
+// The pairwise-agreement matrix of one metric as a heatmap.
+report::Picture pair_picture(const std::string& metric, const std::string& subject, const std::vector<std::string>& names, const PairCells& pairs) {
+  report::Heatmap h;
+  h.title = fmt::format("pairwise {} ({})", metric, subject);
+  h.row_axis = h.column_axis = "annotator";
+  h.rows = h.columns = names;
+  const std::size_t n = names.size();
+  h.shade.assign(n, std::vector<double>(n, NAN));
+  h.text.assign(n, std::vector<std::string>(n));
+  for (std::size_t k = 0; k < n; ++k) h.text[k][k] = "—";
+  for (const auto& [a, b, v] : pairs) {
+    const auto x = static_cast<std::size_t>(a), y = static_cast<std::size_t>(b);
+    const std::string t = v ? fmt::format("{:.2f}", *v) : std::string("n/a");
+    h.text[x][y] = h.text[y][x] = t;
+    if (v) h.shade[x][y] = h.shade[y][x] = std::clamp(*v, 0.0, 1.0);
+  }
+  report::Picture p;
+  p.name = "pairwise_" + metric;
+  p.title = h.title;
+  p.kind = "agreement";
+  p.png = report::draw_heatmap(h, report::ImageFormat::png);
+  p.svg = report::draw_heatmap(h, report::ImageFormat::svg);
+  return p;
+}
+
+metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
+  metrics::SpatialOptions o;
+  o.iou_threshold = r.iou_threshold;
+  o.match_by_class = r.match_by_class;
+  o.confidence = r.metrics.confidence;
+  o.bootstrap = r.metrics.bootstrap;
+  o.seed = r.metrics.seed;
+  o.keep_matches = r.keep_matches;
+  return o;
+}
+
+}  // namespace
+
+struct AgreeRun::State {
+  AgreeRequest request;
+  metrics::SpatialOptions spatial;
+  metrics::SemanticOptions semantic;
+  metrics::SpanOptions span;
+  std::variant<Ratings, Objects, Masks, Spans> data;
+  std::vector<metrics::GateCheck> gates;
+};
+
+AgreeRun::AgreeRun(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+AgreeRun::AgreeRun(AgreeRun&&) noexcept = default;
+AgreeRun& AgreeRun::operator=(AgreeRun&&) noexcept = default;
+AgreeRun::~AgreeRun() = default;
+
+const std::vector<metrics::GateCheck>& AgreeRun::gates() const { return m_state->gates; }
+
+namespace {
+
+// The renderers' view of a run, by kind.
+template <typename F>
+decltype(auto) with_report(const AgreeRun::State& s, F&& f) {
+  if (const auto* r = std::get_if<Ratings>(&s.data)) return f(report::AgreeReport{r->ratings, r->result, s.request.metrics, s.gates}, r);
+  if (const auto* o = std::get_if<Objects>(&s.data)) {
+    return f(report::SpatialReport{o->set, o->result, s.spatial, s.gates, s.request.per_image}, o);
+  }
+  if (const auto* m = std::get_if<Masks>(&s.data)) {
+    return f(report::SemanticReport{m->masks, m->result, s.semantic, s.gates, s.request.per_image}, m);
+  }
+  const auto& sp = std::get<Spans>(s.data);
+  return f(report::SpanReport{sp.set, sp.files, sp.result, s.span, s.gates}, &sp);
+}
+
+std::string render_json(const report::AgreeReport& r) { return report::render_agree_json(r); }
+std::string render_json(const report::SpatialReport& r) { return report::render_spatial_json(r); }
+std::string render_json(const report::SemanticReport& r) { return report::render_semantic_json(r); }
+std::string render_json(const report::SpanReport& r) { return report::render_span_json(r); }
+std::string render_csv(const report::AgreeReport& r) { return report::render_agree_csv(r); }
+std::string render_csv(const report::SpatialReport& r) { return report::render_spatial_csv(r); }
+std::string render_csv(const report::SemanticReport& r) { return report::render_semantic_csv(r); }
+std::string render_csv(const report::SpanReport& r) { return report::render_span_csv(r); }
+std::string render_text(const report::AgreeReport& r, bool c) { return report::render_agree_text(r, c); }
+std::string render_text(const report::SpatialReport& r, bool c) { return report::render_spatial_text(r, c); }
+std::string render_text(const report::SemanticReport& r, bool c) { return report::render_semantic_text(r, c); }
+std::string render_text(const report::SpanReport& r, bool c) { return report::render_span_text(r, c); }
+
+}  // namespace
+
+std::string AgreeRun::json() const {
+  return with_report(*m_state, [](const auto& rep, const auto*) { return render_json(rep); });
+}
+std::string AgreeRun::csv() const {
+  return with_report(*m_state, [](const auto& rep, const auto*) { return render_csv(rep); });
+}
+std::string AgreeRun::text(bool color) const {
+  return with_report(*m_state, [color](const auto& rep, const auto*) { return render_text(rep, color); });
+}
+
+std::optional<std::string> AgreeRun::matches_csv() const {
+  const auto* o = std::get_if<Objects>(&m_state->data);
+  if (!o) return std::nullopt;
+  return report::render_matches_csv(o->set, o->result);
+}
+
+std::vector<report::Picture> AgreeRun::pair_plots() const {
+  std::vector<report::Picture> out;
+  if (const auto* o = std::get_if<Objects>(&m_state->data)) {
+    std::vector<std::string> names;
+    for (const auto& an : o->set.annotators) names.push_back(an.name);
+    PairCells f1, iou;
+    for (const auto& p : o->result.pairs) {
+      f1.emplace_back(p.annotator_a, p.annotator_b, p.scores.f1.value);
+      iou.emplace_back(p.annotator_a, p.annotator_b, p.scores.mean_iou.value);
+    }
+    out.push_back(pair_picture("f1", "objects matched at IoU >= " + fmt::format("{:g}", m_state->spatial.iou_threshold), names, f1));
+    out.push_back(pair_picture("mean_iou", "matched objects", names, iou));
+  } else if (const auto* r = std::get_if<Ratings>(&m_state->data)) {
+    for (const char* metric : {"cohen_kappa", "percent_agreement"}) {
+      PairCells cells;
+      for (const auto& p : r->result.pairs) {
+        const auto it = p.metrics.find(metric);
+        cells.emplace_back(p.annotator_a, p.annotator_b, it == p.metrics.end() ? std::nullopt : it->second.value);
+      }
+      out.push_back(pair_picture(metric, fmt::format("{} items", r->result.items), r->ratings.annotators, cells));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+void analyze_ratings(AgreeRun::State& s, RatingSet ratings) {
+  Ratings r{std::move(ratings), {}};
+  r.result = metrics::analyze_agreement(r.ratings, s.request.metrics);
+  s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, r.result.overall);
+  s.data = std::move(r);
+}
+
+void analyze_objects(AgreeRun::State& s, ObjectSet set) {
+  Objects o{std::move(set), {}};
+  o.result = metrics::analyze_objects(o.set, s.spatial);
+  s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, report::spatial_gate_metrics(o.result));
+  s.data = std::move(o);
+}
+
+void analyze_spans(AgreeRun::State& s, SpanSet set, const std::vector<SpanRecord>& records) {
+  Spans sp{std::move(set), {}, {}};
+  sp.result = metrics::analyze_spans(sp.set, s.span);
+  std::map<std::string, std::string> file_of;
+  for (const auto& r : records) file_of.emplace(r.annotator, r.file);
+  for (const auto& name : sp.set.annotators) sp.files.push_back(file_of[name]);
+  s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, report::span_gate_metrics(sp.result));
+  s.data = std::move(sp);
+}
+
+void check_table_options(const io::TableOptions& t) {
+  if (!t.order.empty() && (t.level == Level::interval || t.level == Level::ratio)) {
+    throw UsageError("--order gives an ordinal scale; it cannot be combined with --level interval or ratio");
+  }
+}
+
+// Compares what an export reader found: image regions, text spans or categorical labels.
+void analyze_export(AgreeRun::State& s, io::ExportData& data) {
+  const AgreeRequest& r = s.request;
+  const std::string& first = r.files.front();
+  const char* labels_kind = "classification results (choices, rating, taxonomy, tags)";
+  const bool objects = data.has_objects();
+  const bool labels = !data.labels.empty();
+  std::size_t span_count = 0;
+  for (const auto& rec : data.spans) span_count += rec.spans.size();
+  const bool spans = span_count > 0 || (!data.spans.empty() && !objects && !labels);
+  const Compare compare = r.compare != Compare::automatic ? r.compare : objects ? Compare::objects : spans ? Compare::spans : Compare::labels;
+  // What this comparison leaves aside, said in the report's input section.
+  auto aside = [&](std::vector<SkippedInput>& skipped) {
+    if (labels && compare != Compare::labels) skipped.push_back({first, fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
+    if (span_count && compare != Compare::spans) skipped.push_back({first, "text spans (compare them with --compare spans)", span_count});
+  };
+  if (compare == Compare::objects) {
+    if (!objects) throw InputError({.file = first}, "the export has no image regions (boxes, polygons, masks) to compare");
+    ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
+    set.skipped = data.skipped;
+    aside(set.skipped);
+    return analyze_objects(s, std::move(set));
+  }
+  if (compare == Compare::spans) {
+    if (data.spans.empty()) throw InputError({.file = first}, "the export has no text spans to compare");
+    std::vector<SkippedInput> skipped = data.skipped;
+    aside(skipped);
+    return analyze_spans(s, io::build_spans(data.spans, std::move(skipped)), data.spans);
+  }
+  if (!labels) throw InputError({.file = first}, fmt::format("the export has no {} to compare", labels_kind));
+  check_table_options(r.load.table);
+  RatingSet ratings = io::build_ratings(data.files, data.labels, r.load.table);
+  ratings.skipped = data.skipped;
+  aside(ratings.skipped);
+  analyze_ratings(s, std::move(ratings));
+}
+
+}  // namespace
+
+AgreeRun agree(const AgreeRequest& request) {
+  auto s = std::make_unique<AgreeRun::State>();
+  s->request = request;
+  const AgreeRequest& r = s->request;
+  s->spatial = spatial_options(r);
+  s->semantic = {r.metrics.confidence, r.metrics.bootstrap, r.metrics.seed};
+  s->span.unit = r.span_unit;
+  s->span.confidence = r.metrics.confidence;
+  s->span.bootstrap = r.metrics.bootstrap;
+  s->span.seed = r.metrics.seed;
+  auto class_map = [&] { return r.classes_path.empty() ? io::ClassMap{} : io::read_class_map(r.classes_path); };
+  if (r.input == AgreeInput::semantic_masks) {
+    if (r.keep_matches) throw UsageError("--matches lists matched objects; semantic masks have none (use --instance-masks)");
+    const auto names = io::annotator_names(r.files, r.load.annotators);
+    const io::ClassMap classes = class_map();
+    Masks m{io::read_mask_comparison(r.files, names, r.ignore), {}};
+    m.result = metrics::analyze_masks(m.masks, classes, s->semantic);
+    s->gates = metrics::check_gates(r.gates, r.gate_on, report::semantic_gate_metrics(m.result));
+    s->data = std::move(m);
+    return AgreeRun(std::move(s));
+  }
+  if (r.input == AgreeInput::instance_masks) {
+    const auto names = io::annotator_names(r.files, r.load.annotators);
+    analyze_objects(*s, io::read_instance_masks(r.files, names, class_map(), r.ignore));
+    return AgreeRun(std::move(s));
+  }
+  if (!(r.iou_threshold >= 0 && r.iou_threshold <= 1)) throw UsageError("--iou-threshold must lie in [0, 1]");
+  if (io::ExportData data; io::read_exports(r.files, r.load, data)) {
+    analyze_export(*s, data);
+    return AgreeRun(std::move(s));
+  }
+  if (io::is_coco_input(r.files, r.load.format)) {
+    analyze_objects(*s, io::read_coco_files(r.files, io::annotator_names(r.files, r.load.annotators)));
+    return AgreeRun(std::move(s));
+  }
+  io::TableOptions table = r.load.table;
+  if (r.load.format != io::Format::automatic) table.format = io::format_from_name(std::string(io::format_name(r.load.format)));
+  check_table_options(table);
+  analyze_ratings(*s, io::read_rating_tables(r.files, table));
+  return AgreeRun(std::move(s));
+}
+
+}  // namespace labelqa::commands
