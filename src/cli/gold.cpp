@@ -1,22 +1,15 @@
 // `labelqa gold`: scores every annotator and the vendor on hidden gold items, and gates CI.
 #include "common.hpp"
 #include "inputs.hpp"
+#include "labelqa/commands/gold.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
-#include "labelqa/io/coco_reader.hpp"
-#include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/policy_reader.hpp"
-#include "labelqa/io/span_reader.hpp"
-#include "labelqa/metrics/gold.hpp"
-#include "labelqa/report/gold_report.hpp"
 
-#include <tuple>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
-#include <optional>
-#include <set>
+#include <tuple>
 
 namespace labelqa::cli {
 namespace {
@@ -61,30 +54,45 @@ metrics::GoldPolicy build_policy(const GoldArgs& a) {
   return policy;
 }
 
-void write_vendor_report(const std::string& dir, const report::GoldReport& rep) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw InputError({.file = dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
-  io::write_output(dir + "/vendor_report.json", report::render_vendor_json(rep));
-  io::write_output(dir + "/vendor_conflicts.csv", report::render_conflicts_csv(rep, true));
-}
+int run_gold(GoldArgs& a) {
+  auto threads = limit_threads(a.threads);
+  if (a.in.files.empty()) throw UsageError("give the delivery files (and --gold FILE)");
+  if (a.gold_path.empty()) throw UsageError("--gold FILE is required: the gold labels to score the delivery against");
+  commands::GoldRequest r;
+  r.files = a.in.files;
+  r.load = load_options(a.in);
+  r.gold_path = a.gold_path;
+  r.gold_format = parse_format_flag(a.gold_format);
+  r.policy = build_policy(a);
+  r.options = a.options;
+  r.compare = a.compare == "objects" ? commands::Compare::objects
+              : a.compare == "spans" ? commands::Compare::spans
+              : a.compare == "labels" ? commands::Compare::labels
+                                      : commands::Compare::automatic;
+  r.masks = a.masks;
+  r.classes_path = a.classes_path;
+  r.ignore = static_cast<std::uint32_t>(a.ignore);
+  const commands::GoldRun run = commands::gold(r);
 
-int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::GoldPolicy& policy, std::vector<SkippedInput> skipped) {
-  const metrics::RuleEvaluation rules = metrics::evaluate_rules(result, policy, a.options.confidence);
-  report::GoldReport rep{result, rules, a.options, policy, a.in.files, a.gold_path, std::move(skipped)};
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_gold_json(rep));
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_gold_csv(rep));
-  if (!a.conflicts_path.empty()) io::write_output(a.conflicts_path, report::render_conflicts_csv(rep, false));
-  if (!a.junit_path.empty()) io::write_output(a.junit_path, report::render_gold_junit(rep));
-  if (!a.markdown_path.empty()) io::write_output(a.markdown_path, report::render_gold_markdown(rep));
-  if (!a.vendor_dir.empty()) write_vendor_report(a.vendor_dir, rep);
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
+  if (!a.conflicts_path.empty()) io::write_output(a.conflicts_path, run.conflicts_csv());
+  if (!a.junit_path.empty()) io::write_output(a.junit_path, run.junit());
+  if (!a.markdown_path.empty()) io::write_output(a.markdown_path, run.markdown());
+  if (!a.vendor_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.vendor_dir, ec);
+    if (ec) throw InputError({.file = a.vendor_dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
+    io::write_output(a.vendor_dir + "/vendor_report.json", run.vendor_json());
+    io::write_output(a.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
+  }
   if (print_summary(a.output)) {
-    const std::string text = report::render_gold_text(rep, use_color(a.output));
+    const std::string text = run.text(use_color(a.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
-  for (const auto& o : rules.outcomes) {
-    if (o.outcome == "pass" || (o.outcome == "insufficient" && !policy.insufficient_fails)) continue;
+  for (const auto& o : run.rules().outcomes) {
+    if (o.outcome == "pass" || (o.outcome == "insufficient" && !run.policy().insufficient_fails)) continue;
     if (o.outcome == "fail") {
       std::fprintf(stderr, "labelqa: gate failed: %s for %s: %s %s is below the minimum %s\n", o.rule.c_str(), o.subject.c_str(),
                    o.compared == "ci_low" ? "lower confidence bound" : "value", fmt::format("{:.4f}", *o.value).c_str(),
@@ -94,57 +102,7 @@ int finish(const GoldArgs& a, const metrics::GoldResult& result, const metrics::
                    o.undefined_reason.c_str(), o.gold_items);
     }
   }
-  return static_cast<int>(rules.gate_failed ? ExitCode::gate_failed : ExitCode::ok);
-}
-
-int run_masks(GoldArgs& a, const metrics::GoldPolicy& policy) {
-  const std::vector<std::string> names = io::annotator_names(a.in.files, split_commas(a.in.annotators));
-  const io::ClassMap classes = a.classes_path.empty() ? io::ClassMap{} : io::read_class_map(a.classes_path);
-  MaskComparison mc;
-  const int g = io::load_mask_comparison(a.in.files, names, static_cast<std::uint32_t>(a.ignore), a.gold_path, mc);
-  return finish(a, metrics::gold_masks(mc, g, classes, a.options), policy, {});
-}
-
-int run_gold(GoldArgs& a) {
-  auto threads = limit_threads(a.threads);
-  if (a.in.files.empty()) throw UsageError("give the delivery files (and --gold FILE)");
-  if (a.gold_path.empty()) throw UsageError("--gold FILE is required: the gold labels to score the delivery against");
-  const metrics::GoldPolicy policy = build_policy(a);
-  a.options.iou_threshold = policy.iou_threshold.value_or(0.5);
-  a.options.low_overlap = policy.low_overlap.value_or(0.8);
-  if (a.masks) return run_masks(a, policy);
-
-  const io::LoadOptions load = load_options(a.in);
-  io::LoadedDelivery delivery = io::load_delivery(a.in.files, load);
-  io::LoadedDelivery gold = io::load_gold(a.gold_path, load, parse_format_flag(a.gold_format));
-  std::vector<SkippedInput> skipped = delivery.skipped;
-  skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
-
-  std::string kind = a.compare;
-  if (kind == "auto") {
-    kind = delivery.objects && gold.objects               ? "objects"
-           : !delivery.spans.empty() && !gold.spans.empty() ? "spans"
-           : delivery.ratings && gold.ratings                ? "labels"
-                                                             : "";
-    if (kind.empty()) {
-      throw InputError({.file = a.gold_path}, fmt::format("the gold holds {} but the delivery holds {}: nothing to compare", gold.what(), delivery.what()));
-    }
-  }
-  if (kind == "objects") {
-    if (!delivery.objects || !gold.objects) throw InputError({.file = a.gold_path}, "--compare objects: the gold and the delivery must both hold image regions");
-    ObjectSet set;
-    const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), a.gold_path, set);
-    return finish(a, metrics::gold_objects(set, g, a.options), policy, skipped);
-  }
-  if (kind == "spans") {
-    if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = a.gold_path}, "--compare spans: the gold and the delivery must both hold text spans");
-    SpanSet set;
-    const int g = io::merge_gold_spans(std::move(delivery.spans), std::move(gold.spans), a.gold_path, skipped, set);
-    return finish(a, metrics::gold_spans(set, g, a.options), policy, skipped);
-  }
-  if (!delivery.ratings || !gold.ratings) throw InputError({.file = a.gold_path}, "--compare labels: the gold and the delivery must both hold categorical labels");
-  io::require_one_annotator(gold.ratings->annotators, a.gold_path);
-  return finish(a, metrics::gold_labels(*delivery.ratings, *gold.ratings, a.options), policy, skipped);
+  return static_cast<int>(run.gate_failed() ? ExitCode::gate_failed : ExitCode::ok);
 }
 
 int run_plan(const GoldArgs& a) {
@@ -153,28 +111,15 @@ int run_plan(const GoldArgs& a) {
   if (a.expected.size() != 1 && a.expected.size() != a.min.size()) {
     throw UsageError("give one --expected for all --min rules, or one per --min in the same order");
   }
-  std::vector<report::PlanRequest> plans;
-  const metrics::GoldPolicy policy = build_policy(a);
-  for (std::size_t k = 0; k < policy.rules.size(); ++k) {
-    const auto& rule = policy.rules[k];
-    report::PlanRequest p;
-    p.metric = rule.metric;
-    p.threshold = rule.min;
-    p.expected = a.expected.size() == 1 ? a.expected[0] : a.expected[k];
-    p.confidence = a.options.confidence;
-    p.power = a.power;
-    if (!(p.threshold > 0 && p.threshold < 1) || !(p.expected > 0 && p.expected <= 1)) {
-      throw UsageError(fmt::format("--plan works on proportions: {} needs a threshold in (0, 1) and --expected in (0, 1]", rule.metric));
-    }
-    if (p.expected <= p.threshold) {
-      throw UsageError(fmt::format("--expected {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric));
-    }
-    p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power);
-    plans.push_back(p);
-  }
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_plan_json(plans));
+  commands::PlanRequest r;
+  r.policy = build_policy(a);
+  r.expected = a.expected;
+  r.confidence = a.options.confidence;
+  r.power = a.power;
+  const commands::GoldPlanRun plan = commands::plan(r);
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, plan.json());
   if (print_summary(a.output)) {
-    const std::string text = report::render_plan_text(plans);
+    const std::string text = plan.text();
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   return 0;

@@ -4,6 +4,7 @@
 // AgreeRun renders.
 #pragma once
 
+#include "labelqa/commands/common.hpp"
 #include "labelqa/io/load.hpp"
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/gates.hpp"
@@ -21,8 +22,6 @@ namespace labelqa::commands {
 
 // What the inputs are when it cannot be judged from their content.
 enum class AgreeInput : std::uint8_t { automatic, semantic_masks, instance_masks };
-// What a tool export is compared on when it holds several kinds.
-enum class Compare : std::uint8_t { automatic, objects, spans, labels };
 
 struct AgreeRequest {
   std::vector<std::string> files;

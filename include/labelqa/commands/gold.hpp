@@ -1,0 +1,74 @@
+// `gold` as a library call: scores every annotator and the vendor of a delivery against gold
+// labels (categorical labels, image regions, semantic masks or text spans), evaluates the policy's
+// rules, and renders every output the CLI writes. Also the planning question: how many gold items
+// a batch needs.
+#pragma once
+
+#include "labelqa/commands/common.hpp"
+#include "labelqa/io/load.hpp"
+#include "labelqa/metrics/gold.hpp"
+#include "labelqa/report/gold_report.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace labelqa::commands {
+
+struct GoldRequest {
+  std::vector<std::string> files;  // the delivery
+  io::LoadOptions load;
+  std::string gold_path;
+  io::Format gold_format = io::Format::automatic;
+  metrics::GoldPolicy policy;      // rules and settings (io::read_policy, then any overrides)
+  metrics::GoldOptions options;    // iou_threshold and low_overlap are taken from the policy
+  Compare compare = Compare::automatic;
+  bool masks = false;              // the delivery is one semantic mask folder per annotator, the gold a folder
+  std::string classes_path;        // masks: class names by value
+  std::uint32_t ignore = 255;      // masks: value left out of every score
+};
+
+class GoldRun {
+ public:
+  struct State;
+  explicit GoldRun(std::unique_ptr<State> state);
+  GoldRun(GoldRun&&) noexcept;
+  GoldRun& operator=(GoldRun&&) noexcept;
+  ~GoldRun();
+
+  std::string json() const;
+  std::string csv() const;
+  std::string text(bool color) const;
+  std::string conflicts_csv() const;
+  std::string junit() const;
+  std::string markdown() const;
+  // The vendor's report: scores and conflicts, never a gold label.
+  std::string vendor_json() const;
+  std::string vendor_conflicts_csv() const;
+
+  const metrics::GoldResult& result() const;
+  const metrics::RuleEvaluation& rules() const;
+  const metrics::GoldPolicy& policy() const;
+  bool gate_failed() const { return rules().gate_failed; }
+
+ private:
+  std::unique_ptr<State> m_state;
+};
+
+GoldRun gold(const GoldRequest& request);
+
+// Before sending a batch: how many gold items each rule needs (rules on proportions only).
+struct PlanRequest {
+  metrics::GoldPolicy policy;    // its rules give the metrics and thresholds
+  std::vector<double> expected;  // the value the vendor is expected to reach: one, or one per rule
+  double confidence = 0.95;
+  double power = 0.8;
+};
+struct GoldPlanRun {
+  std::string json() const;
+  std::string text() const;
+  std::vector<report::PlanRequest> plans;
+};
+GoldPlanRun plan(const PlanRequest& request);
+
+}  // namespace labelqa::commands
