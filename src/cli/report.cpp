@@ -1,13 +1,12 @@
 // `labelqa report`: per-annotator error reports with pictures and a self-contained index.html.
 #include "common.hpp"
 #include "inputs.hpp"
+#include "labelqa/commands/report.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
-#include "labelqa/io/delivery_builder.hpp"
-#include "labelqa/metrics/annotators.hpp"
-#include "labelqa/report/annotator_report.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
@@ -52,46 +51,18 @@ int run_report(ReportArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (rating tables, COCO files or tool exports)");
   parse_window(a.window, a.options.drift);
-  const io::LoadOptions load = load_options(a.in);
-  io::LoadedDelivery delivery = io::load_delivery(a.in.files, load);
-  std::optional<io::LoadedDelivery> gold;
-  if (!a.gold_path.empty()) gold = io::load_gold(a.gold_path, load, parse_format_flag(a.gold_format));
-  std::string kind = a.compare;
-  if (kind == "auto") kind = delivery.ratings ? "labels" : delivery.objects ? "objects" : "";
-  if (kind.empty()) {
-    throw InputError({.file = a.in.files.front()}, fmt::format("the delivery holds {}: report covers categorical labels and objects", delivery.what()));
-  }
-  metrics::AnnotatorReport rep;
-  std::optional<ObjectSet> object_set;
-  if (kind == "labels") {
-    if (!delivery.ratings) throw InputError({.file = a.in.files.front()}, "--compare labels: the delivery holds no categorical labels");
-    const RatingSet* g = nullptr;
-    if (gold) {
-      if (!gold->ratings) throw InputError({.file = a.gold_path}, fmt::format("the gold holds {}, not categorical labels", gold->what()));
-      io::require_one_annotator(gold->ratings->annotators, a.gold_path);
-      g = &*gold->ratings;
-    }
-    rep = metrics::report_labels(*delivery.ratings, g, a.options);
-  } else {
-    if (!delivery.objects) throw InputError({.file = a.in.files.front()}, "--compare objects: the delivery holds no image regions");
-    int g = -1;
-    if (gold) {
-      if (!gold->objects) throw InputError({.file = a.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
-      if (!a.write_consensus.empty()) {
-        throw UsageError("--write-consensus for objects needs the consensus of the delivery: run it without --gold");
-      }
-      object_set.emplace();
-      g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), a.gold_path, *object_set);
-    } else {
-      object_set = std::move(*delivery.objects);
-    }
-    rep = metrics::report_objects(*object_set, g, a.options);
-  }
+  commands::ReportRequest r;
+  r.files = a.in.files;
+  r.load = load_options(a.in);
+  r.gold_path = a.gold_path;
+  r.gold_format = parse_format_flag(a.gold_format);
+  r.compare = a.compare == "labels" ? commands::Compare::labels : a.compare == "objects" ? commands::Compare::objects : commands::Compare::automatic;
+  r.options = a.options;
+  r.with_consensus = !a.write_consensus.empty();
+  const commands::ReportRun run = commands::annotator_report(r);
 
-  const bool with_consensus = !a.write_consensus.empty();
-  report::AnnotatorReportInput input{rep, a.options, a.in.files, a.gold_path, with_consensus};
   std::vector<report::Picture> pictures;
-  if (!a.out_dir.empty() && !a.no_pictures) pictures = report::report_pictures(rep);
+  if (!a.out_dir.empty() && !a.no_pictures) pictures = run.pictures();
   if (!a.out_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(a.out_dir) / "images", ec);
@@ -100,24 +71,15 @@ int run_report(ReportArgs& a) {
       io::write_output(fmt::format("{}/images/{}.png", a.out_dir, p.name), p.png);
       io::write_output(fmt::format("{}/images/{}.svg", a.out_dir, p.name), p.svg);
     }
-    io::write_output(a.out_dir + "/report.json", report::render_report_json(input, pictures));
-    io::write_output(a.out_dir + "/report.csv", report::render_report_csv(input));
-    io::write_output(a.out_dir + "/index.html", report::render_report_html(input, pictures));
+    io::write_output(a.out_dir + "/report.json", run.json(pictures));
+    io::write_output(a.out_dir + "/report.csv", run.csv());
+    io::write_output(a.out_dir + "/index.html", run.html(pictures));
   }
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, report::render_report_json(input, pictures));
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, report::render_report_csv(input));
-  if (with_consensus) {
-    const std::string& f = a.write_consensus;
-    if (kind == "objects") {
-      io::write_output(f, report::render_consensus_coco(rep, *object_set));
-    } else if (f.ends_with(".jsonl") || f.ends_with(".ndjson")) {
-      io::write_output(f, report::render_consensus_jsonl(rep));
-    } else {
-      io::write_output(f, report::render_consensus_csv(rep));
-    }
-  }
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json(pictures));
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
+  if (!a.write_consensus.empty()) io::write_output(a.write_consensus, run.consensus(run.consensus_format(a.write_consensus)));
   if (print_summary(a.output)) {
-    const std::string text = report::render_report_text(input, use_color(a.output));
+    const std::string text = run.text(use_color(a.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!a.out_dir.empty()) std::printf("\nreport written to %s/index.html\n", a.out_dir.c_str());
     std::fflush(stdout);

@@ -1,0 +1,93 @@
+// `report` as a library call (see report.hpp).
+#include "labelqa/commands/report.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/report/annotator_report.hpp"
+
+#include <fmt/format.h>
+#include <optional>
+
+namespace labelqa::commands {
+
+struct ReportRun::State {
+  ReportRequest request;
+  Compare kind = Compare::labels;
+  metrics::AnnotatorReport report;
+  std::optional<ObjectSet> objects;  // objects: the set the report was made from
+  report::AnnotatorReportInput input() const {
+    return {report, request.options, request.files, request.gold_path, request.with_consensus};
+  }
+};
+
+ReportRun::ReportRun(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+ReportRun::ReportRun(ReportRun&&) noexcept = default;
+ReportRun& ReportRun::operator=(ReportRun&&) noexcept = default;
+ReportRun::~ReportRun() = default;
+
+std::vector<report::Picture> ReportRun::pictures() const { return report::report_pictures(m_state->report); }
+std::string ReportRun::json(const std::vector<report::Picture>& pictures) const { return report::render_report_json(m_state->input(), pictures); }
+std::string ReportRun::csv() const { return report::render_report_csv(m_state->input()); }
+std::string ReportRun::html(const std::vector<report::Picture>& pictures) const { return report::render_report_html(m_state->input(), pictures); }
+std::string ReportRun::text(bool color) const { return report::render_report_text(m_state->input(), color); }
+const metrics::AnnotatorReport& ReportRun::result() const { return m_state->report; }
+
+ConsensusFormat ReportRun::consensus_format(const std::string& path) const {
+  if (m_state->kind == Compare::objects) return ConsensusFormat::coco;
+  return path.ends_with(".jsonl") || path.ends_with(".ndjson") ? ConsensusFormat::jsonl : ConsensusFormat::csv;
+}
+
+std::string ReportRun::consensus(ConsensusFormat format) const {
+  switch (format) {
+    case ConsensusFormat::coco: return report::render_consensus_coco(m_state->report, *m_state->objects);
+    case ConsensusFormat::jsonl: return report::render_consensus_jsonl(m_state->report);
+    case ConsensusFormat::csv: break;
+  }
+  return report::render_consensus_csv(m_state->report);
+}
+
+ReportRun annotator_report(const ReportRequest& request) {
+  if (request.files.empty()) throw UsageError("no delivery files were given");
+  auto s = std::make_unique<ReportRun::State>();
+  s->request = request;
+  const ReportRequest& r = s->request;
+  io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
+  std::optional<io::LoadedDelivery> gold;
+  if (!r.gold_path.empty()) gold = io::load_gold(r.gold_path, r.load, r.gold_format);
+  Compare kind = r.compare;
+  if (kind == Compare::automatic) {
+    if (delivery.ratings) {
+      kind = Compare::labels;
+    } else if (delivery.objects) {
+      kind = Compare::objects;
+    } else {
+      throw InputError({.file = r.files.front()}, fmt::format("the delivery holds {}: report covers categorical labels and objects", delivery.what()));
+    }
+  }
+  s->kind = kind;
+  if (kind == Compare::labels) {
+    if (!delivery.ratings) throw InputError({.file = r.files.front()}, "--compare labels: the delivery holds no categorical labels");
+    const RatingSet* g = nullptr;
+    if (gold) {
+      if (!gold->ratings) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not categorical labels", gold->what()));
+      io::require_one_annotator(gold->ratings->annotators, r.gold_path);
+      g = &*gold->ratings;
+    }
+    s->report = metrics::report_labels(*delivery.ratings, g, r.options);
+    return ReportRun(std::move(s));
+  }
+  if (kind != Compare::objects) throw UsageError("report covers categorical labels and objects");
+  if (!delivery.objects) throw InputError({.file = r.files.front()}, "--compare objects: the delivery holds no image regions");
+  int g = -1;
+  if (gold) {
+    if (!gold->objects) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
+    if (r.with_consensus) throw UsageError("--write-consensus for objects needs the consensus of the delivery: run it without --gold");
+    s->objects.emplace();
+    g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects);
+  } else {
+    s->objects = std::move(*delivery.objects);
+  }
+  s->report = metrics::report_objects(*s->objects, g, r.options);
+  return ReportRun(std::move(s));
+}
+
+}  // namespace labelqa::commands
