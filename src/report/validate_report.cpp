@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
 
 #include "shared.hpp"
 
@@ -151,166 +149,43 @@ void csv_row(std::string& out, const Finding& f) {
   out += '\n';
 }
 
-// The first stage of a pipeline: the indices 0 .. n - 1, in order (`next` counts them).
-tbb::filter<void, std::size_t> indices(std::size_t n, std::size_t& next) {
-  next = 0;
-  return tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order, [n, &next](tbb::flow_control& fc) {
-    if (next == n) {
-      fc.stop();
-      return std::size_t{0};
-    }
-    return next++;
-  });
-}
-
-// Findings with this file and item come before (-1), with (0) or after (1) a group's.
-int compare_place(const Finding& f, const Finding& group) {
-  if (f.file != group.file) return f.file < group.file ? -1 : 1;
-  if (f.item != group.item) return f.item < group.item ? -1 : 1;
-  return 0;
-}
-
 }  // namespace
-
-void FindingTally::count(const Finding& f) {
-  const auto c = static_cast<std::size_t>(f.code);
-  ++findings;
-  ++by_code[c];
-  if (f.severity == Severity::error) {
-    ++errors;
-    ++errors_by_code[c];
-  } else {
-    ++warnings;
-  }
-  ++by_class[c][f.cls];
-}
-
-void FindingTally::count(const FindingTally& other) {
-  findings += other.findings;
-  errors += other.errors;
-  warnings += other.warnings;
-  for (std::size_t c = 0; c < by_code.size(); ++c) {
-    by_code[c] += other.by_code[c];
-    errors_by_code[c] += other.errors_by_code[c];
-    for (const auto& [cls, n] : other.by_class[c]) by_class[c][cls] += n;
-  }
-}
 
 bool validate_failed(const ValidateReport& rep) { return rep.tally.errors > 0 || (rep.fail_on_warning && rep.tally.warnings > 0); }
 
-ValidateWriter::ValidateWriter(const io::Sink* json, const io::Sink* csv, std::size_t keep) : m_json(json), m_csv(csv) {
-  m_tally.keep = keep;
+ValidateWriter::ValidateWriter(const io::Sink* json, const io::Sink* csv) : m_json(json), m_csv(csv) {
   if (m_json) (*m_json)("{\n  \"findings\": [");
   if (m_csv) (*m_csv)("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
 }
 
-ValidateWriter::Rendered ValidateWriter::render(const std::vector<Span>& lists) const {
-  Rendered r;
-  for (const auto& [begin, end] : lists) {
-    for (const Finding* f = begin; f != end; ++f) {
-      if (m_json) json_row(r.json, *f);
-      if (m_csv) csv_row(r.csv, *f);
-      r.counts.count(*f);
-    }
-    r.ends.emplace_back(r.json.size(), r.csv.size());
+void ValidateWriter::render(std::span<const Finding> findings, Rendered& out) const {
+  for (const auto& f : findings) {
+    if (m_json) json_row(out.json, f);
+    if (m_csv) csv_row(out.csv, f);
   }
-  return r;
 }
 
-void ValidateWriter::emit(const Rendered& r, std::size_t k, Span list) {
-  if (list.first == list.second) return;
-  const std::size_t json_begin = k == 0 ? 0 : r.ends[k - 1].first, csv_begin = k == 0 ? 0 : r.ends[k - 1].second;
-  std::string_view json(r.json.data() + json_begin, r.ends[k].first - json_begin);
+std::unique_ptr<validate::FindingSink::Prepared> ValidateWriter::prepare(std::span<const Finding> findings) const {
+  auto out = std::make_unique<Rendered>();
+  render(findings, *out);
+  return out;
+}
+
+void ValidateWriter::put(std::span<const Finding> findings, const Prepared* prepared) {
+  if (findings.empty()) return;
+  Rendered own;
+  const auto* r = static_cast<const Rendered*>(prepared);  // made by this sink's prepare()
+  if (!r) {
+    render(findings, own);
+    r = &own;
+  }
+  std::string_view json(r->json);
   if (m_json) {
     if (!m_any) json.remove_prefix(1);  // the first row follows no comma
     (*m_json)(json);
   }
-  if (m_csv) (*m_csv)(std::string_view(r.csv.data() + csv_begin, r.ends[k].second - csv_begin));
-  for (const Finding* f = list.first; f != list.second; ++f) m_tally.sample(*f);
+  if (m_csv) (*m_csv)(r->csv);
   m_any = true;
-}
-
-void ValidateWriter::put(const std::vector<Finding>& findings) {
-  const Span all{findings.data(), findings.data() + findings.size()};
-  const Rendered r = render({all});
-  emit(r, 0, all);
-  m_tally.count(r.counts);
-}
-
-void ValidateWriter::put_all(const std::vector<Finding>& findings) {
-  // Blocks of findings rendered in parallel and written in order, a bounded number in flight.
-  constexpr std::size_t k_block = 4096;
-  const std::size_t blocks = (findings.size() + k_block - 1) / k_block;
-  std::size_t next = 0;
-  auto block = [&](std::size_t b) {
-    const Finding* begin = findings.data() + b * k_block;
-    return Span{begin, begin + std::min(k_block, findings.size() - b * k_block)};
-  };
-  tbb::parallel_pipeline(
-      8,
-      indices(blocks, next) &
-          tbb::make_filter<std::size_t, std::pair<std::size_t, Rendered>>(
-              tbb::filter_mode::parallel, [&](std::size_t b) { return std::make_pair(b, render({block(b)})); }) &
-          tbb::make_filter<std::pair<std::size_t, Rendered>, void>(tbb::filter_mode::serial_in_order, [&](const std::pair<std::size_t, Rendered>& r) {
-            emit(r.second, 0, block(r.first));
-            m_tally.count(r.second.counts);
-          }));
-}
-
-void ValidateWriter::put_objects(const validate::ObjectChecks& checks, std::vector<Finding> loose) {
-  // Groups of images go through in chunks: checked and rendered in parallel, written in order.
-  // Loose findings are written where they sort: before a group when their file and item come
-  // first, merged into it (and the group rendered again, here) when they share them.
-  constexpr std::size_t k_chunk = 8;
-  const std::size_t groups = checks.groups(), chunks = (groups + k_chunk - 1) / k_chunk;
-  std::size_t next = 0, next_loose = 0;
-  struct Chunk {
-    std::vector<std::vector<Finding>> lists;
-    Rendered text;
-  };
-  auto loose_before = [&](const Finding* group) {
-    std::vector<Finding> out;
-    while (next_loose < loose.size() && (!group || compare_place(loose[next_loose], *group) < 0)) out.push_back(std::move(loose[next_loose++]));
-    put(out);
-  };
-  const std::size_t tokens = 4 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
-  tbb::parallel_pipeline(
-      tokens,
-      indices(chunks, next) &
-          tbb::make_filter<std::size_t, Chunk>(tbb::filter_mode::parallel,
-                                               [&](std::size_t c) {
-                                                 Chunk chunk;
-                                                 std::vector<Span> lists;
-                                                 for (std::size_t g = c * k_chunk; g < std::min(groups, (c + 1) * k_chunk); ++g) {
-                                                   chunk.lists.push_back(checks.check(g));
-                                                 }
-                                                 for (const auto& l : chunk.lists) lists.emplace_back(l.data(), l.data() + l.size());
-                                                 chunk.text = render(lists);
-                                                 return chunk;
-                                               }) &
-          tbb::make_filter<Chunk, void>(tbb::filter_mode::serial_in_order, [&](Chunk chunk) {
-            m_tally.count(chunk.text.counts);
-            for (std::size_t k = 0; k < chunk.lists.size(); ++k) {
-              auto& list = chunk.lists[k];
-              if (list.empty()) continue;
-              loose_before(&list.front());
-              if (next_loose < loose.size() && compare_place(loose[next_loose], list.front()) == 0) {
-                // Rare: loose findings of this very image. Counted on their own, then the group
-                // is rendered again with them.
-                std::vector<Finding> merged = std::move(list);
-                while (next_loose < loose.size() && compare_place(loose[next_loose], merged.front()) == 0) {
-                  m_tally.count(loose[next_loose]);
-                  merged.push_back(std::move(loose[next_loose++]));
-                }
-                validate::sort_findings(merged);
-                const Span all{merged.data(), merged.data() + merged.size()};
-                emit(render({all}), 0, all);
-              } else {
-                emit(chunk.text, k, Span{list.data(), list.data() + list.size()});
-              }
-            }
-          }));
-  loose_before(nullptr);
 }
 
 void ValidateWriter::finish(const ValidateReport& rep) {

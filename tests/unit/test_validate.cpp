@@ -208,9 +208,10 @@ TEST_CASE("validate reports: strings are escaped as nlohmann::json writes them, 
     ++chunks;
   };
   const io::Sink csv_sink = [&](std::string_view b) { csv += b; };
-  report::ValidateWriter w(&json_sink, &csv_sink, 5);
-  w.put_all(findings);
-  w.finish(report::ValidateReport{w.tally(), {"d.json"}, 1, 1, findings.size(), false});
+  report::ValidateWriter w(&json_sink, &csv_sink);
+  validate::FindingTally tally;
+  validate::put_findings(findings, w, tally);
+  w.finish(report::ValidateReport{tally, {"d.json"}, 1, 1, findings.size(), false});
   CHECK(chunks > 3);
   const auto doc = nlohmann::json::parse(json);
   REQUIRE(doc["findings"].size() == findings.size());
@@ -272,19 +273,21 @@ TEST_CASE("validate: streamed object checks write the same reports as the sorted
     csv.clear();
     const io::Sink js = [&](std::string_view b) { json += b; };
     const io::Sink cs = [&](std::string_view b) { csv += b; };
-    report::ValidateWriter w(&js, &cs, keep);
+    report::ValidateWriter w(&js, &cs);
+    validate::FindingTally tally;
+    tally.keep = keep;
     if (streamed) {
       validate::ObjectChecks checks(a, images, categories, opt);
       CHECK(checks.groups() == 5);
-      w.put_objects(checks, loose);
+      validate::put_object_checks(checks, loose, w, tally);
     } else {
       auto all = validate::check_objects(a, images, categories, opt);
       CHECK(all.size() > 20);
       for (const auto& f : loose) all.push_back(f);
       validate::sort_findings(all);
-      w.put_all(all);
+      validate::put_findings(all, w, tally);
     }
-    const report::ValidateReport rep{w.tally(), {"d.json"}, 1, images.size(), a.objects.size(), false};
+    const report::ValidateReport rep{tally, {"d.json"}, 1, images.size(), a.objects.size(), false};
     w.finish(rep);
     text = report::render_validate_text(rep, false, keep);
   };
@@ -302,12 +305,13 @@ TEST_CASE("validate: streamed object checks write the same reports as the sorted
   // Nothing at all: an empty list, still valid JSON.
   std::string json;
   const io::Sink js = [&](std::string_view b) { json += b; };
-  report::ValidateWriter w(&js, nullptr, 5);
+  report::ValidateWriter w(&js, nullptr);
+  validate::FindingTally tally;
   AnnotatorObjects none;
   index_objects(none, 0);
   const std::vector<ImageInfo> no_images;
   validate::ObjectChecks checks(none, no_images, categories, opt);
-  w.put_objects(checks, {});
-  w.finish(report::ValidateReport{w.tally(), {}, 0, 0, 0, false});
+  validate::put_object_checks(checks, {}, w, tally);
+  w.finish(report::ValidateReport{tally, {}, 0, 0, 0, false});
   CHECK(nlohmann::json::parse(json)["findings"].empty());
 }

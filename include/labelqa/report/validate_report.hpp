@@ -7,34 +7,17 @@
 
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/validate/findings.hpp"
+#include "labelqa/validate/sink.hpp"
 
-#include <array>
 #include <cstddef>
-#include <map>
+#include <memory>
+#include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace labelqa::report {
 
-// What the summaries need of the findings: counts, and the first findings of each code.
-struct FindingTally {
-  std::size_t keep = 5;  // findings kept per code (for the terminal)
-  std::size_t findings = 0, errors = 0, warnings = 0;
-  std::array<std::size_t, validate::k_code_count> by_code{}, errors_by_code{};
-  std::array<std::map<std::string, std::size_t>, validate::k_code_count> by_class;
-  std::array<std::vector<validate::Finding>, validate::k_code_count> first;
-
-  // Counts one finding (in any order).
-  void count(const validate::Finding& f);
-  // Adds counts gathered elsewhere (their `first` is ignored).
-  void count(const FindingTally& other);
-  // Keeps the finding if its code has fewer than `keep`: call in report order.
-  void sample(const validate::Finding& f) {
-    auto& v = first[static_cast<std::size_t>(f.code)];
-    if (v.size() < keep) v.push_back(f);
-  }
-};
+using validate::FindingTally;
 
 struct ValidateReport {
   const FindingTally& tally;
@@ -49,39 +32,23 @@ struct ValidateReport {
 bool validate_failed(const ValidateReport& rep);
 
 // Writes the JSON and CSV reports (either sink may be null) from findings handed over in report
-// order, and tallies them.
-class ValidateWriter {
+// order: a FindingSink that renders blocks of findings on any thread and writes them in turn.
+class ValidateWriter : public validate::FindingSink {
  public:
-  ValidateWriter(const io::Sink* json, const io::Sink* csv, std::size_t keep);
-  // Renders and writes findings that come next in report order, on this thread.
-  void put(const std::vector<validate::Finding>& findings);
-  // The same for a long list, rendered in parallel blocks with a bounded number in flight.
-  void put_all(const std::vector<validate::Finding>& findings);
-  // One delivery's object checks: groups of images are checked and rendered in parallel while
-  // earlier ones are written; `loose` (the delivery's other findings) are merged in where they
-  // belong. No finding list of the whole delivery is ever held.
-  void put_objects(const validate::ObjectChecks& checks, std::vector<validate::Finding> loose);
+  ValidateWriter(const io::Sink* json, const io::Sink* csv);
+  std::unique_ptr<Prepared> prepare(std::span<const validate::Finding> findings) const override;
+  void put(std::span<const validate::Finding> findings, const Prepared* prepared) override;
   // Ends the JSON report with its summary.
   void finish(const ValidateReport& rep);
 
-  const FindingTally& tally() const { return m_tally; }
-
  private:
-  // Consecutive lists of findings rendered on any thread, then written in order.
-  struct Rendered {
+  struct Rendered : Prepared {
     std::string json, csv;
-    std::vector<std::pair<std::size_t, std::size_t>> ends;  // per list: the end of its JSON and CSV text
-    FindingTally counts;                                    // counts only
   };
-  using Span = std::pair<const validate::Finding*, const validate::Finding*>;
-  Rendered render(const std::vector<Span>& lists) const;
-  // Writes list k of `r` (whose findings are `list`) and keeps the first findings of each code;
-  // the caller adds r's counts.
-  void emit(const Rendered& r, std::size_t k, Span list);
+  void render(std::span<const validate::Finding> findings, Rendered& out) const;
 
   const io::Sink* m_json;
   const io::Sink* m_csv;
-  FindingTally m_tally;
   bool m_any = false;  // a finding was written: the next JSON row follows a comma
 };
 
