@@ -281,7 +281,7 @@ struct Chunk {
   std::vector<geometry::Rle> masks;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rle_sizes;  // per mask: h, w
   std::vector<std::size_t> with_id;                                // objects whose file gave an id
-  std::vector<CocoProblem> problems;                               // lenient reading: what was left out
+  std::vector<ReadProblem> problems;                               // lenient reading: what was left out
 
   void clear(Coordinates& buffer, std::size_t region, std::size_t capacity) {
     objects.clear();
@@ -303,9 +303,9 @@ using IdIndex = std::unordered_map<std::int64_t, std::uint64_t>;
 // Reads the values of one COCO file with simdjson On-Demand; one per thread in flight.
 class ValueReader {
  public:
-  explicit ValueReader(const MappedFile& file, std::vector<CocoProblem>* problems = nullptr) : m_cur(file), m_problems(problems) {}
+  explicit ValueReader(const MappedFile& file, std::vector<ReadProblem>* problems = nullptr) : m_cur(file), m_problems(problems) {}
   // Lenient reading records problems here (instead of throwing) and drops what they concern.
-  void set_problems(std::vector<CocoProblem>* problems) { m_problems = problems; }
+  void set_problems(std::vector<ReadProblem>* problems) { m_problems = problems; }
   bool lenient() const { return m_problems != nullptr; }
   // Sizes the buffers for slices of about `bytes` once, instead of growing them slice by slice.
   void reserve(std::size_t bytes) {
@@ -473,7 +473,7 @@ class ValueReader {
   void parse_rle(od::object rle, SpatialObject& o, Chunk& out);
 
   Cursor m_cur;
-  std::vector<CocoProblem>* m_problems = nullptr;
+  std::vector<ReadProblem>* m_problems = nullptr;
   od::parser m_parser;
   od::document m_doc;
   std::string m_buffer;  // one slice of a list, wrapped in [ ], padded for simdjson
@@ -485,7 +485,7 @@ class CocoParser {
   // error (or a guess that does not hold) throws, and the caller reads the file again exactly:
   // serially, with every boundary found by the layout scan, naming the first error precisely.
   // problems: lenient reading (see read_coco_checked); null: the first problem throws.
-  CocoParser(MappedFile& file, std::size_t slice_bytes, bool fast, CocoCheck* check = nullptr)
+  CocoParser(MappedFile& file, std::size_t slice_bytes, bool fast, LenientRead* check = nullptr)
       : m_file(file), m_cur(file), m_reader(file, check ? &check->problems : nullptr), m_slice_bytes(slice_bytes), m_fast(fast), m_check(check) {}
 
   LocalDelivery parse();
@@ -528,7 +528,7 @@ class CocoParser {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_rle_sizes;  // per mask: h, w
   std::size_t m_image_index = 0;
   std::size_t m_category_index = 0;
-  CocoCheck* m_check = nullptr;
+  LenientRead* m_check = nullptr;
   std::set<std::int64_t> m_rejected_images, m_rejected_categories;  // lenient: left out, with a problem already
 };
 
@@ -1299,7 +1299,7 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
 
 }  // namespace
 
-LocalDelivery read_coco_checked(const std::string& path, CocoCheck& check, std::size_t slice_bytes) {
+LocalDelivery read_coco_checked(const std::string& path, LenientRead& check, std::size_t slice_bytes) {
   MappedFile file(path);
   LocalDelivery d;
   try {
@@ -1317,32 +1317,6 @@ LocalDelivery read_coco_checked(const std::string& path, CocoCheck& check, std::
   return d;
 }
 
-std::string annotator_from_path(const std::string& path) {
-  std::filesystem::path p(path);
-  while (!p.empty() && p.filename().empty()) p = p.parent_path();  // "dir/" -> "dir"
-  std::string stem = p.stem().string();
-  return stem.empty() ? path : stem;
-}
-
-std::vector<std::string> annotator_names(const std::vector<std::string>& paths, const std::vector<std::string>& explicit_names) {
-  std::vector<std::string> names;
-  if (!explicit_names.empty()) {
-    if (explicit_names.size() != paths.size()) {
-      throw UsageError(fmt::format("--annotators names {} annotators but {} inputs were given", explicit_names.size(), paths.size()));
-    }
-    names = explicit_names;
-  } else {
-    for (const auto& p : paths) names.push_back(annotator_from_path(p));
-  }
-  std::vector<std::string> sorted = names;
-  std::sort(sorted.begin(), sorted.end());
-  auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-  if (dup != sorted.end()) {
-    throw UsageError(fmt::format("two inputs would both be annotator \"{}\"; name them with --annotators a,b,...", *dup));
-  }
-  return names;
-}
-
 bool looks_like_coco(const std::string& path) {
   MappedFile f(path);
   auto head = f.view().substr(0, 1 << 16);
@@ -1355,78 +1329,6 @@ bool looks_like_coco(const std::string& path) {
   }
   if (head[i] == '[') return head.find("\"image_id\"") != std::string_view::npos;
   return false;
-}
-
-ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries) {
-  ObjectSet set;
-  std::map<std::string, ImageInfo> images;
-  std::map<std::string, std::string> image_owner;  // first file that gave an image its size
-  std::map<std::string, std::int32_t> categories;
-  for (const auto& d : deliveries) {
-    for (const auto& img : d.images) {
-      auto [it, fresh] = images.emplace(img.name, img);
-      if (fresh) {
-        if (img.width) image_owner[img.name] = d.objects.file;
-        continue;
-      }
-      auto& known = it->second;
-      if (img.width == 0 && img.height == 0) continue;
-      if (known.width == 0 && known.height == 0) {
-        known.width = img.width;
-        known.height = img.height;
-        image_owner[img.name] = d.objects.file;
-      } else if (known.width != img.width || known.height != img.height) {
-        throw InputError({.file = d.objects.file, .item = img.name},
-                         fmt::format("image is {}x{} here but {}x{} in {}", img.width, img.height, known.width, known.height, image_owner[img.name]));
-      }
-    }
-    for (const auto& c : d.categories) categories.emplace(c, 0);
-  }
-  std::map<std::string, std::uint32_t> image_index;
-  for (auto& [name, info] : images) {
-    image_index[name] = static_cast<std::uint32_t>(set.images.size());
-    set.images.push_back(info);
-  }
-  for (auto& [name, idx] : categories) {
-    idx = static_cast<std::int32_t>(set.categories.size());
-    set.categories.push_back(name);
-  }
-  std::sort(deliveries.begin(), deliveries.end(), [](const LocalDelivery& a, const LocalDelivery& b) {
-    const int ra = role_rank(a.objects.role), rb = role_rank(b.objects.role);
-    return ra != rb ? ra < rb : a.objects.name < b.objects.name;
-  });
-  for (auto& d : deliveries) {
-    std::vector<std::uint32_t> img_map(d.images.size());
-    for (std::size_t i = 0; i < d.images.size(); ++i) img_map[i] = image_index.at(d.images[i].name);
-    std::vector<std::int32_t> cat_map(d.categories.size());
-    for (std::size_t i = 0; i < d.categories.size(); ++i) cat_map[i] = categories.at(d.categories[i]);
-    AnnotatorObjects a = std::move(d.objects);
-    std::vector<std::uint8_t> has(set.images.size(), 0);
-    for (std::size_t i = 0; i < d.images.size(); ++i) has[img_map[i]] = a.has_image.empty() ? 1 : a.has_image[i];
-    a.has_image = std::move(has);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, a.objects.size(), 8192), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t i = r.begin(); i < r.end(); ++i) {
-        auto& o = a.objects[i];
-        o.image = img_map[o.image];
-        o.category = cat_map[static_cast<std::size_t>(o.category)];
-      }
-    });
-    index_objects(a, set.images.size());
-    set.annotators.push_back(std::move(a));
-  }
-  return set;
-}
-
-ObjectSet merge_object_sets(std::vector<ObjectSet> sets) {
-  std::vector<LocalDelivery> deliveries;
-  std::vector<SkippedInput> skipped;
-  for (auto& set : sets) {
-    for (auto& a : set.annotators) deliveries.push_back({std::move(a), set.images, set.categories});
-    skipped.insert(skipped.end(), set.skipped.begin(), set.skipped.end());
-  }
-  ObjectSet out = merge_deliveries(std::move(deliveries));
-  out.skipped = std::move(skipped);
-  return out;
 }
 
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes) {

@@ -47,7 +47,7 @@ class PolicyBuilder {
     return v.text;
   }
 
-  void top(const Location& at, const std::string& key, const PolicyValue& v, metrics::GoldPolicy& p) const {
+  void top(const Location& at, const std::string& key, const PolicyValue& v, GoldPolicy& p) const {
     if (key == "iou_threshold") {
       p.iou_threshold = number(at, key, v, 0, 1);
     } else if (key == "low_overlap") {
@@ -66,7 +66,7 @@ class PolicyBuilder {
     }
   }
 
-  void rule_key(const Location& at, const std::string& key, const PolicyValue& v, metrics::GoldRule& r, bool& has_min) const {
+  void rule_key(const Location& at, const std::string& key, const PolicyValue& v, GoldRule& r, bool& has_min) const {
     if (key == "metric") {
       r.metric = text(at, key, v);
     } else if (key == "min") {
@@ -83,7 +83,7 @@ class PolicyBuilder {
     }
   }
 
-  void finish_rule(const Location& at, metrics::GoldRule& r, bool has_min) const {
+  void finish_rule(const Location& at, GoldRule& r, bool has_min) const {
     if (r.metric.empty()) fail(at, "a rule needs \"metric\" (e.g. metric = \"accuracy\")");
     if (!has_min) fail(at, fmt::format("the rule on \"{}\" needs \"min\" (the lowest acceptable value)", r.metric));
     r.origin = at.line ? fmt::format("{}:{}", m_path, at.line) : fmt::format("{} {}", m_path, at.field);
@@ -112,7 +112,7 @@ PolicyValue toml_value(const toml::node& n) {
   return v;
 }
 
-metrics::GoldPolicy read_toml(const std::string& path) {
+GoldPolicy read_toml(const std::string& path) {
   PolicyBuilder b(path);
   toml::table tbl;
   try {
@@ -121,7 +121,7 @@ metrics::GoldPolicy read_toml(const std::string& path) {
     throw InputError({.file = path, .line = e.source().begin.line}, fmt::format("invalid TOML: {}", e.description()));
   }
   auto at = [&](const toml::source_region& src, const std::string& key) { return Location{.file = path, .line = src.begin.line, .field = key}; };
-  metrics::GoldPolicy p;
+  GoldPolicy p;
   for (auto&& [key, node] : tbl) {
     const std::string k(key.str());
     if (k != "rule") {
@@ -133,7 +133,7 @@ metrics::GoldPolicy read_toml(const std::string& path) {
     for (const toml::node& rn : *rules) {
       const toml::table* rt = rn.as_table();
       if (!rt) b.fail(at(rn.source(), k), "each rule must be a table ([[rule]] with metric, min, ...)");
-      metrics::GoldRule r;
+      GoldRule r;
       bool has_min = false;
       for (auto&& [rk, rv] : *rt) {
         const std::string name(rk.str());
@@ -163,7 +163,7 @@ PolicyValue json_value(const nlohmann::json& j) {
   return v;
 }
 
-metrics::GoldPolicy read_json(const std::string& path) {
+GoldPolicy read_json(const std::string& path) {
   PolicyBuilder b(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({.file = path}, "cannot open the policy file");
@@ -182,7 +182,7 @@ metrics::GoldPolicy read_json(const std::string& path) {
   }
   auto at = [&](const std::string& pointer) { return Location{.file = path, .field = pointer}; };
   if (!j.is_object()) b.fail(at("/"), "the policy must be a JSON object");
-  metrics::GoldPolicy p;
+  GoldPolicy p;
   for (const auto& [k, v] : j.items()) {
     if (k != "rule" && k != "rules") {
       b.top(at("/" + k), k, json_value(v), p);
@@ -192,7 +192,7 @@ metrics::GoldPolicy read_json(const std::string& path) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::string where = fmt::format("/{}/{}", k, i);
       if (!v[i].is_object()) b.fail(at(where), "each rule must be an object with metric, min, ...");
-      metrics::GoldRule r;
+      GoldRule r;
       bool has_min = false;
       for (const auto& [rk, rv] : v[i].items()) b.rule_key(at(where + "/" + rk), rk, json_value(rv), r, has_min);
       b.finish_rule(at(where), r, has_min);
@@ -204,7 +204,7 @@ metrics::GoldPolicy read_json(const std::string& path) {
 
 }  // namespace
 
-metrics::GoldPolicy read_policy(const std::string& path) {
+GoldPolicy read_policy(const std::string& path) {
   const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   return json ? read_json(path) : read_toml(path);
 }

@@ -1,3 +1,4 @@
+#include "labelqa/metrics/object_mask.hpp"
 #include "labelqa/metrics/spatial.hpp"
 
 #include "labelqa/geometry/assignment.hpp"

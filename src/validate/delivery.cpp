@@ -253,7 +253,7 @@ class Validator {
                          "COCO panoptic annotations (segments_info) are not read by labelqa; validate their PNGs as masks");
       }
     }
-    io::CocoCheck check;
+    io::LenientRead check;
     auto d = io::read_coco_checked(u.path, check);
     problem_findings(check.problems, m_findings);
     m_annotations += check.problems.size();

@@ -119,7 +119,7 @@ Finding file_finding(const InputError& e) {
   return f;
 }
 
-void problem_findings(const std::vector<io::CocoProblem>& problems, std::vector<Finding>& out) {
+void problem_findings(const std::vector<io::ReadProblem>& problems, std::vector<Finding>& out) {
   for (const auto& p : problems) {
     Finding f;
     f.severity = Severity::error;

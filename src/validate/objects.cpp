@@ -1,4 +1,5 @@
 // Geometric checks of one annotator's objects, image by image in parallel.
+#include "labelqa/metrics/object_mask.hpp"
 #include "labelqa/validate/findings.hpp"
 
 #include <algorithm>
@@ -139,7 +140,7 @@ class ImageChecker {
     const auto& o = m_a.objects[i];
     if (o.shape == Shape::mask) return m_a.masks[o.geom];
     auto& m = m_masks[i - m_begin];
-    if (!m) m = object_mask(m_a, o, m_img->height, m_img->width);
+    if (!m) m = metrics::object_mask(m_a, o, m_img->height, m_img->width);
     return *m;
   }
   // Its runs indexed for intersections, once.
@@ -349,7 +350,7 @@ class ImageChecker {
     for (std::size_t i = begin; i < end; ++i) {
       if (!sound[i - begin]) continue;
       const auto& o = m_a.objects[i];
-      const auto col = geometry::decode(object_mask(m_a, o, img.height, img.width));  // column-major
+      const auto col = geometry::decode(metrics::object_mask(m_a, o, img.height, img.width));  // column-major
       for (std::uint32_t x = 0; x < img.width; ++x) {
         for (std::uint32_t y = 0; y < img.height; ++y) {
           if (col[static_cast<std::size_t>(x) * img.height + y]) uncovered[static_cast<std::size_t>(y) * img.width + x] = 0;

@@ -2,7 +2,7 @@
 // JSON (by the .json extension). docs/gold.md documents every key.
 #pragma once
 
-#include "labelqa/metrics/gold.hpp"
+#include "labelqa/model/policy.hpp"
 
 #include <string>
 
@@ -10,6 +10,6 @@ namespace labelqa::io {
 
 // Throws InputError naming the file, the line (TOML; JSON: the line of a syntax error, else the
 // key's JSON pointer) and what was expected.
-metrics::GoldPolicy read_policy(const std::string& path);
+GoldPolicy read_policy(const std::string& path);
 
 }  // namespace labelqa::io

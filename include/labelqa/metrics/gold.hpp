@@ -10,6 +10,7 @@
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
+#include "labelqa/model/policy.hpp"
 #include "labelqa/model/ratings.hpp"
 #include "labelqa/model/spans.hpp"
 
@@ -133,24 +134,9 @@ GoldResult gold_spans(const SpanSet& set, int gold, const GoldOptions& options);
 // ---------------------------------------------------------------------------------------------
 // Rules (the policy) and gold-set adequacy.
 
-struct GoldRule {
-  std::string metric;
-  double min = 0;
-  std::string subject = "all";    // "vendor", "each_annotator", "all" (vendor and each annotator), or a name
-  std::string cls;                // "" or the class whose score is compared
-  std::string compare;            // "value" or "ci_low"; "" = the policy's default
-  std::string origin;             // where the rule came from, for messages ("qa.toml:12", "--min")
-};
-
-struct GoldPolicy {
-  std::optional<double> iou_threshold;
-  std::optional<double> low_overlap;
-  long long min_items = 10;       // per subject: fewer gold items scored -> insufficient
-  std::string compare = "value";
-  std::optional<long long> max_gold_missing;  // fail when more gold items are missing from the delivery
-  bool insufficient_fails = true; // an "insufficient" outcome fails the gate (on_insufficient = "fail")
-  std::vector<GoldRule> rules;
-};
+// GoldRule and GoldPolicy are plain data of the model (model/policy.hpp), read by io::read_policy.
+using labelqa::GoldPolicy;
+using labelqa::GoldRule;
 
 struct RuleOutcome {
   std::string rule;               // e.g. "accuracy>=0.95" or "recall[pedestrian]>=0.9"

@@ -101,8 +101,4 @@ struct ObjectSet {
 // Sorts each annotator's objects by (image, id) and builds image_offsets.
 void index_objects(AnnotatorObjects& a, std::size_t image_count);
 
-// The object's geometry as a run-length mask of h x w: polygons rasterised and their rings
-// united, boxes rasterised as pycocotools' frBbox, masks as stored.
-geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w);
-
 }  // namespace labelqa

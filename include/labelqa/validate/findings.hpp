@@ -81,7 +81,7 @@ struct Options {
 // An error a reader threw for a whole file, as one finding.
 Finding file_finding(const InputError& e);
 // The problems a lenient COCO reading recorded (left out of the delivery), as findings.
-void problem_findings(const std::vector<io::CocoProblem>& problems, std::vector<Finding>& out);
+void problem_findings(const std::vector<io::ReadProblem>& problems, std::vector<Finding>& out);
 
 // Every geometric check of one annotator's objects: unknown_class, out_of_image, degenerate,
 // self_intersection, overlap, duplicate, bbox_mismatch, uncovered area (with require_coverage),
