@@ -45,8 +45,7 @@ class Cursor {
     return std::min<std::uint64_t>(m_buf_offset + static_cast<std::uint64_t>(p - m_buf), m_file.view().size());
   }
   Location at(std::uint64_t offset, std::string item = {}, std::string field = {}) const {
-    const auto text = m_file.view().substr(0, offset);
-    Location loc{.file = m_file.path(), .line = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')),
+    Location loc{.file = m_file.path(), .line = m_file.line_of(offset),
                  .offset = offset, .has_offset = true, .item = std::move(item), .field = std::move(field)};
     return loc;
   }

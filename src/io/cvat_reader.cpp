@@ -65,6 +65,7 @@ class Reader {
       m_file = std::make_unique<MappedFile>(m_path);
       m_text = m_file->view();
     }
+    m_lines.reset();
     m_seen_frames.clear();
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
@@ -110,8 +111,8 @@ class Reader {
 
  private:
   std::uint64_t line_of(std::size_t offset) const {
-    offset = std::min(offset, m_text.size());
-    return 1 + static_cast<std::uint64_t>(std::count(m_text.begin(), m_text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    if (!m_lines) m_lines = std::make_unique<LineIndex>(m_text);
+    return m_lines->line_of(offset);
   }
 
   // The image or track the text before `offset` last opened (for errors of unparsable XML).
@@ -370,6 +371,7 @@ class Reader {
   std::unique_ptr<MappedFile> m_file;
   std::string m_unzipped;  // annotations.xml of a zip export
   std::string_view m_text;
+  mutable std::unique_ptr<LineIndex> m_lines;  // of m_text, built on the first located problem
   std::uint32_t m_file_index = 0;
   pugi::xml_document m_doc;
   DeliveryBuilder* m_builder = nullptr;

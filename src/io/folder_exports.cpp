@@ -117,7 +117,7 @@ class Reader {
   std::uint64_t line_of(const pugi::xml_node& node, std::string_view text) const {
     const std::ptrdiff_t off = node.offset_debug();
     if (off < 0) return 0;
-    return 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + std::min<std::ptrdiff_t>(off, static_cast<std::ptrdiff_t>(text.size())), '\n'));
+    return io::line_of(text, static_cast<std::uint64_t>(off));
   }
 
   // ---- Pascal VOC ----
@@ -128,7 +128,7 @@ class Reader {
     const auto res = doc.load_buffer(text.data(), text.size());
     if (!res) {
       const auto off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, res.offset));
-      fail(path, 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(off, text.size())), '\n')),
+      fail(path, io::line_of(text, off),
            "", "", fmt::format("malformed XML: {}", res.description()), Defect::broken_file);
     }
     const pugi::xml_node ann = doc.child("annotation");

@@ -43,6 +43,7 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
     m_data = k_empty;
   }
   ::close(fd);
+  m_lines = std::make_unique<LineIndex>(view());
 }
 
 void MappedFile::release_before(std::size_t offset) {

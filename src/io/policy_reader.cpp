@@ -1,4 +1,5 @@
 #include "labelqa/io/policy_reader.hpp"
+#include "labelqa/io/line_index.hpp"
 
 #include "labelqa/error.hpp"
 
@@ -174,8 +175,7 @@ GoldPolicy read_json(const std::string& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    const std::size_t upto = std::min(e.byte, text.size());
-    const auto line = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
+    const auto line = io::line_of(text, e.byte);
     throw InputError({.file = path, .line = line}, "invalid JSON (expected an object with the policy keys and a \"rule\" list)", Defect::broken_file);
   } catch (const nlohmann::json::exception& e) {  // a number too large for a double, ...
     throw InputError({.file = path}, fmt::format("invalid JSON: {}", e.what()), Defect::broken_file);

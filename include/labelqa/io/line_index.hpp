@@ -1,0 +1,32 @@
+// Line numbers of byte offsets in one text: the newlines are found once, on the first question,
+// and every later question is a binary search. Readers that locate many problems in one file ask
+// it instead of counting newlines from the start each time.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+namespace labelqa::io {
+
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) : m_text(text) {}
+  LineIndex(const LineIndex&) = delete;
+  LineIndex& operator=(const LineIndex&) = delete;
+
+  // The 1-based line holding byte `offset` (offsets past the end fall on the last line). Safe to
+  // call from several threads at once.
+  std::uint64_t line_of(std::uint64_t offset) const;
+
+ private:
+  std::string_view m_text;
+  mutable std::once_flag m_once;
+  mutable std::vector<std::uint64_t> m_newlines;  // offsets of every '\n', ascending
+};
+
+// The same for a one-off question: counts the newlines before `offset` (no index is kept).
+std::uint64_t line_of(std::string_view text, std::uint64_t offset);
+
+}  // namespace labelqa::io
