@@ -331,13 +331,9 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
       pair_freq[k].push_back(n - s.pair_items[k]);
     }
 
-    const std::size_t B = static_cast<std::size_t>(opt.bootstrap);
-    const double nan = std::numeric_limits<double>::quiet_NaN();  // internal marker, never reported
-    std::vector<double> values(B * slots.size(), nan);
-    tbb::enumerable_thread_specific<std::vector<double>> tls_mult;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B, 1), [&](const tbb::blocked_range<std::size_t>& range) {
-      std::vector<double>& mult = tls_mult.local();
-      for (std::size_t b = range.begin(); b != range.end(); ++b) {
+    BootstrapTable table(static_cast<std::size_t>(opt.bootstrap));
+    for (auto& sl : slots) table.slot(*sl.estimate);
+    table.run([] { return std::vector<double>(); }, [&](std::size_t b, double* row, std::vector<double>& mult) {
         Scopes rep;
         if (need_counts) {
           Rng rng(opt.seed, 4 * b);
@@ -369,28 +365,10 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
           const Slot& sl = slots[i];
           const MetricMap& m = sl.scope == 0 ? rep.overall : sl.scope == 1 ? rep.pairs[sl.index] : rep.classes[sl.index];
           auto it = m.find(sl.key);
-          if (it != m.end() && it->second.value) values[b * slots.size() + i] = *it->second.value;
+          if (it != m.end() && it->second.value) row[i] = *it->second.value;
         }
-      }
     });
-    std::vector<double> col;
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-      Estimate& e = *slots[i].estimate;
-      e.ci_method = "bootstrap";
-      col.clear();
-      for (std::size_t b = 0; b < B; ++b) {
-        const double v = values[b * slots.size() + i];
-        if (!std::isnan(v)) col.push_back(v);
-      }
-      e.ci_replicates = static_cast<int>(col.size());
-      if (col.empty()) {
-        e.ci_undefined_reason = reason::bootstrap_undefined;
-        continue;
-      }
-      std::sort(col.begin(), col.end());
-      e.ci_low = quantile_sorted(col, (1 - opt.confidence) / 2);
-      e.ci_high = quantile_sorted(col, 1 - (1 - opt.confidence) / 2);
-    }
+    table.unclipped_intervals(opt.confidence);
   } else {
     for (auto& sl : slots) {
       sl.estimate->ci_method = "bootstrap";

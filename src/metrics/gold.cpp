@@ -50,26 +50,24 @@ TallyScores score_tallies(const TallyLayout& layout, const std::vector<ItemTally
   }
   const std::size_t n = tallies.size();
   if (opt.bootstrap > 0 && n > 0) {
-    const auto B = static_cast<std::size_t>(opt.bootstrap);
-    std::vector<double> replicates(B * V);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B, 16), [&](const tbb::blocked_range<std::size_t>& range) {
-      std::vector<double> sums(layout.size), vals(V);
-      std::vector<const char*> why(V);
-      for (std::size_t r = range.begin(); r < range.end(); ++r) {
-        Rng rng(opt.seed, (stream << 20) + r);
-        std::fill(sums.begin(), sums.end(), 0.0);
-        for (std::size_t k = 0; k < n; ++k) {
-          for (const auto& [idx, c] : tallies[rng.below(n)].counts) sums[idx] += c;
-        }
-        layout.score(sums, vals, why);
-        std::copy(vals.begin(), vals.end(), replicates.begin() + static_cast<std::ptrdiff_t>(r * V));
-      }
-    });
-    std::vector<double> column(B);
-    for (std::size_t v = 0; v < V; ++v) {
-      for (std::size_t r = 0; r < B; ++r) column[r] = replicates[r * V + v];
-      percentile_interval(est[v], column, opt.confidence);
-    }
+    BootstrapTable table(static_cast<std::size_t>(opt.bootstrap));
+    for (auto& e : est) table.slot(e);
+    struct Scratch {
+      std::vector<double> sums, vals;
+      std::vector<const char*> why;
+    };
+    table.run([&] { return Scratch{std::vector<double>(layout.size), std::vector<double>(V), std::vector<const char*>(V)}; },
+              [&](std::size_t r, double* row, Scratch& sc) {
+                Rng rng(opt.seed, (stream << 20) + r);
+                std::fill(sc.sums.begin(), sc.sums.end(), 0.0);
+                for (std::size_t k = 0; k < n; ++k) {
+                  for (const auto& [idx, c] : tallies[rng.below(n)].counts) sc.sums[idx] += c;
+                }
+                layout.score(sc.sums, sc.vals, sc.why);
+                std::copy(sc.vals.begin(), sc.vals.end(), row);
+              },
+              16);
+    table.intervals(opt.confidence);
   }
   for (std::size_t m = 0; m < M; ++m) out.metrics[layout.metrics[m]] = est[m];
   out.class_metrics.resize(K);

@@ -224,59 +224,43 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
 
   // Bootstrap over compared images: overall and pair scores, and the per-class IoU and Dice.
   const std::size_t n = compared_images.size();
-  std::vector<Estimate*> targets;  // per scope: accuracy, miou, mdice; then per class: iou, dice
+  BootstrapTable table(static_cast<std::size_t>(std::max(0, opt.bootstrap)));
+  struct ScopeSlots {
+    std::size_t accuracy, miou, mdice;
+  };
+  std::vector<ScopeSlots> scope_slots;
   for (std::size_t s = 0; s < scopes.size(); ++s) {
     PixelScores& ps = s == 0 ? out.overall : out.pairs[s - 1].scores;
-    targets.push_back(&ps.pixel_accuracy);
-    targets.push_back(&ps.mean_iou);
-    targets.push_back(&ps.mean_dice);
+    scope_slots.push_back({table.slot(ps.pixel_accuracy), table.slot(ps.mean_iou), table.slot(ps.mean_dice)});
   }
-  for (auto& c : out.classes) {
-    targets.push_back(&c.iou);
-    targets.push_back(&c.dice);
-  }
+  std::vector<std::array<std::size_t, 2>> class_slots;  // iou, dice
+  for (auto& c : out.classes) class_slots.push_back({table.slot(c.iou), table.slot(c.dice)});
   if (opt.bootstrap <= 0 || n == 0) {
-    for (Estimate* e : targets) {
-      if (!e->value) continue;
-      e->ci_method = "bootstrap";
-      e->ci_undefined_reason = n == 0 ? reason::too_few_items : "bootstrap_disabled";
-    }
+    table.no_intervals(n == 0 ? reason::too_few_items : "bootstrap_disabled");
     return out;
   }
-  const auto B = static_cast<std::size_t>(opt.bootstrap);
-  const std::size_t T = targets.size();
-  std::vector<double> reps(B * T, nan());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B), [&](const tbb::blocked_range<std::size_t>& range) {
-    std::vector<std::uint32_t> weight(n);
-    for (std::size_t b = range.begin(); b != range.end(); ++b) {
-      Rng rng(opt.seed, b);
-      std::fill(weight.begin(), weight.end(), 0);
-      for (std::size_t k = 0; k < n; ++k) ++weight[rng.below(n)];
-      double* row = &reps[b * T];
-      for (std::size_t s = 0; s < scopes.size(); ++s) {
-        Acc acc(K);
-        for (const auto& r : scopes[s]) {
-          if (weight[r.image]) acc.add(r, weight[r.image]);
-        }
-        const Values v = values(acc);
-        row[3 * s] = v.accuracy;
-        row[3 * s + 1] = v.miou;
-        row[3 * s + 2] = v.mdice;
-        if (s != 0) continue;
-        for (std::size_t k = 0; k < K; ++k) {
-          const auto& c = acc.cls[k];
-          const double sum = c[1] + c[2];
-          row[3 * scopes.size() + 2 * k] = sum > 0 ? c[0] / (sum - c[0]) : nan();
-          row[3 * scopes.size() + 2 * k + 1] = sum > 0 ? 2 * c[0] / sum : nan();
-        }
+  table.run([] { return std::vector<std::uint32_t>(); }, [&](std::size_t b, double* row, std::vector<std::uint32_t>& weight) {
+    Rng rng(opt.seed, b);
+    resample_counts(rng, n, weight);
+    for (std::size_t s = 0; s < scopes.size(); ++s) {
+      Acc acc(K);
+      for (const auto& r : scopes[s]) {
+        if (weight[r.image]) acc.add(r, weight[r.image]);
+      }
+      const Values v = values(acc);
+      row[scope_slots[s].accuracy] = v.accuracy;
+      row[scope_slots[s].miou] = v.miou;
+      row[scope_slots[s].mdice] = v.mdice;
+      if (s != 0) continue;
+      for (std::size_t k = 0; k < K; ++k) {
+        const auto& c = acc.cls[k];
+        const double sum = c[1] + c[2];
+        row[class_slots[k][0]] = sum > 0 ? c[0] / (sum - c[0]) : nan();
+        row[class_slots[k][1]] = sum > 0 ? 2 * c[0] / sum : nan();
       }
     }
   });
-  std::vector<double> col(B);
-  for (std::size_t t = 0; t < T; ++t) {
-    for (std::size_t b = 0; b < B; ++b) col[b] = reps[b * T + t];
-    percentile_interval(*targets[t], col, opt.confidence);
-  }
+  table.intervals(opt.confidence);
 
   return out;
 }

@@ -386,31 +386,22 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
   for (std::size_t d = 0; d < D; ++d) {
     if (docs[d].compared) compared.push_back(d);
   }
+  BootstrapTable table(static_cast<std::size_t>(std::max(0, opt.bootstrap)));
+  for (Estimate* e : est) table.slot(*e);
   if (opt.bootstrap > 0 && !compared.empty()) {
-    const auto B = static_cast<std::size_t>(opt.bootstrap);
-    std::vector<double> values(B * V, nan());
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B), [&](const tbb::blocked_range<std::size_t>& range) {
-      std::vector<double> w(D, 0.0);
-      for (std::size_t b = range.begin(); b != range.end(); ++b) {
-        Rng rng(opt.seed, b);
-        std::fill(w.begin(), w.end(), 0.0);
-        for (std::size_t k = 0; k < compared.size(); ++k) w[compared[rng.below(compared.size())]] += 1;
-        evaluate(w, values.data() + b * V, nullptr);
-      }
+    struct Scratch {
+      std::vector<std::uint32_t> drawn;
+      std::vector<double> w;
+    };
+    table.run([&] { return Scratch{{}, std::vector<double>(D, 0.0)}; }, [&](std::size_t b, double* row, Scratch& sc) {
+      Rng rng(opt.seed, b);
+      resample_counts(rng, compared.size(), sc.drawn);
+      for (std::size_t k = 0; k < compared.size(); ++k) sc.w[compared[k]] = sc.drawn[k];
+      evaluate(sc.w, row, nullptr);
     });
-    std::vector<double> col(B);
-    for (std::size_t k = 0; k < V; ++k) {
-      if (!est[k] || !est[k]->value) continue;
-      for (std::size_t b = 0; b < B; ++b) col[b] = values[b * V + k];
-      percentile_interval(*est[k], col, opt.confidence);
-    }
+    table.intervals(opt.confidence);
   } else {
-    for (Estimate* e : est) {
-      if (e && e->value) {
-        e->ci_method = "bootstrap";
-        e->ci_undefined_reason = compared.empty() ? reason::too_few_items : "bootstrap_disabled";
-      }
-    }
+    table.no_intervals(compared.empty() ? reason::too_few_items : "bootstrap_disabled");
   }
   if (A < 2) out.warnings.push_back({"single_annotator", "only one annotator: there is nothing to compare"});
   return out;

@@ -114,17 +114,16 @@ ObjectScores object_scores(const ObjectCounts& c) {
 
 void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>>& scopes,
                              std::size_t images, const std::vector<ObjectScores*>& estimates, const SpatialOptions& opt) {
+  BootstrapTable table(static_cast<std::size_t>(std::max(0, opt.bootstrap)));
+  struct Slots {
+    std::size_t f1, iou, dice;
+  };
+  std::vector<Slots> slots;  // per scope
+  for (auto* s : estimates) slots.push_back({table.slot(s->f1), table.slot(s->mean_iou), table.slot(s->mean_dice)});
   if (opt.bootstrap <= 0 || images == 0) {
-    for (auto* s : estimates) {
-      for (Estimate* e : {&s->f1, &s->mean_iou, &s->mean_dice}) {
-        if (!e->value) continue;
-        e->ci_method = "bootstrap";
-        e->ci_undefined_reason = images == 0 ? reason::too_few_items : "bootstrap_disabled";
-      }
-    }
+    table.no_intervals(images == 0 ? reason::too_few_items : "bootstrap_disabled");
     return;
   }
-  const auto B = static_cast<std::size_t>(opt.bootstrap);
   const std::size_t S = scopes.size();
   // Each scope's images with only what the ratios need, side by side: a replicate is then a
   // weighted sum without branches (an image drawn 0 times adds exact zeros, in the same order).
@@ -143,40 +142,27 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
       columns[s].dice.push_back(c.dice_sum);
     }
   }
-  std::vector<double> values(B * S * 3, nan());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, B), [&](const tbb::blocked_range<std::size_t>& range) {
-    std::vector<std::uint32_t> weight(images);
-    for (std::size_t b = range.begin(); b != range.end(); ++b) {
-      Rng rng(opt.seed, b);
-      std::fill(weight.begin(), weight.end(), 0);
-      for (std::size_t k = 0; k < images; ++k) ++weight[rng.below(images)];
-      for (std::size_t s = 0; s < S; ++s) {
-        const Column& col = columns[s];
-        long long objects = 0, matched = 0;
-        double iou = 0, dice = 0;
-        for (std::size_t i = 0; i < col.image.size(); ++i) {
-          const std::uint32_t w = weight[col.image[i]];
-          objects += static_cast<long long>(w) * col.objects[i];
-          matched += static_cast<long long>(w) * col.matched[i];
-          iou += static_cast<double>(w) * col.iou[i];
-          dice += static_cast<double>(w) * col.dice[i];
-        }
-        const Ratios r = ratios(objects, matched, iou, dice);
-        double* out = &values[(b * S + s) * 3];
-        out[0] = r.f1;
-        out[1] = r.iou;
-        out[2] = r.dice;
+  table.run([] { return std::vector<std::uint32_t>(); }, [&](std::size_t b, double* row, std::vector<std::uint32_t>& weight) {
+    Rng rng(opt.seed, b);
+    resample_counts(rng, images, weight);
+    for (std::size_t s = 0; s < S; ++s) {
+      const Column& col = columns[s];
+      long long objects = 0, matched = 0;
+      double iou = 0, dice = 0;
+      for (std::size_t i = 0; i < col.image.size(); ++i) {
+        const std::uint32_t w = weight[col.image[i]];
+        objects += static_cast<long long>(w) * col.objects[i];
+        matched += static_cast<long long>(w) * col.matched[i];
+        iou += static_cast<double>(w) * col.iou[i];
+        dice += static_cast<double>(w) * col.dice[i];
       }
+      const Ratios r = ratios(objects, matched, iou, dice);
+      row[slots[s].f1] = r.f1;
+      row[slots[s].iou] = r.iou;
+      row[slots[s].dice] = r.dice;
     }
   });
-  std::vector<double> col(B);
-  for (std::size_t s = 0; s < S; ++s) {
-    Estimate* es[3] = {&estimates[s]->f1, &estimates[s]->mean_iou, &estimates[s]->mean_dice};
-    for (int k = 0; k < 3; ++k) {
-      for (std::size_t b = 0; b < B; ++b) col[b] = values[(b * S + s) * 3 + static_cast<std::size_t>(k)];
-      percentile_interval(*es[k], col, opt.confidence);
-    }
-  }
+  table.intervals(opt.confidence);
 }
 
 namespace {

@@ -1,5 +1,6 @@
-// Resampling helpers shared by the bootstrap intervals: a seeded generator that gives the same
-// stream on every platform, and percentile intervals.
+// The bootstrap every metric shares: a seeded generator that gives the same stream on every
+// platform, resampling of units, and the replicate table whose named slots (one per estimate)
+// are filled in parallel and turned into percentile intervals.
 #pragma once
 
 #include "labelqa/metrics/estimate.hpp"
@@ -7,6 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <limits>
 #include <vector>
 
 namespace labelqa::metrics {
@@ -85,5 +89,87 @@ inline void percentile_interval(Estimate& e, std::vector<double> replicates, dou
   e.ci_low = std::clamp(quantile_sorted(replicates, (1 - confidence) / 2), e.lower_bound, e.upper_bound);
   e.ci_high = std::clamp(quantile_sorted(replicates, 1 - (1 - confidence) / 2), e.lower_bound, e.upper_bound);
 }
+
+// How often each of n units is drawn when n are drawn with replacement: weight[k] (resized to n).
+inline void resample_counts(Rng& rng, std::size_t n, std::vector<std::uint32_t>& weight) {
+  weight.assign(n, 0);
+  for (std::size_t k = 0; k < n; ++k) ++weight[rng.below(n)];
+}
+
+// A percentile bootstrap's replicates: one slot (a column) per estimate that gets an interval, one
+// row per replicate. Rows are filled in parallel, each replicate from its own seeded stream, so
+// the intervals are the same for any thread count.
+class BootstrapTable {
+ public:
+  explicit BootstrapTable(std::size_t replicates) : m_replicates(replicates) {}
+
+  // A slot for `e`; returns its column in a row.
+  std::size_t slot(Estimate& e) {
+    m_slots.push_back(&e);
+    return m_slots.size() - 1;
+  }
+  std::size_t slots() const { return m_slots.size(); }
+  std::size_t replicates() const { return m_replicates; }
+
+  // Fills every row: for each range of replicates, `scratch = init()`, then for each replicate b
+  // in it `fill(b, row, scratch)`, where row holds slots() values preset to NaN (NaN: undefined in
+  // that replicate).
+  template <typename Init, typename Fill>
+  void run(Init init, Fill fill, std::size_t grain = 1) {
+    const std::size_t V = m_slots.size();
+    m_values.assign(m_replicates * V, std::numeric_limits<double>::quiet_NaN());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m_replicates, grain), [&](const tbb::blocked_range<std::size_t>& range) {
+      auto scratch = init();
+      for (std::size_t b = range.begin(); b != range.end(); ++b) fill(b, m_values.data() + b * V, scratch);
+    });
+  }
+
+  // No replicates were drawn (none asked for, or nothing to resample): every defined estimate says
+  // why it has no interval.
+  void no_intervals(const char* why) {
+    for (Estimate* e : m_slots) {
+      if (!e->value) continue;
+      e->ci_method = "bootstrap";
+      e->ci_undefined_reason = why;
+    }
+  }
+
+  // Each slot's percentile interval, clipped to its estimate's bounds; undefined estimates get none.
+  void intervals(double confidence) {
+    for_columns([&](Estimate& e, std::vector<double>& column) { percentile_interval(e, std::move(column), confidence); });
+  }
+  // Each slot's percentile interval from its defined replicates, not clipped, whether or not the
+  // point value is defined (the agreement coefficients' convention).
+  void unclipped_intervals(double confidence) {
+    for_columns([&](Estimate& e, std::vector<double>& column) {
+      e.ci_method = "bootstrap";
+      column.erase(std::remove_if(column.begin(), column.end(), [](double v) { return std::isnan(v); }), column.end());
+      e.ci_replicates = static_cast<int>(column.size());
+      if (column.empty()) {
+        e.ci_undefined_reason = reason::bootstrap_undefined;
+        return;
+      }
+      std::sort(column.begin(), column.end());
+      e.ci_low = quantile_sorted(column, (1 - confidence) / 2);
+      e.ci_high = quantile_sorted(column, 1 - (1 - confidence) / 2);
+    });
+  }
+
+ private:
+  template <typename F>
+  void for_columns(F f) {
+    const std::size_t V = m_slots.size();
+    std::vector<double> column;
+    for (std::size_t v = 0; v < V; ++v) {
+      column.resize(m_replicates);
+      for (std::size_t b = 0; b < m_replicates; ++b) column[b] = m_values[b * V + v];
+      f(*m_slots[v], column);
+    }
+  }
+
+  std::size_t m_replicates;
+  std::vector<Estimate*> m_slots;
+  std::vector<double> m_values;  // row-major: replicate b's values at [b * slots(), (b + 1) * slots())
+};
 
 }  // namespace labelqa::metrics
