@@ -92,10 +92,10 @@ int run_gold(GoldArgs& a) {
     std::fflush(stdout);
   }
   for (const auto& o : run.rules().outcomes) {
-    if (o.outcome == "pass" || (o.outcome == "insufficient" && !run.policy().insufficient_fails)) continue;
-    if (o.outcome == "fail") {
+    if (o.outcome == metrics::RuleResult::pass || (o.outcome == metrics::RuleResult::insufficient && !run.policy().insufficient_fails)) continue;
+    if (o.outcome == metrics::RuleResult::fail) {
       std::fprintf(stderr, "labelqa: gate failed: %s for %s: %s %s is below the minimum %s\n", o.rule.c_str(), o.subject.c_str(),
-                   o.compared == "ci_low" ? "lower confidence bound" : "value", fmt::format("{:.4f}", *o.value).c_str(),
+                   o.compared == metrics::GateOn::ci_low ? "lower confidence bound" : "value", fmt::format("{:.4f}", *o.value).c_str(),
                    fmt::format("{}", o.threshold).c_str());
     } else {
       std::fprintf(stderr, "labelqa: gate failed: %s for %s: insufficient (%s, %lld gold items)\n", o.rule.c_str(), o.subject.c_str(),

@@ -244,7 +244,7 @@ void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vecto
 
 void analytic_interval(Estimate& e, double confidence, const std::string& key) {
   if (!e.value) return;
-  e.ci_method = "analytic";
+  e.ci_method = CiMethod::analytic;
   if (!e.se) {
     e.ci_undefined_reason = has_analytic_variance(key) ? reason::too_few_items : reason::no_variance_estimate;
     return;
@@ -371,7 +371,7 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
     table.unclipped_intervals(opt.confidence);
   } else {
     for (auto& sl : slots) {
-      sl.estimate->ci_method = "bootstrap";
+      sl.estimate->ci_method = CiMethod::bootstrap;
       sl.estimate->ci_undefined_reason = reason::no_variance_estimate;
     }
   }
@@ -401,15 +401,15 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
   const auto& ac1 = out.overall.at("gwet_ac1");
   if (pa.value && fk.value && *pa.value >= 0.8 && *fk.value < 0.6) {
     out.warnings.push_back(
-        {"kappa_paradox",
+        {WarningCode::kappa_paradox,
          fmt::format("percent agreement is {:.3f} but Fleiss' kappa is only {:.3f}: the classes are unevenly used, "
                      "which holds kappa down (the kappa paradox); Gwet's AC1 ({}) does not suffer from it",
                      *pa.value, *fk.value, ac1.value ? fmt::format("{:.3f}", *ac1.value) : std::string("undefined"))});
   }
   if (rs.annotators.size() < 2) {
-    out.warnings.push_back({"single_annotator", "only one annotator: agreement cannot be measured"});
+    out.warnings.push_back({WarningCode::single_annotator, "only one annotator: agreement cannot be measured"});
   } else if (out.pairable_items == 0) {
-    out.warnings.push_back({"no_pairable_items", "no item was rated by two or more annotators"});
+    out.warnings.push_back({WarningCode::no_pairable_items, "no item was rated by two or more annotators"});
   }
   return out;
 }

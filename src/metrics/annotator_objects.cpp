@@ -37,7 +37,7 @@ ObjectSet boxes_only(const ObjectSet& set) {
 
 AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOptions& opt) {
   AnnotatorReport rep;
-  rep.kind = "objects";
+  rep.kind = LabelKind::objects;
   rep.consensus_method = "majority";
   GoldOptions gopt;
   gopt.confidence = opt.confidence;
@@ -118,9 +118,9 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   std::vector<std::map<std::pair<std::string, std::string>, std::vector<std::string>>> examples(r.annotators.size());
   for (const auto& c : r.conflicts) {
     auto& counts = per_image[static_cast<std::size_t>(c.annotator)][c.item];
-    if (c.type == "missing_annotation") ++counts[0];
-    if (c.type == "extra_annotation") ++counts[1];
-    if (c.type == "mismatching_label") {
+    if (c.type == ConflictType::missing_annotation) ++counts[0];
+    if (c.type == ConflictType::extra_annotation) ++counts[1];
+    if (c.type == ConflictType::mismatching_label) {
       ++counts[2];
       auto& ex = examples[static_cast<std::size_t>(c.annotator)][{c.gold_class, c.cls}];
       if (static_cast<int>(ex.size()) < opt.examples && (ex.empty() || ex.back() != r.items[c.item])) ex.push_back(r.items[c.item]);
@@ -150,7 +150,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     s.mean_iou = iou != sub.metrics.end() ? iou->second : Estimate::undefined("no_valid_matches");
     s.mean_iou->ci_low.reset();
     s.mean_iou->ci_high.reset();
-    s.mean_iou->ci_method.clear();
+    s.mean_iou->ci_method = CiMethod::none;
     s.confusion.classes = sub.confusion.classes;
     s.confusion.counts = sub.confusion.counts;
     (gold >= 0 ? s.gold_items : s.consensus_items) = sub.gold_items;

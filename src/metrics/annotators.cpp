@@ -24,7 +24,7 @@ Estimate wilson_ratio(long long k, long long n, double confidence, const char* r
   const auto [lo, hi] = wilson_interval(static_cast<double>(k), static_cast<double>(n), confidence);
   e.ci_low = lo;
   e.ci_high = hi;
-  e.ci_method = "wilson";
+  e.ci_method = CiMethod::wilson;
   return e;
 }
 
@@ -85,7 +85,7 @@ std::vector<RankEntry> rank_proportions(const std::string& score, const std::vec
 
 AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const ReportOptions& opt) {
   AnnotatorReport rep;
-  rep.kind = "labels";
+  rep.kind = LabelKind::labels;
   rep.consensus_method = opt.consensus;
   rep.reference = gold ? "gold" : opt.consensus;
   rep.items = static_cast<long long>(set.item_count());

@@ -123,11 +123,11 @@ void finish_result(GoldResult& result, const std::vector<std::uint8_t>& gold_has
     if (gold_has[i] && !delivered[i]) result.gold_missing.push_back(static_cast<std::uint32_t>(i));
   }
   if (!result.gold_missing.empty()) {
-    result.warnings.push_back({"gold_missing", fmt::format("{} of {} gold items are not in the delivery (listed in gold_missing_items)",
+    result.warnings.push_back({WarningCode::gold_missing, fmt::format("{} of {} gold items are not in the delivery (listed in gold_missing_items)",
                                                            result.gold_missing.size(), result.gold_items)});
   }
   if (result.vendor.gold_items == 0) {
-    result.warnings.push_back({"no_gold_items", "no delivered item is a gold item: check that item ids or image file names match"});
+    result.warnings.push_back({WarningCode::no_gold_items, "no delivered item is a gold item: check that item ids or image file names match"});
   }
   std::sort(result.conflicts.begin(), result.conflicts.end(), [](const GoldConflict& x, const GoldConflict& y) {
     return std::tie(x.item, x.annotator, x.type, x.annotation, x.span, x.cls, x.gold_class) <
@@ -193,7 +193,7 @@ void set_wilson(Estimate& e, double k, double n, double confidence) {
   const auto [lo, hi] = wilson_interval(k, n, confidence);
   e.ci_low = std::max(0.0, lo);
   e.ci_high = std::min(1.0, hi);
-  e.ci_method = "wilson";
+  e.ci_method = CiMethod::wilson;
   e.ci_replicates = 0;
   e.ci_undefined_reason.clear();
 }
@@ -223,7 +223,7 @@ void finish_label_scores(SubjectScores& subject, const TallyScores& ts, const st
   if (items > 0) {
     Estimate kappa = cohen_kappa(cells, static_cast<int>(q), identity_weights(static_cast<int>(q)), true);
     if (kappa.value) {
-      kappa.ci_method = "analytic";
+      kappa.ci_method = CiMethod::analytic;
       if (kappa.se) {
         const double z = normal_quantile(1 - (1 - confidence) / 2);
         kappa.ci_low = std::clamp(*kappa.value - z * *kappa.se, -1.0, 1.0);
@@ -297,7 +297,7 @@ CategoricalGoldScores score_against_gold(const std::vector<std::int32_t>& gold, 
 
 GoldResult gold_labels(const RatingSet& delivery, const RatingSet& gold, const GoldOptions& opt) {
   GoldResult out;
-  out.kind = "labels";
+  out.kind = LabelKind::labels;
   out.annotators = delivery.annotators;
   // Categories of both, by name; items of both, by name.
   std::vector<std::string> categories = delivery.categories;
@@ -333,7 +333,7 @@ GoldResult gold_labels(const RatingSet& delivery, const RatingSet& gold, const G
       const std::uint32_t d = cat_index.at(delivery.categories[static_cast<std::size_t>(r.category)]);
       tallies[static_cast<std::size_t>(r.annotator)].push_back({idx, {{g * static_cast<std::uint32_t>(q) + d, 1.0}}});
       if (d != g) {
-        out.conflicts.push_back({"mismatching_label", idx, r.annotator, std::nullopt, categories[d], categories[g], std::nullopt, std::nullopt});
+        out.conflicts.push_back({ConflictType::mismatching_label, idx, r.annotator, std::nullopt, categories[d], categories[g], std::nullopt, std::nullopt});
       }
     }
   }

@@ -83,7 +83,7 @@ double span_iou(const Span& x, const Span& y) {
 void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>& gs, const std::vector<Span>& ds,
                     const std::vector<std::pair<std::size_t, std::size_t>>& pairs, std::uint32_t doc, int annotator, double low_overlap) {
   std::vector<char> gm(gs.size(), 0), dm(ds.size(), 0);
-  auto add = [&](const char* type, const Span* g, const Span* d) {
+  auto add = [&](ConflictType type, const Span* g, const Span* d) {
     GoldConflict c;
     c.type = type;
     c.item = doc;
@@ -97,20 +97,20 @@ void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>
   };
   for (const auto& [i, j] : pairs) {
     gm[i] = dm[j] = 1;
-    if (span_iou(gs[i], ds[j]) < low_overlap) add("low_overlap", &gs[i], &ds[j]);
+    if (span_iou(gs[i], ds[j]) < low_overlap) add(ConflictType::low_overlap, &gs[i], &ds[j]);
   }
   for (std::size_t i = 0; i < gs.size(); ++i) {
     if (gm[i]) continue;
     for (std::size_t j = 0; j < ds.size(); ++j) {
       if (dm[j] || span_iou(gs[i], ds[j]) <= 0) continue;
       gm[i] = dm[j] = 1;
-      add("mismatching_label", &gs[i], &ds[j]);
+      add(ConflictType::mismatching_label, &gs[i], &ds[j]);
       break;
     }
-    if (!gm[i]) add("missing_annotation", &gs[i], nullptr);
+    if (!gm[i]) add(ConflictType::missing_annotation, &gs[i], nullptr);
   }
   for (std::size_t j = 0; j < ds.size(); ++j) {
-    if (!dm[j]) add("extra_annotation", nullptr, &ds[j]);
+    if (!dm[j]) add(ConflictType::extra_annotation, nullptr, &ds[j]);
   }
 }
 
@@ -118,7 +118,7 @@ void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>
 
 GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
   GoldResult out;
-  out.kind = "objects";
+  out.kind = LabelKind::objects;
   const auto A = static_cast<int>(set.annotators.size());
   std::vector<int> position(static_cast<std::size_t>(A), -1);  // set annotator -> delivered annotator
   for (int a = 0; a < A; ++a) {
@@ -174,16 +174,16 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     conflict.bbox = dobj ? dobj->bbox : gobj->bbox;
     if (gobj && dobj) conflict.iou = m.iou;
     if (!dobj) {
-      conflict.type = "missing_annotation";
+      conflict.type = ConflictType::missing_annotation;
     } else if (!gobj) {
-      conflict.type = "extra_annotation";
+      conflict.type = ConflictType::extra_annotation;
     } else if (gc != dc) {
-      conflict.type = "mismatching_label";
+      conflict.type = ConflictType::mismatching_label;
     } else {
       counts.emplace_back(static_cast<std::uint32_t>(sp.iou(gc)), m.iou);
       if (m.iou >= opt.low_overlap) continue;
       counts.emplace_back(static_cast<std::uint32_t>(sp.low(gc)), 1.0);
-      conflict.type = "low_overlap";
+      conflict.type = ConflictType::low_overlap;
     }
     out.conflicts.push_back(std::move(conflict));
   }
@@ -233,7 +233,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
 
 GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint32_t, std::string>& names, const GoldOptions& opt) {
   GoldResult out;
-  out.kind = "masks";
+  out.kind = LabelKind::masks;
   const auto A = static_cast<int>(mc.annotators.size());
   const std::size_t I = mc.images.size(), P = mc.pairs();
   out.items = mc.images;
@@ -340,7 +340,7 @@ GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint3
 
 GoldResult gold_spans(const SpanSet& set, int g, const GoldOptions& opt) {
   GoldResult out;
-  out.kind = "spans";
+  out.kind = LabelKind::spans;
   const auto A = static_cast<int>(set.annotators.size());
   const std::size_t D = set.documents.size(), L = set.labels.size();
   for (const auto& d : set.documents) out.items.push_back(d.id);

@@ -59,7 +59,7 @@ void adequacy(RuleOutcome& o, const Estimate& e, double threshold, double confid
     o.needed_reason = "value_equals_threshold";
     return;
   }
-  if (e.ci_method == "wilson") {
+  if (e.ci_method == CiMethod::wilson) {
     o.needed_items = smallest(1000000000, [&](long long n) {
       const auto [lo, hi] = wilson_interval(v * static_cast<double>(n), static_cast<double>(n), confidence);
       return v > threshold ? lo > threshold : hi < threshold;
@@ -109,7 +109,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
   std::vector<std::pair<int, RuleOutcome>> rows;
   for (const GoldRule& rule : policy.rules) {
     if (rule.cls.empty() && !metrics.count(rule.metric)) {
-      throw UsageError(fmt::format("{}: unknown metric \"{}\" (gold {} scores: {})", rule.origin, rule.metric, result.kind, known_list(metrics)));
+      throw UsageError(fmt::format("{}: unknown metric \"{}\" (gold {} scores: {})", rule.origin, rule.metric, label_kind_name(result.kind), known_list(metrics)));
     }
     if (!rule.cls.empty()) {
       if (!classes.count(rule.cls)) {
@@ -143,7 +143,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
       o.rule = fmt::format("{}{}>={}", rule.metric, rule.cls.empty() ? "" : fmt::format("[{}]", rule.cls), rule.min);
       o.subject = sub.name;
       o.threshold = rule.min;
-      o.compared = compare;
+      o.compared = compare == "ci_low" ? GateOn::ci_low : GateOn::value;
       o.gold_items = sub.gold_items;
       const Estimate* e = find_metric(sub, rule.metric, rule.cls);
       if (!e) {
@@ -151,7 +151,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
         o.needed_reason = "undefined_value";
       } else {
         o.point = e->value;
-        o.value = gated_value(*e, compare == "ci_low" ? GateOn::ci_low : GateOn::value);
+        o.value = gated_value(*e, o.compared);
         if (!e->value) {
           o.undefined_reason = e->undefined_reason;
         } else if (!o.value) {
@@ -160,11 +160,11 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
         adequacy(o, *e, rule.min, confidence);
       }
       if (sub.gold_items < policy.min_items || !o.value) {
-        o.outcome = "insufficient";
+        o.outcome = RuleResult::insufficient;
         if (sub.gold_items < policy.min_items) o.undefined_reason = fmt::format("fewer_than_{}_gold_items", policy.min_items);
       } else {
         o.passed = *o.value >= rule.min;
-        o.outcome = o.passed ? "pass" : "fail";
+        o.outcome = o.passed ? RuleResult::pass : RuleResult::fail;
       }
       rows.emplace_back(s, std::move(o));
     }
@@ -176,31 +176,32 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     o.subject = "vendor";
     o.value = o.point = static_cast<double>(result.gold_missing.size());
     o.threshold = static_cast<double>(*policy.max_gold_missing);
-    o.compared = "value";
+    o.compared = GateOn::value;
     o.gold_items = result.gold_items;
     o.passed = static_cast<long long>(result.gold_missing.size()) <= *policy.max_gold_missing;
-    o.outcome = o.passed ? "pass" : "fail";
+    o.outcome = o.passed ? RuleResult::pass : RuleResult::fail;
     o.needed_reason = "not_a_score";
     rows.emplace_back(-1, std::move(o));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
-    return std::tie(x.first, x.second.metric, x.second.cls, x.second.threshold, x.second.compared) <
-           std::tie(y.first, y.second.metric, y.second.cls, y.second.threshold, y.second.compared);
+    // The compared number by its name ("ci_low" before "value"), as the reports have always sorted.
+    const std::string_view cx = gate_on_name(x.second.compared), cy = gate_on_name(y.second.compared);
+    return std::tie(x.first, x.second.metric, x.second.cls, x.second.threshold, cx) < std::tie(y.first, y.second.metric, y.second.cls, y.second.threshold, cy);
   });
   auto status_of = [&](int s) {
     bool fail = false, insufficient = subject(s).gold_items < policy.min_items;
     for (const auto& [who, o] : rows) {
       if (who != s) continue;
-      fail |= o.outcome == "fail";
-      insufficient |= o.outcome == "insufficient";
+      fail |= o.outcome == RuleResult::fail;
+      insufficient |= o.outcome == RuleResult::insufficient;
     }
-    return fail ? "fail" : insufficient ? "insufficient" : "pass";
+    return fail ? RuleResult::fail : insufficient ? RuleResult::insufficient : RuleResult::pass;
   };
   ev.vendor_status = status_of(-1);
   for (int s = 0; s < A; ++s) ev.status.push_back(status_of(s));
   for (auto& [s, o] : rows) {
-    if (o.outcome == "fail") ev.failed = true;
-    if (o.outcome == "insufficient") ev.insufficient = true;
+    if (o.outcome == RuleResult::fail) ev.failed = true;
+    if (o.outcome == RuleResult::insufficient) ev.insufficient = true;
     ev.outcomes.push_back(std::move(o));
   }
   ev.gate_failed = ev.failed || (ev.insufficient && policy.insufficient_fails);

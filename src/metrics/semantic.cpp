@@ -183,7 +183,7 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
   if (!unnamed.empty()) {
     std::string list;
     for (std::size_t i = 0; i < unnamed.size() && i < 20; ++i) list += (i ? ", " : "") + unnamed[i];
-    out.warnings.push_back({"unknown_mask_value", fmt::format("mask values not in the class map: {}{}", list,
+    out.warnings.push_back({WarningCode::unknown_mask_value, fmt::format("mask values not in the class map: {}{}", list,
                                                               unnamed.size() > 20 ? ", ..." : "")});
   }
   std::size_t p = 0;
@@ -201,7 +201,7 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
       sp.ignored = pair_ignored[p];
       sp.scores = scores(totals[1 + p]);
       if (sp.images_only_a || sp.images_only_b) {
-        out.warnings.push_back({"image_lists_differ",
+        out.warnings.push_back({WarningCode::image_lists_differ,
                                 fmt::format("{} has {} mask(s) that {} lacks, and {} has {} that {} lacks; those images "
                                             "are left out of this pair",
                                             mc.annotators[static_cast<std::size_t>(a)], sp.images_only_a,
@@ -212,7 +212,7 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
       out.pairs.push_back(std::move(sp));
     }
   }
-  if (A < 2) out.warnings.push_back({"single_annotator", "only one annotator: there is nothing to compare"});
+  if (A < 2) out.warnings.push_back({WarningCode::single_annotator, "only one annotator: there is nothing to compare"});
 
   std::sort(out.per_image.begin(), out.per_image.end(), [&](const SemanticImage& x, const SemanticImage& y) {
     const double mx = x.scores.mean_iou.value.value_or(2), my = y.scores.mean_iou.value.value_or(2);

@@ -403,7 +403,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
   } else {
     table.no_intervals(compared.empty() ? reason::too_few_items : "bootstrap_disabled");
   }
-  if (A < 2) out.warnings.push_back({"single_annotator", "only one annotator: there is nothing to compare"});
+  if (A < 2) out.warnings.push_back({WarningCode::single_annotator, "only one annotator: there is nothing to compare"});
   return out;
 }
 

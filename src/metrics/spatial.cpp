@@ -594,7 +594,7 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
       }
       sp.scores = object_scores(totals[static_cast<std::size_t>(1 + p)]);
       if (sp.images_only_a || sp.images_only_b) {
-        out.warnings.push_back({"image_lists_differ",
+        out.warnings.push_back({WarningCode::image_lists_differ,
                                 fmt::format("{} delivered {} image(s) that {} did not, and {} delivered {} that {} did not; "
                                             "those images are left out of this pair",
                                             set.annotators[static_cast<std::size_t>(a)].name, sp.images_only_a,
@@ -611,7 +611,7 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
     sc.scores = object_scores(totals[static_cast<std::size_t>(1 + P + c)]);
     out.classes.push_back(sc);
   }
-  if (A < 2) out.warnings.push_back({"single_annotator", "only one annotator: there is nothing to compare"});
+  if (A < 2) out.warnings.push_back({WarningCode::single_annotator, "only one annotator: there is nothing to compare"});
 
   std::vector<ObjectScores*> est{&out.overall};
   for (auto& sp : out.pairs) est.push_back(&sp.scores);

@@ -73,7 +73,7 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
     pc.push_back(row);
   }
   j["per_class"] = pc;
-  if (rep.kind == "labels") {
+  if (rep.kind == metrics::LabelKind::labels) {
     json ds = json::array();
     for (const auto& row : s.dawid_skene_confusion) ds.push_back(row);
     j["dawid_skene_confusion"] = s.dawid_skene_confusion.empty() ? json(nullptr) : json{{"classes", rep.classes}, {"counts", ds}};
@@ -167,7 +167,7 @@ std::string iso_time(std::int64_t ms) {
 
 std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
   std::vector<Picture> out;
-  const std::string what = rep.kind == "labels" ? "labels" : "objects";
+  const std::string what = rep.kind == metrics::LabelKind::labels ? "labels" : "objects";
   std::set<std::string> taken;  // names that differ only in characters a file name cannot hold
   for (const auto& s : rep.annotators) {
     std::string stem = slug(s.annotator);
@@ -190,7 +190,7 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
 
     LineChart l;
     l.title = fmt::format("{}: accuracy per window ({} order)", s.annotator, s.drift.order);
-    l.x_axis = rep.kind == "labels" ? "position in the annotator's work (labels)" : "position in the annotator's work (reference objects)";
+    l.x_axis = rep.kind == metrics::LabelKind::labels ? "position in the annotator's work (labels)" : "position in the annotator's work (reference objects)";
     l.y_axis = "accuracy";
     for (const auto& w : s.drift.windows) {
       l.x.push_back(static_cast<double>(w.start_index + w.end_index) / 2);
@@ -227,7 +227,7 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
 std::string render_report_json(const AnnotatorReportInput& in, const std::vector<Picture>& pictures) {
   const auto& rep = in.report;
   json out = report_header("report");
-  out["kind"] = rep.kind;
+  out["kind"] = metrics::label_kind_name(rep.kind);
   out["reference"] = rep.reference;
   out["consensus_method"] = rep.consensus_method;
   out["inputs"] = in.inputs;
@@ -236,7 +236,7 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
   out["gold_items"] = rep.gold_items;
   out["consensus_items"] = rep.consensus_items;
   out["classes"] = rep.classes;
-  if (rep.kind == "labels") {
+  if (rep.kind == metrics::LabelKind::labels) {
     json priors = json::object();
     for (std::size_t k = 0; k < rep.ds_priors.size() && k < rep.classes.size(); ++k) priors[rep.classes[k]] = rep.ds_priors[k];
     out["dawid_skene"] = {{"iterations", rep.ds_iterations}, {"converged", rep.ds_converged}, {"log_likelihood", rep.ds_log_likelihood}, {"priors", priors}};
@@ -290,9 +290,9 @@ std::string render_report_csv(const AnnotatorReportInput& in) {
   };
   for (const auto& s : rep.annotators) {
     est(s.annotator, "overall", "accuracy", "", s.accuracy, std::to_string(s.compared));
-    est(s.annotator, "overall", "miss_rate", "", s.miss_rate, rep.kind == "objects" ? std::to_string(s.reference_objects) : "");
-    est(s.annotator, "overall", "extra_rate", "", s.extra_rate, rep.kind == "objects" ? std::to_string(s.ratings) : "");
-    est(s.annotator, "overall", "mean_iou", "", s.mean_iou, rep.kind == "objects" ? std::to_string(s.matched) : "");
+    est(s.annotator, "overall", "miss_rate", "", s.miss_rate, rep.kind == metrics::LabelKind::objects ? std::to_string(s.reference_objects) : "");
+    est(s.annotator, "overall", "extra_rate", "", s.extra_rate, rep.kind == metrics::LabelKind::objects ? std::to_string(s.ratings) : "");
+    est(s.annotator, "overall", "mean_iou", "", s.mean_iou, rep.kind == metrics::LabelKind::objects ? std::to_string(s.matched) : "");
     if (s.drift.items_per_hour) row(s.annotator, "overall", "items_per_hour", "", "", "", s.drift.items_per_hour, {}, {}, "");
     for (const auto& c : s.per_class) {
       est(s.annotator, "class", "precision", c.cls, c.precision, std::to_string(c.predicted));
@@ -326,14 +326,14 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
   const auto& rep = in.report;
   const Style st{color};
   std::string out;
-  out += st.bold(fmt::format("labelqa report: {} of {} annotator(s) against {}", rep.kind, rep.annotators.size(),
+  out += st.bold(fmt::format("labelqa report: {} of {} annotator(s) against {}", metrics::label_kind_name(rep.kind), rep.annotators.size(),
                              rep.reference == "gold" ? "gold" : fmt::format("a {} consensus", rep.reference)));
   out += fmt::format("\n{} items ({} with gold, {} with a consensus reference)\n", rep.items, rep.gold_items, rep.consensus_items);
-  if (rep.kind == "labels") {
+  if (rep.kind == metrics::LabelKind::labels) {
     out += fmt::format("Dawid-Skene: {} iterations, {}\n", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged");
   }
   out += "\n";
-  const bool objects = rep.kind == "objects";
+  const bool objects = rep.kind == metrics::LabelKind::objects;
   out += fmt::format("{:<20} {:>8} {:>9} {:>16}{}  {}\n", "annotator", objects ? "objects" : "labels", objects ? "recall" : "accuracy", "interval",
                      objects ? fmt::format(" {:>9} {:>9} {:>8}", "miss", "extra", "IoU") : std::string(), "drift");
   std::map<std::string, const metrics::RankEntry*> rank;
@@ -374,7 +374,7 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
 
 std::string render_report_html(const AnnotatorReportInput& in, const std::vector<Picture>& pictures) {
   const auto& rep = in.report;
-  const bool objects = rep.kind == "objects";
+  const bool objects = rep.kind == metrics::LabelKind::objects;
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -386,13 +386,13 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
        "td.name,th.name{text-align:left}tr.flag td{background:#fde8e3}.muted{color:#666;font-size:13px}\n"
        "img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}.pics{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}\n"
        "</style>\n</head>\n<body>\n";
-  h += fmt::format("<h1>labelqa report: {} against {}</h1>\n", markup_escape(rep.kind),
+  h += fmt::format("<h1>labelqa report: {} against {}</h1>\n", markup_escape(metrics::label_kind_name(rep.kind)),
                    markup_escape(rep.reference == "gold" ? std::string("gold") : rep.reference + " consensus"));
   std::vector<std::string> inputs;
   for (const auto& f : in.inputs) inputs.push_back(markup_escape(f));
   h += fmt::format("<p class=\"muted\">Inputs: {}{}. {} items: {} with gold, {} with a consensus reference.{}</p>\n", fmt::join(inputs, ", "),
                    in.gold.empty() ? std::string() : fmt::format("; gold: {}", markup_escape(in.gold)), rep.items, rep.gold_items, rep.consensus_items,
-                   rep.kind == "labels" ? fmt::format(" Dawid&ndash;Skene: {} iterations, {}.", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
+                   rep.kind == metrics::LabelKind::labels ? fmt::format(" Dawid&ndash;Skene: {} iterations, {}.", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
                                         : std::string());
   std::map<std::string, const metrics::RankEntry*> rank;
   for (const auto& r : rep.ranking) rank[r.annotator] = &r;

@@ -23,8 +23,8 @@ std::vector<std::string> headline_metrics(const std::string& kind) {
   return {"span_f1_exact", "span_f1_overlap"};
 }
 
-const std::string& status_of(const GoldReport& rep, int s) {
-  return s < 0 ? rep.rules.vendor_status : rep.rules.status[static_cast<std::size_t>(s)];
+std::string status_of(const GoldReport& rep, int s) {
+  return metrics::rule_result_name(s < 0 ? rep.rules.vendor_status : rep.rules.status[static_cast<std::size_t>(s)]);
 }
 
 const SubjectScores& subject(const GoldReport& rep, int s) {
@@ -56,8 +56,8 @@ json subject_json(const GoldReport& rep, int s, bool full) {
 
 json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor) {
   json j = json::object();
-  const bool missing = c.type == "missing_annotation";
-  j["type"] = c.type;
+  const bool missing = c.type == metrics::ConflictType::missing_annotation;
+  j["type"] = metrics::conflict_type_name(c.type);
   j["item"] = rep.result.items[c.item];
   j["annotator"] = rep.result.annotators[static_cast<std::size_t>(c.annotator)];
   j["annotation"] = c.annotation && !(for_vendor && missing) ? json(*c.annotation) : json(nullptr);
@@ -65,7 +65,7 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
   if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
   j["bbox"] = c.bbox ? json(*c.bbox) : json(nullptr);
   j["iou"] = optional_number(c.iou);
-  if (rep.result.kind == "spans") j["span"] = c.span ? json(*c.span) : json(nullptr);
+  if (rep.result.kind == metrics::LabelKind::spans) j["span"] = c.span ? json(*c.span) : json(nullptr);
   return j;
 }
 
@@ -78,9 +78,9 @@ json rule_json(const RuleOutcome& o) {
   j["value"] = optional_number(o.value);
   j["point"] = optional_number(o.point);
   j["threshold"] = o.threshold;
-  j["compared"] = o.compared;
+  j["compared"] = metrics::gate_on_name(o.compared);
   j["passed"] = o.passed;
-  j["outcome"] = o.outcome;
+  j["outcome"] = metrics::rule_result_name(o.outcome);
   j["gold_items"] = o.gold_items;
   j["needed_items"] = o.needed_items ? json(*o.needed_items) : json(nullptr);
   if (!o.needed_items) j["needed_reason"] = o.needed_reason;
@@ -90,7 +90,7 @@ json rule_json(const RuleOutcome& o) {
 
 json header(const GoldReport& rep) {
   json out = report_header("gold");
-  out["kind"] = rep.result.kind;
+  out["kind"] = metrics::label_kind_name(rep.result.kind);
   return out;
 }
 
@@ -114,10 +114,10 @@ std::string value_text(std::optional<double> v) { return v ? fixed(*v, 4) : std:
 
 // One line per failed (or undecided) rule, for the terminal and messages.
 std::string outcome_line(const RuleOutcome& o) {
-  if (o.outcome == "insufficient") {
+  if (o.outcome == metrics::RuleResult::insufficient) {
     return fmt::format("{} for {}: insufficient ({}; {} gold items)", o.rule, o.subject, o.undefined_reason, o.gold_items);
   }
-  return fmt::format("{} for {}: {} {} {} the minimum {}", o.rule, o.subject, o.compared == "ci_low" ? "lower bound" : "value",
+  return fmt::format("{} for {}: {} {} {} the minimum {}", o.rule, o.subject, o.compared == metrics::GateOn::ci_low ? "lower bound" : "value",
                      value_text(o.value), o.passed ? "meets" : "is below", number(o.threshold));
 }
 
@@ -136,7 +136,7 @@ std::string render_gold_json(const GoldReport& rep) {
                     {"min_items", rep.policy.min_items}, {"compare", rep.policy.compare},
                     {"on_insufficient", rep.policy.insufficient_fails ? "fail" : "warn"}};
   std::map<std::string, long long> by_type;
-  for (const auto& c : r.conflicts) ++by_type[c.type];
+  for (const auto& c : r.conflicts) ++by_type[metrics::conflict_type_name(c.type)];
   out["summary"] = {{"gold_items", r.gold_items},
                     {"delivered_items", r.delivered_items},
                     {"gold_missing", static_cast<long long>(r.gold_missing.size())},
@@ -182,7 +182,7 @@ std::string render_gold_csv(const GoldReport& rep) {
   std::string out = "subject,scope,class,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
   auto est = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, const metrics::Estimate& e) {
     out += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), number(e.value), number(e.ci_low),
-                       number(e.ci_high), e.value ? e.ci_method : "", csv_cell(e.value ? "" : e.undefined_reason));
+                       number(e.ci_high), e.value ? metrics::ci_method_name(e.ci_method) : "", csv_cell(e.value ? "" : e.undefined_reason));
   };
   auto count = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, long long n) {
     out += fmt::format("{},{},{},{},{},,,,\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), n);
@@ -204,8 +204,8 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
   std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n"
                                : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n";
   for (const auto& c : rep.result.conflicts) {
-    const bool hide_id = for_vendor && c.type == "missing_annotation";
-    out += fmt::format("{},{},{},{},{},", c.type, csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
+    const bool hide_id = for_vendor && c.type == metrics::ConflictType::missing_annotation;
+    out += fmt::format("{},{},{},{},{},", metrics::conflict_type_name(c.type), csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
                        c.annotation && !hide_id ? std::to_string(*c.annotation) : "", csv_cell(c.cls));
     if (!for_vendor) out += csv_cell(c.gold_class) + ",";
     for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
@@ -218,10 +218,10 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
 std::string render_gold_text(const GoldReport& rep, bool color) {
   const Style st{color};
   const GoldResult& r = rep.result;
-  std::string out = st.bold(fmt::format("labelqa gold ({})", r.kind)) + "\n";
+  std::string out = st.bold(fmt::format("labelqa gold ({})", metrics::label_kind_name(r.kind))) + "\n";
   out += fmt::format("{} gold items, {} delivered items; {} gold items scored; {} gold items missing from the delivery; {} delivered items without gold\n",
                      r.gold_items, r.delivered_items, r.vendor.gold_items, r.gold_missing.size(), r.items_without_gold);
-  const auto metrics = headline_metrics(r.kind);
+  const auto metrics = headline_metrics(metrics::label_kind_name(r.kind));
   std::size_t name_w = 7;
   for (const auto& a : r.annotators) name_w = std::max(name_w, a.size());
   out += fmt::format("\n{:<{}}  {:<12}  {:>6}", "subject", name_w, "status", "items");
@@ -229,7 +229,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
   out += "\n";
   for (int s = -1; s < subject_count(rep); ++s) {
     const SubjectScores& sub = subject(rep, s);
-    const std::string& status = status_of(rep, s);
+    const std::string status = status_of(rep, s);
     const int code = status == "pass" ? 32 : status == "fail" ? 31 : 33;
     out += fmt::format("{:<{}}  {}  {:>6}", sub.name, name_w, st.colour(fmt::format("{:<12}", status), code), sub.gold_items);
     for (const auto& m : metrics) {
@@ -245,7 +245,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
   }
   if (!r.conflicts.empty()) {
     std::map<std::string, long long> by_type;
-    for (const auto& c : r.conflicts) ++by_type[c.type];
+    for (const auto& c : r.conflicts) ++by_type[metrics::conflict_type_name(c.type)];
     out += "\nconflicts:";
     for (const auto& [t, n] : by_type) out += fmt::format(" {} {}", t, n);
     out += " (listed in the JSON report and --conflicts)\n";
@@ -253,10 +253,10 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
   if (!rep.rules.outcomes.empty()) {
     out += "\n";
     for (const auto& o : rep.rules.outcomes) {
-      const int code = o.outcome == "pass" ? 32 : o.outcome == "fail" ? 31 : 33;
-      const std::string tag = o.outcome == "pass" ? "pass" : o.outcome == "fail" ? "FAIL" : "INSUFFICIENT";
+      const int code = o.outcome == metrics::RuleResult::pass ? 32 : o.outcome == metrics::RuleResult::fail ? 31 : 33;
+      const std::string tag = o.outcome == metrics::RuleResult::pass ? "pass" : o.outcome == metrics::RuleResult::fail ? "FAIL" : "INSUFFICIENT";
       std::string needed;
-      if (o.outcome != "pass" && o.needed_items) needed = fmt::format("; about {} gold items would tell it from the threshold", *o.needed_items);
+      if (o.outcome != metrics::RuleResult::pass && o.needed_items) needed = fmt::format("; about {} gold items would tell it from the threshold", *o.needed_items);
       out += fmt::format("{} {}{}\n", st.colour(tag, code), outcome_line(o), needed);
     }
   }
@@ -273,12 +273,12 @@ std::string render_gold_junit(const GoldReport& rep) {
     cases += fmt::format("    <testcase classname=\"labelqa.gold.{}\" name=\"{} [{}]\" assertions=\"1\">\n", markup_escape(o.subject),
                          markup_escape(o.rule), markup_escape(o.subject));
     const std::string detail = fmt::format("subject={} metric={}{} compared={} value={} threshold={} gold_items={}", o.subject, o.metric,
-                                           o.cls.empty() ? "" : " class=" + o.cls, o.compared, value_text(o.value), number(o.threshold), o.gold_items);
-    if (o.outcome == "fail" || (o.outcome == "insufficient" && rep.policy.insufficient_fails)) {
+                                           o.cls.empty() ? "" : " class=" + o.cls, metrics::gate_on_name(o.compared), value_text(o.value), number(o.threshold), o.gold_items);
+    if (o.outcome == metrics::RuleResult::fail || (o.outcome == metrics::RuleResult::insufficient && rep.policy.insufficient_fails)) {
       ++failures;
       cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", markup_escape(outcome_line(o)),
-                           o.outcome == "fail" ? "below_threshold" : "insufficient", markup_escape(detail));
-    } else if (o.outcome == "insufficient") {
+                           o.outcome == metrics::RuleResult::fail ? "below_threshold" : "insufficient", markup_escape(detail));
+    } else if (o.outcome == metrics::RuleResult::insufficient) {
       ++skipped;
       cases += fmt::format("      <skipped message=\"{}\"/>\n", markup_escape(outcome_line(o)));
     } else {
@@ -288,7 +288,7 @@ std::string render_gold_junit(const GoldReport& rep) {
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"labelqa gold\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tests, failures, skipped);
-  out += fmt::format("  <testsuite name=\"labelqa gold {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", markup_escape(rep.result.kind),
+  out += fmt::format("  <testsuite name=\"labelqa gold {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", markup_escape(metrics::label_kind_name(rep.result.kind)),
                      tests, failures, skipped);
   out += cases;
   out += "  </testsuite>\n</testsuites>\n";
@@ -297,9 +297,9 @@ std::string render_gold_junit(const GoldReport& rep) {
 
 std::string render_gold_markdown(const GoldReport& rep) {
   const GoldResult& r = rep.result;
-  std::string out = fmt::format("### labelqa gold ({}): {}\n\n", r.kind, rep.rules.gate_failed ? "FAILED" : "passed");
+  std::string out = fmt::format("### labelqa gold ({}): {}\n\n", metrics::label_kind_name(r.kind), rep.rules.gate_failed ? "FAILED" : "passed");
   out += fmt::format("{} gold items, {} scored, {} missing from the delivery.\n\n", r.gold_items, r.vendor.gold_items, r.gold_missing.size());
-  const auto metrics = headline_metrics(r.kind);
+  const auto metrics = headline_metrics(metrics::label_kind_name(r.kind));
   out += "| Subject | Status | Gold items |";
   for (const auto& m : metrics) out += fmt::format(" {} |", m);
   out += "\n|---|---|---:|";
@@ -317,8 +317,8 @@ std::string render_gold_markdown(const GoldReport& rep) {
   if (!rep.rules.outcomes.empty()) {
     out += "\n| Rule | Subject | Compared | Value | Threshold | Result | Gold items |\n|---|---|---|---:|---:|---|---:|\n";
     for (const auto& o : rep.rules.outcomes) {
-      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", md_cell(o.rule), md_cell(o.subject), o.compared,
-                         o.value ? fixed(*o.value, 4) : "—", number(o.threshold), o.outcome, o.gold_items);
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", md_cell(o.rule), md_cell(o.subject), metrics::gate_on_name(o.compared),
+                         o.value ? fixed(*o.value, 4) : "—", number(o.threshold), metrics::rule_result_name(o.outcome), o.gold_items);
     }
   }
   return out;

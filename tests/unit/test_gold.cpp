@@ -72,7 +72,7 @@ TEST_CASE("gold labels: per annotator, vendor pooled, conflicts, missing gold") 
   CHECK(*r.vendor.metrics.at("accuracy").value == 0.75);  // 3 of 4 pooled ratings
   CHECK(r.vendor.gold_items == 2);
   REQUIRE(r.conflicts.size() == 1);
-  CHECK(r.conflicts[0].type == "mismatching_label");
+  CHECK(r.conflicts[0].type == metrics::ConflictType::mismatching_label);
   CHECK(r.conflicts[0].cls == "dog");
   CHECK(r.conflicts[0].gold_class == "cat");
 
@@ -82,12 +82,12 @@ TEST_CASE("gold labels: per annotator, vendor pooled, conflicts, missing gold") 
   const auto ev = metrics::evaluate_rules(r, policy, 0.95);
   REQUIRE(ev.outcomes.size() == 3);
   CHECK(ev.outcomes[0].subject == "vendor");
-  CHECK(ev.outcomes[0].outcome == "fail");
-  CHECK(ev.outcomes[1].outcome == "pass");
-  CHECK(ev.outcomes[2].outcome == "fail");
-  CHECK(ev.status == std::vector<std::string>{"pass", "fail"});
+  CHECK(ev.outcomes[0].outcome == metrics::RuleResult::fail);
+  CHECK(ev.outcomes[1].outcome == metrics::RuleResult::pass);
+  CHECK(ev.outcomes[2].outcome == metrics::RuleResult::fail);
+  CHECK(ev.status == std::vector<metrics::RuleResult>{metrics::RuleResult::pass, metrics::RuleResult::fail});
   policy.min_items = 3;
-  CHECK(metrics::evaluate_rules(r, policy, 0.95).status == std::vector<std::string>{"insufficient", "insufficient"});
+  CHECK(metrics::evaluate_rules(r, policy, 0.95).status == std::vector<metrics::RuleResult>{metrics::RuleResult::insufficient, metrics::RuleResult::insufficient});
   policy.rules[0].metric = "nope";
   CHECK_THROWS_AS(metrics::evaluate_rules(r, policy, 0.95), UsageError);
 }

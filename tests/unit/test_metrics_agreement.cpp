@@ -246,7 +246,7 @@ TEST_SUITE("metrics::agreement") {
     REQUIRE(ea.ci_low.has_value());
     CHECK(*ea.ci_low == *eb.ci_low);
     CHECK(*ea.ci_high == *eb.ci_high);
-    CHECK(ea.ci_method == "bootstrap");
+    CHECK(ea.ci_method == metrics::CiMethod::bootstrap);
     CHECK(*ea.ci_low < *ea.value);
     CHECK(*ea.value < *ea.ci_high);
     opt.seed = 8;
@@ -270,6 +270,6 @@ TEST_SUITE("metrics::agreement") {
     m.push_back({0, 1}); m.push_back({1, 0}); m.push_back({0, 1}); m.push_back({1, 0}); m.push_back({0, 1});
     auto r = analyze_agreement(ratings_from_matrix(m, 2), {});
     REQUIRE(r.warnings.size() == 1);
-    CHECK(r.warnings[0].code == "kappa_paradox");
+    CHECK(r.warnings[0].code == metrics::WarningCode::kappa_paradox);
   }
 }

@@ -2,6 +2,7 @@
 // with confidence intervals. Pure: takes a RatingSet, returns plain data.
 #pragma once
 
+#include "labelqa/metrics/codes.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/model/ratings.hpp"
 
@@ -41,7 +42,7 @@ struct ClassResult {
 };
 
 struct Warning {
-  std::string code;
+  WarningCode code;
   std::string message;
 };
 

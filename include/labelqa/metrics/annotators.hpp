@@ -3,6 +3,7 @@
 // intervals. Pure functions over the core models; docs/report.md defines every number.
 #pragma once
 
+#include "labelqa/metrics/codes.hpp"
 #include "labelqa/metrics/consensus.hpp"
 #include "labelqa/metrics/drift.hpp"
 #include "labelqa/metrics/estimate.hpp"
@@ -102,7 +103,7 @@ struct ConsensusObject {
 };
 
 struct AnnotatorReport {
-  std::string kind;                             // labels | objects
+  LabelKind kind = LabelKind::labels;            // labels or objects
   std::string reference;                        // gold | majority | dawid-skene
   std::string consensus_method;                 // the method for items without gold
   long long items = 0, gold_items = 0, consensus_items = 0;

@@ -76,7 +76,7 @@ inline double quantile_sorted(const std::vector<double>& v, double p) {
 // Percentile interval from bootstrap replicates (NaN marks a replicate in which the value was
 // undefined; those are left out and counted).
 inline void percentile_interval(Estimate& e, std::vector<double> replicates, double confidence) {
-  e.ci_method = "bootstrap";
+  e.ci_method = CiMethod::bootstrap;
   replicates.erase(std::remove_if(replicates.begin(), replicates.end(), [](double v) { return std::isnan(v); }),
                    replicates.end());
   e.ci_replicates = static_cast<int>(replicates.size());
@@ -129,7 +129,7 @@ class BootstrapTable {
   void no_intervals(const char* why) {
     for (Estimate* e : m_slots) {
       if (!e->value) continue;
-      e->ci_method = "bootstrap";
+      e->ci_method = CiMethod::bootstrap;
       e->ci_undefined_reason = why;
     }
   }
@@ -142,7 +142,7 @@ class BootstrapTable {
   // point value is defined (the agreement coefficients' convention).
   void unclipped_intervals(double confidence) {
     for_columns([&](Estimate& e, std::vector<double>& column) {
-      e.ci_method = "bootstrap";
+      e.ci_method = CiMethod::bootstrap;
       column.erase(std::remove_if(column.begin(), column.end(), [](double v) { return std::isnan(v); }), column.end());
       e.ci_replicates = static_cast<int>(column.size());
       if (column.empty()) {

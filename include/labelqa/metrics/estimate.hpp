@@ -2,10 +2,23 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace labelqa::metrics {
+
+// How an interval was made; reports write ci_method_name(). `none`: no interval method applies.
+enum class CiMethod : std::uint8_t { none, analytic, bootstrap, wilson };
+inline const char* ci_method_name(CiMethod m) {
+  switch (m) {
+    case CiMethod::analytic: return "analytic";
+    case CiMethod::bootstrap: return "bootstrap";
+    case CiMethod::wilson: return "wilson";
+    case CiMethod::none: break;
+  }
+  return "";
+}
 
 struct Estimate {
   std::optional<double> value;
@@ -15,7 +28,7 @@ struct Estimate {
   double lower_bound = -1;       // the coefficient's range, used to clip interval ends
   double upper_bound = 1;
   std::optional<double> ci_low, ci_high;
-  std::string ci_method;             // "analytic" or "bootstrap"
+  CiMethod ci_method = CiMethod::none;
   std::string ci_undefined_reason;   // set when the interval could not be computed
   int ci_replicates = 0;             // bootstrap replicates in which the value was defined
   std::string level;                 // Krippendorff's alpha: the measurement level

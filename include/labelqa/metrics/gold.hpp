@@ -8,6 +8,7 @@
 
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/metrics/gates.hpp"
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/policy.hpp"
@@ -92,7 +93,7 @@ inline constexpr const char* k_no_class = "(none)";
 
 // A located difference between a delivered annotation and gold (CVAT's quality-report types).
 struct GoldConflict {
-  std::string type;                         // missing_annotation, extra_annotation, mismatching_label, low_overlap
+  ConflictType type = ConflictType::missing_annotation;
   std::uint32_t item = 0;                   // index into GoldResult::items
   int annotator = 0;                        // index into GoldResult::annotators
   std::optional<std::int64_t> annotation;   // the delivered annotation's id (missing_annotation: the gold object's)
@@ -104,7 +105,7 @@ struct GoldConflict {
 };
 
 struct GoldResult {
-  std::string kind;                         // labels, objects, masks, spans
+  LabelKind kind = LabelKind::labels;
   std::vector<std::string> items;           // every item of gold or the delivery, sorted
   std::vector<std::string> annotators;      // delivered annotators, sorted
   long long gold_items = 0;                 // items in the gold set
@@ -138,6 +139,12 @@ GoldResult gold_spans(const SpanSet& set, int gold, const GoldOptions& options);
 using labelqa::GoldPolicy;
 using labelqa::GoldRule;
 
+// A rule's outcome for one subject, and a subject's status over its rules.
+enum class RuleResult : std::uint8_t { pass, fail, insufficient };
+inline const char* rule_result_name(RuleResult r) {
+  return r == RuleResult::fail ? "fail" : r == RuleResult::insufficient ? "insufficient" : "pass";
+}
+
 struct RuleOutcome {
   std::string rule;               // e.g. "accuracy>=0.95" or "recall[pedestrian]>=0.9"
   std::string metric;
@@ -146,8 +153,8 @@ struct RuleOutcome {
   std::optional<double> value;    // the compared number (value or ci_low)
   std::optional<double> point;    // the point estimate
   double threshold = 0;
-  std::string compared;           // value | ci_low
-  std::string outcome;            // pass, fail, insufficient
+  GateOn compared = GateOn::value;
+  RuleResult outcome = RuleResult::pass;
   bool passed = false;
   long long gold_items = 0;
   std::string undefined_reason;   // why value is missing
@@ -163,8 +170,8 @@ struct RuleOutcome {
 // rule naming an unknown metric, class or annotator.
 struct RuleEvaluation {
   std::vector<RuleOutcome> outcomes;
-  std::string vendor_status;             // pass, fail, insufficient
-  std::vector<std::string> status;       // per annotator
+  RuleResult vendor_status = RuleResult::pass;
+  std::vector<RuleResult> status;        // per annotator
   bool failed = false;                   // some outcome is "fail"
   bool insufficient = false;             // some outcome is "insufficient"
   bool gate_failed = false;              // failed, or insufficient when the policy fails on it: exit 1

@@ -1,0 +1,30 @@
+// The codes results carry, as enums; reports write their names (docs/metrics.md, docs/gold.md and
+// docs/report.md define each).
+#pragma once
+
+#include <cstdint>
+
+namespace labelqa::metrics {
+
+// A warning of an agreement or gold run.
+enum class WarningCode : std::uint8_t {
+  single_annotator,
+  no_pairable_items,
+  kappa_paradox,
+  image_lists_differ,
+  unknown_mask_value,
+  gold_missing,
+  no_gold_items,
+};
+const char* warning_code_name(WarningCode c);
+
+// A located difference between a delivered annotation and gold (CVAT's quality-report types),
+// declared in the order of their names: the order conflicts are sorted in.
+enum class ConflictType : std::uint8_t { extra_annotation, low_overlap, mismatching_label, missing_annotation };
+const char* conflict_type_name(ConflictType t);
+
+// What a comparison is about.
+enum class LabelKind : std::uint8_t { labels, objects, masks, spans };
+const char* label_kind_name(LabelKind k);
+
+}  // namespace labelqa::metrics

@@ -1,0 +1,39 @@
+// Names of the result codes (see codes.hpp).
+#include "labelqa/metrics/codes.hpp"
+
+namespace labelqa::metrics {
+
+const char* warning_code_name(WarningCode c) {
+  switch (c) {
+    case WarningCode::single_annotator: return "single_annotator";
+    case WarningCode::no_pairable_items: return "no_pairable_items";
+    case WarningCode::kappa_paradox: return "kappa_paradox";
+    case WarningCode::image_lists_differ: return "image_lists_differ";
+    case WarningCode::unknown_mask_value: return "unknown_mask_value";
+    case WarningCode::gold_missing: return "gold_missing";
+    case WarningCode::no_gold_items: return "no_gold_items";
+  }
+  return "warning";
+}
+
+const char* conflict_type_name(ConflictType t) {
+  switch (t) {
+    case ConflictType::missing_annotation: return "missing_annotation";
+    case ConflictType::extra_annotation: return "extra_annotation";
+    case ConflictType::mismatching_label: return "mismatching_label";
+    case ConflictType::low_overlap: return "low_overlap";
+  }
+  return "conflict";
+}
+
+const char* label_kind_name(LabelKind k) {
+  switch (k) {
+    case LabelKind::labels: return "labels";
+    case LabelKind::objects: return "objects";
+    case LabelKind::masks: return "masks";
+    case LabelKind::spans: return "spans";
+  }
+  return "labels";
+}
+
+}  // namespace labelqa::metrics
