@@ -99,7 +99,7 @@ int run_gold(GoldArgs& a) {
                    fmt::format("{}", o.threshold).c_str());
     } else {
       std::fprintf(stderr, "labelqa: gate failed: %s for %s: insufficient (%s, %lld gold items)\n", o.rule.c_str(), o.subject.c_str(),
-                   o.undefined_reason.c_str(), o.gold_items);
+                   metrics::outcome_reason(o).c_str(), o.gold_items);
     }
   }
   return static_cast<int>(run.gate_failed() ? ExitCode::gate_failed : ExitCode::ok);

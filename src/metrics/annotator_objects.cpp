@@ -143,11 +143,11 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     s.extra = count("extra_annotation");
     s.correct = s.matched;
     s.compared = s.ratings + s.reference_objects - s.matched;
-    s.accuracy = wilson_ratio(s.matched, s.compared, opt.confidence, "no_objects");
-    s.miss_rate = wilson_ratio(s.missed, s.reference_objects, opt.confidence, "no_reference_objects");
-    s.extra_rate = wilson_ratio(s.extra, s.ratings, opt.confidence, "no_delivered_objects");
+    s.accuracy = wilson_ratio(s.matched, s.compared, opt.confidence, Reason::no_objects);
+    s.miss_rate = wilson_ratio(s.missed, s.reference_objects, opt.confidence, Reason::no_reference_objects);
+    s.extra_rate = wilson_ratio(s.extra, s.ratings, opt.confidence, Reason::no_delivered_objects);
     const auto iou = sub.metrics.find("mean_iou");
-    s.mean_iou = iou != sub.metrics.end() ? iou->second : Estimate::undefined("no_valid_matches");
+    s.mean_iou = iou != sub.metrics.end() ? iou->second : Estimate::undefined(Reason::no_valid_matches);
     s.mean_iou->ci_low.reset();
     s.mean_iou->ci_high.reset();
     s.mean_iou->ci_method = CiMethod::none;

@@ -18,7 +18,7 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 }  // namespace
 
-Estimate wilson_ratio(long long k, long long n, double confidence, const char* reason) {
+Estimate wilson_ratio(long long k, long long n, double confidence, Reason reason) {
   if (n == 0) return Estimate::undefined(reason);
   Estimate e = Estimate::ratio(static_cast<double>(k) / static_cast<double>(n), reason);
   const auto [lo, hi] = wilson_interval(static_cast<double>(k), static_cast<double>(n), confidence);
@@ -39,8 +39,8 @@ std::vector<ClassRow> class_rows(const ClassMatrix& m, std::size_t classes, doub
     }
     row.correct = m.counts[c][c];
     if (row.support == 0 && row.predicted == 0) continue;
-    row.precision = wilson_ratio(row.correct, row.predicted, confidence, "no_predictions");
-    row.recall = wilson_ratio(row.correct, row.support, confidence, "no_support");
+    row.precision = wilson_ratio(row.correct, row.predicted, confidence, Reason::no_predictions);
+    row.recall = wilson_ratio(row.correct, row.support, confidence, Reason::no_support);
     out.push_back(std::move(row));
   }
   return out;
@@ -59,7 +59,7 @@ std::vector<RankEntry> rank_proportions(const std::string& score, const std::vec
     r.score = score;
     r.annotator = names[a];
     const auto [k, n] = counts[a];
-    r.value = wilson_ratio(k, n, opt.confidence, "nothing_compared");
+    r.value = wilson_ratio(k, n, opt.confidence, Reason::nothing_compared);
     const long long ko = k_all - k, no = n_all - n;
     if (no > 0) r.group = static_cast<double>(ko) / static_cast<double>(no);
     if (n > 0 && no > 0) {
@@ -186,7 +186,7 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
         if (static_cast<int>(ex.size()) < opt.examples) ex.push_back(set.items[e.item]);
       }
     }
-    s.accuracy = wilson_ratio(s.correct, s.compared, opt.confidence, "nothing_compared");
+    s.accuracy = wilson_ratio(s.correct, s.compared, opt.confidence, Reason::nothing_compared);
     s.per_class = class_rows(s.confusion, q, opt.confidence);
     for (auto& [pair, items] : examples) {
       TopConfusion t;

@@ -109,7 +109,7 @@ Drift drift(const std::vector<std::uint8_t>& correct, const std::vector<std::int
   }
 
   if (!timed) {
-    d.throughput_undefined_reason = "no_timestamps";
+    d.throughput_undefined_reason = Reason::no_timestamps;
     return d;
   }
   std::int64_t active = 0;
@@ -118,7 +118,7 @@ Drift drift(const std::vector<std::uint8_t>& correct, const std::vector<std::int
     if (gap > 0 && gap <= k_break_millis) active += gap;
   }
   if (active <= 0) {
-    d.throughput_undefined_reason = "no_working_time";
+    d.throughput_undefined_reason = Reason::no_working_time;
   } else {
     d.items_per_hour = static_cast<double>(n) / (static_cast<double>(active) / 3.6e6);
   }

@@ -37,12 +37,12 @@ TallyScores score_tallies(const TallyLayout& layout, const std::vector<ItemTally
     for (const auto& [k, n] : t.counts) out.sums[k] += n;
   }
   std::vector<double> values(V);
-  std::vector<const char*> reasons(V, nullptr);
+  std::vector<Reason> reasons(V, Reason::none);
   layout.score(out.sums, values, reasons);
   std::vector<Estimate> est(V);
   for (std::size_t v = 0; v < V; ++v) {
     const double lo = v < M ? layout.lower_bounds[v] : 0.0;
-    Estimate e = std::isnan(values[v]) ? Estimate::undefined(reasons[v] ? reasons[v] : "undefined") : Estimate{};
+    Estimate e = std::isnan(values[v]) ? Estimate::undefined(reasons[v] != Reason::none ? reasons[v] : Reason::undefined) : Estimate{};
     if (!std::isnan(values[v])) e.value = values[v] == 0 ? 0.0 : values[v];
     e.lower_bound = lo;
     e.upper_bound = 1;
@@ -54,9 +54,9 @@ TallyScores score_tallies(const TallyLayout& layout, const std::vector<ItemTally
     for (auto& e : est) table.slot(e);
     struct Scratch {
       std::vector<double> sums, vals;
-      std::vector<const char*> why;
+      std::vector<Reason> why;
     };
-    table.run([&] { return Scratch{std::vector<double>(layout.size), std::vector<double>(V), std::vector<const char*>(V)}; },
+    table.run([&] { return Scratch{std::vector<double>(layout.size), std::vector<double>(V), std::vector<Reason>(V, Reason::none)}; },
               [&](std::size_t r, double* row, Scratch& sc) {
                 Rng rng(opt.seed, (stream << 20) + r);
                 std::fill(sc.sums.begin(), sc.sums.end(), 0.0);
@@ -143,7 +143,7 @@ TallyLayout label_layout(const std::vector<std::string>& categories) {
   L.lower_bounds = {0, -1, 0, 0};
   L.classes = categories;
   L.class_metrics = {"precision", "recall", "f1"};
-  L.score = [q](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+  L.score = [q](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     double items = 0, correct = 0, chance = 0, macro = 0, weighted = 0;
     long long present = 0;
     std::vector<double> row(q, 0.0), col(q, 0.0);
@@ -158,30 +158,30 @@ TallyLayout label_layout(const std::vector<std::string>& categories) {
     for (std::size_t c = 0; c < q; ++c) {
       chance += row[c] * col[c];
       double* out = &v[4 + c * 3];
-      const char** r = &why[4 + c * 3];
+      Reason* r = &why[4 + c * 3];
       const double tp = s[c * q + c];
-      out[0] = ratio_or(tp, col[c], "no_predictions", r[0]);
-      out[1] = ratio_or(tp, row[c], "no_support", r[1]);
+      out[0] = ratio_or(tp, col[c], Reason::no_predictions, r[0]);
+      out[1] = ratio_or(tp, row[c], Reason::no_support, r[1]);
       // scikit-learn's F1: 2 TP / (2 TP + FP + FN); a class in gold or delivered counts in the
       // averages even when its precision or recall is undefined.
-      out[2] = ratio_or(2 * tp, row[c] + col[c], "class_not_present", r[2]);
+      out[2] = ratio_or(2 * tp, row[c] + col[c], Reason::class_not_present, r[2]);
       if (row[c] + col[c] > 0) {
         ++present;
         macro += out[2];
         weighted += out[2] * row[c];
       }
     }
-    v[0] = ratio_or(correct, items, "no_gold_items", why[0]);
+    v[0] = ratio_or(correct, items, Reason::no_gold_items, why[0]);
     if (items > 0) {
       const double po = correct / items, pe = chance / (items * items);
       v[1] = pe < 1 ? (po - pe) / (1 - pe) : std::numeric_limits<double>::quiet_NaN();
       if (!(pe < 1)) why[1] = reason::single_category;
     } else {
       v[1] = std::numeric_limits<double>::quiet_NaN();
-      why[1] = "no_gold_items";
+      why[1] = Reason::no_gold_items;
     }
-    v[2] = ratio_or(macro, static_cast<double>(present), "no_gold_items", why[2]);
-    v[3] = ratio_or(weighted, items, "no_gold_items", why[3]);
+    v[2] = ratio_or(macro, static_cast<double>(present), Reason::no_gold_items, why[2]);
+    v[3] = ratio_or(weighted, items, Reason::no_gold_items, why[3]);
   };
   return L;
 }
@@ -195,7 +195,7 @@ void set_wilson(Estimate& e, double k, double n, double confidence) {
   e.ci_high = std::min(1.0, hi);
   e.ci_method = CiMethod::wilson;
   e.ci_replicates = 0;
-  e.ci_undefined_reason.clear();
+  e.ci_undefined_reason = Reason::none;
 }
 
 }  // namespace

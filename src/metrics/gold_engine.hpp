@@ -27,7 +27,7 @@ struct TallyLayout {
   std::vector<std::string> class_metrics;   // per class, each a ratio in [0, 1]
   // Every score from summed counts: metrics, then class by class the class metrics. NaN where
   // undefined, with the reason beside it.
-  std::function<void(const std::vector<double>& sums, std::vector<double>& values, std::vector<const char*>& reasons)> score;
+  std::function<void(const std::vector<double>& sums, std::vector<double>& values, std::vector<Reason>& reasons)> score;
 };
 
 struct TallyScores {
@@ -73,7 +73,7 @@ inline std::function<bool(const std::vector<double>&, std::size_t)> confusion_cl
 }
 
 // A ratio num/den, or NaN with the reason when den is 0.
-inline double ratio_or(double num, double den, const char* why, const char*& reason) {
+inline double ratio_or(double num, double den, Reason why, Reason& reason) {
   if (den > 0) return num / den;
   reason = why;
   return std::numeric_limits<double>::quiet_NaN();

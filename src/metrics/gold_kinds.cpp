@@ -34,12 +34,12 @@ struct ObjectSpace {
 
 // CVAT's scores from counts: precision valid/delivered, recall valid/gold, F1, accuracy
 // valid/(delivered + gold - valid), mean IoU over valid pairs.
-void object_scores(double valid, double delivered, double gold, double iou_sum, double* v, const char** why) {
-  v[0] = ratio_or(valid, delivered, "no_delivered_objects", why[0]);
-  v[1] = ratio_or(valid, gold, "no_gold_objects", why[1]);
-  v[2] = ratio_or(2 * valid, delivered + gold, "no_objects", why[2]);
-  v[3] = ratio_or(valid, delivered + gold - valid, "no_objects", why[3]);
-  v[4] = ratio_or(iou_sum, valid, "no_valid_matches", why[4]);
+void object_scores(double valid, double delivered, double gold, double iou_sum, double* v, Reason* why) {
+  v[0] = ratio_or(valid, delivered, Reason::no_delivered_objects, why[0]);
+  v[1] = ratio_or(valid, gold, Reason::no_gold_objects, why[1]);
+  v[2] = ratio_or(2 * valid, delivered + gold, Reason::no_objects, why[2]);
+  v[3] = ratio_or(valid, delivered + gold - valid, Reason::no_objects, why[3]);
+  v[4] = ratio_or(iou_sum, valid, Reason::no_valid_matches, why[4]);
 }
 
 TallyLayout object_layout(const std::vector<std::string>& categories) {
@@ -50,7 +50,7 @@ TallyLayout object_layout(const std::vector<std::string>& categories) {
   L.lower_bounds = zeros_bounds(5);
   L.classes = categories;
   L.class_metrics = L.metrics;
-  L.score = [sp](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+  L.score = [sp](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     const std::size_t C = sp.C;
     double valid = 0, delivered = 0, gold = 0, iou = 0;
     for (std::size_t c = 0; c < C; ++c) {
@@ -287,7 +287,7 @@ GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint3
   L.lower_bounds = zeros_bounds(2);
   L.classes = classes;
   L.class_metrics = {"iou"};
-  L.score = [V](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+  L.score = [V](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     double pixels = 0, agree = 0, iou_sum = 0;
     long long present = 0;
     for (std::size_t c = 0; c < V; ++c) {
@@ -298,14 +298,14 @@ GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint3
       }
       pixels += row;
       agree += s[c * V + c];
-      v[2 + c] = ratio_or(s[c * V + c], row + col - s[c * V + c], "class_absent", why[2 + c]);
+      v[2 + c] = ratio_or(s[c * V + c], row + col - s[c * V + c], Reason::class_absent, why[2 + c]);
       if (row + col > 0) {
         ++present;
         iou_sum += v[2 + c];
       }
     }
-    v[0] = ratio_or(agree, pixels, "no_pixels", why[0]);
-    v[1] = ratio_or(iou_sum, static_cast<double>(present), "no_pixels", why[1]);
+    v[0] = ratio_or(agree, pixels, Reason::no_pixels, why[0]);
+    v[1] = ratio_or(iou_sum, static_cast<double>(present), Reason::no_pixels, why[1]);
   };
   detail::score_subjects(
       out, L, tallies, opt,
@@ -382,18 +382,18 @@ GoldResult gold_spans(const SpanSet& set, int g, const GoldOptions& opt) {
   layout.lower_bounds = zeros_bounds(2);
   layout.classes = set.labels;
   layout.class_metrics = layout.metrics;
-  layout.score = [L](const std::vector<double>& s, std::vector<double>& v, std::vector<const char*>& why) {
+  layout.score = [L](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     double n = 0, exact = 0, overlap = 0;
     for (std::size_t l = 0; l < L; ++l) {
       const double nl = s[l * 4] + s[l * 4 + 1];
-      v[2 + l * 2] = ratio_or(2 * s[l * 4 + 2], nl, "no_spans", why[2 + l * 2]);
-      v[3 + l * 2] = ratio_or(2 * s[l * 4 + 3], nl, "no_spans", why[3 + l * 2]);
+      v[2 + l * 2] = ratio_or(2 * s[l * 4 + 2], nl, Reason::no_spans, why[2 + l * 2]);
+      v[3 + l * 2] = ratio_or(2 * s[l * 4 + 3], nl, Reason::no_spans, why[3 + l * 2]);
       n += nl;
       exact += s[l * 4 + 2];
       overlap += s[l * 4 + 3];
     }
-    v[0] = ratio_or(2 * exact, n, "no_spans", why[0]);
-    v[1] = ratio_or(2 * overlap, n, "no_spans", why[1]);
+    v[0] = ratio_or(2 * exact, n, Reason::no_spans, why[0]);
+    v[1] = ratio_or(2 * overlap, n, Reason::no_spans, why[1]);
   };
   detail::score_subjects(
       out, layout, tallies, opt, [](const std::vector<double>& s, std::size_t l) { return s[l * 4] + s[l * 4 + 1] > 0; },

@@ -51,12 +51,12 @@ double binomial_tail(long long n, long long k, double p) {
 // Gold items at which the interval of `e` would separate its value from `threshold`.
 void adequacy(RuleOutcome& o, const Estimate& e, double threshold, double confidence) {
   if (!e.value) {
-    o.needed_reason = "undefined_value";
+    o.needed_reason = Reason::undefined_value;
     return;
   }
   const double v = *e.value;
   if (v == threshold) {
-    o.needed_reason = "value_equals_threshold";
+    o.needed_reason = Reason::value_equals_threshold;
     return;
   }
   if (e.ci_method == CiMethod::wilson) {
@@ -64,11 +64,11 @@ void adequacy(RuleOutcome& o, const Estimate& e, double threshold, double confid
       const auto [lo, hi] = wilson_interval(v * static_cast<double>(n), static_cast<double>(n), confidence);
       return v > threshold ? lo > threshold : hi < threshold;
     });
-    if (!o.needed_items) o.needed_reason = "more_than_a_billion";
+    if (!o.needed_items) o.needed_reason = Reason::more_than_a_billion;
     return;
   }
   if (!e.ci_low || !e.ci_high || o.gold_items <= 0) {
-    o.needed_reason = "no_interval";
+    o.needed_reason = Reason::no_interval;
     return;
   }
   // An interval's half-width shrinks as 1/sqrt(n).
@@ -93,6 +93,11 @@ const Estimate* find_metric(const SubjectScores& s, const std::string& metric, c
 std::string known_list(const std::set<std::string>& names) { return fmt::format("{}", fmt::join(names, ", ")); }
 
 }  // namespace
+
+std::string outcome_reason(const RuleOutcome& o) {
+  if (o.undefined_reason == Reason::fewer_than_min_gold_items) return fmt::format("fewer_than_{}_gold_items", o.min_items);
+  return reason_name(o.undefined_reason);
+}
 
 RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy, double confidence) {
   RuleEvaluation ev;
@@ -147,21 +152,24 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
       o.gold_items = sub.gold_items;
       const Estimate* e = find_metric(sub, rule.metric, rule.cls);
       if (!e) {
-        o.undefined_reason = "class_not_scored";
-        o.needed_reason = "undefined_value";
+        o.undefined_reason = Reason::class_not_scored;
+        o.needed_reason = Reason::undefined_value;
       } else {
         o.point = e->value;
         o.value = gated_value(*e, o.compared);
         if (!e->value) {
           o.undefined_reason = e->undefined_reason;
         } else if (!o.value) {
-          o.undefined_reason = e->ci_undefined_reason.empty() ? "no_interval" : e->ci_undefined_reason;
+          o.undefined_reason = e->ci_undefined_reason == Reason::none ? Reason::no_interval : e->ci_undefined_reason;
         }
         adequacy(o, *e, rule.min, confidence);
       }
       if (sub.gold_items < policy.min_items || !o.value) {
         o.outcome = RuleResult::insufficient;
-        if (sub.gold_items < policy.min_items) o.undefined_reason = fmt::format("fewer_than_{}_gold_items", policy.min_items);
+        if (sub.gold_items < policy.min_items) {
+          o.undefined_reason = Reason::fewer_than_min_gold_items;
+          o.min_items = policy.min_items;
+        }
       } else {
         o.passed = *o.value >= rule.min;
         o.outcome = o.passed ? RuleResult::pass : RuleResult::fail;
@@ -180,7 +188,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     o.gold_items = result.gold_items;
     o.passed = static_cast<long long>(result.gold_missing.size()) <= *policy.max_gold_missing;
     o.outcome = o.passed ? RuleResult::pass : RuleResult::fail;
-    o.needed_reason = "not_a_score";
+    o.needed_reason = Reason::not_a_score;
     rows.emplace_back(-1, std::move(o));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {

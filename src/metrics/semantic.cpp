@@ -13,8 +13,8 @@
 namespace labelqa::metrics {
 namespace {
 
-constexpr const char* k_no_pixels = "no_pixels";
-constexpr const char* k_class_absent = "class_absent";
+constexpr Reason k_no_pixels = Reason::no_pixels;
+constexpr Reason k_class_absent = Reason::class_absent;
 
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
@@ -236,7 +236,7 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
   std::vector<std::array<std::size_t, 2>> class_slots;  // iou, dice
   for (auto& c : out.classes) class_slots.push_back({table.slot(c.iou), table.slot(c.dice)});
   if (opt.bootstrap <= 0 || n == 0) {
-    table.no_intervals(n == 0 ? reason::too_few_items : "bootstrap_disabled");
+    table.no_intervals(n == 0 ? reason::too_few_items : Reason::bootstrap_disabled);
     return out;
   }
   table.run([] { return std::vector<std::uint32_t>(); }, [&](std::size_t b, double* row, std::vector<std::uint32_t>& weight) {

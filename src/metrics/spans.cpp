@@ -40,7 +40,7 @@ Sparse compress(std::map<std::pair<int, int>, double>& m) {
 }
 
 // Nominal Krippendorff's alpha from a coincidence matrix (Krippendorff 2011, eq. for nominal data).
-double alpha_from_coincidences(const std::vector<double>& o, int q, const char** why) {
+double alpha_from_coincidences(const std::vector<double>& o, int q, Reason* why) {
   std::vector<double> nc(static_cast<std::size_t>(q), 0.0);
   double n = 0, off = 0;
   for (int c = 0; c < q; ++c) {
@@ -90,7 +90,7 @@ double kappa_from_table(const std::vector<double>& t, int q) {
   return e.value ? *e.value : nan();
 }
 
-Estimate ratio_estimate(double num, double den, const char* reason_if_none) {
+Estimate ratio_estimate(double num, double den, Reason reason_if_none) {
   return Estimate::ratio(den > 0 ? num / den : nan(), reason_if_none);
 }
 
@@ -98,8 +98,8 @@ SpanScores span_scores(const SpanCounts& c) {
   SpanScores s;
   s.counts = c;
   const double n = static_cast<double>(c.spans_a + c.spans_b);
-  s.span_f1_exact = ratio_estimate(2.0 * static_cast<double>(c.exact), n, "no_spans");
-  s.span_f1_overlap = ratio_estimate(2.0 * static_cast<double>(c.overlap), n, "no_spans");
+  s.span_f1_exact = ratio_estimate(2.0 * static_cast<double>(c.exact), n, Reason::no_spans);
+  s.span_f1_overlap = ratio_estimate(2.0 * static_cast<double>(c.overlap), n, Reason::no_spans);
   return s;
 }
 
@@ -274,7 +274,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
   // 0 overall f1 exact, 1 overall f1 overlap, 2 overall alpha, 3 overall kappa; then per pair 4
   // (exact, overlap, alpha, kappa); then per label 2; then per pair per label 2.
   const std::size_t V = 4 + P * 4 + L * 2 + P * L * 2;
-  auto evaluate = [&](const std::vector<double>& w, double* values, std::vector<const char*>* reasons) {
+  auto evaluate = [&](const std::vector<double>& w, double* values, std::vector<Reason>* reasons) {
     SpanCounts total;
     std::vector<SpanCounts> pair_total(P), label_total(L), pair_label(P * L);
     std::vector<double> co(qq, 0.0);
@@ -299,7 +299,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
       v[0] = n > 0 ? 2.0 * static_cast<double>(c.exact) / n : nan();
       v[1] = n > 0 ? 2.0 * static_cast<double>(c.overlap) / n : nan();
     };
-    const char* why = nullptr;
+    Reason why = Reason::none;
     f1(total, values);
     values[2] = alpha_from_coincidences(co, q, &why);
     if (reasons) (*reasons)[2] = why;
@@ -307,7 +307,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
     for (std::size_t p = 0; p < P; ++p) {
       double* v = values + 4 + p * 4;
       f1(pair_total[p], v);
-      why = nullptr;
+      why = Reason::none;
       v[2] = alpha_from_coincidences(pair_coincidences(tables[p], q), q, &why);
       if (reasons) (*reasons)[4 + p * 4 + 2] = why;
       v[3] = kappa_from_table(tables[p], q);
@@ -318,7 +318,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
   };
 
   std::vector<double> ones(D, 1.0), point(V, nan());
-  std::vector<const char*> reasons(V, nullptr);
+  std::vector<Reason> reasons(V, Reason::none);
   auto [total, pair_total, label_total, pair_label] = evaluate(ones, point.data(), &reasons);
   for (const auto& st : docs) {
     if (!st.compared) continue;
@@ -365,9 +365,9 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
     est[4 + P * 4 + L * 2 + k * 2 + 1] = &out.pairs[k / L].per_label[k % L].scores.span_f1_overlap;
   }
   // Agreement coefficients: value or reason.
-  auto coefficient = [&](std::size_t k, const char* fallback) {
+  auto coefficient = [&](std::size_t k, Reason fallback) {
     Estimate& e = *est[k];
-    e = std::isnan(point[k]) ? Estimate::undefined(reasons[k] ? reasons[k] : fallback) : Estimate{};
+    e = std::isnan(point[k]) ? Estimate::undefined(reasons[k] != Reason::none ? reasons[k] : fallback) : Estimate{};
     if (!std::isnan(point[k])) e.value = point[k];
   };
   coefficient(2, reason::no_pairable_items);
@@ -401,7 +401,7 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
     });
     table.intervals(opt.confidence);
   } else {
-    table.no_intervals(compared.empty() ? reason::too_few_items : "bootstrap_disabled");
+    table.no_intervals(compared.empty() ? reason::too_few_items : Reason::bootstrap_disabled);
   }
   if (A < 2) out.warnings.push_back({WarningCode::single_annotator, "only one annotator: there is nothing to compare"});
   return out;

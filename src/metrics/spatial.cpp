@@ -33,8 +33,8 @@ void ObjectCounts::add(const ObjectCounts& o, double weight) {
 
 namespace {
 
-inline constexpr const char* k_no_objects = "no_objects";
-inline constexpr const char* k_no_matches = "no_matched_objects";
+inline constexpr Reason k_no_objects = Reason::no_objects;
+inline constexpr Reason k_no_matches = Reason::no_matched_objects;
 
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
@@ -121,7 +121,7 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
   std::vector<Slots> slots;  // per scope
   for (auto* s : estimates) slots.push_back({table.slot(s->f1), table.slot(s->mean_iou), table.slot(s->mean_dice)});
   if (opt.bootstrap <= 0 || images == 0) {
-    table.no_intervals(images == 0 ? reason::too_few_items : "bootstrap_disabled");
+    table.no_intervals(images == 0 ? reason::too_few_items : Reason::bootstrap_disabled);
     return;
   }
   const std::size_t S = scopes.size();
@@ -447,7 +447,7 @@ void finish_track_scores(TrackScores& t) {
   t.mean_track_iou = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), k_no_matches);
   // Frames of a track are not independent draws: no interval is claimed.
   for (Estimate* e : {&t.idf1, &t.mean_track_iou}) {
-    if (e->value) e->ci_undefined_reason = "no_interval_for_tracks";
+    if (e->value) e->ci_undefined_reason = Reason::no_interval_for_tracks;
   }
 }
 

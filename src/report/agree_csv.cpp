@@ -10,7 +10,7 @@ void row(std::string& out, std::string_view scope, std::string_view cls, std::st
          const std::string& metric, const metrics::Estimate& e) {
   out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(metric) + ',' +
          number(e.value) + ',' + number(e.ci_low) + ',' + number(e.ci_high) + ',' + (e.value ? metrics::ci_method_name(e.ci_method) : "") + ',' +
-         csv_cell(e.value ? std::string() : e.undefined_reason) + "\n";
+         csv_cell(e.value ? std::string() : metrics::reason_name(e.undefined_reason)) + "\n";
 }
 
 }  // namespace

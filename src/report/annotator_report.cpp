@@ -26,7 +26,7 @@ json est_ci(const std::optional<metrics::Estimate>& e) {
 void put_estimate(json& j, const std::string& key, const std::optional<metrics::Estimate>& e) {
   j[key] = est_value(e);
   j[key + "_ci"] = est_ci(e);
-  if (e && !e->value) j[key + "_undefined_reason"] = e->undefined_reason;
+  if (e && !e->value) j[key + "_undefined_reason"] = metrics::reason_name(e->undefined_reason);
 }
 
 json time_json(std::int64_t t) { return t == metrics::k_no_timestamp ? json(nullptr) : json(iso_time(t)); }
@@ -81,7 +81,7 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
     put_estimate(j, "miss_rate", s.miss_rate);
     put_estimate(j, "extra_rate", s.extra_rate);
     j["mean_iou"] = est_value(s.mean_iou);
-    if (s.mean_iou && !s.mean_iou->value) j["mean_iou_undefined_reason"] = s.mean_iou->undefined_reason;
+    if (s.mean_iou && !s.mean_iou->value) j["mean_iou_undefined_reason"] = metrics::reason_name(s.mean_iou->undefined_reason);
     j["reference_objects"] = s.reference_objects;
     j["matched"] = s.matched;
     j["missed"] = s.missed;
@@ -101,7 +101,7 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
                    {"before_items", c.before_items}, {"after_items", c.after_items}, {"p_value", c.p_value}});
   }
   json drift = {{"order", s.drift.order}, {"windows", windows}, {"change_points", cps}, {"items_per_hour", optional_number(s.drift.items_per_hour)}};
-  if (!s.drift.items_per_hour) drift["items_per_hour_undefined_reason"] = s.drift.throughput_undefined_reason;
+  if (!s.drift.items_per_hour) drift["items_per_hour_undefined_reason"] = metrics::reason_name(s.drift.throughput_undefined_reason);
   j["drift"] = drift;
   return j;
 }
@@ -139,7 +139,7 @@ std::string dec(std::optional<double> v) { return v ? fmt::format("{:.4f}", *v) 
 
 std::string pct(std::optional<double> v) { return v ? fmt::format("{:.1f}%", *v * 100) : std::string("—"); }
 std::string pct_ci(const std::optional<metrics::Estimate>& e) {
-  if (!e || !e->value) return e ? fmt::format("({})", e->undefined_reason) : "";
+  if (!e || !e->value) return e ? fmt::format("({})", metrics::reason_name(e->undefined_reason)) : "";
   if (!e->ci_low) return "";
   return fmt::format("[{:.1f}, {:.1f}]", *e->ci_low * 100, *e->ci_high * 100);
 }

@@ -83,8 +83,8 @@ json rule_json(const RuleOutcome& o) {
   j["outcome"] = metrics::rule_result_name(o.outcome);
   j["gold_items"] = o.gold_items;
   j["needed_items"] = o.needed_items ? json(*o.needed_items) : json(nullptr);
-  if (!o.needed_items) j["needed_reason"] = o.needed_reason;
-  if (!o.undefined_reason.empty()) j["undefined_reason"] = o.undefined_reason;
+  if (!o.needed_items) j["needed_reason"] = metrics::reason_name(o.needed_reason);
+  if (o.undefined_reason != metrics::Reason::none) j["undefined_reason"] = metrics::outcome_reason(o);
   return j;
 }
 
@@ -115,7 +115,7 @@ std::string value_text(std::optional<double> v) { return v ? fixed(*v, 4) : std:
 // One line per failed (or undecided) rule, for the terminal and messages.
 std::string outcome_line(const RuleOutcome& o) {
   if (o.outcome == metrics::RuleResult::insufficient) {
-    return fmt::format("{} for {}: insufficient ({}; {} gold items)", o.rule, o.subject, o.undefined_reason, o.gold_items);
+    return fmt::format("{} for {}: insufficient ({}; {} gold items)", o.rule, o.subject, metrics::outcome_reason(o), o.gold_items);
   }
   return fmt::format("{} for {}: {} {} {} the minimum {}", o.rule, o.subject, o.compared == metrics::GateOn::ci_low ? "lower bound" : "value",
                      value_text(o.value), o.passed ? "meets" : "is below", number(o.threshold));
@@ -182,7 +182,7 @@ std::string render_gold_csv(const GoldReport& rep) {
   std::string out = "subject,scope,class,metric,value,ci_low,ci_high,ci_method,undefined_reason\n";
   auto est = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, const metrics::Estimate& e) {
     out += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), number(e.value), number(e.ci_low),
-                       number(e.ci_high), e.value ? metrics::ci_method_name(e.ci_method) : "", csv_cell(e.value ? "" : e.undefined_reason));
+                       number(e.ci_high), e.value ? metrics::ci_method_name(e.ci_method) : "", csv_cell(e.value ? "" : metrics::reason_name(e.undefined_reason)));
   };
   auto count = [&](const std::string& who, const char* scope, const std::string& cls, const std::string& metric, long long n) {
     out += fmt::format("{},{},{},{},{},,,,\n", csv_cell(who), scope, csv_cell(cls), csv_cell(metric), n);

@@ -54,8 +54,8 @@ inline nlohmann::json estimate_json(const metrics::Estimate& e) {
   j["ci_low"] = optional_number(e.ci_low);
   j["ci_high"] = optional_number(e.ci_high);
   j["ci_method"] = e.value ? nlohmann::json(metrics::ci_method_name(e.ci_method)) : nlohmann::json(nullptr);
-  if (!e.value) j["undefined_reason"] = e.undefined_reason;
-  if (e.value && !e.ci_low) j["ci_undefined_reason"] = e.ci_undefined_reason;
+  if (!e.value) j["undefined_reason"] = metrics::reason_name(e.undefined_reason);
+  if (e.value && !e.ci_low) j["ci_undefined_reason"] = metrics::reason_name(e.ci_undefined_reason);
   if (e.value && e.se) j["se"] = optional_number(e.se);
   if (e.ci_method == metrics::CiMethod::bootstrap && e.value) j["ci_replicates"] = e.ci_replicates;
   if (!e.level.empty()) j["level"] = e.level;
@@ -82,7 +82,7 @@ inline std::string value_cell(const metrics::Estimate& e) {
 }
 
 inline std::string ci_cell(const metrics::Estimate& e) {
-  if (!e.value) return fmt::format("({})", e.undefined_reason);
+  if (!e.value) return fmt::format("({})", metrics::reason_name(e.undefined_reason));
   if (!e.ci_low) return "";
   return fmt::format("[{}, {}] {}", fixed(*e.ci_low), fixed(*e.ci_high), e.ci_method == metrics::CiMethod::bootstrap ? "boot" : "");
 }
@@ -109,7 +109,7 @@ struct CsvRows {
                 std::string_view image, std::string_view metric, const metrics::Estimate& e) {
     out += csv_cell(scope) + ',' + csv_cell(cls) + ',' + csv_cell(a) + ',' + csv_cell(b) + ',' + csv_cell(image) + ',' +
            csv_cell(metric) + ',' + number(e.value) + ',' + number(e.ci_low) + ',' + number(e.ci_high) + ',' +
-           (e.value ? metrics::ci_method_name(e.ci_method) : "") + ',' + csv_cell(e.value ? std::string() : e.undefined_reason) + "\n";
+           (e.value ? metrics::ci_method_name(e.ci_method) : "") + ',' + csv_cell(e.value ? std::string() : metrics::reason_name(e.undefined_reason)) + "\n";
   }
   void count(std::string_view scope, std::string_view cls, std::string_view a, std::string_view b,
              std::string_view image, std::string_view metric, long long v) {

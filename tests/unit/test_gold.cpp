@@ -37,11 +37,11 @@ TEST_CASE("gold scores: scikit-learn's definitions on a hand-made case") {
 TEST_CASE("gold scores: undefined cases carry a reason") {
   const auto none = metrics::score_against_gold({}, {}, 2, 0.95);
   CHECK_FALSE(none.accuracy.value);
-  CHECK(none.accuracy.undefined_reason == "no_gold_items");
+  CHECK(none.accuracy.undefined_reason == metrics::Reason::no_gold_items);
   // Class 1 delivered but never gold: recall undefined, precision 0, F1 0 (as scikit-learn).
   const auto s = metrics::score_against_gold({0, 0}, {0, 1}, 2, 0.95);
   REQUIRE(s.per_class.size() == 2);
-  CHECK(s.per_class[1].recall.undefined_reason == "no_support");
+  CHECK(s.per_class[1].recall.undefined_reason == metrics::Reason::no_support);
   CHECK(*s.per_class[1].precision.value == 0.0);
   CHECK(*s.per_class[1].f1.value == 0.0);
 }

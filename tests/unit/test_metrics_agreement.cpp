@@ -77,18 +77,18 @@ TEST_SUITE("metrics::agreement") {
     PatternSet ps = compress(rs);
     auto e = chance_corrected(ps, ps.freq.data(), identity_weights(2), Chance::fleiss, true);
     CHECK_FALSE(e.value.has_value());
-    CHECK(e.undefined_reason == "single_annotator");
-    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == "single_annotator");
+    CHECK(e.undefined_reason == metrics::Reason::single_annotator);
+    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == metrics::Reason::single_annotator);
   }
 
   TEST_CASE("edge: no item rated twice") {
     RatingSet rs = ratings_from_matrix({{0, NA}, {NA, 1}, {1, NA}}, 2);
     PatternSet ps = compress(rs);
     for (Chance c : {Chance::percent, Chance::fleiss, Chance::gwet, Chance::brennan_prediger}) {
-      CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(2), c, true).undefined_reason == "no_pairable_items");
+      CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(2), c, true).undefined_reason == metrics::Reason::no_pairable_items);
     }
-    CHECK(conger_kappa(ps, ps.freq.data(), true).undefined_reason == "no_pairable_items");
-    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == "no_pairable_items");
+    CHECK(conger_kappa(ps, ps.freq.data(), true).undefined_reason == metrics::Reason::no_pairable_items);
+    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == metrics::Reason::no_pairable_items);
   }
 
   TEST_CASE("edge: everyone uses one category") {
@@ -97,11 +97,11 @@ TEST_SUITE("metrics::agreement") {
     auto pa = chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::percent, true);
     REQUIRE(pa.value.has_value());
     CHECK(*pa.value == 1.0);
-    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::fleiss, true).undefined_reason == "single_category");
-    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::gwet, true).undefined_reason == "single_category");
-    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::brennan_prediger, true).undefined_reason == "single_category");
-    CHECK(conger_kappa(ps, ps.freq.data(), true).undefined_reason == "single_category");
-    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == "single_category");
+    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::fleiss, true).undefined_reason == metrics::Reason::single_category);
+    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::gwet, true).undefined_reason == metrics::Reason::single_category);
+    CHECK(chance_corrected(ps, ps.freq.data(), identity_weights(1), Chance::brennan_prediger, true).undefined_reason == metrics::Reason::single_category);
+    CHECK(conger_kappa(ps, ps.freq.data(), true).undefined_reason == metrics::Reason::single_category);
+    CHECK(krippendorff_alpha(ps, ps.freq.data(), Level::nominal, {}, true).undefined_reason == metrics::Reason::single_category);
   }
 
   TEST_CASE("edge: perfect agreement on two categories gives 1") {
@@ -230,7 +230,7 @@ TEST_SUITE("metrics::agreement") {
     CHECK(*specific_agreement(ps, ps.freq.data(), 1).value == doctest::Approx(30.0 / 45.0).epsilon(1e-14));
     RatingSet unused = ratings_from_matrix(m, 3);
     PatternSet ps3 = compress(unused);
-    CHECK(specific_agreement(ps3, ps3.freq.data(), 2).undefined_reason == "class_not_rated_on_pairable_items");
+    CHECK(specific_agreement(ps3, ps3.freq.data(), 2).undefined_reason == metrics::Reason::class_not_rated_on_pairable_items);
   }
 
   TEST_CASE("analyze: bootstrap is seeded and independent of the thread count's scheduling") {
@@ -261,7 +261,7 @@ TEST_SUITE("metrics::agreement") {
     CHECK(*r2.overall.at("cohen_kappa").value == *r2.pairs.at(0).metrics.at("cohen_kappa").value);
     RatingSet three = ratings_from_matrix({{0, 0, 1}, {1, 1, 1}, {0, 1, 0}}, 2);
     auto r3 = analyze_agreement(three, {});
-    CHECK(r3.overall.at("cohen_kappa").undefined_reason == "needs_exactly_two_annotators");
+    CHECK(r3.overall.at("cohen_kappa").undefined_reason == metrics::Reason::needs_exactly_two_annotators);
     CHECK(r3.pairs.size() == 3);
   }
 

@@ -20,7 +20,7 @@ TEST_SUITE("metrics::cohen") {
     CHECK(*cohen_kappa(t, 2, quadratic_weights({1, 2}), false).value == doctest::Approx(0.4).epsilon(1e-14));
   }
   TEST_CASE("undefined cases") {
-    CHECK(cohen_kappa({}, 2, identity_weights(2), true).undefined_reason == "no_pairable_items");
-    CHECK(cohen_kappa({{0, 0, 5}}, 2, identity_weights(2), true).undefined_reason == "single_category");
+    CHECK(cohen_kappa({}, 2, identity_weights(2), true).undefined_reason == labelqa::metrics::Reason::no_pairable_items);
+    CHECK(cohen_kappa({{0, 0, 5}}, 2, identity_weights(2), true).undefined_reason == labelqa::metrics::Reason::single_category);
   }
 }

@@ -94,7 +94,7 @@ TEST_CASE("report: a drop is located; a constant sequence has none") {
   CHECK(d.change_points[0].start_index == doctest::Approx(400).epsilon(0.05));
   CHECK(d.change_points[0].before == doctest::Approx(0.9).epsilon(0.02));
   CHECK(!d.items_per_hour);
-  CHECK(d.throughput_undefined_reason == "no_timestamps");
+  CHECK(d.throughput_undefined_reason == metrics::Reason::no_timestamps);
   const auto flat = metrics::drift(std::vector<std::uint8_t>(500, 1), {}, o);
   CHECK(flat.change_points.empty());
   // A rise is no drift.

@@ -163,8 +163,8 @@ TEST_CASE("object metrics: undefined cases are null with a reason") {
   metrics::SpatialOptions opt;
   auto r = metrics::analyze_objects(set, opt);
   CHECK_FALSE(r.overall.f1.value);
-  CHECK(r.overall.f1.undefined_reason == "no_objects");
-  CHECK(r.overall.mean_iou.undefined_reason == "no_matched_objects");
+  CHECK(r.overall.f1.undefined_reason == metrics::Reason::no_objects);
+  CHECK(r.overall.mean_iou.undefined_reason == metrics::Reason::no_matched_objects);
   CHECK(r.objects_section.units == 0);
   ObjectSet one = two_annotators({box(1, 0, 0, 0, 0, 5, 5)}, {});
   r = metrics::analyze_objects(one, opt);

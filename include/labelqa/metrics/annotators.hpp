@@ -128,7 +128,7 @@ AnnotatorReport report_labels(const RatingSet& delivery, const RatingSet* gold, 
 AnnotatorReport report_objects(const ObjectSet& set, int gold, const ReportOptions& options);
 
 // k / n with its Wilson interval; undefined for `reason` when n is 0.
-Estimate wilson_ratio(long long k, long long n, double confidence, const char* reason);
+Estimate wilson_ratio(long long k, long long n, double confidence, Reason reason);
 
 // Precision and recall of the first `classes` rows of a confusion matrix (support: the row's total,
 // predicted: the column's, both including a "(none)" row and column beyond them); classes

@@ -126,7 +126,7 @@ class BootstrapTable {
 
   // No replicates were drawn (none asked for, or nothing to resample): every defined estimate says
   // why it has no interval.
-  void no_intervals(const char* why) {
+  void no_intervals(Reason why) {
     for (Estimate* e : m_slots) {
       if (!e->value) continue;
       e->ci_method = CiMethod::bootstrap;

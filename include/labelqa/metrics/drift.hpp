@@ -3,6 +3,8 @@
 // sequence of right/wrong outcomes in the annotator's working order; docs/report.md.
 #pragma once
 
+#include "labelqa/metrics/estimate.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,7 +46,7 @@ struct Drift {
   std::vector<DriftWindow> windows;
   std::vector<ChangePoint> change_points;
   std::optional<double> items_per_hour;
-  std::string throughput_undefined_reason;  // when items_per_hour is null
+  Reason throughput_undefined_reason = Reason::none;  // when items_per_hour is null
 };
 
 // P(sup |B(t)| > x) for a Brownian bridge B on [0, 1] (the Kolmogorov distribution's tail).

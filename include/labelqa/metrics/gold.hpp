@@ -157,17 +157,22 @@ struct RuleOutcome {
   RuleResult outcome = RuleResult::pass;
   bool passed = false;
   long long gold_items = 0;
-  std::string undefined_reason;   // why value is missing
+  Reason undefined_reason = Reason::none;  // why value is missing (outcome_reason() renders it)
+  long long min_items = 0;                 // the policy's minimum, for fewer_than_min_gold_items
   // Gold items the subject would need for the interval to separate the observed value from the
   // threshold (adequacy); null with a reason when it cannot be said.
   std::optional<long long> needed_items;
-  std::string needed_reason;
+  Reason needed_reason = Reason::none;
 };
 
 // Evaluates every rule on every subject it names: the outcomes sorted by subject (vendor first),
 // metric, class; each subject's status (fail if a rule failed, else insufficient if it has fewer
 // than min_items gold items or a rule could not be decided, else pass). Throws UsageError for a
 // rule naming an unknown metric, class or annotator.
+// Why a rule could not be decided, as reports write it ("fewer_than_10_gold_items" names the
+// policy's minimum; "" when it was decided).
+std::string outcome_reason(const RuleOutcome& o);
+
 struct RuleEvaluation {
   std::vector<RuleOutcome> outcomes;
   RuleResult vendor_status = RuleResult::pass;
