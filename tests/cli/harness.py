@@ -1,4 +1,5 @@
 """Shared helpers of the binary tests: run labelqa, count checks, validate metric objects."""
+import os
 import subprocess
 
 results = {"passed": 0, "failed": 0}
@@ -33,3 +34,18 @@ def metric_ok(m):
 def summary():
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
+
+
+_said = set()
+
+
+def samples(root, what):
+    """The shared samples beside the repository (ROOT/../shared/samples), or None after printing one
+    line saying that `what` is skipped: a plain clone has no samples."""
+    path = os.path.join(root, "..", "shared", "samples")
+    if os.path.isdir(path):
+        return path
+    if what not in _said:
+        _said.add(what)
+        print(f"skipped: {what} (needs ../shared/samples beside the repository)")
+    return None

@@ -338,6 +338,8 @@ def test_examples():
 
 def test_samples():
     """Real exports nobody here wrote."""
+    if not harness.samples(SRC, "agree on the real COCO and mask samples"):
+        return
     det = os.path.join(SAMPLES, "coco", "panopticapi-sample", "panoptic_coco_detection_format.json")
     d = agree_json(det, det, "--annotators", "a,b")
     if d:

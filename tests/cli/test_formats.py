@@ -87,30 +87,31 @@ r = run("agree", os.path.join(LS, "bad", "no_original_width.json"))
 expect("rectangle without original_width: exit 2", r.returncode == 2 and "task 8" in r.stderr and "original_width" in r.stderr, r.stderr)
 
 # Real exports (facts from samples/README.md).
-cats = os.path.join(SAMPLES, "label-studio", "real-export-cats", "project-1-at-2025-06-19-14-54-b0c66fa7.json")
-r, c = report("agree", cats)
-expect("LS cats export: 14 images, 24 boxes, 1 annotator", r.returncode == 0 and c["summary"]["images"] == 14
-       and c["summary"]["objects"] == 24 and c["summary"]["annotators"] == 1, r.stderr + json.dumps(c and c["summary"]))
-yolo = os.path.join(SAMPLES, "label-studio", "sdk-converter-tests", "test_export_yolo", "data.json")
-r, y = report("agree", yolo)
-expect("LS SDK fixture: two annotators of task 1", r.returncode == 0 and y["summary"]["annotators"] == 2, r.stderr)
-leoka = os.path.join(SAMPLES, "label-studio", "multi-annotator-ner", "LEOKA_team_1.json")
-r, n = report("agree", leoka, "--compare", "labels")
-expect("LEOKA taxonomy: 383 ratings by 3 annotators", r.returncode == 0 and n["summary"]["ratings"] == 383
-       and n["summary"]["annotators"] == 3, r.stderr)
-# Spans (samples/README.md 1a): 130 tasks, 129 with 3 annotations and 1 with 2; 3260 spans, of
-# which 3 repeat a span of the same annotation exactly (same start, end and label) and count once.
-r, n = report("agree", leoka)
-expect("LEOKA spans: 130 documents, 3 annotators, 389 records", r.returncode == 0 and n["mode"] == "spans"
-       and n["summary"]["documents"] == 130 and sum(f["documents"] for f in n["input"]["files"]) == 389, r.stderr)
-expect("LEOKA spans: 3257 distinct spans, 10 labels", n and n["summary"]["spans"] == 3257 and len(n["summary"]["labels"]) == 10,
-       json.dumps(n and n["summary"]))
-expect("LEOKA spans: taxonomy left aside and said so", n and any(s["count"] == 383 for s in n["input"]["skipped"]), json.dumps(n and n["input"]))
-expect("LEOKA spans: overlap F1 above exact F1", n and n["overall"]["span_f1_overlap"]["value"] > n["overall"]["span_f1_exact"]["value"])
-ru = os.path.join(SAMPLES, "label-studio", "real-export-ner-ru", "project-14-at-2025-06-25-13-18-72190ffe.json")
-r, n = report("agree", ru)
-# Offsets count code points: "Илоном Маском" is [116, 129), 13 characters but 25 bytes.
-expect("Russian NER export: 7 spans within the text (code points)", r.returncode == 0 and n["summary"]["spans"] == 7, r.stderr)
+if harness.samples(SRC, "the real Label Studio exports"):
+    cats = os.path.join(SAMPLES, "label-studio", "real-export-cats", "project-1-at-2025-06-19-14-54-b0c66fa7.json")
+    r, c = report("agree", cats)
+    expect("LS cats export: 14 images, 24 boxes, 1 annotator", r.returncode == 0 and c["summary"]["images"] == 14
+           and c["summary"]["objects"] == 24 and c["summary"]["annotators"] == 1, r.stderr + json.dumps(c and c["summary"]))
+    yolo = os.path.join(SAMPLES, "label-studio", "sdk-converter-tests", "test_export_yolo", "data.json")
+    r, y = report("agree", yolo)
+    expect("LS SDK fixture: two annotators of task 1", r.returncode == 0 and y["summary"]["annotators"] == 2, r.stderr)
+    leoka = os.path.join(SAMPLES, "label-studio", "multi-annotator-ner", "LEOKA_team_1.json")
+    r, n = report("agree", leoka, "--compare", "labels")
+    expect("LEOKA taxonomy: 383 ratings by 3 annotators", r.returncode == 0 and n["summary"]["ratings"] == 383
+           and n["summary"]["annotators"] == 3, r.stderr)
+    # Spans (samples/README.md 1a): 130 tasks, 129 with 3 annotations and 1 with 2; 3260 spans, of
+    # which 3 repeat a span of the same annotation exactly (same start, end and label) and count once.
+    r, n = report("agree", leoka)
+    expect("LEOKA spans: 130 documents, 3 annotators, 389 records", r.returncode == 0 and n["mode"] == "spans"
+           and n["summary"]["documents"] == 130 and sum(f["documents"] for f in n["input"]["files"]) == 389, r.stderr)
+    expect("LEOKA spans: 3257 distinct spans, 10 labels", n and n["summary"]["spans"] == 3257 and len(n["summary"]["labels"]) == 10,
+           json.dumps(n and n["summary"]))
+    expect("LEOKA spans: taxonomy left aside and said so", n and any(s["count"] == 383 for s in n["input"]["skipped"]), json.dumps(n and n["input"]))
+    expect("LEOKA spans: overlap F1 above exact F1", n and n["overall"]["span_f1_overlap"]["value"] > n["overall"]["span_f1_exact"]["value"])
+    ru = os.path.join(SAMPLES, "label-studio", "real-export-ner-ru", "project-14-at-2025-06-25-13-18-72190ffe.json")
+    r, n = report("agree", ru)
+    # Offsets count code points: "Илоном Маском" is [116, 129), 13 characters but 25 bytes.
+    expect("Russian NER export: 7 spans within the text (code points)", r.returncode == 0 and n["summary"]["spans"] == 7, r.stderr)
 
 # CVAT for images (tests/data/formats/cvat/images/a.xml derives the numbers): 3 matched pairs with
 # IoU 0.5, 1 (CVAT mask vs polygon) and 1 (box turned 90 degrees about its centre vs its twin).
@@ -160,23 +161,24 @@ for name, needle in [("unclosed.xml", "malformed XML"), ("bad_number.xml", "box.
 
 # Real CVAT exports. The cats export holds the same 14 images and 24 boxes as the Label Studio
 # export of the same person (samples/README.md 1b): compared across tools, every box matches.
-cvat_cats = os.path.join(SAMPLES, "cvat", "images-boxes-cats-same-images-as-label-studio", "annotations.xml")
-r, x = report("agree", cvat_cats, cats)
-o = x["overall"] if x else {}
-expect("CVAT vs Label Studio cats: 14 images, 24 + 24 boxes, all matched", r.returncode == 0 and x["summary"]["images"] == 14
-       and o.get("objects_a") == 24 and o.get("objects_b") == 24 and o.get("matched") == 24, r.stderr + json.dumps(o))
-expect("CVAT vs Label Studio cats: boxes differ by a few pixels (0.85 < mean IoU < 1)",
-       0.85 < (o.get("mean_iou", {}).get("value") or 0) < 1, json.dumps(o.get("mean_iou")))
-fx = os.path.join(SAMPLES, "cvat", "datumaro-fixtures")
-r, f = report("agree", os.path.join(fx, "for_images", "train.xml"), os.path.join(fx, "for_images", "train.xml"), "--annotators", "x,y")
-reasons = {s["reason"]: s["count"] for s in f["input"]["skipped"]} if f else {}
-# train.xml: img0 a box, a polyline, a skeleton; img1 a polygon, points, a skeleton (skipped are counted per file).
-expect("datumaro train.xml: 2 objects, polyline/points/skeletons skipped", f and f["input"]["files"][0]["objects"] == 2
-       and reasons == {"points (no area to compare)": 1, "polylines (no area to compare)": 1, "skeletons (no area to compare)": 2}, r.stderr + json.dumps(reasons))
-r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path.join(fx, "for_video", "annotations.xml"), "--annotators", "x,y")
-# for_video: frames 10, 13, 16, 19 (start 10, stop 19, step 3); the box track is inside at frame 10 only.
-expect("datumaro video: 4 frames, 1 box", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 1
-       and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
+if harness.samples(SRC, "the real CVAT exports"):
+    cvat_cats = os.path.join(SAMPLES, "cvat", "images-boxes-cats-same-images-as-label-studio", "annotations.xml")
+    r, x = report("agree", cvat_cats, cats)
+    o = x["overall"] if x else {}
+    expect("CVAT vs Label Studio cats: 14 images, 24 + 24 boxes, all matched", r.returncode == 0 and x["summary"]["images"] == 14
+           and o.get("objects_a") == 24 and o.get("objects_b") == 24 and o.get("matched") == 24, r.stderr + json.dumps(o))
+    expect("CVAT vs Label Studio cats: boxes differ by a few pixels (0.85 < mean IoU < 1)",
+           0.85 < (o.get("mean_iou", {}).get("value") or 0) < 1, json.dumps(o.get("mean_iou")))
+    fx = os.path.join(SAMPLES, "cvat", "datumaro-fixtures")
+    r, f = report("agree", os.path.join(fx, "for_images", "train.xml"), os.path.join(fx, "for_images", "train.xml"), "--annotators", "x,y")
+    reasons = {s["reason"]: s["count"] for s in f["input"]["skipped"]} if f else {}
+    # train.xml: img0 a box, a polyline, a skeleton; img1 a polygon, points, a skeleton (skipped are counted per file).
+    expect("datumaro train.xml: 2 objects, polyline/points/skeletons skipped", f and f["input"]["files"][0]["objects"] == 2
+           and reasons == {"points (no area to compare)": 1, "polylines (no area to compare)": 1, "skeletons (no area to compare)": 2}, r.stderr + json.dumps(reasons))
+    r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path.join(fx, "for_video", "annotations.xml"), "--annotators", "x,y")
+    # for_video: frames 10, 13, 16, 19 (start 10, stop 19, step 3); the box track is inside at frame 10 only.
+    expect("datumaro video: 4 frames, 1 box", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 1
+           and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
 
 # Folder exports of one 40 x 20 image (tests/data/formats/folders): VOC and LabelMe draw a car
 # (4,2)-(14,12) and a person (20,5)-(26,17) (LabelMe as a polygon, plus a point that is skipped);
@@ -195,11 +197,12 @@ expect("YOLO line with 4 numbers: exit 2 naming the file, line and image", r.ret
        and '"street"' in r.stderr and "4 numbers" in r.stderr, r.stderr)
 r = run("agree", os.path.join(FO, "voc"), os.path.join(FO, "bad_voc.xml"))
 expect("VOC with an unclosed tag: exit 2", r.returncode == 2 and "bad_voc.xml:5" in r.stderr and "malformed XML" in r.stderr, r.stderr)
-voc = os.path.join(SAMPLES, "masks", "datumaro-voc", "Annotations")
-r, v = report("agree", voc, voc, "--annotators", "x,y")
-# 2007_000001.xml: a cat and a person box on a 20 x 10 image; the person's head <part> is skipped.
-expect("datumaro VOC sample: 2 boxes, 1 part skipped", r.returncode == 0 and v["input"]["files"][0]["objects"] == 2
-       and v["input"]["skipped"][0]["reason"] == "object parts (<part>)", r.stderr + json.dumps(v and v["input"]))
+if harness.samples(SRC, "the datumaro VOC sample"):
+    voc = os.path.join(SAMPLES, "masks", "datumaro-voc", "Annotations")
+    r, v = report("agree", voc, voc, "--annotators", "x,y")
+    # 2007_000001.xml: a cat and a person box on a 20 x 10 image; the person's head <part> is skipped.
+    expect("datumaro VOC sample: 2 boxes, 1 part skipped", r.returncode == 0 and v["input"]["files"][0]["objects"] == 2
+           and v["input"]["skipped"][0]["reason"] == "object parts (<part>)", r.stderr + json.dumps(v and v["input"]))
 
 # Spans: the hand-worked example of docs/spans.md. Doc 1 "Anna met Bob in Paris": a PER Anna, PER
 # Bob, LOC Paris; b PER Anna, PER "Bob in", ORG Paris. Doc 2 "Smith works at Acme": both PER Smith,

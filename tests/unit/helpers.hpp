@@ -4,10 +4,18 @@
 #include "labelqa/metrics/patterns.hpp"
 #include "labelqa/model/ratings.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace labelqa::test {
+
+// This run's scratch folder: fresh per run, deleted when every test passes, kept when one fails.
+const std::string& tmp_dir();
+std::string& scratch();
+// The shared samples beside the repository (../shared/samples), or nullopt after printing one line
+// saying that `what` is skipped: a plain clone has no samples.
+std::optional<std::string> samples(const std::string& what);
 
 inline RatingSet ratings_from_matrix(const std::vector<std::vector<int>>& rows, int categories,
                                      Level level = Level::nominal, std::vector<double> scores = {}) {

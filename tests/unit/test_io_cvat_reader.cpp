@@ -4,6 +4,8 @@
 
 using namespace labelqa;
 
+TEST_SUITE_BEGIN("io::cvat_reader");
+
 TEST_CASE("CVAT mask RLE: row-major runs in the box, background first, placed in the image") {
   // Box 3 x 2 at (1, 1) in a 5 x 4 image; runs bg 1, fg 2, bg 2, fg 1 -> box rows [0 1 1] [0 0 1]:
   // foreground pixels (x, y) = (2, 1), (3, 1), (3, 2).
@@ -32,3 +34,5 @@ TEST_CASE("CVAT mask RLE: row-major runs in the box, background first, placed in
   CHECK_FALSE(io::decode_cvat_mask("1; 3", 0, 0, 2, 2, 5, 4));
   CHECK_FALSE(io::decode_cvat_mask("-1, 5", 0, 0, 2, 2, 5, 4));
 }
+
+TEST_SUITE_END();

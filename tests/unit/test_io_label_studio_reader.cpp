@@ -4,16 +4,22 @@
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
 
+#include "helpers.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace labelqa;
 
 namespace {
-const std::string k_samples = LABELQA_SHARED_SAMPLES;
 const std::string k_data = LABELQA_TEST_DATA;
 }  // namespace
 
+TEST_SUITE_BEGIN("io::label_studio_reader");
+
 TEST_CASE("Label Studio brush RLE decodes to the documented alpha counts") {
+  const auto samples_dir = test::samples("Label Studio brush RLE decodes to the documented alpha counts");
+  if (!samples_dir) return;
+  const std::string& k_samples = *samples_dir;
   // samples/README.md: on image_tools (2242 x 2802) the brush alpha has 55,699 pixels at 255,
   // 59,413 above 0 and 57,608 at 128 or more.
   const std::string path = k_samples + "/label-studio/frontend-examples/image_tools/annotations/1.json";
@@ -59,6 +65,9 @@ TEST_CASE("Label Studio rectangles: percent to pixels, rotation about the top-le
 }
 
 TEST_CASE("Label Studio exports: annotators, cancelled annotations, predictions") {
+  const auto samples_dir = test::samples("Label Studio exports: annotators, cancelled annotations, predictions");
+  if (!samples_dir) return;
+  const std::string& k_samples = *samples_dir;
   const std::string yolo = k_samples + "/label-studio/sdk-converter-tests/test_export_yolo/data.json";
   const auto data = io::read_label_studio({yolo}, {});
   CHECK(data.tasks == 2);
@@ -87,3 +96,5 @@ TEST_CASE("Label Studio exports: annotators, cancelled annotations, predictions"
   for (const auto& l : emails.labels) CHECK(l.annotator.find("@example.org") != std::string::npos);
   CHECK_THROWS_AS(io::read_label_studio({k_data + "/formats/label_studio/bad/no_annotations.json"}, {}), InputError);
 }
+
+TEST_SUITE_END();

@@ -13,6 +13,8 @@ using namespace labelqa;
 using validate::Code;
 using validate::Severity;
 
+TEST_SUITE_BEGIN("validate::checks");
+
 TEST_CASE("validate: connected components, 4-neighbour, in order of their first pixel") {
   // 1 1 0 0 1
   // 0 1 0 1 1
@@ -315,3 +317,5 @@ TEST_CASE("validate: streamed object checks write the same reports as the sorted
   w.finish(report::ValidateReport{tally, {}, 0, 0, 0, false});
   CHECK(nlohmann::json::parse(json)["findings"].empty());
 }
+
+TEST_SUITE_END();

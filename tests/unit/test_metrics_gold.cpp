@@ -9,6 +9,8 @@ using namespace labelqa;
 // precision_recall_fscore_support, f1_score macro/weighted, confusion_matrix) and statsmodels
 // 0.13 (proportion_confint method="wilson") on the data below. The binary's oracle test
 // compares generated data against the same functions.
+TEST_SUITE_BEGIN("metrics::gold");
+
 TEST_CASE("gold scores: scikit-learn's definitions on a hand-made case") {
   const std::vector<std::int32_t> gold = {0, 0, 0, 1, 1, 1, 1, 2, 2, 0, 1, 2};
   const std::vector<std::int32_t> given = {0, 1, 0, 1, 1, 2, 1, 2, 0, 0, 1, 1};
@@ -105,3 +107,5 @@ TEST_CASE("gold plan: Wilson lower bound and exact binomial power") {
   CHECK(metrics::wilson_interval(*p.pass_items - 1, *p.items_for_power, 0.95).first < 0.95);
   CHECK_FALSE(metrics::plan_gold_items(0.95, 0.95, 0.95, 0.8).items_for_power);
 }
+
+TEST_SUITE_END();

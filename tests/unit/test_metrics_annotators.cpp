@@ -34,6 +34,8 @@ RatingSet worked_example() {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("metrics::annotators");
+
 TEST_CASE("report: Dawid-Skene worked example, first two iterations (docs/report.md)") {
   const RatingSet s = worked_example();
   metrics::DawidSkeneOptions o;
@@ -128,3 +130,5 @@ TEST_CASE("report: ISO times and pictures") {
   const std::string svg = report::draw_heatmap(h, report::ImageFormat::svg);
   CHECK(svg.find("<svg") != std::string::npos);
 }
+
+TEST_SUITE_END();
