@@ -64,18 +64,18 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     }
   }
   if (kind == Compare::objects) {
-    if (!delivery.objects || !gold.objects) throw InputError({.file = r.gold_path}, "--compare objects: the gold and the delivery must both hold image regions");
+    if (!delivery.objects || !gold.objects) throw InputError({.file = r.gold_path}, "comparing objects: the gold and the delivery must both hold image regions");
     ObjectSet set;
     const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set);
     return metrics::gold_objects(set, g, r.options);
   }
   if (kind == Compare::spans) {
-    if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = r.gold_path}, "--compare spans: the gold and the delivery must both hold text spans");
+    if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = r.gold_path}, "comparing spans: the gold and the delivery must both hold text spans");
     SpanSet set;
     const int g = io::merge_gold_spans(std::move(delivery.spans), std::move(gold.spans), r.gold_path, skipped, set);
     return metrics::gold_spans(set, g, r.options);
   }
-  if (!delivery.ratings || !gold.ratings) throw InputError({.file = r.gold_path}, "--compare labels: the gold and the delivery must both hold categorical labels");
+  if (!delivery.ratings || !gold.ratings) throw InputError({.file = r.gold_path}, "comparing labels: the gold and the delivery must both hold categorical labels");
   io::require_one_annotator(gold.ratings->annotators, r.gold_path);
   return metrics::gold_labels(*delivery.ratings, *gold.ratings, r.options);
 }
@@ -99,10 +99,10 @@ std::string GoldPlanRun::text() const { return report::render_plan_text(plans); 
 
 GoldPlanRun plan(const PlanRequest& request) {
   const auto& rules = request.policy.rules;
-  if (rules.empty()) throw UsageError("--plan needs the thresholds: --min METRIC=VALUE (e.g. --min accuracy=0.95)");
-  if (request.expected.empty()) throw UsageError("--plan needs --expected VALUE: the value you expect the vendor to reach (e.g. 0.97)");
+  if (rules.empty()) throw UsageError("planning needs the rules' thresholds (e.g. accuracy >= 0.95)");
+  if (request.expected.empty()) throw UsageError("planning needs the value you expect the vendor to reach (e.g. 0.97)");
   if (request.expected.size() != 1 && request.expected.size() != rules.size()) {
-    throw UsageError("give one --expected for all --min rules, or one per --min in the same order");
+    throw UsageError("give one expected value for all rules, or one per rule in the same order");
   }
   GoldPlanRun out;
   for (std::size_t k = 0; k < rules.size(); ++k) {
@@ -114,10 +114,10 @@ GoldPlanRun plan(const PlanRequest& request) {
     p.confidence = request.confidence;
     p.power = request.power;
     if (!(p.threshold > 0 && p.threshold < 1) || !(p.expected > 0 && p.expected <= 1)) {
-      throw UsageError(fmt::format("--plan works on proportions: {} needs a threshold in (0, 1) and --expected in (0, 1]", rule.metric));
+      throw UsageError(fmt::format("planning works on proportions: {} needs a threshold in (0, 1) and an expected value in (0, 1]", rule.metric));
     }
     if (p.expected <= p.threshold) {
-      throw UsageError(fmt::format("--expected {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric));
+      throw UsageError(fmt::format("the expected value {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric));
     }
     p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power);
     out.plans.push_back(p);

@@ -65,7 +65,7 @@ ReportRun annotator_report(const ReportRequest& request) {
   }
   s->kind = kind;
   if (kind == Compare::labels) {
-    if (!delivery.ratings) throw InputError({.file = r.files.front()}, "--compare labels: the delivery holds no categorical labels");
+    if (!delivery.ratings) throw InputError({.file = r.files.front()}, "comparing labels: the delivery holds no categorical labels");
     const RatingSet* g = nullptr;
     if (gold) {
       if (!gold->ratings) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not categorical labels", gold->what()));
@@ -76,11 +76,11 @@ ReportRun annotator_report(const ReportRequest& request) {
     return ReportRun(std::move(s));
   }
   if (kind != Compare::objects) throw UsageError("report covers categorical labels and objects");
-  if (!delivery.objects) throw InputError({.file = r.files.front()}, "--compare objects: the delivery holds no image regions");
+  if (!delivery.objects) throw InputError({.file = r.files.front()}, "comparing objects: the delivery holds no image regions");
   int g = -1;
   if (gold) {
     if (!gold->objects) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
-    if (r.with_consensus) throw UsageError("--write-consensus for objects needs the consensus of the delivery: run it without --gold");
+    if (r.with_consensus) throw UsageError("the consensus of objects is the delivery's own: ask for it without gold");
     s->objects.emplace();
     g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects);
   } else {

@@ -233,7 +233,7 @@ class Reader {
         if (is_class_file(p) && (file.empty() || p.string().size() < file.string().size())) file = p;
       }
     }
-    if (file.empty()) fail(dir, 0, "", "", "a YOLO folder needs its class list (classes.txt, obj.names or data.yaml; or --yolo-classes)");
+    if (file.empty()) fail(dir, 0, "", "", "a YOLO folder needs its class list (classes.txt, obj.names or data.yaml beside the labels, or a class list given apart)");
     std::ifstream in(file);
     if (!in) fail(file, 0, "", "", "cannot read the class list");
     std::vector<std::string> names;
@@ -321,7 +321,7 @@ class Reader {
       } else if (auto is = sizes.find(stem); is != sizes.end()) {
         std::tie(w, h) = is->second;
       }
-      if (w == 0 || h == 0) fail(p, 0, name, "", "the image size is unknown: put the image next to its labels or give --image-sizes");
+      if (w == 0 || h == 0) fail(p, 0, name, "", "the image size is unknown: put the image next to its labels or give a table of image sizes");
       read_yolo_file(p, name, w, h, classes);
     }
   }

@@ -159,7 +159,7 @@ LabelStudioData read_label_studio_min(const std::vector<std::string>& paths, con
         std::string list;
         for (const auto& c : candidates) list += fmt::format("{}{}", list.empty() ? "" : ", ", c);
         throw InputError({.file = path}, candidates.empty() ? std::string("no column holds a classification result")
-                                                              : fmt::format("several columns may hold the labels ({}): choose one with --control", list));
+                                                              : fmt::format("several columns may hold the labels ({}): choose one as the control", list));
       }
       control = *candidates.begin();
     }

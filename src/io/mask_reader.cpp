@@ -190,7 +190,7 @@ ClassMap read_class_map(const std::string& path) {
 std::vector<std::string> list_png_files(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError({.file = dir}, "not a directory (--masks expects one directory per annotator)");
+  if (!fs::is_directory(dir, ec)) throw InputError({.file = dir}, "not a directory (masks are read as one directory per annotator)");
   std::vector<std::string> out;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -34,7 +34,7 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
   if (!m_options.order.empty()) {
     std::map<std::string, std::int32_t, std::less<>> position;
     for (const auto& name : m_options.order) {
-      if (position.count(name)) throw UsageError(fmt::format("--order names \"{}\" twice", name));
+      if (position.count(name)) throw UsageError(fmt::format("the label order names \"{}\" twice", name));
       position.emplace(name, static_cast<std::int32_t>(position.size()));
       out.categories.push_back(name);
       out.category_scores.push_back(static_cast<double>(position.size()));
@@ -44,7 +44,7 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
       if (it == position.end()) {
         auto where = m_labels.first_seen(static_cast<std::uint32_t>(l));
         fail(where, "", m_options.label_col,
-             fmt::format("label \"{}\" is not in --order ({})", labels[l], fmt::join(m_options.order, ",")));
+             fmt::format("label \"{}\" is not in the label order ({})", labels[l], fmt::join(m_options.order, ",")));
       }
       label_to_cat[l] = it->second;
     }
@@ -70,12 +70,12 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
     auto where = m_labels.first_seen(static_cast<std::uint32_t>(l));
     if (!v) {
       fail(where, "", m_options.label_col,
-           fmt::format("expected a number at --level {}, got \"{}\" (use --order a,b,c for ordered text labels)",
+           fmt::format("expected a number at the {} level, got \"{}\" (ordered text labels need a label order)",
                        level_name(level), labels[l]));
     }
     if (level == Level::ratio && *v < 0) {
       fail(where, "", m_options.label_col,
-           fmt::format("expected a non-negative number at --level ratio, got \"{}\"", labels[l]));
+           fmt::format("expected a non-negative number at the ratio level, got \"{}\"", labels[l]));
     }
     values.emplace_back(*v, static_cast<std::uint32_t>(l));
   }
@@ -150,7 +150,7 @@ RatingSet RatingBuilder::finish() {
         if (label_to_cat[a.label] != label_to_cat[b.label] && m_options.duplicates == DuplicatePolicy::error) {
           fail(b.where, out.items[i], m_options.annotator_col,
                fmt::format("annotator \"{}\" rated this item twice with different labels: \"{}\" here and \"{}\" at "
-                           "{}:{} (use --duplicates first|last to keep one)",
+                           "{}:{} (keep the first or the last of such duplicates to read it)",
                            ann_names[b.annotator], m_labels.names()[b.label], m_labels.names()[a.label],
                            m_files[a.where.file], a.where.line));
         }

@@ -45,12 +45,12 @@ void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file
     while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.erase(h.begin());
   }
   const std::uint64_t header_line = reader.record_line();
-  auto require = [&](const std::string& name, const char* flag) {
+  auto require = [&](const std::string& name, const char* role) {
     std::size_t c = find_column(header, name);
     if (c == header.size()) {
       throw InputError({.file = path, .line = header_line},
-                       fmt::format("missing column \"{}\" (the header has: {}); name it with {}", name,
-                                   fmt::join(header, ", "), flag));
+                       fmt::format("missing column \"{}\" (the header has: {}); name the {} column", name,
+                                   fmt::join(header, ", "), role));
     }
     return c;
   };
@@ -80,12 +80,12 @@ void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file
     return;
   }
 
-  const std::size_t item_c = require(opt.item_col, "--item-col");
+  const std::size_t item_c = require(opt.item_col, "item");
   const bool fixed = !opt.fixed_annotator.empty();
-  const std::size_t ann_c = fixed ? 0 : require(opt.annotator_col, "--annotator-col");
-  const std::size_t label_c = require(opt.label_col, "--label-col");
+  const std::size_t ann_c = fixed ? 0 : require(opt.annotator_col, "annotator");
+  const std::size_t label_c = require(opt.label_col, "label");
   std::size_t time_c = find_column(header, opt.time_col);
-  if (time_c == header.size() && opt.time_col_required) time_c = require(opt.time_col, "--time-col");
+  if (time_c == header.size() && opt.time_col_required) time_c = require(opt.time_col, "time");
   const bool timed = time_c != header.size();
   while (reader.next(fields)) {
     check_width(fields.size());
@@ -195,14 +195,14 @@ void read_jsonl(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, co
       }
     }
     if (doc.current_location().error() == simdjson::SUCCESS) json_error(simdjson::TRAILING_CONTENT);
-    if (!item) fail_field(opt.item_col)(fmt::format("missing key \"{}\" (name it with --item-col)", opt.item_col));
+    if (!item) fail_field(opt.item_col)(fmt::format("missing key \"{}\" (name the item key)", opt.item_col));
     if (opt.wide) {
       for (const auto& [ann, lab] : cells) b.add(where, *item, ann, lab, std::nullopt, false);
       continue;
     }
     if (!opt.fixed_annotator.empty()) annotator = opt.fixed_annotator;
     if (!annotator) {
-      fail_field(opt.annotator_col)(fmt::format("missing key \"{}\" (name it with --annotator-col)", opt.annotator_col));
+      fail_field(opt.annotator_col)(fmt::format("missing key \"{}\" (name the annotator key)", opt.annotator_col));
     }
     if (opt.time_col_required && !time) {
       fail_field(opt.time_col)(fmt::format("missing key \"{}\"", opt.time_col));
@@ -242,7 +242,7 @@ RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableO
       else if (ext == "jsonl" || ext == "ndjson") format = TableFormat::jsonl;
       else {
         throw InputError({.file = path},
-                         "cannot tell the format from the file name (expected .csv, .tsv or .jsonl); use --format");
+                         "cannot tell the format from the file name (expected .csv, .tsv or .jsonl); name the format");
       }
     }
     MappedFile file(path);

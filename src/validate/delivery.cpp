@@ -135,7 +135,7 @@ class Validator {
     m_options.classes = m_schema.names;
     if (!m_a.images_dir.empty()) {
       std::error_code ec;
-      if (!fs::is_directory(m_a.images_dir, ec)) throw InputError({.file = m_a.images_dir}, "--images: not a directory", Defect::broken_file);
+      if (!fs::is_directory(m_a.images_dir, ec)) throw InputError({.file = m_a.images_dir}, "the images folder is not a directory", Defect::broken_file);
       for (auto it = fs::recursive_directory_iterator(m_a.images_dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec)) continue;
         m_images_by_stem.emplace(it->path().stem().string(), it->path().string());
