@@ -1,5 +1,6 @@
 // Errors and exit codes shared by the core and the CLI.
-// The core never prints and never exits: it throws these, and only src/cli/main.cpp catches them.
+// The core never prints and never exits: it throws these, and only a front end (src/cli/main.cpp)
+// catches them. Core messages name settings in words, never a front end's flags.
 #pragma once
 
 #include <cstdint>
@@ -41,17 +42,30 @@ class InputError : public std::runtime_error {
   const Location& where() const { return m_where; }
   const std::string& message() const { return m_message; }
   Defect defect() const { return m_defect; }
+  // The setting that would change the outcome (a request field such as "duplicates"), or "": a
+  // front end names it its own way (the CLI as --duplicates).
+  const std::string& setting() const { return m_setting; }
+  InputError& with_setting(std::string setting) {
+    m_setting = std::move(setting);
+    return *this;
+  }
 
  private:
   Location m_where;
   std::string m_message;
   Defect m_defect;
+  std::string m_setting;
 };
 
-// Bad usage: a flag value that cannot be honoured (unknown metric, bad threshold ...).
+// Bad usage: a setting that cannot be honoured (unknown metric, bad threshold ...). Messages name
+// settings in words; setting() names the request field concerned, if one is.
 class UsageError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UsageError(const std::string& message, std::string setting = {}) : std::runtime_error(message), m_setting(std::move(setting)) {}
+  const std::string& setting() const { return m_setting; }
+
+ private:
+  std::string m_setting;
 };
 
 std::string format_location(const Location& where);

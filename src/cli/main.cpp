@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "labelqa/error.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <new>
@@ -31,12 +32,19 @@ int main(int argc, char** argv) {
     app.exit(e);
     return static_cast<int>(ExitCode::bad_input);
   }
+  // The flag of a setting the core names (request field "item_col" is --item-col).
+  auto flag_hint = [](const std::string& setting) {
+    if (setting.empty()) return std::string();
+    std::string flag = setting;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return " (see --" + flag + ")";
+  };
   try {
     return action();
   } catch (const labelqa::InputError& e) {
-    std::fprintf(stderr, "labelqa: error: %s\n", e.what());
+    std::fprintf(stderr, "labelqa: error: %s%s\n", e.what(), flag_hint(e.setting()).c_str());
   } catch (const labelqa::UsageError& e) {
-    std::fprintf(stderr, "labelqa: usage error: %s\n", e.what());
+    std::fprintf(stderr, "labelqa: usage error: %s%s\n", e.what(), flag_hint(e.setting()).c_str());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "labelqa: error: out of memory\n");
   } catch (const std::exception& e) {

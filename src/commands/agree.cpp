@@ -196,7 +196,7 @@ void analyze_spans(AgreeRun::State& s, SpanSet set, const std::vector<SpanRecord
 
 void check_table_options(const io::TableOptions& t) {
   if (!t.order.empty() && (t.level == Level::interval || t.level == Level::ratio)) {
-    throw UsageError("a label order gives an ordinal scale; it cannot be combined with the interval or ratio level");
+    throw UsageError("a label order gives an ordinal scale; it cannot be combined with the interval or ratio level", "order");
   }
 }
 
@@ -251,7 +251,7 @@ AgreeRun agree(const AgreeRequest& request) {
   s->span.seed = r.metrics.seed;
   auto class_map = [&] { return r.classes_path.empty() ? io::ClassMap{} : io::read_class_map(r.classes_path); };
   if (r.input == AgreeInput::semantic_masks) {
-    if (r.keep_matches) throw UsageError("matches list matched objects; semantic masks have none (read instance masks instead)");
+    if (r.keep_matches) throw UsageError("matches list matched objects; semantic masks have none (read instance masks instead)", "matches");
     const auto names = io::annotator_names(r.files, r.load.annotators);
     const io::ClassMap classes = class_map();
     Masks m{io::read_mask_comparison(r.files, names, r.ignore), {}};
@@ -265,7 +265,7 @@ AgreeRun agree(const AgreeRequest& request) {
     analyze_objects(*s, io::read_instance_masks(r.files, names, class_map(), r.ignore));
     return AgreeRun(std::move(s));
   }
-  if (!(r.iou_threshold >= 0 && r.iou_threshold <= 1)) throw UsageError("the IoU threshold must lie in [0, 1]");
+  if (!(r.iou_threshold >= 0 && r.iou_threshold <= 1)) throw UsageError("the IoU threshold must lie in [0, 1]", "iou_threshold");
   if (io::ExportData data; io::read_exports(r.files, r.load, data)) {
     analyze_export(*s, data);
     return AgreeRun(std::move(s));

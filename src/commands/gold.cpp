@@ -117,7 +117,7 @@ GoldPlanRun plan(const PlanRequest& request) {
       throw UsageError(fmt::format("planning works on proportions: {} needs a threshold in (0, 1) and an expected value in (0, 1]", rule.metric));
     }
     if (p.expected <= p.threshold) {
-      throw UsageError(fmt::format("the expected value {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric));
+      throw UsageError(fmt::format("the expected value {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric), "expected");
     }
     p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power);
     out.plans.push_back(p);

@@ -80,7 +80,7 @@ ReportRun annotator_report(const ReportRequest& request) {
   int g = -1;
   if (gold) {
     if (!gold->objects) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
-    if (r.with_consensus) throw UsageError("the consensus of objects is the delivery's own: ask for it without gold");
+    if (r.with_consensus) throw UsageError("the consensus of objects is the delivery's own: ask for it without gold", "gold");
     s->objects.emplace();
     g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects);
   } else {

@@ -21,7 +21,7 @@ std::vector<std::string> annotator_names(const std::vector<std::string>& paths, 
   std::vector<std::string> names;
   if (!explicit_names.empty()) {
     if (explicit_names.size() != paths.size()) {
-      throw UsageError(fmt::format("{} annotator names were given for {} inputs", explicit_names.size(), paths.size()));
+      throw UsageError(fmt::format("{} annotator names were given for {} inputs", explicit_names.size(), paths.size()), "annotators");
     }
     names = explicit_names;
   } else {
@@ -31,7 +31,7 @@ std::vector<std::string> annotator_names(const std::vector<std::string>& paths, 
   std::sort(sorted.begin(), sorted.end());
   auto dup = std::adjacent_find(sorted.begin(), sorted.end());
   if (dup != sorted.end()) {
-    throw UsageError(fmt::format("two inputs would both be annotator \"{}\"; give the inputs distinct annotator names", *dup));
+    throw UsageError(fmt::format("two inputs would both be annotator \"{}\"; give the inputs distinct annotator names", *dup), "annotators");
   }
   return names;
 }

@@ -111,7 +111,7 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
   }
   const bool label_studio = std::any_of(kinds.begin(), kinds.end(), is_label_studio);
   if (label_studio && !options.annotators.empty()) {
-    throw UsageError("annotator names are given per input file, but a Label Studio export names its own annotators (by completed_by id or email)");
+    throw UsageError("annotator names are given per input file, but a Label Studio export names its own annotators (by completed_by id or email)", "annotators");
   }
   // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
   // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
@@ -153,7 +153,7 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
   auto claim = [&](const std::string& annotator, const std::string& file) {
     auto [it, fresh] = owner.emplace(annotator, file);
     if (!fresh && it->second != file) {
-      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; give the inputs distinct annotator names", annotator, it->second, file));
+      throw UsageError(fmt::format("annotator \"{}\" appears in both {} and {}; give the inputs distinct annotator names", annotator, it->second, file), "annotators");
     }
   };
   for (const auto& d : out.deliveries) claim(d.objects.name, d.objects.file);
@@ -192,7 +192,7 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
     return out;
   }
   if (options.format != Format::automatic && !is_table_format(options.format)) {
-    throw UsageError(fmt::format("the format {} is not a table format", format_name(options.format)));
+    throw UsageError(fmt::format("the format {} is not a table format", format_name(options.format)), "format");
   }
   TableOptions table = options.table;
   if (options.format != Format::automatic) table.format = format_from_name(std::string(format_name(options.format)));

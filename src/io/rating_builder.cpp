@@ -34,7 +34,7 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
   if (!m_options.order.empty()) {
     std::map<std::string, std::int32_t, std::less<>> position;
     for (const auto& name : m_options.order) {
-      if (position.count(name)) throw UsageError(fmt::format("the label order names \"{}\" twice", name));
+      if (position.count(name)) throw UsageError(fmt::format("the label order names \"{}\" twice", name), "order");
       position.emplace(name, static_cast<std::int32_t>(position.size()));
       out.categories.push_back(name);
       out.category_scores.push_back(static_cast<double>(position.size()));
@@ -44,7 +44,7 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
       if (it == position.end()) {
         auto where = m_labels.first_seen(static_cast<std::uint32_t>(l));
         fail(where, "", m_options.label_col,
-             fmt::format("label \"{}\" is not in the label order ({})", labels[l], fmt::join(m_options.order, ",")));
+             fmt::format("label \"{}\" is not in the label order ({})", labels[l], fmt::join(m_options.order, ",")), "order");
       }
       label_to_cat[l] = it->second;
     }
@@ -71,7 +71,8 @@ std::vector<std::int32_t> RatingBuilder::map_categories(RatingSet& out) {
     if (!v) {
       fail(where, "", m_options.label_col,
            fmt::format("expected a number at the {} level, got \"{}\" (ordered text labels need a label order)",
-                       level_name(level), labels[l]));
+                       level_name(level), labels[l]),
+           "order");
     }
     if (level == Level::ratio && *v < 0) {
       fail(where, "", m_options.label_col,
@@ -152,7 +153,8 @@ RatingSet RatingBuilder::finish() {
                fmt::format("annotator \"{}\" rated this item twice with different labels: \"{}\" here and \"{}\" at "
                            "{}:{} (keep the first or the last of such duplicates to read it)",
                            ann_names[b.annotator], m_labels.names()[b.label], m_labels.names()[a.label],
-                           m_files[a.where.file], a.where.line));
+                           m_files[a.where.file], a.where.line),
+               "duplicates");
         }
         if (m_options.duplicates == DuplicatePolicy::last) keep = group[d];
       }

@@ -50,7 +50,8 @@ void read_delimited(RatingBuilder& b, std::uint32_t file_index, MappedFile& file
     if (c == header.size()) {
       throw InputError({.file = path, .line = header_line},
                        fmt::format("missing column \"{}\" (the header has: {}); name the {} column", name,
-                                   fmt::join(header, ", "), role));
+                                   fmt::join(header, ", "), role))
+          .with_setting(std::string(role) + "_col");
     }
     return c;
   };

@@ -25,7 +25,7 @@ std::vector<GateCheck> check_gates(const std::vector<MinGate>& gates, GateOn on,
     if (it == overall.end()) {
       std::string known;
       for (const auto& [k, e] : overall) known += (known.empty() ? "" : ", ") + k;
-      throw UsageError(fmt::format("gate on an unknown metric \"{}\" (this run reports: {})", gate.metric, known));
+      throw UsageError(fmt::format("gate on an unknown metric \"{}\" (this run reports: {})", gate.metric, known), "min");
     }
     GateCheck g;
     g.metric = gate.metric;

@@ -1,3 +1,4 @@
+#include "helpers.hpp"
 #include "labelqa/io/atomic_file.hpp"
 
 #include <doctest/doctest.h>
@@ -11,7 +12,7 @@ using labelqa::io::AtomicFile;
 TEST_SUITE("io::atomic_file") {
   TEST_CASE("nothing appears until commit; an uncommitted file leaves no trace") {
     namespace fs = std::filesystem;
-    fs::path dir = fs::temp_directory_path() / ("labelqa_atomic_" + std::to_string(::getpid()));
+    fs::path dir = fs::path(labelqa::test::tmp_dir()) / "atomic";
     fs::create_directories(dir);
     fs::path target = dir / "report.json";
     {

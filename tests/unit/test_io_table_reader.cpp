@@ -1,3 +1,4 @@
+#include "helpers.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/table_reader.hpp"
 
@@ -11,7 +12,7 @@ using namespace labelqa;
 
 namespace {
 std::string write_temp(const std::string& name, const std::string& content) {
-  std::string path = std::string("/tmp/labelqa_unit_") + std::to_string(::getpid()) + "_" + name;
+  std::string path = labelqa::test::tmp_dir() + "/" + name;
   std::ofstream(path) << content;
   return path;
 }
@@ -86,7 +87,7 @@ TEST_SUITE("io::table_reader") {
     CHECK(rs.level == Level::ordinal);
     CHECK(rs.categories == std::vector<std::string>{"low", "mid", "high"});
     o.order = {"low", "mid"};
-    CHECK_THROWS_WITH_AS(io::read_rating_tables({p}, o), doctest::Contains("not in --order"), InputError);
+    CHECK_THROWS_WITH_AS(io::read_rating_tables({p}, o), doctest::Contains("not in the label order"), InputError);
     std::remove(p.c_str());
   }
 }

@@ -91,10 +91,11 @@ class RatingBuilder {
     }
   }
 
-  [[noreturn]] void fail(SourceRef where, std::string_view item, std::string_view field, const std::string& msg) const {
+  [[noreturn]] void fail(SourceRef where, std::string_view item, std::string_view field, const std::string& msg, std::string setting = {}) const {
     throw InputError({.file = m_files[where.file], .line = where.line, .item = std::string(item),
                       .field = std::string(field)},
-                     msg);
+                     msg)
+        .with_setting(std::move(setting));
   }
 
   RatingSet finish();
