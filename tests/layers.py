@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the layering of the sources (ARCHITECTURE.md): every `#include "labelqa/LAYER/..."` in
 src/X/ and include/labelqa/X/ must name a layer X may use, and the core (everything but src/cli/)
-never includes CLI11 nor prints.
+never includes CLI11, never prints, and names no command-line flag in its messages.
 
 Usage: layers.py SOURCE_DIR            check the tree; exit 1 listing every wrong-way include
        layers.py SOURCE_DIR --self-test   also show that a planted wrong-way include is caught
@@ -24,6 +24,9 @@ ALLOWED = {
     "cli": {"commands", "report", "validate", "metrics", "io", "model", "geometry"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
+STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+REPORT_TEXT = "// flag in report text"  # a flag a report names for its reader (kept: reports are byte-stable)
 PRINTS = re.compile(r"\b(std::cout|std::cerr|printf\s*\(|fprintf\s*\(|puts\s*\(|std::exit\s*\(|\bexit\s*\(|abort\s*\()")
 
 
@@ -55,6 +58,14 @@ def check(root):
                 elif layer != "cli" and parts[0] == "CLI":
                     problems.append(f"{rel}:{lineno}: the core may not include CLI11 ({target})")
             if layer != "cli":
+                for lineno, line in enumerate(text.splitlines(), 1):
+                    code_part = line.split("//")[0] if not line.lstrip().startswith('"') else line
+                    if REPORT_TEXT in line:
+                        continue
+                    for lit in STRING.findall(code_part):
+                        if FLAG.search(lit):
+                            problems.append(f"{rel}:{lineno}: a core message names a command-line flag ({lit}); name the setting "
+                                            f"in words and pass it as the error's setting()")
                 code = re.sub(r"//[^\n]*|\"(?:\\.|[^\"\\])*\"", "", text)
                 for m in PRINTS.finditer(code):
                     lineno = code[: m.start()].count("\n") + 1
@@ -76,9 +87,13 @@ def main():
             planted = os.path.join(tmp, "src", "metrics", "gates.cpp")
             with open(planted, "a", encoding="utf-8") as f:
                 f.write('#include "labelqa/report/format.hpp"\n')
+                f.write('void planted() { throw UsageError("--min needs a value"); }\n')
             found = check(tmp)
-            ok = len(found) == len(problems) + 1 and any("metrics may not include labelqa/report/format.hpp" in p for p in found)
+            ok = len(found) == len(problems) + 2 and any("metrics may not include labelqa/report/format.hpp" in p for p in found)
             print(("" if ok else "FAIL ") + "a planted wrong-way include (metrics -> report) is reported")
+            passed, failed = passed + ok, failed + (not ok)
+            ok = any("names a command-line flag" in p and "--min needs" in p for p in found)
+            print(("" if ok else "FAIL ") + "a planted core message naming a flag is reported")
             passed, failed = passed + ok, failed + (not ok)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

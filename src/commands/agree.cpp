@@ -213,8 +213,8 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
   const Compare compare = r.compare != Compare::automatic ? r.compare : objects ? Compare::objects : spans ? Compare::spans : Compare::labels;
   // What this comparison leaves aside, said in the report's input section.
   auto aside = [&](std::vector<SkippedInput>& skipped) {
-    if (labels && compare != Compare::labels) skipped.push_back({first, fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});
-    if (span_count && compare != Compare::spans) skipped.push_back({first, "text spans (compare them with --compare spans)", span_count});
+    if (labels && compare != Compare::labels) skipped.push_back({first, fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});  // flag in report text
+    if (span_count && compare != Compare::spans) skipped.push_back({first, "text spans (compare them with --compare spans)", span_count});  // flag in report text
   };
   if (compare == Compare::objects) {
     if (!objects) throw InputError({.file = first}, "the export has no image regions (boxes, polygons, masks) to compare");

@@ -186,7 +186,7 @@ void Reader::read_file(const std::string& path, std::uint32_t file_index) {
       any = true;
       for (dom::element p : predictions) {
         if (!m_opt.include_predictions) {
-          skip("prediction (use --include-predictions)");
+          skip("prediction (use --include-predictions)");  // flag in report text
           continue;
         }
         dom::object prediction;

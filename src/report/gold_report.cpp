@@ -248,7 +248,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
     for (const auto& c : r.conflicts) ++by_type[metrics::conflict_type_name(c.type)];
     out += "\nconflicts:";
     for (const auto& [t, n] : by_type) out += fmt::format(" {} {}", t, n);
-    out += " (listed in the JSON report and --conflicts)\n";
+    out += " (listed in the JSON report and --conflicts)\n";  // flag in report text
   }
   if (!rep.rules.outcomes.empty()) {
     out += "\n";

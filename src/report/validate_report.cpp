@@ -252,7 +252,7 @@ std::string render_validate_text(const ValidateReport& rep, bool color, std::siz
       if (!f.other_annotation.empty()) where += fmt::format(" & {}", f.other_annotation);
       out += fmt::format("  {} {}: {}\n", f.severity == Severity::error ? st.colour("error", 31) : st.colour("warning", 33), where, f.message);
     }
-    if (t.by_code[c] > max_findings) out += fmt::format("  ... and {} more (all are in --json / --csv)\n", t.by_code[c] - max_findings);
+    if (t.by_code[c] > max_findings) out += fmt::format("  ... and {} more (all are in --json / --csv)\n", t.by_code[c] - max_findings);  // flag in report text
   }
   out += fmt::format("\n{} — {}\n", st.bold(fmt::format("{} error{}, {} warning{}", t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s")),
                      validate_failed(rep) ? st.colour("FAIL", 31) : st.colour("pass", 32));

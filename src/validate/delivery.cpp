@@ -195,7 +195,7 @@ class Validator {
         f.code = Code::schema;
         f.file = file;
         f.item = img.name;
-        f.message = fmt::format("image path \"{}\" leads outside the delivery root {} (nothing was read from it; --allow-outside permits it)", img.name, root);
+        f.message = fmt::format("image path \"{}\" leads outside the delivery root {} (nothing was read from it; --allow-outside permits it)", img.name, root);  // flag in report text
         m_findings.push_back(std::move(f));
         continue;
       }
