@@ -128,7 +128,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->required()
       ->type_name("FILE...");
   cmd->add_option("--format", args->in.format, "Input format, instead of guessing from the extension")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+      ->check(CLI::IsMember(format_names()));
   cmd->add_flag("--wide", args->wide, "One row per item: the first column is the item, one column per annotator");
   add_table_flags(*cmd, args->in);
   cmd->add_option("--time-col", args->time_col, "Column holding an ISO 8601 timestamp (default: 'timestamp' if present)");

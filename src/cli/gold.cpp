@@ -137,9 +137,9 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--gold", args->gold_path, "The gold labels: a table with columns item,label, a COCO file, a mask folder or a tool export")
       ->type_name("FILE");
   cmd->add_option("--format", args->in.format, "Format of the delivery, instead of judging from the content")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+      ->check(CLI::IsMember(format_names()));
   cmd->add_option("--gold-format", args->gold_format, "Format of the gold file, instead of judging from the content")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme", "doccano", "prodigy"}));
+      ->check(CLI::IsMember(format_names()));
   cmd->add_option("--policy", args->policy_path, "Rules and settings: a TOML file (or the same keys as JSON); see docs/gold.md")->type_name("FILE");
   cmd->add_option("--min", args->min, "Rule: METRIC must be at least VALUE for the vendor and every annotator (repeatable)")->type_name("METRIC=VALUE");
   cmd->add_option("--gate-on", args->gate_on, "What rules compare: the value or its lower confidence bound (default: the policy's, else value)")

@@ -49,6 +49,12 @@ io::Format parse_format_flag(const std::string& name) {
   return *f;
 }
 
+std::vector<std::string> format_names() {
+  std::vector<std::string> out;
+  for (const io::Format f : io::named_formats()) out.emplace_back(io::format_name(f));
+  return out;
+}
+
 io::LoadOptions load_options(const InputArgs& in) {
   io::LoadOptions o;
   o.format = parse_format_flag(in.format);

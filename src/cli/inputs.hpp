@@ -30,6 +30,8 @@ bool has_extension(const std::string& f, std::string_view ext);
 // The loader's options from the flags (UsageError for an unknown format name).
 io::LoadOptions load_options(const InputArgs& in);
 io::Format parse_format_flag(const std::string& name);
+// The names --format and --gold-format accept: every format the loader names.
+std::vector<std::string> format_names();
 
 // The flags of the tool-export readers (Label Studio, YOLO).
 void add_export_flags(CLI::App& cmd, InputArgs& in);

@@ -96,9 +96,9 @@ void register_report(CLI::App& app, Action& action) {
   cmd->add_option("--gold", args->gold_path, "Gold labels: where an item has gold, annotators are scored against it")->type_name("FILE");
   cmd->add_option("--out", args->out_dir, "Write report.json, report.csv, index.html and images/ (PNG and SVG) into DIR")->type_name("DIR");
   cmd->add_option("--format", args->in.format, "Format of the delivery, instead of judging from the content")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme"}));
+      ->check(CLI::IsMember(format_names()));
   cmd->add_option("--gold-format", args->gold_format, "Format of the gold file, instead of judging from the content")
-      ->check(CLI::IsMember({"csv", "tsv", "jsonl", "coco", "label-studio", "label-studio-min", "cvat", "voc", "yolo", "labelme"}));
+      ->check(CLI::IsMember(format_names()));
   cmd->add_option("--compare", args->compare, "What to report on when the inputs hold several kinds")
       ->check(CLI::IsMember({"auto", "labels", "objects"}))
       ->default_str("auto");
