@@ -1298,8 +1298,9 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
 
 }  // namespace
 
-LocalDelivery read_coco_checked(const std::string& path, LenientRead& check, std::size_t slice_bytes) {
-  MappedFile file(path);
+LocalDelivery read_coco_checked(const Input& input, LenientRead& check, std::size_t slice_bytes) {
+  const std::string& path = input.path;
+  MappedFile file(input);
   LocalDelivery d;
   try {
     check = {};
@@ -1331,9 +1332,14 @@ bool looks_like_coco(const std::string& path) {
 }
 
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes) {
+  return read_coco_inputs(inputs_of(paths), names, slice_bytes);
+}
+
+ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names, std::size_t slice_bytes) {
   std::vector<LocalDelivery> deliveries;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    MappedFile file(paths[i]);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& path = inputs[i].path;
+    MappedFile file(inputs[i]);
     LocalDelivery d;
     try {
       d = CocoParser(file, slice_bytes, true).parse();
@@ -1342,8 +1348,8 @@ ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vect
     } catch (const RetrySerially&) {
       d = CocoParser(file, slice_bytes, false).parse();
     }
-    d.objects.name = names.empty() ? annotator_from_path(paths[i]) : names[i];
-    d.objects.file = paths[i];
+    d.objects.name = names.empty() ? annotator_from_path(path) : names[i];
+    d.objects.file = path;
     deliveries.push_back(std::move(d));
   }
   return merge_deliveries(std::move(deliveries));

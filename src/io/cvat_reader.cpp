@@ -54,15 +54,15 @@ class Reader {
  public:
   Reader(ExportData& out) : m_out(out) {}
 
-  void read(const std::string& path, const std::string& annotator) {
-    m_path = cvat_file(path);
+  void read(const Input& input, const std::string& annotator) {
+    m_path = input.bytes ? input.path : cvat_file(input.path);
     m_out.files.push_back(m_path);
     m_file_index = static_cast<std::uint32_t>(m_out.files.size() - 1);
-    if (is_zip(m_path)) {
+    if (!input.bytes && is_zip(m_path)) {
       m_unzipped = read_zip_member(m_path, "annotations.xml");
       m_text = m_unzipped;
     } else {
-      m_file = std::make_unique<MappedFile>(m_path);
+      m_file = std::make_unique<MappedFile>(input.bytes ? input : Input(m_path));
       m_text = m_file->view();
     }
     m_lines.reset();
@@ -453,9 +453,13 @@ bool looks_like_cvat(const std::string& path) {
 }
 
 ExportData read_cvat(const std::vector<std::string>& paths, const std::vector<std::string>& names) {
+  return read_cvat_inputs(inputs_of(paths), names);
+}
+
+ExportData read_cvat_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names) {
   ExportData out;
   Reader reader(out);
-  for (std::size_t i = 0; i < paths.size(); ++i) reader.read(paths[i], names[i]);
+  for (std::size_t i = 0; i < inputs.size(); ++i) reader.read(inputs[i], names[i]);
   return out;
 }
 

@@ -62,7 +62,7 @@ class Reader {
  public:
   Reader(const LabelStudioOptions& options, LabelStudioData& out) : m_opt(options), m_out(out) {}
 
-  void read_file(const std::string& path, std::uint32_t file_index);
+  void read_file(const Input& input, std::uint32_t file_index);
   void finish();
 
  private:
@@ -121,15 +121,14 @@ DeliveryBuilder& Reader::builder(const std::string& annotator) {
   return it->second;
 }
 
-void Reader::read_file(const std::string& path, std::uint32_t file_index) {
+void Reader::read_file(const Input& input, std::uint32_t file_index) {
+  const std::string& path = input.path;
   m_path = path;
-  simdjson::padded_string text;
-  if (auto err = simdjson::padded_string::load(path).get(text)) {
-    throw InputError({.file = path}, fmt::format("cannot read: {}", simdjson::error_message(err)));
-  }
+  const MappedFile file(input);  // zero-padded as simdjson requires
+  const std::string_view text = file.view();
   dom::parser parser;
   dom::element doc;
-  if (auto err = parser.parse(text).get(doc)) {
+  if (auto err = parser.parse(text.data(), text.size(), false).get(doc)) {
     throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
   }
   // An export is a list of tasks; a single task object (as the editor saves one) is read as a list of one.
@@ -478,11 +477,15 @@ bool looks_like_label_studio(const std::string& path) {
 }
 
 LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options) {
+  return read_label_studio_inputs(inputs_of(paths), options);
+}
+
+LabelStudioData read_label_studio_inputs(const std::vector<Input>& inputs, const LabelStudioOptions& options) {
   LabelStudioData out;
   Reader reader(options, out);
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    out.files.push_back(paths[i]);
-    reader.read_file(paths[i], static_cast<std::uint32_t>(i));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    out.files.push_back(inputs[i].path);
+    reader.read_file(inputs[i], static_cast<std::uint32_t>(i));
   }
   reader.finish();
   return out;

@@ -46,6 +46,26 @@ MappedFile::MappedFile(const std::string& path) : m_path(path) {
   m_lines = std::make_unique<LineIndex>(view());
 }
 
+MappedFile::MappedFile(const Input& input) : m_path(input.path) {
+  if (!input.bytes) {
+    MappedFile file(input.path);
+    // Take over the mapping.
+    std::swap(m_data, file.m_data);
+    std::swap(m_size, file.m_size);
+    std::swap(m_map_size, file.m_map_size);
+    std::swap(m_mapped, file.m_mapped);
+  } else {
+    m_size = input.bytes->size();
+    m_owned = std::make_unique<char[]>(m_size + k_padding);
+    if (m_size) std::memcpy(m_owned.get(), input.bytes->data(), m_size);
+    std::memset(m_owned.get() + m_size, 0, k_padding);
+    m_data = m_owned.get();
+  }
+  m_lines = std::make_unique<LineIndex>(view());
+}
+
+std::vector<Input> inputs_of(const std::vector<std::string>& paths) { return {paths.begin(), paths.end()}; }
+
 void MappedFile::release_before(std::size_t offset) {
   if (!m_mapped) return;
   const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

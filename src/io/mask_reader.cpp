@@ -69,9 +69,16 @@ std::optional<std::uint32_t> parse_value(std::string_view s) {
 
 }  // namespace
 
-void decode_mask_png(const std::string& path, std::vector<std::uint8_t>& file_buffer, MaskImage& out) {
+void decode_mask_png(const Input& input, std::vector<std::uint8_t>& file_buffer, MaskImage& out) {
+  const std::string& path = input.path;
   std::size_t size = 0;
-  read_whole(path, file_buffer, size);
+  if (input.bytes) {
+    size = input.bytes->size();
+    if (file_buffer.size() < size) file_buffer.resize(size);
+    if (size) std::memcpy(file_buffer.data(), input.bytes->data(), size);
+  } else {
+    read_whole(path, file_buffer, size);
+  }
   SpngCtx c;
   if (!c.ctx) throw InputError({.file = path}, "out of memory");
   auto fail = [&](int err) { throw InputError({.file = path}, fmt::format("corrupt or unreadable PNG: {}", spng_strerror(err)), Defect::broken_file); };

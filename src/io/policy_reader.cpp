@@ -113,11 +113,13 @@ PolicyValue toml_value(const toml::node& n) {
   return v;
 }
 
-GoldPolicy read_toml(const std::string& path) {
+GoldPolicy read_toml(const Input& input) {
+  const std::string& path = input.path;
   PolicyBuilder b(path);
+  const MappedFile file(input);
   toml::table tbl;
   try {
-    tbl = toml::parse_file(path);
+    tbl = toml::parse(file.view(), path);
   } catch (const toml::parse_error& e) {
     throw InputError({.file = path, .line = e.source().begin.line}, fmt::format("invalid TOML: {}", e.description()));
   }
@@ -164,13 +166,11 @@ PolicyValue json_value(const nlohmann::json& j) {
   return v;
 }
 
-GoldPolicy read_json(const std::string& path) {
+GoldPolicy read_json(const Input& input) {
+  const std::string& path = input.path;
   PolicyBuilder b(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError({.file = path}, "cannot open the policy file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const MappedFile file(input);
+  const std::string_view text = file.view();
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
@@ -204,9 +204,10 @@ GoldPolicy read_json(const std::string& path) {
 
 }  // namespace
 
-GoldPolicy read_policy(const std::string& path) {
+GoldPolicy read_policy(const Input& input) {
+  const std::string& path = input.path;
   const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-  return json ? read_json(path) : read_toml(path);
+  return json ? read_json(input) : read_toml(input);
 }
 
 }  // namespace labelqa::io

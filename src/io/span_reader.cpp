@@ -48,10 +48,11 @@ class JsonlReader {
  public:
   JsonlReader(ExportData& out, SpanFormat format) : m_out(out), m_format(format) {}
 
-  void read(const std::string& path, const std::string& annotator) {
+  void read(const Input& input, const std::string& annotator) {
+    const std::string& path = input.path;
     m_path = path;
     m_out.files.push_back(path);
-    MappedFile file(path);
+    MappedFile file(input);
     const std::string_view text = file.view();
     std::size_t pos = 0;
     std::uint64_t line = 0;
@@ -202,9 +203,13 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
 }
 
 ExportData read_span_jsonl(const std::vector<std::string>& paths, const std::vector<std::string>& names, SpanFormat format) {
+  return read_span_inputs(inputs_of(paths), names, format);
+}
+
+ExportData read_span_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names, SpanFormat format) {
   ExportData out;
   JsonlReader reader(out, format);
-  for (std::size_t i = 0; i < paths.size(); ++i) reader.read(paths[i], names[i]);
+  for (std::size_t i = 0; i < inputs.size(); ++i) reader.read(inputs[i], names[i]);
   return out;
 }
 

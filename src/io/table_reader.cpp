@@ -232,9 +232,14 @@ TableFormat format_from_name(const std::string& name) {
 }
 
 RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableOptions& options) {
-  if (paths.empty()) throw UsageError("no input files given");
+  return read_rating_table_inputs(inputs_of(paths), options);
+}
+
+RatingSet read_rating_table_inputs(const std::vector<Input>& inputs, const TableOptions& options) {
+  if (inputs.empty()) throw UsageError("no input files given");
   RatingBuilder builder(options);
-  for (const auto& path : paths) {
+  for (const auto& input : inputs) {
+    const std::string& path = input.path;
     TableFormat format = options.format;
     if (format == TableFormat::automatic) {
       std::string ext = lower_extension(path);
@@ -246,7 +251,7 @@ RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableO
                          "cannot tell the format from the file name (expected .csv, .tsv or .jsonl); name the format");
       }
     }
-    MappedFile file(path);
+    MappedFile file(input);
     std::uint32_t index = builder.add_file(path);
     if (format == TableFormat::jsonl) {
       read_jsonl(builder, index, file, options);

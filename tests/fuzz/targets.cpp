@@ -24,7 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A private scratch directory for this process.
+// A private scratch directory for this process: the folder formats (VOC, YOLO, LabelMe) read
+// folders, so their inputs are written there; every other reader takes the bytes in memory.
 const fs::path& scratch() {
   static const fs::path dir = [] {
     std::string tmpl = (fs::temp_directory_path() / "labelqa-fuzz-XXXXXX").string();
@@ -51,21 +52,24 @@ void objects_checked(io::LocalDelivery& d) {
   (void)validate::check_objects(d.objects, d.images, d.categories, opt);
 }
 
+// The fuzz input as an in-memory input named `name` (its bytes are never written to a file).
+io::Input bytes(const std::string& name, const std::uint8_t* data, std::size_t size) {
+  return io::Input(name, std::string_view(reinterpret_cast<const char*>(data), size));
+}
+
 void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
   if (name == "table") {
     // The first byte picks the format; the rest is the table.
     static const char* ext[] = {".csv", ".tsv", ".jsonl"};
     const int k = size ? data[0] % 3 : 0;
-    const auto p = write(std::string("t") + ext[k], size ? data + 1 : data, size ? size - 1 : 0);
     io::TableOptions opt;
     opt.wide = size && (data[0] & 4);
-    (void)io::read_rating_tables({p.string()}, opt);
+    (void)io::read_rating_table_inputs({bytes(std::string("t") + ext[k], size ? data + 1 : data, size ? size - 1 : 0)}, opt);
   } else if (name == "coco") {
-    const auto p = write("c.json", data, size);
     io::LenientRead check;
-    auto d = io::read_coco_checked(p.string(), check, 256);
+    auto d = io::read_coco_checked(bytes("c.json", data, size), check, 256);
     objects_checked(d);
-    (void)io::read_coco_files({p.string()}, {"a"}, 256);
+    (void)io::read_coco_inputs({bytes("c.json", data, size)}, {"a"}, 256);
   } else if (name == "rle") {
     // h, w from the first bytes; the rest is a compressed counts string, then the same bytes as
     // CVAT run lengths and as a Label Studio brush RLE.
@@ -80,12 +84,10 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
     (void)io::decode_cvat_mask(s, data[0] % 7, data[1] % 5, w, h, 48, 48);
     (void)io::decode_brush_rle(std::vector<std::uint8_t>(data + 2, data + size), static_cast<std::size_t>(h) * w);
   } else if (name == "label_studio") {
-    const auto p = write("ls.json", data, size);
-    auto d = io::read_label_studio({p.string()}, {});
+    auto d = io::read_label_studio_inputs({bytes("ls.json", data, size)}, {});
     for (auto& del : d.deliveries) objects_checked(del);
   } else if (name == "cvat") {
-    const auto p = write("cvat.xml", data, size);
-    auto d = io::read_cvat({p.string()}, {"a"});
+    auto d = io::read_cvat_inputs({bytes("cvat.xml", data, size)}, {"a"});
     for (auto& del : d.deliveries) objects_checked(del);
   } else if (name == "voc") {
     const auto p = write("voc/a.xml", data, size);
@@ -104,21 +106,19 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
     auto d = io::read_folder_exports({p.parent_path().string()}, {"a"}, io::FolderFormat::labelme, {});
     for (auto& del : d.deliveries) objects_checked(del);
   } else if (name == "png") {
-    const auto p = write("m.png", data, size);
     std::vector<std::uint8_t> buffer;
     io::MaskImage mask;
-    io::decode_mask_png(p.string(), buffer, mask);
+    io::decode_mask_png(bytes("m.png", data, size), buffer, mask);
     validate::Options opt;
     opt.min_region = 1;
     (void)validate::check_semantic_mask(mask, "m.png", "m.png", {{0, "unlabeled"}, {1, "cat"}}, opt);
   } else if (name == "policy") {
     const bool json = size && (data[0] & 1);
-    const auto p = write(json ? "p.json" : "p.toml", size ? data + 1 : data, size ? size - 1 : 0);
-    (void)io::read_policy(p.string());
+    (void)io::read_policy(bytes(json ? "p.json" : "p.toml", size ? data + 1 : data, size ? size - 1 : 0));
   } else if (name == "spans") {
     const bool prodigy = size && (data[0] & 1);
-    const auto p = write("s.jsonl", size ? data + 1 : data, size ? size - 1 : 0);
-    (void)io::read_span_jsonl({p.string()}, {"a"}, prodigy ? io::SpanFormat::prodigy : io::SpanFormat::doccano);
+    (void)io::read_span_inputs({bytes("s.jsonl", size ? data + 1 : data, size ? size - 1 : 0)}, {"a"},
+                               prodigy ? io::SpanFormat::prodigy : io::SpanFormat::doccano);
   }
 }
 

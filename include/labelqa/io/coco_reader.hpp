@@ -8,6 +8,7 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/io/deliveries.hpp"
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/model/objects.hpp"
 
 #include <optional>
@@ -24,11 +25,14 @@ namespace labelqa::io {
 // parsed in slices of about `slice_bytes`, in parallel; the result does not depend on it.
 ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names,
                           std::size_t slice_bytes = std::size_t{1} << 20);
+// The same for inputs that may be in memory.
+ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names,
+                           std::size_t slice_bytes = std::size_t{1} << 20);
 
 // Reads one COCO file for `labelqa validate`: a problem of one image, category or annotation is
 // recorded in `check` and the thing left out, instead of throwing. Only a file that cannot be
 // parsed at all (broken JSON, not COCO) throws InputError.
-LocalDelivery read_coco_checked(const std::string& path, LenientRead& check, std::size_t slice_bytes = std::size_t{1} << 20);
+LocalDelivery read_coco_checked(const Input& input, LenientRead& check, std::size_t slice_bytes = std::size_t{1} << 20);
 
 // Whether a .json file looks like COCO (an object with "annotations" or "images", or a list of
 // objects with "image_id"), judged from its first bytes.

@@ -5,6 +5,7 @@
 // See docs/formats.md.
 #pragma once
 
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/export_data.hpp"
 
 #include <string>
@@ -19,6 +20,8 @@ bool looks_like_cvat(const std::string& path);
 // `names` gives the annotator of each input (empty: the file stem, or the directory name).
 // Throws InputError naming the file, line, image or track and attribute on malformed input.
 ExportData read_cvat(const std::vector<std::string>& paths, const std::vector<std::string>& names);
+// The same for inputs that may be in memory (an in-memory input is the XML itself, not a zip).
+ExportData read_cvat_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names);
 
 // CVAT's mask RLE ("n0, n1, ...": alternating background/foreground runs, row-major over the
 // width x height box at left, top) as a mask of the whole image; pixels outside it are dropped.

@@ -3,6 +3,7 @@
 // regions (rectangles, polygons, brush masks) as objects in pixels. See docs/formats.md.
 #pragma once
 
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/export_data.hpp"
 
 #include <map>
@@ -30,6 +31,8 @@ bool looks_like_label_studio(const std::string& path);
 
 // Throws InputError naming the file, task and field on malformed input.
 LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options);
+// The same for inputs that may be in memory.
+LabelStudioData read_label_studio_inputs(const std::vector<Input>& inputs, const LabelStudioOptions& options);
 
 // Whether a file is one of Label Studio's flat exports of a classification project: JSON-MIN (a
 // list of objects with "annotator" and "annotation_id") or CSV/TSV with those columns.

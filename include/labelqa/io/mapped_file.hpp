@@ -5,14 +5,30 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace labelqa::io {
+
+// One input of a reader: a file to read, or bytes already in memory (a front end's buffer, a
+// test's literal, a fuzz input) that stand for the file `path` names: messages name that path,
+// and formats judged from a file name use it.
+struct Input {
+  Input(std::string p) : path(std::move(p)) {}  // NOLINT: a path is an input
+  Input(const char* p) : path(p) {}              // NOLINT
+  Input(std::string p, std::string_view b) : path(std::move(p)), bytes(b) {}
+  std::string path;
+  std::optional<std::string_view> bytes;  // set: read these, not the file
+};
+std::vector<Input> inputs_of(const std::vector<std::string>& paths);
 
 class MappedFile {
  public:
   explicit MappedFile(const std::string& path);  // throws InputError naming the path
+  // The input's bytes: mapped from its file, or copied (with the same zero padding) from memory.
+  explicit MappedFile(const Input& input);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -35,6 +51,7 @@ class MappedFile {
   bool m_mapped = false;
   std::size_t m_released = 0;
   std::unique_ptr<LineIndex> m_lines;
+  std::unique_ptr<char[]> m_owned;  // the bytes of an in-memory input, padded
 };
 
 }  // namespace labelqa::io

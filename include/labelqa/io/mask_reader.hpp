@@ -26,7 +26,7 @@ struct MaskImage {
 
 // Decodes one PNG. `file_buffer` is scratch space reused between calls. Throws InputError naming
 // the file for an unreadable, corrupt or unsupported PNG (colour images need a colour map).
-void decode_mask_png(const std::string& path, std::vector<std::uint8_t>& file_buffer, MaskImage& out);
+void decode_mask_png(const Input& input, std::vector<std::uint8_t>& file_buffer, MaskImage& out);
 
 // Class names by mask value: CSV with columns value,name (header optional), or JSON: an object
 // {"0": "background", ...}, a list of names (index = value), or a list of {"value"|"id", "name"}.

@@ -2,6 +2,7 @@
 // JSON (by the .json extension). docs/gold.md documents every key.
 #pragma once
 
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/model/policy.hpp"
 
 #include <string>
@@ -10,6 +11,6 @@ namespace labelqa::io {
 
 // Throws InputError naming the file, the line (TOML; JSON: the line of a syntax error, else the
 // key's JSON pointer) and what was expected.
-GoldPolicy read_policy(const std::string& path);
+GoldPolicy read_policy(const Input& input);
 
 }  // namespace labelqa::io

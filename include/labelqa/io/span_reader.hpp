@@ -3,6 +3,7 @@
 // SpanSet. See docs/formats.md.
 #pragma once
 
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/export_data.hpp"
 #include "labelqa/model/spans.hpp"
 
@@ -23,6 +24,8 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format);
 // "_input_hash" (Prodigy), else by their line number. Prodigy records answered "reject" or
 // "ignore" are skipped and counted. Throws InputError naming file, line and field.
 ExportData read_span_jsonl(const std::vector<std::string>& paths, const std::vector<std::string>& names, SpanFormat format);
+// The same for inputs that may be in memory.
+ExportData read_span_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names, SpanFormat format);
 
 // Decodes UTF-8 into code points; false on malformed UTF-8.
 bool decode_utf8(std::string_view s, std::vector<std::uint32_t>& out);

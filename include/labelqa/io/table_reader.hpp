@@ -1,6 +1,7 @@
 // Reads rating tables (CSV, TSV, JSONL; long or wide) into a RatingSet.
 #pragma once
 
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/model/ratings.hpp"
 
 #include <string>
@@ -31,5 +32,7 @@ TableFormat format_from_name(const std::string& name);  // throws UsageError for
 
 // Reads and concatenates the files. Throws InputError naming file, line, item and column.
 RatingSet read_rating_tables(const std::vector<std::string>& paths, const TableOptions& options);
+// The same for inputs that may be in memory (the format comes from each input's path, as for files).
+RatingSet read_rating_table_inputs(const std::vector<Input>& inputs, const TableOptions& options);
 
 }  // namespace labelqa::io
