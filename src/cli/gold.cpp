@@ -32,6 +32,7 @@ struct GoldArgs {
   int ignore = 255;
   OutputOptions output;
   std::string conflicts_path, junit_path, markdown_path, vendor_dir;
+  bool vendor_items = false;
   bool plan = false;
   std::vector<double> expected;
   double power = 0.8;
@@ -58,6 +59,7 @@ int run_gold(GoldArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (and --gold FILE)");
   if (a.gold_path.empty()) throw UsageError("--gold FILE is required: the gold labels to score the delivery against");
+  if (a.vendor_items && a.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
   commands::GoldRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);
@@ -83,8 +85,12 @@ int run_gold(GoldArgs& a) {
     std::error_code ec;
     std::filesystem::create_directories(a.vendor_dir, ec);
     if (ec) throw InputError({.file = a.vendor_dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
-    io::write_output(a.vendor_dir + "/vendor_report.json", run.vendor_json());
-    io::write_output(a.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
+    io::write_output(a.vendor_dir + "/vendor_report.json", run.vendor_json(a.vendor_items));
+    if (a.vendor_items) {
+      io::write_output(a.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
+      std::fprintf(stderr, "labelqa: warning: the vendor report lists every conflict by item (--vendor-report-items): "
+                           "it tells the vendor which items are gold\n");
+    }
   }
   if (print_summary(a.output)) {
     const std::string text = run.text(use_color(a.output));
@@ -167,7 +173,11 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--conflicts", args->conflicts_path, "Write every conflict as CSV")->type_name("FILE");
   cmd->add_option("--junit", args->junit_path, "Write the rule outcomes as JUnit XML (one test case per rule and subject)")->type_name("FILE");
   cmd->add_option("--markdown", args->markdown_path, "Write a markdown summary (for a CI job summary or a pull-request comment)")->type_name("FILE");
-  cmd->add_option("--vendor-report", args->vendor_dir, "Write a report for the vendor into DIR: scores and conflicts, never a gold label")->type_name("DIR");
+  cmd->add_option("--vendor-report", args->vendor_dir,
+                  "Write a report for the vendor into DIR: scores, statuses and rule outcomes, never a gold item or label")
+      ->type_name("DIR");
+  cmd->add_flag("--vendor-report-items", args->vendor_items,
+                "Also list every conflict by item in the vendor report (vendor_conflicts.csv): this reveals which items are gold");
   cmd->add_flag("--plan", args->plan, "Before sending a batch: how many gold items to hide (with --min and --expected)");
   cmd->add_option("--expected", args->expected, "--plan: the value you expect the vendor to reach (one, or one per --min)");
   cmd->add_option("--power", args->power, "--plan: the chance a subject at the expected value should have to pass")->check(CLI::Range(0.5, 0.999))->default_str("0.8");

@@ -161,7 +161,7 @@ std::string render_gold_json(const GoldReport& rep) {
   return out.dump(2) + "\n";
 }
 
-std::string render_vendor_json(const GoldReport& rep) {
+std::string render_vendor_json(const GoldReport& rep, bool items) {
   json out = header(rep);
   out["report"] = "vendor";
   out["passed"] = !rep.rules.gate_failed;
@@ -169,9 +169,11 @@ std::string render_vendor_json(const GoldReport& rep) {
   json annotators = json::array();
   for (int s = 0; s < subject_count(rep); ++s) annotators.push_back(subject_json(rep, s, false));
   out["annotators"] = std::move(annotators);
-  json conflicts = json::array();
-  for (const auto& c : rep.result.conflicts) conflicts.push_back(conflict_json(rep, c, true));
-  out["conflicts"] = std::move(conflicts);
+  if (items) {
+    json conflicts = json::array();
+    for (const auto& c : rep.result.conflicts) conflicts.push_back(conflict_json(rep, c, true));
+    out["conflicts"] = std::move(conflicts);
+  }
   json rules = json::array();
   for (const auto& o : rep.rules.outcomes) rules.push_back(rule_json(o));
   out["rules"] = std::move(rules);

@@ -212,9 +212,36 @@ def test_ci_outputs(tmp):
     expect("markdown: rule table has 8 rows", len(tables) == 2 and len(tables[1]) == 10, open(md).read())
 
 
+def vendor_text(out):
+    """Every byte of a vendor report folder, and its JSON."""
+    files = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    text = "".join(open(os.path.join(out, f), encoding="utf-8").read() for f in files)
+    v = json.loads(open(os.path.join(out, "vendor_report.json")).read()) if "vendor_report.json" in files else {}
+    return files, text, v
+
+
+def no_item_level_fields(v):
+    """Keys that would locate or label a gold item, anywhere in the JSON."""
+    found = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, y in x.items():
+                if k in ("item", "items", "conflicts", "bbox", "span", "annotation", "gold_class", "gold_missing", "per_class", "confusion"):
+                    found.append(k)
+                walk(y)
+        elif isinstance(x, list):
+            for y in x:
+                walk(y)
+    walk(v)
+    return found
+
+
 def test_vendor_report(tmp):
-    """Gold items the annotators got right, gold items nobody delivered and the gold labels must not
-    appear anywhere in the vendor report."""
+    """By default the vendor report holds scores, statuses and rule outcomes only: no gold item id,
+    file name, gold label or gold coordinate, for label, object, mask and span gold. With
+    --vendor-report-items it also locates every conflict (and says on the terminal that this
+    reveals the gold items), still without a gold label."""
     rows, gold = ["item,annotator,label"], ["item,label"]
     for k in range(12):
         gold.append(f"secret-right-{k},cat")
@@ -227,22 +254,55 @@ def test_vendor_report(tmp):
     gold = write(os.path.join(tmp, "v_gold.csv"), "\n".join(gold) + "\n")
     out = os.path.join(tmp, "vendor")
     r = run("gold", delivery, "--gold", gold, "--min", "accuracy=0.9", "--vendor-report", out, "-q")
-    files = sorted(os.listdir(out)) if os.path.isdir(out) else []
-    expect("vendor report: JSON and conflicts CSV", r.returncode == 0 and files == ["vendor_conflicts.csv", "vendor_report.json"], r.stderr + str(files))
-    text = "".join(open(os.path.join(out, f), encoding="utf-8").read() for f in files)
-    leaks = [s for s in ("secret-right", "secret-missing", "zebra", "lion", "gold_class", "gold_missing", "plain-1") if s in text]
-    expect("vendor report withholds gold labels, right and missing gold items", not leaks, str(leaks))
-    v = json.loads(open(os.path.join(out, "vendor_report.json")).read())
-    expect("vendor report: the wrong item located with the delivered label", [(c["item"], c["class"]) for c in v["conflicts"]] == [("wrong-1", "horse")], str(v["conflicts"]))
-    expect("vendor report: scores", close(v["annotators"][0]["accuracy"]["value"], 12 / 13))
+    files, text, v = vendor_text(out)
+    expect("labels: the default vendor report is one JSON file", r.returncode == 0 and files == ["vendor_report.json"], r.stderr + str(files))
+    leaks = [s for s in ("secret-right", "secret-missing", "wrong-1", "zebra", "lion", "plain-1", "v_gold") if s in text]
+    expect("labels: no gold item id, file name or gold label", not leaks, str(leaks))
+    expect("labels: no item-level field", not no_item_level_fields(v), str(no_item_level_fields(v)))
+    expect("labels: scores and rules", close(v["annotators"][0]["accuracy"]["value"], 12 / 13) and v["rules"], str(v)[:300])
+    expect("labels: no warning by default", "reveals" not in r.stderr and "gold" not in r.stderr.replace("gate failed", ""), r.stderr)
 
-    # Objects: the COCO case's missing object keeps its place but not its gold class or id.
+    out = os.path.join(tmp, "vendor_items")
+    r = run("gold", delivery, "--gold", gold, "--min", "accuracy=0.9", "--vendor-report", out, "--vendor-report-items", "-q")
+    files, text, v = vendor_text(out)
+    expect("--vendor-report-items: JSON and conflicts CSV", r.returncode == 0 and files == ["vendor_conflicts.csv", "vendor_report.json"], r.stderr + str(files))
+    expect("--vendor-report-items: a warning that the gold items are revealed", "which items are gold" in r.stderr, r.stderr)
+    expect("--vendor-report-items: the wrong item located with the delivered label",
+           [(c["item"], c["class"]) for c in v.get("conflicts", [])] == [("wrong-1", "horse")], str(v.get("conflicts")))
+    leaks = [s for s in ("secret-right", "secret-missing", "zebra", "lion", "gold_class", "gold_missing", "plain-1") if s in text]
+    expect("--vendor-report-items: still no gold label, right or missing gold item", not leaks, str(leaks))
+    r = run("gold", delivery, "--gold", gold, "--vendor-report-items")
+    expect("--vendor-report-items without --vendor-report: exit 2", r.returncode == 2 and "--vendor-report" in r.stderr, r.stderr)
+
+    # Objects: COCO gold (tests/data/gold/coco): images a.jpg, b.jpg, c.jpg; ids 101-106; classes
+    # cat, dog, person; the missing object 104 at [70, 10, 20, 20].
     coco = os.path.join(GOLD, "coco")
     out = os.path.join(tmp, "vendor_coco")
     r = run("gold", os.path.join(coco, "alice.json"), "--gold", os.path.join(coco, "gold.json"), "--vendor-report", out, "-q")
-    text = "".join(open(os.path.join(out, f), encoding="utf-8").read() for f in sorted(os.listdir(out))) if os.path.isdir(out) else ""
-    leaks = [s for s in ("\"dog\"", "b.jpg", "c.jpg", "104", "gold_class") if s in text]
-    expect("COCO vendor report withholds gold classes, ids and right or missing items", r.returncode == 0 and text and not leaks, r.stderr + str(leaks))
+    files, text, v = vendor_text(out)
+    leaks = [s for s in ("a.jpg", "b.jpg", "c.jpg", "\"dog\"", "\"cat\"", "\"person\"", "104", "gold.json") if s in text]
+    expect("objects: no gold image, id, class or file name", r.returncode == 0 and files == ["vendor_report.json"] and not leaks, r.stderr + str(leaks))
+    expect("objects: no item-level field (no box)", not no_item_level_fields(v), str(no_item_level_fields(v)))
+
+    # Masks: gold folder tests/data/agree/masks/semantic/ann1 (a.png ... d.png; classes from classes.csv).
+    masks = os.path.join(SRC, "tests", "data", "agree", "masks")
+    out = os.path.join(tmp, "vendor_masks")
+    r = run("gold", "--masks", os.path.join(masks, "semantic", "ann2"), "--gold", os.path.join(masks, "semantic", "ann1"),
+            "--classes", os.path.join(masks, "classes.csv"), "--min-items", "1", "--vendor-report", out, "-q")
+    files, text, v = vendor_text(out)
+    class_names = [line.split(",")[1].strip() for line in open(os.path.join(masks, "classes.csv")).read().splitlines()[1:] if "," in line]
+    leaks = [s for s in ["a.png", "b.png", "c.png", "d.png", "ann1"] + [f"\"{n}\"" for n in class_names] if s in text]
+    expect("masks: no gold mask file or class", r.returncode in (0, 1) and files == ["vendor_report.json"] and not leaks, r.stderr + str(leaks))
+    expect("masks: no item-level field", not no_item_level_fields(v), str(no_item_level_fields(v)))
+
+    # Spans: doccano gold a.jsonl (documents 1 and 2; PER, LOC, ORG).
+    spans = os.path.join(SRC, "tests", "data", "formats", "spans", "doccano")
+    out = os.path.join(tmp, "vendor_spans")
+    r = run("gold", os.path.join(spans, "b.jsonl"), "--gold", os.path.join(spans, "a.jsonl"), "--min-items", "1", "--vendor-report", out, "-q")
+    files, text, v = vendor_text(out)
+    leaks = [s for s in ("Anna", "Paris", "Smith", "Acme", "\"PER\"", "\"LOC\"", "\"ORG\"", "a.jsonl") if s in text]
+    expect("spans: no gold text, label or file name", r.returncode in (0, 1) and files == ["vendor_report.json"] and not leaks, r.stderr + str(leaks))
+    expect("spans: no item-level field", not no_item_level_fields(v), str(no_item_level_fields(v)))
 
 
 def test_coco_conflicts():

@@ -42,8 +42,10 @@ class GoldRun {
   std::string conflicts_csv() const;
   std::string junit() const;
   std::string markdown() const;
-  // The vendor's report: scores and conflicts, never a gold label.
-  std::string vendor_json() const;
+  // The vendor's report: scores, statuses and rule outcomes, never a gold item or a gold label.
+  // With `items`, it also locates every conflict by item, which reveals which items are gold.
+  std::string vendor_json(bool items = false) const;
+  // Every conflict located by item, for the vendor (reveals the gold items; never a gold label).
   std::string vendor_conflicts_csv() const;
 
   const metrics::GoldResult& result() const;

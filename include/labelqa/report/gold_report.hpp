@@ -27,7 +27,9 @@ std::string render_gold_text(const GoldReport& rep, bool color);
 std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor);
 std::string render_gold_junit(const GoldReport& rep);
 std::string render_gold_markdown(const GoldReport& rep);
-std::string render_vendor_json(const GoldReport& rep);
+// The vendor's report: each subject's scores and status and the rule outcomes; with `items`, also
+// every conflict located by item (which tells the vendor which items are gold).
+std::string render_vendor_json(const GoldReport& rep, bool items);
 
 struct PlanRequest {
   std::string metric;
