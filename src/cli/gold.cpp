@@ -33,6 +33,7 @@ struct GoldArgs {
   OutputOptions output;
   std::string conflicts_path, junit_path, markdown_path, vendor_dir;
   bool vendor_items = false;
+  bool strict = false;
   bool plan = false;
   std::vector<double> expected;
   double power = 0.8;
@@ -66,6 +67,9 @@ int run_gold(GoldArgs& a) {
   r.gold_path = a.gold_path;
   r.gold_format = parse_format_flag(a.gold_format);
   r.policy = build_policy(a);
+  if (a.strict && r.policy.rules.empty() && !r.policy.max_gold_missing) {
+    throw UsageError("no rules given: nothing would be gated (give --min or a --policy with rules, or leave out --strict)");
+  }
   r.options = a.options;
   r.compare = a.compare == "objects" ? commands::Compare::objects
               : a.compare == "spans" ? commands::Compare::spans
@@ -96,6 +100,9 @@ int run_gold(GoldArgs& a) {
     const std::string text = run.text(use_color(a.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+  }
+  if (r.policy.rules.empty() && !r.policy.max_gold_missing) {
+    std::fprintf(stderr, "labelqa: warning: no rules given: nothing was gated (give --min or a --policy with rules)\n");
   }
   for (const auto& o : run.rules().outcomes) {
     if (o.outcome == metrics::RuleResult::pass || (o.outcome == metrics::RuleResult::insufficient && !run.policy().insufficient_fails)) continue;
@@ -176,6 +183,7 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--vendor-report", args->vendor_dir,
                   "Write a report for the vendor into DIR: scores, statuses and rule outcomes, never a gold item or label")
       ->type_name("DIR");
+  cmd->add_flag("--strict", args->strict, "Bad usage (exit 2) when no rule is given, instead of a warning");
   cmd->add_flag("--vendor-report-items", args->vendor_items,
                 "Also list every conflict by item in the vendor report (vendor_conflicts.csv): this reveals which items are gold");
   cmd->add_flag("--plan", args->plan, "Before sending a batch: how many gold items to hide (with --min and --expected)");

@@ -90,6 +90,9 @@ GoldRun gold(const GoldRequest& request) {
   s->request.options.iou_threshold = request.policy.iou_threshold.value_or(0.5);
   s->request.options.low_overlap = request.policy.low_overlap.value_or(0.8);
   s->result = score(s->request, s->skipped);
+  if (request.policy.rules.empty() && !request.policy.max_gold_missing) {
+    s->result.warnings.push_back({metrics::WarningCode::no_rules, "no rules given: nothing was gated, so nothing can fail"});
+  }
   s->rules = metrics::evaluate_rules(s->result, s->request.policy, s->request.options.confidence);
   return GoldRun(std::move(s));
 }
@@ -119,7 +122,9 @@ GoldPlanRun plan(const PlanRequest& request) {
     if (p.expected <= p.threshold) {
       throw UsageError(fmt::format("the expected value {} is not above the threshold {} of {}: no number of gold items can show it", p.expected, p.threshold, rule.metric), "expected");
     }
-    p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power);
+    const std::string& compare = rule.compare.empty() ? request.policy.compare : rule.compare;
+    p.compared = compare == "ci_low" ? metrics::GateOn::ci_low : metrics::GateOn::value;
+    p.plan = metrics::plan_gold_items(p.threshold, p.expected, p.confidence, p.power, p.compared);
     out.plans.push_back(p);
   }
   return out;

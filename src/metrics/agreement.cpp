@@ -364,6 +364,16 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
 
 Estimate category_kappa(const PatternSet& ps, const double* mult, int category, bool with_se) {
   if (ps.annotators < 2) return Estimate::undefined(reason::single_annotator);
+  // A class no two annotators could have agreed on (never rated on an item with two or more
+  // ratings) has no agreement to measure: the items rated once would only move chance agreement.
+  bool pairable = false, rated_on_pairable = false;
+  for (std::size_t p = 0; p < ps.size() && !rated_on_pairable; ++p) {
+    if (mult[p] == 0 || ps.raters(p) < 2) continue;
+    pairable = true;
+    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) rated_on_pairable |= ps.ratings[k].category == category;
+  }
+  if (!pairable) return Estimate::undefined(reason::no_pairable_items);
+  if (!rated_on_pairable) return Estimate::undefined(reason::class_not_rated);
   // One category against the rest: Fleiss' kappa on the two-category counts (c, r - c).
   PatternSet binary;
   binary.annotators = ps.annotators;

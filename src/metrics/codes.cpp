@@ -12,6 +12,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::unknown_mask_value: return "unknown_mask_value";
     case WarningCode::gold_missing: return "gold_missing";
     case WarningCode::no_gold_items: return "no_gold_items";
+    case WarningCode::no_rules: return "no_rules";
   }
   return "warning";
 }

@@ -216,9 +216,21 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
   return ev;
 }
 
-GoldPlan plan_gold_items(double threshold, double expected, double confidence, double power, long long limit) {
+GoldPlan plan_gold_items(double threshold, double expected, double confidence, double power, GateOn gate_on, long long limit) {
   GoldPlan plan;
   if (!(expected > threshold)) return plan;
+  if (gate_on == GateOn::value) {
+    // The observed proportion k / n passes when k >= ceil(threshold * n) (less a rounding margin).
+    for (long long n = 1; n <= limit; ++n) {
+      const long long pass = static_cast<long long>(std::ceil(threshold * static_cast<double>(n) - 1e-9));
+      if (binomial_tail(n, pass, expected) >= power) {
+        plan.items_for_power = n;
+        plan.pass_items = pass;
+        break;
+      }
+    }
+    return plan;
+  }
   plan.items_at_expected = smallest(limit, [&](long long n) {
     return wilson_low(expected * static_cast<double>(n), static_cast<double>(n), confidence) >= threshold;
   });

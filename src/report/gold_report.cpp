@@ -337,6 +337,7 @@ std::string render_plan_json(const std::vector<PlanRequest>& plans) {
     j["expected"] = p.expected;
     j["confidence"] = p.confidence;
     j["power"] = p.power;
+    j["compared"] = metrics::gate_on_name(p.compared);
     j["items_at_expected"] = p.plan.items_at_expected ? json(*p.plan.items_at_expected) : json(nullptr);
     j["items_for_power"] = p.plan.items_for_power ? json(*p.plan.items_for_power) : json(nullptr);
     j["pass_items"] = p.plan.pass_items ? json(*p.plan.pass_items) : json(nullptr);
@@ -352,16 +353,27 @@ std::string render_plan_json(const std::vector<PlanRequest>& plans) {
 std::string render_plan_text(const std::vector<PlanRequest>& plans) {
   std::string out;
   for (const auto& p : plans) {
-    out += fmt::format("{} >= {} with an expected {} (confidence {}):\n", p.metric, number(p.threshold), number(p.expected), number(p.confidence));
+    if (p.compared == metrics::GateOn::value) {
+      out += fmt::format("{} >= {} with an expected {}, gating on the value:\n", p.metric, number(p.threshold), number(p.expected));
+    } else {
+      out += fmt::format("{} >= {} with an expected {}, gating on the lower bound (confidence {}):\n", p.metric, number(p.threshold),
+                         number(p.expected), number(p.confidence));
+    }
     if (!p.plan.items_for_power) {
       out += p.expected <= p.threshold ? "  the expected value must lie above the threshold\n" : "  more gold items than the search limit\n";
       continue;
     }
     out += fmt::format("  hide at least {} gold items per gated subject: a subject at exactly {} then passes {}% of the time\n",
                        *p.plan.items_for_power, number(p.expected), number(p.power * 100));
-    out += fmt::format("  (it passes with {} or more correct of {}; with {} items, an observed {} just reaches the threshold)\n",
-                       *p.plan.pass_items, *p.plan.items_for_power, p.plan.items_at_expected ? std::to_string(*p.plan.items_at_expected) : "?",
-                       number(p.expected));
+    if (p.compared == metrics::GateOn::value) {
+      out += fmt::format("  (it passes with {} or more correct of {}; a subject below the threshold can pass a value gate too: "
+                         "gate on ci_low to tell them apart)\n",
+                         *p.plan.pass_items, *p.plan.items_for_power);
+    } else {
+      out += fmt::format("  (it passes with {} or more correct of {}; with {} items, an observed {} just reaches the threshold)\n",
+                         *p.plan.pass_items, *p.plan.items_for_power, p.plan.items_at_expected ? std::to_string(*p.plan.items_at_expected) : "?",
+                         number(p.expected));
+    }
   }
   return out;
 }

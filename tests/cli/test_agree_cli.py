@@ -170,6 +170,19 @@ def test_undefined_cases():
     expect("one category: percent agreement is 1", m["value"] == 1.0, str(m))
 
 
+def test_class_never_paired():
+    """tests/data/agree/class_unpaired.csv: "rare" is rated once, on an item nobody else rated. No two
+    annotators could agree on it: its per-class kappa is undefined with a reason, not 1."""
+    r = run("agree", os.path.join(DATA, "class_unpaired.csv"), "--json", "-")
+    d = json.loads(r.stdout) if r.returncode == 0 else {"per_class": []}
+    rare = next((c for c in d["per_class"] if c["class"] == "rare"), {})
+    k = rare.get("fleiss_kappa", {})
+    expect("a class never rated on a pairable item: per-class kappa undefined",
+           k.get("value") is None and k.get("undefined_reason") == "class_not_rated_on_pairable_items", str(k))
+    x = next((c for c in d["per_class"] if c["class"] == "x"), {})
+    expect("the other classes keep their kappa", x.get("fleiss_kappa", {}).get("value") is not None, str(x))
+
+
 def test_gate():
     src = os.path.join(EXAMPLES, "sentiment.csv")
     r = run("agree", src, "--min", "fleiss_kappa=0.9", "-q")
@@ -215,6 +228,7 @@ def main():
         test_published_alpha()
         test_undefined_cases()
         test_gate()
+        test_class_never_paired()
     return harness.summary()
 
 

@@ -393,7 +393,19 @@ def test_samples():
 
 
 def test_plan():
-    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.97", "--json", "-")
+    """--gate-on ci_low plans for the Wilson lower bound; --gate-on value (the default) for the
+    observed proportion, checked with scipy's binomial tail."""
+    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.97", "--gate-on", "value", "--json", "-")
+    p = json.loads(r.stdout)["plans"][0] if r.returncode == 0 else {}
+    n_val = next(n for n in range(1, 20000) if binom.sf(math.ceil(0.95 * n - 1e-9) - 1, n, 0.97) >= 0.8)
+    expect("plan, value gate: the smallest n at which a subject at 0.97 passes 80% of the time",
+           p.get("compared") == "value" and p.get("items_for_power") == n_val and p.get("pass_items") == math.ceil(0.95 * n_val - 1e-9)
+           and p.get("items_at_expected") is None, f"{p} {n_val}")
+    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.99", "--gate-on", "value", "--json", "-")
+    p = json.loads(r.stdout)["plans"][0]
+    n_val = next(n for n in range(1, 20000) if binom.sf(math.ceil(0.95 * n - 1e-9) - 1, n, 0.99) >= 0.8)
+    expect("plan, value gate at 0.99 expected", p["items_for_power"] == n_val, f"{p} {n_val}")
+    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.97", "--gate-on", "ci_low", "--json", "-")
     try:
         p = json.loads(r.stdout)["plans"][0]
     except (json.JSONDecodeError, KeyError, IndexError):
@@ -416,8 +428,22 @@ def test_plan():
     expect("plan: items for 80% power (exact binomial)", (p["items_for_power"], p["pass_items"]) == (n_pow, k_pow), f"{p} {n_pow} {k_pow}")
     r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.9")
     expect("plan: expected below the threshold is bad usage", r.returncode == 2, r.stderr)
-    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.97")
-    expect("plan: text names the count", r.returncode == 0 and str(n_pow) in r.stdout, r.stdout)
+    r = run("gold", "--plan", "--min", "accuracy=0.95", "--expected", "0.97", "--gate-on", "ci_low")
+    expect("plan: text names the count", r.returncode == 0 and str(n_pow) in r.stdout and "lower bound" in r.stdout, r.stdout)
+
+
+def test_no_rules():
+    """gold without any rule gates nothing: it says so (a warning on the terminal and a no_rules
+    warning in the JSON), and --strict makes it bad usage."""
+    delivery, gold = os.path.join(SRC, "examples", "gold", "delivery.csv"), os.path.join(SRC, "examples", "gold", "gold.csv")
+    r = run("gold", delivery, "--gold", gold, "--json", "-", "-q")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    expect("no rules: exit 0 with a warning", r.returncode == 0 and "no rules given: nothing was gated" in r.stderr, r.stderr)
+    expect("no rules: no_rules warning in the JSON", any(w["code"] == "no_rules" for w in d.get("warnings", [])), str(d.get("warnings")))
+    r = run("gold", delivery, "--gold", gold, "--strict", "-q")
+    expect("no rules with --strict: exit 2", r.returncode == 2 and "no rules given" in r.stderr, r.stderr)
+    r = run("gold", delivery, "--gold", gold, "--min", "accuracy=0.5", "--strict", "-q")
+    expect("a rule with --strict: no warning", r.returncode in (0, 1) and "no rules given" not in r.stderr, r.stderr)
 
 
 def test_examples(tmp):
@@ -440,6 +466,7 @@ def main():
         test_masks_and_spans()
         test_samples()
         test_plan()
+        test_no_rules()
         test_examples(tmp)
     return harness.summary()
 

@@ -1,6 +1,8 @@
 #include "labelqa/error.hpp"
 #include "labelqa/metrics/gold.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <doctest/doctest.h>
 
 using namespace labelqa;
@@ -96,7 +98,7 @@ TEST_CASE("gold labels: per annotator, vendor pooled, conflicts, missing gold") 
 
 TEST_CASE("gold plan: Wilson lower bound and exact binomial power") {
   // The defining property on both sides of each answer.
-  const auto p = metrics::plan_gold_items(0.95, 0.97, 0.95, 0.8);
+  const auto p = metrics::plan_gold_items(0.95, 0.97, 0.95, 0.8, metrics::GateOn::ci_low);
   REQUIRE(p.items_at_expected);
   const long long n = *p.items_at_expected;
   CHECK(metrics::wilson_interval(0.97 * n, n, 0.95).first >= 0.95);
@@ -105,7 +107,27 @@ TEST_CASE("gold plan: Wilson lower bound and exact binomial power") {
   CHECK(*p.items_for_power > n);
   CHECK(metrics::wilson_interval(*p.pass_items, *p.items_for_power, 0.95).first >= 0.95);
   CHECK(metrics::wilson_interval(*p.pass_items - 1, *p.items_for_power, 0.95).first < 0.95);
-  CHECK_FALSE(metrics::plan_gold_items(0.95, 0.95, 0.95, 0.8).items_for_power);
+  CHECK_FALSE(metrics::plan_gold_items(0.95, 0.95, 0.95, 0.8, metrics::GateOn::ci_low).items_for_power);
+}
+
+TEST_CASE("gold plan: gating on the value needs fewer items than gating on the lower bound") {
+  // P(X >= k) for X ~ Binomial(n, p), summed term by term.
+  auto tail = [](long long n, long long k, double p) {
+    double sum = 0;
+    for (long long j = std::max(0LL, k); j <= n; ++j) {
+      sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(j + 1.0) - std::lgamma(n - j + 1.0) + j * std::log(p) + (n - j) * std::log1p(-p));
+    }
+    return sum;
+  };
+  auto pass = [](long long n) { return static_cast<long long>(std::ceil(0.95 * static_cast<double>(n) - 1e-9)); };
+  const auto v = metrics::plan_gold_items(0.95, 0.97, 0.95, 0.8, metrics::GateOn::value);
+  REQUIRE(v.items_for_power);
+  const long long n = *v.items_for_power;
+  CHECK_FALSE(v.items_at_expected);  // an observed 0.97 passes a value gate at any n
+  CHECK(*v.pass_items == pass(n));
+  CHECK(tail(n, pass(n), 0.97) >= 0.8);
+  for (long long m = 1; m < n; ++m) CHECK(tail(m, pass(m), 0.97) < 0.8);  // the smallest such n
+  CHECK(n < *metrics::plan_gold_items(0.95, 0.97, 0.95, 0.8, metrics::GateOn::ci_low).items_for_power);
 }
 
 TEST_SUITE_END();

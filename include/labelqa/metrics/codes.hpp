@@ -15,6 +15,7 @@ enum class WarningCode : std::uint8_t {
   unknown_mask_value,
   gold_missing,
   no_gold_items,
+  no_rules,
 };
 const char* warning_code_name(WarningCode c);
 

@@ -188,10 +188,11 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
 // which a subject whose true proportion is `expected` passes with probability >= `power` (exact
 // binomial). nullopt when expected <= threshold or n would exceed `limit`.
 struct GoldPlan {
-  std::optional<long long> items_at_expected;
+  std::optional<long long> items_at_expected;  // gating on ci_low only: n at which an observed `expected` reaches the threshold
   std::optional<long long> items_for_power;
   std::optional<long long> pass_items;   // with items_for_power items: the fewest correct that pass
 };
-GoldPlan plan_gold_items(double threshold, double expected, double confidence, double power, long long limit = 100000);
+// The gate compares the value (observed proportion >= threshold) or the Wilson lower bound.
+GoldPlan plan_gold_items(double threshold, double expected, double confidence, double power, GateOn gate_on, long long limit = 100000);
 
 }  // namespace labelqa::metrics

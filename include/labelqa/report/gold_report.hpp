@@ -37,6 +37,7 @@ struct PlanRequest {
   double expected = 0;
   double confidence = 0.95;
   double power = 0.8;
+  metrics::GateOn compared = metrics::GateOn::value;  // what the rule's gate compares
   metrics::GoldPlan plan;
 };
 std::string render_plan_json(const std::vector<PlanRequest>& plans);
