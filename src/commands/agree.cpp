@@ -266,6 +266,7 @@ AgreeRun agree(const AgreeRequest& request) {
     return AgreeRun(std::move(s));
   }
   if (!(r.iou_threshold >= 0 && r.iou_threshold <= 1)) throw UsageError("the IoU threshold must lie in [0, 1]", "iou_threshold");
+  io::check_named_format(r.files, r.load.format);
   if (io::ExportData data; io::read_exports(r.files, r.load, data)) {
     analyze_export(*s, data);
     return AgreeRun(std::move(s));
@@ -274,10 +275,8 @@ AgreeRun agree(const AgreeRequest& request) {
     analyze_objects(*s, io::read_coco_files(r.files, io::annotator_names(r.files, r.load.annotators)));
     return AgreeRun(std::move(s));
   }
-  io::TableOptions table = r.load.table;
-  if (r.load.format != io::Format::automatic) table.format = io::format_from_name(std::string(io::format_name(r.load.format)));
-  check_table_options(table);
-  analyze_ratings(*s, io::read_rating_tables(r.files, table));
+  check_table_options(r.load.table);
+  analyze_ratings(*s, io::load_tables(r.files, r.load));
   return AgreeRun(std::move(s));
 }
 

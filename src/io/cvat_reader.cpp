@@ -443,12 +443,13 @@ bool looks_like_cvat(const std::string& path) {
   std::error_code ec;
   if (is_zip(file)) return zip_has_member(file, "annotations.xml");
   if (!fs::is_regular_file(file, ec)) return false;
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (!f) return false;
-  char buf[4096];
-  const std::size_t n = std::fread(buf, 1, sizeof buf, f);
-  std::fclose(f);
-  const std::string_view head(buf, n);
+  std::string head;
+  try {
+    const MappedFile text(file);  // decompressed when .gz
+    head = std::string(text.view().substr(0, 4096));
+  } catch (const InputError&) {
+    return false;
+  }
   return head.find("<annotations") != std::string_view::npos && head.find("<version>") != std::string_view::npos;
 }
 

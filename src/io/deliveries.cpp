@@ -1,6 +1,8 @@
 // Deliveries read apart, merged into one ObjectSet (see deliveries.hpp).
 #include "labelqa/io/deliveries.hpp"
 
+#include "labelqa/io/mapped_file.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -11,7 +13,7 @@
 namespace labelqa::io {
 
 std::string annotator_from_path(const std::string& path) {
-  std::filesystem::path p(path);
+  std::filesystem::path p(std::string(logical_name(path)));  // alice.json.gz is alice
   while (!p.empty() && p.filename().empty()) p = p.parent_path();  // "dir/" -> "dir"
   std::string stem = p.stem().string();
   return stem.empty() ? path : stem;

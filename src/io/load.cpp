@@ -42,7 +42,8 @@ constexpr std::array<Format, 12> k_named = [] {
   return out;
 }();
 
-bool has_extension(const std::string& f, std::string_view ext) { return f.ends_with(ext); }
+// Extensions are judged on the name without a trailing .gz (a.json.gz is JSON).
+bool has_extension(const std::string& f, std::string_view ext) { return logical_name(f).ends_with(ext); }
 
 bool is_label_studio(Format f) { return f == Format::label_studio || f == Format::label_studio_min; }
 
@@ -87,6 +88,69 @@ Format detect_export_format(const std::string& f) {
   }
   return Format::automatic;
 }
+
+Format detect_format(const std::string& path) {
+  const Format f = detect_export_format(path);
+  if (f != Format::automatic) return f;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Format::automatic;
+  if (has_extension(path, ".json") && looks_like_coco(path)) return Format::coco;
+  if (has_extension(path, ".csv")) return Format::csv;
+  if (has_extension(path, ".tsv")) return Format::tsv;
+  if (has_extension(path, ".jsonl") || has_extension(path, ".ndjson")) return Format::jsonl;
+  return Format::automatic;
+}
+
+std::string describe_format(Format f) {
+  switch (f) {
+    case Format::coco: return "a COCO file";
+    case Format::label_studio: return "a Label Studio JSON export";
+    case Format::label_studio_min: return "a Label Studio JSON-MIN or CSV export";
+    case Format::cvat: return "a CVAT export";
+    case Format::voc: return "a Pascal VOC export";
+    case Format::yolo: return "a YOLO export";
+    case Format::labelme: return "a LabelMe export";
+    case Format::doccano: return "a doccano JSONL file";
+    case Format::prodigy: return "a Prodigy JSONL file";
+    case Format::csv: return "a CSV table";
+    case Format::tsv: return "a TSV table";
+    case Format::jsonl: return "a JSONL table";
+    case Format::automatic: break;
+  }
+  return "a file of unknown format";
+}
+
+void check_named_format(const std::vector<std::string>& files, Format format) {
+  if (format == Format::automatic) return;
+  for (const auto& f : files) {
+    const Format seen = detect_format(f);
+    if (seen == Format::automatic || seen == format) continue;
+    // A table format named for a file the table reader reads anyway is not a contradiction.
+    if (is_table_format(format) && is_table_format(seen)) continue;
+    throw UsageError(fmt::format("{} looks like {}, not {}", f, describe_format(seen), describe_format(format)), "format");
+  }
+}
+
+namespace {
+
+// A folder given where files are expected: say what it holds.
+[[noreturn]] void folder_given(const std::string& dir) {
+  std::size_t coco = 0, other = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string p = it->path().string();
+    (has_extension(p, ".json") && looks_like_coco(p) ? coco : other)++;
+  }
+  if (coco > 0) {
+    throw InputError({.file = dir}, fmt::format("a folder holding {} COCO file{}: give the COCO files themselves, one per annotator", coco,
+                                                coco == 1 ? "" : "s"));
+  }
+  throw InputError({.file = dir}, "a folder that is no export labelqa reads (CVAT, VOC, YOLO, LabelMe; mask folders are read as masks): "
+                                  "give the files themselves");
+}
+
+}  // namespace
 
 bool is_coco_input(const std::vector<std::string>& files, Format format) {
   if (format == Format::coco) return true;
@@ -173,6 +237,7 @@ std::string LoadedDelivery::what() const {
 }
 
 LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side) {
+  check_named_format(files, options.format);
   LoadedDelivery out;
   if (is_coco_input(files, options.format)) {
     out.objects = read_coco_files(files, side == Side::gold ? std::vector<std::string>{"gold"} : annotator_names(files, options.annotators));
@@ -194,11 +259,19 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
   if (options.format != Format::automatic && !is_table_format(options.format)) {
     throw UsageError(fmt::format("the format {} is not a table format", format_name(options.format)), "format");
   }
+  out.ratings = load_tables(files, options, side);
+  return out;
+}
+
+RatingSet load_tables(const std::vector<std::string>& files, const LoadOptions& options, Side side) {
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(f, ec)) folder_given(f);
+  }
   TableOptions table = options.table;
   if (options.format != Format::automatic) table.format = format_from_name(std::string(format_name(options.format)));
   if (side == Side::gold) table.fixed_annotator = "gold";
-  out.ratings = read_rating_tables(files, table);
-  return out;
+  return read_rating_tables(files, table);
 }
 
 LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format) {

@@ -159,11 +159,13 @@ bool decode_utf8(std::string_view s, std::vector<std::uint32_t>& out) {
 }
 
 bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  std::string head(1 << 16, '\0');
-  head.resize(std::fread(head.data(), 1, head.size(), f));
-  std::fclose(f);
+  std::string head;
+  try {
+    const MappedFile file(path);  // without a byte order mark, decompressed when .gz
+    head = std::string(file.view().substr(0, 1 << 16));
+  } catch (const InputError&) {
+    return false;
+  }
   // Judge from the first records that say something: a record with "spans"/"_input_hash"
   // (Prodigy), "entities" or [start, end, label] triples (doccano) decides; a record whose
   // label list is empty says nothing; anything else is not a span file.

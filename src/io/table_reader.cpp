@@ -213,7 +213,8 @@ void read_jsonl(RatingBuilder& b, std::uint32_t file_index, MappedFile& file, co
   }
 }
 
-std::string lower_extension(const std::string& path) {
+std::string lower_extension(const std::string& full_path) {
+  const std::string path(logical_name(full_path));  // a.csv.gz is a CSV file
   auto slash = path.find_last_of('/');
   auto dot = path.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";

@@ -4,6 +4,7 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/io/coco_reader.hpp"
+#include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/paths.hpp"
 #include "labelqa/io/table_reader.hpp"
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_extension(const std::string& f, std::string_view ext) { return f.ends_with(ext); }
+bool has_extension(const std::string& f, std::string_view ext) { return io::logical_name(f).ends_with(ext); }
 
 enum class Kind { coco, tool_export, table, masks, unknown };
 
@@ -34,7 +35,21 @@ struct Unit {
   std::vector<std::string> pngs;  // masks: paths relative to `path`
 };
 
+Kind kind_of_content(const std::string& f);
+
+// The kind of a file; one whose content cannot even be looked at (unreadable, a corrupt .gz) goes
+// to the reader its extension suggests, which reports it as a broken_file finding.
 Kind kind_of_file(const std::string& f) {
+  try {
+    return kind_of_content(f);
+  } catch (const InputError&) {
+    if (has_extension(f, ".json")) return Kind::coco;
+    if (has_extension(f, ".xml") || has_extension(f, ".zip")) return Kind::tool_export;
+    return has_extension(f, ".csv") || has_extension(f, ".tsv") || has_extension(f, ".jsonl") ? Kind::table : Kind::unknown;
+  }
+}
+
+Kind kind_of_content(const std::string& f) {
   if (has_extension(f, ".png")) return Kind::masks;
   if (has_extension(f, ".json")) {
     if (io::looks_like_coco(f)) return Kind::coco;

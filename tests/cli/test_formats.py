@@ -232,4 +232,48 @@ expect("span beyond the text: exit 2", r.returncode == 2 and "b_offsets.jsonl:1"
 r = run("agree", os.path.join(SP, "doccano", "a.jsonl"), os.path.join(SP, "doccano", "b.jsonl"), "--min", "span_f1_exact=0.7", "-q")
 expect("--min span_f1_exact=0.7 fails the gate", r.returncode == 1, r.stderr)
 
+# Input hygiene (tests/data/formats/hygiene, made by make_hygiene.py from files of this repository):
+# a UTF-8 byte order mark and gzip compression change nothing but the file names.
+HY = os.path.join(SRC, "tests", "data", "formats", "hygiene")
+
+
+def scores(d):
+    """A report without what names its inputs."""
+    d = dict(d)
+    for k in ("input", "summary"):
+        d.pop(k, None)
+    return json.dumps(d, sort_keys=True)
+
+
+COCO_EX = os.path.join(SRC, "examples", "coco")
+for variant in ("bom_alice.json", "alice.json.gz"):
+    r0, plain = report("agree", os.path.join(COCO_EX, "alice.json"), os.path.join(COCO_EX, "bob.json"), "--annotators", "alice,bob")
+    r, got = report("agree", os.path.join(HY, variant), os.path.join(COCO_EX, "bob.json"), "--annotators", "alice,bob")
+    expect(f"COCO {variant}: the same scores as the plain file", r.returncode == 0 and plain and got and scores(got) == scores(plain), r.stderr)
+for variant, original in (("bom_classification.json", os.path.join(LS, "classification.json")),
+                          ("classification.json.gz", os.path.join(LS, "classification.json")),
+                          ("bom_sentiment.csv", os.path.join(SRC, "examples", "sentiment.csv")),
+                          ("sentiment.csv.gz", os.path.join(SRC, "examples", "sentiment.csv"))):
+    r0, plain = report("agree", original)
+    r, got = report("agree", os.path.join(HY, variant))
+    expect(f"{variant}: the same scores as the plain file", r.returncode == 0 and plain and got and scores(got) == scores(plain), r.stderr)
+r0, plain = report("agree", os.path.join(SRC, "tests", "data", "formats", "cvat", "images", "a.xml"), os.path.join(SRC, "tests", "data", "formats", "cvat", "images", "b.xml"), "--annotators", "a,b")
+r, got = report("agree", os.path.join(HY, "bom_a.xml"), os.path.join(SRC, "tests", "data", "formats", "cvat", "images", "b.xml"), "--annotators", "a,b")
+expect("CVAT XML with a byte order mark: the same scores", r.returncode == 0 and plain and got and scores(got) == scores(plain), r.stderr)
+r0, plain = report("agree", os.path.join(SP, "doccano", "a.jsonl"), os.path.join(SP, "doccano", "b.jsonl"), "--annotators", "a,b")
+r, got = report("agree", os.path.join(HY, "bom_doccano.jsonl"), os.path.join(SP, "doccano", "b.jsonl"), "--annotators", "a,b")
+expect("doccano with a byte order mark: still doccano, the same scores", r.returncode == 0 and plain and got and scores(got) == scores(plain), r.stderr)
+r = run("agree", os.path.join(HY, "alice.json.gz"), os.path.join(COCO_EX, "bob.json"), "--json", "-", "-q")
+names = json.loads(r.stdout)["summary"]["annotator_names"] if r.returncode == 0 else []
+expect("alice.json.gz is annotator alice", names == ["alice", "bob"], str(names) + r.stderr)
+r = run("agree", os.path.join(HY, "truncated.json.gz"), os.path.join(COCO_EX, "bob.json"))
+expect("a truncated .gz: exit 2 naming the file", r.returncode == 2 and "truncated.json.gz" in r.stderr and "gzip" in r.stderr, r.stderr)
+# A format named against the content, and a folder where files are expected, say what they are.
+r = run("agree", os.path.join(COCO_EX, "alice.json"), os.path.join(COCO_EX, "bob.json"), "--format", "cvat")
+expect("--format cvat on COCO: the file looks like a COCO file", r.returncode == 2 and "alice.json looks like a COCO file, not a CVAT export" in r.stderr, r.stderr)
+r = run("agree", os.path.join(LS, "classification.json"), "--format", "coco")
+expect("--format coco on Label Studio: says what it looks like", r.returncode == 2 and "looks like a Label Studio JSON export" in r.stderr, r.stderr)
+r = run("agree", COCO_EX)
+expect("a folder of COCO files: give the files", r.returncode == 2 and "a folder holding 2 COCO files" in r.stderr, r.stderr)
+
 sys.exit(harness.summary())

@@ -52,6 +52,15 @@ bool is_export_format(Format f);  // a labelling tool's export (Label Studio, CV
 // (a COCO file or a rating table is not an export).
 Format detect_export_format(const std::string& path);
 
+// The format of one input judged from its content (and, for tables, its extension): automatic
+// when it is none labelqa knows.
+Format detect_format(const std::string& path);
+// "a COCO file", "a CVAT export", ...: what a user is told a file looks like.
+std::string describe_format(Format f);
+// A named format that the content contradicts is a UsageError: "x.json looks like a COCO file,
+// not a CVAT export".
+void check_named_format(const std::vector<std::string>& files, Format format);
+
 // Whether the inputs are COCO JSON files (`format` coco forces it; another named format rules it
 // out). A mix of COCO and other inputs is a UsageError.
 bool is_coco_input(const std::vector<std::string>& files, Format format);
@@ -83,6 +92,9 @@ struct LoadedDelivery {
 enum class Side : std::uint8_t { delivery, gold };
 
 LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side = Side::delivery);
+// Rating tables (CSV, TSV, JSONL), concatenated; a folder among them is bad input that says what
+// the folder holds.
+RatingSet load_tables(const std::vector<std::string>& files, const LoadOptions& options, Side side = Side::delivery);
 // Reads a gold file with the delivery's reader options (its own format, no annotator names).
 LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format);
 

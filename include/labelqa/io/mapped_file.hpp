@@ -1,9 +1,12 @@
-// Read-only view of a whole input file. Inputs are mapped, never copied or modified.
+// Read-only view of a whole input file. Inputs are mapped, never copied or modified. A file whose
+// name ends in .gz is decompressed into memory (its reader sees the plain bytes), and a UTF-8 byte
+// order mark at the start is left out of view() (byte offsets then count from after it).
 #pragma once
 
 #include "labelqa/io/line_index.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +26,13 @@ struct Input {
   std::optional<std::string_view> bytes;  // set: read these, not the file
 };
 std::vector<Input> inputs_of(const std::vector<std::string>& paths);
+
+// The name a file's format is judged by: its path without a trailing .gz ("a.json.gz" is a JSON file).
+std::string_view logical_name(std::string_view path);
+bool is_gzip_name(std::string_view path);
+// The most a .gz input may expand to, in bytes and as a multiple of its own size.
+inline constexpr std::uint64_t k_max_gunzip_bytes = std::uint64_t{8} << 30;
+inline constexpr std::uint64_t k_max_gunzip_ratio = 1000;
 
 class MappedFile {
  public:
@@ -51,7 +61,13 @@ class MappedFile {
   bool m_mapped = false;
   std::size_t m_released = 0;
   std::unique_ptr<LineIndex> m_lines;
-  std::unique_ptr<char[]> m_owned;  // the bytes of an in-memory input, padded
+  std::unique_ptr<char[]> m_owned;  // the bytes of an in-memory or decompressed input, padded
+  const char* m_map = nullptr;      // the mapping (m_data is past a byte order mark)
+  bool m_bom = false;               // a UTF-8 byte order mark was left out of view()
+
+  void map(const std::string& path);  // maps the file (zero-padded), or throws InputError
+  void own(std::string_view bytes);   // holds a padded copy of the bytes instead
+  void skip_bom();
 };
 
 }  // namespace labelqa::io
