@@ -174,6 +174,40 @@ ClassMap read_class_map(const std::string& path) {
     }
     return map;
   }
+  // One name per line (labelme's labels.txt, datumaro's labelmap.txt "name:r,g,b:parts:actions",
+  // plain lists): a name's value is its position, from 0. labelme's first line "__ignore__" marks the
+  // ignore value and is not a class. A list is a map (value,name) as soon as one line starts with
+  // a number and a comma.
+  std::vector<std::pair<std::string, std::uint64_t>> lines;
+  bool numbered = false;
+  std::uint64_t line_no = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    const auto comma = line.find(','), colon = line.find(':');
+    if (comma != std::string_view::npos && (colon == std::string_view::npos || comma < colon) && parse_value(line.substr(0, comma))) numbered = true;
+    lines.emplace_back(std::string(line), line_no);
+  }
+  const bool header_only_map = !lines.empty() && lines.front().first.find(',') != std::string::npos && lines.size() == 1;
+  if (!numbered && !header_only_map) {
+    std::uint32_t value = 0;
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      std::string name = lines[k].first;
+      if (const auto colon = name.find(':'); colon != std::string::npos) name = name.substr(0, colon);  // datumaro labelmap
+      if (k == 0 && name == "__ignore__") continue;  // labelme: the ignore value, not a class
+      if (name.find(',') != std::string::npos) {
+        throw InputError({.file = path, .line = lines[k].second}, "expected one class name per line, or value,name lines");
+      }
+      add(value++, name, {.file = path, .line = lines[k].second});
+    }
+    return map;
+  }
   CsvReader csv(text, ',', path);
   std::vector<std::string_view> fields;
   bool first_record = true;

@@ -115,8 +115,8 @@ std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::stri
   return units;
 }
 
-// --classes: a class map (value,name CSV or JSON) for masks, or a label schema of names (one per
-// line, or the names of a class map).
+// --classes: a class map (value,name CSV or JSON) or a list of names (one per line), read as every
+// command reads it: the names are the label schema, the values name mask pixels.
 struct Schema {
   io::ClassMap map;
   std::optional<std::set<std::string>> names;
@@ -124,22 +124,9 @@ struct Schema {
 Schema read_schema(const std::string& path) {
   Schema s;
   if (path.empty()) return s;
-  std::ifstream in(path);
-  if (!in) throw InputError({.file = path}, "cannot open the class list", Defect::broken_file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  const bool is_map = has_extension(path, ".json") ||
-                      std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find(',') != std::string::npos; });
+  s.map = io::read_class_map(path);
   std::set<std::string> names;
-  if (is_map) {
-    s.map = io::read_class_map(path);
-    for (const auto& [v, n] : s.map) names.insert(n);
-  } else {
-    names.insert(lines.begin(), lines.end());
-  }
+  for (const auto& [v, n] : s.map) names.insert(n);
   s.names = std::move(names);
   return s;
 }

@@ -369,6 +369,29 @@ def test_samples():
     expect("RGB masks: exit 2 explaining colour masks", r.returncode == 2 and "RGB" in r.stderr, r.stderr)
 
 
+def test_class_lists():
+    """One class-list reader for every command: value,name CSV, labelme's labels.txt (__ignore__
+    first), datumaro's labelmap.txt (name:colour::) and a plain name per line name the same values."""
+    masks = os.path.join(SRC, "tests", "data", "agree", "masks")
+    pair = [os.path.join(masks, "semantic", "ann1"), os.path.join(masks, "semantic", "ann2")]
+
+    def per_class(classes, command="agree"):
+        if command == "agree":
+            r = run("agree", "--masks", *pair, "--classes", os.path.join(masks, classes), "--json", "-", "-q")
+        else:
+            r = run("gold", "--masks", pair[1], "--gold", pair[0], "--classes", os.path.join(masks, classes), "--min-items", "1", "--json", "-", "-q")
+        return r, (json.loads(r.stdout) if r.returncode in (0, 1) and r.stdout else {})
+
+    _, want = per_class("classes.csv")
+    for name in ("labelme_labels.txt", "datumaro_labelmap.txt", "names.txt"):
+        r, got = per_class(name)
+        expect(f"agree --classes {name}: the same classes as classes.csv", r.returncode == 0 and got.get("per_class") == want.get("per_class"),
+               r.stderr + str([c["class"] for c in got.get("per_class", [])]))
+    _, want = per_class("classes.csv", "gold")
+    r, got = per_class("labelme_labels.txt", "gold")
+    expect("gold --classes labelme labels.txt: the same scores as classes.csv", r.returncode in (0, 1) and got.get("annotators") == want.get("annotators"), r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_coco_pair(tmp)
@@ -380,6 +403,7 @@ def main():
         test_semantic_masks(tmp)
         test_instance_masks(tmp)
         test_bad_masks()
+        test_class_lists()
         test_examples()
         test_samples()
     return harness.summary()
