@@ -108,7 +108,10 @@ void register_report(CLI::App& app, Action& action) {
   cmd->add_option("--consensus", args->options.consensus, "Reference for items without gold: dawid-skene or majority")
       ->check(CLI::IsMember({"dawid-skene", "majority"}))
       ->default_str("dawid-skene");
-  cmd->add_option("--seed", args->options.seed, "Seed of majority vote's tie-break")->default_str("1");
+  cmd->add_flag("--break-ties", args->options.break_ties,
+                "Give a split vote a consensus anyway: majority vote by a seeded hash of the item, Dawid-Skene by its most probable class "
+                "(default: a tie has no consensus and is left out of every error rate)");
+  cmd->add_option("--seed", args->options.seed, "Seed of majority vote's tie-break (with --break-ties)")->default_str("1");
   cmd->add_option("--max-iterations", args->options.dawid_skene.max_iterations, "Dawid-Skene: at most this many EM iterations")
       ->check(CLI::Range(1, 100000))
       ->default_str("500");

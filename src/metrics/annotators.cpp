@@ -117,8 +117,28 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
   rep.ds_converged = ds.converged;
   rep.ds_log_likelihood = ds.log_likelihood;
   rep.ds_priors = ds.priors;
-  const Consensus mv = opt.consensus == "majority" ? majority_vote(set, opt.seed) : Consensus{};
-  const Consensus& cons = opt.consensus == "majority" ? mv : static_cast<const Consensus&>(ds);
+  // A split vote is a tie: for majority vote always; for Dawid-Skene when its posterior ties too, or
+  // when there are only two annotators (it cannot tell which of two is more reliable).
+  const Consensus mv = majority_vote(set, opt.seed, opt.break_ties);
+  Consensus ds_cons = ds;
+  if (opt.break_ties) {
+    // Dawid-Skene's most probable class, the first by name among equals.
+    for (std::size_t i = 0; i < ds_cons.tied.size(); ++i) {
+      if (!ds_cons.tied[i]) continue;
+      const double* t = ds.posterior.data() + i * set.categories.size();
+      const auto best = std::max_element(t, t + set.categories.size()) - t;
+      ds_cons.labels[i] = static_cast<std::int32_t>(best);
+      ds_cons.confidence[i] = t[best];
+      ds_cons.tied[i] = 0;
+    }
+  } else if (set.annotators.size() < 3) {
+    for (std::size_t i = 0; i < mv.tied.size() && i < ds_cons.labels.size(); ++i) {
+      if (!mv.tied[i]) continue;
+      ds_cons.tied[i] = 1;
+      ds_cons.labels[i] = -1;
+    }
+  }
+  const Consensus& cons = opt.consensus == "majority" ? mv : ds_cons;
   if (!ds.converged && opt.consensus != "majority" && set.rating_count() > 0) {
     rep.warnings.push_back(fmt::format("Dawid-Skene stopped after {} iterations without converging", ds.iterations));
   }
@@ -127,6 +147,7 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
   std::vector<int> reference(set.item_count(), -1);
   std::vector<std::uint8_t> from_gold(set.item_count(), 0);
   for (std::size_t i = 0; i < set.item_count(); ++i) {
+    const bool tied = cons.tied.size() > i && cons.tied[i];
     if (cons.labels.size() > i && cons.labels[i] >= 0) {
       reference[i] = to_class[static_cast<std::size_t>(cons.labels[i])];
       rep.consensus.push_back({set.items[i], rep.classes[static_cast<std::size_t>(reference[i])], cons.confidence[i]});
@@ -138,6 +159,8 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
       ++rep.gold_items;
     } else if (reference[i] >= 0) {
       ++rep.consensus_items;
+    } else if (tied) {
+      rep.tied.push_back(set.items[i]);  // no reference: left out of every annotator's error rates
     }
   }
 

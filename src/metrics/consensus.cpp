@@ -35,7 +35,7 @@ constexpr double k_floor = 1e-12;
 
 }  // namespace
 
-Consensus majority_vote(const RatingSet& set, std::uint64_t seed) {
+Consensus majority_vote(const RatingSet& set, std::uint64_t seed, bool break_ties) {
   Consensus out;
   const int q = static_cast<int>(set.categories.size());
   const std::size_t n = set.item_count();
@@ -43,6 +43,7 @@ Consensus majority_vote(const RatingSet& set, std::uint64_t seed) {
   out.labels.assign(n, -1);
   out.confidence.assign(n, 0);
   out.posterior.assign(n * static_cast<std::size_t>(q), 0);
+  out.tied.assign(n, 0);
   std::vector<int> votes(static_cast<std::size_t>(q));
   std::vector<int> tied;
   for (std::size_t i = 0; i < n; ++i) {
@@ -55,10 +56,12 @@ Consensus majority_vote(const RatingSet& set, std::uint64_t seed) {
     for (int k = 0; k < q; ++k) {
       if (votes[static_cast<std::size_t>(k)] == best) tied.push_back(k);
     }
-    const int label = tied.size() == 1 ? tied[0] : tied[item_key(set.items[i], seed) % tied.size()];
+    const bool tie = tied.size() > 1 && !break_ties;
+    const int label = tie ? -1 : tied.size() == 1 ? tied[0] : tied[item_key(set.items[i], seed) % tied.size()];
     const double total = e - b;
     out.labels[i] = label;
-    out.confidence[i] = best / total;
+    out.tied[i] = tie;
+    out.confidence[i] = tie ? 0 : best / total;
     for (int k = 0; k < q; ++k) out.posterior[i * static_cast<std::size_t>(q) + static_cast<std::size_t>(k)] = votes[static_cast<std::size_t>(k)] / total;
   }
   return out;
@@ -163,13 +166,18 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
   }
   ds.labels.assign(n, -1);
   ds.confidence.assign(n, 0);
+  ds.tied.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (set.item_offsets[i + 1] == set.item_offsets[i]) {
       std::fill(T.begin() + static_cast<std::ptrdiff_t>(i * q), T.begin() + static_cast<std::ptrdiff_t>((i + 1) * q), 0.0);
       continue;
     }
     const double* t = T.data() + i * q;
-    const auto best = std::max_element(t, t + q) - t;  // ties: the lowest class index
+    const auto best = std::max_element(t, t + q) - t;
+    // Two classes equally probable (to rounding) are a tie, not a win for the first by name.
+    const bool tie = std::count_if(t, t + q, [&](double v) { return v >= t[best] - 1e-9; }) > 1;
+    ds.tied[i] = tie;
+    if (tie) continue;
     ds.labels[i] = static_cast<std::int32_t>(best);
     ds.confidence[i] = t[best];
   }

@@ -235,6 +235,8 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
   out["items"] = rep.items;
   out["gold_items"] = rep.gold_items;
   out["consensus_items"] = rep.consensus_items;
+  out["tied_items"] = rep.tied.size();
+  out["tied"] = rep.tied;
   out["classes"] = rep.classes;
   if (rep.kind == metrics::LabelKind::labels) {
     json priors = json::object();
@@ -253,7 +255,7 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
   }
   out["ranking"] = ranking;
   const auto& o = in.options;
-  out["options"] = {{"consensus", o.consensus}, {"confidence", o.confidence}, {"alpha", o.alpha}, {"seed", o.seed},
+  out["options"] = {{"consensus", o.consensus}, {"confidence", o.confidence}, {"alpha", o.alpha}, {"seed", o.seed}, {"break_ties", o.break_ties},
                     {"window_items", o.drift.window_millis > 0 ? json(nullptr) : json(o.drift.window_items)},
                     {"window_seconds", o.drift.window_millis > 0 ? json(static_cast<double>(o.drift.window_millis) / 1000) : json(nullptr)},
                     {"change_alpha", o.drift.alpha}, {"min_drop", o.drift.min_drop}, {"min_segment", o.drift.min_segment}};
@@ -329,6 +331,10 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
   out += st.bold(fmt::format("labelqa report: {} of {} annotator(s) against {}", metrics::label_kind_name(rep.kind), rep.annotators.size(),
                              rep.reference == "gold" ? "gold" : fmt::format("a {} consensus", rep.reference)));
   out += fmt::format("\n{} items ({} with gold, {} with a consensus reference)\n", rep.items, rep.gold_items, rep.consensus_items);
+  if (!rep.tied.empty()) {
+    out += fmt::format("{} item{} tied: the annotators split evenly, so there is no consensus; left out of every error rate\n", rep.tied.size(),
+                       rep.tied.size() == 1 ? "" : "s");
+  }
   if (rep.kind == metrics::LabelKind::labels) {
     out += fmt::format("Dawid-Skene: {} iterations, {}\n", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged");
   }

@@ -291,6 +291,25 @@ def agree_plot(tmp):
     expect("agree --plot objects", r.returncode == 0 and os.path.exists(os.path.join(out, "pairwise_f1.png")), r.stderr)
 
 
+def ties(tmp):
+    """tests/data/report/two_annotators.csv: ann and bob agree on items 1, 4 and 6 and split on 2, 3
+    and 5. A split vote is a tie: no consensus, left out of both error rates (both 3/3), counted
+    and listed, and said on the terminal; --break-ties gives such items a consensus anyway."""
+    path = os.path.join(SRC, "tests", "data", "report", "two_annotators.csv")
+    for method in ("dawid-skene", "majority"):
+        r = run("report", path, "--consensus", method, "--json", "-", "-q")
+        rep = json.loads(r.stdout) if r.returncode == 0 else {}
+        acc = {a["annotator"]: (a["correct"], a["compared"]) for a in rep.get("annotators", [])}
+        expect(f"ties ({method}): items 2, 3, 5 tied", rep.get("tied") == ["2", "3", "5"] and rep.get("tied_items") == 3, str(rep.get("tied")))
+        expect(f"ties ({method}): left out of both error rates", acc == {"ann": (3, 3), "bob": (3, 3)}, str(acc))
+    r = run("report", path)
+    expect("ties: the terminal says how many", r.returncode == 0 and "3 items tied" in r.stdout, r.stdout)
+    r = run("report", path, "--consensus", "majority", "--break-ties", "--json", "-", "-q")
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    compared = sorted(a["compared"] for a in rep.get("annotators", []))
+    expect("--break-ties: every item has a consensus", rep.get("tied") == [] and compared == [6, 6], str(rep.get("tied")) + str(compared))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = labels_report(tmp)
@@ -299,6 +318,7 @@ def main():
         samples(tmp)
         errors(tmp)
         determinism(tmp)
+        ties(tmp)
         agree_plot(tmp)
         chromium(out, tmp)
     sys.exit(harness.summary())

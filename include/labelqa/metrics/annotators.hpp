@@ -20,7 +20,10 @@ namespace labelqa::metrics {
 
 struct ReportOptions {
   std::string consensus = "dawid-skene";  // or "majority"
-  std::uint64_t seed = 1;                 // majority vote's tie-break
+  std::uint64_t seed = 1;                 // majority vote's tie-break (with break_ties)
+  // A split vote is a tie with no consensus (left out of every error rate); with break_ties,
+  // majority vote picks one of the tied classes by a seeded hash and Dawid-Skene its most probable.
+  bool break_ties = false;
   double confidence = 0.95;
   double alpha = 0.01;                    // ranking: one-sided test against the rest of the group
   int top_confusions = 10;
@@ -107,6 +110,7 @@ struct AnnotatorReport {
   std::string reference;                        // gold | majority | dawid-skene
   std::string consensus_method;                 // the method for items without gold
   long long items = 0, gold_items = 0, consensus_items = 0;
+  std::vector<std::string> tied;                // items without gold whose consensus is a tie (no reference)
   std::vector<std::string> classes;
   std::vector<AnnotatorSummary> annotators;     // sorted by name
   std::vector<RankEntry> ranking;               // by score, then rank

@@ -19,11 +19,15 @@ struct Consensus {
   std::vector<double> confidence;
   // items x classes posterior probabilities, row-major (majority vote: the vote shares).
   std::vector<double> posterior;
+  // Per item: 1 when its most voted classes (majority vote) or most probable classes (Dawid-Skene)
+  // tie; such an item has no consensus label (-1).
+  std::vector<std::uint8_t> tied;
 };
 
-// Majority vote. A tie among the most voted classes is broken by a hash of (seed, item name):
-// the same item always gets the same class for a given seed, whatever the order of the input.
-Consensus majority_vote(const RatingSet& set, std::uint64_t seed);
+// Majority vote. An item whose most voted classes tie has no consensus (tied). With `break_ties`,
+// a hash of (seed, item name) picks one of them instead: the same item always gets the same class
+// for a given seed, whatever the order of the input.
+Consensus majority_vote(const RatingSet& set, std::uint64_t seed, bool break_ties = true);
 
 struct DawidSkeneOptions {
   int max_iterations = 500;
