@@ -180,20 +180,14 @@ ClassMap read_class_map(const std::string& path) {
   // a number and a comma.
   std::vector<std::pair<std::string, std::uint64_t>> lines;
   bool numbered = false;
-  std::uint64_t line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  for_each_line(text, [&](std::string_view line, std::uint64_t line_no) {
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    if (line.empty() || line.front() == '#') continue;
+    if (line.empty() || line.front() == '#') return true;
     const auto comma = line.find(','), colon = line.find(':');
     if (comma != std::string_view::npos && (colon == std::string_view::npos || comma < colon) && parse_value(line.substr(0, comma))) numbered = true;
     lines.emplace_back(std::string(line), line_no);
-  }
+    return true;
+  });
   const bool header_only_map = !lines.empty() && lines.front().first.find(',') != std::string::npos && lines.size() == 1;
   if (!numbered && !header_only_map) {
     std::uint32_t value = 0;

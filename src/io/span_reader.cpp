@@ -54,17 +54,9 @@ class JsonlReader {
     m_out.files.push_back(path);
     MappedFile file(input);
     const std::string_view text = file.view();
-    std::size_t pos = 0;
-    std::uint64_t line = 0;
     std::size_t skipped = 0;
-    while (pos < text.size()) {
-      std::size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view record = text.substr(pos, nl - pos);
-      pos = nl + 1;
-      ++line;
-      while (!record.empty() && (record.back() == '\r' || record.back() == ' ' || record.back() == '\t')) record.remove_suffix(1);
-      if (record.find_first_not_of(" \t") == std::string_view::npos) continue;
+    for_each_line(text, [&](std::string_view record, std::uint64_t line) {
+      if (record.find_first_not_of(" \t") == std::string_view::npos) return true;
       dom::element e;
       if (auto err = m_parser.parse(record.data(), record.size()).get(e)) {
         fail(line, "", "", fmt::format("malformed JSON: {}", simdjson::error_message(err)));
@@ -72,7 +64,8 @@ class JsonlReader {
       dom::object o;
       if (e.get(o)) fail(line, "", "", "expected one JSON object per line");
       if (!read_record(o, annotator, line)) ++skipped;
-    }
+      return true;
+    });
     if (skipped) m_out.skipped.push_back({path, "Prodigy answer reject or ignore", skipped});
   }
 

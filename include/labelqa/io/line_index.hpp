@@ -29,4 +29,20 @@ class LineIndex {
 // The same for a one-off question: counts the newlines before `offset` (no index is kept).
 std::uint64_t line_of(std::string_view text, std::uint64_t offset);
 
+// Calls f(line, number) for every line of the text (1-based numbers), without its end of line
+// and trailing spaces, tabs and carriage returns; f returns false to stop.
+template <typename F>
+void for_each_line(std::string_view text, F&& f) {
+  std::uint64_t number = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++number;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (!f(line, number)) return;
+  }
+}
+
 }  // namespace labelqa::io
