@@ -1,6 +1,7 @@
 // labelqa: is this delivery of labels trustworthy? Entry point: parses the command line, runs one
 // subcommand, and turns errors into messages and exit codes (the core never prints or exits).
 #include "common.hpp"
+#include "labelqa/commands/versions.hpp"
 #include "labelqa/error.hpp"
 
 #include <algorithm>
@@ -13,7 +14,10 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is not an error
   CLI::App app{"labelqa: checks whether delivered labels can be trusted (agreement, gold scores, validation)",
                "labelqa"};
-  app.set_version_flag("--version", std::string("labelqa ") + LABELQA_VERSION);
+  // The version, and the libraries it was built with (the last line without its newline: CLI11 adds one).
+  std::string version = labelqa::commands::version_text({{"CLI11", CLI11_VERSION}});
+  version.pop_back();
+  app.set_version_flag("--version", version);
   app.require_subcommand(1);
   labelqa::cli::Action action;
   labelqa::cli::register_agree(app, action);

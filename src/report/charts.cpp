@@ -129,6 +129,8 @@ void y_grid(cairo_t* cr, double lo, double hi, double left, double right, ToY Y)
 
 }  // namespace
 
+std::string cairo_version() { return cairo_version_string(); }
+
 std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
   const std::size_t nr = h.rows.size(), nc = h.columns.size();
   const double cell = std::clamp(720.0 / static_cast<double>(std::max<std::size_t>({nr, nc, 1})), 30.0, 64.0);

@@ -559,6 +559,8 @@ bool ring_surely_simple(const double* xy, std::size_t points) {
   return true;
 }
 
+std::string geos_version() { return GEOSversion(); }
+
 std::optional<RingDefect> ring_validity(const double* xy, std::size_t points) {
   if (points < 3) return std::nullopt;
   if (ring_surely_simple(xy, points)) return std::nullopt;

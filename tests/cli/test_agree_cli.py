@@ -170,6 +170,16 @@ def test_undefined_cases():
     expect("one category: percent agreement is 1", m["value"] == 1.0, str(m))
 
 
+def test_version():
+    """--version names labelqa's version and every library it was built with."""
+    r = run("--version")
+    lines = r.stdout.splitlines()
+    libs = {l.split()[0]: l.split()[1] for l in lines[1:] if len(l.split()) == 2}
+    want = {"simdjson", "pugixml", "zlib", "libspng", "toml++", "nlohmann/json", "oneTBB", "GEOS", "cairo", "fmt", "Boost", "CLI11"}
+    expect("--version: labelqa's version first", r.returncode == 0 and lines and lines[0].startswith("labelqa ") and lines[0].split()[1][0].isdigit(), r.stdout)
+    expect("--version: every library with a version", want <= set(libs) and all(v[0].isdigit() for v in libs.values()), r.stdout)
+
+
 def test_class_never_paired():
     """tests/data/agree/class_unpaired.csv: "rare" is rated once, on an item nobody else rated. No two
     annotators could agree on it: its per-class kappa is undefined with a reason, not 1."""
@@ -229,6 +239,7 @@ def main():
         test_undefined_cases()
         test_gate()
         test_class_never_paired()
+        test_version()
     return harness.summary()
 
 

@@ -49,6 +49,8 @@ struct LineChart {
 };
 
 std::string draw_heatmap(const Heatmap& h, ImageFormat format);
+// The cairo version the pictures are drawn with.
+std::string cairo_version();
 std::string draw_bars(const BarChart& b, ImageFormat format);
 std::string draw_lines(const LineChart& l, ImageFormat format);
 

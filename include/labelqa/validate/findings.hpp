@@ -142,6 +142,8 @@ struct RingDefect {
   std::array<double, 2> point{};
 };
 std::optional<RingDefect> ring_validity(const double* xy, std::size_t points);
+// The GEOS C API version the validity checks run with.
+std::string geos_version();
 // A conservative test that rings pass when they are certainly simple (no two edges share a point
 // other than consecutive edges' common vertex; repeated consecutive vertices are ignored, as GEOS
 // ignores them): ring_validity asks GEOS only about the rings this does not pass.
