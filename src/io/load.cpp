@@ -135,12 +135,11 @@ namespace {
 
 // A folder given where files are expected: say what it holds.
 [[noreturn]] void folder_given(const std::string& dir) {
-  std::size_t coco = 0, other = 0;
+  std::size_t coco = 0;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
     const std::string p = it->path().string();
-    (has_extension(p, ".json") && looks_like_coco(p) ? coco : other)++;
+    if (it->is_regular_file(ec) && has_extension(p, ".json") && looks_like_coco(p)) ++coco;
   }
   if (coco > 0) {
     throw InputError({.file = dir}, fmt::format("a folder holding {} COCO file{}: give the COCO files themselves, one per annotator", coco,

@@ -128,10 +128,9 @@ void MappedFile::own(std::string_view bytes) {
 }
 
 void MappedFile::skip_bom() {
-  if (!m_bom && std::string_view(m_data, m_size).starts_with(k_bom)) {
+  if (std::string_view(m_data, m_size).starts_with(k_bom)) {
     m_data += k_bom.size();
     m_size -= k_bom.size();
-    m_bom = true;
   }
 }
 

@@ -112,33 +112,26 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
     return static_cast<int>(std::find(rep.classes.begin(), rep.classes.end(), name) - rep.classes.begin());
   };
 
-  const DawidSkene ds = dawid_skene(set, opt.dawid_skene);
+  DawidSkeneOptions ds_options = opt.dawid_skene;
+  ds_options.break_ties = opt.break_ties;
+  DawidSkene ds = dawid_skene(set, ds_options);
   rep.ds_iterations = ds.iterations;
   rep.ds_converged = ds.converged;
   rep.ds_log_likelihood = ds.log_likelihood;
   rep.ds_priors = ds.priors;
   // A split vote is a tie: for majority vote always; for Dawid-Skene when its posterior ties too, or
   // when there are only two annotators (it cannot tell which of two is more reliable).
-  const Consensus mv = majority_vote(set, opt.seed, opt.break_ties);
-  Consensus ds_cons = ds;
-  if (opt.break_ties) {
-    // Dawid-Skene's most probable class, the first by name among equals.
-    for (std::size_t i = 0; i < ds_cons.tied.size(); ++i) {
-      if (!ds_cons.tied[i]) continue;
-      const double* t = ds.posterior.data() + i * set.categories.size();
-      const auto best = std::max_element(t, t + set.categories.size()) - t;
-      ds_cons.labels[i] = static_cast<std::int32_t>(best);
-      ds_cons.confidence[i] = t[best];
-      ds_cons.tied[i] = 0;
-    }
-  } else if (set.annotators.size() < 3) {
-    for (std::size_t i = 0; i < mv.tied.size() && i < ds_cons.labels.size(); ++i) {
+  const bool two_annotator_ties = !opt.break_ties && set.annotators.size() < 3;
+  const Consensus mv = opt.consensus == "majority" || two_annotator_ties ? majority_vote(set, opt.seed, opt.break_ties) : Consensus{};
+  if (two_annotator_ties) {
+    for (std::size_t i = 0; i < mv.tied.size() && i < ds.labels.size(); ++i) {
       if (!mv.tied[i]) continue;
-      ds_cons.tied[i] = 1;
-      ds_cons.labels[i] = -1;
+      ds.tied[i] = 1;
+      ds.labels[i] = -1;
+      ds.confidence[i] = 0;
     }
   }
-  const Consensus& cons = opt.consensus == "majority" ? mv : ds_cons;
+  const Consensus& cons = opt.consensus == "majority" ? mv : static_cast<const Consensus&>(ds);
   if (!ds.converged && opt.consensus != "majority" && set.rating_count() > 0) {
     rep.warnings.push_back(fmt::format("Dawid-Skene stopped after {} iterations without converging", ds.iterations));
   }

@@ -175,7 +175,7 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
     const double* t = T.data() + i * q;
     const auto best = std::max_element(t, t + q) - t;
     // Two classes equally probable (to rounding) are a tie, not a win for the first by name.
-    const bool tie = std::count_if(t, t + q, [&](double v) { return v >= t[best] - 1e-9; }) > 1;
+    const bool tie = !options.break_ties && std::count_if(t, t + q, [&](double v) { return v >= t[best] - 1e-9; }) > 1;
     ds.tied[i] = tie;
     if (tie) continue;
     ds.labels[i] = static_cast<std::int32_t>(best);

@@ -35,20 +35,6 @@ struct Unit {
   std::vector<std::string> pngs;  // masks: paths relative to `path`
 };
 
-Kind kind_of_content(const std::string& f);
-
-// The kind of a file; one whose content cannot even be looked at (unreadable, a corrupt .gz) goes
-// to the reader its extension suggests, which reports it as a broken_file finding.
-Kind kind_of_file(const std::string& f) {
-  try {
-    return kind_of_content(f);
-  } catch (const InputError&) {
-    if (has_extension(f, ".json")) return Kind::coco;
-    if (has_extension(f, ".xml") || has_extension(f, ".zip")) return Kind::tool_export;
-    return has_extension(f, ".csv") || has_extension(f, ".tsv") || has_extension(f, ".jsonl") ? Kind::table : Kind::unknown;
-  }
-}
-
 Kind kind_of_content(const std::string& f) {
   if (has_extension(f, ".png")) return Kind::masks;
   if (has_extension(f, ".json")) {
@@ -60,6 +46,18 @@ Kind kind_of_content(const std::string& f) {
     return io::detect_export_format(f) == io::Format::automatic ? Kind::table : Kind::tool_export;
   }
   return Kind::unknown;
+}
+
+// The kind of a file; one whose content cannot even be looked at (unreadable, a corrupt .gz) goes
+// to the reader its extension suggests, which reports it as a broken_file finding.
+Kind kind_of_file(const std::string& f) {
+  try {
+    return kind_of_content(f);
+  } catch (const InputError&) {
+    if (has_extension(f, ".json")) return Kind::coco;
+    if (has_extension(f, ".xml") || has_extension(f, ".zip")) return Kind::tool_export;
+    return has_extension(f, ".csv") || has_extension(f, ".tsv") || has_extension(f, ".jsonl") ? Kind::table : Kind::unknown;
+  }
 }
 
 // The units of the inputs: a folder that is an export is one unit; any other folder is walked,

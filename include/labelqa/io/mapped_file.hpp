@@ -63,7 +63,6 @@ class MappedFile {
   std::unique_ptr<LineIndex> m_lines;
   std::unique_ptr<char[]> m_owned;  // the bytes of an in-memory or decompressed input, padded
   const char* m_map = nullptr;      // the mapping (m_data is past a byte order mark)
-  bool m_bom = false;               // a UTF-8 byte order mark was left out of view()
 
   void map(const std::string& path);  // maps the file (zero-padded), or throws InputError
   void own(std::string_view bytes);   // holds a padded copy of the bytes instead

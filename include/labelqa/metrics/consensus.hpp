@@ -35,6 +35,9 @@ struct DawidSkeneOptions {
   double tolerance = 1e-9;
   // Keep the parameters of the first `trace` iterations (for the worked example and tests).
   int trace = 0;
+  // Classes equally probable (to rounding) for an item: a tie without label, or with break_ties
+  // the first of them by name.
+  bool break_ties = false;
 };
 
 struct DawidSkeneStep {
