@@ -17,6 +17,7 @@ namespace {
 struct GoldArgs {
   InputArgs in;
   std::string gold_path;
+  std::string gold_annotator;
   std::string gold_format;
   std::string policy_path;
   std::vector<std::string> min;
@@ -59,12 +60,16 @@ metrics::GoldPolicy build_policy(const GoldArgs& a) {
 int run_gold(GoldArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (and --gold FILE)");
-  if (a.gold_path.empty()) throw UsageError("--gold FILE is required: the gold labels to score the delivery against");
+  if (a.gold_path.empty() && a.gold_annotator.empty()) {
+    throw UsageError("--gold FILE (or --gold-annotator NAME) is required: the gold labels to score the delivery against");
+  }
+  if (a.masks && !a.gold_annotator.empty()) throw UsageError("--gold-annotator takes an annotator of a tool export or table; mask folders need --gold DIR");
   if (a.vendor_items && a.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
   commands::GoldRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);
   r.gold_path = a.gold_path;
+  r.gold_annotator = a.gold_annotator;
   r.gold_format = parse_format_flag(a.gold_format);
   r.policy = build_policy(a);
   if (a.strict && r.policy.rules.empty() && !r.policy.max_gold_missing) {
@@ -149,6 +154,9 @@ void register_gold(CLI::App& app, Action& action) {
       ->type_name("FILE...");
   cmd->add_option("--gold", args->gold_path, "The gold labels: a table with columns item,label, a COCO file, a mask folder or a tool export")
       ->type_name("FILE");
+  cmd->add_option("--gold-annotator", args->gold_annotator,
+                  "Instead of --gold: this annotator of the delivery is the gold (a reviewer or a ground-truth annotator of a combined export)")
+      ->type_name("NAME");
   cmd->add_option("--format", args->in.format, "Format of the delivery, instead of judging from the content")
       ->check(CLI::IsMember(format_names()));
   cmd->add_option("--gold-format", args->gold_format, "Format of the gold file, instead of judging from the content")

@@ -62,6 +62,7 @@ io::LoadOptions load_options(const InputArgs& in) {
   o.table = in.table;
   o.label_studio = in.label_studio;
   o.folder = in.folder;
+  o.item_match = *io::parse_item_match(in.item_match);
   return o;
 }
 
@@ -72,6 +73,12 @@ void add_table_flags(CLI::App& cmd, InputArgs& in) {
 }
 
 void add_export_flags(CLI::App& cmd, InputArgs& in) {
+  cmd.add_option("--match-items-by", in.item_match,
+                 "How images of different inputs are taken to be one item: id (what identifies it in its export: CVAT subset/task "
+                 "and path, Label Studio task, folder path), path, name (the file name alone), or auto (id when every input is of "
+                 "one format and they share ids, name otherwise)")
+      ->check(CLI::IsMember({"auto", "id", "path", "name"}))
+      ->default_str("auto");
   cmd.add_option("--annotator-field", in.label_studio.annotator_field,
                  "Label Studio: the key of a completed_by object that names the annotator")
       ->check(CLI::IsMember({"id", "email"}))

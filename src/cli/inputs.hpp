@@ -16,6 +16,7 @@ struct InputArgs {
   std::vector<std::string> files;
   std::string format;      // "" = judged from each file
   std::string annotators;  // A,B,... for the inputs, in order
+  std::string item_match = "auto";
   io::TableOptions table;
   io::LabelStudioOptions label_studio;
   io::FolderOptions folder;

@@ -218,8 +218,9 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
   };
   if (compare == Compare::objects) {
     if (!objects) throw InputError({.file = first}, "the export has no image regions (boxes, polygons, masks) to compare");
-    ObjectSet set = io::merge_deliveries(std::move(data.deliveries));
+    ObjectSet set = io::merge_deliveries(std::move(data.deliveries), r.load.item_match);
     set.skipped = data.skipped;
+    set.warnings.insert(set.warnings.begin(), data.warnings.begin(), data.warnings.end());
     aside(set.skipped);
     return analyze_objects(s, std::move(set));
   }
@@ -227,12 +228,15 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
     if (data.spans.empty()) throw InputError({.file = first}, "the export has no text spans to compare");
     std::vector<SkippedInput> skipped = data.skipped;
     aside(skipped);
-    return analyze_spans(s, io::build_spans(data.spans, std::move(skipped)), data.spans);
+    SpanSet set = io::build_spans(data.spans, std::move(skipped));
+    set.warnings.insert(set.warnings.begin(), data.warnings.begin(), data.warnings.end());
+    return analyze_spans(s, std::move(set), data.spans);
   }
   if (!labels) throw InputError({.file = first}, fmt::format("the export has no {} to compare", labels_kind));
   check_table_options(r.load.table);
   RatingSet ratings = io::build_ratings(data.files, data.labels, r.load.table);
   ratings.skipped = data.skipped;
+  ratings.warnings = data.warnings;
   aside(ratings.skipped);
   analyze_ratings(s, std::move(ratings));
 }
@@ -272,7 +276,7 @@ AgreeRun agree(const AgreeRequest& request) {
     return AgreeRun(std::move(s));
   }
   if (io::is_coco_input(r.files, r.load.format)) {
-    analyze_objects(*s, io::read_coco_files(r.files, io::annotator_names(r.files, r.load.annotators)));
+    analyze_objects(*s, io::read_coco_files(r.files, io::annotator_names(r.files, r.load.annotators), std::size_t{1} << 20, r.load.item_match));
     return AgreeRun(std::move(s));
   }
   check_table_options(r.load.table);

@@ -14,8 +14,9 @@ struct GoldRun::State {
   metrics::GoldResult result;
   metrics::RuleEvaluation rules;
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;
   report::GoldReport report() const {
-    return {result, rules, request.options, request.policy, request.files, request.gold_path, skipped};
+    return {result, rules, request.options, request.policy, request.files, request.gold_path, skipped, warnings};
   }
 };
 
@@ -38,7 +39,7 @@ const metrics::GoldPolicy& GoldRun::policy() const { return m_state->request.pol
 
 namespace {
 
-metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipped) {
+metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
   if (r.masks) {
     const std::vector<std::string> names = io::annotator_names(r.files, r.load.annotators);
     const io::ClassMap classes = r.classes_path.empty() ? io::ClassMap{} : io::read_class_map(r.classes_path);
@@ -47,7 +48,8 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     return metrics::gold_masks(mc, g, classes, r.options);
   }
   io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
-  io::LoadedDelivery gold = io::load_gold(r.gold_path, r.load, r.gold_format);
+  io::LoadedDelivery gold = r.gold_annotator.empty() ? io::load_gold(r.gold_path, r.load, r.gold_format)
+                                                     : io::take_gold_annotator(delivery, r.gold_annotator, r.load.table);
   skipped = delivery.skipped;
   skipped.insert(skipped.end(), gold.skipped.begin(), gold.skipped.end());
 
@@ -66,17 +68,23 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
   if (kind == Compare::objects) {
     if (!delivery.objects || !gold.objects) throw InputError({.file = r.gold_path}, "comparing objects: the gold and the delivery must both hold image regions");
     ObjectSet set;
-    const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set);
+    const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set, r.load.item_match);
+    warnings = set.warnings;
     return metrics::gold_objects(set, g, r.options);
   }
   if (kind == Compare::spans) {
     if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = r.gold_path}, "comparing spans: the gold and the delivery must both hold text spans");
     SpanSet set;
     const int g = io::merge_gold_spans(std::move(delivery.spans), std::move(gold.spans), r.gold_path, skipped, set);
+    warnings = delivery.warnings;
+    warnings.insert(warnings.end(), gold.warnings.begin(), gold.warnings.end());
+    warnings.insert(warnings.end(), set.warnings.begin(), set.warnings.end());
     return metrics::gold_spans(set, g, r.options);
   }
   if (!delivery.ratings || !gold.ratings) throw InputError({.file = r.gold_path}, "comparing labels: the gold and the delivery must both hold categorical labels");
   io::require_one_annotator(gold.ratings->annotators, r.gold_path);
+  warnings = delivery.ratings->warnings;
+  warnings.insert(warnings.end(), gold.ratings->warnings.begin(), gold.ratings->warnings.end());
   return metrics::gold_labels(*delivery.ratings, *gold.ratings, r.options);
 }
 
@@ -84,12 +92,14 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
 
 GoldRun gold(const GoldRequest& request) {
   if (request.files.empty()) throw UsageError("no delivery files were given");
-  if (request.gold_path.empty()) throw UsageError("no gold file was given: the gold labels to score the delivery against");
+  if (!request.gold_annotator.empty() && !request.gold_path.empty()) throw UsageError("a gold file and a gold annotator were both given; give one", "gold-annotator");
+  if (request.gold_path.empty() && request.gold_annotator.empty()) throw UsageError("no gold file was given: the gold labels to score the delivery against");
   auto s = std::make_unique<GoldRun::State>();
   s->request = request;
+  if (!request.gold_annotator.empty()) s->request.gold_path = "annotator " + request.gold_annotator;
   s->request.options.iou_threshold = request.policy.iou_threshold.value_or(0.5);
   s->request.options.low_overlap = request.policy.low_overlap.value_or(0.8);
-  s->result = score(s->request, s->skipped);
+  s->result = score(s->request, s->skipped, s->warnings);
   if (request.policy.rules.empty() && !request.policy.max_gold_missing) {
     s->result.warnings.push_back({metrics::WarningCode::no_rules, "no rules given: nothing was gated, so nothing can fail"});
   }

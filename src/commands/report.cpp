@@ -82,7 +82,7 @@ ReportRun annotator_report(const ReportRequest& request) {
     if (!gold->objects) throw InputError({.file = r.gold_path}, fmt::format("the gold holds {}, not image regions", gold->what()));
     if (r.with_consensus) throw UsageError("the consensus of objects is the delivery's own: ask for it without gold", "gold");
     s->objects.emplace();
-    g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects);
+    g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects, r.load.item_match);
   } else {
     s->objects = std::move(*delivery.objects);
   }

@@ -520,6 +520,7 @@ class CocoParser {
   LocalDelivery m_out;
   std::unordered_map<std::int64_t, std::uint32_t> m_image_by_id;
   std::map<std::string, std::uint32_t, std::less<>> m_image_by_name;
+  std::vector<std::int64_t> m_image_id;  // per image read: its id
   std::unordered_map<std::int64_t, std::string> m_category_by_id;
   std::vector<RawObject> m_raw;
   IdIndex m_ids;                          // serial reading: id -> offset of its first use
@@ -565,11 +566,15 @@ void CocoParser::parse_images(od::array images) {
     info.name = file_name ? *file_name : std::to_string(*id);
     const auto local = static_cast<std::uint32_t>(m_out.images.size());
     if (m_image_by_id.count(*id)) cur.fail("id", fmt::format("duplicate image id {}", *id), Defect::missing_reference);
-    if (m_image_by_name.count(info.name)) {
-      cur.fail("file_name", fmt::format("two images have the file name \"{}\"", info.name), Defect::missing_reference);
+    // The image id and file name identify an image: two images of one file name are two items
+    // (frames of different videos), told apart by their ids.
+    if (auto [it, fresh] = m_image_by_name.emplace(info.name, local); !fresh) {
+      info.key = fmt::format("image {}/{}", *id, info.name);
+      auto& first = m_out.images[it->second];
+      if (first.key.empty()) first.key = fmt::format("image {}/{}", m_image_id[it->second], first.name);
     }
     m_image_by_id.emplace(*id, local);
-    m_image_by_name.emplace(info.name, local);
+    m_image_id.push_back(*id);
     m_out.images.push_back(std::move(info));
   });
 }
@@ -1314,6 +1319,7 @@ LocalDelivery read_coco_checked(const Input& input, LenientRead& check, std::siz
   }
   d.objects.name = annotator_from_path(path);
   d.objects.file = path;
+  d.objects.format = "coco";
   return d;
 }
 
@@ -1331,11 +1337,11 @@ bool looks_like_coco(const std::string& path) {
   return false;
 }
 
-ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes) {
-  return read_coco_inputs(inputs_of(paths), names, slice_bytes);
+ObjectSet read_coco_files(const std::vector<std::string>& paths, const std::vector<std::string>& names, std::size_t slice_bytes, ItemMatch match) {
+  return read_coco_inputs(inputs_of(paths), names, slice_bytes, match);
 }
 
-ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names, std::size_t slice_bytes) {
+ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<std::string>& names, std::size_t slice_bytes, ItemMatch match) {
   std::vector<LocalDelivery> deliveries;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& path = inputs[i].path;
@@ -1350,9 +1356,10 @@ ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<s
     }
     d.objects.name = names.empty() ? annotator_from_path(path) : names[i];
     d.objects.file = path;
+    d.objects.format = "coco";
     deliveries.push_back(std::move(d));
   }
-  return merge_deliveries(std::move(deliveries));
+  return merge_deliveries(std::move(deliveries), match);
 }
 
 }  // namespace labelqa::io

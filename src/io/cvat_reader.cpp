@@ -74,10 +74,13 @@ class Reader {
     }
     const pugi::xml_node root = m_doc.child("annotations");
     if (!root) throw InputError({.file = m_path}, "expected a CVAT XML export: the root element must be <annotations>");
-    DeliveryBuilder builder(annotator, m_path);
+    DeliveryBuilder builder(annotator, m_path, "cvat");
     m_builder = &builder;
     read_meta(root);
-    std::map<std::string, std::vector<std::string>> tags;  // image -> tag labels
+    std::map<std::string, std::vector<std::string>> tags;  // image key -> tag labels
+    std::set<std::string_view> tasks;
+    for (pugi::xml_node image : root.children("image")) tasks.insert(image.attribute("task_id").value());
+    m_several_tasks = tasks.size() > 1;
     for (pugi::xml_node image : root.children("image")) read_image(image, tags);
     // Frames named anywhere, for the frame range when meta does not give it.
     for (pugi::xml_node track : root.children("track")) {
@@ -297,11 +300,17 @@ class Reader {
     const double w = node.attribute("width") ? number(node, "width", name) : 0;
     const double h = node.attribute("height") ? number(node, "height", name) : 0;
     if (w < 0 || h < 0 || w > 1e6 || h > 1e6 || w * h > 4294967295.0) fail(node, name, "image.width", fmt::format("implausible image size {}x{}", w, h));
-    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h));
+    // A project export holds every task's images: the subset (or, without subsets, the task)
+    // tells apart images of one name.
+    std::string key = name;
+    const std::string subset = node.attribute("subset").value(), task = node.attribute("task_id").value();
+    if (!subset.empty()) key = subset + "/" + name;
+    else if (m_several_tasks && !task.empty()) key = fmt::format("task {}/{}", task, name);
+    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key);
     for (pugi::xml_node child : node.children()) {
       if (child.type() != pugi::node_element) continue;
       if (std::strcmp(child.name(), "tag") == 0) {
-        tags[name].push_back(label_of(child));
+        tags[key].push_back(label_of(child));
         continue;
       }
       Shape s;
@@ -380,6 +389,7 @@ class Reader {
   std::int64_t m_start = -1, m_stop = -1, m_step = 1;
   std::uint32_t m_video_w = 0, m_video_h = 0;
   std::int64_t m_next_id = 0;
+  bool m_several_tasks = false;  // images of more than one task_id
 };
 
 }  // namespace

@@ -5,15 +5,17 @@
 
 namespace labelqa::io {
 
-DeliveryBuilder::DeliveryBuilder(std::string annotator, std::string file) {
+DeliveryBuilder::DeliveryBuilder(std::string annotator, std::string file, std::string format) {
   m_out.objects.name = std::move(annotator);
   m_out.objects.file = std::move(file);
+  m_out.objects.format = std::move(format);
 }
 
-std::uint32_t DeliveryBuilder::image(const std::string& name, std::uint32_t width, std::uint32_t height, std::int64_t frame) {
-  auto [it, fresh] = m_images.emplace(name, static_cast<std::uint32_t>(m_out.images.size()));
+std::uint32_t DeliveryBuilder::image(const std::string& name, std::uint32_t width, std::uint32_t height, std::int64_t frame, const std::string& key,
+                                     const std::string& path) {
+  auto [it, fresh] = m_images.emplace(key.empty() ? name : key, static_cast<std::uint32_t>(m_out.images.size()));
   if (fresh) {
-    m_out.images.push_back(ImageInfo{name, width, height, frame});
+    m_out.images.push_back(ImageInfo{name, width, height, frame, key == name ? std::string() : key, path == name ? std::string() : path});
   } else if (width && height && m_out.images[it->second].width == 0) {
     m_out.images[it->second].width = width;
     m_out.images[it->second].height = height;

@@ -77,18 +77,28 @@ bool is_class_file(const fs::path& p) {
   return false;
 }
 
+const char* folder_format_name(FolderFormat f) {
+  switch (f) {
+    case FolderFormat::voc: return "voc";
+    case FolderFormat::yolo: return "yolo";
+    case FolderFormat::labelme: return "labelme";
+  }
+  return "voc";
+}
+
 class Reader {
  public:
   Reader(ExportData& out, const FolderOptions& opt) : m_out(out), m_opt(opt) {}
 
   void read(const std::string& input, const std::string& annotator, FolderFormat format) {
-    DeliveryBuilder builder(annotator, input);
+    DeliveryBuilder builder(annotator, input, folder_format_name(format));
     m_builder = &builder;
     m_skips.clear();
     m_next_id = 0;
     std::error_code ec;
     const bool dir = fs::is_directory(input, ec);
     if (!dir && !fs::is_regular_file(input, ec)) throw InputError({.file = input}, "no such file or directory");
+    m_root = dir ? fs::path(input) : fs::path(input).parent_path();
     switch (format) {
       case FolderFormat::voc:
         for (const auto& p : dir ? files_with(input, {".xml"}) : std::vector<fs::path>{input}) {
@@ -109,6 +119,15 @@ class Reader {
   }
 
  private:
+  // What identifies an image in a folder export: its name under the folder of the annotation
+  // file, relative to the export's root ("train/img0.jpg").
+  std::string key_of(const fs::path& annotation_file, const std::string& name) const {
+    std::error_code ec;
+    const fs::path rel = fs::relative(annotation_file.parent_path(), m_root, ec);
+    if (ec || rel.empty() || rel == ".") return name;
+    return (rel / name).generic_string();
+  }
+
   [[noreturn]] void fail(const fs::path& file, std::uint64_t line, const std::string& item, const std::string& field, const std::string& msg,
                          Defect defect = Defect::schema) const {
     throw InputError({.file = file.string(), .line = line, .item = item, .field = field}, msg, defect);
@@ -143,7 +162,7 @@ class Reader {
       return static_cast<std::uint32_t>(*v);
     };
     const std::uint32_t w = size_of("width"), h = size_of("height");
-    const std::uint32_t image = m_builder->image(name, w, h);
+    const std::uint32_t image = m_builder->image(name, w, h, -1, key_of(path, name));
     for (pugi::xml_node obj : ann.children("object")) {
       const std::string label = std::string(trim(obj.child_value("name")));
       if (label.empty()) fail(path, line_of(obj, text), name, "object.name", "an <object> without a <name>");
@@ -182,7 +201,7 @@ class Reader {
     if (o["imageWidth"].get(w)) w = 0;
     if (o["imageHeight"].get(h)) h = 0;
     if (w < 0 || h < 0 || w > 1000000 || h > 1000000) fail(path, 0, name, "imageWidth", "implausible image size");
-    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h));
+    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key_of(path, name));
     dom::array shapes;
     if (o["shapes"].get(shapes)) fail(path, 0, name, "shapes", "expected a list of shapes");
     std::size_t index = 0;
@@ -328,7 +347,7 @@ class Reader {
 
   void read_yolo_file(const fs::path& p, const std::string& name, std::uint32_t W, std::uint32_t H, const std::vector<std::string>& classes) {
     std::ifstream in(p);
-    const std::uint32_t image = m_builder->image(name, W, H);
+    const std::uint32_t image = m_builder->image(name, W, H, -1, key_of(p, name));
     std::string line;
     std::uint64_t n = 0;
     while (std::getline(in, line)) {
@@ -364,6 +383,7 @@ class Reader {
   }
 
   ExportData& m_out;
+  fs::path m_root;  // the export folder (or the folder of a single file)
   const FolderOptions& m_opt;
   DeliveryBuilder* m_builder = nullptr;
   std::map<std::string, std::size_t> m_skips;

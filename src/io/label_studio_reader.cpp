@@ -58,6 +58,14 @@ std::string image_name(std::string_view url) {
   return name;
 }
 
+// The image's path as the task gives it, without query and Label Studio's upload prefix.
+std::string image_path(std::string_view url) {
+  const auto q = url.find_first_of("?#");
+  if (q != std::string_view::npos) url = url.substr(0, q);
+  const auto slash = url.find_last_of("/\\");
+  return std::string(slash == std::string_view::npos ? std::string_view() : url.substr(0, slash + 1)) + image_name(url);
+}
+
 class Reader {
  public:
   Reader(const LabelStudioOptions& options, LabelStudioData& out) : m_opt(options), m_out(out) {}
@@ -88,7 +96,11 @@ class Reader {
   LabelStudioData& m_out;
   std::string m_path;
   std::map<std::pair<std::string, std::string>, std::size_t> m_skips;
-  std::map<std::string, DeliveryBuilder> m_builders;
+  std::map<std::string, DeliveryBuilder> m_builders;  // by internal annotator key
+  std::size_t m_anonymous = 0;                        // annotations without completed_by
+  // Annotators are read per file: the same id in two files is two people. The key is
+  // "file index \x1f name" until finish() gives each its name.
+  static std::string internal(std::uint32_t file, const std::string& name) { return fmt::format("{}\x1f{}", file, name); }
   struct PendingLabel {
     std::string task, control, annotator, label;
     std::uint32_t file;
@@ -96,11 +108,18 @@ class Reader {
   std::vector<PendingLabel> m_labels;
   std::set<std::string> m_controls;
   std::optional<std::string> m_task_text;  // data.text of the current task (text tasks)
+  std::string m_image_path;                // data.image of the current task, as image_path gives it
 };
 
 std::string Reader::annotator_of(const dom::object& annotation, const std::string& task) {
   dom::element who;
-  if (annotation["completed_by"].get(who)) return "unknown";
+  if (annotation["completed_by"].get(who) || who.is_null()) {
+    // Nobody is named: the annotation is its own annotator, never pooled with another.
+    ++m_anonymous;
+    dom::element id;
+    if (!annotation["id"].get(id)) return fmt::format("anonymous {}", scalar_text(id));
+    return fmt::format("anonymous {} #{}", task, m_anonymous);
+  }
   if (who.is_object()) {
     dom::element v;
     if (!who[m_opt.annotator_field].get(v)) {
@@ -117,7 +136,7 @@ std::string Reader::annotator_of(const dom::object& annotation, const std::strin
 
 DeliveryBuilder& Reader::builder(const std::string& annotator) {
   auto it = m_builders.find(annotator);
-  if (it == m_builders.end()) it = m_builders.emplace(annotator, DeliveryBuilder(annotator, m_path)).first;
+  if (it == m_builders.end()) it = m_builders.emplace(annotator, DeliveryBuilder(annotator, m_path, "label-studio")).first;
   return it->second;
 }
 
@@ -151,11 +170,15 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
     if (task["id"].get(task_id)) task_id = static_cast<std::int64_t>(position + 1);
     ++m_out.tasks;
     std::optional<std::string> image;
+    m_image_path.clear();
     dom::object data;
     m_task_text.reset();
     if (!task["data"].get(data)) {
       std::string_view url;
-      if (!data["image"].get(url)) image = image_name(url);
+      if (!data["image"].get(url)) {
+        image = image_name(url);
+        m_image_path = image_path(url);
+      }
       std::string_view text;
       if (!image && !data["text"].get(text)) m_task_text = std::string(text);
     }
@@ -173,7 +196,7 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
           skip("cancelled annotation (was_cancelled)");
           continue;
         }
-        const std::string who = annotator_of(annotation, name);
+        const std::string who = internal(file_index, annotator_of(annotation, name));
         dom::array results;
         if (annotation["result"].get(results)) fail(name, "result", "annotation without a \"result\" list");
         ++m_out.annotations;
@@ -195,7 +218,7 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
         if (!prediction["model_version"].get(version)) model = "model " + scalar_text(version);
         dom::array results;
         if (prediction["result"].get(results)) fail(name, "predictions.result", "prediction without a \"result\" list");
-        read_results(results, model, name, task_id, file_index, image);
+        read_results(results, internal(file_index, model), name, task_id, file_index, image);
       }
     }
     if (!any) fail(name, "annotations", "task without \"annotations\" (or \"completions\", \"predictions\")");
@@ -303,11 +326,12 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     m_controls.insert(c.control);
   }
   // Every submitted annotation registers its image, so one without regions counts as "drew nothing".
-  std::string image_key = image ? *image : fmt::format("task {}", task_id);
+  // The task identifies the image; its URL's file name is the name shown and matched across tools.
+  const std::string task_key = fmt::format("task {}", task_id);
   auto& b = builder(annotator);
   const auto w = static_cast<std::uint32_t>(task_width ? std::lround(*task_width) : 0);
   const auto h = static_cast<std::uint32_t>(task_height ? std::lround(*task_height) : 0);
-  const std::uint32_t img = b.image(image_key, w, h);
+  const std::uint32_t img = b.image(image ? *image : task_key, w, h, -1, task_key, m_image_path);
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
   bool any_span = false;
@@ -411,17 +435,50 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
 }
 
 void Reader::finish() {
+  // Each annotator's name: its id, qualified by its file's name when another file has the same id.
+  std::map<std::string, std::set<std::uint32_t>> files_of;  // name -> files
+  auto split = [](const std::string& key) {
+    const auto sep = key.find('\x1f');
+    return std::make_pair(static_cast<std::uint32_t>(std::stoul(key.substr(0, sep))), key.substr(sep + 1));
+  };
+  std::set<std::string> keys;
+  for (const auto& [key, b] : m_builders) keys.insert(key);
+  for (const auto& l : m_labels) keys.insert(l.annotator);
+  for (const auto& r : m_out.spans) keys.insert(r.annotator);
+  for (const auto& key : keys) {
+    auto [file, name] = split(key);
+    files_of[name].insert(file);
+  }
+  std::map<std::string, std::string> shown;
+  for (const auto& key : keys) {
+    auto [file, name] = split(key);
+    shown[key] = files_of[name].size() > 1 ? fmt::format("{}:{}", annotator_from_path(m_out.files[file]), name) : name;
+  }
+  for (const auto& [name, files] : files_of) {
+    if (files.size() < 2) continue;
+    std::vector<std::string> as;
+    for (auto f : files) as.push_back(fmt::format("{}:{}", annotator_from_path(m_out.files[f]), name));
+    m_out.warnings.push_back({"annotator_in_several_files", fmt::format("annotator \"{}\" appears in {} files; read as {} different annotators: {}", name, files.size(),
+                                                                        files.size(), fmt::join(as, ", "))});
+  }
+  if (m_anonymous) {
+    m_out.warnings.push_back({"anonymous_annotator", fmt::format("{} annotation(s) name no annotator (no completed_by); each is read as its own anonymous annotator", m_anonymous)});
+  }
+  for (auto& r : m_out.spans) r.annotator = shown[r.annotator];
   // Categorical results: item = task id, or task id/control when the export has several controls.
   const bool several = m_controls.size() > 1;
   for (auto& l : m_labels) {
     LabelRecord rec;
     rec.item = several ? l.task + "/" + l.control : l.task;
-    rec.annotator = l.annotator;
+    rec.annotator = shown[l.annotator];
     rec.label = l.label;
     rec.file = l.file;
     m_out.labels.push_back(std::move(rec));
   }
-  for (auto& [name, b] : m_builders) m_out.deliveries.push_back(b.finish());
+  for (auto& [key, b] : m_builders) {
+    m_out.deliveries.push_back(b.finish());
+    m_out.deliveries.back().objects.name = shown[key];
+  }
   for (const auto& [key, count] : m_skips) m_out.skipped.push_back({key.first, key.second, count});
 }
 

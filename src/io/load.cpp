@@ -161,6 +161,43 @@ bool is_coco_input(const std::vector<std::string>& files, Format format) {
   return n != 0;
 }
 
+namespace {
+
+std::set<std::string> annotators_of_file(const ExportData& data, const std::string& file) {
+  std::set<std::string> out;
+  for (const auto& d : data.deliveries) {
+    if (d.objects.file == file) out.insert(d.objects.name);
+  }
+  for (const auto& l : data.labels) {
+    if (l.file < data.files.size() && data.files[l.file] == file) out.insert(l.annotator);
+  }
+  for (const auto& r : data.spans) {
+    if (r.file == file) out.insert(r.annotator);
+  }
+  return out;
+}
+
+}  // namespace
+
+void rename_annotators(ExportData& data, const std::map<std::string, std::string>& renames, const std::string& only_file) {
+  auto apply = [&](std::string& name, const std::string& file) {
+    if (!only_file.empty() && file != only_file) return;
+    if (auto it = renames.find(name); it != renames.end()) name = it->second;
+  };
+  for (auto& d : data.deliveries) apply(d.objects.name, d.objects.file);
+  for (auto& l : data.labels) apply(l.annotator, l.file < data.files.size() ? data.files[l.file] : std::string());
+  for (auto& r : data.spans) apply(r.annotator, r.file);
+  if (only_file.empty()) {
+    std::set<std::string> known;
+    for (const auto& d : data.deliveries) known.insert(d.objects.name);
+    for (const auto& l : data.labels) known.insert(l.annotator);
+    for (const auto& r : data.spans) known.insert(r.annotator);
+    for (const auto& [from, to] : renames) {
+      if (!known.count(to)) throw UsageError(fmt::format("no annotator \"{}\" to rename (the inputs hold {})", from, fmt::join(known, ", ")), "annotators");
+    }
+  }
+}
+
 bool read_exports(const std::vector<std::string>& files, const LoadOptions& options, ExportData& out) {
   std::vector<Format> kinds;
   for (const auto& f : files) {
@@ -172,13 +209,16 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     throw UsageError("some inputs are tool exports (Label Studio, CVAT, VOC, YOLO, LabelMe, doccano, Prodigy) and some are not; "
                      "they are compared only with each other");
   }
-  const bool label_studio = std::any_of(kinds.begin(), kinds.end(), is_label_studio);
-  if (label_studio && !options.annotators.empty()) {
-    throw UsageError("annotator names are given per input file, but a Label Studio export names its own annotators (by completed_by id or email)", "annotators");
+  // Annotator names: OLD=NEW renames (any format), or one name per input in order; a Label Studio
+  // export names its own annotators and takes a name only when it holds one.
+  const auto renames = parse_annotator_renames(options.annotators);
+  const std::vector<std::string>& positional = renames ? std::vector<std::string>{} : options.annotators;
+  if (!positional.empty() && positional.size() != files.size()) {
+    throw UsageError(fmt::format("{} annotator names were given for {} inputs", positional.size(), files.size()), "annotators");
   }
   // Files named after their annotator (every kind but Label Studio), in input order. An unpacked
   // CVAT job export is a folder holding annotations.xml: the folder names the annotator.
-  std::vector<std::string> stems, ls_files, ls_min_files;
+  std::vector<std::string> stems, stem_names, ls_files, ls_min_files;
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (is_label_studio(kinds[i])) {
       (kinds[i] == Format::label_studio ? ls_files : ls_min_files).push_back(files[i]);
@@ -186,8 +226,9 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     }
     const std::filesystem::path p(files[i]);
     stems.push_back(p.filename() == "annotations.xml" && p.has_parent_path() ? p.parent_path().string() : files[i]);
+    if (!positional.empty()) stem_names.push_back(positional[i]);
   }
-  const std::vector<std::string> names = stems.empty() ? std::vector<std::string>{} : annotator_names(stems, options.annotators);
+  const std::vector<std::string> names = stems.empty() ? std::vector<std::string>{} : annotator_names(stems, stem_names);
   auto append = [&](ExportData d) {
     const auto base = static_cast<std::uint32_t>(out.files.size());
     for (auto& l : d.labels) l.file += base;
@@ -196,6 +237,7 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     for (auto& del : d.deliveries) out.deliveries.push_back(std::move(del));
     out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
     out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
+    out.warnings.insert(out.warnings.end(), d.warnings.begin(), d.warnings.end());
   };
   if (!ls_files.empty()) append(read_label_studio(ls_files, options.label_studio));
   if (!ls_min_files.empty()) append(read_label_studio_min(ls_min_files, options.label_studio));
@@ -210,6 +252,19 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
       default: append(read_span_jsonl({files[i]}, {name}, kinds[i] == Format::prodigy ? SpanFormat::prodigy : SpanFormat::doccano)); break;
     }
   }
+  if (!positional.empty()) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!is_label_studio(kinds[i])) continue;
+      const auto held = annotators_of_file(out, files[i]);
+      if (held.size() != 1) {
+        throw UsageError(fmt::format("{} holds {} annotators ({}); name them with OLD=NEW pairs instead of one name per input", files[i], held.size(),
+                                     fmt::join(held, ", ")),
+                         "annotators");
+      }
+      rename_annotators(out, {{*held.begin(), positional[i]}}, files[i]);
+    }
+  }
+  if (renames) rename_annotators(out, *renames, {});
   // One annotator per input file (a Label Studio export holds several): the same name from two
   // files would merge two people.
   std::map<std::string, std::string> owner;
@@ -239,7 +294,8 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
   check_named_format(files, options.format);
   LoadedDelivery out;
   if (is_coco_input(files, options.format)) {
-    out.objects = read_coco_files(files, side == Side::gold ? std::vector<std::string>{"gold"} : annotator_names(files, options.annotators));
+    out.objects = read_coco_files(files, side == Side::gold ? std::vector<std::string>{"gold"} : annotator_names(files, options.annotators), std::size_t{1} << 20,
+                                  options.item_match);
     if (side == Side::gold) {
       for (auto& a : out.objects->annotators) a.role = Role::gold;
     }
@@ -248,11 +304,16 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
   ExportData data;
   if (read_exports(files, options, data)) {
     if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
-      out.objects = merge_deliveries(std::move(data.deliveries));
+      out.objects = merge_deliveries(std::move(data.deliveries), options.item_match);
+      out.objects->warnings.insert(out.objects->warnings.begin(), data.warnings.begin(), data.warnings.end());
     }
-    if (!data.labels.empty()) out.ratings = build_ratings(data.files, data.labels, options.table);
+    if (!data.labels.empty()) {
+      out.ratings = build_ratings(data.files, data.labels, options.table);
+      out.ratings->warnings = data.warnings;
+    }
     out.spans = std::move(data.spans);
     out.skipped = std::move(data.skipped);
+    out.warnings = std::move(data.warnings);
     return out;
   }
   if (options.format != Format::automatic && !is_table_format(options.format)) {
@@ -270,7 +331,51 @@ RatingSet load_tables(const std::vector<std::string>& files, const LoadOptions& 
   TableOptions table = options.table;
   if (options.format != Format::automatic) table.format = format_from_name(std::string(format_name(options.format)));
   if (side == Side::gold) table.fixed_annotator = "gold";
-  return read_rating_tables(files, table);
+  RatingSet set = read_rating_tables(files, table);
+  if (side == Side::delivery && !options.annotators.empty()) {
+    const auto renames = parse_annotator_renames(options.annotators);
+    if (!renames) throw UsageError("a rating table names its annotators in its annotator column: rename them with OLD=NEW pairs", "annotators");
+    rename_annotators(set, *renames);
+  }
+  return set;
+}
+
+void rename_annotators(RatingSet& set, const std::map<std::string, std::string>& renames) {
+  std::vector<std::string> names = set.annotators;
+  for (const auto& [from, to] : renames) {
+    const auto it = std::find(names.begin(), names.end(), from);
+    if (it == names.end()) throw UsageError(fmt::format("no annotator \"{}\" to rename (the inputs hold {})", from, fmt::join(set.annotators, ", ")), "annotators");
+    *it = to;
+  }
+  std::vector<std::int32_t> order(names.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return names[static_cast<std::size_t>(a)] < names[static_cast<std::size_t>(b)]; });
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    if (names[static_cast<std::size_t>(order[k])] == names[static_cast<std::size_t>(order[k - 1])]) {
+      throw UsageError(fmt::format("two annotators would both be \"{}\"", names[static_cast<std::size_t>(order[k])]), "annotators");
+    }
+  }
+  std::vector<std::int32_t> rank(names.size());
+  for (std::size_t k = 0; k < order.size(); ++k) rank[static_cast<std::size_t>(order[k])] = static_cast<std::int32_t>(k);
+  set.annotators.clear();
+  for (auto i : order) set.annotators.push_back(names[static_cast<std::size_t>(i)]);
+  // Ratings of an item stay sorted by annotator, their sources and times with them.
+  for (std::size_t item = 0; item < set.item_count(); ++item) {
+    const std::uint32_t b = set.item_offsets[item], e = set.item_offsets[item + 1];
+    std::vector<std::uint32_t> idx(e - b);
+    for (std::uint32_t k = 0; k < idx.size(); ++k) idx[k] = b + k;
+    for (auto k : idx) set.ratings[k].annotator = rank[static_cast<std::size_t>(set.ratings[k].annotator)];
+    std::sort(idx.begin(), idx.end(), [&](std::uint32_t x, std::uint32_t y) { return set.ratings[x].annotator < set.ratings[y].annotator; });
+    auto permute = [&](auto& v) {
+      if (v.empty()) return;
+      std::vector<typename std::decay_t<decltype(v)>::value_type> tmp;
+      for (auto k : idx) tmp.push_back(v[k]);
+      std::copy(tmp.begin(), tmp.end(), v.begin() + b);
+    };
+    permute(set.ratings);
+    permute(set.sources);
+    permute(set.timestamps);
+  }
 }
 
 LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format) {
@@ -280,6 +385,82 @@ LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_op
   return load_delivery({path}, options, Side::gold);
 }
 
+LoadedDelivery take_gold_annotator(LoadedDelivery& delivery, const std::string& name, const TableOptions& table) {
+  LoadedDelivery gold;
+  std::set<std::string> known;
+  bool found = false;
+  if (delivery.objects) {
+    ObjectSet& set = *delivery.objects;
+    ObjectSet g;
+    g.images = set.images;
+    g.categories = set.categories;
+    g.items_matched_by = set.items_matched_by;
+    for (auto it = set.annotators.begin(); it != set.annotators.end();) {
+      known.insert(it->name);
+      if (it->name != name) {
+        ++it;
+        continue;
+      }
+      g.annotators.push_back(std::move(*it));
+      it = set.annotators.erase(it);
+    }
+    if (!g.annotators.empty()) {
+      found = true;
+      g.annotators.front().name = "gold";
+      g.annotators.front().role = Role::gold;
+      gold.objects = std::move(g);
+    }
+  }
+  for (auto it = delivery.spans.begin(); it != delivery.spans.end();) {
+    known.insert(it->annotator);
+    if (it->annotator != name) {
+      ++it;
+      continue;
+    }
+    found = true;
+    it->annotator = "gold";
+    it->role = Role::gold;
+    gold.spans.push_back(std::move(*it));
+    it = delivery.spans.erase(it);
+  }
+  if (delivery.ratings) {
+    const RatingSet& set = *delivery.ratings;
+    known.insert(set.annotators.begin(), set.annotators.end());
+    std::vector<LabelRecord> kept, taken;
+    for (std::size_t i = 0; i < set.item_count(); ++i) {
+      for (std::uint32_t k = set.item_offsets[i]; k < set.item_offsets[i + 1]; ++k) {
+        const auto& who = set.annotators[static_cast<std::size_t>(set.ratings[k].annotator)];
+        LabelRecord rec{set.items[i], who, set.categories[static_cast<std::size_t>(set.ratings[k].category)], 0, 0};
+        if (!set.sources.empty()) {
+          rec.file = set.sources[k].file;
+          rec.line = set.sources[k].line;
+        }
+        if (who == name) {
+          rec.annotator = "gold";
+          taken.push_back(std::move(rec));
+        } else {
+          kept.push_back(std::move(rec));
+        }
+      }
+    }
+    if (!taken.empty()) {
+      found = true;
+      TableOptions t = table;
+      if (!set.category_scores.empty() && t.order.empty() && set.level == Level::ordinal) t.order = set.categories;
+      RatingSet g = build_ratings(set.files, taken, t);
+      RatingSet d = build_ratings(set.files, kept, t);
+      d.skipped = set.skipped;
+      d.warnings = set.warnings;
+      gold.ratings = std::move(g);
+      delivery.ratings = std::move(d);
+    }
+  }
+  if (!found) {
+    throw InputError({}, fmt::format("no annotator \"{}\" in the delivery to take as the gold (it holds {})", name, fmt::join(known, ", ")));
+  }
+  return gold;
+}
+
 void require_one_annotator(const std::vector<std::string>& names, const std::string& file) {
   if (names.size() > 1) {
     throw InputError({.file = file}, fmt::format("the gold holds the labels of {} annotators ({}); a gold file must hold one set of labels", names.size(),
@@ -287,7 +468,7 @@ void require_one_annotator(const std::vector<std::string>& names, const std::str
   }
 }
 
-int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set) {
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set, ItemMatch match) {
   std::vector<std::string> names;
   for (const auto& an : gold.annotators) names.push_back(an.name);
   require_one_annotator(names, gold_file);
@@ -299,7 +480,7 @@ int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& go
   std::vector<ObjectSet> sets;
   sets.push_back(std::move(delivery));
   sets.push_back(std::move(gold));
-  set = merge_object_sets(std::move(sets));
+  set = merge_object_sets(std::move(sets), match);
   const auto it = std::find_if(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& an) { return an.role == Role::gold; });
   if (it == set.annotators.end()) throw InputError({.file = gold_file}, "the gold holds no images");
   return static_cast<int>(it - set.annotators.begin());

@@ -247,6 +247,7 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
     LocalDelivery& del = deliveries[d];
     del.objects.name = names[d];
     del.objects.file = dirs[d];
+    del.objects.format = "masks";
     const auto files = list_png_files(dirs[d]);
     struct Decoded {
       std::uint32_t w = 0, h = 0;

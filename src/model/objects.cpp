@@ -13,6 +13,16 @@ const char* shape_name(Shape shape) {
   return "box";
 }
 
+std::string qualified_name(const ImageInfo& image) {
+  const std::string& key = image.key;
+  if (key.empty() || key == image.name) return image.name;
+  if (key.size() > image.name.size() && key.compare(key.size() - image.name.size(), image.name.size(), image.name) == 0 &&
+      key[key.size() - image.name.size() - 1] == '/') {
+    return key;  // "Train/img0.jpg"
+  }
+  return image.name + " (" + key + ")";
+}
+
 void index_objects(AnnotatorObjects& a, std::size_t image_count) {
   auto before = [](const SpatialObject& x, const SpatialObject& y) {
     return x.image != y.image ? x.image < y.image : x.id < y.id;

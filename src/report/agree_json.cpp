@@ -25,7 +25,7 @@ std::string render_agree_json(const AgreeReport& r) {
   summary["bootstrap"] = r.options.bootstrap;
   summary["seed"] = r.options.seed;
   out["summary"] = summary;
-  out["input"] = {{"files", rs.files}, {"skipped", skipped_json(rs.skipped)}};
+  out["input"] = {{"files", rs.files}, {"skipped", skipped_json(rs.skipped)}, {"warnings", input_warnings_json(rs.warnings)}};
 
   json overall = json::object();
   for (const auto& [key, e] : res.overall) overall[key] = estimate_json(e);

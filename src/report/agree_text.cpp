@@ -64,7 +64,7 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
   }
 
   out += warnings_text(st, res.warnings);
-  out += skipped_text(st, rs.skipped);
+  out += skipped_text(st, rs.skipped, rs.warnings);
   out += gates_text(st, r.gates);
   return out;
 }

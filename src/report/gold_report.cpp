@@ -130,6 +130,7 @@ std::string render_gold_json(const GoldReport& rep) {
   input["delivery"] = rep.delivery_files;
   input["gold"] = rep.gold_file;
   input["skipped"] = skipped_json(rep.skipped);
+  input["warnings"] = input_warnings_json(rep.input_warnings);
   out["input"] = std::move(input);
   out["options"] = {{"confidence", rep.options.confidence}, {"bootstrap", rep.options.bootstrap}, {"seed", rep.options.seed},
                     {"iou_threshold", rep.options.iou_threshold}, {"low_overlap", rep.options.low_overlap},
@@ -262,7 +263,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
       out += fmt::format("{} {}{}\n", st.colour(tag, code), outcome_line(o), needed);
     }
   }
-  out += skipped_text(st, rep.skipped);
+  out += skipped_text(st, rep.skipped, rep.input_warnings);
   out += warnings_text(st, r.warnings);
   return out;
 }

@@ -69,6 +69,13 @@ inline nlohmann::json skipped_json(const std::vector<SkippedInput>& skipped) {
   return out;
 }
 
+// What the readers could not decide: [{"code", "message"}].
+inline nlohmann::json input_warnings_json(const std::vector<InputWarning>& warnings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : warnings) out.push_back({{"code", w.code}, {"message", w.message}});
+  return out;
+}
+
 struct Style {
   bool on;
   std::string bold(std::string_view s) const { return on ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); }
@@ -126,8 +133,9 @@ inline std::string warnings_text(const Style& st, const std::vector<metrics::War
   return out;
 }
 
-inline std::string skipped_text(const Style& st, const std::vector<SkippedInput>& skipped) {
+inline std::string skipped_text(const Style& st, const std::vector<SkippedInput>& skipped, const std::vector<InputWarning>& warnings = {}) {
   std::string out;
+  for (const auto& w : warnings) out += st.colour("warning: ", 33) + w.message + "\n";
   for (const auto& s : skipped) out += st.colour("skipped: ", 33) + fmt::format("{} x {} ({})\n", s.count, s.reason, s.file);
   return out.empty() ? out : "\n" + out;
 }

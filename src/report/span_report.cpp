@@ -69,7 +69,7 @@ std::string render_span_json(const SpanReport& r) {
     }
     files.push_back({{"annotator", set.annotators[a]}, {"file", r.files[a]}, {"documents", docs}, {"spans", spans}});
   }
-  out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}};
+  out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}, {"warnings", input_warnings_json(set.warnings)}};
   json overall = json::object();
   put_counts(overall, res.overall);
   overall["token_alpha"] = estimate_json(res.token_alpha);
@@ -146,7 +146,7 @@ std::string render_span_text(const SpanReport& r, bool color) {
     for (const auto& l : res.per_label) out += line(set.labels[static_cast<std::size_t>(l.label)], l.scores, nullptr);
   }
   out += warnings_text(st, res.warnings);
-  out += skipped_text(st, set.skipped);
+  out += skipped_text(st, set.skipped, set.warnings);
   out += gates_text(st, r.gates);
   return out;
 }

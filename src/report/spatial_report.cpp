@@ -100,7 +100,8 @@ std::string render_spatial_json(const SpatialReport& r) {
     for (auto h : a.has_image) images += h != 0;
     files.push_back({{"annotator", a.name}, {"file", a.file}, {"images", images}, {"objects", a.objects.size()}});
   }
-  out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}};
+  out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}, {"warnings", input_warnings_json(set.warnings)},
+                  {"items_matched_by", set.items_matched_by}};
 
   json overall = json::object();
   put_scores(overall, res.overall);
@@ -272,7 +273,7 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     }
   }
   out += warnings_text(st, res.warnings);
-  out += skipped_text(st, r.set.skipped);
+  out += skipped_text(st, r.set.skipped, r.set.warnings);
   out += gates_text(st, r.gates);
   return out;
 }

@@ -19,6 +19,7 @@ struct GoldRequest {
   std::vector<std::string> files;  // the delivery
   io::LoadOptions load;
   std::string gold_path;
+  std::string gold_annotator;      // instead of a gold file: this annotator of the delivery is the gold
   io::Format gold_format = io::Format::automatic;
   metrics::GoldPolicy policy;      // rules and settings (io::read_policy, then any overrides)
   metrics::GoldOptions options;    // iou_threshold and low_overlap are taken from the policy

@@ -7,7 +7,9 @@
 #include "labelqa/model/objects.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +32,13 @@ struct LenientRead {
 // Annotator name for a path: the file stem (or directory name).
 std::string annotator_from_path(const std::string& path);
 
-// Annotator names for a list of inputs: the explicit list (which must have one per input) or the
-// stems; throws UsageError on a count mismatch or two inputs with the same name.
+// OLD=NEW annotator renames (UsageError for a malformed pair or two olds renamed alike), or
+// nullopt when `given` holds plain names.
+std::optional<std::map<std::string, std::string>> parse_annotator_renames(const std::vector<std::string>& given);
+
+// Annotator names for a list of inputs: the explicit list (which must have one per input), the
+// stems renamed by OLD=NEW pairs, or the stems; throws UsageError on a count mismatch or two
+// inputs with the same name.
 std::vector<std::string> annotator_names(const std::vector<std::string>& paths, const std::vector<std::string>& explicit_names);
 
 // Merges per-annotator deliveries whose images and categories are given by name into one set:
@@ -41,10 +48,24 @@ struct LocalDelivery {
   std::vector<ImageInfo> images;
   std::vector<std::string> categories;
 };
-ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries);
 
-// Merges object sets read apart (a delivery and its gold, in different formats): images and
-// categories matched by name.
-ObjectSet merge_object_sets(std::vector<ObjectSet> sets);
+// How images of different inputs are taken to be the same item.
+enum class ItemMatch : std::uint8_t {
+  automatic,  // id when every input is of one format and they share ids, name otherwise
+  id,         // what identifies the image in its export (ImageInfo::key)
+  path,       // the path the export writes (ImageInfo::path)
+  name,       // the file name alone
+};
+std::optional<ItemMatch> parse_item_match(std::string_view name);
+const char* item_match_name(ItemMatch m);
+
+// Images are matched by `match`; a name (or path) two images of one input share is ambiguous: those
+// images are matched with nothing and a warning names them. Images that end up sharing a name get
+// their qualified name (see qualified_name), with a warning.
+ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch match = ItemMatch::automatic);
+
+// Merges object sets read apart (a delivery and its gold, in different formats), images matched
+// as merge_deliveries does and categories by name.
+ObjectSet merge_object_sets(std::vector<ObjectSet> sets, ItemMatch match = ItemMatch::automatic);
 
 }  // namespace labelqa::io

@@ -16,11 +16,14 @@ namespace labelqa::io {
 
 class DeliveryBuilder {
  public:
-  DeliveryBuilder(std::string annotator, std::string file);
+  // `format` names the export ("cvat", "label-studio", ...): images of inputs of one format are
+  // matched by their ids.
+  DeliveryBuilder(std::string annotator, std::string file, std::string format);
 
-  // The local index of the image called `name`; a size of 0 x 0 means unknown, and a known size
-  // fills in an unknown one.
-  std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0, std::int64_t frame = -1);
+  // The local index of the image called `name`, identified by `key` ("" = the name; see
+  // ImageInfo); a size of 0 x 0 means unknown, and a known size fills in an unknown one.
+  std::uint32_t image(const std::string& name, std::uint32_t width = 0, std::uint32_t height = 0, std::int64_t frame = -1, const std::string& key = {},
+                      const std::string& path = {});
   std::int32_t category(const std::string& name);
   const ImageInfo& image_info(std::uint32_t image) const { return m_out.images[image]; }
   std::size_t image_count() const { return m_out.images.size(); }

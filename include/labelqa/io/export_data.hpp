@@ -19,6 +19,7 @@ struct ExportData {
   std::vector<LocalDelivery> deliveries;  // image regions, one delivery per annotator
   std::vector<SpanRecord> spans;          // text documents with their spans, one record per annotator and document
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;     // what the reader could not decide (anonymous annotators, ...)
 
   bool has_objects() const {
     for (const auto& d : deliveries) {

@@ -13,6 +13,7 @@
 #include "labelqa/model/spans.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,11 +69,22 @@ bool is_coco_input(const std::vector<std::string>& files, Format format);
 // How the readers are steered.
 struct LoadOptions {
   Format format = Format::automatic;
-  std::vector<std::string> annotators;  // names of the inputs, in order (empty: file stems)
+  // Names of the inputs, in order (empty: file stems), or OLD=NEW renames of the annotators the
+  // inputs name.
+  std::vector<std::string> annotators;
+  ItemMatch item_match = ItemMatch::automatic;  // how images of different inputs are matched
   TableOptions table;
   LabelStudioOptions label_studio;
   FolderOptions folder;
 };
+
+// Renames the annotators of an export's data (`renames`: old name -> new), in every file or in
+// `only_file`; renaming in every file, a name no input holds is a UsageError.
+void rename_annotators(ExportData& data, const std::map<std::string, std::string>& renames, const std::string& only_file);
+
+// Renames a rating set's annotators (old name -> new), keeping its order by name; an unknown old
+// name, or two annotators renamed alike, is a UsageError.
+void rename_annotators(RatingSet& set, const std::map<std::string, std::string>& renames);
 
 // Reads inputs that are tool exports, each with its own reader (so a CVAT export and a Label
 // Studio export of the same images compare); false when the inputs are not all exports.
@@ -84,6 +96,7 @@ struct LoadedDelivery {
   std::optional<ObjectSet> objects;
   std::vector<SpanRecord> spans;
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;  // the readers' (also in objects and ratings)
   // "image regions, text spans", or "nothing to score".
   std::string what() const;
 };
@@ -98,12 +111,16 @@ RatingSet load_tables(const std::vector<std::string>& files, const LoadOptions& 
 // Reads a gold file with the delivery's reader options (its own format, no annotator names).
 LoadedDelivery load_gold(const std::string& path, const LoadOptions& delivery_options, Format gold_format);
 
+// Takes annotator `name` out of a loaded delivery as its gold (Role::gold, named "gold"): the
+// delivery keeps the other annotators. InputError when no input names that annotator.
+LoadedDelivery take_gold_annotator(LoadedDelivery& delivery, const std::string& name, const TableOptions& table);
+
 // A gold file holds one set of labels: InputError naming the file otherwise.
 void require_one_annotator(const std::vector<std::string>& names, const std::string& file);
 
 // The delivery's and the gold's objects in one set, the gold (one annotator) marked Role::gold and
 // placed first; returns the gold's index in set.annotators.
-int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set);
+int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& gold_file, ObjectSet& set, ItemMatch match = ItemMatch::automatic);
 
 // The delivery's and the gold's span records in one set, the gold marked Role::gold and first;
 // returns the gold's index in set.annotators.

@@ -46,11 +46,23 @@ struct UninitializedAllocator : std::allocator<T> {
 using Coordinates = std::vector<double, UninitializedAllocator<double>>;
 
 struct ImageInfo {
-  std::string name;          // COCO file_name (or the id when there is none), mask path
+  // The name shown for the image: COCO file_name (or the id when there is none), the image's file
+  // name in a tool export, the mask path. Unique within an ObjectSet (merge_deliveries qualifies
+  // names two items share).
+  std::string name;
   std::uint32_t width = 0;   // 0 when the delivery does not say
   std::uint32_t height = 0;
   std::int64_t frame = -1;   // video frame number (CVAT, Label Studio video); -1 for still images
+  // What identifies the image in its export ("" = the name): CVAT subset or task and path, the
+  // path under a folder export's root, Label Studio's task, COCO's image id and file name.
+  std::string key;
+  // The image's path as the export writes it ("" = the name): matched on by --match-items-by path.
+  std::string path;
 };
+
+// The image's name qualified by its identity where the two differ ("Train/img0.jpg",
+// "cat.jpg (task 12)"): what a message names so a user can find the item.
+std::string qualified_name(const ImageInfo& image);
 
 struct SpatialObject {
   std::int64_t id = 0;          // annotation id in its file (1-based position when the file has none)
@@ -76,6 +88,7 @@ struct AnnotatorObjects {
   std::string name;
   Role role = Role::annotator;               // gold and consensus sort first when sets merge
   std::string file;
+  std::string format;                         // the export format it was read from ("coco", "cvat", ...)
   std::vector<std::uint8_t> has_image;        // per image of the set: listed in this delivery
   std::vector<std::uint32_t> image_offsets;   // objects of image i: [image_offsets[i], image_offsets[i+1])
   std::vector<SpatialObject> objects;         // sorted by (image, id)
@@ -96,6 +109,8 @@ struct ObjectSet {
   std::vector<std::string> categories;        // sorted by name
   std::vector<AnnotatorObjects> annotators;   // sorted by name
   std::vector<SkippedInput> skipped;          // what the readers left out
+  std::vector<InputWarning> warnings;         // what the readers or the merge could not decide
+  std::string items_matched_by = "id";        // how images of different inputs were matched: "id", "path" or "name"
 };
 
 // Sorts each annotator's objects by (image, id) and builds image_offsets.

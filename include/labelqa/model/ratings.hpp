@@ -26,6 +26,13 @@ struct SkippedInput {
   std::size_t count = 0;
 };
 
+// Something a reader or a merge could not decide and a user must know (two items with one name,
+// annotations with no annotator): shown in the "input" section of every report.
+struct InputWarning {
+  std::string code;     // ambiguous_item_name, anonymous_annotator, ...
+  std::string message;
+};
+
 struct SourceRef {
   std::uint32_t file;  // index into RatingSet::files
   std::uint32_t line;  // 1-based line where the rating's record starts
@@ -52,6 +59,7 @@ struct RatingSet {
   static constexpr std::int64_t k_no_time = INT64_MIN;
 
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;
 
   std::size_t item_count() const { return items.size(); }
   std::size_t rating_count() const { return ratings.size(); }

@@ -34,6 +34,7 @@ struct SpanSet {
   std::vector<std::vector<std::vector<Span>>> spans;
   std::vector<std::vector<std::uint8_t>> has;  // has[a][d]: annotator a delivered document d
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;
 };
 
 // One annotator's record of one document, as a reader found it.

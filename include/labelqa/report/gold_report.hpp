@@ -19,6 +19,7 @@ struct GoldReport {
   std::vector<std::string> delivery_files;
   std::string gold_file;
   std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> input_warnings;  // what the readers could not decide
 };
 
 std::string render_gold_json(const GoldReport& rep);
