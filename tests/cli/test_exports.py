@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Real exports read right (tests/data/exports): item identity, annotators per file, crowd regions,
+one geometry for every command.
+
+Usage: test_exports.py LABELQA_BINARY SOURCE_DIR
+Each fixture is written from the format's documentation; the expected numbers are derived in the
+comments from the fixture's definition (tests/data/exports/*/make_*.py).
+"""
+import json
+import os
+import sys
+import tempfile
+
+BINARY, SRC = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import close, expect, run  # noqa: E402
+
+harness.BINARY = BINARY
+EX = os.path.join(SRC, "tests", "data", "exports")
+ID = os.path.join(EX, "identity")
+AN = os.path.join(EX, "annotators")
+TMP = tempfile.mkdtemp(prefix="labelqa-exports-")
+
+
+def report(*args):
+    out = os.path.join(TMP, "r.json")
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(*args, "--json", out, "-q")
+    return r, (json.load(open(out)) if r.returncode == 0 else None)
+
+
+def images_of(d):
+    return sorted(i["image"] for i in d.get("per_image", []))
+
+
+def warning_codes(d):
+    return [w["code"] for w in d["input"]["warnings"]]
+
+
+# ---- 1. Item identity ----
+# A CVAT project export: Train/img0.jpg and Test/img0.jpg are two images (1 and 2 boxes).
+r, d = report("agree", os.path.join(ID, "project_a.xml"), os.path.join(ID, "project_b.xml"), "--per-image")
+expect("cvat project: two items", d is not None and d["summary"]["images"] == 2, r.stderr)
+if d:
+    expect("cvat project: qualified names", images_of(d) == ["Test/img0.jpg", "Train/img0.jpg"], images_of(d))
+    expect("cvat project: matched by id", d["input"]["items_matched_by"] == "id")
+    expect("cvat project: 3 matched pairs", d["overall"]["matched"] == 3, d["overall"])
+    expect("cvat project: the shared name is warned", warning_codes(d) == ["ambiguous_item_name"], d["input"]["warnings"])
+# Tags per subset are two items too.
+r, d = report("agree", os.path.join(ID, "project_a.xml"), os.path.join(ID, "project_b.xml"), "--compare", "labels")
+expect("cvat project tags: two items", d is not None and d["summary"]["items"] == 2, r.stderr)
+# The same box on Train/img0.jpg and Test/img0.jpg is not a duplicate.
+r = run("validate", os.path.join(ID, "project_a.xml"), "--json", "-", "-q")
+expect("cvat project: no duplicate finding", r.returncode == 0 and "duplicate" not in r.stdout, r.stdout + r.stderr)
+# Tasks made from videos all start at frame_000000.jpg: the task tells them apart.
+r, d = report("agree", os.path.join(ID, "video_tasks_a.xml"), os.path.join(ID, "video_tasks_b.xml"), "--per-image")
+expect("cvat video tasks: two items", d is not None and images_of(d) == ["task 1/frame_000000.jpg", "task 2/frame_000000.jpg"], d and images_of(d))
+# LabelMe train/ and val/ folders each hold img1.jpg.
+r, d = report("agree", os.path.join(ID, "labelme_a"), os.path.join(ID, "labelme_b"), "--per-image")
+expect("labelme folders: two items", d is not None and images_of(d) == ["train/img1.jpg", "val/img1.jpg"], d and images_of(d))
+# Two Label Studio tasks show one image URL: two items, named by the URL's file and the task.
+r, d = report("agree", os.path.join(ID, "ls_same_url.json"), "--per-image")
+expect("label studio same URL: two items", d is not None and images_of(d) == ["cat.jpg (task 1)", "cat.jpg (task 2)"], d and images_of(d))
+if d:
+    # Boxes are x 20..60 (task 1) or 120..160 (task 2) against 22..62 / 122..162 in pixels: IoU 38/42.
+    expect("label studio same URL: every box matched", d["overall"]["matched"] == 2 and close(d["overall"]["mean_iou"]["value"], 38 / 42, 1e-9), d["overall"])
+# --match-items-by name: img0.jpg is ambiguous in both files, so nothing is matched, with a warning.
+r, d = report("agree", os.path.join(ID, "project_a.xml"), os.path.join(ID, "project_b.xml"), "--match-items-by", "name")
+expect("match by name: ambiguous names kept apart", d is not None and d["input"]["items_matched_by"] == "name" and d["overall"]["matched"] == 0, r.stderr)
+if d:
+    msgs = " ".join(w["message"] for w in d["input"]["warnings"])
+    expect("match by name: the warning names the item and the files", 'item name "img0.jpg" is ambiguous' in msgs and "project_b.xml" in msgs, msgs)
+r = run("agree", os.path.join(ID, "project_a.xml"), os.path.join(ID, "project_b.xml"), "--match-items-by", "bogus")
+expect("match by: an unknown rule is bad usage", r.returncode == 2, r.stderr)
+
+# ---- 2. Annotators from separate files ----
+# Two vendors' Label Studio instances each call their annotator 1: two annotators, with a warning.
+VA, VB = os.path.join(AN, "vendor_a.json"), os.path.join(AN, "vendor_b.json")
+r, d = report("agree", VA, VB)
+expect("two LS files: two annotators", d is not None and [f["annotator"] for f in d["input"]["files"]] == ["vendor_a:1", "vendor_b:1"], r.stderr)
+if d:
+    expect("two LS files: warned", warning_codes(d) == ["annotator_in_several_files"], d["input"]["warnings"])
+    expect("two LS files: 3 matched boxes", d["overall"]["matched"] == 3, d["overall"])
+# --annotators renames for Label Studio: one name per file holding one annotator, or OLD=NEW.
+r, d = report("agree", VA, VB, "--annotators", "alice,bob", "--compare", "labels")
+# quality labels: a = good, good, bad; b = good, bad, bad: 2 of 3 agree, Cohen's kappa (2/3 - 4/9) / (1 - 4/9) = 0.4.
+expect("LS --annotators by file", d is not None and [p["annotator_a"] for p in d["per_pair"]] == ["alice"] and close(d["per_pair"][0]["cohen_kappa"]["value"], 0.4), r.stderr)
+r, d = report("agree", VA, VB, "--annotators", "vendor_a:1=alice,vendor_b:1=bob", "--compare", "labels")
+expect("LS --annotators OLD=NEW", d is not None and [p["annotator_b"] for p in d["per_pair"]] == ["bob"], r.stderr)
+r = run("agree", VA, VB, "--annotators", "nobody=alice")
+expect("--annotators: an unknown old name is bad usage", r.returncode == 2 and "nobody" in r.stderr, r.stderr)
+r = run("agree", os.path.join(ID, "ls_same_url.json"), "--annotators", "alice")
+expect("--annotators: a file with two annotators takes no single name", r.returncode == 2 and "holds 2 annotators" in r.stderr, r.stderr)
+# OLD=NEW renames the annotators of rating tables and COCO files too.
+r, d = report("agree", os.path.join(SRC, "examples", "sentiment.csv"), "--annotators", "ana=first")
+expect("table --annotators OLD=NEW", d is not None and "first" in [p["annotator_a"] for p in d["per_pair"]] + [p["annotator_b"] for p in d["per_pair"]], r.stderr)
+# Annotations without completed_by are each their own annotator.
+r, d = report("agree", os.path.join(AN, "anonymous.json"))
+expect("anonymous annotations kept apart", d is not None and len(d["per_pair"]) == 2 and warning_codes(d) == ["anonymous_annotator"], r.stderr)
+# gold --gold-annotator: one annotator of the delivery is the gold.
+r, d = report("gold", VA, VB, "--gold-annotator", "vendor_a:1", "--compare", "labels")
+expect("gold --gold-annotator", d is not None and [a["annotator"] for a in d["annotators"]] == ["vendor_b:1"], r.stderr)
+if d:
+    expect("gold --gold-annotator: accuracy 2/3", close(d["annotators"][0]["accuracy"]["value"], 2 / 3), d["annotators"][0])
+r = run("gold", VA, VB, "--gold-annotator", "nobody")
+expect("gold --gold-annotator: unknown annotator is bad input", r.returncode == 2 and "nobody" in r.stderr, r.stderr)
+
+sys.exit(harness.summary())
