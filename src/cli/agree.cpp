@@ -28,6 +28,7 @@ struct AgreeArgs {
   int threads = 0;
   // Objects and masks.
   double iou_threshold = 0.5;
+  std::string iou_type = "auto";
   bool match_by_class = false;
   bool per_image = false;
   std::string matches_path;
@@ -79,6 +80,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   }
   r.gate_on = a.gate_on == "ci_low" ? metrics::GateOn::ci_low : metrics::GateOn::value;
   r.iou_threshold = a.iou_threshold;
+  r.iou_type = iou_type_of(a.iou_type);
   r.match_by_class = a.match_by_class;
   r.per_image = a.per_image;
   r.keep_matches = !a.matches_path.empty();
@@ -157,6 +159,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->default_str("value");
   cmd->add_option("--annotators", args->in.annotators, "Annotator names for the inputs, in order (default: file stems)")
       ->type_name("A,B,...");
+  add_iou_type_flag(*cmd, args->iou_type);
   cmd->add_option("--iou-threshold", args->iou_threshold, "Objects: minimum IoU of a matched pair")
       ->default_str("0.5");
   cmd->add_flag("--match-by-class", args->match_by_class, "Objects: match only objects of the same class");

@@ -23,6 +23,7 @@ struct GoldArgs {
   std::vector<std::string> min;
   std::string gate_on;
   double iou_threshold = -1;  // < 0: from the policy (default 0.5)
+  std::string iou_type = "auto";
   double low_overlap = -1;
   long long min_items = -1;
   std::string on_insufficient;
@@ -76,6 +77,7 @@ int run_gold(GoldArgs& a) {
     throw UsageError("no rules given: nothing would be gated (give --min or a --policy with rules, or leave out --strict)");
   }
   r.options = a.options;
+  r.options.iou_type = iou_type_of(a.iou_type);
   r.compare = a.compare == "objects" ? commands::Compare::objects
               : a.compare == "spans" ? commands::Compare::spans
               : a.compare == "labels" ? commands::Compare::labels
@@ -165,6 +167,7 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--min", args->min, "Rule: METRIC must be at least VALUE for the vendor and every annotator (repeatable)")->type_name("METRIC=VALUE");
   cmd->add_option("--gate-on", args->gate_on, "What rules compare: the value or its lower confidence bound (default: the policy's, else value)")
       ->check(CLI::IsMember({"value", "ci_low"}));
+  add_iou_type_flag(*cmd, args->iou_type);
   cmd->add_option("--iou-threshold", args->iou_threshold, "Objects: minimum IoU of a matched pair (default: the policy's, else 0.5)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--low-overlap", args->low_overlap, "Objects: valid pairs below this IoU are low_overlap conflicts (default 0.8)")

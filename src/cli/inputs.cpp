@@ -72,6 +72,16 @@ void add_table_flags(CLI::App& cmd, InputArgs& in) {
   cmd.add_option("--label-col", in.table.label_col, "Column holding the label")->default_str("label");
 }
 
+void add_iou_type_flag(CLI::App& cmd, std::string& iou_type) {
+  cmd.add_option("--iou-type", iou_type,
+                 "Objects: the geometry IoU compares: auto (boxes for two boxes, pixels when either is a polygon or mask, as pycocotools' "
+                 "bbox and segm), box (every object by its bounding box) or mask (every object by its pixels)")
+      ->check(CLI::IsMember({"auto", "box", "mask"}))
+      ->default_str("auto");
+}
+
+metrics::IouType iou_type_of(const std::string& name) { return metrics::parse_iou_type(name).value_or(metrics::IouType::automatic); }
+
 void add_export_flags(CLI::App& cmd, InputArgs& in) {
   cmd.add_option("--match-items-by", in.item_match,
                  "How images of different inputs are taken to be one item: id (what identifies it in its export: CVAT subset/task "

@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "labelqa/io/load.hpp"
+#include "labelqa/metrics/codes.hpp"
 
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ std::vector<std::string> format_names();
 
 // The flags of the tool-export readers (Label Studio, YOLO).
 void add_export_flags(CLI::App& cmd, InputArgs& in);
+// --iou-type: the geometry object IoU compares (agree, gold, report).
+void add_iou_type_flag(CLI::App& cmd, std::string& iou_type);
+metrics::IouType iou_type_of(const std::string& name);
+
 // The column flags of rating tables.
 void add_table_flags(CLI::App& cmd, InputArgs& in);
 

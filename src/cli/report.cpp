@@ -21,6 +21,7 @@ struct ReportArgs {
   std::string window = "200";
   std::string compare = "auto";
   std::string write_consensus;
+  std::string iou_type = "auto";
   bool no_pictures = false;
   metrics::ReportOptions options;
   OutputOptions output;
@@ -58,6 +59,7 @@ int run_report(ReportArgs& a) {
   r.gold_format = parse_format_flag(a.gold_format);
   r.compare = a.compare == "labels" ? commands::Compare::labels : a.compare == "objects" ? commands::Compare::objects : commands::Compare::automatic;
   r.options = a.options;
+  r.options.iou_type = iou_type_of(a.iou_type);
   r.with_consensus = !a.write_consensus.empty();
   const commands::ReportRun run = commands::annotator_report(r);
 
@@ -131,6 +133,7 @@ void register_report(CLI::App& app, Action& action) {
       ->default_str("0.01");
   cmd->add_option("--confidence", args->options.confidence, "Confidence level of the intervals")->check(CLI::Range(0.5, 0.9999))->default_str("0.95");
   cmd->add_option("--top", args->options.top_confusions, "Confused class pairs listed per annotator")->check(CLI::Range(1, 10000))->default_str("10");
+  add_iou_type_flag(*cmd, args->iou_type);
   cmd->add_option("--iou-threshold", args->options.iou_threshold, "Objects: a match needs at least this IoU")->check(CLI::Range(0.0, 1.0))->default_str("0.5");
   cmd->add_option("--object-support", args->options.object_support,
                   "Objects: a consensus object needs more than this share of the image's annotators")

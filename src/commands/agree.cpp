@@ -70,6 +70,7 @@ report::Picture pair_picture(const std::string& metric, const std::string& subje
 metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
   metrics::SpatialOptions o;
   o.iou_threshold = r.iou_threshold;
+  o.iou_type = r.iou_type;
   o.match_by_class = r.match_by_class;
   o.confidence = r.metrics.confidence;
   o.bootstrap = r.metrics.bootstrap;

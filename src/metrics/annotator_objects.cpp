@@ -2,35 +2,66 @@
 // against consensus objects (docs/report.md).
 #include "labelqa/metrics/annotators.hpp"
 #include "labelqa/metrics/gold.hpp"
+#include "labelqa/metrics/object_mask.hpp"
 #include "labelqa/metrics/spatial.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <map>
 
 namespace labelqa::metrics {
 namespace {
 
-// The set with every object reduced to its box (consensus objects are boxes).
-ObjectSet boxes_only(const ObjectSet& set) {
-  ObjectSet out;
-  out.images = set.images;
-  out.categories = set.categories;
-  for (const auto& a : set.annotators) {
-    AnnotatorObjects b;
-    b.name = a.name;
-    b.file = a.file;
-    b.has_image = a.has_image;
-    b.image_offsets = a.image_offsets;
-    b.objects = a.objects;
-    for (auto& o : b.objects) {
-      o.shape = Shape::box;
-      o.geom = o.geom_end = 0;
-      o.extent = {o.bbox[0], o.bbox[1], o.bbox[0] + o.bbox[2], o.bbox[1] + o.bbox[3]};
+// The member of a consensus cluster whose geometry the consensus object takes: the one with the
+// highest summed IoU with the other members (the first by annotator order on a tie).
+std::size_t medoid(const ObjectSet& set, const ObjectCluster& cl, IouType type) {
+  const auto& img = set.images[cl.image];
+  std::vector<geometry::Rle> masks;
+  const bool pixels = type != IouType::box && img.width && img.height;
+  if (pixels) {
+    for (const auto& [a, k] : cl.members) {
+      const auto& an = set.annotators[static_cast<std::size_t>(a)];
+      masks.push_back(object_mask(an, an.objects[k], img.height, img.width));
     }
-    out.annotators.push_back(std::move(b));
   }
-  return out;
+  std::size_t best = 0;
+  double best_sum = -1;
+  for (std::size_t x = 0; x < cl.members.size(); ++x) {
+    double sum = 0;
+    for (std::size_t y = 0; y < cl.members.size(); ++y) {
+      if (x == y) continue;
+      if (pixels) {
+        sum += geometry::iou(masks[x], masks[y], false).value_or(0.0);
+      } else {
+        const auto& ox = set.annotators[static_cast<std::size_t>(cl.members[x].first)].objects[cl.members[x].second];
+        const auto& oy = set.annotators[static_cast<std::size_t>(cl.members[y].first)].objects[cl.members[y].second];
+        sum += geometry::box_iou(ox.bbox, oy.bbox, false);
+      }
+    }
+    if (sum > best_sum) {
+      best_sum = sum;
+      best = x;
+    }
+  }
+  return best;
+}
+
+// Appends object `o` of `from` to `to` with its geometry (rings or mask).
+SpatialObject copy_geometry(const AnnotatorObjects& from, SpatialObject o, AnnotatorObjects& to) {
+  if (o.shape == Shape::polygon) {
+    const auto first = static_cast<std::uint32_t>(to.ring_start.size() - 1);
+    for (std::uint32_t r = o.geom; r < o.geom_end; ++r) {
+      to.coords.insert(to.coords.end(), from.coords.begin() + from.ring_start[r], from.coords.begin() + from.ring_start[r + 1]);
+      to.ring_start.push_back(static_cast<std::uint32_t>(to.coords.size()));
+    }
+    o.geom = first;
+    o.geom_end = static_cast<std::uint32_t>(to.ring_start.size() - 1);
+  } else if (o.shape == Shape::mask) {
+    to.masks.push_back(from.masks[o.geom]);
+    o.geom = o.geom_end = static_cast<std::uint32_t>(to.masks.size() - 1);
+  }
+  return o;
 }
 
 }  // namespace
@@ -43,6 +74,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   gopt.confidence = opt.confidence;
   gopt.bootstrap = 0;
   gopt.iou_threshold = opt.iou_threshold;
+  gopt.iou_type = opt.iou_type;
   gopt.low_overlap = 0;
 
   ObjectSet owned;
@@ -50,9 +82,10 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   int ref = gold;
   if (gold < 0) {
     rep.reference = "majority";
-    owned = boxes_only(input);
+    owned = input;
     SpatialOptions so;
     so.iou_threshold = opt.iou_threshold;
+    so.iou_type = opt.iou_type;
     so.bootstrap = 0;
     so.keep_clusters = true;
     const SpatialResult sr = analyze_objects(owned, so);
@@ -82,15 +115,28 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
       for (auto& v : box) v /= static_cast<double>(cl.members.size());
       // The most voted class; a tie goes to the class first by name.
       const auto best = std::max_element(votes.begin(), votes.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+      // Boxes average into a box; polygons and masks keep the medoid member's pixels, so the
+      // consensus is compared with the same geometry agree and gold compare.
+      const bool all_boxes = std::all_of(cl.members.begin(), cl.members.end(), [&](const auto& m) {
+        return owned.annotators[static_cast<std::size_t>(m.first)].objects[m.second].shape == Shape::box;
+      });
       SpatialObject o;
+      if (all_boxes || opt.iou_type == IouType::box) {
+        o.shape = Shape::box;
+        o.bbox = box;
+        o.extent = {std::floor(box[0]) - 1, std::floor(box[1]) - 1, std::ceil(box[0] + box[2]) + 1, std::ceil(box[1] + box[3]) + 1};
+      } else {
+        const auto& [ma, mk] = cl.members[medoid(owned, cl, opt.iou_type)];
+        const auto& from = owned.annotators[static_cast<std::size_t>(ma)];
+        o = copy_geometry(from, from.objects[mk], cons);
+        o.crowd = false;
+        o.track = -1;
+      }
       o.id = next_id++;
       o.category = best->first;
       o.image = cl.image;
-      o.shape = Shape::box;
-      o.bbox = box;
-      o.extent = {box[0], box[1], box[0] + box[2], box[1] + box[3]};
       cons.objects.push_back(o);
-      rep.consensus_objects.push_back({owned.images[cl.image].name, cl.image, owned.categories[static_cast<std::size_t>(o.category)], box, support});
+      rep.consensus_objects.push_back({owned.images[cl.image].name, cl.image, owned.categories[static_cast<std::size_t>(o.category)], o.bbox, support});
     }
     // Images only one annotator delivered have no consensus: they are not scored.
     for (std::size_t i = 0; i < owned.images.size(); ++i) {

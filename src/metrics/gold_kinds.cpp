@@ -133,6 +133,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
 
   SpatialOptions so;
   so.iou_threshold = opt.iou_threshold;
+  so.iou_type = opt.iou_type;
   so.bootstrap = 0;
   so.keep_matches = true;
   so.reference = g;
@@ -227,6 +228,16 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
           cls.counts = {{"gold_objects", gc}, {"delivered_objects", dc}, {"valid", as_count(s[sp.conf(c, c)])}, {"low_overlap", as_count(s[sp.low(c)])}};
         }
       });
+  // Delivered objects inside a gold crowd region (and gold objects inside a delivered one) are
+  // ignored, as COCOeval ignores them: no conflict, counted apart.
+  long long ignored_all = 0;
+  for (const auto& p : r.pairs) {
+    const int ann = p.annotator_a == g ? p.annotator_b : p.annotator_a;
+    const auto k = static_cast<std::size_t>(position[static_cast<std::size_t>(ann)]);
+    if (k < out.subjects.size()) out.subjects[k].counts["ignored"] = p.scores.counts.ignored;
+    ignored_all += p.scores.counts.ignored;
+  }
+  out.vendor.counts["ignored"] = ignored_all;
   detail::finish_result(out, gold_has, delivered);
   return out;
 }

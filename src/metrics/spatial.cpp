@@ -19,6 +19,31 @@ namespace labelqa::metrics {
 long long ObjectCounts::unmatched_a() const { return objects_a - matched - label_mismatch_a; }
 long long ObjectCounts::unmatched_b() const { return objects_b - matched - label_mismatch_b; }
 
+const char* iou_type_name(IouType t) {
+  switch (t) {
+    case IouType::automatic: return "auto";
+    case IouType::box: return "box";
+    case IouType::mask: return "mask";
+  }
+  return "auto";
+}
+
+std::optional<IouType> parse_iou_type(std::string_view name) {
+  for (IouType t : {IouType::automatic, IouType::box, IouType::mask}) {
+    if (name == iou_type_name(t)) return t;
+  }
+  return std::nullopt;
+}
+
+const char* iou_type_description(IouType t) {
+  switch (t) {
+    case IouType::automatic: return "boxes for two boxes, pixels when either is a polygon or a mask";
+    case IouType::box: return "bounding boxes";
+    case IouType::mask: return "pixels, boxes rasterised";
+  }
+  return "";
+}
+
 void ObjectCounts::add(const ObjectCounts& o, double weight) {
   const auto w = static_cast<long long>(weight);
   objects_a += w * o.objects_a;
@@ -29,6 +54,7 @@ void ObjectCounts::add(const ObjectCounts& o, double weight) {
   label_mismatch_b += w * o.label_mismatch_b;
   iou_sum += weight * o.iou_sum;
   dice_sum += weight * o.dice_sum;
+  ignored += w * o.ignored;
 }
 
 namespace {
@@ -223,10 +249,14 @@ class ImageMatcher {
     // the other object's area; two crowd regions (or none) give plain IoU.
     const bool flip = x.crowd && !y.crowd;
     const bool crowd = x.crowd != y.crowd;
-    if (x.shape == Shape::box && y.shape == Shape::box) {
+    if (m_opt.iou_type == IouType::box || (m_opt.iou_type == IouType::automatic && x.shape == Shape::box && y.shape == Shape::box)) {
       return flip ? geometry::box_iou(y.bbox, x.bbox, true) : geometry::box_iou(x.bbox, y.bbox, crowd);
     }
     std::uint32_t h = m_set.images[m_image].height, w = m_set.images[m_image].width;
+    if ((h == 0 || w == 0) && x.shape != Shape::mask && y.shape != Shape::mask) {
+      // No size to rasterise at (readers refuse polygons on images of unknown size): boxes.
+      return flip ? geometry::box_iou(y.bbox, x.bbox, true) : geometry::box_iou(x.bbox, y.bbox, crowd);
+    }
     if (h == 0 || w == 0) {
       const SpatialObject& m = x.shape == Shape::mask ? x : y;
       const auto& owner = m_set.annotators[static_cast<std::size_t>(x.shape == Shape::mask ? a : b)];
@@ -256,24 +286,62 @@ class ImageMatcher {
         m[i * nb + j] = v;
       }
     }
+    // COCO crowd regions are ignore regions (as COCOeval): never matched.
     std::vector<double> score(m.size());
-    for (std::size_t k = 0; k < m.size(); ++k) score[k] = (m[k] >= m_opt.iou_threshold && m[k] > 0) ? m[k] : 0.0;
+    for (std::size_t i = 0; i < na; ++i) {
+      for (std::size_t j = 0; j < nb; ++j) {
+        const std::size_t k = i * nb + j;
+        const bool either_crowd = object(a, i).crowd || object(b, j).crowd;
+        score[k] = (!either_crowd && m[k] >= m_opt.iou_threshold && m[k] > 0) ? m[k] : 0.0;
+      }
+    }
     std::vector<int> assign = na && nb ? geometry::max_score_assignment(score, static_cast<int>(na), static_cast<int>(nb))
                                        : std::vector<int>(na, -1);
     std::vector<char> b_matched(nb, 0);
+    for (std::size_t i = 0; i < na; ++i) {
+      const int j = assign[i];
+      if (j >= 0 && score[i * nb + static_cast<std::size_t>(j)] > 0) b_matched[static_cast<std::size_t>(j)] = 1;
+    }
+    // Left out of the counts: crowd regions, and unmatched objects inside the other side's crowd region.
+    auto covered = [&](bool side_a, std::size_t k) {
+      const std::size_t n = side_a ? nb : na;
+      for (std::size_t o = 0; o < n; ++o) {
+        const bool crowd = side_a ? object(b, o).crowd : object(a, o).crowd;
+        const double v = side_a ? m[k * nb + o] : m[o * nb + k];
+        if (crowd && v >= m_opt.iou_threshold && v > 0) return true;
+      }
+      return false;
+    };
+    std::vector<char> out_a(na, 0), out_b(nb, 0);
     ObjectCounts c;
-    c.objects_a = static_cast<long long>(na);
-    c.objects_b = static_cast<long long>(nb);
-    for (std::size_t i = 0; i < na; ++i) ++per_class[object(a, i).category].objects_a;
-    for (std::size_t j = 0; j < nb; ++j) ++per_class[object(b, j).category].objects_b;
+    for (std::size_t i = 0; i < na; ++i) {
+      const bool matched = assign[i] >= 0 && score[i * nb + static_cast<std::size_t>(assign[i])] > 0;
+      if (object(a, i).crowd) out_a[i] = 1;
+      else if (!matched && covered(true, i)) out_a[i] = 2;
+    }
+    for (std::size_t j = 0; j < nb; ++j) {
+      if (object(b, j).crowd) out_b[j] = 1;
+      else if (!b_matched[j] && covered(false, j)) out_b[j] = 2;
+    }
+    for (std::size_t i = 0; i < na; ++i) {
+      if (out_a[i] == 2) ++c.ignored, ++per_class[object(a, i).category].ignored;
+      if (out_a[i]) continue;
+      ++c.objects_a;
+      ++per_class[object(a, i).category].objects_a;
+    }
+    for (std::size_t j = 0; j < nb; ++j) {
+      if (out_b[j] == 2) ++c.ignored, ++per_class[object(b, j).category].ignored;
+      if (out_b[j]) continue;
+      ++c.objects_b;
+      ++per_class[object(b, j).category].objects_b;
+    }
     for (std::size_t i = 0; i < na; ++i) {
       const int j = assign[i];
       if (j < 0 || score[i * nb + static_cast<std::size_t>(j)] <= 0) {
         assign[i] = -1;
-        if (m_opt.keep_matches) matches.push_back({m_image, a, b, static_cast<std::int32_t>(begin(a) + i), -1, 0});
+        if (m_opt.keep_matches && !out_a[i]) matches.push_back({m_image, a, b, static_cast<std::int32_t>(begin(a) + i), -1, 0});
         continue;
       }
-      b_matched[static_cast<std::size_t>(j)] = 1;
       const double v = m[i * nb + static_cast<std::size_t>(j)];
       const double dice = 2 * v / (1 + v);
       const int ca = object(a, i).category, cb = object(b, static_cast<std::size_t>(j)).category;
@@ -298,7 +366,7 @@ class ImageMatcher {
     }
     if (m_opt.keep_matches) {
       for (std::size_t j = 0; j < nb; ++j) {
-        if (!b_matched[j]) matches.push_back({m_image, a, b, -1, static_cast<std::int32_t>(begin(b) + j), 0});
+        if (!b_matched[j] && !out_b[j]) matches.push_back({m_image, a, b, -1, static_cast<std::int32_t>(begin(b) + j), 0});
       }
     }
     if (m_set_has_tracks) {
@@ -332,10 +400,23 @@ class ImageMatcher {
       if (!has(k)) continue;
       const std::size_t n = count(k);
       const std::size_t nc = clusters.size();
+      // Crowd regions, and objects inside another annotator's, are no units.
+      std::vector<char> left_out(n, 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        left_out[i] = object(k, i).crowd;
+        for (int o = 0; o < A && !left_out[i]; ++o) {
+          if (o == k || !has(o)) continue;
+          for (std::size_t j = 0; j < count(o) && !left_out[i]; ++j) {
+            const double v = iou_between(k, i, o, j);
+            left_out[i] = object(o, j).crowd && v >= m_opt.iou_threshold && v > 0;
+          }
+        }
+      }
       std::vector<int> assign(n, -1);
       if (nc && n) {
         std::vector<double> score(n * nc, 0.0);
         for (std::size_t i = 0; i < n; ++i) {
+          if (left_out[i]) continue;
           for (std::size_t c = 0; c < nc; ++c) {
             double sum = 0;
             for (const Member& mbr : clusters[c]) sum += iou_between(mbr.annotator, mbr.object, k, i);
@@ -349,6 +430,7 @@ class ImageMatcher {
         }
       }
       for (std::size_t i = 0; i < n; ++i) {
+        if (left_out[i]) continue;
         if (assign[i] >= 0) {
           clusters[static_cast<std::size_t>(assign[i])].push_back({k, i});
         } else {

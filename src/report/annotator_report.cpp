@@ -259,6 +259,10 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
                     {"window_items", o.drift.window_millis > 0 ? json(nullptr) : json(o.drift.window_items)},
                     {"window_seconds", o.drift.window_millis > 0 ? json(static_cast<double>(o.drift.window_millis) / 1000) : json(nullptr)},
                     {"change_alpha", o.drift.alpha}, {"min_drop", o.drift.min_drop}, {"min_segment", o.drift.min_segment}};
+  if (rep.kind == metrics::LabelKind::objects) {
+    out["options"]["iou_threshold"] = o.iou_threshold;
+    out["options"]["iou_type"] = metrics::iou_type_name(o.iou_type);
+  }
   if (in.with_consensus) {
     json cons = json::array();
     for (const auto& c : rep.consensus) cons.push_back({{"item", c.item}, {"label", c.label}, {"confidence", c.confidence}});

@@ -133,7 +133,8 @@ std::string render_gold_json(const GoldReport& rep) {
   input["warnings"] = input_warnings_json(rep.input_warnings);
   out["input"] = std::move(input);
   out["options"] = {{"confidence", rep.options.confidence}, {"bootstrap", rep.options.bootstrap}, {"seed", rep.options.seed},
-                    {"iou_threshold", rep.options.iou_threshold}, {"low_overlap", rep.options.low_overlap},
+                    {"iou_threshold", rep.options.iou_threshold}, {"iou_type", metrics::iou_type_name(rep.options.iou_type)},
+                    {"low_overlap", rep.options.low_overlap},
                     {"min_items", rep.policy.min_items}, {"compare", rep.policy.compare},
                     {"on_insufficient", rep.policy.insufficient_fails ? "fail" : "warn"}};
   std::map<std::string, long long> by_type;

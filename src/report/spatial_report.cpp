@@ -17,6 +17,7 @@ void put_scores(json& j, const metrics::ObjectScores& s) {
   j["unmatched_a"] = c.unmatched_a();
   j["unmatched_b"] = c.unmatched_b();
   j["label_mismatch"] = c.label_mismatch;
+  j["ignored"] = c.ignored;
   j["f1"] = estimate_json(s.f1);
   j["mean_iou"] = estimate_json(s.mean_iou);
   j["mean_dice"] = estimate_json(s.mean_dice);
@@ -30,6 +31,7 @@ void csv_scores(CsvRows& w, std::string_view scope, std::string_view cls, std::s
   w.count(scope, cls, a, b, image, "unmatched_a", s.counts.unmatched_a());
   w.count(scope, cls, a, b, image, "unmatched_b", s.counts.unmatched_b());
   w.count(scope, cls, a, b, image, "label_mismatch", s.counts.label_mismatch);
+  w.count(scope, cls, a, b, image, "ignored", s.counts.ignored);
   w.estimate(scope, cls, a, b, image, "f1", s.f1);
   w.estimate(scope, cls, a, b, image, "mean_iou", s.mean_iou);
   w.estimate(scope, cls, a, b, image, "mean_dice", s.mean_dice);
@@ -88,6 +90,7 @@ std::string render_spatial_json(const SpatialReport& r) {
   summary["objects"] = res.objects;
   summary["classes"] = set.categories;
   summary["iou_threshold"] = r.options.iou_threshold;
+  summary["iou_type"] = metrics::iou_type_name(r.options.iou_type);
   summary["match_by_class"] = r.options.match_by_class;
   summary["confidence"] = r.options.confidence;
   summary["bootstrap"] = r.options.bootstrap;
@@ -216,9 +219,14 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
   const int pct = static_cast<int>(r.options.confidence * 100 + 0.5);
   std::string out;
   out += st.bold("labelqa agree (objects)") + "\n";
-  out += fmt::format("images {} ({} compared) · annotators {} · objects {} · classes {} · IoU >= {}{}\n\n", res.images,
+  out += fmt::format("images {} ({} compared) · annotators {} · objects {} · classes {} · IoU >= {} on {}{}\n", res.images,
                      res.images_compared, set.annotators.size(), res.objects, set.categories.size(),
-                     number(r.options.iou_threshold), r.options.match_by_class ? " · matched within class" : "");
+                     number(r.options.iou_threshold), metrics::iou_type_description(r.options.iou_type),
+                     r.options.match_by_class ? " · matched within class" : "");
+  if (res.overall.counts.ignored) {
+    out += fmt::format("ignored: {} object(s) inside another annotator's crowd region (COCO iscrowd), neither matched nor missed\n", res.overall.counts.ignored);
+  }
+  out += "\n";
 
   const std::string ci_head = fmt::format("{}% CI", pct);
   auto header = [&](std::string_view first) {

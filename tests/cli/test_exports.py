@@ -108,4 +108,42 @@ if d:
 r = run("gold", VA, VB, "--gold-annotator", "nobody")
 expect("gold --gold-annotator: unknown annotator is bad input", r.returncode == 2 and "nobody" in r.stderr, r.stderr)
 
+# ---- 3. COCO crowd regions are ignore regions ----
+CR = os.path.join(EX, "crowd")
+r, d = report("agree", os.path.join(CR, "a.json"), os.path.join(CR, "b.json"))
+# Cars match (IoU 1 and 380/420); the crowd regions are no objects; b's person inside a's crowd is ignored.
+expect("crowd: only the cars count", d is not None and (d["overall"]["objects_a"], d["overall"]["objects_b"], d["overall"]["matched"],
+                                                        d["overall"]["ignored"], d["overall"]["label_mismatch"]) == (2, 2, 2, 1, 0), d and d["overall"])
+if d:
+    expect("crowd: f1 1", close(d["overall"]["f1"]["value"], 1.0), d["overall"]["f1"])
+    expect("crowd: no units for crowd regions", d["objects"]["units"] == 2, d["objects"])
+r = run("agree", os.path.join(CR, "a.json"), os.path.join(CR, "b.json"))
+expect("crowd: the terminal says what was ignored", "ignored: 1 object" in r.stdout, r.stdout)
+r, d = report("gold", os.path.join(CR, "b.json"), "--gold", os.path.join(CR, "a.json"))
+expect("crowd: gold raises no conflict", d is not None and d["conflicts"] == [] and d["annotators"][0]["ignored"] == 1, d and d["conflicts"])
+
+# ---- 4. One geometry for every command ----
+GE = os.path.join(EX, "geometry")
+EXACT, BOXES, EXACT2 = (os.path.join(GE, f) for f in ("exact.json", "boxes.json", "exact2.json"))
+r, d = report("agree", EXACT, BOXES)
+pixel_iou = d["overall"]["mean_iou"]["value"] if d else None
+# The pentagon is 1400 of the box's 1600 square pixels (7/8), give or take the rasterised edge.
+expect("agree: polygons by pixels", pixel_iou is not None and 0.85 < pixel_iou < 0.9 and d["summary"]["iou_type"] == "auto", d and d["summary"])
+r, d = report("agree", EXACT, BOXES, "--iou-type", "box")
+expect("agree --iou-type box", d is not None and close(d["overall"]["mean_iou"]["value"], 1.0), d and d["overall"])
+r, d = report("agree", EXACT, BOXES, "--iou-type", "mask")
+expect("agree --iou-type mask", d is not None and close(d["overall"]["mean_iou"]["value"], pixel_iou), d and d["overall"])
+r, d = report("report", BOXES, "--gold", EXACT)
+expect("report against gold: the IoU agree gives", d is not None and close(d["annotators"][0]["mean_iou"], pixel_iou), d and d["annotators"][0])
+r, d = report("report", BOXES, EXACT, EXACT2)
+if d:
+    by = {a["annotator"]: a for a in d["annotators"]}
+    # The consensus of two exact pentagons and one box is a pentagon: the box-drawer scores the pixel IoU.
+    expect("report against consensus: the IoU agree gives", close(by["boxes"]["mean_iou"], pixel_iou) and close(by["exact"]["mean_iou"], 1.0),
+           {k: v["mean_iou"] for k, v in by.items()})
+    expect("report names the geometry", d["options"]["iou_type"] == "auto", d["options"])
+r, d = report("gold", BOXES, "--gold", EXACT)
+expect("gold: the IoU agree gives", d is not None and close(d["annotators"][0]["mean_iou"]["value"], pixel_iou) and d["options"]["iou_type"] == "auto",
+       d and d["annotators"][0]["mean_iou"])
+
 sys.exit(harness.summary())

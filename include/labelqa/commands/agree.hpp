@@ -33,6 +33,7 @@ struct AgreeRequest {
   metrics::GateOn gate_on = metrics::GateOn::value;
   // Objects and masks.
   double iou_threshold = 0.5;
+  metrics::IouType iou_type = metrics::IouType::automatic;
   bool match_by_class = false;
   bool per_image = false;          // per-image rows in the JSON and CSV reports
   bool keep_matches = false;       // matches_csv() is wanted

@@ -35,6 +35,7 @@ struct ReportOptions {
   // annotators who delivered the image.
   double iou_threshold = 0.5;
   double object_support = 0.5;
+  IouType iou_type = IouType::automatic;   // objects: the geometry IoU compares
 };
 
 struct ClassMatrix {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace labelqa::metrics {
 
@@ -23,6 +25,17 @@ const char* warning_code_name(WarningCode c);
 // declared in the order of their names: the order conflicts are sorted in.
 enum class ConflictType : std::uint8_t { extra_annotation, low_overlap, mismatching_label, missing_annotation };
 const char* conflict_type_name(ConflictType t);
+
+// Which geometry an IoU compares (every command compares objects alike).
+enum class IouType : std::uint8_t {
+  automatic,  // boxes for two boxes, pixels when either is a polygon or a mask (pycocotools' bbox and segm)
+  box,        // every object by its bounding box
+  mask,       // every object by its pixels, boxes rasterised too
+};
+const char* iou_type_name(IouType t);
+std::optional<IouType> parse_iou_type(std::string_view name);
+// "boxes for two boxes, pixels otherwise", ...: what the output says it compared.
+const char* iou_type_description(IouType t);
 
 // What a comparison is about.
 enum class LabelKind : std::uint8_t { labels, objects, masks, spans };

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/codes.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/gates.hpp"
 #include "labelqa/model/masks.hpp"
@@ -63,6 +64,7 @@ struct GoldOptions {
   std::uint64_t seed = 1;
   double iou_threshold = 0.5; // objects: a matched pair needs IoU >= this
   double low_overlap = 0.8;   // objects: a valid pair below this IoU is a low_overlap conflict
+  IouType iou_type = IouType::automatic;  // objects: the geometry IoU compares
 };
 
 // One class of a subject's scores.

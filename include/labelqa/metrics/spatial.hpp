@@ -9,11 +9,14 @@
 #include "labelqa/model/objects.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace labelqa::metrics {
 
 struct SpatialOptions {
+  IouType iou_type = IouType::automatic;
   double iou_threshold = 0.5;  // matched pairs need IoU >= this (and > 0)
   bool match_by_class = false; // match only objects of the same class
   double confidence = 0.95;
@@ -36,6 +39,10 @@ struct ObjectCounts {
   long long label_mismatch_b = 0;
   double iou_sum = 0;            // over matched pairs
   double dice_sum = 0;
+  // Objects left out as COCOeval leaves them out: inside the other side's crowd region (crowd IoU
+  // at or above the threshold) and matched with nothing. Crowd regions themselves are ignore
+  // regions, never objects: neither they nor these count in objects_a/objects_b.
+  long long ignored = 0;
 
   long long unmatched_a() const;
   long long unmatched_b() const;
