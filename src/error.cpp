@@ -20,7 +20,9 @@ std::string format_location(const Location& where) {
 }
 
 InputError::InputError(Location where, const std::string& message, Defect defect)
-    : std::runtime_error(format_location(where) + " " + message),
+    : std::runtime_error(where.file.empty() && where.line == 0 && !where.has_offset && where.item.empty() && where.field.empty()
+                             ? message
+                             : format_location(where) + " " + message),
       m_where(std::move(where)),
       m_message(message),
       m_defect(defect) {}

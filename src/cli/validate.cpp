@@ -44,7 +44,7 @@ int run_validate(ValidateArgs& a) {
 
   validate::Summary summary;
   auto meta = [&] {
-    return report::ValidateReport{summary.tally, a.in.files, summary.files, summary.items, summary.annotations, a.fail_on == "warning"};
+    return report::ValidateReport{summary.tally, a.in.files, summary.files, summary.items, summary.annotations, a.fail_on == "warning", summary.skipped};
   };
   // Both reports are written together, each to a temporary file renamed into place at the end;
   // with both on standard output, the CSV report follows the JSON report.
@@ -76,6 +76,8 @@ int run_validate(ValidateArgs& a) {
     std::fprintf(stderr, "labelqa: error: none of the inputs could be read\n");
     return static_cast<int>(ExitCode::bad_input);
   }
+  for (const auto& u : summary.unread) std::fprintf(stderr, "labelqa: error: %s\n", u.c_str());
+  if (!summary.unread.empty()) return static_cast<int>(ExitCode::bad_input);
   if (report::validate_failed(rep)) {
     std::fprintf(stderr, "labelqa: validate: %zu error%s, %zu warning%s\n", summary.tally.errors, summary.tally.errors == 1 ? "" : "s",
                  summary.tally.warnings, summary.tally.warnings == 1 ? "" : "s");
@@ -93,6 +95,7 @@ void register_validate(CLI::App& app, Action& action) {
   cmd->add_option("--classes", a->classes_path,
                   "label schema: class names one per line, or a class map value,name (CSV/JSON) for masks; other classes are unknown_class")
       ->type_name("FILE");
+  cmd->add_option("--format", a->in.format, "Format of the inputs, instead of judging from the content")->check(CLI::IsMember(format_names()));
   cmd->add_option("--tolerance", a->options.tolerance, "out_of_image: geometry at most this many pixels outside is a warning")->default_str("0");
   cmd->add_option("--no-overlap", a->no_overlap, "classes whose instances must not overlap (overlap becomes an error); * for all")->type_name("A,B,...");
   cmd->add_flag("--require-coverage", a->options.require_coverage,

@@ -217,6 +217,7 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
     if (labels && compare != Compare::labels) skipped.push_back({first, fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});  // flag in report text
     if (span_count && compare != Compare::spans) skipped.push_back({first, "text spans (compare them with --compare spans)", span_count});  // flag in report text
   };
+  if (!objects && !labels && data.spans.empty() && data.deliveries.empty()) throw InputError({}, io::nothing_read_message(first, data.skipped));
   if (compare == Compare::objects) {
     if (!objects) throw InputError({.file = first}, "the export has no image regions (boxes, polygons, masks) to compare");
     ObjectSet set = io::merge_deliveries(std::move(data.deliveries), r.load.item_match);

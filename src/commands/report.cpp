@@ -4,6 +4,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/report/annotator_report.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <optional>
 
@@ -14,8 +15,10 @@ struct ReportRun::State {
   Compare kind = Compare::labels;
   metrics::AnnotatorReport report;
   std::optional<ObjectSet> objects;  // objects: the set the report was made from
+  std::vector<SkippedInput> skipped;
+  std::vector<InputWarning> warnings;
   report::AnnotatorReportInput input() const {
-    return {report, request.options, request.files, request.gold_path, request.with_consensus};
+    return {report, request.options, request.files, request.gold_path, request.with_consensus, skipped, warnings};
   }
 };
 
@@ -53,6 +56,12 @@ ReportRun annotator_report(const ReportRequest& request) {
   io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
   std::optional<io::LoadedDelivery> gold;
   if (!r.gold_path.empty()) gold = io::load_gold(r.gold_path, r.load, r.gold_format);
+  s->skipped = delivery.skipped;
+  s->warnings = delivery.warnings;
+  if (gold) {
+    s->skipped.insert(s->skipped.end(), gold->skipped.begin(), gold->skipped.end());
+    s->warnings.insert(s->warnings.end(), gold->warnings.begin(), gold->warnings.end());
+  }
   Compare kind = r.compare;
   if (kind == Compare::automatic) {
     if (delivery.ratings) {
@@ -85,6 +94,9 @@ ReportRun annotator_report(const ReportRequest& request) {
     g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold->objects), r.gold_path, *s->objects, r.load.item_match);
   } else {
     s->objects = std::move(*delivery.objects);
+  }
+  for (const auto& w : s->objects->warnings) {
+    if (std::none_of(s->warnings.begin(), s->warnings.end(), [&](const InputWarning& x) { return x.message == w.message; })) s->warnings.push_back(w);
   }
   s->report = metrics::report_objects(*s->objects, g, r.options);
   return ReportRun(std::move(s));

@@ -311,7 +311,9 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       }
       if (type == "labels" && !region.type.size()) {
         std::int64_t start = 0;
+        double seconds = 0;
         if (!value["start"].get(start)) region.type = "span";
+        else if (!value["start"].get(seconds)) region.type = "segment";  // audio or video, in seconds
       }
     } else {
       skip(fmt::format("{} result (not compared)", type));
@@ -325,18 +327,24 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     m_labels.push_back({std::to_string(task_id), c.control, annotator, c.label, file_index});
     m_controls.insert(c.control);
   }
-  // Every submitted annotation registers its image, so one without regions counts as "drew nothing".
-  // The task identifies the image; its URL's file name is the name shown and matched across tools.
+  // Every submitted annotation of an image task registers its image, so one without regions counts
+  // as "drew nothing". The task identifies the image; its URL's file name is the name shown and
+  // matched across tools. Text and audio tasks have no image.
   const std::string task_key = fmt::format("task {}", task_id);
-  auto& b = builder(annotator);
+  const bool image_task = image || std::any_of(regions.begin(), regions.end(), [](const Region& r) { return r.type != "span" && r.type != "segment"; });
+  DeliveryBuilder* b = image_task ? &builder(annotator) : nullptr;
   const auto w = static_cast<std::uint32_t>(task_width ? std::lround(*task_width) : 0);
   const auto h = static_cast<std::uint32_t>(task_height ? std::lround(*task_height) : 0);
-  const std::uint32_t img = b.image(image ? *image : task_key, w, h, -1, task_key, m_image_path);
+  const std::uint32_t img = b ? b->image(image ? *image : task_key, w, h, -1, task_key, m_image_path) : 0;
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
   bool any_span = false;
   for (const auto& r : regions) {
     ++n;
+    if (r.type == "segment") {
+      skip("time segments (labels with start and end in seconds, on audio or video)");
+      continue;
+    }
     if (r.type == "span") {
       any_span = true;
       std::int64_t start = 0, end = 0;
@@ -345,7 +353,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       for (const auto& l : r.labels) spans.spans.push_back({start, end, l});
       continue;
     }
-    add_region(b, img, r, task_id * 1000 + n, task);
+    add_region(*b, img, r, task_id * 1000 + n, task);
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
   if (m_task_text) m_out.spans.push_back(std::move(spans));

@@ -179,6 +179,17 @@ std::set<std::string> annotators_of_file(const ExportData& data, const std::stri
 
 }  // namespace
 
+std::string nothing_read_message(const std::string& file, const std::vector<SkippedInput>& skipped) {
+  std::size_t left_out = 0;
+  std::vector<std::string> reasons;
+  for (const auto& s : skipped) {
+    left_out += s.count;
+    reasons.push_back(fmt::format("{} x {}", s.count, s.reason));
+  }
+  if (left_out == 0) return fmt::format("read 0 annotations from {}: it holds nothing labelqa checks", file);
+  return fmt::format("read 0 annotations from {}: its {} results are of types labelqa does not check ({})", file, left_out, fmt::join(reasons, "; "));
+}
+
 void rename_annotators(ExportData& data, const std::map<std::string, std::string>& renames, const std::string& only_file) {
   auto apply = [&](std::string& name, const std::string& file) {
     if (!only_file.empty() && file != only_file) return;
@@ -314,6 +325,7 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
     out.spans = std::move(data.spans);
     out.skipped = std::move(data.skipped);
     out.warnings = std::move(data.warnings);
+    if (out.empty()) throw InputError({}, nothing_read_message(files.size() == 1 ? files.front() : fmt::format("{}", fmt::join(files, ", ")), out.skipped));
     return out;
   }
   if (options.format != Format::automatic && !is_table_format(options.format)) {

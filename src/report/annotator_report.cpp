@@ -231,6 +231,7 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
   out["reference"] = rep.reference;
   out["consensus_method"] = rep.consensus_method;
   out["inputs"] = in.inputs;
+  out["input"] = {{"skipped", skipped_json(in.skipped)}, {"warnings", input_warnings_json(in.input_warnings)}};
   out["gold"] = in.gold.empty() ? json(nullptr) : json(in.gold);
   out["items"] = rep.items;
   out["gold_items"] = rep.gold_items;
@@ -379,6 +380,7 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
     out += fmt::format("  {:<18} {}\n", s.annotator, line);
   }
   for (const auto& w : rep.warnings) out += st.colour("warning: ", 33) + w + "\n";
+  out += skipped_text(st, in.skipped, in.input_warnings);
   return out;
 }
 

@@ -206,6 +206,7 @@ void ValidateWriter::finish(const ValidateReport& rep) {
   summary["items"] = rep.items;
   summary["annotations"] = rep.annotations;
   summary["inputs"] = rep.inputs;
+  summary["skipped"] = skipped_json(rep.skipped);
   summary["status"] = validate_failed(rep) ? "fail" : "pass";
   summary["fail_on"] = rep.fail_on_warning ? "warning" : "error";
   // The header every report carries (command, schema_version, tool, version), after the findings.
@@ -220,6 +221,7 @@ std::string render_validate_text(const ValidateReport& rep, bool color, std::siz
   std::string out = st.bold(fmt::format("labelqa validate: {} file{}, {} item{}, {} annotation{}", rep.files, rep.files == 1 ? "" : "s", rep.items,
                                         rep.items == 1 ? "" : "s", rep.annotations, rep.annotations == 1 ? "" : "s")) +
                     "\n";
+  out += skipped_text(st, rep.skipped);
   if (t.findings == 0) return fmt::format("{}{}\n", out, st.colour("no findings", 32));
   // Per code: counts by class, then the first findings.
   for (std::size_t c = 0; c < t.by_code.size(); ++c) {

@@ -7,6 +7,7 @@
 #include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/paths.hpp"
+#include "labelqa/io/span_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
+#include <tuple>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
@@ -62,15 +65,21 @@ Kind kind_of_file(const std::string& f) {
 
 // The units of the inputs: a folder that is an export is one unit; any other folder is walked,
 // its PNGs forming one mask unit per folder.
-std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::string& skip) {
+std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::string& skip, io::Format format) {
   std::vector<Unit> units;
+  // A named format decides the kind of every file (a contradicting content is bad usage).
+  auto named_kind = [format]() -> std::optional<Kind> {
+    if (format == io::Format::automatic) return std::nullopt;
+    if (format == io::Format::coco) return Kind::coco;
+    return io::is_table_format(format) ? Kind::table : Kind::tool_export;
+  };
   for (const auto& input : inputs) {
     std::error_code ec;
     const auto status = fs::status(input, ec);
     if (ec || !fs::exists(status)) throw InputError({.file = input}, "no such file or directory", Defect::broken_file);
     if (!fs::is_directory(status)) {
       const std::string root = fs::path(input).has_parent_path() ? fs::path(input).parent_path().string() : ".";
-      Kind k = kind_of_file(input);
+      Kind k = named_kind() ? *named_kind() : kind_of_file(input);
       if (k == Kind::unknown && io::detect_export_format(input) != io::Format::automatic) k = Kind::tool_export;
       Unit u{k == Kind::unknown ? Kind::table : k, input, root, {}};
       if (u.kind == Kind::masks) {
@@ -80,7 +89,7 @@ std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::stri
       units.push_back(std::move(u));
       continue;
     }
-    if (io::detect_export_format(input) != io::Format::automatic) {
+    if ((named_kind() && *named_kind() == Kind::tool_export) || io::detect_export_format(input) != io::Format::automatic) {
       units.push_back({Kind::tool_export, input, input, {}});
       continue;
     }
@@ -175,6 +184,8 @@ class Validator {
   std::size_t readable() const { return m_readable; }
   std::size_t items() const { return m_items; }
   std::size_t annotations() const { return m_annotations; }
+  std::vector<SkippedInput>& skipped() { return m_skipped; }
+  std::vector<std::string>& unread() { return m_unread; }
 
  private:
   void add(std::vector<Finding>&& fs) {
@@ -265,8 +276,52 @@ class Validator {
     options.annotators.clear();
     io::ExportData data;
     io::read_exports({u.path}, options, data);
+    const std::size_t annotations = m_annotations, items = m_items;
     for (auto& d : data.deliveries) delivery(d, u.root, {});
     labels(data.files, data.labels);
+    spans(data.spans);
+    m_skipped.insert(m_skipped.end(), data.skipped.begin(), data.skipped.end());
+    if (m_annotations == annotations && m_items == items) m_unread.push_back(io::nothing_read_message(u.path, data.skipped));
+  }
+
+  // Text spans: each must lie in its document's text; a span given twice is a duplicate.
+  void spans(const std::vector<SpanRecord>& records) {
+    std::vector<std::uint32_t> code_points;
+    for (const auto& r : records) {
+      ++m_items;
+      m_annotations += r.spans.size();
+      auto finding = [&](Severity severity, Code code, const SpanRecord::Raw& s, std::string message) {
+        Finding f;
+        f.severity = severity;
+        f.code = code;
+        f.file = r.file;
+        f.item = r.document;
+        f.annotation = r.annotator;
+        f.cls = s.label;
+        f.location.line = r.line;
+        f.message = std::move(message);
+        m_findings.push_back(std::move(f));
+      };
+      if (!io::decode_utf8(r.text, code_points)) {
+        finding(Severity::error, Code::schema, {}, "the text is not valid UTF-8");
+        continue;
+      }
+      const auto n = static_cast<std::int64_t>(code_points.size());
+      std::set<std::tuple<std::int64_t, std::int64_t, std::string>> seen;
+      for (const auto& s : r.spans) {
+        if (s.start < 0 || s.end <= s.start || s.end > n) {
+          finding(Severity::error, Code::out_of_text, s,
+                  fmt::format("span [{}, {}) \"{}\" does not lie in the text (0 <= start < end <= {} characters)", s.start, s.end, s.label, n));
+          continue;
+        }
+        if (!seen.emplace(s.start, s.end, s.label).second) {
+          finding(Severity::warning, Code::duplicate, s, fmt::format("span [{}, {}) \"{}\" is given twice", s.start, s.end, s.label));
+        }
+        if (m_options.classes && !m_options.classes->count(s.label)) {
+          finding(Severity::error, Code::unknown_class, s, fmt::format("label \"{}\" is not in the label schema", s.label));
+        }
+      }
+    }
   }
 
   void table(const Unit& u) {
@@ -366,12 +421,15 @@ class Validator {
   bool m_defer = false;
   std::optional<Deferred> m_deferred;
   std::size_t m_files = 0, m_readable = 0, m_items = 0, m_annotations = 0;
+  std::vector<SkippedInput> m_skipped;
+  std::vector<std::string> m_unread;
 };
 
 }  // namespace
 
 Summary validate_delivery(const Request& request, FindingSink& sink) {
-  const auto units = expand(request.inputs, request.classes_path);
+  io::check_named_format(request.inputs, request.load.format);
+  const auto units = expand(request.inputs, request.classes_path, request.load.format);
   Validator v(request);
   // A single COCO file streams: its images are checked while their findings are put, and its
   // findings are never held whole.
@@ -395,6 +453,8 @@ Summary validate_delivery(const Request& request, FindingSink& sink) {
   summary.readable = v.readable();
   summary.items = v.items();
   summary.annotations = v.annotations();
+  summary.skipped = std::move(v.skipped());
+  summary.unread = std::move(v.unread());
   return summary;
 }
 

@@ -27,6 +27,7 @@ const char* code_name(Code c) {
     case Code::bbox_mismatch: return "bbox_mismatch";
     case Code::track_gap: return "track_gap";
     case Code::track_jump: return "track_jump";
+    case Code::out_of_text: return "out_of_text";
   }
   return "schema";
 }

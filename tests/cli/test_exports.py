@@ -146,4 +146,34 @@ r, d = report("gold", BOXES, "--gold", EXACT)
 expect("gold: the IoU agree gives", d is not None and close(d["annotators"][0]["mean_iou"]["value"], pixel_iou) and d["options"]["iou_type"] == "auto",
        d and d["annotators"][0]["mean_iou"])
 
+# ---- 6. Nothing passes unread ----
+UN = os.path.join(EX, "unread")
+# doccano: one span runs past its 21-character text, one is given twice.
+r = run("validate", os.path.join(UN, "doccano_bad_spans.jsonl"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+expect("validate reads doccano", r.returncode == 1 and d is not None and d["summary"]["annotations"] == 4 and d["summary"]["items"] == 2, r.stdout + r.stderr)
+if d:
+    codes = sorted((f["code"], f["severity"], f["item"]) for f in d["findings"])
+    expect("validate: span outside its text, duplicate span", codes == [("duplicate", "warning", "1"), ("out_of_text", "error", "1")], codes)
+r = run("validate", os.path.join(SRC, "tests", "data", "formats", "spans", "prodigy", "a.jsonl"), "--format", "prodigy", "-q")
+expect("validate --format prodigy", r.returncode == 0, r.stderr)
+r = run("validate", os.path.join(SRC, "examples", "coco", "alice.json"), "--format", "cvat")
+expect("validate --format contradicting the content", r.returncode == 2 and "looks like a COCO file" in r.stderr, r.stderr)
+# A Label Studio audio export: every result is of a type labelqa does not check. Every command says so and exits 2.
+AUDIO = os.path.join(UN, "ls_audio.json")
+for cmd in (["validate", AUDIO], ["agree", AUDIO], ["gold", AUDIO, "--gold", AUDIO], ["report", AUDIO]):
+    r = run(*cmd)
+    expect(f"{cmd[0]}: nothing checkable is bad input", r.returncode == 2 and "read 0 annotations from" in r.stderr and
+           "2 x time segments" in r.stderr and "1 x textarea" in r.stderr, r.stderr)
+r = run("validate", AUDIO, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+expect("validate: skipped types in the JSON", d is not None and sorted(s["count"] for s in d["summary"]["skipped"]) == [1, 2], r.stdout)
+# Skipped types are shown by every command: the CVAT fixture holds a polyline.
+CVA, CVB = (os.path.join(SRC, "tests", "data", "formats", "cvat", "images", f) for f in ("a.xml", "b.xml"))
+for cmd in (["validate", CVA], ["agree", CVA, CVB], ["gold", CVA, "--gold", CVB], ["report", CVA, CVB]):
+    r = run(*cmd)
+    expect(f"{cmd[0]}: skipped polylines on the terminal", "skipped: 1 x polylines" in r.stdout, r.stdout)
+r, d = report("report", CVA, CVB)
+expect("report: skipped in the JSON", d is not None and any("polylines" in s["reason"] for s in d["input"]["skipped"]), d and d.get("input"))
+
 sys.exit(harness.summary())

@@ -78,6 +78,10 @@ struct LoadOptions {
   FolderOptions folder;
 };
 
+// Why an input yielded nothing to check: "read 0 annotations from FILE: its 3 results are of types
+// labelqa does not check (2 x time segments ...; 1 x textarea result ...)".
+std::string nothing_read_message(const std::string& file, const std::vector<SkippedInput>& skipped);
+
 // Renames the annotators of an export's data (`renames`: old name -> new), in every file or in
 // `only_file`; renaming in every file, a name no input holds is a UsageError.
 void rename_annotators(ExportData& data, const std::map<std::string, std::string>& renames, const std::string& only_file);
@@ -99,11 +103,13 @@ struct LoadedDelivery {
   std::vector<InputWarning> warnings;  // the readers' (also in objects and ratings)
   // "image regions, text spans", or "nothing to score".
   std::string what() const;
+  bool empty() const { return !ratings && !objects && spans.empty(); }
 };
 
 // Who a loaded side is: the delivery's annotators, or the gold (one set of labels).
 enum class Side : std::uint8_t { delivery, gold };
 
+// An input that yields nothing to check is bad input (nothing_read_message).
 LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side = Side::delivery);
 // Rating tables (CSV, TSV, JSONL), concatenated; a folder among them is bad input that says what
 // the folder holds.

@@ -16,6 +16,8 @@ struct AnnotatorReportInput {
   std::vector<std::string> inputs;
   std::string gold;              // the gold file, or ""
   bool with_consensus = false;   // list consensus[] in the JSON
+  std::vector<SkippedInput> skipped;          // what the readers left out
+  std::vector<InputWarning> input_warnings;   // what the readers could not decide
 };
 
 std::vector<Picture> report_pictures(const metrics::AnnotatorReport& report);

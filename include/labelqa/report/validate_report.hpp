@@ -26,6 +26,7 @@ struct ValidateReport {
   std::size_t items = 0;        // images, frames and masks checked
   std::size_t annotations = 0;  // annotations checked
   bool fail_on_warning = false;
+  std::vector<SkippedInput> skipped;  // what the readers left out
 };
 
 // Whether the findings fail the run: an error, or a warning with fail_on_warning.

@@ -30,6 +30,10 @@ struct Summary {
   std::size_t readable = 0;     // files that could be read
   std::size_t items = 0;        // images, frames and masks checked
   std::size_t annotations = 0;  // annotations checked
+  std::vector<SkippedInput> skipped;  // what the readers left out (types labelqa does not check)
+  // Inputs that yielded nothing to check, each with why ("read 0 annotations from FILE: its 3
+  // results are of types ..."): the command fails with bad input.
+  std::vector<std::string> unread;
 };
 
 // Checks every input and puts every finding to `sink` in report order. A single COCO file streams

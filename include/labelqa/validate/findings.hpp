@@ -34,8 +34,9 @@ enum class Code : std::uint8_t {
   bbox_mismatch,
   track_gap,
   track_jump,
+  out_of_text,
 };
-inline constexpr int k_code_count = 13;
+inline constexpr int k_code_count = 14;
 const char* code_name(Code c);
 Code code_of(Defect d);
 
