@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <pugixml.hpp>
 #include <simdjson.h>
 #include <sstream>
@@ -323,6 +324,10 @@ class Reader {
         sizes[fs::path(image).stem().string()] = size;
       }
     }
+    m_kpt_values = 0;
+    for (const auto& y : files_with(dir, {".yaml"})) {
+      if (const auto k = kpt_shape(y)) m_kpt_values = *k;
+    }
     // Images next to the labels: same folder, or images/ beside labels/.
     std::map<std::string, fs::path> images;
     for (const auto& p : files_with(dir, {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})) images.emplace(p.stem().string(), p);
@@ -343,6 +348,25 @@ class Reader {
       if (w == 0 || h == 0) fail(p, 0, name, "", "the image size is unknown: put the image next to its labels or give a table of image sizes");
       read_yolo_file(p, name, w, h, classes);
     }
+  }
+
+  // A YOLO pose dataset's data.yaml says `kpt_shape: [K, D]` (D = 2 for x y, 3 for x y visibility):
+  // K * D numbers follow each box.
+  static std::optional<std::size_t> kpt_shape(const fs::path& yaml) {
+    std::ifstream in(yaml);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::string_view l = trim(line);
+      if (l.rfind("kpt_shape:", 0) != 0) continue;
+      std::string rest(trim(l.substr(10)));
+      for (char& c : rest) {
+        if (c == '[' || c == ']' || c == ',') c = ' ';
+      }
+      std::stringstream ss(rest);
+      std::size_t k = 0, d = 0;
+      if (ss >> k >> d && k > 0 && (d == 2 || d == 3)) return k * d;
+    }
+    return std::nullopt;
   }
 
   void read_yolo_file(const fs::path& p, const std::string& name, std::uint32_t W, std::uint32_t H, const std::vector<std::string>& classes) {
@@ -366,7 +390,17 @@ class Reader {
         fail(p, n, name, "class", fmt::format("class {} is not in the class list (0 to {})", tok.empty() ? "?" : fmt::format("{}", cls), classes.size() - 1));
       }
       const std::int32_t category = m_builder->category(classes[static_cast<std::size_t>(cls)]);
-      if (v.size() == 5 || v.size() == 6) {  // class cx cy w h [confidence]
+      // Pose: class cx cy w h, then keypoints (kpt_shape in data.yaml; without it, an even count of
+      // 5 + 3k numbers, which no polygon line has). The box is read, the keypoints are not compared.
+      const bool pose = m_kpt_values ? v.size() == 5 + m_kpt_values : v.size() > 6 && v.size() % 2 == 0 && (v.size() - 5) % 3 == 0;
+      if (m_kpt_values && v.size() != 5 + m_kpt_values && v.size() != 5) {
+        fail(p, n, name, "", fmt::format("expected a pose line of 5 + {} numbers (kpt_shape in data.yaml), got {} numbers", m_kpt_values, v.size()));
+      }
+      if (pose) {
+        const double bw = v[3] * W, bh = v[4] * H;
+        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, ++m_next_id);
+        ++m_skips["pose keypoints (the box is read; keypoints are not compared)"];
+      } else if (v.size() == 5 || v.size() == 6) {  // class cx cy w h [confidence]
         const double bw = v[3] * W, bh = v[4] * H;
         m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, ++m_next_id);
       } else if (v.size() >= 7 && v.size() % 2 == 1) {  // class x1 y1 x2 y2 x3 y3 ... (segmentation)
@@ -388,6 +422,7 @@ class Reader {
   DeliveryBuilder* m_builder = nullptr;
   std::map<std::string, std::size_t> m_skips;
   std::int64_t m_next_id = 0;
+  std::size_t m_kpt_values = 0;  // YOLO pose: numbers per object after the box (0: not pose)
   dom::parser m_parser;
 };
 

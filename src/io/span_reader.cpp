@@ -88,7 +88,28 @@ class JsonlReader {
     r.text = std::string(text);
     if (m_format == SpanFormat::prodigy) {
       std::string_view answer;
-      if (!o["answer"].get(answer) && (answer == "reject" || answer == "ignore")) return false;
+      const bool has_answer = !o["answer"].get(answer);
+      // textcat: a "label" question answered accept/reject, or "options" with the "accept"ed ones.
+      // The answer is the rating; no spans are read.
+      std::string_view question;
+      dom::array accepted;
+      if (o["spans"].get(v) && !o["label"].get(question)) {
+        if (answer == "ignore") return false;
+        if (!has_answer) fail(line, r.document, "answer", "a textcat record needs an \"answer\"");
+        m_out.labels.push_back({fmt::format("{}/{}", r.document, question), annotator, std::string(answer), file_index(), static_cast<std::uint32_t>(line)});
+        return true;
+      }
+      if (o["spans"].get(v) && !o["options"].get(v) && !o["accept"].get(accepted)) {
+        if (answer == "ignore" || answer == "reject") return false;
+        std::vector<std::string> chosen;
+        for (dom::element c : accepted) chosen.push_back(scalar_text(c));
+        std::sort(chosen.begin(), chosen.end());
+        std::string label;
+        for (const auto& c : chosen) label += (label.empty() ? "" : "|") + c;
+        m_out.labels.push_back({r.document, annotator, label.empty() ? std::string("(none)") : label, file_index(), static_cast<std::uint32_t>(line)});
+        return true;
+      }
+      if (has_answer && (answer == "reject" || answer == "ignore")) return false;
     }
     dom::array spans;
     if (!o["spans"].get(spans)) {
@@ -123,6 +144,8 @@ class JsonlReader {
     if (s["label"].get(v) || (raw.label = scalar_text(v)).empty()) fail(line, doc, fmt::format("{}.label", list), "expected a label");
     return raw;
   }
+
+  std::uint32_t file_index() const { return static_cast<std::uint32_t>(m_out.files.size() - 1); }
 
   ExportData& m_out;
   SpanFormat m_format;
@@ -162,11 +185,20 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
   // Judge from the first records that say something: a record with "spans"/"_input_hash"
   // (Prodigy), "entities" or [start, end, label] triples (doccano) decides; a record whose
   // label list is empty says nothing; anything else is not a span file.
+  // A file whose every record has an empty label list is a doccano file with no spans at all.
   dom::parser parser;
   std::size_t pos = 0;
+  bool any_neutral = false;
+  auto neutral_only = [&] {
+    if (any_neutral) format = SpanFormat::doccano;
+    return any_neutral;
+  };
   while (pos < head.size()) {
-    const auto nl = head.find('\n', pos);
-    if (nl == std::string::npos) return false;  // a record longer than the head: leave it to the other readers
+    auto nl = head.find('\n', pos);
+    if (nl == std::string::npos) {
+      if (head.size() < (std::size_t{1} << 16)) nl = head.size();  // the last record, without a newline
+      else return neutral_only();  // a record longer than the head: judged by those before it
+    }
     const std::string line = head.substr(pos, nl - pos);
     pos = nl + 1;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -193,8 +225,9 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
       neutral = !v.get(arr) && arr.size() == 0;
     }
     if (!neutral) return false;
+    any_neutral = true;
   }
-  return false;
+  return neutral_only();
 }
 
 ExportData read_span_jsonl(const std::vector<std::string>& paths, const std::vector<std::string>& names, SpanFormat format) {

@@ -9,6 +9,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::no_pairable_items: return "no_pairable_items";
     case WarningCode::kappa_paradox: return "kappa_paradox";
     case WarningCode::image_lists_differ: return "image_lists_differ";
+    case WarningCode::document_lists_differ: return "document_lists_differ";
     case WarningCode::unknown_mask_value: return "unknown_mask_value";
     case WarningCode::gold_missing: return "gold_missing";
     case WarningCode::no_gold_items: return "no_gold_items";

@@ -5,6 +5,7 @@
 #include "labelqa/metrics/cohen.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -404,6 +405,22 @@ SpanResult analyze_spans(const SpanSet& set, const SpanOptions& opt) {
     table.no_intervals(compared.empty() ? reason::too_few_items : Reason::bootstrap_disabled);
   }
   if (A < 2) out.warnings.push_back({WarningCode::single_annotator, "only one annotator: there is nothing to compare"});
+  // Documents only one annotator of a pair delivered are left out of the pair, as images are.
+  for (std::size_t a = 0; a < A; ++a) {
+    for (std::size_t b = a + 1; b < A; ++b) {
+      long long only_a = 0, only_b = 0;
+      for (std::size_t d = 0; d < set.documents.size(); ++d) {
+        only_a += set.has[a][d] && !set.has[b][d];
+        only_b += !set.has[a][d] && set.has[b][d];
+      }
+      if (only_a || only_b) {
+        out.warnings.push_back({WarningCode::document_lists_differ,
+                                fmt::format("{} delivered {} document(s) that {} did not, and {} delivered {} that {} did not; "
+                                            "those documents are left out of this pair",
+                                            set.annotators[a], only_a, set.annotators[b], set.annotators[b], only_b, set.annotators[a])});
+      }
+    }
+  }
   return out;
 }
 

@@ -74,6 +74,7 @@ std::string render_span_json(const SpanReport& r) {
   put_counts(overall, res.overall);
   overall["token_alpha"] = estimate_json(res.token_alpha);
   overall["token_kappa"] = estimate_json(res.token_kappa);
+  overall["overlap_matching"] = "within_label";  // span_f1_overlap: matched within each label, then pooled
   out["overall"] = overall;
   json pairs = json::array();
   for (const auto& p : res.pairs) {
@@ -123,18 +124,24 @@ std::string render_span_text(const SpanReport& r, bool color) {
   const std::string ci_head = fmt::format("{}% CI", pct);
   out += st.bold(fmt::format("{:<28}{:>8}  {:<22}", "overall", "value", ci_head)) + "\n";
   for (const auto& [k, e] : span_gate_metrics(res)) out += fmt::format("{:<28}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
-  auto header = [&](std::string_view first) {
-    return st.bold(fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>9}  {:>9}", first, "spans a", "spans b", "exact",
-                               "overlap", "f1 exact", "f1 overlap", "kappa")) + "\n";
+  out += "(overlap F1: spans matched within each label, then pooled over labels)\n";
+  auto header = [&](std::string_view first, bool with_kappa) {
+    return st.bold(fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>9}{}", first, "spans a", "spans b", "exact", "overlap", "f1 exact",
+                               "f1 overlap", with_kappa ? fmt::format("  {:>9}", "kappa") : std::string())) +
+           "\n";
   };
   auto line = [&](std::string_view first, const metrics::SpanScores& s, const metrics::Estimate* kappa) {
     return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}  {:>8}\n", first.substr(0, 27), s.counts.spans_a, s.counts.spans_b,
                        s.counts.exact, s.counts.overlap, value_cell(s.span_f1_exact), value_cell(s.span_f1_overlap),
                        kappa ? value_cell(*kappa) : "");
   };
+  auto label_line = [&](std::string_view first, const metrics::SpanScores& s) {
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}\n", first.substr(0, 27), s.counts.spans_a, s.counts.spans_b, s.counts.exact,
+                       s.counts.overlap, value_cell(s.span_f1_exact), value_cell(s.span_f1_overlap));
+  };
   if (!res.pairs.empty()) {
     out += "\n";
-    out += header("pair");
+    out += header("pair", true);
     for (const auto& p : res.pairs) {
       out += line(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)], set.annotators[static_cast<std::size_t>(p.annotator_b)]),
                   p.scores, &p.token_kappa);
@@ -142,8 +149,8 @@ std::string render_span_text(const SpanReport& r, bool color) {
   }
   if (!res.per_label.empty()) {
     out += "\n";
-    out += header("label");
-    for (const auto& l : res.per_label) out += line(set.labels[static_cast<std::size_t>(l.label)], l.scores, nullptr);
+    out += header("label", false);
+    for (const auto& l : res.per_label) out += label_line(set.labels[static_cast<std::size_t>(l.label)], l.scores);
   }
   out += warnings_text(st, res.warnings);
   out += skipped_text(st, set.skipped, set.warnings);

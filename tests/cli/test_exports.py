@@ -176,4 +176,28 @@ for cmd in (["validate", CVA], ["agree", CVA, CVB], ["gold", CVA, "--gold", CVB]
 r, d = report("report", CVA, CVB)
 expect("report: skipped in the JSON", d is not None and any("polylines" in s["reason"] for s in d["input"]["skipped"]), d and d.get("input"))
 
+# ---- 7. Misread formats ----
+MR = os.path.join(EX, "misread")
+# Prodigy textcat: the answer is the rating. a: accept reject accept accept; b: accept reject reject accept.
+# Agreement 3/4; chance (3/4)(2/4) + (1/4)(2/4) = 1/2; Cohen's kappa (3/4 - 1/2) / (1 - 1/2) = 0.5.
+r, d = report("agree", os.path.join(MR, "textcat_a.jsonl"), os.path.join(MR, "textcat_b.jsonl"))
+expect("prodigy textcat is categorical", d is not None and d["summary"]["items"] == 4 and close(d["overall"]["cohen_kappa"]["value"], 0.5), r.stderr)
+# A doccano file without any span is still doccano.
+r, d = report("agree", os.path.join(MR, "doccano_no_spans_a.jsonl"), os.path.join(MR, "doccano_no_spans_b.jsonl"))
+expect("doccano without spans is doccano", d is not None and d["summary"]["documents"] == 2 and close(d["overall"]["span_f1_exact"]["value"], 0.0), r.stderr)
+# YOLO pose: the box is read, the keypoints are counted as skipped (not a polygon, no self_intersection).
+for folder in ("yolo_pose", "yolo_pose_nodata"):
+    r = run("validate", os.path.join(MR, folder), "--format", "yolo", "--image-sizes", os.path.join(MR, "yolo_pose", "sizes.csv"), "--json", "-", "-q")
+    d = json.loads(r.stdout) if r.stdout else None
+    expect(f"{folder}: box read, keypoints skipped", r.returncode == 0 and d is not None and d["findings"] == [] and d["summary"]["annotations"] == 1 and
+           [s["reason"] for s in d["summary"]["skipped"]] == ["pose keypoints (the box is read; keypoints are not compared)"], r.stdout + r.stderr)
+# Spans: a document only one annotator delivered is warned about, as images are.
+r, d = report("agree", os.path.join(MR, "spans_a.jsonl"), os.path.join(MR, "spans_b.jsonl"))
+expect("one-sided documents warned", d is not None and [w["code"] for w in d["warnings"]] == ["document_lists_differ"], d and d["warnings"])
+if d:
+    expect("span overlap F1 names its matching", d["overall"]["overlap_matching"] == "within_label", d["overall"].keys())
+r = run("agree", os.path.join(MR, "spans_a.jsonl"), os.path.join(MR, "spans_b.jsonl"))
+label_header = [l for l in r.stdout.splitlines() if l.startswith("label ")]
+expect("span label table has no empty kappa column", label_header and "kappa" not in label_header[0], r.stdout)
+
 sys.exit(harness.summary())

@@ -14,6 +14,7 @@ enum class WarningCode : std::uint8_t {
   no_pairable_items,
   kappa_paradox,
   image_lists_differ,
+  document_lists_differ,
   unknown_mask_value,
   gold_missing,
   no_gold_items,
