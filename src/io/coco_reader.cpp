@@ -1256,8 +1256,9 @@ LocalDelivery CocoParser::finish(bool results_file) {
 // reported and left out).
 LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, std::int32_t>& category_of_id) {
   auto& objs = m_out.objects.objects;
-  auto problem = [&](const SpatialObject& o, const char* field, std::string message, Defect defect) {
-    m_check->problems.push_back({m_cur.at(o.offset, fmt::format("annotation {}", o.id), field), std::move(message), defect, "annotation", o.id});
+  auto problem = [&](const SpatialObject& o, const char* field, std::string message, Defect defect, std::string image = {}) {
+    m_check->problems.push_back(
+        {m_cur.at(o.offset, fmt::format("annotation {}", o.id), field), std::move(message), defect, "annotation", o.id, std::move(image)});
   };
   std::size_t kept = 0;
   for (std::size_t i = 0; i < objs.size(); ++i) {
@@ -1267,7 +1268,8 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     const auto im = m_image_by_id.find(raw.image_id);
     if (c == category_of_id.end()) {
       if (!m_rejected_categories.count(raw.category_id)) {
-        problem(o, "category_id", fmt::format("category id {} is not in \"categories\"", raw.category_id), Defect::missing_reference);
+        problem(o, "category_id", fmt::format("category id {} is not in \"categories\"", raw.category_id), Defect::missing_reference,
+                im == m_image_by_id.end() ? std::string() : qualified_name(m_out.images[im->second]));
       }
       continue;
     }
@@ -1280,7 +1282,7 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     o.category = c->second;
     o.image = im->second;
     if (auto why = mask_size_mismatch(o)) {
-      problem(o, "segmentation.size", *why, Defect::out_of_image);
+      problem(o, "segmentation.size", *why, Defect::out_of_image, qualified_name(m_out.images[o.image]));
       continue;
     }
     if (!std::isnan(raw.area)) m_check->areas.emplace_back(o.offset, raw.area);
@@ -1290,7 +1292,7 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
   for (const auto& o : objs) {
     const auto& img = m_out.images[o.image];
     if (o.shape == Shape::polygon && (img.width == 0 || img.height == 0)) {
-      problem(o, "segmentation", fmt::format("image \"{}\" has no width and height, needed to check the polygon", img.name), Defect::schema);
+      problem(o, "segmentation", fmt::format("image \"{}\" has no width and height, needed to check the polygon", img.name), Defect::schema, qualified_name(img));
     }
   }
   std::erase_if(objs, [&](const SpatialObject& o) {

@@ -171,6 +171,7 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch matc
       local[di].push_back(it->second);
       if (fresh) {
         entries.push_back({img, img.width ? d.objects.file : std::string()});
+        entries.back().info.file.clear();  // one delivery's file: the merged image belongs to every input
         continue;
       }
       auto& known = entries[it->second];

@@ -164,6 +164,8 @@ class Reader {
     };
     const std::uint32_t w = size_of("width"), h = size_of("height");
     const std::uint32_t image = m_builder->image(name, w, h, -1, key_of(path, name));
+    m_builder->set_image_file(image, path.string());
+    m_next_id = 0;  // objects are numbered by their position in this file
     for (pugi::xml_node obj : ann.children("object")) {
       const std::string label = std::string(trim(obj.child_value("name")));
       if (label.empty()) fail(path, line_of(obj, text), name, "object.name", "an <object> without a <name>");
@@ -203,6 +205,7 @@ class Reader {
     if (o["imageHeight"].get(h)) h = 0;
     if (w < 0 || h < 0 || w > 1000000 || h > 1000000) fail(path, 0, name, "imageWidth", "implausible image size");
     const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key_of(path, name));
+    m_builder->set_image_file(image, path.string());
     dom::array shapes;
     if (o["shapes"].get(shapes)) fail(path, 0, name, "shapes", "expected a list of shapes");
     std::size_t index = 0;
@@ -229,16 +232,16 @@ class Reader {
       const std::int32_t category = m_builder->category(std::string(label));
       if (type == "polygon") {
         if (xy.size() < 6) fail(path, 0, name, where + ".points", "a polygon needs at least 3 points");
-        m_builder->add_polygon(image, category, {xy}, ++m_next_id);
+        m_builder->add_polygon(image, category, {xy}, static_cast<std::int64_t>(index));
       } else if (type == "rectangle") {
         if (xy.size() != 4) fail(path, 0, name, where + ".points", "a rectangle needs 2 points");
         const double x0 = std::min(xy[0], xy[2]), y0 = std::min(xy[1], xy[3]);
-        m_builder->add_box(image, category, {x0, y0, std::abs(xy[2] - xy[0]), std::abs(xy[3] - xy[1])}, ++m_next_id);
+        m_builder->add_box(image, category, {x0, y0, std::abs(xy[2] - xy[0]), std::abs(xy[3] - xy[1])}, static_cast<std::int64_t>(index));
       } else if (type == "circle") {
         if (xy.size() != 4) fail(path, 0, name, where + ".points", "a circle needs its centre and a point on it");
         const double r = std::hypot(xy[2] - xy[0], xy[3] - xy[1]);
         const std::vector<double> ring = ellipse_polygon(xy[0], xy[1], r, r, 0);
-        m_builder->add_polygon(image, category, {ring}, ++m_next_id);
+        m_builder->add_polygon(image, category, {ring}, static_cast<std::int64_t>(index));
       } else {
         ++m_skips[fmt::format("{} shapes (no area to compare)", type)];
       }
@@ -372,6 +375,7 @@ class Reader {
   void read_yolo_file(const fs::path& p, const std::string& name, std::uint32_t W, std::uint32_t H, const std::vector<std::string>& classes) {
     std::ifstream in(p);
     const std::uint32_t image = m_builder->image(name, W, H, -1, key_of(p, name));
+    m_builder->set_image_file(image, p.string());
     std::string line;
     std::uint64_t n = 0;
     while (std::getline(in, line)) {
@@ -398,18 +402,18 @@ class Reader {
       }
       if (pose) {
         const double bw = v[3] * W, bh = v[4] * H;
-        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, ++m_next_id);
+        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, static_cast<std::int64_t>(n));
         ++m_skips["pose keypoints (the box is read; keypoints are not compared)"];
       } else if (v.size() == 5 || v.size() == 6) {  // class cx cy w h [confidence]
         const double bw = v[3] * W, bh = v[4] * H;
-        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, ++m_next_id);
+        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, static_cast<std::int64_t>(n));
       } else if (v.size() >= 7 && v.size() % 2 == 1) {  // class x1 y1 x2 y2 x3 y3 ... (segmentation)
         std::vector<double> ring;
         for (std::size_t k = 1; k < v.size(); k += 2) {
           ring.push_back(v[k] * W);
           ring.push_back(v[k + 1] * H);
         }
-        m_builder->add_polygon(image, category, {ring}, ++m_next_id);
+        m_builder->add_polygon(image, category, {ring}, static_cast<std::int64_t>(n));
       } else {
         fail(p, n, name, "", fmt::format("expected \"class cx cy w h\" (5 numbers) or a polygon \"class x1 y1 x2 y2 x3 y3 ...\", got {} numbers", v.size()));
       }

@@ -354,6 +354,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       continue;
     }
     add_region(*b, img, r, task_id * 1000 + n, task);
+    if (!r.id.empty()) b->name_id(task_id * 1000 + n, r.id);  // findings and conflicts name the result id
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
   if (m_task_text) m_out.spans.push_back(std::move(spans));

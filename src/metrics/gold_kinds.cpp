@@ -172,6 +172,9 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     conflict.cls = dobj ? set.categories[dc] : "";
     conflict.gold_class = gobj ? set.categories[gc] : "";
     conflict.annotation = dobj ? dobj->id : gobj->id;
+    if (const auto& owner = dobj ? theirs : gold; !owner.id_names.empty()) {
+      if (const auto it = owner.id_names.find(*conflict.annotation); it != owner.id_names.end()) conflict.annotation_name = it->second;
+    }
     conflict.bbox = dobj ? dobj->bbox : gobj->bbox;
     if (gobj && dobj) conflict.iou = m.iou;
     if (!dobj) {

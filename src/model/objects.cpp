@@ -23,6 +23,13 @@ std::string qualified_name(const ImageInfo& image) {
   return image.name + " (" + key + ")";
 }
 
+std::string object_id(const AnnotatorObjects& a, const SpatialObject& o) {
+  if (!a.id_names.empty()) {
+    if (const auto it = a.id_names.find(o.id); it != a.id_names.end()) return it->second;
+  }
+  return std::to_string(o.id);
+}
+
 void index_objects(AnnotatorObjects& a, std::size_t image_count) {
   auto before = [](const SpatialObject& x, const SpatialObject& y) {
     return x.image != y.image ? x.image < y.image : x.id < y.id;

@@ -60,7 +60,7 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
   j["type"] = metrics::conflict_type_name(c.type);
   j["item"] = rep.result.items[c.item];
   j["annotator"] = rep.result.annotators[static_cast<std::size_t>(c.annotator)];
-  j["annotation"] = c.annotation && !(for_vendor && missing) ? json(*c.annotation) : json(nullptr);
+  j["annotation"] = c.annotation && !(for_vendor && missing) ? (c.annotation_name.empty() ? json(*c.annotation) : json(c.annotation_name)) : json(nullptr);
   j["class"] = c.cls.empty() ? json(nullptr) : json(c.cls);
   if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
   j["bbox"] = c.bbox ? json(*c.bbox) : json(nullptr);
@@ -210,7 +210,8 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
   for (const auto& c : rep.result.conflicts) {
     const bool hide_id = for_vendor && c.type == metrics::ConflictType::missing_annotation;
     out += fmt::format("{},{},{},{},{},", metrics::conflict_type_name(c.type), csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
-                       c.annotation && !hide_id ? std::to_string(*c.annotation) : "", csv_cell(c.cls));
+                       c.annotation && !hide_id ? (c.annotation_name.empty() ? std::to_string(*c.annotation) : csv_cell(c.annotation_name)) : "",
+                       csv_cell(c.cls));
     if (!for_vendor) out += csv_cell(c.gold_class) + ",";
     for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
     out += number(c.iou) + ",";

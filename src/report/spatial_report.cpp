@@ -194,14 +194,14 @@ std::string render_matches_csv(const ObjectSet& set, const metrics::SpatialResul
     out += csv_cell(set.images[m.image].name) + ',' + csv_cell(a.name) + ',';
     if (m.object_a >= 0) {
       const auto& o = a.objects[static_cast<std::size_t>(m.object_a)];
-      out += std::to_string(o.id) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
+      out += csv_cell(object_id(a, o)) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
     } else {
       out += ',';
     }
     out += ',' + csv_cell(b.name) + ',';
     if (m.object_b >= 0) {
       const auto& o = b.objects[static_cast<std::size_t>(m.object_b)];
-      out += std::to_string(o.id) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
+      out += csv_cell(object_id(b, o)) + ',' + csv_cell(set.categories[static_cast<std::size_t>(o.category)]);
     } else {
       out += ',';
     }

@@ -128,6 +128,7 @@ void problem_findings(const std::vector<io::ReadProblem>& problems, std::vector<
     f.file = p.where.file;
     if (std::string_view(p.kind) == "annotation") {
       if (p.id) f.annotation = std::to_string(*p.id);
+      f.item = p.image;
     } else {
       f.item = p.id ? fmt::format("{} {}", p.kind, *p.id) : std::string(p.kind);
     }

@@ -123,9 +123,9 @@ class ImageChecker {
     Finding& f = out.back();
     f.severity = s;
     f.code = c;
-    f.file = m_a.file;
+    f.file = file_of(m_a, img);
     f.item = img.name;
-    f.annotation = std::to_string(o.id);
+    f.annotation = object_id(m_a, o);
     f.cls = m_categories[static_cast<std::size_t>(o.category)];
     if (img.frame >= 0) f.location.frame = img.frame;
     return f;
@@ -314,7 +314,7 @@ class ImageChecker {
         }
         if (same && iou >= m_opt.duplicate_iou) {
           auto& f = add(out, Severity::warning, Code::duplicate, x, img);
-          f.other_annotation = std::to_string(y.id);
+          f.other_annotation = object_id(m_a, y);
           f.location.bbox = x.bbox;
           f.message = fmt::format("annotations {} and {} of class \"{}\" have IoU {:.4f}", x.id, y.id, f.cls, iou);
           continue;
@@ -326,7 +326,7 @@ class ImageChecker {
         const bool all = m_opt.no_overlap.count("*") > 0;
         const bool forbidden = all || (m_opt.no_overlap.count(cx) && m_opt.no_overlap.count(cy));
         auto& f = add(out, forbidden ? Severity::error : Severity::warning, Code::overlap, x, img);
-        f.other_annotation = std::to_string(y.id);
+        f.other_annotation = object_id(m_a, y);
         f.location.bbox = inter.bbox;
         f.message = fmt::format("annotations {} (\"{}\") and {} (\"{}\") share {} pixels (IoU {:.4f})", x.id, cx, y.id, cy, area, iou);
       }

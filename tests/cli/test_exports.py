@@ -200,4 +200,19 @@ r = run("agree", os.path.join(MR, "spans_a.jsonl"), os.path.join(MR, "spans_b.js
 label_header = [l for l in r.stdout.splitlines() if l.startswith("label ")]
 expect("span label table has no empty kappa column", label_header and "kappa" not in label_header[0], r.stdout)
 
+# ---- 9. Locations a user can follow ----
+LO = os.path.join(EX, "locations")
+r = run("validate", os.path.join(LO, "coco_missing_category.json"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+expect("COCO missing_reference names the image", d is not None and [(f["code"], f["item"], f["annotation"]) for f in d["findings"]] ==
+       [("missing_reference", "a.jpg", "2")], r.stdout)
+r = run("validate", os.path.join(LO, "labelme"), "--format", "labelme", "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+# The bow-tie is shapes[1] of b.json: the finding names that file and the shape's 1-based position.
+expect("LabelMe findings name the JSON file and its shape", d is not None and
+       [(os.path.basename(f["file"]), f["item"], f["annotation"], f["code"]) for f in d["findings"]] == [("b.json", "b.jpg", "2", "self_intersection")], r.stdout)
+r, d = report("gold", os.path.join(LO, "ls_delivery.json"), "--gold", os.path.join(LO, "ls_gold.json"))
+expect("Label Studio conflicts name the result id", d is not None and [(c["type"], c["annotation"]) for c in d["conflicts"]] == [("extra_annotation", "extra-one")],
+       d and d["conflicts"])
+
 sys.exit(harness.summary())

@@ -23,6 +23,7 @@ struct ReadProblem {
   Defect defect = Defect::schema;
   const char* kind = "annotation";     // "image", "category" or "annotation"
   std::optional<std::int64_t> id;      // its id, when the file gave one
+  std::string image;                   // an annotation's image, when its image id names one
 };
 struct LenientRead {
   std::vector<ReadProblem> problems;                      // in file order

@@ -37,6 +37,10 @@ class DeliveryBuilder {
   // A run-length mask at the image's size.
   void add_mask(std::uint32_t image, std::int32_t category, geometry::Rle rle, std::int64_t id);
 
+  // The file that describes the image (a folder export's per-image file).
+  void set_image_file(std::uint32_t image, std::string file) { m_out.images[image].file = std::move(file); }
+  // The file's own id of the object added with `id` (kept when the file's ids are not numbers).
+  void name_id(std::int64_t id, std::string name) { m_out.objects.id_names[id] = std::move(name); }
   std::size_t objects() const { return m_out.objects.objects.size(); }
   LocalDelivery finish();
 

@@ -104,6 +104,7 @@ struct GoldConflict {
   std::optional<std::array<double, 4>> bbox;  // the delivered object's box [x, y, w, h] (missing: the gold object's)
   std::optional<double> iou;                // matched pairs (spans: characters shared / characters covered)
   std::optional<std::array<std::uint32_t, 2>> span;  // spans: [start, end) of the delivered span (missing: the gold span's)
+  std::string annotation_name;              // the file's own id of the annotation, when not a number (Label Studio result ids)
 };
 
 struct GoldResult {

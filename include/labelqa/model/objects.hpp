@@ -12,6 +12,7 @@
 #include <new>
 #include <utility>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace labelqa {
@@ -58,6 +59,9 @@ struct ImageInfo {
   std::string key;
   // The image's path as the export writes it ("" = the name): matched on by --match-items-by path.
   std::string path;
+  // The file a user opens to find the image's annotations, when not the delivery's file (a
+  // folder export's per-image JSON, XML or TXT).
+  std::string file;
 };
 
 // The image's name qualified by its identity where the two differ ("Train/img0.jpg",
@@ -99,6 +103,8 @@ struct AnnotatorObjects {
   std::vector<std::uint32_t> ring_start{0};
   std::vector<geometry::Rle> masks;
   std::vector<std::string> track_names;       // video: the file's name of each track (SpatialObject::track)
+  // The file's own id of objects whose SpatialObject::id labelqa gave (Label Studio's result ids).
+  std::unordered_map<std::int64_t, std::string> id_names;
 
   std::size_t image_begin(std::uint32_t image) const { return image_offsets[image]; }
   std::size_t image_end(std::uint32_t image) const { return image_offsets[image + 1]; }
@@ -112,6 +118,12 @@ struct ObjectSet {
   std::vector<InputWarning> warnings;         // what the readers or the merge could not decide
   std::string items_matched_by = "id";        // how images of different inputs were matched: "id", "path" or "name"
 };
+
+// The id a user finds the object by in its file: its own id (Label Studio's result id) or the
+// number labelqa reads (COCO id, 1-based position).
+std::string object_id(const AnnotatorObjects& a, const SpatialObject& o);
+// The image's file (ImageInfo::file, else the delivery's file).
+inline const std::string& file_of(const AnnotatorObjects& a, const ImageInfo& image) { return image.file.empty() ? a.file : image.file; }
 
 // Sorts each annotator's objects by (image, id) and builds image_offsets.
 void index_objects(AnnotatorObjects& a, std::size_t image_count);
