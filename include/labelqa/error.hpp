@@ -33,6 +33,7 @@ enum class Defect : std::uint8_t {
   missing_reference,  // an id naming nothing (image, category, task), a duplicate id
   out_of_image,       // geometry or mask size that does not fit its image
   degenerate,         // NaN/inf coordinates, an empty or impossible shape
+  unknown_class,      // a label or attribute value the export's own schema does not declare
 };
 
 // Bad input: rendered as `file:line: item "x", column "label": message`.

@@ -17,6 +17,7 @@ struct ValidateArgs {
   InputArgs in;
   OutputOptions output;
   std::string classes_path;
+  std::string label_config;
   std::string images_dir;
   std::string no_overlap;
   std::string fail_on = "error";
@@ -37,6 +38,7 @@ int run_validate(ValidateArgs& a) {
   request.inputs = a.in.files;
   request.load = load_options(a.in);
   request.classes_path = a.classes_path;
+  request.label_config = a.label_config;
   request.images_dir = a.images_dir;
   request.allow_outside = a.allow_outside;
   request.options = a.options;
@@ -96,6 +98,9 @@ void register_validate(CLI::App& app, Action& action) {
                   "label schema: class names one per line, or a class map value,name (CSV/JSON) for masks; other classes are unknown_class")
       ->type_name("FILE");
   cmd->add_option("--format", a->in.format, "Format of the inputs, instead of judging from the content")->check(CLI::IsMember(format_names()));
+  cmd->add_option("--label-config", a->label_config,
+                  "a Label Studio labeling config (the project's XML): labels it does not declare are unknown_class")
+      ->type_name("FILE");
   cmd->add_option("--tolerance", a->options.tolerance, "out_of_image: geometry at most this many pixels outside is a warning")->default_str("0");
   cmd->add_option("--no-overlap", a->no_overlap, "classes whose instances must not overlap (overlap becomes an error); * for all")->type_name("A,B,...");
   cmd->add_flag("--require-coverage", a->options.require_coverage,

@@ -169,7 +169,61 @@ class Reader {
     return out;
   }
 
+  // The labels and attribute values <meta> declares (a task's or a project's), if it declares any.
+  struct LabelSpec {
+    std::map<std::string, std::set<std::string>> values;  // attribute -> allowed values (select, radio, checkbox)
+  };
+  void read_schema(pugi::xml_node meta) {
+    m_labels.clear();
+    for (const auto& xl : meta.select_nodes(".//labels/label")) {
+      const pugi::xml_node l = xl.node();
+      LabelSpec& spec = m_labels[trim(l.child_value("name")).data() ? std::string(trim(l.child_value("name"))) : std::string()];
+      for (pugi::xml_node a : l.child("attributes").children("attribute")) {
+        const std::string type(trim(a.child_value("input_type")));
+        if (type != "select" && type != "radio" && type != "checkbox") continue;
+        std::set<std::string> values;
+        std::string_view all = a.child_value("values");
+        while (!all.empty()) {
+          const auto nl = all.find('\n');
+          values.insert(std::string(trim(all.substr(0, nl))));
+          if (nl == std::string_view::npos) break;
+          all.remove_prefix(nl + 1);
+        }
+        if (type == "checkbox") values = {"true", "false"};
+        spec.values[std::string(trim(a.child_value("name")))] = std::move(values);
+      }
+    }
+  }
+
+  void problem(pugi::xml_node node, const std::string& item, const std::string& field, std::string message) {
+    const std::ptrdiff_t off = node.offset_debug();
+    m_out.problems.push_back({{.file = m_path, .line = off >= 0 ? line_of(static_cast<std::size_t>(off)) : 0, .item = item, .field = field}, std::move(message),
+                              Defect::unknown_class, "annotation", std::nullopt, item});
+  }
+
+  // A shape's label and attribute values against the schema <meta> declares.
+  void check_schema(pugi::xml_node node, const std::string& item, const std::string& label) {
+    if (m_labels.empty()) return;
+    const auto spec = m_labels.find(label);
+    if (spec == m_labels.end()) {
+      problem(node, item, fmt::format("{}.label", node.name()), fmt::format("label \"{}\" is not declared in the export's <meta>", label));
+      return;
+    }
+    for (pugi::xml_node a : node.children("attribute")) {
+      const std::string name = a.attribute("name").value();
+      const auto allowed = spec->second.values.find(name);
+      if (allowed == spec->second.values.end()) continue;
+      const std::string value(trim(a.child_value()));
+      if (!allowed->second.count(value)) {
+        problem(a, item, fmt::format("attribute {}", name),
+                fmt::format("attribute \"{}\" of label \"{}\" is \"{}\", not one of the values <meta> declares ({})", name, label, value,
+                            fmt::join(allowed->second, ", ")));
+      }
+    }
+  }
+
   void read_meta(pugi::xml_node root) {
+    read_schema(root.child("meta"));
     m_start = m_stop = -1;
     m_step = 1;
     m_video_w = m_video_h = 0;
@@ -309,6 +363,7 @@ class Reader {
     const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key);
     for (pugi::xml_node child : node.children()) {
       if (child.type() != pugi::node_element) continue;
+      check_schema(child, key, label_of(child));
       if (std::strcmp(child.name(), "tag") == 0) {
         tags[key].push_back(label_of(child));
         continue;
@@ -329,6 +384,7 @@ class Reader {
     const std::string key = task.empty() ? std::string(node.attribute("id").value()) : fmt::format("{}/{}", task, node.attribute("id").value());
     const std::string item = fmt::format("track {}", node.attribute("id").value());
     const std::string label = label_of(node);
+    check_schema(node, item, label);
     std::vector<Shape> shapes;
     for (pugi::xml_node child : node.children()) {
       if (child.type() != pugi::node_element || std::strcmp(child.name(), "track") == 0 || std::strcmp(child.name(), "attribute") == 0) continue;
@@ -390,6 +446,7 @@ class Reader {
   std::uint32_t m_video_w = 0, m_video_h = 0;
   std::int64_t m_next_id = 0;
   bool m_several_tasks = false;  // images of more than one task_id
+  std::map<std::string, LabelSpec> m_labels;  // the schema <meta> declares (empty: none)
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <pugixml.hpp>
 #include <optional>
 #include <set>
 #include <simdjson.h>
@@ -529,6 +530,20 @@ std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& byte
     }
   }
   return alpha;
+}
+
+std::set<std::string> read_label_config(const std::string& path) {
+  const MappedFile file(path);
+  pugi::xml_document doc;
+  const auto text = file.view();
+  if (!doc.load_buffer(text.data(), text.size())) throw InputError({.file = path}, "expected a Label Studio labeling config (XML)", Defect::broken_file);
+  std::set<std::string> out;
+  for (const auto& n : doc.select_nodes("//Label | //Choice")) {
+    const std::string value = n.node().attribute("value").value();
+    if (!value.empty()) out.insert(value);
+  }
+  if (!doc.child("View") || out.empty()) throw InputError({.file = path}, "expected a Label Studio labeling config: a <View> with <Label> or <Choice> values");
+  return out;
 }
 
 bool looks_like_label_studio(const std::string& path) {

@@ -249,6 +249,7 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
     out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
     out.warnings.insert(out.warnings.end(), d.warnings.begin(), d.warnings.end());
+    out.problems.insert(out.problems.end(), d.problems.begin(), d.problems.end());
   };
   if (!ls_files.empty()) append(read_label_studio(ls_files, options.label_studio));
   if (!ls_min_files.empty()) append(read_label_studio_min(ls_min_files, options.label_studio));

@@ -11,6 +11,7 @@
 #include "labelqa/io/table_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -142,6 +143,12 @@ class Validator {
  public:
   explicit Validator(const Request& r) : m_a(r), m_options(r.options), m_schema(read_schema(r.classes_path)) {
     m_options.classes = m_schema.names;
+    if (!r.label_config.empty()) {
+      // A Label Studio labeling config declares the labels: they join the schema.
+      auto declared = io::read_label_config(r.label_config);
+      if (m_options.classes) declared.insert(m_options.classes->begin(), m_options.classes->end());
+      m_options.classes = std::move(declared);
+    }
     if (!m_a.images_dir.empty()) {
       std::error_code ec;
       if (!fs::is_directory(m_a.images_dir, ec)) throw InputError({.file = m_a.images_dir}, "the images folder is not a directory", Defect::broken_file);
@@ -185,6 +192,28 @@ class Validator {
   std::size_t items() const { return m_items; }
   std::size_t annotations() const { return m_annotations; }
   std::vector<SkippedInput>& skipped() { return m_skipped; }
+
+  // Class names that differ only by case ("Butterfly", "butterfly"): one class written two ways.
+  void case_only_classes() {
+    std::map<std::string, std::vector<std::string>> by_lower;
+    for (const auto& [name, files] : m_class_files) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      by_lower[lower].push_back(name);
+    }
+    for (const auto& [lower, names] : by_lower) {
+      if (names.size() < 2) continue;
+      Finding f;
+      f.severity = Severity::warning;
+      f.code = Code::unknown_class;
+      f.file = *m_class_files[names.front()].begin();
+      f.cls = names.front();
+      std::vector<std::string> quoted;
+      for (const auto& n : names) quoted.push_back(fmt::format("\"{}\" ({})", n, fmt::join(m_class_files[n], ", ")));
+      f.message = fmt::format("class names that differ only by case: {}", fmt::join(quoted, ", "));
+      m_findings.push_back(std::move(f));
+    }
+  }
   std::vector<std::string>& unread() { return m_unread; }
 
  private:
@@ -245,6 +274,7 @@ class Validator {
     index_objects(d.objects, d.images.size());
     m_items += d.images.size();
     m_annotations += d.objects.objects.size();
+    for (const auto& c : d.categories) m_class_files[c].insert(d.objects.file);
     check_images(d.objects.file, root, d.images);
     if (defer) {
       m_deferred = Deferred{std::move(d), areas};
@@ -280,6 +310,11 @@ class Validator {
     for (auto& d : data.deliveries) delivery(d, u.root, {});
     labels(data.files, data.labels);
     spans(data.spans);
+    problem_findings(data.problems, m_findings);
+    for (const auto& l : data.labels) m_class_files[l.label].insert(l.file < data.files.size() ? data.files[l.file] : u.path);
+    for (const auto& r : data.spans) {
+      for (const auto& s : r.spans) m_class_files[s.label].insert(r.file);
+    }
     m_skipped.insert(m_skipped.end(), data.skipped.begin(), data.skipped.end());
     if (m_annotations == annotations && m_items == items) m_unread.push_back(io::nothing_read_message(u.path, data.skipped));
   }
@@ -423,6 +458,7 @@ class Validator {
   std::size_t m_files = 0, m_readable = 0, m_items = 0, m_annotations = 0;
   std::vector<SkippedInput> m_skipped;
   std::vector<std::string> m_unread;
+  std::map<std::string, std::set<std::string>> m_class_files;  // class name -> files using it
 };
 
 }  // namespace
@@ -435,6 +471,7 @@ Summary validate_delivery(const Request& request, FindingSink& sink) {
   // findings are never held whole.
   v.defer_objects(units.size() == 1 && units[0].kind == Kind::coco);
   for (const auto& u : units) v.run(u);
+  v.case_only_classes();
   auto& findings = v.findings();
   std::optional<ObjectChecks> checks;
   if (const auto& def = v.deferred()) {

@@ -39,6 +39,7 @@ Code code_of(Defect d) {
     case Defect::missing_reference: return Code::missing_reference;
     case Defect::out_of_image: return Code::out_of_image;
     case Defect::degenerate: return Code::degenerate;
+    case Defect::unknown_class: return Code::unknown_class;
   }
   return Code::schema;
 }

@@ -215,4 +215,19 @@ r, d = report("gold", os.path.join(LO, "ls_delivery.json"), "--gold", os.path.jo
 expect("Label Studio conflicts name the result id", d is not None and [(c["type"], c["annotation"]) for c in d["conflicts"]] == [("extra_annotation", "extra-one")],
        d and d["conflicts"])
 
+# ---- 11. Schemas inside exports ----
+SC = os.path.join(EX, "schemas")
+r = run("validate", os.path.join(SC, "cvat_meta.xml"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+got = sorted((f["code"], f["severity"], f["item"], f["message"].split(":")[0]) for f in d["findings"]) if d else None
+msgs = " ".join(f["message"] for f in d["findings"]) if d else ""
+expect("CVAT <meta> messages", '"green", not one of the values <meta> declares (blue, red)' in msgs and 'label "truck" is not declared' in msgs, msgs)
+expect("CVAT <meta>: undeclared label, attribute value outside its list, case-only class names", r.returncode == 1 and got == [
+    ("unknown_class", "error", "a.jpg", "attribute color"), ("unknown_class", "error", "a.jpg", "box.label"),
+    ("unknown_class", "warning", "", "class names that differ only by case")], got)
+r = run("validate", os.path.join(SC, "ls_export.json"), "--label-config", os.path.join(SC, "ls_config.xml"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout else None
+expect("Label Studio config: an undeclared label", d is not None and [(f["code"], f["class"], f["annotation"]) for f in d["findings"]] == [("unknown_class", "bus", "b")],
+       r.stdout + r.stderr)
+
 sys.exit(harness.summary())

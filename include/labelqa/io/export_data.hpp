@@ -20,6 +20,9 @@ struct ExportData {
   std::vector<SpanRecord> spans;          // text documents with their spans, one record per annotator and document
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;     // what the reader could not decide (anonymous annotators, ...)
+  // What contradicts the schema the export declares (CVAT <meta> labels and attribute values): read
+  // anyway, reported by validate.
+  std::vector<ReadProblem> problems;
 
   bool has_objects() const {
     for (const auto& d : deliveries) {

@@ -7,6 +7,7 @@
 #include "labelqa/io/export_data.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ bool looks_like_label_studio(const std::string& path);
 LabelStudioData read_label_studio(const std::vector<std::string>& paths, const LabelStudioOptions& options);
 // The same for inputs that may be in memory.
 LabelStudioData read_label_studio_inputs(const std::vector<Input>& inputs, const LabelStudioOptions& options);
+
+// The labels a Label Studio labeling config (the project's XML) declares: every value of a
+// <Label> or <Choice> tag. InputError for a file that is not such a config.
+std::set<std::string> read_label_config(const std::string& path);
 
 // Whether a file is one of Label Studio's flat exports of a classification project: JSON-MIN (a
 // list of objects with "annotator" and "annotation_id") or CSV/TSV with those columns.

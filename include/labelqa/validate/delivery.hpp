@@ -18,6 +18,7 @@ struct Request {
   std::vector<std::string> inputs;  // files and folders
   io::LoadOptions load;             // reader options of tool exports and rating tables
   std::string classes_path;         // label schema (names one per line) or class map (value,name)
+  std::string label_config;         // a Label Studio labeling config (XML): the labels it declares are the schema
   std::string images_dir;           // the images: their sizes are checked against the delivery
   bool allow_outside = false;       // paths inside exports may lead outside the delivery root
   Options options;                  // the checks' settings (its classes come from classes_path)
