@@ -40,12 +40,13 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
 
   if (!res.classes.empty()) {
     out += "\n";
-    out += st.bold(fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}", "class", "ratings", "kappa",
+    const std::size_t cw = column_width(rs.categories, 20);
+    out += st.bold(fmt::format("{:<{}}{:>9}  {:>8}  {:<24}{:>10}  {}", "class", cw, "ratings", "kappa",
                                       fmt::format("{}% CI", pct), "specific", "CI")) + "\n";
     for (const auto& c : res.classes) {
       const auto& k = c.metrics.at("fleiss_kappa");
       const auto& s = c.metrics.at("specific_agreement");
-      out += fmt::format("{:<20}{:>9}  {:>8}  {:<24}{:>10}  {}\n", rs.categories[c.category], c.ratings, value_cell(k),
+      out += fmt::format("{:<{}}{:>9}  {:>8}  {:<24}{:>10}  {}\n", cell(rs.categories[c.category], cw), cw, c.ratings, value_cell(k),
                          ci_cell(k), value_cell(s), ci_cell(s));
     }
   }
@@ -53,12 +54,13 @@ std::string render_agree_text(const AgreeReport& r, bool color) {
   if (!res.pairs.empty()) {
     const char* alpha_col = "alpha";
     out += "\n";
-    out += st.bold(fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}", "annotator a", "annotator b",
+    const std::size_t aw = column_width(rs.annotators, 16);
+    out += st.bold(fmt::format("{:<{}}{:<{}}{:>7}  {:>8}  {:>8}  {:<24}{:>8}", "annotator a", aw, "annotator b", aw,
                                       "items", "agree", "kappa", fmt::format("{}% CI", pct), alpha_col)) + "\n";
     for (const auto& p : res.pairs) {
       const auto& k = p.metrics.at("cohen_kappa");
-      out += fmt::format("{:<16}{:<16}{:>7}  {:>8}  {:>8}  {:<24}{:>8}\n", rs.annotators[p.annotator_a],
-                         rs.annotators[p.annotator_b], p.items, value_cell(p.metrics.at("percent_agreement")),
+      out += fmt::format("{:<{}}{:<{}}{:>7}  {:>8}  {:>8}  {:<24}{:>8}\n", cell(rs.annotators[p.annotator_a], aw), aw,
+                         cell(rs.annotators[p.annotator_b], aw), aw, p.items, value_cell(p.metrics.at("percent_agreement")),
                          value_cell(k), ci_cell(k), value_cell(p.metrics.at("krippendorff_alpha")));
     }
   }

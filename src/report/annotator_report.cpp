@@ -345,7 +345,10 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
   }
   out += "\n";
   const bool objects = rep.kind == metrics::LabelKind::objects;
-  out += fmt::format("{:<20} {:>8} {:>9} {:>16}{}  {}\n", "annotator", objects ? "objects" : "labels", objects ? "recall" : "accuracy", "interval",
+  std::vector<std::string> names;
+  for (const auto& s : rep.annotators) names.push_back(s.annotator + " *");
+  const std::size_t nw = column_width(names, 21) - 1;
+  out += fmt::format("{:<{}} {:>8} {:>9} {:>16}{}  {}\n", "annotator", nw, objects ? "objects" : "labels", objects ? "recall" : "accuracy", "interval",
                      objects ? fmt::format(" {:>9} {:>9} {:>8}", "miss", "extra", "IoU") : std::string(), "drift");
   std::map<std::string, const metrics::RankEntry*> rank;
   for (const auto& r : rep.ranking) rank[r.annotator] = &r;
@@ -356,9 +359,9 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
     for (const auto& c : s.drift.change_points) {
       drift += fmt::format("{}drop at {} ({:.2f} -> {:.2f}, p={:.1e})", drift.empty() ? "" : "; ", c.start_index, c.before, c.after, c.p_value);
     }
-    std::string name = s.annotator;
-    if (r && r->below_group) name = st.colour(fmt::format("{:<20}", name + " *"), 31);
-    else name = fmt::format("{:<20}", name);
+    std::string name = cell(s.annotator, nw - 1);
+    if (r && r->below_group) name = st.colour(fmt::format("{:<{}}", name + " *", nw), 31);
+    else name = fmt::format("{:<{}}", name, nw);
     out += fmt::format("{} {:>8} {:>9} {:>16}{}  {}\n", name, s.ratings, pct(main.value), pct_ci(main),
                        objects ? fmt::format(" {:>9} {:>9} {:>8}", pct(s.miss_rate ? s.miss_rate->value : std::nullopt),
                                              pct(s.extra_rate ? s.extra_rate->value : std::nullopt),
@@ -375,9 +378,9 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
     std::string line;
     for (std::size_t k = 0; k < s.top_confusions.size() && k < 3; ++k) {
       const auto& t = s.top_confusions[k];
-      line += fmt::format("{}{} -> {} x{}", k ? ", " : "", t.reference_class, t.given_class, t.count);
+      line += fmt::format("{}{} -> {} x{}", k ? ", " : "", escaped(t.reference_class), escaped(t.given_class), t.count);
     }
-    out += fmt::format("  {:<18} {}\n", s.annotator, line);
+    out += fmt::format("  {:<{}} {}\n", cell(s.annotator, nw - 2), nw - 2, line);
   }
   for (const auto& w : rep.warnings) out += st.colour("warning: ", 33) + w + "\n";
   out += skipped_text(st, in.skipped, in.input_warnings);

@@ -214,7 +214,8 @@ std::string draw_bars(const BarChart& b, ImageFormat format) {
   for (const auto& l : b.labels) labels.push_back(shorten(l, 24));
   const double label_h = widest(labels, 11);
   const double left = 64, top = 44, plot_h = 300;
-  const double width = std::max(left + slot * static_cast<double>(n) + 30, 420.0);
+  // Wide enough for the title: no text is clipped.
+  const double width = std::max({left + slot * static_cast<double>(n) + 30, 420.0, widest({b.title}, 15, CAIRO_FONT_WEIGHT_BOLD) + 24});
   const double height = top + plot_h + label_h + 24;
   auto Y = [&](double v) { return top + plot_h * (1 - (v - lo) / (hi - lo)); };
   return render(format, width, height, [&](cairo_t* cr) {
@@ -285,7 +286,8 @@ std::string draw_lines(const LineChart& l, ImageFormat format) {
   }
   auto X = [&](double v) { return left + plot_w * (v - x0) / (x1 - x0); };
   auto Y = [&](double v) { return top + plot_h * (1 - (v - y0) / (y1 - y0)); };
-  return render(format, left + plot_w + 30, top + plot_h + 50, [&](cairo_t* cr) {
+  const double width = std::max(left + plot_w + 30, widest({l.title}, 15, CAIRO_FONT_WEIGHT_BOLD) + 24);
+  return render(format, width, top + plot_h + 50, [&](cairo_t* cr) {
     title(cr, 12, 22, l.title);
     cairo_set_font_size(cr, 11);
     y_grid(cr, y0, y1, left, left + plot_w, Y);

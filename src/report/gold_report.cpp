@@ -227,8 +227,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
   out += fmt::format("{} gold items, {} delivered items; {} gold items scored; {} gold items missing from the delivery; {} delivered items without gold\n",
                      r.gold_items, r.delivered_items, r.vendor.gold_items, r.gold_missing.size(), r.items_without_gold);
   const auto metrics = headline_metrics(metrics::label_kind_name(r.kind));
-  std::size_t name_w = 7;
-  for (const auto& a : r.annotators) name_w = std::max(name_w, a.size());
+  const std::size_t name_w = column_width(r.annotators, 8) - 1;
   out += fmt::format("\n{:<{}}  {:<12}  {:>6}", "subject", name_w, "status", "items");
   for (const auto& m : metrics) out += fmt::format("  {:>24}", m);
   out += "\n";
@@ -236,7 +235,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
     const SubjectScores& sub = subject(rep, s);
     const std::string status = status_of(rep, s);
     const int code = status == "pass" ? 32 : status == "fail" ? 31 : 33;
-    out += fmt::format("{:<{}}  {}  {:>6}", sub.name, name_w, st.colour(fmt::format("{:<12}", status), code), sub.gold_items);
+    out += fmt::format("{:<{}}  {}  {:>6}", cell(sub.name, name_w + 1), name_w, st.colour(fmt::format("{:<12}", status), code), sub.gold_items);
     for (const auto& m : metrics) {
       auto it = sub.metrics.find(m);
       std::string cell = "—";

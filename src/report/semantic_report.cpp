@@ -124,7 +124,7 @@ std::string render_semantic_text(const SemanticReport& r, bool color) {
                                "dice")) + "\n";
   };
   auto line = [&](std::string_view first, const metrics::PixelScores& s) {
-    return fmt::format("{:<28}{:>10}  {:<22}{:>9}  {:<22}{:>9}\n", first, value_cell(s.pixel_accuracy),
+    return fmt::format("{:<28}{:>10}  {:<22}{:>9}  {:<22}{:>9}\n", cell(first, 28), value_cell(s.pixel_accuracy),
                        ci_cell(s.pixel_accuracy), value_cell(s.mean_iou), ci_cell(s.mean_iou), value_cell(s.mean_dice));
   };
   out += header("overall");
@@ -142,7 +142,7 @@ std::string render_semantic_text(const SemanticReport& r, bool color) {
     out += "\n";
     out += st.bold(fmt::format("{:<28}{:>8}  {:<22}{:>8}  {:>12}{:>12}", "class", "iou", ci_head, "dice", "pixels a", "pixels b")) + "\n";
     for (const auto& c : res.classes) {
-      out += fmt::format("{:<28}{:>8}  {:<22}{:>8}  {:>12}{:>12}\n", fmt::format("{} ({})", c.name, c.value), value_cell(c.iou),
+      out += fmt::format("{:<28}{:>8}  {:<22}{:>8}  {:>12}{:>12}\n", cell(fmt::format("{} ({})", c.name, c.value), 28), value_cell(c.iou),
                          ci_cell(c.iou), value_cell(c.dice), c.pixels_a, c.pixels_b);
     }
   }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,57 @@ inline nlohmann::json skipped_json(const std::vector<SkippedInput>& skipped) {
 inline nlohmann::json input_warnings_json(const std::vector<InputWarning>& warnings) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& w : warnings) out.push_back({{"code", w.code}, {"message", w.message}});
+  return out;
+}
+
+// A name as a terminal shows it: control characters escaped (\n, \t, \xNN).
+inline std::string escaped(std::string_view text) {
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02x}", c);
+    else out += ch;
+  }
+  return out;
+}
+
+// A name for a table column `width` wide: escaped, and cut around an ellipsis to width - 1 so a
+// space always separates it from the next column.
+inline std::string cell(std::string_view text, std::size_t width) {
+  std::string s = escaped(text);
+  const std::size_t room = width > 1 ? width - 1 : 1;
+  if (s.size() <= room) return s;
+  if (room <= 3) return s.substr(0, room);
+  const std::size_t head = (room - 3) / 2, tail = room - 3 - head;
+  return fmt::format("{}...{}", s.substr(0, head), s.substr(s.size() - tail));
+}
+
+// The width of a column of names: the longest (escaped) name and a space, at least `least` and
+// at most 40 (longer names are cut by cell()).
+inline std::size_t column_width(const std::vector<std::string>& names, std::size_t least) {
+  std::size_t w = least;
+  for (const auto& n : names) w = std::max(w, escaped(n).size() + 1);
+  return std::min<std::size_t>(w, 40);
+}
+
+// The cells of one column of names: as cell(), and names that would be cut to the same text are
+// told apart by a number (~2, ~3, ...) in input order.
+inline std::vector<std::string> distinct_cells(const std::vector<std::string>& names, std::size_t width) {
+  std::vector<std::string> out;
+  std::map<std::string, int> seen;
+  for (const auto& n : names) out.push_back(cell(n, width));
+  std::map<std::string, int> count;
+  for (const auto& c : out) ++count[c];
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (count[out[i]] < 2) continue;
+    const int k = ++seen[out[i]];
+    if (k == 1) continue;
+    const std::string tag = fmt::format("~{}", k);
+    out[i] = cell(names[i], width > tag.size() ? width - tag.size() : 1) + tag;
+  }
   return out;
 }
 

@@ -131,12 +131,12 @@ std::string render_span_text(const SpanReport& r, bool color) {
            "\n";
   };
   auto line = [&](std::string_view first, const metrics::SpanScores& s, const metrics::Estimate* kappa) {
-    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}  {:>8}\n", first.substr(0, 27), s.counts.spans_a, s.counts.spans_b,
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}  {:>8}\n", cell(first, 28), s.counts.spans_a, s.counts.spans_b,
                        s.counts.exact, s.counts.overlap, value_cell(s.span_f1_exact), value_cell(s.span_f1_overlap),
                        kappa ? value_cell(*kappa) : "");
   };
   auto label_line = [&](std::string_view first, const metrics::SpanScores& s) {
-    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}\n", first.substr(0, 27), s.counts.spans_a, s.counts.spans_b, s.counts.exact,
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>9}  {:>10}\n", cell(first, 28), s.counts.spans_a, s.counts.spans_b, s.counts.exact,
                        s.counts.overlap, value_cell(s.span_f1_exact), value_cell(s.span_f1_overlap));
   };
   if (!res.pairs.empty()) {

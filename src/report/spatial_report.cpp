@@ -53,13 +53,6 @@ void csv_tracks(CsvRows& w, std::string_view a, std::string_view b, const metric
   w.estimate(scope, "", a, b, "", "mean_track_iou", t.mean_track_iou);
 }
 
-// A name cut to fit a text column: its start and end around an ellipsis.
-std::string fit(std::string_view name, std::size_t width) {
-  if (name.size() <= width) return std::string(name);
-  const std::size_t head = (width - 3) / 2, tail = width - 3 - head;
-  return fmt::format("{}...{}", name.substr(0, head), name.substr(name.size() - tail));
-}
-
 }  // namespace
 
 metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
@@ -234,7 +227,7 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
                                "only b", "mismatch", "f1", ci_head, "iou", "dice")) + "\n";
   };
   auto line = [&](std::string_view first, const metrics::ObjectScores& s) {
-    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}\n", fit(first, 27), s.counts.matched,
+    return fmt::format("{:<28}{:>8}{:>8}{:>8}{:>9}  {:>7}  {:<22}{:>8}  {:>8}\n", cell(first, 28), s.counts.matched,
                        s.counts.unmatched_a(), s.counts.unmatched_b(), s.counts.label_mismatch, value_cell(s.f1),
                        ci_cell(s.f1), value_cell(s.mean_iou), value_cell(s.mean_dice));
   };
@@ -258,7 +251,10 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     out += "\n";
     out += header("worst images");
     const std::size_t n = std::min<std::size_t>(5, res.per_image.size());
-    for (std::size_t k = 0; k < n; ++k) out += line(set.images[res.per_image[k].image].name, res.per_image[k].scores);
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < n; ++k) names.push_back(set.images[res.per_image[k].image].name);
+    const auto cells = distinct_cells(names, 28);
+    for (std::size_t k = 0; k < n; ++k) out += line(cells[k], res.per_image[k].scores);
   }
   const auto& os = res.objects_section;
   out += "\n";
@@ -269,7 +265,7 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}", "tracks (a = reference)", "frames", "tracks a",
                                "tracks b", "idtp", "switches", "idf1", "mean track iou")) + "\n";
     auto row = [&](std::string_view first, const metrics::TrackScores& t) {
-      return fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}\n", fit(first, 27), t.frames, t.tracks_a, t.tracks_b, t.idtp,
+      return fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}\n", cell(first, 28), t.frames, t.tracks_a, t.tracks_b, t.idtp,
                          t.id_switches, value_cell(t.idf1), value_cell(t.mean_track_iou));
     };
     out += row("all pairs", res.tracks.overall);

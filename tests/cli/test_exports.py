@@ -230,4 +230,22 @@ d = json.loads(r.stdout) if r.stdout else None
 expect("Label Studio config: an undeclared label", d is not None and [(f["code"], f["class"], f["annotation"]) for f in d["findings"]] == [("unknown_class", "bus", "b")],
        r.stdout + r.stderr)
 
+# ---- 12. Terminal tables ----
+TE = os.path.join(EX, "terminal")
+r = run("agree", os.path.join(TE, "long_names.csv"))
+pair_rows = [l for l in r.stdout.splitlines() if l.startswith("first.")]
+expect("long annotator names: columns separate", len(pair_rows) == 1 and " second." in pair_rows[0], r.stdout)
+expect("control characters escaped", "multi\\nline\\tlabel" in r.stdout and "multi\nline" not in r.stdout, r.stdout)
+r = run("agree", os.path.join(TE, "long_a.json"), os.path.join(TE, "long_b.json"))
+lines = r.stdout.splitlines()
+worst = lines[lines.index(next(l for l in lines if l.startswith("worst images"))) + 1:][:2]
+names = [w[:28].strip() for w in worst]
+expect("worst images: cut names stay distinct", len(names) == 2 and names[0] != names[1] and all(len(w[:28]) == 28 and w[27] == " " for w in worst), worst)
+# Chart titles fit their picture: the comparison chart is as wide as its title needs.
+out = os.path.join(TMP, "rep")
+r = run("report", os.path.join(SRC, "examples", "report", "ratings.csv"), "--gold", os.path.join(SRC, "examples", "report", "gold.csv"), "--out", out, "-q")
+png = open(os.path.join(out, "images", "comparison_accuracy.png"), "rb").read()
+width = int.from_bytes(png[16:20], "big")
+expect("comparison chart wide enough for its title", r.returncode == 0 and width >= 600, width)
+
 sys.exit(harness.summary())
