@@ -280,10 +280,11 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
   if (ps.annotators < 2) return Estimate::undefined(reason::single_annotator);
   // Pairable values per category (units with two or more values).
   std::vector<double> nc(q, 0.0);
-  double units = 0, values = 0;
+  double units = 0, values = 0, rated_units = 0;
   for (std::size_t p = 0; p < P; ++p) {
     const double wp = mult[p];
     const int r = ps.raters(p);
+    if (wp != 0 && r >= 1) rated_units += wp;
     if (wp == 0 || r < 2) continue;
     units += wp;
     values += wp * r;
@@ -351,7 +352,9 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
     const int r = ps.raters(p);
     if (wp == 0 || r < 2) continue;
     CountSpan c = counts_of(ps, p);
-    const double pa_i = weighted_pairs(c, W) / (rbar * (r - 1)) - pa * (r - rbar) / rbar;
+    // Gwet's current irrCAC (krippen.alpha.raw, 2021 on): the unit's share is centred with p_a',
+    // not p_a.
+    const double pa_i = weighted_pairs(c, W) / (rbar * (r - 1)) - pa_prime * (r - rbar) / rbar;
     double pe_i = 0;
     for (const CategoryCount* a = c.begin; a != c.end; ++a) pe_i += a->count * piw[a->category];
     pe_i = pe_i / rbar - pe * (r - rbar) / rbar;
@@ -359,6 +362,8 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
     acc += wp * (x - alpha_prime) * (x - alpha_prime);
   }
   set_se(e, acc, units);
+  // irrCAC's t quantile has one degree of freedom less than the units rated at all (pairable or not).
+  if (e.se) e.df = rated_units - 1;
   return e;
 }
 

@@ -152,7 +152,12 @@ TEST_SUITE("metrics::agreement") {
     // irrCAC test suite (3 digits)
     check(conger_kappa(ps, w, true), 0.95, {0.763, 0.149, 0.435, 1}, 0.5e-3);
     check(chance_corrected(ps, w, I, Chance::brennan_prediger, true), 0.95, {0.773, 0.145, 0.454, 1}, 0.5e-3);
-    check(krippendorff_alpha(ps, w, Level::nominal, {}, true), 0.95, {0.743, 0.146, 0.419, 1}, 0.5e-3);
+    // Krippendorff's alpha: irrCAC's current R code (krippen.alpha.raw since 2021), whose own
+    // documentation prints alpha 0.74342, SE 0.14548 and CI (0.423, 1) for this dataset.
+    const Estimate alpha = krippendorff_alpha(ps, w, Level::nominal, {}, true);
+    check(alpha, 0.95, {0.74342, 0.14548, 0.423, 1}, 0.5e-3);
+    CHECK(std::fabs(*alpha.value - 0.74342) <= 0.5e-5);
+    CHECK(std::fabs(*alpha.se - 0.14548) <= 0.5e-5);
   }
 
   TEST_CASE("[G2014] raw_4raters: weighted AC2 and alpha") {
@@ -165,9 +170,11 @@ TEST_SUITE("metrics::agreement") {
           {0.914, 0.104, 0.685, 1}, 0.5e-3);
     check(chance_corrected(ps, w, linear_weights(rs.category_scores), Chance::fleiss, true), 0.95,
           {0.818, 0.149, 0.491, 1}, 0.5e-3);
-    // irrCAC's quadratic and ratio weights are Krippendorff's interval and ratio metrics.
-    check(krippendorff_alpha(ps, w, Level::interval, rs.category_scores, true), 0.95, {0.849, 0.129, 0.561, 1}, 0.5e-3);
-    check(krippendorff_alpha(ps, w, Level::ratio, rs.category_scores, true), 0.95, {0.797, 0.140, 0.484, 1}, 0.5e-3);
+    // irrCAC's quadratic and ratio weights are Krippendorff's interval and ratio metrics. Value and
+    // SE: irrCAC's test suite (3 digits); the interval takes the current R code's t quantile with
+    // (units rated) - 1 = 11 degrees of freedom: 0.849 - 2.200985 * 0.12905 and 0.797 - 2.200985 * 0.14036.
+    check(krippendorff_alpha(ps, w, Level::interval, rs.category_scores, true), 0.95, {0.849, 0.129, 0.565, 1}, 0.5e-3);
+    check(krippendorff_alpha(ps, w, Level::ratio, rs.category_scores, true), 0.95, {0.797, 0.140, 0.488, 1}, 0.5e-3);
   }
 
   TEST_CASE("[G2014] raw_5observers") {
