@@ -116,10 +116,11 @@ void register_report(CLI::App& app, Action& action) {
   cmd->add_option("--seed", args->options.seed, "Seed of majority vote's tie-break (with --break-ties)")->default_str("1");
   cmd->add_option("--max-iterations", args->options.dawid_skene.max_iterations, "Dawid-Skene: at most this many EM iterations")
       ->check(CLI::Range(1, 100000))
-      ->default_str("500");
-  cmd->add_option("--tolerance", args->options.dawid_skene.tolerance, "Dawid-Skene: stop when the log-likelihood per rating changes by less")
+      ->default_str("100");
+  cmd->add_option("--tolerance", args->options.dawid_skene.tolerance,
+                  "Dawid-Skene: stop when the evidence lower bound per rating improves by less (crowd-kit's rule)")
       ->check(CLI::Range(0.0, 1.0))
-      ->default_str("1e-9");
+      ->default_str("1e-5");
   cmd->add_option("--window", args->window, "Drift windows: a number of items (200) or a duration (1d, 12h, 30m)")->default_str("200");
   cmd->add_option("--change-alpha", args->options.drift.alpha, "Significance level of the change-point test")->check(CLI::Range(1e-12, 0.5))->default_str("0.01");
   cmd->add_option("--min-drop", args->options.drift.min_drop, "Report a change point when accuracy falls by at least this")

@@ -218,6 +218,10 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
     // Dawid–Skene's estimated rows, on the report's classes.
     if (!ds.confusion.empty()) {
       s.dawid_skene_confusion.assign(q, std::vector<double>(q, 0.0));
+      s.dawid_skene_weight.assign(q, 0.0);
+      for (std::size_t t = 0; t < set.categories.size(); ++t) {
+        s.dawid_skene_weight[static_cast<std::size_t>(to_class[t])] = ds.row_weight[a * set.categories.size() + t];
+      }
       for (std::size_t t = 0; t < set.categories.size(); ++t) {
         for (std::size_t g = 0; g < set.categories.size(); ++g) {
           s.dawid_skene_confusion[static_cast<std::size_t>(to_class[t])][static_cast<std::size_t>(to_class[g])] =

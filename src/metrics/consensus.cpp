@@ -31,7 +31,8 @@ void for_chunks(std::size_t n, F&& f) {
   tbb::parallel_for(std::size_t{0}, k_chunks, [&](std::size_t c) { f(c, n * c / k_chunks, n * (c + 1) / k_chunks); });
 }
 
-constexpr double k_floor = 1e-12;
+constexpr double k_floor = 1e-300;  // log of a label never given (never read)
+constexpr double k_clip = 1e-10;    // crowd-kit's _EPS: the least weight of a given label, prior and posterior
 
 }  // namespace
 
@@ -84,14 +85,19 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
     return ds;
   }
   const std::size_t cell = m * q * q;
+  // The labels each annotator gave: crowd-kit's error matrix has rows for these only.
+  std::vector<std::uint8_t> used(m * q, 0);
+  for (const auto& r : set.ratings) used[static_cast<std::size_t>(r.annotator) * q + static_cast<std::size_t>(r.category)] = 1;
   std::vector<double> partial(k_chunks * (cell + q));
-  std::vector<double> chunk_ll(k_chunks);
+  std::vector<double> chunk_sum(k_chunks);
   std::vector<double> log_e(cell), log_p(q);
   ds.priors.assign(q, 0);
   ds.confusion.assign(cell, 0);
-  double previous = -HUGE_VAL;
-  for (int it = 1; it <= options.max_iterations; ++it) {
-    // M-step: class prevalence and each annotator's rows, from the current posteriors.
+  ds.row_weight.assign(m * q, 0);
+  // M-step: class prevalence and each annotator's rows P(given | true) from the posteriors, as
+  // crowd-kit computes them: the weight of every label the annotator gave is clipped at 1e-10
+  // before the row is normalised over those labels.
+  auto m_step = [&] {
     std::fill(partial.begin(), partial.end(), 0.0);
     for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
       double* counts = partial.data() + c * (cell + q);
@@ -117,19 +123,56 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
     }
     for (std::size_t k = 0; k < q; ++k) {
       ds.priors[k] /= static_cast<double>(rated_items);
-      log_p[k] = std::log(std::max(ds.priors[k], k_floor));
+      log_p[k] = std::log(std::max(ds.priors[k], k_clip));
     }
     for (std::size_t a = 0; a < m; ++a) {
       for (std::size_t k = 0; k < q; ++k) {
         double* row = ds.confusion.data() + (a * q + k) * q;
-        double total = 0;
-        for (std::size_t l = 0; l < q; ++l) total += row[l];
+        double total = 0, weight = 0;
+        for (std::size_t l = 0; l < q; ++l) {
+          weight += row[l];
+          if (used[a * q + l]) row[l] = std::max(row[l], k_clip);
+          total += row[l];
+        }
+        ds.row_weight[a * q + k] = weight;
         for (std::size_t l = 0; l < q; ++l) {
           row[l] = total > 0 ? row[l] / total : 1.0 / static_cast<double>(q);
           log_e[(a * q + k) * q + l] = std::log(std::max(row[l], k_floor));
         }
       }
     }
+  };
+  // The evidence lower bound per rating (crowd-kit's loss): the expected log joint of the ratings
+  // and true classes under the posteriors, plus the posteriors' entropy (probabilities clipped at
+  // 1e-10), divided by the number of ratings.
+  auto elbo = [&] {
+    for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
+      double sum = 0;
+      for (std::size_t i = b; i < e; ++i) {
+        const auto rb = set.item_offsets[i], re = set.item_offsets[i + 1];
+        if (rb == re) continue;
+        const double* t = T.data() + i * q;
+        for (auto r = rb; r < re; ++r) {
+          const auto& rating = set.ratings[r];
+          const double* base = log_e.data() + static_cast<std::size_t>(rating.annotator) * q * q + static_cast<std::size_t>(rating.category);
+          for (std::size_t k = 0; k < q; ++k) sum += t[k] * (base[k * q] + log_p[k]);
+        }
+        for (std::size_t k = 0; k < q; ++k) {
+          const double v = std::max(t[k], k_clip);
+          sum -= v * std::log(v);
+        }
+      }
+      chunk_sum[c] = sum;
+    });
+    double total = 0;
+    for (double x : chunk_sum) total += x;
+    return total / static_cast<double>(std::max<std::size_t>(1, set.rating_count()));
+  };
+  m_step();
+  double previous = -HUGE_VAL;
+  for (int it = 1; it <= options.max_iterations; ++it) {
+    const std::vector<double> used_priors = it <= options.trace ? ds.priors : std::vector<double>{};
+    const std::vector<double> used_confusion = it <= options.trace ? ds.confusion : std::vector<double>{};
     // E-step: each item's posterior from the priors and the rows of its annotators.
     for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
       double ll = 0;
@@ -150,19 +193,21 @@ DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options) {
         for (std::size_t k = 0; k < q; ++k) t[k] = std::exp(lp[k] - top) / sum;
         ll += top + std::log(sum);
       }
-      chunk_ll[c] = ll;
+      chunk_sum[c] = ll;
     });
     double ll = 0;
-    for (double x : chunk_ll) ll += x;
+    for (double x : chunk_sum) ll += x;
     ds.log_likelihood = ll;
     ds.iterations = it;
-    if (it <= options.trace) ds.trace.push_back({ds.priors, ds.confusion, T, ll});
-    const double per_rating = ll / static_cast<double>(std::max<std::size_t>(1, set.rating_count()));
-    if (std::fabs(per_rating - previous) < options.tolerance) {
+    if (it <= options.trace) ds.trace.push_back({used_priors, used_confusion, T, ll});
+    m_step();
+    const double loss = elbo();
+    ds.elbo = loss;
+    if (loss - previous < options.tolerance) {
       ds.converged = true;
       break;
     }
-    previous = per_rating;
+    previous = loss;
   }
   ds.labels.assign(n, -1);
   ds.confidence.assign(n, 0);

@@ -74,9 +74,15 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
   }
   j["per_class"] = pc;
   if (rep.kind == metrics::LabelKind::labels) {
+    // A row estimated from less than one item's weight (a class the annotator never or hardly saw)
+    // says nothing: null, with the weight behind it.
     json ds = json::array();
-    for (const auto& row : s.dawid_skene_confusion) ds.push_back(row);
-    j["dawid_skene_confusion"] = s.dawid_skene_confusion.empty() ? json(nullptr) : json{{"classes", rep.classes}, {"counts", ds}};
+    for (std::size_t r = 0; r < s.dawid_skene_confusion.size(); ++r) {
+      const bool seen = r < s.dawid_skene_weight.size() && s.dawid_skene_weight[r] >= metrics::k_min_row_weight;
+      ds.push_back(seen ? json(s.dawid_skene_confusion[r]) : json(nullptr));
+    }
+    j["dawid_skene_confusion"] = s.dawid_skene_confusion.empty() ? json(nullptr)
+                                                                : json{{"classes", rep.classes}, {"counts", ds}, {"weights", s.dawid_skene_weight}};
   } else {
     put_estimate(j, "miss_rate", s.miss_rate);
     put_estimate(j, "extra_rate", s.extra_rate);
@@ -312,6 +318,7 @@ std::string render_report_csv(const AnnotatorReportInput& in) {
       }
     }
     for (std::size_t r = 0; r < s.dawid_skene_confusion.size(); ++r) {
+      if (r < s.dawid_skene_weight.size() && s.dawid_skene_weight[r] < metrics::k_min_row_weight) continue;
       for (std::size_t c = 0; c < s.dawid_skene_confusion[r].size(); ++c) {
         row(s.annotator, "dawid_skene", "probability", rep.classes[r], rep.classes[c], "", s.dawid_skene_confusion[r][c], {}, {}, "");
       }

@@ -248,4 +248,14 @@ png = open(os.path.join(out, "images", "comparison_accuracy.png"), "rb").read()
 width = int.from_bytes(png[16:20], "big")
 expect("comparison chart wide enough for its title", r.returncode == 0 and width >= 600, width)
 
+# ---- Dawid-Skene: a class an annotator never saw has no confusion row ----
+r, d = report("report", os.path.join(EX, "consensus", "unseen_class.csv"))
+if d:
+    c = next(a for a in d["annotators"] if a["annotator"] == "c")["dawid_skene_confusion"]
+    # c rated only the three cat items: its row "dog" rests on no weight and is null, its row "cat" is (1, 0).
+    expect("DS: unseen class row is null, with its weight", c["counts"][1] is None and c["weights"][1] < 1 and close(c["counts"][0][0], 1.0), c)
+    expect("DS: converged by crowd-kit's rule", d["dawid_skene"]["converged"] and d["dawid_skene"]["iterations"] <= 100, d["dawid_skene"])
+else:
+    expect("DS report runs", False, r.stderr)
+
 sys.exit(harness.summary())

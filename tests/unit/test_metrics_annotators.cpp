@@ -67,6 +67,61 @@ TEST_CASE("report: Dawid-Skene worked example, first two iterations (docs/report
   CHECK(ds.labels[2] == 0);
 }
 
+// crowd-kit's step-by-step Dawid-Skene example (its test suite, tests/aggregation/test_ds_aggregation.py):
+// tasks t1..t5, workers w1..w5 (w3 did not rate t1), labels no (0) and yes (1).
+RatingSet crowd_kit_steps() {
+  RatingSet s;
+  s.files = {"steps.csv"};
+  s.items = {"t1", "t2", "t3", "t4", "t5"};
+  s.annotators = {"w1", "w2", "w3", "w4", "w5"};
+  s.categories = {"no", "yes"};
+  const int labels[5][5] = {{0, 1, -1, 1, 0}, {1, 1, 1, 0, 0}, {1, 0, 0, 1, 0}, {1, 1, 1, 1, 1}, {1, 0, 0, 0, 0}};
+  for (int i = 0; i < 5; ++i) {
+    s.item_offsets.push_back(static_cast<std::uint32_t>(s.ratings.size()));
+    for (int a = 0; a < 5; ++a) {
+      if (labels[i][a] >= 0) s.ratings.push_back({a, labels[i][a]});
+    }
+  }
+  s.item_offsets.push_back(static_cast<std::uint32_t>(s.ratings.size()));
+  return s;
+}
+
+TEST_CASE("report: Dawid-Skene follows crowd-kit step by step (its published values, 2 decimals)") {
+  const RatingSet s = crowd_kit_steps();
+  // error(w, observed, true) as crowd-kit lays out errors_ (rows worker and observed label, columns true label).
+  auto error = [](const metrics::DawidSkene& ds, int w, int observed, int truth) { return ds.error_rate(w, truth, observed); };
+  metrics::DawidSkeneOptions o;
+  o.max_iterations = 0;  // crowd-kit's n_iter = 0: the M-step from majority-vote shares
+  const auto d0 = metrics::dawid_skene(s, o);
+  const double p0_no[5] = {0.5, 0.4, 0.6, 0.0, 0.8};
+  for (int i = 0; i < 5; ++i) CHECK(std::fabs(d0.posterior[static_cast<std::size_t>(i * 2)] - p0_no[i]) <= 0.005);
+  CHECK(std::fabs(d0.priors[0] - 0.46) <= 0.005);
+  const double e0[5][2][2] = {{{0.22, 0.19}, {0.78, 0.81}}, {{0.61, 0.22}, {0.39, 0.78}}, {{0.78, 0.27}, {0.22, 0.73}},
+                              {{0.52, 0.30}, {0.48, 0.70}}, {{1.00, 0.63}, {0.00, 0.37}}};
+  for (int w = 0; w < 5; ++w) {
+    for (int obs = 0; obs < 2; ++obs) {
+      for (int t = 0; t < 2; ++t) CHECK(std::fabs(error(d0, w, obs, t) - e0[w][obs][t]) <= 0.005);
+    }
+  }
+  o.max_iterations = 1;
+  const auto d1 = metrics::dawid_skene(s, o);
+  const double p1_no[5] = {0.35, 0.26, 0.87, 0.00, 0.95};
+  for (int i = 0; i < 5; ++i) CHECK(std::fabs(d1.posterior[static_cast<std::size_t>(i * 2)] - p1_no[i]) <= 0.005);
+  CHECK(std::fabs(d1.priors[0] - 0.49) <= 0.005);
+  const double e1[5][2][2] = {{{0.14, 0.25}, {0.86, 0.75}}, {{0.75, 0.07}, {0.25, 0.93}}, {{0.87, 0.09}, {0.13, 0.91}},
+                              {{0.50, 0.31}, {0.50, 0.69}}, {{1.00, 0.61}, {0.00, 0.39}}};
+  for (int w = 0; w < 5; ++w) {
+    for (int obs = 0; obs < 2; ++obs) {
+      for (int t = 0; t < 2; ++t) CHECK(std::fabs(error(d1, w, obs, t) - e1[w][obs][t]) <= 0.005);
+    }
+  }
+  CHECK(d1.labels == std::vector<std::int32_t>{1, 1, 0, 1, 0});
+  // The stopping rule: the evidence lower bound per rating improves by less than 1e-5.
+  const auto full = metrics::dawid_skene(s, {});
+  CHECK(full.converged);
+  CHECK(full.iterations < 100);
+}
+
 TEST_CASE("report: majority vote shares and seeded ties") {
   RatingSet s = worked_example();
   const auto mv = metrics::majority_vote(s, 1);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A plain numpy Dawid-Skene (the reference of tests/oracle/test_report.py and of
-tools/bench/bench_report.py), written from Dawid and Skene (1979) as crowd-kit runs it: EM from
-majority-vote shares, M-step (priors, row-normalised confusion rows), E-step (posteriors).
-Probabilities are floored at 1e-12 inside logarithms; an annotator's row with no weight is uniform.
+tools/bench/bench_report.py), written from Dawid and Skene (1979) as crowd-kit runs it: an M-step
+from majority-vote shares, then E-step (posteriors) and M-step (priors; confusion rows with the
+weight of every label a worker gave clipped at 1e-10, normalised over those labels) until the
+evidence lower bound per rating improves by less than the tolerance.
 
   ds_numpy.py RATINGS.csv [MAX_ITER] [TOL]   prints item,label,confidence for each item
 
@@ -13,28 +14,44 @@ import sys
 
 import numpy as np
 
-FLOOR = 1e-12
+EPS = 1e-10  # crowd-kit's _EPS
 
 
-def dawid_skene(items, workers, labels, n_items, n_workers, n_classes, max_iter=500, tol=1e-9):
+def dawid_skene(items, workers, labels, n_items, n_workers, n_classes, max_iter=100, tol=1e-5):
     votes = np.zeros((n_items, n_classes))
     np.add.at(votes, (items, labels), 1.0)
     rated = votes.sum(axis=1) > 0
     T = np.zeros_like(votes)
     T[rated] = votes[rated] / votes[rated].sum(axis=1, keepdims=True)
+    used = np.zeros((n_workers, n_classes), dtype=bool)
+    used[workers, labels] = True
     n_ratings = len(items)
+
+    def m_step():
+        priors = T[rated].sum(axis=0) / rated.sum()
+        counts = np.zeros((n_workers, n_classes, n_classes))  # worker x true x given
+        for k in range(n_classes):
+            np.add.at(counts[:, k, :], (workers, labels), T[items, k])
+        counts = np.where(used[:, None, :], np.maximum(counts, EPS), counts)
+        totals = counts.sum(axis=2, keepdims=True)
+        errors = np.where(totals > 0, counts / np.where(totals > 0, totals, 1), 1.0 / n_classes)
+        return priors, errors
+
+    def elbo(priors, errors):
+        log_e = np.log(np.where(errors > 0, errors, 1.0))
+        contrib = log_e[workers, :, labels] + np.log(np.maximum(priors, EPS))  # ratings x classes
+        joint = float((T[items] * contrib).sum())
+        Tc = np.maximum(T[rated], EPS)
+        return (joint - float((Tc * np.log(Tc)).sum())) / max(1, n_ratings)
+
+    priors, errors = m_step()
     previous = -np.inf
     it = 0
     converged = False
+    ll = 0.0
     for it in range(1, max_iter + 1):
-        priors = T[rated].sum(axis=0) / rated.sum()
-        counts = np.zeros((n_workers, n_classes, n_classes))
-        for k in range(n_classes):
-            np.add.at(counts[:, k, :], (workers, labels), T[items, k])
-        totals = counts.sum(axis=2, keepdims=True)
-        errors = np.where(totals > 0, counts / np.where(totals > 0, totals, 1), 1.0 / n_classes)
-        log_e = np.log(np.maximum(errors, FLOOR))
-        lp = np.tile(np.log(np.maximum(priors, FLOOR)), (n_items, 1))
+        log_e = np.log(np.where(errors > 0, errors, 1e-300))
+        lp = np.tile(np.log(np.maximum(priors, EPS)), (n_items, 1))
         contrib = log_e[workers, :, labels]  # ratings x classes: log P(given | true k)
         for k in range(n_classes):
             lp[:, k] += np.bincount(items, weights=contrib[:, k], minlength=n_items)
@@ -43,18 +60,19 @@ def dawid_skene(items, workers, labels, n_items, n_workers, n_classes, max_iter=
         T_new = np.exp(lp - top) / s
         ll = float((top[:, 0] + np.log(s[:, 0]))[rated].sum())
         T[rated] = T_new[rated]
-        per_rating = ll / max(1, n_ratings)
-        if abs(per_rating - previous) < tol:
+        priors, errors = m_step()
+        loss = elbo(priors, errors)
+        if loss - previous < tol:
             converged = True
             break
-        previous = per_rating
+        previous = loss
     return {"priors": priors, "errors": errors, "posterior": T, "iterations": it, "converged": converged, "log_likelihood": ll}
 
 
 def main():
     path = sys.argv[1]
-    max_iter = int(sys.argv[2]) if len(sys.argv) > 2 else 500
-    tol = float(sys.argv[3]) if len(sys.argv) > 3 else 1e-9
+    max_iter = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    tol = float(sys.argv[3]) if len(sys.argv) > 3 else 1e-5
     item_ids, worker_ids, label_ids = {}, {}, {}
     items, workers, labels = [], [], []
     with open(path, newline="") as f:

@@ -18,6 +18,10 @@
 
 namespace labelqa::metrics {
 
+// A Dawid-Skene confusion row behind less posterior weight than this (fewer than one item of that
+// class) is reported as null: the annotator (nearly) never saw the class.
+inline constexpr double k_min_row_weight = 1.0;
+
 struct ReportOptions {
   std::string consensus = "dawid-skene";  // or "majority"
   std::uint64_t seed = 1;                 // majority vote's tie-break (with break_ties)
@@ -74,6 +78,7 @@ struct AnnotatorSummary {
   std::vector<TopConfusion> top_confusions;
   std::vector<ClassRow> per_class;
   std::vector<std::vector<double>> dawid_skene_confusion;  // labels: q x q, rows true class
+  std::vector<double> dawid_skene_weight;                 // per row: the posterior weight behind it
   // Objects only.
   std::optional<Estimate> miss_rate, extra_rate, mean_iou;
   long long reference_objects = 0, missed = 0, extra = 0, matched = 0;

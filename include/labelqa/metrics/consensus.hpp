@@ -30,9 +30,9 @@ struct Consensus {
 Consensus majority_vote(const RatingSet& set, std::uint64_t seed, bool break_ties = true);
 
 struct DawidSkeneOptions {
-  int max_iterations = 500;
-  // Stops when the log-likelihood per rating changes by less than this between iterations.
-  double tolerance = 1e-9;
+  int max_iterations = 100;
+  // Stops when the evidence lower bound per rating improves by less than this (crowd-kit's rule).
+  double tolerance = 1e-5;
   // Keep the parameters of the first `trace` iterations (for the worked example and tests).
   int trace = 0;
   // Classes equally probable (to rounding) for an item: a tie without label, or with break_ties
@@ -40,6 +40,8 @@ struct DawidSkeneOptions {
   bool break_ties = false;
 };
 
+// One iteration: the parameters its E-step used (from the previous M-step; the first from
+// majority-vote shares) and the posteriors it gave.
 struct DawidSkeneStep {
   std::vector<double> priors;      // classes
   std::vector<double> confusion;   // annotators x classes x classes, rows: true class
@@ -50,9 +52,13 @@ struct DawidSkeneStep {
 struct DawidSkene : Consensus {
   std::vector<double> priors;                   // estimated class prevalence
   std::vector<double> confusion;                // annotators x classes x classes, row-normalised
+  // Annotators x classes: the posterior weight behind each confusion row (how many of the
+  // annotator's items are expected to be of that class); a row with little weight says little.
+  std::vector<double> row_weight;
   int iterations = 0;
   bool converged = false;
-  double log_likelihood = 0;                    // of the observed ratings at the estimates
+  double log_likelihood = 0;                    // of the observed ratings under the last E-step's parameters
+  double elbo = 0;                              // per rating, at the estimates (crowd-kit's loss)
   std::vector<DawidSkeneStep> trace;
 
   double error_rate(int annotator, int true_class, int given) const {
@@ -60,9 +66,11 @@ struct DawidSkene : Consensus {
   }
 };
 
-// EM from majority-vote shares (as crowd-kit): the M-step estimates priors and each annotator's
-// rows P(given | true) from the posteriors; the E-step recomputes the posteriors. Probabilities of
-// zero are floored at 1e-12 inside logarithms. Deterministic; the E-step runs in parallel.
+// EM as crowd-kit's DawidSkene runs it: an M-step from majority-vote shares, then per iteration an
+// E-step (posteriors) and an M-step (priors; each annotator's rows P(given | true), the weight of
+// every label it gave clipped at 1e-10 before normalising), stopping when the evidence lower
+// bound per rating improves by less than the tolerance. The priors and rows reported are the last
+// M-step's, the posteriors the last E-step's. Deterministic; the steps run in parallel.
 DawidSkene dawid_skene(const RatingSet& set, const DawidSkeneOptions& options);
 
 }  // namespace labelqa::metrics
