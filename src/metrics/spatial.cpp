@@ -525,17 +525,80 @@ ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResul
 
 void finish_track_scores(TrackScores& t) {
   const double n = static_cast<double>(t.detections_a + t.detections_b);
+  const auto da = static_cast<double>(t.detections_a), db = static_cast<double>(t.detections_b);
   t.idf1 = Estimate::ratio(n > 0 ? 2.0 * static_cast<double>(t.idtp) / n : nan(), k_no_objects);
-  t.mean_track_iou = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), k_no_matches);
+  t.idp = Estimate::ratio(db > 0 ? static_cast<double>(t.idtp) / db : nan(), k_no_objects);
+  t.idr = Estimate::ratio(da > 0 ? static_cast<double>(t.idtp) / da : nan(), k_no_objects);
+  const auto misses = static_cast<double>(t.detections_a - t.matched), false_positives = static_cast<double>(t.detections_b - t.matched);
+  t.mota = Estimate::ratio(da > 0 ? 1.0 - (misses + false_positives + static_cast<double>(t.id_switches)) / da : nan(), k_no_objects);
+  t.motp = Estimate::ratio(t.matched > 0 ? t.iou_sum / static_cast<double>(t.matched) : nan(), k_no_matches);
+  t.mean_track_iou = t.motp;
   // Frames of a track are not independent draws: no interval is claimed.
-  for (Estimate* e : {&t.idf1, &t.mean_track_iou}) {
+  for (Estimate* e : {&t.idf1, &t.idp, &t.idr, &t.mota, &t.motp, &t.mean_track_iou}) {
     if (e->value) e->ci_undefined_reason = Reason::no_interval_for_tracks;
+  }
+}
+
+// CLEAR-MOT's frame-by-frame correspondences (Bernardin and Stiefelhagen 2008) as py-motmetrics
+// keeps them: a reference track keeps the track it was last matched to while their overlap stays
+// valid (IoU >= the threshold); the other tracks of the frame are matched by an optimal assignment
+// (most matches, then the least total distance 1 - IoU); a reference track matched to another track
+// than its last one is an ID switch.
+void clear_mot_frame(std::vector<TrackOverlap> edges, std::map<std::int64_t, std::int64_t>& last, TrackScores& t) {
+  std::sort(edges.begin(), edges.end(), [](const TrackOverlap& x, const TrackOverlap& y) {
+    return std::tie(x.track_a, x.track_b) < std::tie(y.track_a, y.track_b);
+  });
+  std::set<std::int64_t> done_a, done_b;
+  for (const auto& e : edges) {
+    const auto it = last.find(e.track_a);
+    if (it == last.end() || it->second != e.track_b || done_a.count(e.track_a) || done_b.count(e.track_b)) continue;
+    done_a.insert(e.track_a);
+    done_b.insert(e.track_b);
+    ++t.matched;
+    t.iou_sum += e.iou;
+  }
+  std::map<std::int64_t, int> rows, cols;
+  for (const auto& e : edges) {
+    if (done_a.count(e.track_a) || done_b.count(e.track_b)) continue;
+    rows.emplace(e.track_a, 0);
+    cols.emplace(e.track_b, 0);
+  }
+  if (rows.empty()) return;
+  int k = 0;
+  for (auto& [key, index] : rows) index = k++;
+  k = 0;
+  for (auto& [key, index] : cols) index = k++;
+  const int R = static_cast<int>(rows.size()), Cn = static_cast<int>(cols.size());
+  // A match is worth more than any sum of IoUs can make up: the most matches first.
+  const double bonus = static_cast<double>(std::min(R, Cn)) + 1;
+  std::vector<double> score(static_cast<std::size_t>(R) * static_cast<std::size_t>(Cn), 0.0);
+  std::vector<double> iou(score.size(), 0.0);
+  for (const auto& e : edges) {
+    if (done_a.count(e.track_a) || done_b.count(e.track_b)) continue;
+    const std::size_t x = static_cast<std::size_t>(rows[e.track_a]) * static_cast<std::size_t>(Cn) + static_cast<std::size_t>(cols[e.track_b]);
+    score[x] = bonus + e.iou;
+    iou[x] = e.iou;
+  }
+  std::vector<std::int64_t> col_key(static_cast<std::size_t>(Cn));
+  for (const auto& [key, index] : cols) col_key[static_cast<std::size_t>(index)] = key;
+  const std::vector<int> assign = geometry::max_score_assignment(score, R, Cn);
+  for (const auto& [ta, r] : rows) {
+    const int c = assign[static_cast<std::size_t>(r)];
+    if (c < 0) continue;
+    const std::size_t x = static_cast<std::size_t>(r) * static_cast<std::size_t>(Cn) + static_cast<std::size_t>(c);
+    if (score[x] <= 0) continue;
+    const std::int64_t tb = col_key[static_cast<std::size_t>(c)];
+    auto [it, fresh] = last.emplace(ta, tb);
+    if (!fresh && it->second != tb) ++t.id_switches;
+    it->second = tb;
+    ++t.matched;
+    t.iou_sum += iou[x];
   }
 }
 
 // IDF1 (Ristani et al. 2016): tracks of the two annotators are assigned one-to-one so that the
 // frames in which assigned tracks overlap with IoU >= the threshold (IDTP) are as many as possible.
-// ID switches follow each reference track's frame-level matches in frame order.
+// ID switches, MOTA and MOTP follow CLEAR-MOT's correspondences in frame order (clear_mot_frame).
 TrackResult track_agreement(const ObjectSet& set, const std::vector<ImageResult>& per_image, const std::vector<SpatialPair>& pairs) {
   TrackResult out;
   out.present = true;
@@ -555,29 +618,29 @@ TrackResult track_agreement(const ObjectSet& set, const std::vector<ImageResult>
     for (std::uint32_t i = 0; i < set.images.size(); ++i) {
       if (!A.has_image[i] || !B.has_image[i]) continue;
       ++scores[p].frames;
+      // Crowd regions are ignore regions, no detections.
       for (std::size_t k = A.image_begin(i); k < A.image_end(i); ++k) {
+        if (A.objects[k].crowd) continue;
         tracks_a[p].insert(A.objects[k].track >= 0 ? A.objects[k].track : -1 - static_cast<std::int64_t>(k));
+        ++scores[p].detections_a;
       }
       for (std::size_t k = B.image_begin(i); k < B.image_end(i); ++k) {
+        if (B.objects[k].crowd) continue;
         tracks_b[p].insert(B.objects[k].track >= 0 ? B.objects[k].track : -1 - static_cast<std::int64_t>(k));
+        ++scores[p].detections_b;
       }
-      scores[p].detections_a += static_cast<long long>(A.image_end(i) - A.image_begin(i));
-      scores[p].detections_b += static_cast<long long>(B.image_end(i) - B.image_begin(i));
     }
   }
+  std::vector<std::vector<TrackOverlap>> frame_edges(P);
   for (std::uint32_t i : order) {
+    for (auto& e : frame_edges) e.clear();
     for (const TrackOverlap& o : per_image[i].overlaps) {
       const auto p = static_cast<std::size_t>(o.pair);
       ++co[p][{o.track_a, o.track_b}];
-      if (!o.matched) continue;
-      TrackScores& t = scores[p];
-      ++t.matched;
-      t.iou_sum += o.iou;
-      auto [it, fresh] = last[p].emplace(o.track_a, o.track_b);
-      if (!fresh && it->second != o.track_b) {
-        ++t.id_switches;
-        it->second = o.track_b;
-      }
+      frame_edges[p].push_back(o);
+    }
+    for (std::size_t p = 0; p < P; ++p) {
+      if (!frame_edges[p].empty()) clear_mot_frame(std::move(frame_edges[p]), last[p], scores[p]);
     }
   }
   for (std::size_t p = 0; p < P; ++p) {

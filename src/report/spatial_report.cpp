@@ -41,7 +41,8 @@ json track_json(const metrics::TrackScores& t) {
   return {{"frames", t.frames},       {"tracks_a", t.tracks_a},         {"tracks_b", t.tracks_b},
           {"objects_a", t.detections_a}, {"objects_b", t.detections_b}, {"idtp", t.idtp},
           {"id_switches", t.id_switches}, {"matched", t.matched},       {"idf1", estimate_json(t.idf1)},
-          {"mean_track_iou", estimate_json(t.mean_track_iou)}};
+          {"idp", estimate_json(t.idp)},   {"idr", estimate_json(t.idr)},   {"mota", estimate_json(t.mota)},
+          {"motp", estimate_json(t.motp)}, {"mean_track_iou", estimate_json(t.mean_track_iou)}};
 }
 
 void csv_tracks(CsvRows& w, std::string_view a, std::string_view b, const metrics::TrackScores& t) {
@@ -50,6 +51,10 @@ void csv_tracks(CsvRows& w, std::string_view a, std::string_view b, const metric
   w.count(scope, "", a, b, "", "id_switches", t.id_switches);
   w.count(scope, "", a, b, "", "idtp", t.idtp);
   w.estimate(scope, "", a, b, "", "idf1", t.idf1);
+  w.estimate(scope, "", a, b, "", "idp", t.idp);
+  w.estimate(scope, "", a, b, "", "idr", t.idr);
+  w.estimate(scope, "", a, b, "", "mota", t.mota);
+  w.estimate(scope, "", a, b, "", "motp", t.motp);
   w.estimate(scope, "", a, b, "", "mean_track_iou", t.mean_track_iou);
 }
 
@@ -64,6 +69,10 @@ metrics::MetricMap spatial_gate_metrics(const metrics::SpatialResult& r) {
   if (r.tracks.present) {
     m["idf1"] = r.tracks.overall.idf1;
     m["mean_track_iou"] = r.tracks.overall.mean_track_iou;
+    m["mota"] = r.tracks.overall.mota;
+    m["motp"] = r.tracks.overall.motp;
+    m["idp"] = r.tracks.overall.idp;
+    m["idr"] = r.tracks.overall.idr;
   }
   return m;
 }
@@ -262,11 +271,11 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
   for (const auto& [k, e] : os.metrics) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
   if (res.tracks.present) {
     out += "\n";
-    out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}", "tracks (a = reference)", "frames", "tracks a",
-                               "tracks b", "idtp", "switches", "idf1", "mean track iou")) + "\n";
+    out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>8}{:>8}{:>8}{:>8}", "tracks (a = reference)", "frames", "tracks a",
+                               "tracks b", "idtp", "switches", "idf1", "idp", "idr", "mota", "motp")) + "\n";
     auto row = [&](std::string_view first, const metrics::TrackScores& t) {
-      return fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>16}\n", cell(first, 28), t.frames, t.tracks_a, t.tracks_b, t.idtp,
-                         t.id_switches, value_cell(t.idf1), value_cell(t.mean_track_iou));
+      return fmt::format("{:<28}{:>8}{:>10}{:>10}{:>8}{:>10}{:>8}{:>8}{:>8}{:>8}{:>8}\n", cell(first, 28), t.frames, t.tracks_a, t.tracks_b,
+                         t.idtp, t.id_switches, value_cell(t.idf1), value_cell(t.idp), value_cell(t.idr), value_cell(t.mota), value_cell(t.motp));
     };
     out += row("all pairs", res.tracks.overall);
     if (res.tracks.pairs.size() > 1) {

@@ -248,6 +248,19 @@ png = open(os.path.join(out, "images", "comparison_accuracy.png"), "rb").read()
 width = int.from_bytes(png[16:20], "big")
 expect("comparison chart wide enough for its title", r.returncode == 0 and width >= 600, width)
 
+# ---- Tracks: CLEAR-MOT as py-motmetrics (hand-worked case, docs/metrics.md) ----
+r, d = report("agree", os.path.join(EX, "tracks", "reference.xml"), os.path.join(EX, "tracks", "tracker.xml"))
+if d:
+    t = d["tracks"]["overall"]
+    # Frames 1 and 2 keep g1-h1 and g2-h2 (IoU 8/12 >= 0.5) although the crossed pairs overlap more (9/11):
+    # no ID switch (re-matching every frame from scratch would count 2). MOTA 1 - 0/6 = 1;
+    # MOTP = mean IoU of the 6 matches = (1 + 1 + 4 * 8/12) / 6; IDTP 6 of 6 and 6: IDF1 = IDP = IDR = 1.
+    expect("CLEAR-MOT keeps correspondences", t["id_switches"] == 0 and t["matched"] == 6, t)
+    expect("MOTA, MOTP, IDP, IDR", close(t["mota"]["value"], 1.0) and close(t["motp"]["value"], (2 + 4 * 8 / 12) / 6) and
+           close(t["idp"]["value"], 1.0) and close(t["idr"]["value"], 1.0) and close(t["idf1"]["value"], 1.0), t)
+else:
+    expect("tracks report runs", False, r.stderr)
+
 # ---- Dawid-Skene: a class an annotator never saw has no confusion row ----
 r, d = report("report", os.path.join(EX, "consensus", "unseen_class.csv"))
 if d:

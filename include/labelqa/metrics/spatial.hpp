@@ -107,11 +107,18 @@ struct TrackScores {
   long long tracks_a = 0, tracks_b = 0;
   long long detections_a = 0, detections_b = 0;  // per-frame objects on those frames
   long long idtp = 0;            // frames of the optimal one-to-one track assignment with IoU >= the threshold
-  long long id_switches = 0;     // frames where a reference track is matched to another track than at its last match
-  long long matched = 0;         // frame-level matched pairs
-  double iou_sum = 0;            // over frame-level matched pairs
+  // CLEAR-MOT (Bernardin and Stiefelhagen 2008) as py-motmetrics computes it: a reference track
+  // keeps its last correspondence while their IoU stays >= the threshold; the rest is matched by an
+  // optimal assignment.
+  long long id_switches = 0;     // matches of a reference track to another track than its last one
+  long long matched = 0;         // CLEAR-MOT matches
+  double iou_sum = 0;            // over CLEAR-MOT matches
   Estimate idf1;                 // 2 IDTP / (detections_a + detections_b) (Ristani et al. 2016)
-  Estimate mean_track_iou;       // iou_sum / matched
+  Estimate idp;                  // IDTP / detections_b
+  Estimate idr;                  // IDTP / detections_a
+  Estimate mota;                 // 1 - (misses + false positives + ID switches) / detections_a
+  Estimate motp;                 // 1 - mean distance (1 - IoU) over matches = their mean IoU; py-motmetrics reports the distance
+  Estimate mean_track_iou;       // = motp (the name of earlier reports)
 };
 
 struct TrackPair {
