@@ -16,6 +16,7 @@
 #include <memory>
 #include <pugixml.hpp>
 #include <set>
+#include <sstream>
 
 namespace labelqa::io {
 namespace {
@@ -181,13 +182,20 @@ class Reader {
       for (pugi::xml_node a : l.child("attributes").children("attribute")) {
         const std::string type(trim(a.child_value("input_type")));
         if (type != "select" && type != "radio" && type != "checkbox") continue;
+        // CVAT writes one value per line; a single line may also hold values apart by spaces
+        // (datumaro's fixtures): both readings are allowed.
         std::set<std::string> values;
         std::string_view all = a.child_value("values");
+        const bool one_line = all.find('\n') == std::string_view::npos;
         while (!all.empty()) {
           const auto nl = all.find('\n');
           values.insert(std::string(trim(all.substr(0, nl))));
           if (nl == std::string_view::npos) break;
           all.remove_prefix(nl + 1);
+        }
+        if (one_line) {
+          std::stringstream words{std::string(a.child_value("values"))};
+          for (std::string w; words >> w;) values.insert(w);
         }
         if (type == "checkbox") values = {"true", "false"};
         spec.values[std::string(trim(a.child_value("name")))] = std::move(values);
@@ -195,15 +203,19 @@ class Reader {
     }
   }
 
-  void problem(pugi::xml_node node, const std::string& item, const std::string& field, std::string message) {
+  void problem(pugi::xml_node node, const std::string& item, const std::string& field, std::string message, Defect defect = Defect::unknown_class) {
     const std::ptrdiff_t off = node.offset_debug();
     m_out.problems.push_back({{.file = m_path, .line = off >= 0 ? line_of(static_cast<std::size_t>(off)) : 0, .item = item, .field = field}, std::move(message),
-                              Defect::unknown_class, "annotation", std::nullopt, item});
+                              defect, "annotation", std::nullopt, item});
   }
 
   // A shape's label and attribute values against the schema <meta> declares.
   void check_schema(pugi::xml_node node, const std::string& item, const std::string& label) {
     if (m_labels.empty()) return;
+    if (std::string_view(node.attribute("label").value()).empty()) {
+      problem(node, item, fmt::format("{}.label", node.name()), fmt::format("a <{}> without a label", node.name()), Defect::schema);
+      return;
+    }
     const auto spec = m_labels.find(label);
     if (spec == m_labels.end()) {
       problem(node, item, fmt::format("{}.label", node.name()), fmt::format("label \"{}\" is not declared in the export's <meta>", label));

@@ -233,8 +233,9 @@ class ImageChecker {
         add(out, Severity::error, Code::degenerate, o, img).message = "empty mask (the RLE has no foreground pixel)";
         return false;
       }
-      // A mask's extent is exactly its pixels' box (SpatialObject::extent).
-      check_bbox(o, img, {o.extent[0], o.extent[1], o.extent[2] - o.extent[0], o.extent[3] - o.extent[1]}, out);
+      // A mask's extent is exactly its pixels' box (SpatialObject::extent): a whole pixel off is a
+      // mismatch (pycocotools' toBbox gives the exact box).
+      check_bbox(o, img, {o.extent[0], o.extent[1], o.extent[2] - o.extent[0], o.extent[3] - o.extent[1]}, out, std::min(m_opt.bbox_tolerance, 0.5));
     }
     // Rounding of tools that store percentages (Label Studio) puts edges a hair past the border.
     if (img.width && img.height && worst > 1e-6 * std::max(img.width, img.height)) {
@@ -247,10 +248,10 @@ class ImageChecker {
     return sound;
   }
 
-  void check_bbox(const SpatialObject& o, const ImageInfo& img, const geometry::Box& geom, std::vector<Finding>& out) {
+  void check_bbox(const SpatialObject& o, const ImageInfo& img, const geometry::Box& geom, std::vector<Finding>& out, double tolerance = -1) {
     double worst = 0;
     for (int k = 0; k < 4; ++k) worst = std::max(worst, std::fabs(o.bbox[static_cast<std::size_t>(k)] - geom[static_cast<std::size_t>(k)]));
-    if (!(worst > m_opt.bbox_tolerance)) return;
+    if (!(worst > (tolerance >= 0 ? tolerance : m_opt.bbox_tolerance))) return;
     auto& f = add(out, Severity::warning, Code::bbox_mismatch, o, img);
     f.location.bbox = o.bbox;
     f.message = fmt::format("bbox {} but the segmentation's box is {}", box_text(o.bbox), box_text(geom));
