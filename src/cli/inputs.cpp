@@ -90,8 +90,7 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
       ->check(CLI::IsMember({"auto", "id", "path", "name"}))
       ->default_str("auto");
   cmd.add_option("--annotator-field", in.label_studio.annotator_field,
-                 "Label Studio: the key of a completed_by object that names the annotator")
-      ->check(CLI::IsMember({"id", "email"}))
+                 "Label Studio: the key of a completed_by object that names the annotator (id, email, ...)")
       ->default_str("id");
   cmd.add_flag("--include-predictions", in.label_studio.include_predictions,
                "Label Studio: each prediction's model_version is compared as an annotator");
