@@ -248,9 +248,11 @@ class Reader {
       if (f.rfind("step=", 0) == 0) m_step = std::max<std::int64_t>(1, parse_int(f.substr(5)).value_or(1));
     }
     if (auto n = find("original_size")) {
-      const std::int64_t w = parse_int(n.child("width").text().get()).value_or(0), h = parse_int(n.child("height").text().get()).value_or(0);
-      if (w < 0 || h < 0 || w > 1000000 || h > 1000000 || w * h > 4294967295LL) {
-        throw InputError({.file = m_path, .field = "meta.original_size"}, fmt::format("implausible video size {}x{}", w, h));
+      const std::int64_t w = parse_int(n.child("width").text().get()).value_or(-1), h = parse_int(n.child("height").text().get()).value_or(-1);
+      if (image_size_problem(static_cast<double>(w), static_cast<double>(h))) {
+        throw InputError({.file = m_path, .field = "meta.original_size"},
+                         fmt::format("video frame size \"{}\" x \"{}\": expected whole numbers of pixels from 1 to 1000000 (at most 2^32 pixels in all)",
+                                     trim(n.child("width").text().get()), trim(n.child("height").text().get())));
       }
       m_video_w = static_cast<std::uint32_t>(w);
       m_video_h = static_cast<std::uint32_t>(h);
@@ -317,6 +319,11 @@ class Reader {
   }
 
   void add_shape(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
+    // Polygons (and ellipses, rotated boxes, masks) are compared by their pixels: the image size must be known.
+    const bool area_shape = s.type != "box" || std::fmod(s.rotation, 360.0) != 0;
+    if (area_shape && (m_builder->image_info(image).width == 0 || m_builder->image_info(image).height == 0)) {
+      fail(s.node, item, s.type, fmt::format("a <{}> needs the size of its image or frame, which the export does not give (<original_size> in <meta>)", s.type));
+    }
     const std::int32_t category = m_builder->category(label);
     const std::int64_t id = ++m_next_id;
     if (s.type == "box") {
@@ -365,7 +372,7 @@ class Reader {
     if (name.empty()) fail(node, "", "image.name", "<image> has neither a name nor an id");
     const double w = node.attribute("width") ? number(node, "width", name) : 0;
     const double h = node.attribute("height") ? number(node, "height", name) : 0;
-    if (w < 0 || h < 0 || w > 1e6 || h > 1e6 || w * h > 4294967295.0) fail(node, name, "image.width", fmt::format("implausible image size {}x{}", w, h));
+    if (auto why = image_size_problem(w, h)) fail(node, name, "image.width", *why);
     // A project export holds every task's images: the subset (or, without subsets, the task)
     // tells apart images of one name.
     std::string key = name;

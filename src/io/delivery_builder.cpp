@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 
 namespace labelqa::io {
 
@@ -92,6 +93,16 @@ LocalDelivery DeliveryBuilder::finish() {
   m_out.objects.track_names.resize(m_tracks.size());
   for (const auto& [key, index] : m_tracks) m_out.objects.track_names[static_cast<std::size_t>(index)] = key;
   return std::move(m_out);
+}
+
+std::optional<std::string> image_size_problem(double width, double height) {
+  auto whole = [](double v) { return std::isfinite(v) && v == std::floor(v); };
+  if (!whole(width) || !whole(height) || width < 1 || height < 1 || width > k_max_image_side || height > k_max_image_side ||
+      width * height > 4294967296.0) {
+    return fmt::format("image size {}x{}: expected whole numbers of pixels from 1 to {} (at most 2^32 pixels in all)", width, height,
+                       static_cast<long long>(k_max_image_side));
+  }
+  return std::nullopt;
 }
 
 std::vector<double> rotated_box_corners(const geometry::Box& b, double degrees) {

@@ -200,10 +200,13 @@ class Reader {
     std::string_view image_path;
     std::string name = !o["imagePath"].get(image_path) ? fs::path(std::string(image_path)).filename().string() : path.stem().string();
     if (name.empty()) name = path.stem().string();
-    std::int64_t w = 0, h = 0;
-    if (o["imageWidth"].get(w)) w = 0;
-    if (o["imageHeight"].get(h)) h = 0;
-    if (w < 0 || h < 0 || w > 1000000 || h > 1000000) fail(path, 0, name, "imageWidth", "implausible image size");
+    // LabelMe always writes the size: whole numbers within COCO's limits.
+    double w = 0, h = 0;
+    dom::element we, he;
+    if (o["imageWidth"].get(we) || o["imageHeight"].get(he) || we.get(w) || he.get(h)) {
+      fail(path, 0, name, "imageWidth", "expected imageWidth and imageHeight as numbers of pixels");
+    }
+    if (auto why = image_size_problem(w, h)) fail(path, 0, name, "imageWidth", *why);
     const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key_of(path, name));
     m_builder->set_image_file(image, path.string());
     dom::array shapes;

@@ -99,6 +99,8 @@ class Reader {
   std::map<std::pair<std::string, std::string>, std::size_t> m_skips;
   std::map<std::string, DeliveryBuilder> m_builders;  // by internal annotator key
   std::size_t m_anonymous = 0;                        // annotations without completed_by
+  std::int64_t m_large_ids = 0;                       // objects of tasks whose id * 1000 would overflow
+  static constexpr std::int64_t k_max_task_id = INT64_MAX / 1000 - 1;
   // Annotators are read per file: the same id in two files is two people. The key is
   // "file index \x1f name" until finish() gives each its name.
   static std::string internal(std::uint32_t file, const std::string& name) { return fmt::format("{}\x1f{}", file, name); }
@@ -334,8 +336,10 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   const std::string task_key = fmt::format("task {}", task_id);
   const bool image_task = image || std::any_of(regions.begin(), regions.end(), [](const Region& r) { return r.type != "span" && r.type != "segment"; });
   DeliveryBuilder* b = image_task ? &builder(annotator) : nullptr;
-  const auto w = static_cast<std::uint32_t>(task_width ? std::lround(*task_width) : 0);
-  const auto h = static_cast<std::uint32_t>(task_height ? std::lround(*task_height) : 0);
+  // A size outside the limits is reported with the region that gives it (add_region).
+  const bool sized = task_width && task_height && !image_size_problem(std::round(*task_width), std::round(*task_height));
+  const auto w = static_cast<std::uint32_t>(sized ? std::lround(*task_width) : 0);
+  const auto h = static_cast<std::uint32_t>(sized ? std::lround(*task_height) : 0);
   const std::uint32_t img = b ? b->image(image ? *image : task_key, w, h, -1, task_key, m_image_path) : 0;
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
@@ -354,8 +358,10 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       for (const auto& l : r.labels) spans.spans.push_back({start, end, l});
       continue;
     }
-    add_region(*b, img, r, task_id * 1000 + n, task);
-    if (!r.id.empty()) b->name_id(task_id * 1000 + n, r.id);  // findings and conflicts name the result id
+    // Objects are numbered task id * 1000 + position; task ids too large for that take numbers of their own.
+    const std::int64_t id = task_id >= 0 && task_id < k_max_task_id ? task_id * 1000 + n : -(++m_large_ids);
+    add_region(*b, img, r, id, task);
+    if (!r.id.empty()) b->name_id(id, r.id);  // findings and conflicts name the result id
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
   if (m_task_text) m_out.spans.push_back(std::move(spans));
@@ -374,6 +380,7 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
   if (!r.width || !r.height || *r.width <= 0 || *r.height <= 0) {
     fail(task, where + ".original_width", "region without original_width/original_height: percent coordinates cannot be converted to pixels");
   }
+  if (auto why = image_size_problem(std::round(*r.width), std::round(*r.height))) fail(task, where + ".original_width", *why);
   const double W = *r.width, H = *r.height;
   std::string label = "(no label)";
   if (!r.labels.empty()) {

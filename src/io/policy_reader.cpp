@@ -113,11 +113,62 @@ PolicyValue toml_value(const toml::node& n) {
   return v;
 }
 
+// The deepest key path of a TOML text (segments of a dotted key, a table header, keys of nested
+// inline tables), found without parsing, and the line of it: toml++ recurses once per segment, so
+// 50,000 of them would overflow the stack before it could say anything.
+std::pair<std::size_t, std::size_t> toml_key_depth(std::string_view text) {
+  std::size_t worst = 0, worst_line = 0, line = 1, depth = 1;
+  bool key = true, header = false;
+  std::vector<char> nest;  // open '{' and '[' of values
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      if (nest.empty()) key = true, header = false, depth = 1;
+      continue;
+    }
+    if (c == '#') {  // a comment runs to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {  // a string: skip it (triple-quoted ones too)
+      const bool triple = text.substr(i, 3) == std::string_view(std::string(3, c));
+      const std::string_view close = triple ? std::string_view(c == '"' ? "\"\"\"" : "\'\'\'") : std::string_view(&text[i], 1);
+      std::size_t j = i + (triple ? 3 : 1);
+      while (j < text.size() && text.substr(j, close.size()) != close) {
+        if (text[j] == '\n') ++line;
+        if (c == '"' && text[j] == '\\') ++j;
+        ++j;
+      }
+      i = j + close.size() - 1;
+      continue;
+    }
+    if (key) {
+      if (c == '[' && depth == 1 && nest.empty()) header = true;
+      if (c == '.') ++depth;
+      if (depth > worst) worst = depth, worst_line = line;
+      if (c == '=' && !header) key = false, depth = 1;
+      if (c == ']' && header) key = false, header = false, depth = 1;
+      continue;
+    }
+    if (c == '{') nest.push_back('{'), key = true, depth = 1;
+    else if (c == '[') nest.push_back('[');
+    else if ((c == '}' || c == ']') && !nest.empty()) nest.pop_back();
+    else if (c == ',' && !nest.empty() && nest.back() == '{') key = true, depth = 1;
+  }
+  return {worst, worst_line};
+}
+
+constexpr std::size_t k_max_key_depth = 64;
+
 GoldPolicy read_toml(const Input& input) {
   const std::string& path = input.path;
   PolicyBuilder b(path);
   const MappedFile file(input);
   toml::table tbl;
+  if (const auto [depth, line] = toml_key_depth(file.view()); depth > k_max_key_depth) {
+    throw InputError({.file = path, .line = line}, fmt::format("a key nested {} levels deep: a policy's keys are read to at most {} levels", depth, k_max_key_depth));
+  }
   try {
     tbl = toml::parse(file.view(), path);
   } catch (const toml::parse_error& e) {

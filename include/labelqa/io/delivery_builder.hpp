@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,11 @@ class DeliveryBuilder {
   std::map<std::string, std::int32_t> m_tracks;
   std::int32_t m_track = -1;
 };
+
+// The limits of an image size every reader enforces (COCO's): whole numbers of pixels from 1 to
+// 1,000,000 each, at most 2^32 pixels in all. The problem with a size, or nullopt when it is fine.
+inline constexpr double k_max_image_side = 1000000;
+std::optional<std::string> image_size_problem(double width, double height);
 
 // A box [x, y, w, h] turned by `degrees` clockwise on screen (y down) about its top-left corner,
 // as Label Studio and CVAT store rotated rectangles: the four corners x0, y0, ..., x3, y3.
