@@ -93,6 +93,8 @@ commands::AgreeRequest request(const AgreeArgs& a) {
 int run_agree(const AgreeArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
+  check_outputs(input_paths(a.in, {a.classes_path}),
+                {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--matches", a.matches_path}, {"--plot", a.plot_dir}});
   const commands::AgreeRun run = commands::agree(request(a));
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());

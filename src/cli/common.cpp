@@ -1,6 +1,10 @@
 #include "common.hpp"
 
+#include "labelqa/error.hpp"
+
 #include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
 
@@ -31,6 +35,23 @@ bool use_color(const OutputOptions& out) {
 }
 
 bool print_summary(const OutputOptions& out) { return !out.quiet && out.json_path != "-" && out.csv_path != "-"; }
+
+void check_outputs(const std::vector<std::string>& inputs, const std::vector<std::pair<std::string, std::string>>& outputs) {
+  namespace fs = std::filesystem;
+  auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ec;
+    if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec) && !ec;
+    const fs::path ca = fs::weakly_canonical(a, ec), cb = fs::weakly_canonical(b, ec);
+    return !ec && ca == cb;
+  };
+  for (const auto& [flag, out] : outputs) {
+    if (out.empty() || out == "-") continue;
+    for (const auto& in : inputs) {
+      if (in.empty() || in == "-") continue;
+      if (same(out, in)) throw UsageError(fmt::format("{} {} is an input ({}): refusing to overwrite it", flag, out, in));
+    }
+  }
+}
 
 std::shared_ptr<void> limit_threads(int threads) {
   if (threads <= 0) return nullptr;

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace labelqa::cli {
 
@@ -26,6 +28,10 @@ void add_threads_flag(CLI::App& cmd, int& threads);
 bool use_color(const OutputOptions& out);
 // The terminal summary is printed unless --quiet or a report already goes to standard output.
 bool print_summary(const OutputOptions& out);
+
+// Refuses (UsageError) an output that is one of the inputs: the same file by any path (`dir/../x`,
+// a symlink, a hard link). `outputs` pairs a flag with its path ("" and "-" are skipped).
+void check_outputs(const std::vector<std::string>& inputs, const std::vector<std::pair<std::string, std::string>>& outputs);
 
 // Limits oneTBB to `threads` worker threads for the lifetime of the returned object (0 = all cores).
 std::shared_ptr<void> limit_threads(int threads);

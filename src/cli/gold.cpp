@@ -66,6 +66,9 @@ int run_gold(GoldArgs& a) {
   }
   if (a.masks && !a.gold_annotator.empty()) throw UsageError("--gold-annotator takes an annotator of a tool export or table; mask folders need --gold DIR");
   if (a.vendor_items && a.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
+  check_outputs(input_paths(a.in, {a.gold_path, a.policy_path, a.classes_path}),
+                {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--conflicts", a.conflicts_path}, {"--junit", a.junit_path},
+                 {"--markdown", a.markdown_path}, {"--vendor-report", a.vendor_dir}});
   commands::GoldRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);

@@ -55,6 +55,13 @@ std::vector<std::string> format_names() {
   return out;
 }
 
+std::vector<std::string> input_paths(const InputArgs& in, std::vector<std::string> more) {
+  more.insert(more.end(), in.files.begin(), in.files.end());
+  more.push_back(in.folder.yolo_classes);
+  more.push_back(in.folder.image_sizes);
+  return more;
+}
+
 io::LoadOptions load_options(const InputArgs& in) {
   io::LoadOptions o;
   o.format = parse_format_flag(in.format);

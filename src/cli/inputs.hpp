@@ -29,6 +29,9 @@ std::vector<std::string> split_commas(const std::string& s);
 std::pair<std::string, double> parse_min_spec(const std::string& spec);
 bool has_extension(const std::string& f, std::string_view ext);
 
+// Every file the reader flags name: the inputs, the YOLO class list and image sizes, and `more`.
+std::vector<std::string> input_paths(const InputArgs& in, std::vector<std::string> more = {});
+
 // The loader's options from the flags (UsageError for an unknown format name).
 io::LoadOptions load_options(const InputArgs& in);
 io::Format parse_format_flag(const std::string& name);

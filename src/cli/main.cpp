@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "labelqa/commands/versions.hpp"
 #include "labelqa/error.hpp"
+#include "labelqa/io/atomic_file.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   };
   try {
     return action();
+  } catch (const labelqa::io::ReaderGone&) {
+    return static_cast<int>(ExitCode::ok);  // the reader of standard output went away: a quiet end
   } catch (const labelqa::InputError& e) {
     std::fprintf(stderr, "labelqa: error: %s%s\n", e.what(), flag_hint(e.setting()).c_str());
   } catch (const labelqa::UsageError& e) {

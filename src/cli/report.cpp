@@ -52,6 +52,8 @@ int run_report(ReportArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (rating tables, COCO files or tool exports)");
   parse_window(a.window, a.options.drift);
+  check_outputs(input_paths(a.in, {a.gold_path}),
+                {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--out", a.out_dir}, {"--write-consensus", a.write_consensus}});
   commands::ReportRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);

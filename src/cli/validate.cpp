@@ -34,6 +34,7 @@ int run_validate(ValidateArgs& a) {
   a.options.unlabeled = a.unlabeled;
   if (!(a.options.tolerance >= 0)) throw UsageError("--tolerance must be a number of pixels >= 0");
   if (!(a.options.min_track_iou >= 0 && a.options.min_track_iou <= 1)) throw UsageError("--min-track-iou must be between 0 and 1");
+  check_outputs(input_paths(a.in, {a.classes_path, a.label_config, a.images_dir}), {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}});
   validate::Request request;
   request.inputs = a.in.files;
   request.load = load_options(a.in);

@@ -7,21 +7,51 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
 namespace labelqa::io {
 
-AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
-  std::string templ = m_path + ".tmp.XXXXXX";
+namespace {
+
+mode_t current_umask() {
+  const mode_t m = ::umask(0);
+  ::umask(m);
+  return m;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)), m_target(m_path) {
+  struct stat st{};
+  // A symlink is followed to what it names: the link stays, its target gets the report.
+  if (::lstat(m_path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    const auto resolved = std::filesystem::weakly_canonical(m_path, ec);
+    if (ec) throw InputError({.file = m_path}, "cannot follow the symlink of the output file: " + ec.message());
+    m_target = resolved.string();
+  }
+  mode_t mode = 0666 & ~current_umask();
+  if (::stat(m_target.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+      // A device or FIFO is written into, never replaced.
+      m_fd = ::open(m_target.c_str(), O_WRONLY | O_CLOEXEC);
+      if (m_fd < 0) throw InputError({.file = m_path}, std::string("cannot open the output: ") + std::strerror(errno));
+      return;
+    }
+    if (!S_ISREG(st.st_mode)) throw InputError({.file = m_path}, "the output path names something that is not a file (a folder?)");
+    mode = st.st_mode & 07777;  // an existing report keeps its mode
+  }
+  std::string templ = m_target + ".tmp.XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   m_fd = ::mkstemp(buf.data());
   if (m_fd < 0) {
     throw InputError({.file = m_path}, std::string("cannot create the output file: ") + std::strerror(errno));
   }
-  ::fchmod(m_fd, 0644);
+  ::fchmod(m_fd, mode);
   m_tmp_path.assign(buf.data());
 }
 
@@ -44,6 +74,7 @@ void AtomicFile::write(std::string_view bytes) {
     m_written += static_cast<unsigned long long>(n);
   }
 #ifdef __linux__
+  if (m_tmp_path.empty()) return;  // a device or FIFO
   // Large reports: start writing back what is already written while the rest is produced, so
   // that commit()'s fsync has little left to wait for.
   constexpr unsigned long long k_step = 8ull << 20;
@@ -55,22 +86,41 @@ void AtomicFile::write(std::string_view bytes) {
 }
 
 void AtomicFile::commit() {
+  if (m_tmp_path.empty()) {  // a device or FIFO: written in place
+    const int rc = ::close(m_fd);
+    m_fd = -1;
+    if (rc != 0) throw InputError({.file = m_path}, std::string("cannot write the output: ") + std::strerror(errno));
+    m_committed = true;
+    return;
+  }
   if (::fsync(m_fd) != 0 || ::close(m_fd) != 0) {
     m_fd = -1;
     throw InputError({.file = m_path}, std::string("cannot write the output file: ") + std::strerror(errno));
   }
   m_fd = -1;
-  if (std::rename(m_tmp_path.c_str(), m_path.c_str()) != 0) {
+  if (std::rename(m_tmp_path.c_str(), m_target.c_str()) != 0) {
     throw InputError({.file = m_path}, std::string("cannot rename the output file into place: ") +
                                            std::strerror(errno));
   }
   m_committed = true;
 }
 
+namespace {
+
+// Standard output that cannot take the report (a full disk, a closed descriptor) is an error; a
+// reader that went away (a broken pipe) ends the run quietly, as the signal would.
+void check_stdout() {
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return;
+  if (errno == EPIPE) throw ReaderGone{};
+  throw InputError({.file = "standard output"}, std::string("cannot write the report: ") + std::strerror(errno));
+}
+
+}  // namespace
+
 void write_output(const std::string& path, std::string_view bytes) {
   if (path == "-") {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-    std::fflush(stdout);
+    check_stdout();
     return;
   }
   AtomicFile file(path);
@@ -81,7 +131,7 @@ void write_output(const std::string& path, std::string_view bytes) {
 void write_output(const std::string& path, const std::function<void(const Sink&)>& produce) {
   if (path == "-") {
     produce([](std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); });
-    std::fflush(stdout);
+    check_stdout();
     return;
   }
   AtomicFile file(path);

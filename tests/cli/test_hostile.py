@@ -51,4 +51,54 @@ open(p, "w").write('compare = "value"\niou_threshold = 0.5\n[[rule]]\nmetric = "
 r = run("gold", os.path.join(GOLD, "delivery.csv"), "--gold", os.path.join(GOLD, "gold.csv"), "--policy", p)
 expect("shallow TOML with dots in values: read", r.returncode in (0, 1), r.stderr)
 
+# ---- Outputs ----
+import shutil  # noqa: E402
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+
+SENT = os.path.join(SRC, "examples", "sentiment.csv")
+x = os.path.join(TMP, "x.csv")
+shutil.copy(SENT, x)
+original = open(x, "rb").read()
+os.makedirs(os.path.join(TMP, "sub"), exist_ok=True)
+for flag, target in (("--csv", x), ("--json", os.path.join(TMP, "sub", "..", "x.csv"))):
+    r = run("agree", x, flag, target, "-q")
+    expect(f"output {flag} onto the input: refused", r.returncode == 2 and "is an input" in r.stderr, r.stderr)
+expect("the input is untouched", open(x, "rb").read() == original)
+gold_copy = os.path.join(TMP, "gold.csv")
+shutil.copy(os.path.join(GOLD, "gold.csv"), gold_copy)
+r = run("gold", os.path.join(GOLD, "delivery.csv"), "--gold", gold_copy, "--markdown", gold_copy, "-q")
+expect("gold --markdown onto the gold file: refused", r.returncode == 2 and "is an input" in r.stderr, r.stderr)
+# A symlink is followed: the link stays, the file it names gets the report.
+target = os.path.join(TMP, "target.json")
+open(target, "w").write("{}")
+link = os.path.join(TMP, "link.json")
+os.symlink("target.json", link)
+r = run("agree", x, "--json", link, "-q")
+expect("symlink output: the link stays, its target is written", r.returncode == 0 and os.path.islink(link) and
+       json.load(open(target))["command"] == "agree", r.stderr)
+# A FIFO is written into, not replaced by a file.
+fifo = os.path.join(TMP, "fifo")
+os.mkfifo(fifo)
+got = {}
+reader = threading.Thread(target=lambda: got.setdefault("bytes", open(fifo, "rb").read()))
+reader.start()
+r = run("agree", x, "--json", fifo, "-q")
+reader.join(timeout=10)
+expect("FIFO output: written into, still a FIFO", r.returncode == 0 and stat.S_ISFIFO(os.stat(fifo).st_mode) and
+       json.loads(got.get("bytes", b"{}"))["command"] == "agree", r.stderr)
+# An existing report keeps its mode (gold reports hold gold labels); a new one follows the umask.
+os.chmod(target, 0o600)
+run("agree", x, "--json", target, "-q")
+expect("existing report keeps mode 0600", stat.S_IMODE(os.stat(target).st_mode) == 0o600, oct(os.stat(target).st_mode))
+fresh = os.path.join(TMP, "fresh.json")
+p = subprocess.run(["sh", "-c", f"umask 077 && '{BINARY}' agree '{x}' --json '{fresh}' -q"], capture_output=True, text=True)
+expect("new report follows the umask", p.returncode == 0 and stat.S_IMODE(os.stat(fresh).st_mode) == 0o600, oct(os.stat(fresh).st_mode))
+# A standard output that cannot take the report is an error, not a success.
+if os.path.exists("/dev/full"):
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([BINARY, "agree", x, "--json", "-", "-q"], stdout=full, stderr=subprocess.PIPE, text=True)
+    expect("--json - onto a full device: exit 2", p.returncode == 2 and "standard output" in p.stderr, p.stderr)
+
 sys.exit(harness.summary())

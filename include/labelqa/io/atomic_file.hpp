@@ -1,6 +1,10 @@
 // Reports are written to a temporary file beside the target and renamed over it on commit(), so a
 // reader never sees a half-written report. The destructor does not commit: an error part-way
 // leaves the previous file (or none) in place.
+//
+// Only a regular file (or nothing) is replaced: a symlink is followed to the file it names (the
+// link stays), a device or FIFO is written into directly, anything else (a folder, a socket) is
+// refused. A new report gets the mode the umask gives (0666 masked); an existing one keeps its mode.
 #pragma once
 
 #include <functional>
@@ -21,13 +25,18 @@ class AtomicFile {
 
  private:
   std::string m_path;
-  std::string m_tmp_path;
+  std::string m_target;    // where the bytes go: the path, or the regular file a symlink names
+  std::string m_tmp_path;  // "" when writing straight into a device or FIFO
   int m_fd = -1;
   bool m_committed = false;
   unsigned long long m_written = 0, m_flushed = 0;  // bytes written; bytes whose writeback was started
 };
 
-// Writes bytes to path atomically, or to standard output when path is "-".
+// Thrown when standard output's reader went away (a broken pipe): the run ends quietly.
+struct ReaderGone {};
+
+// Writes bytes to path atomically, or to standard output when path is "-". A standard output that
+// cannot take them is an InputError.
 void write_output(const std::string& path, std::string_view bytes);
 
 // Where a renderer streams its output, chunk by chunk.
