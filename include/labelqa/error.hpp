@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace labelqa {
 
@@ -36,6 +37,11 @@ enum class Defect : std::uint8_t {
   unknown_class,      // a label or attribute value the export's own schema does not declare
 };
 
+// Messages echo what a file holds: they are cut after this many bytes (with "... (N more bytes)")
+// and their control characters escaped (\n, \t, \xNN), so no input can flood or drive a terminal.
+inline constexpr std::size_t k_max_message_bytes = 2000;
+std::string safe_text(std::string_view text);
+
 // Bad input: rendered as `file:line: item "x", column "label": message`.
 class InputError : public std::runtime_error {
  public:
@@ -62,7 +68,7 @@ class InputError : public std::runtime_error {
 // settings in words; setting() names the request field concerned, if one is.
 class UsageError : public std::runtime_error {
  public:
-  explicit UsageError(const std::string& message, std::string setting = {}) : std::runtime_error(message), m_setting(std::move(setting)) {}
+  explicit UsageError(const std::string& message, std::string setting = {}) : std::runtime_error(safe_text(message)), m_setting(std::move(setting)) {}
   const std::string& setting() const { return m_setting; }
 
  private:

@@ -1,5 +1,7 @@
 #include "labelqa/report/format.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 namespace labelqa::report {
@@ -18,7 +20,19 @@ bool csv_needs_quotes(std::string_view s) {
   return false;
 }
 
-std::string csv_cell(std::string_view s) {
+std::string csv_cell(std::string_view text) {
+  // A cell a spreadsheet would run as a formula (=, +, -, @ first, and not a number) is written
+  // with a leading apostrophe, as OWASP advises against CSV injection.
+  std::string guarded;
+  std::string_view s = text;
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
+    double v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+      guarded = "'" + std::string(s);
+      s = guarded;
+    }
+  }
   if (!csv_needs_quotes(s)) return std::string(s);
   std::string out = "\"";
   for (char c : s) {

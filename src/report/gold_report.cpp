@@ -96,12 +96,33 @@ json header(const GoldReport& rep) {
 
 int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
 
+// Text for a code span in a markdown table cell (shown literally): no backtick, cell break or
+// control character.
+std::string md_code(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '`' || static_cast<unsigned char>(c) < 0x20) out += ' ';
+    else if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+// Text for a markdown table cell: no raw HTML (< > & as entities), no link or emphasis syntax
+// (markdown's punctuation backslash-escaped), no cell break or line break, no control character.
 std::string md_cell(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (std::string_view("|[]()`*_\\!#~").find(c) != std::string_view::npos) {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
       out += ' ';
     } else {
       out += c;
@@ -321,7 +342,7 @@ std::string render_gold_markdown(const GoldReport& rep) {
   if (!rep.rules.outcomes.empty()) {
     out += "\n| Rule | Subject | Compared | Value | Threshold | Result | Gold items |\n|---|---|---|---:|---:|---|---:|\n";
     for (const auto& o : rep.rules.outcomes) {
-      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", md_cell(o.rule), md_cell(o.subject), metrics::gate_on_name(o.compared),
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", md_code(o.rule), md_cell(o.subject), metrics::gate_on_name(o.compared),
                          o.value ? fixed(*o.value, 4) : "—", number(o.threshold), metrics::rule_result_name(o.outcome), o.gold_items);
     }
   }

@@ -51,6 +51,34 @@ open(p, "w").write('compare = "value"\niou_threshold = 0.5\n[[rule]]\nmetric = "
 r = run("gold", os.path.join(GOLD, "delivery.csv"), "--gold", os.path.join(GOLD, "gold.csv"), "--policy", p)
 expect("shallow TOML with dots in values: read", r.returncode in (0, 1), r.stderr)
 
+# ---- Untrusted bytes in messages and reports ----
+yolo = os.path.join(TMP, "yolo_escape")
+os.makedirs(os.path.join(yolo, "labels"), exist_ok=True)
+open(os.path.join(yolo, "classes.txt"), "w").write("car\n")
+open(os.path.join(yolo, "sizes.csv"), "w").write("image,width,height\nimg1,100,100\n")
+open(os.path.join(yolo, "labels", "img1.txt"), "w").write("0 0.5 0.5 \x1b]0;owned\x07\x1b[2J 0.1\n")
+r = run("agree", yolo, "--format", "yolo", "--image-sizes", os.path.join(yolo, "sizes.csv"))
+expect("terminal escapes in a token are escaped", r.returncode == 2 and "\x1b" not in r.stderr and "\\x1b" in r.stderr, repr(r.stderr))
+open(os.path.join(yolo, "labels", "img1.txt"), "w").write("0 0.5 0.5 0.2 " + "x" * 5_000_000 + "\n")
+r = run("agree", yolo, "--format", "yolo", "--image-sizes", os.path.join(yolo, "sizes.csv"))
+expect("a 5 MB token is cut in the message", r.returncode == 2 and len(r.stderr) < 3000 and "more bytes)" in r.stderr, len(r.stderr))
+# CSV cells a spreadsheet would run as formulas get an apostrophe; numbers stay numbers.
+ratings = os.path.join(TMP, "formula.csv")
+open(ratings, "w").write('item,annotator,label\ni1,=cmd|calc,=HYPERLINK("http://x")\ni1,bob,-1\ni2,=cmd|calc,@SUM(1)\ni2,bob,+x\n')
+out_csv = os.path.join(TMP, "formula_report.csv")
+r = run("agree", ratings, "--csv", out_csv, "-q")
+text = open(out_csv).read() if r.returncode == 0 else ""
+expect("CSV formulas neutralised", r.returncode == 0 and "'=cmd|calc" in text and ",=" not in text and ",@" not in text and ",+" not in text, text[:600])
+# Markdown: no raw HTML, no links from names.
+deliv = os.path.join(TMP, "md_delivery.csv")
+open(deliv, "w").write('item,annotator,label\ni1,<img src=x onerror=alert(1)>,a\ni2,[x](javascript:alert(1)),b\n')
+gold = os.path.join(TMP, "md_gold.csv")
+open(gold, "w").write("item,label\ni1,a\ni2,b\n")
+md = os.path.join(TMP, "summary.md")
+r = run("gold", deliv, "--gold", gold, "--markdown", md, "-q")
+mdtext = open(md).read() if os.path.exists(md) else ""
+expect("markdown: names escaped", r.returncode == 0 and "<img" not in mdtext and "](javascript" not in mdtext and "&lt;img" in mdtext, mdtext[:500] + r.stderr)
+
 # ---- Outputs ----
 import shutil  # noqa: E402
 import stat  # noqa: E402
