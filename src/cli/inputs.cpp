@@ -106,6 +106,8 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
                  "Label Studio: brush pixels with alpha at or above this are inside the mask")
       ->check(CLI::Range(1, 255))
       ->default_str("128");
+  cmd.add_flag("--follow-symlinks", in.folder.follow_symlinks,
+               "Read files of a delivery folder whose symbolic links lead outside it (default: refused, nothing read from them)");
   cmd.add_option("--yolo-classes", in.folder.yolo_classes, "YOLO: the class names file (default: classes.txt, obj.names or data.yaml in the folder)")
       ->type_name("FILE");
   cmd.add_option("--image-sizes", in.folder.image_sizes, "YOLO: image sizes as CSV image,width,height (default: read from the images)")

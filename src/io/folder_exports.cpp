@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/csv.hpp"
 #include "labelqa/io/delivery_builder.hpp"
+#include "labelqa/io/paths.hpp"
 #include "labelqa/io/mapped_file.hpp"
 #include "parse_text.hpp"
 
@@ -33,8 +34,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Files under `dir` (recursively) with one of the extensions, sorted by path.
-std::vector<fs::path> files_with(const fs::path& dir, std::initializer_list<const char*> exts) {
+// Files under `dir` (recursively) with one of the extensions, sorted by path. A file whose symbolic
+// link leads outside `dir` is bad input (never read, never echoed) unless `follow_symlinks`.
+std::vector<fs::path> files_with(const fs::path& dir, std::initializer_list<const char*> exts, bool follow_symlinks = false) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
@@ -42,7 +44,14 @@ std::vector<fs::path> files_with(const fs::path& dir, std::initializer_list<cons
     if (!it->is_regular_file(ec)) continue;
     const std::string ext = lower(it->path().extension().string());
     for (const char* e : exts) {
-      if (ext == e) out.push_back(it->path());
+      if (ext != e) continue;
+      if (!follow_symlinks) {
+        if (const auto real = link_outside(it->path(), dir)) {
+          throw InputError({.file = it->path().string()}, fmt::format("a symbolic link that leads outside the delivery folder {}: not read", dir.string()))
+              .with_setting("follow_symlinks");
+        }
+      }
+      out.push_back(it->path());
     }
   }
   std::sort(out.begin(), out.end());
@@ -102,12 +111,12 @@ class Reader {
     m_root = dir ? fs::path(input) : fs::path(input).parent_path();
     switch (format) {
       case FolderFormat::voc:
-        for (const auto& p : dir ? files_with(input, {".xml"}) : std::vector<fs::path>{input}) {
+        for (const auto& p : dir ? files_with(input, {".xml"}, m_opt.follow_symlinks) : std::vector<fs::path>{input}) {
           if (is_voc_xml(p)) read_voc(p);
         }
         break;
       case FolderFormat::labelme:
-        for (const auto& p : dir ? files_with(input, {".json"}) : std::vector<fs::path>{input}) {
+        for (const auto& p : dir ? files_with(input, {".json"}, m_opt.follow_symlinks) : std::vector<fs::path>{input}) {
           if (is_labelme_json(p)) read_labelme(p);
         }
         break;
@@ -207,7 +216,8 @@ class Reader {
       fail(path, 0, name, "imageWidth", "expected imageWidth and imageHeight as numbers of pixels");
     }
     if (auto why = image_size_problem(w, h)) fail(path, 0, name, "imageWidth", *why);
-    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key_of(path, name));
+    const std::uint32_t image = m_builder->image(name, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h), -1, key_of(path, name),
+                                                 image_path.empty() ? std::string() : std::string(image_path));
     m_builder->set_image_file(image, path.string());
     dom::array shapes;
     if (o["shapes"].get(shapes)) fail(path, 0, name, "shapes", "expected a list of shapes");
@@ -255,7 +265,7 @@ class Reader {
   std::vector<std::string> yolo_classes(const fs::path& dir) {
     fs::path file = m_opt.yolo_classes;
     if (file.empty()) {
-      for (const auto& p : files_with(dir, {".txt", ".names", ".yaml"})) {
+      for (const auto& p : files_with(dir, {".txt", ".names", ".yaml"}, m_opt.follow_symlinks)) {
         if (is_class_file(p) && (file.empty() || p.string().size() < file.string().size())) file = p;
       }
     }
@@ -331,13 +341,13 @@ class Reader {
       }
     }
     m_kpt_values = 0;
-    for (const auto& y : files_with(dir, {".yaml"})) {
+    for (const auto& y : files_with(dir, {".yaml"}, m_opt.follow_symlinks)) {
       if (const auto k = kpt_shape(y)) m_kpt_values = *k;
     }
     // Images next to the labels: same folder, or images/ beside labels/.
     std::map<std::string, fs::path> images;
-    for (const auto& p : files_with(dir, {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})) images.emplace(p.stem().string(), p);
-    for (const auto& p : files_with(dir, {".txt"})) {
+    for (const auto& p : files_with(dir, {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}, m_opt.follow_symlinks)) images.emplace(p.stem().string(), p);
+    for (const auto& p : files_with(dir, {".txt"}, m_opt.follow_symlinks)) {
       if (is_class_file(p) || p.filename() == "train.txt" || p.filename() == "valid.txt" || p.filename() == "test.txt") continue;
       const std::string stem = p.stem().string();
       std::string name = stem;
@@ -490,16 +500,24 @@ bool looks_like_folder_export(const std::string& path, FolderFormat& format) {
   }
   if (!fs::is_directory(path, ec)) return false;
   if (fs::exists(fs::path(path) / "annotations.xml", ec)) return false;  // a CVAT export
-  for (const auto& p : files_with(path, {".xml"})) {
+  // Judged from the files that stay inside the folder (nothing is read through a link leading out).
+  auto inside = [&](std::initializer_list<const char*> exts) {
+    std::vector<fs::path> out;
+    for (const auto& p : files_with(path, exts, true)) {
+      if (!link_outside(p, path)) out.push_back(p);
+    }
+    return out;
+  };
+  for (const auto& p : inside({".xml"})) {
     if (is_voc_xml(p)) return format = FolderFormat::voc, true;
     break;
   }
-  for (const auto& p : files_with(path, {".json"})) {
+  for (const auto& p : inside({".json"})) {
     if (is_labelme_json(p)) return format = FolderFormat::labelme, true;
     break;
   }
   bool classes = false, labels = false;
-  for (const auto& p : files_with(path, {".txt", ".names", ".yaml"})) {
+  for (const auto& p : inside({".txt", ".names", ".yaml"})) {
     if (is_class_file(p)) {
       classes = true;
     } else if (p.extension() == ".txt") {

@@ -36,4 +36,17 @@ std::optional<fs::path> contained_path(const std::string& root, const std::strin
   return full;
 }
 
+std::optional<fs::path> link_outside(const fs::path& file, const fs::path& root) {
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(root, ec);
+  if (ec) return std::nullopt;
+  const fs::path real = fs::weakly_canonical(file, ec);
+  if (ec) return std::nullopt;
+  auto b = base.begin(), f = real.begin();
+  for (; b != base.end(); ++b, ++f) {
+    if (f == real.end() || *b != *f) return real;
+  }
+  return std::nullopt;
+}
+
 }  // namespace labelqa::io

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 
 bool has_extension(const std::string& f, std::string_view ext) { return io::logical_name(f).ends_with(ext); }
 
-enum class Kind { coco, tool_export, table, masks, unknown };
+enum class Kind { coco, tool_export, table, masks, unknown, outside_link };
 
 // One thing to validate: a file, an export folder, or the PNG masks of a folder.
 struct Unit {
@@ -66,7 +66,7 @@ Kind kind_of_file(const std::string& f) {
 
 // The units of the inputs: a folder that is an export is one unit; any other folder is walked,
 // its PNGs forming one mask unit per folder.
-std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::string& skip, io::Format format) {
+std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::string& skip, io::Format format, bool follow_symlinks) {
   std::vector<Unit> units;
   // A named format decides the kind of every file (a contradicting content is bad usage).
   auto named_kind = [format]() -> std::optional<Kind> {
@@ -105,6 +105,11 @@ std::vector<Unit> expand(const std::vector<std::string>& inputs, const std::stri
     for (const auto& p : files) {
       const std::string f = p.string();
       if (!skip.empty() && fs::equivalent(p, skip, ec)) continue;
+      // A file whose symbolic link leads out of the delivery is never read: a finding names it.
+      if (!follow_symlinks && io::link_outside(p, input)) {
+        units.push_back({Kind::outside_link, f, input, {}});
+        continue;
+      }
       const Kind k = kind_of_file(f);
       if (k == Kind::unknown) continue;
       if (k == Kind::masks) {
@@ -168,6 +173,14 @@ class Validator {
         case Kind::table: table(u); break;
         case Kind::masks: masks(u); return;  // counts its files itself
         case Kind::unknown: break;
+        case Kind::outside_link: {
+          Finding f;
+          f.code = Code::schema;
+          f.file = u.path;
+          f.message = fmt::format("a symbolic link that leads outside the delivery folder {}: not read (--follow-symlinks reads it)", u.root);  // flag in report text
+          m_findings.push_back(std::move(f));
+          return;
+        }
       }
       ++m_readable;
     } catch (const InputError& e) {
@@ -228,14 +241,29 @@ class Validator {
 
   // Image names that lead outside the delivery root are schema findings; images found under
   // --images are checked against the sizes the delivery gives them.
-  void check_images(const std::string& file, const std::string& root, const std::vector<ImageInfo>& images) {
+  static std::string file_of_image(const std::string& file, const ImageInfo& img) { return img.file.empty() ? file : img.file; }
+
+  // `file_paths`: the images' paths are file paths relative to the export (LabelMe's imagePath),
+  // not URLs (Label Studio).
+  void check_images(const std::string& file, const std::string& root, const std::vector<ImageInfo>& images, bool file_paths) {
     for (const auto& img : images) {
-      if (!m_a.allow_outside && io::leaves_root(img.name)) {
+      const std::string& named = img.path.empty() || !file_paths ? img.name : img.path;  // as the export writes it
+      // A LabelMe imagePath is relative to its JSON file and may reach a sibling of the export
+      // folder (`../images/a.jpg`), not further.
+      std::string checked = named;
+      if (file_paths && !img.file.empty() && !fs::path(named).is_absolute()) {
+        std::error_code ec;
+        const fs::path rel = fs::relative(fs::path(img.file).parent_path(), root, ec);
+        fs::path top = fs::absolute(root, ec).lexically_normal();
+        if (top.filename().empty()) top = top.parent_path();
+        checked = (fs::path(top.filename()) / (ec ? fs::path() : rel) / named).generic_string();
+      }
+      if (!m_a.allow_outside && io::leaves_root(checked)) {
         Finding f;
         f.code = Code::schema;
-        f.file = file;
+        f.file = file_of_image(file, img);
         f.item = img.name;
-        f.message = fmt::format("image path \"{}\" leads outside the delivery root {} (nothing was read from it; --allow-outside permits it)", img.name, root);  // flag in report text
+        f.message = fmt::format("image path \"{}\" leads outside the delivery root {} (nothing was read from it; --allow-outside permits it)", named, root);  // flag in report text
         m_findings.push_back(std::move(f));
         continue;
       }
@@ -275,7 +303,7 @@ class Validator {
     m_items += d.images.size();
     m_annotations += d.objects.objects.size();
     for (const auto& c : d.categories) m_class_files[c].insert(d.objects.file);
-    check_images(d.objects.file, root, d.images);
+    check_images(d.objects.file, root, d.images, d.objects.format == "labelme");
     if (defer) {
       m_deferred = Deferred{std::move(d), areas};
       return;
@@ -465,7 +493,7 @@ class Validator {
 
 Summary validate_delivery(const Request& request, FindingSink& sink) {
   io::check_named_format(request.inputs, request.load.format);
-  const auto units = expand(request.inputs, request.classes_path, request.load.format);
+  const auto units = expand(request.inputs, request.classes_path, request.load.format, request.load.folder.follow_symlinks);
   Validator v(request);
   // A single COCO file streams: its images are checked while their findings are put, and its
   // findings are never held whole.

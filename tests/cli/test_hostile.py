@@ -51,6 +51,38 @@ open(p, "w").write('compare = "value"\niou_threshold = 0.5\n[[rule]]\nmetric = "
 r = run("gold", os.path.join(GOLD, "delivery.csv"), "--gold", os.path.join(GOLD, "gold.csv"), "--policy", p)
 expect("shallow TOML with dots in values: read", r.returncode in (0, 1), r.stderr)
 
+# ---- Reading outside the delivery ----
+secret = os.path.join(TMP, "secret.txt")
+open(secret, "w").write("hunter2 is the password\n")
+ydir = os.path.join(TMP, "yolo_link")
+os.makedirs(os.path.join(ydir, "labels"), exist_ok=True)
+open(os.path.join(ydir, "classes.txt"), "w").write("car\n")
+open(os.path.join(ydir, "sizes.csv"), "w").write("image,width,height\nimg1,100,100\n")
+os.symlink(secret, os.path.join(ydir, "labels", "img1.txt"))
+sizes = os.path.join(ydir, "sizes.csv")
+r = run("agree", ydir, "--format", "yolo", "--image-sizes", sizes)
+expect("a label file linked outside the folder: refused, not echoed", r.returncode == 2 and "symbolic link" in r.stderr and "hunter2" not in r.stderr, r.stderr)
+r = run("validate", ydir, "--format", "yolo", "--image-sizes", sizes, "--json", "-", "-q")
+expect("validate: the link is refused, its content never in the report", r.returncode == 2 and "hunter2" not in r.stdout and "symbolic link" in r.stdout, r.stdout[:500])
+r = run("agree", ydir, "--format", "yolo", "--image-sizes", sizes, "--follow-symlinks")
+expect("--follow-symlinks reads it", r.returncode == 2 and "symbolic link" not in r.stderr and "expected numbers" in r.stderr, r.stderr)
+walk = os.path.join(TMP, "walk")
+os.makedirs(walk, exist_ok=True)
+shutil_src = os.path.join(SRC, "examples", "coco", "alice.json")
+open(os.path.join(walk, "alice.json"), "w").write(open(shutil_src).read())
+os.symlink(os.path.join(SRC, "examples", "coco", "bob.json"), os.path.join(walk, "bob.json"))
+r = run("validate", walk, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("validate walking a folder: a file linked outside is a schema finding", d is not None and
+       [(os.path.basename(f["file"]), f["code"]) for f in d["findings"]] == [("bob.json", "schema")], r.stdout[:600])
+lm = os.path.join(TMP, "labelme_passwd.json")
+json.dump({"version": "5.2.1", "flags": {}, "imagePath": "../../../../etc/passwd", "imageData": None, "imageWidth": 100, "imageHeight": 100,
+           "shapes": [{"label": "a", "points": [[1, 1], [5, 5]], "shape_type": "rectangle", "group_id": None, "flags": {}}]}, open(lm, "w"))
+r = run("validate", lm, "--format", "labelme", "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("LabelMe imagePath climbing out: schema finding", d is not None and [f["code"] for f in d["findings"]] == ["schema"] and
+       "../../../../etc/passwd" in d["findings"][0]["message"], r.stdout[:500])
+
 # ---- Untrusted bytes in messages and reports ----
 yolo = os.path.join(TMP, "yolo_escape")
 os.makedirs(os.path.join(yolo, "labels"), exist_ok=True)

@@ -15,6 +15,7 @@ enum class FolderFormat { voc, yolo, labelme };
 struct FolderOptions {
   std::string yolo_classes;  // class names file (one per line); default: classes.txt, obj.names or data.yaml in the folder
   std::string image_sizes;   // CSV image,width,height; default: read from the images found next to the labels
+  bool follow_symlinks = false;  // read files whose symbolic links lead outside the export folder
 };
 
 // The folder format of a directory (or a single VOC .xml / LabelMe .json file), if any.

@@ -16,4 +16,8 @@ bool leaves_root(const std::string& name);
 // allow_outside, root / name (or name itself when absolute) as given.
 std::optional<std::filesystem::path> contained_path(const std::string& root, const std::string& name, bool allow_outside);
 
+// Where a file found inside a delivery folder really is, when a symbolic link takes it outside
+// `root` (the file, or a folder on the way, links elsewhere); nullopt when it stays inside.
+std::optional<std::filesystem::path> link_outside(const std::filesystem::path& file, const std::filesystem::path& root);
+
 }  // namespace labelqa::io
