@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/mapped_file.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -81,14 +82,30 @@ std::string read_zip_member(const std::string& path, const std::string& member) 
     return std::string(in);
   }
   if (e.method != 8) throw corrupt(fmt::format("compression method {} is not supported (stored or deflate only)", e.method));
-  std::string out(e.size, '\0');
+  // The recorded size is a claim: it must stay within the limits of any compressed input (as for
+  // .gz), and the output grows only as inflate really produces it.
+  const std::uint64_t limit = std::min<std::uint64_t>(k_max_gunzip_bytes, std::max<std::uint64_t>(e.compressed, 1) * k_max_gunzip_ratio);
+  if (e.size > limit) {
+    throw InputError({.file = path, .item = member}, fmt::format("the member expands to {} bytes, past {} ({}x its {} compressed bytes, or {} GiB): refused",
+                                                                 e.size, limit, k_max_gunzip_ratio, e.compressed, k_max_gunzip_bytes >> 30));
+  }
+  std::string out;
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw corrupt("zlib failed to start");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
+  int rc = Z_OK;
+  constexpr std::size_t k_chunk = std::size_t{1} << 20;
+  while (rc == Z_OK) {
+    const std::size_t at = out.size();
+    if (at >= e.size + 1) break;  // more than recorded: corrupt
+    out.resize(at + std::min<std::size_t>(k_chunk, e.size + 1 - at));
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + at);
+    zs.avail_out = static_cast<uInt>(out.size() - at);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.resize(at + (out.size() - at - zs.avail_out));
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+  }
   const auto produced = zs.total_out;
   inflateEnd(&zs);
   if (rc != Z_STREAM_END || produced != e.size) throw corrupt("deflate data does not decode to the recorded size");
