@@ -112,7 +112,6 @@ struct TrackOverlap {
   int pair = 0;
   std::int64_t track_a = 0, track_b = 0;
   double iou = 0;
-  bool matched = false;  // the frame's one-to-one matching paired them
 };
 
 struct ImageResult {
@@ -373,7 +372,7 @@ class ImageMatcher {
       for (std::size_t i = 0; i < na; ++i) {
         for (std::size_t j = 0; j < nb; ++j) {
           if (score[i * nb + j] <= 0) continue;
-          out.overlaps.push_back({pair_index, track_of(a, i), track_of(b, j), m[i * nb + j], assign[i] == static_cast<int>(j)});
+          out.overlaps.push_back({pair_index, track_of(a, i), track_of(b, j), m[i * nb + j]});
         }
       }
     }

@@ -49,3 +49,25 @@ def samples(root, what):
         _said.add(what)
         print(f"skipped: {what} (needs ../shared/samples beside the repository)")
     return None
+
+
+def json_report(tmp, *args):
+    """Runs labelqa with `--json` into a file under tmp; returns (process, parsed report or None)."""
+    import json
+
+    out = os.path.join(tmp, "r.json")
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(*args, "--json", out, "-q")
+    return r, (json.load(open(out)) if r.returncode == 0 else None)
+
+
+def json_stdout(*args):
+    """Runs labelqa with the JSON report on standard output; returns (parsed report or None, process)."""
+    import json
+
+    r = run(*args, "--json", "-", "-q")
+    try:
+        return json.loads(r.stdout), r
+    except ValueError:
+        return None, r

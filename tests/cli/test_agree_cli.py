@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ EXAMPLES = os.path.join(SRC, "examples")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import expect, metric_ok, run, results  # noqa: E402,F401
+from harness import expect, metric_ok, run  # noqa: E402
 
 harness.BINARY = BINARY
 

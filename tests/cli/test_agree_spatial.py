@@ -7,7 +7,6 @@ pixels are known exactly; make_masks.py: numpy arrays), computed here independen
 """
 import csv
 import hashlib
-import io
 import json
 import os
 import sys

@@ -25,11 +25,7 @@ TMP = tempfile.mkdtemp(prefix="labelqa-exports-")
 
 
 def report(*args):
-    out = os.path.join(TMP, "r.json")
-    if os.path.exists(out):
-        os.remove(out)
-    r = run(*args, "--json", out, "-q")
-    return r, (json.load(open(out)) if r.returncode == 0 else None)
+    return harness.json_report(TMP, *args)
 
 
 def images_of(d):

@@ -103,6 +103,10 @@ os.makedirs(walk, exist_ok=True)
 shutil_src = os.path.join(SRC, "examples", "coco", "alice.json")
 open(os.path.join(walk, "alice.json"), "w").write(open(shutil_src).read())
 os.symlink(os.path.join(SRC, "examples", "coco", "bob.json"), os.path.join(walk, "bob.json"))
+r = run("validate", walk, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("validate walking a folder: a file linked outside is a schema finding", d is not None and
+       [(os.path.basename(f["file"]), f["code"]) for f in d["findings"]] == [("bob.json", "schema")], r.stdout[:600])
 lm = os.path.join(TMP, "labelme_passwd.json")
 json.dump({"version": "5.2.1", "flags": {}, "imagePath": "../../../../etc/passwd", "imageData": None, "imageWidth": 100, "imageHeight": 100,
            "shapes": [{"label": "a", "points": [[1, 1], [5, 5]], "shape_type": "rectangle", "group_id": None, "flags": {}}]}, open(lm, "w"))

@@ -5,7 +5,6 @@
 Usage: test_samples.py LABELQA_BINARY SOURCE_DIR
 Skips with one printed line on a clone without the samples.
 """
-import json
 import os
 import sys
 
@@ -13,7 +12,7 @@ BINARY, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from harness import expect, run  # noqa: E402
+from harness import expect  # noqa: E402
 
 harness.BINARY = BINARY
 S = harness.samples(SRC, "the counts of the real samples")
@@ -25,16 +24,10 @@ def path(*parts):
     return os.path.join(S, *parts)
 
 
-def json_of(*args):
-    r = run(*args, "--json", "-", "-q")
-    try:
-        return json.loads(r.stdout), r
-    except ValueError:
-        return None, r
 
 
 def validated(*args):
-    d, r = json_of("validate", *args)
+    d, r = harness.json_stdout("validate", *args)
     return (d["summary"] if d else None), (d["findings"] if d else []), r
 
 
@@ -47,9 +40,9 @@ def skipped(summary):
 leoka = path("label-studio", "multi-annotator-ner", "LEOKA_team_1.json")
 s, _, r = validated(leoka)
 expect("1a: 389 annotations, 3260 spans + 383 taxonomy results", s is not None and s["items"] == 389 and s["annotations"] == 3260 + 383, r.stdout[-400:])
-d, r = json_of("agree", leoka, "--compare", "spans")
+d, r = harness.json_stdout("agree", leoka, "--compare", "spans")
 expect("1a: 130 documents, 3 annotators", d is not None and d["summary"]["documents"] == 130 and d["summary"]["annotators"] == 3, r.stderr)
-d, r = json_of("agree", leoka, "--compare", "labels")
+d, r = harness.json_stdout("agree", leoka, "--compare", "labels")
 expect("1a: the 383 taxonomy results rated by 3 annotators", d is not None and d["summary"]["annotators"] == 3 and d["summary"]["ratings"] == 383, r.stderr)
 
 # 1b / 2e. The same 14 cat photos boxed in both tools: 24 boxes each; Label Studio's 8-hex upload
@@ -59,7 +52,7 @@ cvat_cats = path("cvat", "images-boxes-cats-same-images-as-label-studio", "annot
 for name, f in (("1b Label Studio", ls_cats), ("2e CVAT", cvat_cats)):
     s, _, r = validated(f)
     expect(f"{name}: 14 images, 24 boxes", s is not None and (s["items"], s["annotations"]) == (14, 24), r.stdout[-300:])
-d, r = json_of("agree", ls_cats, cvat_cats, "--annotators", "label_studio,cvat")
+d, r = harness.json_stdout("agree", ls_cats, cvat_cats, "--annotators", "label_studio,cvat")
 expect("1b/2e: matched by name, all 14 images compared", d is not None and d["input"]["items_matched_by"] == "name" and
        d["summary"]["images_compared"] == 14 and d["overall"]["objects_a"] == 24 and d["overall"]["objects_b"] == 24, r.stderr)
 
@@ -69,7 +62,7 @@ expect("1c: 1 document, 7 spans, all inside the text", s is not None and (s["ite
 
 # 1d. SDK converter fixtures.
 Y = path("label-studio", "sdk-converter-tests", "test_export_yolo")
-d, r = json_of("agree", os.path.join(Y, "data.json"))
+d, r = harness.json_stdout("agree", os.path.join(Y, "data.json"))
 expect("1d data.json: 2 tasks, task 1 by two users", d is not None and d["summary"]["images"] == 2 and len(d["summary"]["annotator_names"]) == 2 and
        d["summary"]["images_compared"] == 1, r.stderr)
 s, findings, r = validated(os.path.join(Y, "data_obb.json"))
@@ -86,7 +79,7 @@ C = path("label-studio", "sdk-converter-tests", "test_export_coco", "data.json")
 s, _, r = validated(C)
 expect("1d test_export_coco: a rectangle and a polygon read, 2 keypoints skipped", s is not None and s["annotations"] == 2 and
        skipped(s).get("keypoint (a point has no area)") == 2, s and s["skipped"])
-d, r = json_of("agree", C)
+d, r = harness.json_stdout("agree", C)
 expect("1d test_export_coco: no completed_by: an anonymous annotator, warned", d is not None and
        [w["code"] for w in d["input"]["warnings"]] == ["anonymous_annotator"], r.stdout[-400:] + r.stderr)
 s, _, r = validated(path("label-studio", "sdk-converter-tests", "test_export_csv", "csv_test.json"))
@@ -100,7 +93,7 @@ expect("2d for_images: 2 images; points, polyline and skeletons counted as skipp
        skipped(s) == {"points (no area to compare)": 1, "polylines (no area to compare)": 1, "skeletons (no area to compare)": 2}, s and s["skipped"])
 expect("2d for_images: the shapes without a label are found", sorted(f["item"] for f in findings if "without a label" in f["message"]) == ["img0.jpg", "img1.jpg"],
        [f["message"] for f in findings])
-d, r = json_of("validate", os.path.join(F, "for_video", "annotations.xml"))
+d, r = harness.json_stdout("validate", os.path.join(F, "for_video", "annotations.xml"))
 expect("2d for_video: frames 10 to 19 by 3 (size 4)", d is not None and d["summary"]["items"] == 4, r.stdout[-300:])
 s, findings, r = validated(os.path.join(F, "for_images_project", "annotations.xml"))
 expect("2d project export: three subsets' img0.jpg and img1.jpg are 6 items, no false duplicate", s is not None and s["items"] == 6 and
@@ -117,7 +110,7 @@ det = path("coco", "panopticapi-sample", "panoptic_coco_detection_format.json")
 s, findings, r = validated(det)
 expect("3b: 2 images, 50 segments, no bbox or area mismatch", s is not None and (s["items"], s["annotations"]) == (2, 50) and
        not any(f["code"] == "bbox_mismatch" for f in findings), r.stdout[-300:])
-d, r = json_of("agree", det, det, "--annotators", "a,b")
+d, r = harness.json_stdout("agree", det, det, "--annotators", "a,b")
 expect("3b: 3 crowd regions are ignore regions, 47 segments match", d is not None and d["overall"]["objects_a"] == 47, r.stderr)
 
 # 3c. datumaro's COCO fixture: non-contiguous category ids; its crowd RLE's bbox disagrees with the mask.

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import sys
 import tempfile
 

@@ -9,7 +9,6 @@ direct count (exact) and scipy's assignment (overlap, same label, any shared cha
 
 Usage: test_span_oracles.py LABELQA_BINARY
 """
-import itertools
 import json
 import os
 import random
