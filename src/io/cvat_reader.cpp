@@ -68,6 +68,7 @@ class Reader {
     }
     m_lines.reset();
     m_seen_frames.clear();
+    require_utf8(m_text, m_path);
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
       const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, res.offset));

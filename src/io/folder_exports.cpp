@@ -153,6 +153,7 @@ class Reader {
   void read_voc(const fs::path& path) {
     MappedFile file(path.string());
     const std::string_view text = file.view();
+    require_utf8(text, path.string());
     pugi::xml_document doc;
     const auto res = doc.load_buffer(text.data(), text.size());
     if (!res) {
@@ -203,7 +204,7 @@ class Reader {
     simdjson::padded_string text;
     if (simdjson::padded_string::load(path.string()).get(text)) fail(path, 0, "", "", "cannot read the file", Defect::broken_file);
     dom::element doc;
-    if (auto err = m_parser.parse(text).get(doc)) fail(path, 0, "", "", fmt::format("malformed JSON: {}", simdjson::error_message(err)), Defect::broken_file);
+    if (auto err = m_parser.parse(text).get(doc)) throw_json_error(std::string_view(text), path.string(), simdjson::error_message(err));
     dom::object o;
     if (doc.get(o)) fail(path, 0, "", "", "expected a LabelMe object with \"shapes\"");
     std::string_view image_path;
@@ -270,6 +271,10 @@ class Reader {
       }
     }
     if (file.empty()) fail(dir, 0, "", "", "a YOLO folder needs its class list (classes.txt, obj.names or data.yaml beside the labels, or a class list given apart)");
+    {
+      const MappedFile list(file.string());
+      require_utf8(list.view(), file.string());
+    }
     std::ifstream in(file);
     if (!in) fail(file, 0, "", "", "cannot read the class list");
     std::vector<std::string> names;
@@ -362,6 +367,10 @@ class Reader {
         std::tie(w, h) = is->second;
       }
       if (w == 0 || h == 0) fail(p, 0, name, "", "the image size is unknown: put the image next to its labels or give a table of image sizes");
+      if (auto why = image_size_problem(w, h)) {
+        const auto it = images.find(stem);
+        fail(it != images.end() ? it->second : p, 0, name, "image size", *why);
+      }
       read_yolo_file(p, name, w, h, classes);
     }
   }
@@ -465,8 +474,11 @@ bool image_dimensions(const std::string& path, std::uint32_t& width, std::uint32
     ok = true;
   } else if (b.size() >= 26 && b[0] == 'B' && b[1] == 'M') {
     auto i32 = [&](std::size_t o) { return static_cast<std::int32_t>(b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (static_cast<std::uint32_t>(b[o + 3]) << 24)); };
-    width = static_cast<std::uint32_t>(std::abs(i32(18)));
-    height = static_cast<std::uint32_t>(std::abs(i32(22)));
+    // The magnitude as unsigned arithmetic: std::abs(INT_MIN) is undefined; 2^31 is then refused as
+    // an image size like any other out of range.
+    auto magnitude = [](std::int32_t v) { return v < 0 ? 0u - static_cast<std::uint32_t>(v) : static_cast<std::uint32_t>(v); };
+    width = magnitude(i32(18));
+    height = magnitude(i32(22));
     ok = true;
   } else if (b.size() >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
     // JPEG: walk the segments to the first start-of-frame marker (the whole file if needed).

@@ -96,7 +96,7 @@ std::vector<Row> read_rows(const std::string& path) {
     dom::parser parser;
     dom::element doc;
     const simdjson::padded_string padded(text);
-    if (auto err = parser.parse(padded).get(doc)) throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
+    if (auto err = parser.parse(padded).get(doc)) throw_json_error(text, path, simdjson::error_message(err));
     dom::array list;
     if (doc.get(list)) throw InputError({.file = path}, "expected a Label Studio JSON-MIN export: a list of objects");
     std::uint64_t n = 0;

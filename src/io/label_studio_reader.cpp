@@ -151,7 +151,7 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
   dom::parser parser;
   dom::element doc;
   if (auto err = parser.parse(text.data(), text.size(), false).get(doc)) {
-    throw InputError({.file = path}, fmt::format("invalid JSON: {}", simdjson::error_message(err)), Defect::broken_file);
+    throw_json_error(text, path, simdjson::error_message(err));
   }
   // An export is a list of tasks; a single task object (as the editor saves one) is read as a list of one.
   std::vector<dom::element> tasks;

@@ -3,6 +3,8 @@
 #include "labelqa/error.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <cerrno>
 #include <algorithm>
@@ -16,6 +18,58 @@
 namespace labelqa::io {
 
 MappedFile::MappedFile(const std::string& path) : MappedFile(Input(path)) {}
+
+namespace {
+
+// The offset of the first byte that does not start or continue a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points past U+10FFFF included), or text.size().
+std::size_t first_bad_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return n;
+}
+
+}  // namespace
+
+void require_utf8(std::string_view text, const std::string& path) {
+  if (simdjson::validate_utf8(text.data(), text.size())) return;
+  const std::size_t at = first_bad_utf8(text);
+  const std::uint64_t line = io::line_of(text, at);
+  std::size_t line_start = 0;
+  if (at > 0 && text.rfind('\n', at - 1) != std::string_view::npos) line_start = text.rfind('\n', at - 1) + 1;
+  throw InputError({.file = path, .line = line},
+                   fmt::format("not valid UTF-8: byte 0x{:02X} at column {} (labelqa reads text files as UTF-8; save the file as UTF-8)",
+                               at < text.size() ? static_cast<unsigned char>(text[at]) : 0u, at - line_start + 1),
+                   Defect::broken_file);
+}
 
 void MappedFile::map(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -144,6 +198,64 @@ void MappedFile::release_before(std::size_t offset) {
   if (end < m_released + (std::size_t{16} << 20)) return;  // in steps of 16 MiB
   ::madvise(const_cast<char*>(m_map) + m_released, end - m_released, MADV_DONTNEED);
   m_released = end;
+}
+
+void MappedFile::require_utf8() {
+  const std::string_view text = view();
+  constexpr std::size_t k_slice = std::size_t{64} << 20;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = std::min(text.size(), pos + k_slice);
+    // A slice ends before a byte that starts a character, never inside one.
+    while (end < text.size() && end > pos && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (end == pos) end = std::min(text.size(), pos + k_slice);
+    if (!simdjson::validate_utf8(text.data() + pos, end - pos)) io::require_utf8(text, m_path);
+    pos = end;
+    release_before(pos);
+  }
+  m_released = 0;  // the reader starts again from the beginning
+}
+
+namespace {
+
+// Reads JSON without keeping anything: only where the first syntax error is.
+struct ErrorFinder : nlohmann::json_sax<nlohmann::json> {
+  std::size_t byte = 0;
+  std::string what;
+  bool failed = false;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+    failed = true;
+    byte = position;
+    what = e.what();
+    return false;
+  }
+};
+
+}  // namespace
+
+void throw_json_error(std::string_view text, const std::string& path, std::string_view parser_message) {
+  require_utf8(text, path);
+  ErrorFinder finder;
+  nlohmann::json::sax_parse(text.begin(), text.end(), &finder, nlohmann::json::input_format_t::json, false);
+  if (!finder.failed) throw InputError({.file = path}, fmt::format("invalid JSON: {}", parser_message), Defect::broken_file);
+  // nlohmann counts the offending character as read: the error is at byte - 1.
+  const std::size_t at = std::min<std::size_t>(finder.byte > 0 ? finder.byte - 1 : 0, text.size());
+  std::size_t line_start = 0;
+  if (at > 0 && text.rfind('\n', at - 1) != std::string_view::npos) line_start = text.rfind('\n', at - 1) + 1;
+  throw InputError({.file = path, .line = io::line_of(text, at)},
+                   fmt::format("invalid JSON at column {}: {}", at - line_start + 1, parser_message), Defect::broken_file);
 }
 
 MappedFile::~MappedFile() {

@@ -139,6 +139,7 @@ void decode_mask_png(const Input& input, std::vector<std::uint8_t>& file_buffer,
 ClassMap read_class_map(const std::string& path) {
   MappedFile file(path);
   const std::string_view text = file.view();
+  require_utf8(text, path);
   ClassMap map;
   const std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   auto add = [&](std::uint32_t value, std::string name, const Location& where) {

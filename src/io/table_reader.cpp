@@ -257,6 +257,7 @@ RatingSet read_rating_table_inputs(const std::vector<Input>& inputs, const Table
     if (format == TableFormat::jsonl) {
       read_jsonl(builder, index, file, options);
     } else {
+      file.require_utf8();
       read_delimited(builder, index, file, format == TableFormat::tsv ? '\t' : ',', options);
     }
   }

@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 
-BINARY, SRC = sys.argv[1], sys.argv[2]
+BINARY, SRC = sys.argv[1], os.path.abspath(sys.argv[2])
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
@@ -82,6 +82,50 @@ with open(bomb, "wb") as f:
     f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(payload), 0))
 r = run("agree", bomb, os.path.join(SRC, "tests", "data", "formats", "cvat", "images", "b.xml"), "--format", "cvat")
 expect(f"a {os.path.getsize(bomb)}-byte zip holding 256 MiB: refused (ratio)", r.returncode == 2 and "refused" in r.stderr, r.stderr)
+
+
+# ---- Text that is not what it claims ----
+# Invalid UTF-8 in a label: the file and line, never a raw JSON library exception.
+bad_csv = os.path.join(TMP, "latin1.csv")
+open(bad_csv, "wb").write(b"item,annotator,label\n1,a,ok\n1,b,caf\xe9\n2,a,ok\n2,b,ok\n")
+for cmd in ("agree", "report"):
+    r = run(cmd, bad_csv, *(["--out", os.path.join(TMP, "latin1_report")] if cmd == "report" else []))
+    expect(f"{cmd}: invalid UTF-8 in a table names file, line and byte", r.returncode == 2 and "latin1.csv:3" in r.stderr and "0xE9" in r.stderr and
+           "json.exception" not in r.stderr, r.stderr)
+cvat_bad = os.path.join(TMP, "latin1_cvat.xml")
+open(cvat_bad, "wb").write(b'<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n<image id="0" name="a.jpg" width="10" height="10">\n'
+                           b'<box label="caf\xe9" xtl="1" ytl="1" xbr="5" ybr="5" occluded="0"/>\n</image>\n</annotations>\n')
+r = run("agree", cvat_bad, cvat_bad, "--format", "cvat", "--annotators", "a,b")
+expect("CVAT: invalid UTF-8 names line 4", r.returncode == 2 and "latin1_cvat.xml:4" in r.stderr and "UTF-8" in r.stderr, r.stderr)
+ls_bad = os.path.join(TMP, "latin1_ls.json")
+open(ls_bad, "wb").write(b'[{"id": 1, "data": {"image": "a.jpg"},\n "annotations": [{"id": 1, "completed_by": 1, "result": [{"id": "r", "type": "choices",\n'
+                         b' "value": {"choices": ["caf\xe9"]}}]}]}]\n')
+r = run("validate", ls_bad, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("Label Studio: invalid UTF-8 is a broken_file finding at line 3", r.returncode == 2 and d is not None and
+       [(x["code"], x["location"].get("line")) for x in d["findings"]] == [("broken_file", 3)], r.stdout[:600])
+# Parse errors name the line and column (Label Studio, LabelMe).
+ls_trunc = os.path.join(TMP, "ls_trunc.json")
+open(ls_trunc, "w").write('[{"id": 1,\n "data": {"image": "a.jpg"},\n "annotations": [1,,]}]\n')
+r = run("agree", ls_trunc, "--format", "label-studio")
+expect("Label Studio syntax error: line 3, column", r.returncode == 2 and "ls_trunc.json:3: invalid JSON at column" in r.stderr, r.stderr)
+lm_dir = os.path.join(TMP, "labelme_syntax")
+os.makedirs(lm_dir, exist_ok=True)
+open(os.path.join(lm_dir, "a.json"), "w").write('{"version": "5.2.1", "shapes": [\n{"label": "a" "points": []}]}\n')
+r = run("validate", lm_dir, "--format", "labelme")
+expect("LabelMe syntax error: the JSON file and line 2", r.returncode == 2 and "a.json:2: invalid JSON at column" in r.stdout, r.stdout + r.stderr)
+# A BMP whose height is INT_MIN (a top-down image of -2^31 rows): refused as an image size, no
+# undefined std::abs (the sanitizer build runs this test).
+bdir = os.path.join(TMP, "yolo_bmp")
+os.makedirs(os.path.join(bdir, "images"), exist_ok=True)
+os.makedirs(os.path.join(bdir, "labels"), exist_ok=True)
+open(os.path.join(bdir, "classes.txt"), "w").write("car\n")
+open(os.path.join(bdir, "labels", "img1.txt"), "w").write("0 0.5 0.5 0.2 0.2\n")
+header = b"BM" + (54).to_bytes(4, "little") + b"\0" * 8 + (40).to_bytes(4, "little") + (10).to_bytes(4, "little") + (-2**31).to_bytes(4, "little", signed=True)
+open(os.path.join(bdir, "images", "img1.bmp"), "wb").write(header + b"\0" * 28)
+r = run("agree", bdir, bdir, "--format", "yolo", "--annotators", "a,b")
+expect("BMP height INT_MIN: exit 2 naming the image and its size", r.returncode == 2 and "img1.bmp" in r.stderr and "2147483648" in r.stderr and
+       "runtime error" not in r.stderr, r.stderr)
 
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")

@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
   echo "fuzz_$t: ${seconds} s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "${regressions[@]}" \
-      -max_total_time="$seconds" -seed="${LABELQA_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -max_total_time="$seconds" -seed="${LABELQA_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=65536 \
       -artifact_prefix="build-fuzz/crashes/$t-" -print_final_stats=1 > "build-fuzz/$t.log" 2>&1; then
     echo "fuzz_$t FOUND A CRASH (build-fuzz/$t.log):"
     grep -E 'ERROR|SUMMARY|Test unit written|exiting' "build-fuzz/$t.log" | head -5 || true

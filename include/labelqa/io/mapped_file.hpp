@@ -34,6 +34,15 @@ bool is_gzip_name(std::string_view path);
 inline constexpr std::uint64_t k_max_gunzip_bytes = std::uint64_t{8} << 30;
 inline constexpr std::uint64_t k_max_gunzip_ratio = 1000;
 
+// Throws InputError naming `path`, the line and the byte when `text` is not valid UTF-8: labels and
+// names are compared, printed and written to JSON as text, so a file in another encoding is refused
+// where it is read (JSON parsers refuse it themselves; this is for tables, XML and text lists).
+void require_utf8(std::string_view text, const std::string& path);
+
+// Throws InputError for JSON `text` that a parser refused with `parser_message`: names the line
+// and column of the first byte that is not valid UTF-8 or not valid JSON.
+[[noreturn]] void throw_json_error(std::string_view text, const std::string& path, std::string_view parser_message);
+
 class MappedFile {
  public:
   explicit MappedFile(const std::string& path);  // throws InputError naming the path
@@ -52,6 +61,8 @@ class MappedFile {
   // Lets the kernel drop the pages before `offset` from this process (they stay in the page
   // cache). Readers that move forward call it so a large input does not stay resident.
   void release_before(std::size_t offset);
+  // require_utf8(view(), path()), in slices whose pages are let go as it moves on.
+  void require_utf8();
 
  private:
   std::string m_path;
