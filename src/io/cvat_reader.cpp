@@ -68,6 +68,8 @@ class Reader {
     }
     m_lines.reset();
     m_seen_frames.clear();
+    m_track_shapes = 0;
+    m_meta_frames.clear();
     require_utf8(m_text, m_path);
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
@@ -359,6 +361,7 @@ class Reader {
     if (w < 0 || h < 0 || w > 1e6 || h > 1e6 || std::abs(left) > 1e7 || std::abs(top) > 1e7) {
       fail(node, item, "mask", fmt::format("implausible mask box left={} top={} width={} height={}", left, top, w, h));
     }
+    if (auto why = mask_size_problem(w, h)) fail(node, item, "mask", *why);
     const pugi::xml_attribute rle = node.attribute("rle");
     if (!rle) fail(node, item, "mask.rle", "<mask> has no rle attribute");
     auto m = decode_cvat_mask(rle.value(), static_cast<std::int64_t>(left), static_cast<std::int64_t>(top), static_cast<std::uint32_t>(w),
@@ -423,7 +426,7 @@ class Reader {
     if (shapes.empty()) return;
     std::stable_sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) { return a.frame < b.frame; });
     m_builder->select_track(m_builder->track(key));
-    std::vector<std::int64_t> all = frames();
+    std::vector<std::int64_t> all = m_start >= 0 && m_stop >= m_start ? meta_frames() : frames();
     if (all.empty() || all.back() < shapes.back().frame) {
       for (const auto& s : shapes) all.push_back(s.frame);
       std::sort(all.begin(), all.end());
@@ -445,12 +448,30 @@ class Reader {
           at.rotation = s.rotation + (n.rotation - s.rotation) * t;
         }
       }
+      if (++m_track_shapes > max_track_shapes()) {
+        fail(node, item, "frame",
+             fmt::format("the tracks of this file expand to more than {} shapes (the limit is {} plus one per {} bytes of the file; "
+                         "docs/limits.md)", max_track_shapes(), k_track_shapes_floor, k_bytes_per_track_shape));
+      }
       const std::uint32_t image = frame_image(f);
       add_shape(image, item, at, label);
     }
     m_builder->select_track(-1);
   }
 
+  // Interpolated tracks expand to one shape per frame: a few bytes can name millions of frames, so
+  // the shapes all tracks of a file expand to are bounded by the file's size.
+  static constexpr std::uint64_t k_track_shapes_floor = 100'000, k_bytes_per_track_shape = 16;
+  std::uint64_t max_track_shapes() const { return k_track_shapes_floor + m_text.size() / k_bytes_per_track_shape; }
+
+  // frames() of a video whose meta gives its range, computed once per file.
+  const std::vector<std::int64_t>& meta_frames() {
+    if (m_meta_frames.empty()) m_meta_frames = frames();
+    return m_meta_frames;
+  }
+
+  std::uint64_t m_track_shapes = 0;
+  std::vector<std::int64_t> m_meta_frames;
   ExportData& m_out;
   std::string m_path;
   std::unique_ptr<MappedFile> m_file;

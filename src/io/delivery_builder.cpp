@@ -105,6 +105,13 @@ std::optional<std::string> image_size_problem(double width, double height) {
   return std::nullopt;
 }
 
+std::optional<std::string> mask_size_problem(double width, double height) {
+  if (width * height > static_cast<double>(k_max_mask_pixels)) {
+    return fmt::format("a mask of {}x{} pixels: more than the {} pixels one mask may decode to (docs/limits.md)", width, height, k_max_mask_pixels);
+  }
+  return std::nullopt;
+}
+
 std::vector<double> rotated_box_corners(const geometry::Box& b, double degrees) {
   const double t = degrees * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
   const double x = b[0], y = b[1], w = b[2], h = b[3];

@@ -427,6 +427,7 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
       skip("brush stroke not in RLE format");
       return;
     }
+    if (auto why = mask_size_problem(W, H)) fail(task, where + ".value.rle", *why);
     dom::array rle;
     if (r.value["rle"].get(rle)) fail(task, where + ".value.rle", "expected a list of byte values");
     std::vector<std::uint8_t> bytes;
@@ -441,13 +442,24 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
     if (alpha.size() != static_cast<std::size_t>(w) * h) {
       fail(task, where + ".value.rle", fmt::format("brush RLE does not decode to a {}x{} RGBA image", w, h));
     }
-    std::vector<std::uint8_t> column_major(alpha.size());
-    for (std::uint32_t y = 0; y < h; ++y) {
-      for (std::uint32_t x = 0; x < w; ++x) {
-        column_major[static_cast<std::size_t>(x) * h + y] = alpha[static_cast<std::size_t>(y) * w + x] >= m_opt.brush_threshold;
+    // Column-major runs (COCO's order), background first, read straight off the row-major alpha.
+    geometry::Rle mask;
+    mask.h = h;
+    mask.w = w;
+    bool inside = false;
+    std::uint32_t run = 0;
+    for (std::uint32_t x = 0; x < w; ++x) {
+      for (std::uint32_t y = 0; y < h; ++y) {
+        if ((alpha[static_cast<std::size_t>(y) * w + x] >= m_opt.brush_threshold) != inside) {
+          mask.counts.push_back(run);
+          run = 0;
+          inside = !inside;
+        }
+        ++run;
       }
     }
-    b.add_mask(image, cat, geometry::encode(column_major.data(), h, w), id);
+    mask.counts.push_back(run);
+    b.add_mask(image, cat, std::move(mask), id);
   }
 }
 

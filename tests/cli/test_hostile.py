@@ -5,6 +5,7 @@ naming the file, the element and the limit, exit 2.
 Usage: test_hostile.py LABELQA_BINARY SOURCE_DIR
 """
 import json
+import subprocess
 import os
 import sys
 import tempfile
@@ -127,6 +128,61 @@ r = run("agree", bdir, bdir, "--format", "yolo", "--annotators", "a,b")
 expect("BMP height INT_MIN: exit 2 naming the image and its size", r.returncode == 2 and "img1.bmp" in r.stderr and "2147483648" in r.stderr and
        "runtime error" not in r.stderr, r.stderr)
 
+
+# ---- Memory and time bombs ----
+def timed(*args):
+    """Runs labelqa under /usr/bin/time: (process, seconds, peak KB)."""
+    p = subprocess.run(["/usr/bin/time", "-f", "@@ %e %M", BINARY, *args], capture_output=True, text=True)
+    last = [x for x in p.stderr.splitlines() if x.startswith("@@ ")]
+    secs, kb = (float(last[-1].split()[1]), int(last[-1].split()[2])) if last else (0.0, 0)
+    return p, secs, kb
+
+
+def cvat_tracks(path, tracks, meta):
+    head = ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>\n' +
+            ('<meta><task><start_frame>0</start_frame><stop_frame>1999999</stop_frame><original_size><width>100</width>'
+             '<height>100</height></original_size></task></meta>\n' if meta else ""))
+    body = "".join(f'<track id="{k}" label="car">\n<box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/>\n'
+                   f'<box frame="1999999" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/>\n</track>\n' for k in range(tracks))
+    open(path, "w").write(head + body + "</annotations>\n")
+
+
+have_time = os.path.exists("/usr/bin/time")
+if not have_time:
+    print("skipped: the memory and time checks (needs /usr/bin/time, Debian package time)")
+for name, tracks, meta in (("track_bomb.xml", 1, False), ("ten_tracks.xml", 10, True)):
+    f = os.path.join(TMP, name)
+    cvat_tracks(f, tracks, meta)
+    r = run("agree", f, f, "--annotators", "a,b")
+    expect(f"CVAT {name}: tracks over 2,000,000 frames refused naming the track and the limit", r.returncode == 2 and
+           f"{name}:" in r.stderr and "track 0" in r.stderr and "expand to more than" in r.stderr, r.stderr)
+mask_box = os.path.join(TMP, "mask_box.xml")
+open(mask_box, "w").write('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>\n<image id="0" name="a.jpg" width="1000000" height="4000">\n'
+                          '<mask label="car" source="manual" occluded="0" rle="0, 1000000000000" left="0" top="0" width="1000000" height="1000000" z_order="0"/>\n'
+                          '</image></annotations>\n')
+brush = os.path.join(TMP, "brush.json")
+json.dump([{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"id": 1, "completed_by": 1, "result": [
+    {"id": "r", "type": "brushlabels", "original_width": 65536, "original_height": 65536, "value": {"format": "rle", "rle": [0] * 10, "brushlabels": ["car"]}}]}]}],
+          open(brush, "w"))
+for f, where in ((mask_box, "mask_box.xml:4"), (brush, "brush.json")):
+    r = run("agree", f, f, "--annotators", "a,b")
+    expect(f"{os.path.basename(f)}: a mask past 2^27 pixels refused before decoding", r.returncode == 2 and where in r.stderr and "134217728" in r.stderr, r.stderr)
+# 3,000 identical boxes on one image (and 3,000 scattered ones): the matching is not cubic in the image.
+if have_time:
+    for kind in ("identical", "scattered"):
+        rng = __import__("random").Random(5)
+        docs = []
+        for who in "ab":
+            anns = [{"id": k + 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 100,
+                     "bbox": [10, 10, 50, 50] if kind == "identical" else [rng.uniform(0, 900), rng.uniform(0, 900), rng.uniform(20, 100), rng.uniform(20, 100)]}
+                    for k in range(3000)]
+            path = os.path.join(TMP, f"boxes_{kind}_{who}.json")
+            json.dump({"images": [{"id": 1, "file_name": "a.jpg", "width": 1000, "height": 1000}], "annotations": anns, "categories": [{"id": 1, "name": "c"}]},
+                      open(path, "w"))
+            docs.append(path)
+        r, secs, kb = timed("agree", *docs, "--json", os.path.join(TMP, "boxes.json"), "-q")
+        expect(f"3,000 {kind} boxes on one image: agree within 10 s", r.returncode == 0 and secs < 10, f"{r.returncode} {secs} s {kb} KB {r.stderr[-300:]}")
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")
@@ -190,7 +246,6 @@ expect("markdown: names escaped", r.returncode == 0 and "<img" not in mdtext and
 # ---- Outputs ----
 import shutil  # noqa: E402
 import stat  # noqa: E402
-import subprocess  # noqa: E402
 import threading  # noqa: E402
 
 SENT = os.path.join(SRC, "examples", "sentiment.csv")

@@ -59,6 +59,11 @@ class DeliveryBuilder {
 // 1,000,000 each, at most 2^32 pixels in all. The problem with a size, or nullopt when it is fine.
 inline constexpr double k_max_image_side = 1000000;
 std::optional<std::string> image_size_problem(double width, double height);
+// The most pixels one mask given as a run-length code inside a file (CVAT <mask>, Label Studio
+// brush) may decode to: such a code of a few bytes can describe any area, and decoding is a
+// buffer of this many bytes. The problem with a w x h mask, or nullopt when it is fine.
+inline constexpr std::uint64_t k_max_mask_pixels = std::uint64_t{1} << 27;
+std::optional<std::string> mask_size_problem(double width, double height);
 
 // A box [x, y, w, h] turned by `degrees` clockwise on screen (y down) about its top-left corner,
 // as Label Studio and CVAT store rotated rectangles: the four corners x0, y0, ..., x3, y3.
