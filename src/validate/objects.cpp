@@ -97,6 +97,8 @@ std::string ring_degeneracy(const Ring& r, const RingSummary& s) {
 
 // The coverage check holds the image as bytes: larger images are reported, not checked.
 constexpr std::size_t k_max_coverage_pixels = std::size_t{1} << 28;
+// The overlap findings listed per annotation; the rest are counted in one more finding.
+constexpr std::size_t k_max_overlaps_listed = 100;
 
 class ImageChecker {
  public:
@@ -289,13 +291,26 @@ class ImageChecker {
       if (sound[i - begin]) order.push_back(i);
     }
     if (order.size() < 2) return;
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return m_a.objects[x].extent[0] < m_a.objects[y].extent[0]; });
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      const double ex = m_a.objects[x].extent[0], ey = m_a.objects[y].extent[0];
+      return ex != ey ? ex < ey : x < y;  // ties in file order: a copy is reported against the first
+    });
     auto segmented = [](const SpatialObject& o) { return o.shape != Shape::box; };
+    // An annotation found to duplicate another is reported once, against the first it duplicates,
+    // and is not compared again: n copies of one shape give n - 1 findings, not n^2 / 2. An
+    // annotation's overlaps are listed up to k_max_overlaps_listed, then counted in one finding.
+    std::vector<char> duplicate(order.size(), 0);
+    std::vector<std::size_t> overlaps(order.size(), 0);
+    std::vector<char> unlisted_forbidden(order.size(), 0);
+    std::vector<std::size_t> position(end - begin, 0);
+    for (std::size_t k = 0; k < order.size(); ++k) position[order[k] - begin] = k;
     for (std::size_t p = 0; p < order.size(); ++p) {
+      if (duplicate[p]) continue;
       const auto& a = m_a.objects[order[p]];
       for (std::size_t q = p + 1; q < order.size(); ++q) {
         const auto& b = m_a.objects[order[q]];
         if (b.extent[0] >= a.extent[2]) break;
+        if (duplicate[q]) continue;
         if (b.extent[1] >= a.extent[3] || a.extent[1] >= b.extent[3]) continue;
         if (a.crowd || b.crowd) continue;
         const auto& x = a.id <= b.id ? a : b;
@@ -318,6 +333,8 @@ class ImageChecker {
           f.other_annotation = object_id(m_a, y);
           f.location.bbox = x.bbox;
           f.message = fmt::format("annotations {} and {} of class \"{}\" have IoU {:.4f}", x.id, y.id, f.cls, iou);
+          duplicate[position[yi - begin]] = 1;
+          if (yi == order[p]) break;  // a is the later copy: it is done
           continue;
         }
         if (!sized || !both || inter.area == 0) continue;
@@ -326,11 +343,22 @@ class ImageChecker {
         const auto& cy = m_categories[static_cast<std::size_t>(y.category)];
         const bool all = m_opt.no_overlap.count("*") > 0;
         const bool forbidden = all || (m_opt.no_overlap.count(cx) && m_opt.no_overlap.count(cy));
+        if (++overlaps[position[xi - begin]] > k_max_overlaps_listed) {
+          if (forbidden) unlisted_forbidden[position[xi - begin]] = 1;
+          continue;
+        }
         auto& f = add(out, forbidden ? Severity::error : Severity::warning, Code::overlap, x, img);
         f.other_annotation = object_id(m_a, y);
         f.location.bbox = inter.bbox;
         f.message = fmt::format("annotations {} (\"{}\") and {} (\"{}\") share {} pixels (IoU {:.4f})", x.id, cx, y.id, cy, area, iou);
       }
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (overlaps[k] <= k_max_overlaps_listed) continue;
+      const auto& x = m_a.objects[order[k]];
+      auto& f = add(out, unlisted_forbidden[k] ? Severity::error : Severity::warning, Code::overlap, x, img);
+      f.location.bbox = x.bbox;
+      f.message = fmt::format("annotation {} overlaps {} more annotations than the {} listed", x.id, overlaps[k] - k_max_overlaps_listed, k_max_overlaps_listed);
     }
   }
 

@@ -183,6 +183,27 @@ if have_time:
         r, secs, kb = timed("agree", *docs, "--json", os.path.join(TMP, "boxes.json"), "-q")
         expect(f"3,000 {kind} boxes on one image: agree within 10 s", r.returncode == 0 and secs < 10, f"{r.returncode} {secs} s {kb} KB {r.stderr[-300:]}")
 
+# 5,000 copies of one polygon: each later copy is one duplicate finding (not 12.5 million), and an
+# annotation's overlaps are listed up to 100, the rest counted in one finding.
+for classes in (1, 2):
+    polys = [{"id": k + 1, "image_id": 1, "category_id": 1 + k % classes, "segmentation": [[10, 10, 60, 10, 60, 60, 10, 60]], "bbox": [10, 10, 50, 50],
+              "area": 2500, "iscrowd": 0} for k in range(5000)]
+    path = os.path.join(TMP, f"polygons_{classes}.json")
+    json.dump({"images": [{"id": 1, "file_name": "a.jpg", "width": 1000, "height": 1000}], "annotations": polys,
+               "categories": [{"id": c + 1, "name": "cd"[c]} for c in range(classes)]}, open(path, "w"))
+    out = os.path.join(TMP, f"polygons_{classes}_report.json")
+    r, secs, kb = timed("validate", path, "--json", out, "-q") if have_time else (run("validate", path, "--json", out, "-q"), 0, 0)
+    d = json.load(open(out)) if os.path.exists(out) else {"findings": []}
+    codes = [x["code"] for x in d["findings"]]
+    if classes == 1:
+        expect("5,000 identical polygons: 4,999 duplicate findings, each against annotation 1", r.returncode == 0 and codes == ["duplicate"] * 4999 and
+               all(x["other_annotation"] == "1" or x["annotation"] == "1" for x in d["findings"]), f"{r.returncode} {len(codes)} {r.stderr[-300:]}")
+    else:
+        capped = [x for x in d["findings"] if "more annotations than the 100 listed" in x["message"]]
+        expect("two classes of identical polygons: overlaps listed up to 100 per annotation, then counted", r.returncode == 0 and len(capped) >= 1 and
+               len(codes) < 10000, f"{r.returncode} {len(codes)}")
+    expect(f"5,000 polygons ({classes} class): validate within 10 s", secs < 10, f"{secs} s {kb} KB")
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")
