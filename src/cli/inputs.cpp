@@ -2,6 +2,7 @@
 #include "inputs.hpp"
 
 #include "labelqa/error.hpp"
+#include "labelqa/io/mapped_file.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -106,6 +107,22 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
                  "Label Studio: brush pixels with alpha at or above this are inside the mask")
       ->check(CLI::Range(1, 255))
       ->default_str("128");
+  cmd.add_option_function<std::string>(
+         "--max-uncompressed",
+         [](const std::string& v) {
+           // A byte count with an optional K, M, G or T (powers of 1024).
+           std::uint64_t n = 0;
+           const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+           const std::string_view unit(end, static_cast<std::size_t>(v.data() + v.size() - end));
+           static const std::map<std::string_view, int> shifts = {{"", 0}, {"K", 10}, {"M", 20}, {"G", 30}, {"T", 40}};
+           const auto it = shifts.find(unit);
+           if (ec != std::errc() || it == shifts.end() || n == 0 || (it->second && n > (UINT64_MAX >> it->second))) {
+             throw CLI::ValidationError("--max-uncompressed", fmt::format("expected a size such as 512M or 16G, got \"{}\"", v));
+           }
+           io::set_max_uncompressed(n << it->second);
+         },
+         "The most a compressed input (.gz file, zip member) may expand to, besides 1000x its own size (default 8G)")
+      ->type_name("SIZE");
   cmd.add_flag("--follow-symlinks", in.folder.follow_symlinks,
                "Read files of a delivery folder whose symbolic links lead outside it (default: refused, nothing read from them)");
   cmd.add_option("--yolo-classes", in.folder.yolo_classes, "YOLO: the class names file (default: classes.txt, obj.names or data.yaml in the folder)")

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#include <atomic>
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
@@ -105,6 +106,22 @@ void MappedFile::map(const std::string& path) {
 }
 
 namespace {
+std::atomic<std::uint64_t> g_max_uncompressed{k_max_gunzip_bytes};
+}  // namespace
+
+std::uint64_t max_uncompressed() { return g_max_uncompressed.load(std::memory_order_relaxed); }
+void set_max_uncompressed(std::uint64_t bytes) { g_max_uncompressed.store(bytes, std::memory_order_relaxed); }
+
+std::uint64_t decompression_limit(std::uint64_t compressed) {
+  return std::min<std::uint64_t>(max_uncompressed(), std::max<std::uint64_t>(compressed, 1) * k_max_gunzip_ratio);
+}
+
+std::string decompression_limit_text(std::uint64_t compressed) {
+  return fmt::format("{} bytes: the smaller of {}x its {} compressed bytes and --max-uncompressed {}", decompression_limit(compressed), k_max_gunzip_ratio,
+                     compressed, max_uncompressed());
+}
+
+namespace {
 
 constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 
@@ -112,7 +129,7 @@ constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 // expand past the limits.
 std::string gunzip(const std::string& path, std::string_view packed) {
   std::string out;
-  const std::uint64_t limit = std::min<std::uint64_t>(k_max_gunzip_bytes, std::max<std::uint64_t>(packed.size(), 1) * k_max_gunzip_ratio);
+  const std::uint64_t limit = decompression_limit(packed.size());
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw InputError({.file = path}, "cannot start decompressing", Defect::broken_file);
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
@@ -128,9 +145,7 @@ std::string gunzip(const std::string& path, std::string_view packed) {
     out.append(chunk, sizeof chunk - z.avail_out);
     if (out.size() > limit) {
       inflateEnd(&z);
-      throw InputError({.file = path}, fmt::format("expands past {} bytes ({}x its {} compressed bytes, or {} GiB): refused", limit, k_max_gunzip_ratio,
-                                                   packed.size(), k_max_gunzip_bytes >> 30),
-                       Defect::broken_file);
+      throw InputError({.file = path}, fmt::format("expands past {}: refused", decompression_limit_text(packed.size())), Defect::broken_file);
     }
     if (z.avail_in == 0 && fed < packed.size()) {
       const std::size_t more = std::min<std::size_t>(packed.size() - fed, UINT32_MAX);

@@ -84,10 +84,9 @@ std::string read_zip_member(const std::string& path, const std::string& member) 
   if (e.method != 8) throw corrupt(fmt::format("compression method {} is not supported (stored or deflate only)", e.method));
   // The recorded size is a claim: it must stay within the limits of any compressed input (as for
   // .gz), and the output grows only as inflate really produces it.
-  const std::uint64_t limit = std::min<std::uint64_t>(k_max_gunzip_bytes, std::max<std::uint64_t>(e.compressed, 1) * k_max_gunzip_ratio);
+  const std::uint64_t limit = decompression_limit(e.compressed);
   if (e.size > limit) {
-    throw InputError({.file = path, .item = member}, fmt::format("the member expands to {} bytes, past {} ({}x its {} compressed bytes, or {} GiB): refused",
-                                                                 e.size, limit, k_max_gunzip_ratio, e.compressed, k_max_gunzip_bytes >> 30));
+    throw InputError({.file = path, .item = member}, fmt::format("the member expands to {} bytes, past {}: refused", e.size, decompression_limit_text(e.compressed)));
   }
   std::string out;
   z_stream zs{};

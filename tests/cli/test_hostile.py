@@ -67,6 +67,18 @@ struct.pack_into("<I", data, cd + 24, 0xFFFFFFF0)  # the central directory claim
 open(liar, "wb").write(bytes(data))
 r = run("agree", liar, os.path.join(SRC, "tests", "data", "formats", "cvat", "images", "b.xml"), "--format", "cvat")
 expect("a zip member claiming 4 GiB: refused before allocating", r.returncode == 2 and "refused" in r.stderr and "liar.zip" in r.stderr, r.stderr)
+# --max-uncompressed lowers the limit: a 20 KB .gz of a real export, allowed 1 KB, is refused naming both.
+gz = os.path.join(TMP, "export.xml.gz")
+import gzip  # noqa: E402
+with gzip.open(gz, "wb") as z:
+    z.write(xml)
+r = run("agree", gz, gz, "--annotators", "a,b", "--format", "cvat", "--max-uncompressed", "1K")
+expect("--max-uncompressed 1K: the .gz is refused naming the limit", r.returncode == 2 and "export.xml.gz" in r.stderr and
+       "--max-uncompressed 1024" in r.stderr, r.stderr)
+r = run("agree", gz, gz, "--annotators", "a,b", "--format", "cvat", "--max-uncompressed", "1G")
+expect("--max-uncompressed 1G: read", r.returncode == 0, r.stderr)
+r = run("agree", gz, gz, "--annotators", "a,b", "--max-uncompressed", "lots")
+expect("--max-uncompressed lots: usage error", r.returncode == 2 and "512M" in r.stderr, r.stderr)
 bomb = os.path.join(TMP, "bomb.zip")
 comp = zlib.compressobj(9, zlib.DEFLATED, -15)
 chunks = [comp.compress(b"\0" * (1 << 20)) for _ in range(256)] + [comp.flush()]

@@ -30,9 +30,16 @@ std::vector<Input> inputs_of(const std::vector<std::string>& paths);
 // The name a file's format is judged by: its path without a trailing .gz ("a.json.gz" is a JSON file).
 std::string_view logical_name(std::string_view path);
 bool is_gzip_name(std::string_view path);
-// The most a .gz input may expand to, in bytes and as a multiple of its own size.
+// The most a compressed input (a .gz file, a zip member) may expand to: k_max_gunzip_ratio times
+// its own size, and at most max_uncompressed() bytes (k_max_gunzip_bytes unless the process sets
+// another, as the CLI's --max-uncompressed does).
 inline constexpr std::uint64_t k_max_gunzip_bytes = std::uint64_t{8} << 30;
 inline constexpr std::uint64_t k_max_gunzip_ratio = 1000;
+std::uint64_t max_uncompressed();
+void set_max_uncompressed(std::uint64_t bytes);
+// The limit for an input of `compressed` bytes, and the words that explain it in a message.
+std::uint64_t decompression_limit(std::uint64_t compressed);
+std::string decompression_limit_text(std::uint64_t compressed);
 
 // Throws InputError naming `path`, the line and the byte when `text` is not valid UTF-8: labels and
 // names are compared, printed and written to JSON as text, so a file in another encoding is refused
