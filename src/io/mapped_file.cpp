@@ -117,7 +117,7 @@ std::uint64_t decompression_limit(std::uint64_t compressed) {
 }
 
 std::string decompression_limit_text(std::uint64_t compressed) {
-  return fmt::format("{} bytes: the smaller of {}x its {} compressed bytes and --max-uncompressed {}", decompression_limit(compressed), k_max_gunzip_ratio,
+  return fmt::format("{} bytes: the smaller of {}x its {} compressed bytes and the uncompressed-size limit {}", decompression_limit(compressed), k_max_gunzip_ratio,
                      compressed, max_uncompressed());
 }
 
@@ -145,7 +145,8 @@ std::string gunzip(const std::string& path, std::string_view packed) {
     out.append(chunk, sizeof chunk - z.avail_out);
     if (out.size() > limit) {
       inflateEnd(&z);
-      throw InputError({.file = path}, fmt::format("expands past {}: refused", decompression_limit_text(packed.size())), Defect::broken_file);
+      throw InputError({.file = path}, fmt::format("expands past {}: refused", decompression_limit_text(packed.size())), Defect::broken_file)
+          .with_setting("max_uncompressed");
     }
     if (z.avail_in == 0 && fed < packed.size()) {
       const std::size_t more = std::min<std::size_t>(packed.size() - fed, UINT32_MAX);

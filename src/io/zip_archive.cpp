@@ -86,7 +86,8 @@ std::string read_zip_member(const std::string& path, const std::string& member) 
   // .gz), and the output grows only as inflate really produces it.
   const std::uint64_t limit = decompression_limit(e.compressed);
   if (e.size > limit) {
-    throw InputError({.file = path, .item = member}, fmt::format("the member expands to {} bytes, past {}: refused", e.size, decompression_limit_text(e.compressed)));
+    throw InputError({.file = path, .item = member}, fmt::format("the member expands to {} bytes, past {}: refused", e.size, decompression_limit_text(e.compressed)))
+        .with_setting("max_uncompressed");
   }
   std::string out;
   z_stream zs{};

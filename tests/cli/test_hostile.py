@@ -74,7 +74,7 @@ with gzip.open(gz, "wb") as z:
     z.write(xml)
 r = run("agree", gz, gz, "--annotators", "a,b", "--format", "cvat", "--max-uncompressed", "1K")
 expect("--max-uncompressed 1K: the .gz is refused naming the limit", r.returncode == 2 and "export.xml.gz" in r.stderr and
-       "--max-uncompressed 1024" in r.stderr, r.stderr)
+       "uncompressed-size limit 1024" in r.stderr and "(see --max-uncompressed)" in r.stderr, r.stderr)
 r = run("agree", gz, gz, "--annotators", "a,b", "--format", "cvat", "--max-uncompressed", "1G")
 expect("--max-uncompressed 1G: read", r.returncode == 0, r.stderr)
 r = run("agree", gz, gz, "--annotators", "a,b", "--max-uncompressed", "lots")
