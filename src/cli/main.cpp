@@ -13,6 +13,7 @@
 int main(int argc, char** argv) {
   using labelqa::ExitCode;
   std::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is not an error
+  std::signal(SIGXFSZ, SIG_IGN);  // past the file size limit (ulimit -f): a write error, like a full disk
   CLI::App app{"labelqa: checks whether delivered labels can be trusted (agreement, gold scores, validation)",
                "labelqa"};
   // The version, and the libraries it was built with (the last line without its newline: CLI11 adds one).

@@ -68,16 +68,20 @@ int run_report(ReportArgs& a) {
   std::vector<report::Picture> pictures;
   if (!a.out_dir.empty() && !a.no_pictures) pictures = run.pictures();
   if (!a.out_dir.empty()) {
+    // The folder appears whole: a failure leaves the earlier report as it was, and two runs into
+    // one folder never mix.
+    io::AtomicFolder folder(a.out_dir, {"images", "report.json", "report.csv", "index.html"});
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(a.out_dir) / "images", ec);
+    std::filesystem::create_directories(folder.path_of("images"), ec);
     if (ec) throw InputError({.file = a.out_dir}, fmt::format("cannot create the report folder: {}", ec.message()));
     for (const auto& p : pictures) {
-      io::write_output(fmt::format("{}/images/{}.png", a.out_dir, p.name), p.png);
-      io::write_output(fmt::format("{}/images/{}.svg", a.out_dir, p.name), p.svg);
+      io::write_output(folder.path_of(fmt::format("images/{}.png", p.name)), p.png);
+      io::write_output(folder.path_of(fmt::format("images/{}.svg", p.name)), p.svg);
     }
-    io::write_output(a.out_dir + "/report.json", run.json(pictures));
-    io::write_output(a.out_dir + "/report.csv", run.csv());
-    io::write_output(a.out_dir + "/index.html", run.html(pictures));
+    io::write_output(folder.path_of("report.json"), run.json(pictures));
+    io::write_output(folder.path_of("report.csv"), run.csv());
+    io::write_output(folder.path_of("index.html"), run.html(pictures));
+    folder.commit();
   }
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json(pictures));
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());

@@ -8,9 +8,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <csignal>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
+
+#include <fmt/format.h>
+#include <algorithm>
 
 namespace labelqa::io {
 
@@ -20,6 +24,30 @@ mode_t current_umask() {
   const mode_t m = ::umask(0);
   ::umask(m);
   return m;
+}
+
+// Temporaries are named PREFIX.<pid>.XXXXXX: a run killed before it could remove its own leaves
+// them behind, and the next run writing the same output removes those whose process is gone.
+std::string temp_prefix(const std::string& target) { return target + ".labelqa-tmp."; }
+
+void remove_stale_temporaries(const std::string& target) {
+  namespace fs = std::filesystem;
+  const fs::path t(target);
+  const fs::path dir = t.has_parent_path() ? t.parent_path() : fs::path(".");
+  const std::string prefix = t.filename().string() + ".labelqa-tmp.";
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const auto dot = rest.find('.');
+    if (dot == std::string::npos) continue;
+    const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
 }
 
 }  // namespace
@@ -44,7 +72,8 @@ AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)), m_target(m_p
     if (!S_ISREG(st.st_mode)) throw InputError({.file = m_path}, "the output path names something that is not a file (a folder?)");
     mode = st.st_mode & 07777;  // an existing report keeps its mode
   }
-  std::string templ = m_target + ".tmp.XXXXXX";
+  remove_stale_temporaries(m_target);
+  std::string templ = temp_prefix(m_target) + std::to_string(::getpid()) + ".XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   m_fd = ::mkstemp(buf.data());
@@ -137,6 +166,68 @@ void write_output(const std::string& path, const std::function<void(const Sink&)
   AtomicFile file(path);
   produce([&](std::string_view bytes) { file.write(bytes); });
   file.commit();
+}
+
+AtomicFolder::AtomicFolder(std::string path, std::vector<std::string> own_names) : m_path(std::move(path)), m_own(std::move(own_names)) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(m_path, ec))) {
+    if (!fs::is_directory(fs::symlink_status(m_path, ec))) throw InputError({.file = m_path}, "the report folder exists and is not a folder");
+    // Only a folder that holds nothing but an earlier report is replaced: anything else in it
+    // would be lost with the old folder.
+    for (fs::directory_iterator it(m_path, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (std::find(m_own.begin(), m_own.end(), name) == m_own.end()) {
+        throw InputError({.file = m_path}, fmt::format("the report folder holds \"{}\", which a report does not write: give a new or empty folder, "
+                                                       "or one that holds only an earlier report", name));
+      }
+    }
+    if (ec) throw InputError({.file = m_path}, "cannot read the report folder: " + ec.message());
+  }
+  const fs::path p = fs::path(m_path).lexically_normal();
+  const fs::path parent = p.has_parent_path() && p.filename() != "" ? p.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  const std::string target = (parent / (p.filename().empty() ? p.parent_path().filename() : p.filename())).string();
+  remove_stale_temporaries(target);
+  std::string templ = temp_prefix(target) + std::to_string(::getpid()) + ".XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) throw InputError({.file = m_path}, std::string("cannot create the report folder: ") + std::strerror(errno));
+  m_tmp.assign(buf.data());
+  ::chmod(m_tmp.c_str(), 0777 & ~current_umask());
+  m_target = target;
+}
+
+AtomicFolder::~AtomicFolder() {
+  if (!m_committed && !m_tmp.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_tmp, ignored);
+  }
+}
+
+std::string AtomicFolder::path_of(const std::string& relative) const { return m_tmp + "/" + relative; }
+
+void AtomicFolder::commit() {
+  namespace fs = std::filesystem;
+  // Make the new folder's entries durable before it appears under the report's name.
+  if (const int fd = ::open(m_tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(m_target, ec))) {
+    if (std::rename(m_tmp.c_str(), m_target.c_str()) != 0) {
+      throw InputError({.file = m_path}, std::string("cannot move the report folder into place: ") + std::strerror(errno));
+    }
+    m_committed = true;
+    return;
+  }
+  // Swap the new folder with the old in one step, then remove the old.
+  if (::renameat2(AT_FDCWD, m_tmp.c_str(), AT_FDCWD, m_target.c_str(), RENAME_EXCHANGE) != 0) {
+    throw InputError({.file = m_path}, std::string("cannot swap the report folder into place: ") + std::strerror(errno));
+  }
+  m_committed = true;
+  fs::remove_all(m_tmp, ec);
 }
 
 }  // namespace labelqa::io

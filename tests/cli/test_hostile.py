@@ -216,6 +216,43 @@ for classes in (1, 2):
                len(codes) < 10000, f"{r.returncode} {len(codes)}")
     expect(f"5,000 polygons ({classes} class): validate within 10 s", secs < 10, f"{secs} s {kb} KB")
 
+
+# ---- report --out: the folder appears whole ----
+sentiment = os.path.join(SRC, "examples", "sentiment.csv")
+rep_root = os.path.join(TMP, "folder_reports")
+os.makedirs(rep_root, exist_ok=True)
+rep = os.path.join(rep_root, "rep")
+r = run("report", sentiment, "--out", rep, "-q")
+first = sorted(os.listdir(rep)) if os.path.isdir(rep) else []
+r2 = run("report", sentiment, "--out", rep, "-q")
+expect("report --out twice: the second run replaces the folder, nothing left beside it", r.returncode == 0 and r2.returncode == 0 and
+       first == ["images", "index.html", "report.csv", "report.json"] and sorted(os.listdir(rep_root)) == ["rep"], r.stderr + r2.stderr + str(os.listdir(rep_root)))
+open(os.path.join(rep, "notes.txt"), "w").write("mine")
+r = run("report", sentiment, "--out", rep, "-q")
+expect("a report folder holding a user's file is refused, the file kept", r.returncode == 2 and "notes.txt" in r.stderr and
+       open(os.path.join(rep, "notes.txt")).read() == "mine", r.stderr)
+os.remove(os.path.join(rep, "notes.txt"))
+# Temporaries of a killed run (its process gone) are removed by the next run; a live run's are not.
+dead = subprocess.Popen(["true"])
+dead.wait()
+stale = os.path.join(rep_root, f"rep.labelqa-tmp.{dead.pid}.x1")
+os.makedirs(stale)
+open(os.path.join(stale, "report.json"), "w").write("x" * 10000)
+live = os.path.join(rep_root, f"rep.labelqa-tmp.{os.getpid()}.x2")
+os.makedirs(live)
+stale_file = os.path.join(TMP, f"stale.json.labelqa-tmp.{dead.pid}.x3")
+open(stale_file, "w").write("x")
+r = run("report", sentiment, "--out", rep, "--json", os.path.join(TMP, "stale.json"), "-q")
+expect("a killed run's temporaries are removed, a live run's kept", r.returncode == 0 and not os.path.exists(stale) and os.path.exists(live) and
+       not os.path.exists(stale_file), r.stderr + str(os.listdir(rep_root)))
+os.rmdir(live)
+# Past the file size limit (ulimit -f): an error like a full disk, the earlier report untouched.
+before = open(os.path.join(rep, "report.json")).read()
+p = subprocess.run(["sh", "-c", f"ulimit -f 1 && exec '{BINARY}' report '{sentiment}' --out '{rep}' -q"], capture_output=True, text=True)
+expect("ulimit -f: exit 2 with a message, earlier report and folder intact, no temporaries",
+       p.returncode == 2 and "File too large" in p.stderr and open(os.path.join(rep, "report.json")).read() == before and
+       sorted(os.listdir(rep_root)) == ["rep"], f"{p.returncode} {p.stderr} {os.listdir(rep_root)}")
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")

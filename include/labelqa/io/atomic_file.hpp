@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace labelqa::io {
 
@@ -30,6 +31,27 @@ class AtomicFile {
   int m_fd = -1;
   bool m_committed = false;
   unsigned long long m_written = 0, m_flushed = 0;  // bytes written; bytes whose writeback was started
+};
+
+// A folder of report files that appears whole or not at all: the files are written into a
+// temporary folder beside it (path_of), and commit() moves it into place, swapping it with an
+// earlier report's folder in one step (which is then removed). A folder that holds anything but
+// the names in `own_names` (an earlier report's files) is refused, so nothing of a user's is lost.
+// Without commit() the temporary folder is removed; one left by a killed run is removed by the
+// next run into the same folder.
+class AtomicFolder {
+ public:
+  AtomicFolder(std::string path, std::vector<std::string> own_names);  // throws InputError
+  ~AtomicFolder();
+  AtomicFolder(const AtomicFolder&) = delete;
+  AtomicFolder& operator=(const AtomicFolder&) = delete;
+  std::string path_of(const std::string& relative) const;  // where to write a file of the folder
+  void commit();
+
+ private:
+  std::string m_path, m_target, m_tmp;
+  std::vector<std::string> m_own;
+  bool m_committed = false;
 };
 
 // Thrown when standard output's reader went away (a broken pipe): the run ends quietly.
