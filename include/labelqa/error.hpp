@@ -35,6 +35,7 @@ enum class Defect : std::uint8_t {
   out_of_image,       // geometry or mask size that does not fit its image
   degenerate,         // NaN/inf coordinates, an empty or impossible shape
   unknown_class,      // a label or attribute value the export's own schema does not declare
+  duplicate_key,      // a JSON object key given twice (the last is read, as Python's json does)
 };
 
 // Messages echo what a file holds: they are cut after this many bytes (with "... (N more bytes)")

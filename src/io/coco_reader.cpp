@@ -488,6 +488,12 @@ class CocoParser {
       : m_file(file), m_cur(file), m_reader(file, check ? &check->problems : nullptr), m_slice_bytes(slice_bytes), m_fast(fast), m_check(check) {}
 
   LocalDelivery parse();
+  // Set when the file gives "annotations" more than once: the list at this offset (the last) is
+  // the one read, as Python's json reads it.
+  std::optional<std::size_t> annotations_at;
+  // The offset of the last "annotations" list when it is not the one parse() read (then parse
+  // again with annotations_at set to it).
+  std::optional<std::size_t> later_annotations;
 
  private:
   void parse_images(od::array images);
@@ -979,6 +985,7 @@ LocalDelivery CocoParser::parse() {
 
   bool results_file = false;
   std::optional<std::size_t> images, categories;
+  std::set<std::string_view> seen_keys;
   std::vector<std::size_t> others;  // "info", "licenses", ...: checked, not used
   std::size_t i = lay.skip_ws(0);
   if (lay.at(i) == '[') {
@@ -994,17 +1001,29 @@ LocalDelivery CocoParser::parse() {
     else {
       for (;;) {
         if (lay.at(i) != '"') lay.fail(i, "expected a key");
+        const std::size_t key_start = i;
         const std::size_t key_end = lay.string_end(i);
         const std::string_view key = text.substr(i + 1, key_end - i - 2);
         i = lay.skip_ws(key_end);
         if (lay.at(i) != ':') lay.fail(i, "expected ':' after a key");
         i = lay.skip_ws(i + 1);
         std::size_t vend = 0;
-        if (key == "annotations" && !anns) {
+        // A key given twice: the last is read, as Python's json (and so pycocotools) reads it.
+        if (!seen_keys.insert(key).second && m_check && !annotations_at) {
+          ReadProblem problem;
+          problem.where = m_cur.at(key_start);
+          problem.message = fmt::format("the key \"{}\" is given more than once at the top level: the last is read, as Python's json reads it", key);
+          problem.defect = Defect::duplicate_key;
+          problem.kind = "";
+          m_check->problems.push_back(std::move(problem));
+        }
+        const bool read_here = key == "annotations" && (annotations_at ? i == *annotations_at : !anns);
+        if (read_here) {
           vend = annotations(i);
         } else {
           vend = lay.value_end(i);
-          if (key == "images") images = i;
+          if (key == "annotations") later_annotations = i;
+          else if (key == "images") images = i;
           else if (key == "categories") categories = i;
           else others.push_back(i);
         }
@@ -1020,6 +1039,7 @@ LocalDelivery CocoParser::parse() {
     }
     if (i != text.size()) lay.fail(i, "unexpected text after the top-level object");
     if (!anns) throw InputError(m_cur.at(0, {}, "annotations"), "not a COCO file: no \"annotations\" list");
+    if (later_annotations && !annotations_at) return {};  // the caller parses again, reading the last list
   }
   for (std::size_t start : others) {
     m_reader.parse_slice(text, start, lay.value_end(start), [&](od::array arr) {
@@ -1305,20 +1325,45 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
 
 }  // namespace
 
+// One file: read in parallel slices, or serially where the fast reading's guesses fail (any
+// problem then is reported by the serial reading); again, reading the last "annotations" list,
+// when the file gives more than one.
+LocalDelivery parse_coco(MappedFile& file, std::size_t slice_bytes, LenientRead* check) {
+  auto once = [&](std::optional<std::size_t> take, std::optional<std::size_t>* later) {
+    auto attempt = [&](bool fast) {
+      if (check) *check = {};
+      CocoParser parser(file, slice_bytes, fast, check);
+      parser.annotations_at = take;
+      LocalDelivery d = parser.parse();
+      if (later) *later = parser.later_annotations;
+      return d;
+    };
+    try {
+      return attempt(true);
+    } catch (const InputError&) {
+      return attempt(false);
+    } catch (const RetrySerially&) {
+      return attempt(false);
+    }
+  };
+  std::optional<std::size_t> later;
+  LocalDelivery d = once(std::nullopt, &later);
+  if (!later) return d;
+  std::vector<ReadProblem> duplicate_keys;  // found by the first pass only
+  if (check) {
+    for (auto& p : check->problems) {
+      if (p.defect == Defect::duplicate_key) duplicate_keys.push_back(std::move(p));
+    }
+  }
+  d = once(later, nullptr);
+  if (check) check->problems.insert(check->problems.begin(), duplicate_keys.begin(), duplicate_keys.end());
+  return d;
+}
+
 LocalDelivery read_coco_checked(const Input& input, LenientRead& check, std::size_t slice_bytes) {
   const std::string& path = input.path;
   MappedFile file(input);
-  LocalDelivery d;
-  try {
-    check = {};
-    d = CocoParser(file, slice_bytes, true, &check).parse();
-  } catch (const InputError&) {
-    check = {};
-    d = CocoParser(file, slice_bytes, false, &check).parse();
-  } catch (const RetrySerially&) {
-    check = {};
-    d = CocoParser(file, slice_bytes, false, &check).parse();
-  }
+  LocalDelivery d = parse_coco(file, slice_bytes, &check);
   d.objects.name = annotator_from_path(path);
   d.objects.file = path;
   d.objects.format = "coco";
@@ -1348,14 +1393,7 @@ ObjectSet read_coco_inputs(const std::vector<Input>& inputs, const std::vector<s
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& path = inputs[i].path;
     MappedFile file(inputs[i]);
-    LocalDelivery d;
-    try {
-      d = CocoParser(file, slice_bytes, true).parse();
-    } catch (const InputError&) {
-      d = CocoParser(file, slice_bytes, false).parse();
-    } catch (const RetrySerially&) {
-      d = CocoParser(file, slice_bytes, false).parse();
-    }
+    LocalDelivery d = parse_coco(file, slice_bytes, nullptr);
     d.objects.name = names.empty() ? annotator_from_path(path) : names[i];
     d.objects.file = path;
     d.objects.format = "coco";

@@ -28,6 +28,7 @@ const char* code_name(Code c) {
     case Code::track_gap: return "track_gap";
     case Code::track_jump: return "track_jump";
     case Code::out_of_text: return "out_of_text";
+    case Code::duplicate_key: return "duplicate_key";
   }
   return "schema";
 }
@@ -40,6 +41,7 @@ Code code_of(Defect d) {
     case Defect::out_of_image: return Code::out_of_image;
     case Defect::degenerate: return Code::degenerate;
     case Defect::unknown_class: return Code::unknown_class;
+    case Defect::duplicate_key: return Code::duplicate_key;
   }
   return Code::schema;
 }
@@ -124,7 +126,7 @@ Finding file_finding(const InputError& e) {
 void problem_findings(const std::vector<io::ReadProblem>& problems, std::vector<Finding>& out) {
   for (const auto& p : problems) {
     Finding f;
-    f.severity = Severity::error;
+    f.severity = p.defect == Defect::duplicate_key ? Severity::warning : Severity::error;  // read, as Python reads it
     f.code = code_of(p.defect);
     f.file = p.where.file;
     if (std::string_view(p.kind) == "annotation") {

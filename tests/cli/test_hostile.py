@@ -253,6 +253,26 @@ expect("ulimit -f: exit 2 with a message, earlier report and folder intact, no t
        p.returncode == 2 and "File too large" in p.stderr and open(os.path.join(rep, "report.json")).read() == before and
        sorted(os.listdir(rep_root)) == ["rep"], f"{p.returncode} {p.stderr} {os.listdir(rep_root)}")
 
+
+# ---- Duplicate JSON keys: the last is read, as Python's json (and pycocotools) reads it ----
+img = '{"id": %d, "file_name": "%s", "width": 100, "height": 100}'
+first = '[{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0}]'
+last = ('[{"id": 7, "image_id": 2, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81, "iscrowd": 0},'
+        ' {"id": 8, "image_id": 2, "category_id": 1, "bbox": [20, 20, 9, 9], "area": 81, "iscrowd": 0}]')
+dup = os.path.join(TMP, "dupkeys.json")
+open(dup, "w").write('{"annotations": %s,\n "images": [%s],\n "categories": [{"id": 1, "name": "c"}],\n "annotations": %s,\n "images": [%s, %s]}\n'
+                     % (first, img % (1, "a.jpg"), last, img % (1, "a.jpg"), img % (2, "b.jpg")))
+py = json.load(open(dup))
+r = run("validate", dup, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("duplicate top-level keys: duplicate_key warnings at their lines, Python's reading",
+       r.returncode == 0 and d is not None and [(x["code"], x["severity"], x["location"]["line"]) for x in d["findings"]] ==
+       [("duplicate_key", "warning", 4), ("duplicate_key", "warning", 5)] and d["summary"]["annotations"] == len(py["annotations"]) == 2, r.stdout[:800])
+r = run("agree", dup, dup, "--annotators", "a,b", "--per-image", "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {}
+expect("agree reads the last annotations and images lists", sorted((i["image"], i["objects_a"]) for i in d.get("per_image", [])) == [("a.jpg", 0), ("b.jpg", 2)],
+       r.stdout[:500] + r.stderr)
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")

@@ -35,8 +35,9 @@ enum class Code : std::uint8_t {
   track_gap,
   track_jump,
   out_of_text,
+  duplicate_key,
 };
-inline constexpr int k_code_count = 14;
+inline constexpr int k_code_count = 15;
 const char* code_name(Code c);
 Code code_of(Defect d);
 
