@@ -79,6 +79,8 @@ void decode_mask_png(const Input& input, std::vector<std::uint8_t>& file_buffer,
   } else {
     read_whole(path, file_buffer, size);
   }
+  static constexpr unsigned char k_iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  out.truncated_end = size < sizeof k_iend || std::memcmp(file_buffer.data() + size - sizeof k_iend, k_iend, sizeof k_iend) != 0;
   SpngCtx c;
   if (!c.ctx) throw InputError({.file = path}, "out of memory");
   auto fail = [&](int err) { throw InputError({.file = path}, fmt::format("corrupt or unreadable PNG: {}", spng_strerror(err)), Defect::broken_file); };
@@ -244,6 +246,7 @@ std::vector<std::string> list_png_files(const std::string& dir) {
 ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::vector<std::string>& names,
                               const ClassMap& classes, std::uint32_t ignore) {
   std::vector<LocalDelivery> deliveries(dirs.size());
+  std::vector<InputWarning> png_warnings;  // truncated files that still decoded
   for (std::size_t d = 0; d < dirs.size(); ++d) {
     LocalDelivery& del = deliveries[d];
     del.objects.name = names[d];
@@ -254,6 +257,7 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
       std::uint32_t w = 0, h = 0;
       std::vector<std::pair<std::uint32_t, geometry::Rle>> objects;  // value, mask
       std::exception_ptr error;
+      bool truncated_end = false;
     };
     std::vector<Decoded> decoded(files.size());
     tbb::parallel_for(std::size_t{0}, files.size(), [&](std::size_t f) {
@@ -268,6 +272,7 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
       }
       out.w = img.width;
       out.h = img.height;
+      out.truncated_end = img.truncated_end;
       // Column-major runs of each value (COCO's layout), all values in one pass.
       std::map<std::uint32_t, std::pair<std::uint64_t, std::vector<std::uint32_t>>> runs;  // value -> (end, counts)
       const std::size_t h = img.height, w = img.width;
@@ -315,6 +320,10 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
     }
     for (std::size_t f = 0; f < files.size(); ++f) {
       del.images.push_back(ImageInfo{files[f], decoded[f].w, decoded[f].h});
+      if (decoded[f].truncated_end) {
+        png_warnings.push_back({"truncated_png", fmt::format("{}/{}: the PNG does not end with its IEND chunk (the file is truncated); its "
+                                                                     "pixels decoded and are compared", dirs[d], files[f])});
+      }
       for (auto& [v, rle] : decoded[f].objects) {
         SpatialObject o;
         o.id = v;
@@ -330,7 +339,9 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
     }
     del.objects.has_image.assign(del.images.size(), 1);
   }
-  return merge_deliveries(std::move(deliveries));
+  ObjectSet set = merge_deliveries(std::move(deliveries));
+  set.warnings.insert(set.warnings.end(), png_warnings.begin(), png_warnings.end());
+  return set;
 }
 
 }  // namespace labelqa::io

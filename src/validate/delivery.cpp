@@ -464,6 +464,15 @@ class Validator {
                                                      if (io::image_dimensions(it->second, w, h)) size = std::array<std::uint32_t, 2>{w, h};
                                                    }
                                                    job.findings = check_semantic_mask(mask, path, u.pngs[i], m_schema.map, m_options, size);
+                                                   if (mask.truncated_end) {
+                                                     Finding f;
+                                                     f.severity = Severity::warning;
+                                                     f.code = Code::broken_file;
+                                                     f.file = path;
+                                                     f.item = u.pngs[i];
+                                                     f.message = "the PNG does not end with its IEND chunk: the file is truncated (its pixels decoded; check the export)";
+                                                     job.findings.insert(job.findings.begin(), std::move(f));
+                                                   }
                                                  } catch (const InputError& e) {
                                                    job.findings.push_back(file_finding(e));
                                                    job.findings.back().item = u.pngs[i];

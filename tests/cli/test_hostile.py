@@ -273,6 +273,35 @@ d = json.loads(r.stdout) if r.returncode == 0 else {}
 expect("agree reads the last annotations and images lists", sorted((i["image"], i["objects_a"]) for i in d.get("per_image", [])) == [("a.jpg", 0), ("b.jpg", 2)],
        r.stdout[:500] + r.stderr)
 
+
+# ---- PNG masks truncated at the end: decoded, and said ----
+def png(w, h, rows):
+    raw = b"".join(b"\0" + bytes(r) for r in rows)
+
+    def chunk(t, data):
+        return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) +
+            chunk(b"IEND", b""))
+
+
+whole = png(4, 4, [[0, 1, 1, 0]] * 4)
+pdir = os.path.join(TMP, "png_truncated")
+for sub in ("a", "b"):
+    os.makedirs(os.path.join(pdir, sub), exist_ok=True)
+open(os.path.join(pdir, "a", "x.png"), "wb").write(whole[:-4])                      # the IEND checksum cut
+open(os.path.join(pdir, "a", "y.png"), "wb").write(whole[:whole.rfind(b"IEND") - 6])  # no IEND, the last IDAT checksum cut
+open(os.path.join(pdir, "b", "x.png"), "wb").write(whole)
+open(os.path.join(pdir, "b", "y.png"), "wb").write(whole)
+r = run("validate", os.path.join(pdir, "a"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else None
+expect("validate: PNGs truncated at the end are broken_file warnings", d is not None and
+       sorted((x["item"], x["code"], x["severity"]) for x in d["findings"] if x["code"] == "broken_file") ==
+       [("x.png", "broken_file", "warning"), ("y.png", "broken_file", "warning")], r.stdout[:800])
+r = run("agree", "--instance-masks", os.path.join(pdir, "a"), os.path.join(pdir, "b"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {}
+expect("agree --instance-masks: a truncated_png warning per file", sorted(w["code"] for w in d.get("input", {}).get("warnings", [])) ==
+       ["truncated_png", "truncated_png"], r.stdout[:500] + r.stderr)
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")

@@ -20,6 +20,9 @@ struct MaskImage {
   int bit_depth = 8;                  // 8 or 16 after decoding
   std::vector<std::uint8_t> bytes;    // reused between calls: decode into the same object
   std::vector<std::uint16_t> words;
+  // Set when the image decoded but the file does not end with a whole IEND chunk (truncated in or
+  // after the last chunk's checksum): usable, and worth a warning.
+  bool truncated_end = false;
   std::size_t pixels() const { return static_cast<std::size_t>(width) * height; }
   std::uint32_t at(std::size_t i) const { return bit_depth == 16 ? words[i] : bytes[i]; }
 };
