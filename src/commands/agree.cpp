@@ -58,6 +58,25 @@ report::Picture pair_picture(const std::string& metric, const std::string& subje
     h.text[x][y] = h.text[y][x] = t;
     if (v) h.shade[x][y] = h.shade[y][x] = std::clamp(*v, 0.0, 1.0);
   }
+  if (n > report::k_max_heatmap_side) {
+    // The annotators with the lowest mean agreement with the others (undefined pairs left out).
+    std::vector<double> sum(n, 0.0), count(n, 0.0);
+    for (const auto& [a, b, v] : pairs) {
+      if (!v) continue;
+      for (const int x : {a, b}) {
+        sum[static_cast<std::size_t>(x)] += *v;
+        count[static_cast<std::size_t>(x)] += 1;
+      }
+    }
+    std::vector<std::pair<double, std::size_t>> mean;
+    for (std::size_t k = 0; k < n; ++k) mean.emplace_back(count[k] ? sum[k] / count[k] : HUGE_VAL, k);
+    std::stable_sort(mean.begin(), mean.end());
+    std::vector<std::size_t> keep;
+    for (std::size_t k = 0; k < report::k_max_heatmap_side; ++k) keep.push_back(mean[k].second);
+    std::sort(keep.begin(), keep.end());
+    h = report::heatmap_subset(h, keep);
+    h.title += fmt::format(" (the {} least in agreement of {} annotators)", report::k_max_heatmap_side, n);
+  }
   report::Picture p;
   p.name = "pairwise_" + metric;
   p.title = h.title;

@@ -190,6 +190,22 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
       for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
       h.text.push_back(std::move(t));
     }
+    if (h.rows.size() > k_max_heatmap_side) {
+      // The classes seen most often (as reference or as given), in their order.
+      const auto& counts = s.confusion.counts;
+      std::vector<std::pair<long long, std::size_t>> seen;
+      for (std::size_t k = 0; k < counts.size(); ++k) {
+        long long n = 0;
+        for (std::size_t j = 0; j < counts.size(); ++j) n += counts[k][j] + counts[j][k];
+        seen.emplace_back(-n, k);
+      }
+      std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(k_max_heatmap_side), seen.end());
+      std::vector<std::size_t> keep;
+      for (std::size_t k = 0; k < k_max_heatmap_side; ++k) keep.push_back(seen[k].second);
+      std::sort(keep.begin(), keep.end());
+      h = heatmap_subset(h, keep);
+      h.title += fmt::format(" (the {} most frequent of {} classes)", k_max_heatmap_side, counts.size());
+    }
     Picture p{fmt::format("confusion_{}", stem), h.title, "confusion", s.annotator, draw_heatmap(h, ImageFormat::png),
               draw_heatmap(h, ImageFormat::svg)};
     out.push_back(std::move(p));
@@ -213,9 +229,21 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
   }
   std::map<std::string, std::vector<const metrics::RankEntry*>> by_score;
   for (const auto& r : rep.ranking) by_score[r.score].push_back(&r);
-  for (const auto& [score, entries] : by_score) {
+  for (auto [score, entries] : by_score) {
     BarChart b;
     b.title = fmt::format("{} by annotator, with {} intervals (orange: below the group)", score, "Wilson");
+    if (entries.size() > k_max_bars) {
+      // The lowest scores (undefined ones last), in the ranking's order.
+      const std::size_t total = entries.size();
+      std::vector<const metrics::RankEntry*> lowest = entries;
+      std::stable_sort(lowest.begin(), lowest.end(), [](const metrics::RankEntry* x, const metrics::RankEntry* y) {
+        return x->value.value.value_or(HUGE_VAL) < y->value.value.value_or(HUGE_VAL);
+      });
+      lowest.resize(k_max_bars);
+      const std::set<const metrics::RankEntry*> kept(lowest.begin(), lowest.end());
+      std::erase_if(entries, [&](const metrics::RankEntry* e) { return !kept.count(e); });
+      b.title += fmt::format(" (the {} lowest of {} annotators)", k_max_bars, total);
+    }
     b.axis = score;
     for (const auto* e : entries) {
       b.labels.push_back(e->annotator);

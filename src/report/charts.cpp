@@ -131,6 +131,26 @@ void y_grid(cairo_t* cr, double lo, double hi, double left, double right, ToY Y)
 
 std::string cairo_version() { return cairo_version_string(); }
 
+Heatmap heatmap_subset(const Heatmap& h, const std::vector<std::size_t>& keep) {
+  Heatmap out;
+  out.title = h.title;
+  out.row_axis = h.row_axis;
+  out.column_axis = h.column_axis;
+  for (const std::size_t r : keep) {
+    out.rows.push_back(h.rows[r]);
+    out.columns.push_back(h.columns[r]);
+    std::vector<double> shade;
+    std::vector<std::string> text;
+    for (const std::size_t c : keep) {
+      shade.push_back(h.shade[r][c]);
+      text.push_back(h.text[r][c]);
+    }
+    out.shade.push_back(std::move(shade));
+    out.text.push_back(std::move(text));
+  }
+  return out;
+}
+
 std::string draw_heatmap(const Heatmap& h, ImageFormat format) {
   const std::size_t nr = h.rows.size(), nc = h.columns.size();
   const double cell = std::clamp(720.0 / static_cast<double>(std::max<std::size_t>({nr, nc, 1})), 30.0, 64.0);

@@ -302,6 +302,23 @@ d = json.loads(r.stdout) if r.returncode == 0 else {}
 expect("agree --instance-masks: a truncated_png warning per file", sorted(w["code"] for w in d.get("input", {}).get("warnings", [])) ==
        ["truncated_png", "truncated_png"], r.stdout[:500] + r.stderr)
 
+
+# ---- Many annotators or classes: pictures stay drawable ----
+many = os.path.join(TMP, "annotators_100.csv")
+rng = __import__("random").Random(1)
+with open(many, "w") as f:
+    f.write("item,annotator,label\n")
+    for a in range(100):
+        for i in range(20):
+            f.write(f"{i},a{a:03},{rng.choice('xyz') if rng.random() < 0.3 else 'xyz'[i % 3]}\n")
+r = run("report", many, "--out", os.path.join(TMP, "report_100"), "-q")
+html = open(os.path.join(TMP, "report_100", "index.html")).read() if r.returncode == 0 else ""
+expect("report, 100 annotators: the comparison chart shows the 60 lowest and says so", "the 60 lowest of 100 annotators" in html, r.stderr)
+r = run("agree", many, "--plot", os.path.join(TMP, "plot_100"), "-q")
+png_file = os.path.join(TMP, "plot_100", "pairwise_cohen_kappa.png")
+width = struct.unpack(">I", open(png_file, "rb").read()[16:20])[0] if os.path.exists(png_file) else 0
+expect("agree --plot, 100 annotators: the heatmap shows 40 of them", r.returncode == 0 and 0 < width < 3000, f"{r.returncode} {width} {r.stderr}")
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")

@@ -29,6 +29,14 @@ struct Heatmap {
   std::vector<std::vector<std::string>> text;    // what each cell says (a count, a value)
 };
 
+// Pictures stay readable, and within the 32,767 pixels a drawing surface may have: a heatmap
+// shows at most k_max_heatmap_side rows and columns and a bar chart at most k_max_bars bars. The
+// callers choose which (the most frequent classes, the lowest scores) and say so in the title;
+// the numbers are all in the JSON and CSV reports.
+inline constexpr std::size_t k_max_heatmap_side = 40, k_max_bars = 60;
+// The heatmap's rows and columns at the indices `keep` (a square heatmap: the same for both).
+Heatmap heatmap_subset(const Heatmap& h, const std::vector<std::size_t>& keep);
+
 struct BarChart {
   std::string title;
   std::string axis;                              // what the bars measure
