@@ -253,7 +253,33 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch matc
     index_objects(a, set.images.size());
     set.annotators.push_back(std::move(a));
   }
+  check_pairs_per_image(set);
   return set;
+}
+
+void check_pairs_per_image(const ObjectSet& set) {
+  // The two annotators with the most objects on an image make its largest comparison.
+  for (std::uint32_t i = 0; i < set.images.size(); ++i) {
+    std::size_t first = 0, second = 0;
+    const AnnotatorObjects* most = nullptr;
+    for (const auto& a : set.annotators) {
+      if (a.image_offsets.size() <= i + 1) continue;
+      const std::size_t n = a.image_end(i) - a.image_begin(i);
+      if (n > first) {
+        second = first;
+        first = n;
+        most = &a;
+      } else if (n > second) {
+        second = n;
+      }
+    }
+    if (static_cast<double>(first) * static_cast<double>(second) > static_cast<double>(k_max_pairs_per_image)) {
+      throw InputError({.file = most->file, .item = qualified_name(set.images[i])},
+                       fmt::format("{} and {} objects of two annotators on one image: comparing them is {} pairs, more than the {} one image may "
+                                   "have (docs/limits.md)",
+                                   first, second, static_cast<std::uint64_t>(first) * second, k_max_pairs_per_image));
+    }
+  }
 }
 
 ObjectSet merge_object_sets(std::vector<ObjectSet> sets, ItemMatch match) {

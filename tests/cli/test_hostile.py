@@ -239,6 +239,27 @@ for classes in (1, 2):
                len(codes) < 10000, f"{r.returncode} {len(codes)}")
 
 
+
+# 65,536 instance ids in one 16-bit PNG: refused before a 65,534 x 65,534 comparison, naming the
+# image and the limit.
+ids_root = os.path.join(TMP, "instance_ids")
+raw = b"".join(b"\0" + b"".join(struct.pack(">H", y * 256 + x) for x in range(256)) for y in range(256))
+
+
+def chunk16(t, data):
+    return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data))
+
+
+ids_png = (b"\x89PNG\r\n\x1a\n" + chunk16(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 16, 0, 0, 0, 0)) + chunk16(b"IDAT", zlib.compress(raw)) +
+           chunk16(b"IEND", b""))
+for sub in ("a", "b"):
+    os.makedirs(os.path.join(ids_root, sub), exist_ok=True)
+    open(os.path.join(ids_root, sub, "x.png"), "wb").write(ids_png)
+r = bounded("65,536 instance ids", [os.path.join(ids_root, "a"), os.path.join(ids_root, "b")], "agree", "--instance-masks",
+            os.path.join(ids_root, "a"), os.path.join(ids_root, "b"))
+expect("65,536 instance ids in one PNG: refused naming the image and the pair limit", r.returncode == 2 and '"x.png"' in r.stderr and
+       "16777216" in r.stderr, r.stderr)
+
 # ---- report --out: the folder appears whole ----
 sentiment = os.path.join(SRC, "examples", "sentiment.csv")
 rep_root = os.path.join(TMP, "folder_reports")

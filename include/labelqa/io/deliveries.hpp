@@ -44,6 +44,11 @@ std::vector<std::string> annotator_names(const std::vector<std::string>& paths, 
 
 // Merges per-annotator deliveries whose images and categories are given by name into one set:
 // images and categories sorted by name, annotators by name, objects indexed.
+// Objects of two annotators on one image are compared pair by pair (a dense IoU matrix): at most
+// this many pairs per image. check_pairs_per_image throws InputError naming the file and image
+// past it.
+inline constexpr std::uint64_t k_max_pairs_per_image = std::uint64_t{1} << 24;
+
 struct LocalDelivery {
   AnnotatorObjects objects;                  // image/category fields index the two lists below
   std::vector<ImageInfo> images;
@@ -64,6 +69,7 @@ const char* item_match_name(ItemMatch m);
 // images are matched with nothing and a warning names them. Images that end up sharing a name get
 // their qualified name (see qualified_name), with a warning.
 ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch match = ItemMatch::automatic);
+void check_pairs_per_image(const ObjectSet& set);
 
 // Merges object sets read apart (a delivery and its gold, in different formats), images matched
 // as merge_deliveries does and categories by name.
