@@ -175,6 +175,19 @@ expect("BMP height INT_MIN: exit 2 naming the image and its size", r.returncode 
        "runtime error" not in r.stderr, r.stderr)
 
 
+
+# 100,000 nesting levels in each JSON reader (the sanitizer build runs this too: no parser
+# assertion, no stack overflow): a clear exit 2.
+deep = "[" * 100000 + "]" * 100000
+deep_cases = {"deep_ls.json": '[{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"id": 1, "completed_by": 1, "result": %s}]}]' % deep,
+              "deep_coco.json": '{"images": [], "categories": [], "annotations": [%s]}' % deep,
+              "deep_spans.jsonl": '{"id": 1, "text": "abc", "label": %s}\n' % deep}
+for name, text in deep_cases.items():
+    f = os.path.join(TMP, name)
+    open(f, "w").write(text)
+    r = run("agree", f, f, "--annotators", "a,b")
+    expect(f"{name}: 100,000 nesting levels, exit 2 naming the file", r.returncode == 2 and name in r.stderr and "Sanitizer" not in r.stderr, r.stderr[-400:])
+
 # ---- Memory and time bombs ----
 def cvat_tracks(path, tracks, meta):
     head = ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>\n' +
