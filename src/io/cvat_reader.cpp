@@ -68,8 +68,8 @@ class Reader {
     }
     m_lines.reset();
     m_seen_frames.clear();
-    m_track_shapes = 0;
-    m_meta_frames.clear();
+    m_track_frames = 0;
+    m_frames_key.reset();
     require_utf8(m_text, m_path);
     const auto res = m_doc.load_buffer(m_text.data(), m_text.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!res) {
@@ -426,17 +426,26 @@ class Reader {
     if (shapes.empty()) return;
     std::stable_sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) { return a.frame < b.frame; });
     m_builder->select_track(m_builder->track(key));
-    std::vector<std::int64_t> all = m_start >= 0 && m_stop >= m_start ? meta_frames() : frames();
-    if (all.empty() || all.back() < shapes.back().frame) {
-      for (const auto& s : shapes) all.push_back(s.frame);
-      std::sort(all.begin(), all.end());
-      all.erase(std::unique(all.begin(), all.end()), all.end());
+    // The frames the track is seen in: the video's, and past its end the track's own keyframes.
+    // Every frame visited counts against the file's budget, shown or outside.
+    const std::vector<std::int64_t>& video = video_frames();
+    std::vector<std::int64_t> extended;
+    const std::vector<std::int64_t>* all = &video;
+    if (video.empty() || video.back() < shapes.back().frame) {
+      charge_track_frames(node, item, video.size());
+      extended = video;
+      for (const auto& s : shapes) extended.push_back(s.frame);
+      std::sort(extended.begin(), extended.end());
+      extended.erase(std::unique(extended.begin(), extended.end()), extended.end());
+      all = &extended;
     }
     std::size_t k = 0;  // shapes[k] is the last shape at or before the frame
-    for (std::int64_t f : all) {
-      if (f < shapes.front().frame) continue;
+    for (auto it = std::lower_bound(all->begin(), all->end(), shapes.front().frame); it != all->end(); ++it) {
+      const std::int64_t f = *it;
+      charge_track_frames(node, item, 1);
       while (k + 1 < shapes.size() && shapes[k + 1].frame <= f) ++k;
       const Shape& s = shapes[k];
+      if (s.outside && k + 1 == shapes.size()) break;  // outside from here to the end
       if (s.outside) continue;
       Shape at = s;
       if (s.frame != f && k + 1 < shapes.size()) {
@@ -448,11 +457,6 @@ class Reader {
           at.rotation = s.rotation + (n.rotation - s.rotation) * t;
         }
       }
-      if (++m_track_shapes > max_track_shapes()) {
-        fail(node, item, "frame",
-             fmt::format("the tracks of this file expand to more than {} shapes (the limit is {} plus one per {} bytes of the file; "
-                         "docs/limits.md)", max_track_shapes(), k_track_shapes_floor, k_bytes_per_track_shape));
-      }
       const std::uint32_t image = frame_image(f);
       add_shape(image, item, at, label);
     }
@@ -460,18 +464,32 @@ class Reader {
   }
 
   // Interpolated tracks expand to one shape per frame: a few bytes can name millions of frames, so
-  // the shapes all tracks of a file expand to are bounded by the file's size.
-  static constexpr std::uint64_t k_track_shapes_floor = 100'000, k_bytes_per_track_shape = 16;
-  std::uint64_t max_track_shapes() const { return k_track_shapes_floor + m_text.size() / k_bytes_per_track_shape; }
-
-  // frames() of a video whose meta gives its range, computed once per file.
-  const std::vector<std::int64_t>& meta_frames() {
-    if (m_meta_frames.empty()) m_meta_frames = frames();
-    return m_meta_frames;
+  // the frames all tracks of a file are walked over are bounded by the file's size.
+  static constexpr std::uint64_t k_track_frames_floor = 100'000, k_bytes_per_track_frame = 16;
+  void charge_track_frames(pugi::xml_node node, const std::string& item, std::uint64_t n) {
+    const std::uint64_t limit = k_track_frames_floor + m_text.size() / k_bytes_per_track_frame;
+    m_track_frames += n;
+    if (m_track_frames > limit) {
+      fail(node, item, "frame",
+           fmt::format("the tracks of this file expand to more than {} frames (the limit is {} plus one per {} bytes of the file; "
+                       "docs/limits.md)", limit, k_track_frames_floor, k_bytes_per_track_frame));
+    }
   }
 
-  std::uint64_t m_track_shapes = 0;
-  std::vector<std::int64_t> m_meta_frames;
+  // frames(), computed again only when what it depends on has changed (not once per track).
+  const std::vector<std::int64_t>& video_frames() {
+    const auto key = std::make_tuple(m_start, m_stop, m_step, m_seen_frames.empty() ? 0 : *m_seen_frames.begin(),
+                                     m_seen_frames.empty() ? -1 : *m_seen_frames.rbegin());
+    if (!m_frames_key || *m_frames_key != key) {
+      m_frames = frames();
+      m_frames_key = key;
+    }
+    return m_frames;
+  }
+
+  std::uint64_t m_track_frames = 0;
+  std::vector<std::int64_t> m_frames;  // video_frames()
+  std::optional<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>> m_frames_key;
   ExportData& m_out;
   std::string m_path;
   std::unique_ptr<MappedFile> m_file;

@@ -189,19 +189,21 @@ for name, text in deep_cases.items():
     expect(f"{name}: 100,000 nesting levels, exit 2 naming the file", r.returncode == 2 and name in r.stderr and "Sanitizer" not in r.stderr, r.stderr[-400:])
 
 # ---- Memory and time bombs ----
-def cvat_tracks(path, tracks, meta):
+def cvat_tracks(path, tracks, meta, outside_first=False):
     head = ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>\n' +
             ('<meta><task><start_frame>0</start_frame><stop_frame>1999999</stop_frame><original_size><width>100</width>'
              '<height>100</height></original_size></task></meta>\n' if meta else ""))
-    body = "".join(f'<track id="{k}" label="car">\n<box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/>\n'
+    body = "".join(f'<track id="{k}" label="car">\n<box frame="0" outside="{int(outside_first)}" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/>\n'
                    f'<box frame="1999999" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/>\n</track>\n' for k in range(tracks))
     open(path, "w").write(head + body + "</annotations>\n")
 
 
 
-for name, tracks, meta in (("track_bomb.xml", 1, False), ("ten_tracks.xml", 10, True)):
+# (1,000 tracks outside for 2,000,000 frames each, then shown: the frames walked over count too.)
+for name, tracks, meta, outside_first in (("track_bomb.xml", 1, False, False), ("ten_tracks.xml", 10, True, False),
+                                          ("outside_tracks.xml", 1000, True, True)):
     f = os.path.join(TMP, name)
-    cvat_tracks(f, tracks, meta)
+    cvat_tracks(f, tracks, meta, outside_first)
     r = bounded(name, [f], "agree", f, f, "--annotators", "a,b")
     expect(f"CVAT {name}: tracks over 2,000,000 frames refused naming the track and the limit", r.returncode == 2 and
            f"{name}:" in r.stderr and "track 0" in r.stderr and "expand to more than" in r.stderr, r.stderr)
