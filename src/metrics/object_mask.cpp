@@ -1,6 +1,8 @@
 // Rasterising a model object (see object_mask.hpp).
 #include "labelqa/metrics/object_mask.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace labelqa::metrics {
@@ -23,6 +25,29 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
   for (const auto& r : rings) ptrs.push_back(&r);
   if (ptrs.empty()) return geometry::Rle{h, w, {h * w}};
   return *geometry::merge(ptrs, false);
+}
+
+namespace {
+
+// The pixel columns [first, last] the extent's x range covers on a w-wide image.
+std::pair<double, double> columns(const SpatialObject& o, std::uint32_t w) {
+  const double x0 = std::isfinite(o.extent[0]) ? std::clamp(std::floor(o.extent[0]), 0.0, static_cast<double>(w)) : 0.0;
+  const double x1 = std::isfinite(o.extent[2]) ? std::clamp(std::ceil(o.extent[2]), 0.0, static_cast<double>(w)) : static_cast<double>(w);
+  return {x0, x1};
+}
+
+}  // namespace
+
+std::uint64_t raster_columns(const SpatialObject& o, std::uint32_t w) {
+  if (o.shape == Shape::mask) return 0;
+  const auto [x0, x1] = columns(o, w);
+  return 1 + static_cast<std::uint64_t>(std::max(0.0, x1 - x0));
+}
+
+std::uint64_t shared_columns(const SpatialObject& a, const SpatialObject& b, std::uint32_t w) {
+  const auto [a0, a1] = columns(a, w);
+  const auto [b0, b1] = columns(b, w);
+  return 1 + static_cast<std::uint64_t>(std::max(0.0, std::min(a1, b1) - std::max(a0, b0)));
 }
 
 }  // namespace labelqa::metrics

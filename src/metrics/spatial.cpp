@@ -1,6 +1,7 @@
 #include "labelqa/metrics/object_mask.hpp"
 #include "labelqa/metrics/spatial.hpp"
 
+#include "labelqa/error.hpp"
 #include "labelqa/geometry/assignment.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
@@ -79,6 +80,86 @@ Ratios ratios(const ObjectCounts& c) { return ratios(c.objects_a + c.objects_b, 
 bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
   return a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1] || a[2] <= a[0] || a[3] <= a[1] ||
          b[2] <= b[0] || b[3] <= b[1];
+}
+
+// How two objects of one image are compared: not at all (IoU 0), by their boxes, or by pixels.
+enum class Compare { none, boxes, pixels };
+Compare how_compared(const SpatialObject& x, const SpatialObject& y, const SpatialOptions& opt, const ImageInfo& img) {
+  if (opt.match_by_class && x.category != y.category) return Compare::none;
+  if (disjoint(x.extent, y.extent)) return Compare::none;
+  if (opt.iou_type == IouType::box || (opt.iou_type == IouType::automatic && x.shape == Shape::box && y.shape == Shape::box)) return Compare::boxes;
+  // No size to rasterise at (readers refuse polygons on images of unknown size): boxes.
+  if ((img.height == 0 || img.width == 0) && x.shape != Shape::mask && y.shape != Shape::mask) return Compare::boxes;
+  return Compare::pixels;
+}
+
+// Adds up, image by image and before any pixel is drawn, the mask columns matching will hold and
+// walk (object_mask.hpp), and refuses the set beyond the limits: the first image in order that
+// passes one is named, with the delivery whose objects on it cost the most.
+void check_raster_cost(const ObjectSet& set, const SpatialOptions& opt) {
+  if (opt.iou_type == IouType::box) return;
+  std::uint64_t objects = 0;
+  for (const auto& a : set.annotators) objects += a.objects.size();
+  const std::uint64_t limit = raster_work_limit(objects);
+  const std::size_t A = set.annotators.size();
+  std::uint64_t work = 0;
+  std::vector<std::vector<char>> drawn(A);  // per annotator: its objects on the image that get a mask
+  for (std::uint32_t i = 0; i < set.images.size(); ++i) {
+    const ImageInfo& img = set.images[i];
+    auto present = [&](std::size_t a) { return set.annotators[a].has_image[i] != 0 && set.annotators[a].image_end(i) > set.annotators[a].image_begin(i); };
+    if (opt.iou_type == IouType::automatic) {
+      bool any = false;  // only boxes: compared as boxes
+      for (std::size_t a = 0; a < A && !any; ++a) {
+        const auto& an = set.annotators[a];
+        for (std::size_t k = an.image_begin(i); k < an.image_end(i) && !any; ++k) any = an.objects[k].shape != Shape::box;
+      }
+      if (!any) continue;
+    }
+    const std::uint32_t w = img.width ? img.width : std::numeric_limits<std::uint32_t>::max();
+    for (std::size_t a = 0; a < A; ++a) drawn[a].assign(present(a) ? set.annotators[a].image_end(i) - set.annotators[a].image_begin(i) : 0, 0);
+    for (std::size_t a = 0; a < A; ++a) {
+      if (!present(a)) continue;
+      const auto& x = set.annotators[a];
+      for (std::size_t b = a + 1; b < A; ++b) {
+        if (!present(b)) continue;
+        if (opt.reference >= 0 && static_cast<int>(a) != opt.reference && static_cast<int>(b) != opt.reference) continue;
+        const auto& y = set.annotators[b];
+        for (std::size_t p = x.image_begin(i); p < x.image_end(i); ++p) {
+          for (std::size_t q = y.image_begin(i); q < y.image_end(i); ++q) {
+            if (how_compared(x.objects[p], y.objects[q], opt, img) != Compare::pixels) continue;
+            work += shared_columns(x.objects[p], y.objects[q], w);
+            drawn[a][p - x.image_begin(i)] = 1;
+            drawn[b][q - y.image_begin(i)] = 1;
+          }
+        }
+      }
+    }
+    std::uint64_t columns = 0, most = 0;
+    std::size_t heaviest = 0;
+    for (std::size_t a = 0; a < A; ++a) {
+      std::uint64_t own = 0;
+      for (std::size_t k = 0; k < drawn[a].size(); ++k) {
+        if (drawn[a][k]) own += raster_columns(set.annotators[a].objects[set.annotators[a].image_begin(i) + k], w);
+      }
+      columns += own;
+      // A consensus is derived: the file named is a delivery's.
+      if (own > most && set.annotators[a].role != Role::consensus) most = own, heaviest = a;
+    }
+    work += columns;
+    auto refuse = [&](const std::string& message) {
+      throw InputError({.file = file_of(set.annotators[heaviest], img), .item = qualified_name(img)}, message).with_setting("iou_type");
+    };
+    if (columns > k_max_raster_columns_per_image) {
+      refuse(fmt::format("the objects compared on this image span {} pixel columns of masks, more than the {} one image may hold at once "
+                         "(docs/limits.md); comparing by boxes needs none",
+                         columns, k_max_raster_columns_per_image));
+    }
+    if (work > limit) {
+      refuse(fmt::format("comparing objects in pixels up to this image walks {} pixel columns, more than the {} this set's {} objects allow "
+                         "(2^27 plus 2^17 per object, docs/limits.md); comparing by boxes needs none",
+                         work, limit, objects));
+    }
+  }
 }
 
 // Masks of one annotator's objects on one image, rasterised on first use.
@@ -242,20 +323,16 @@ class ImageMatcher {
   double pair_iou(int a, std::size_t i, int b, std::size_t j) {
     const SpatialObject& x = object(a, i);
     const SpatialObject& y = object(b, j);
-    if (m_opt.match_by_class && x.category != y.category) return 0;
-    if (disjoint(x.extent, y.extent)) return 0;
+    const Compare how = how_compared(x, y, m_opt, m_set.images[m_image]);
+    if (how == Compare::none) return 0;
     // COCO's crowd rule: a crowd region is matched as ground truth, dividing the intersection by
     // the other object's area; two crowd regions (or none) give plain IoU.
     const bool flip = x.crowd && !y.crowd;
     const bool crowd = x.crowd != y.crowd;
-    if (m_opt.iou_type == IouType::box || (m_opt.iou_type == IouType::automatic && x.shape == Shape::box && y.shape == Shape::box)) {
+    if (how == Compare::boxes) {
       return flip ? geometry::box_iou(y.bbox, x.bbox, true) : geometry::box_iou(x.bbox, y.bbox, crowd);
     }
     std::uint32_t h = m_set.images[m_image].height, w = m_set.images[m_image].width;
-    if ((h == 0 || w == 0) && x.shape != Shape::mask && y.shape != Shape::mask) {
-      // No size to rasterise at (readers refuse polygons on images of unknown size): boxes.
-      return flip ? geometry::box_iou(y.bbox, x.bbox, true) : geometry::box_iou(x.bbox, y.bbox, crowd);
-    }
     if (h == 0 || w == 0) {
       const SpatialObject& m = x.shape == Shape::mask ? x : y;
       const auto& owner = m_set.annotators[static_cast<std::size_t>(x.shape == Shape::mask ? a : b)];
@@ -692,6 +769,7 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
   for (const auto& a : set.annotators) {
     has_tracks = has_tracks || std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.track >= 0; });
   }
+  check_raster_cost(set, opt);
   std::vector<ImageResult> per_image(N);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, 16), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t i = r.begin(); i != r.end(); ++i) {

@@ -106,17 +106,26 @@ class ImageChecker {
                const Options& options, const std::vector<std::pair<std::uint64_t, double>>& areas)
       : m_a(a), m_images(images), m_categories(categories), m_opt(options), m_areas(areas) {}
 
-  void check(std::uint32_t image, std::vector<Finding>& out) {
+  // `no_pixels`: why the image's pixel checks (overlaps, duplicates of shapes, areas in pixels,
+  // coverage) are skipped, or "".
+  void check(std::uint32_t image, const std::string& no_pixels, std::vector<Finding>& out) {
     const auto& img = m_images[image];
     const std::size_t begin = m_a.image_begin(image), end = m_a.image_end(image);
     m_img = &img;
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
     m_indexed.assign(end - begin, std::nullopt);
+    m_pixels = no_pixels.empty();
+    // Comparing pairs walks the columns both masks span: on top of drawing them, at most 2^17
+    // per annotation on the image.
+    std::uint64_t drawn = 0;
+    for (std::size_t i = begin; i < end; ++i) drawn += metrics::raster_columns(m_a.objects[i], img.width);
+    m_compare_budget = 2 * drawn + metrics::k_raster_work_per_object * (end - begin);
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
-    if (m_opt.require_coverage) check_coverage(image, begin, end, sound, out);
+    if (m_opt.require_coverage && m_pixels) check_coverage(image, begin, end, sound, out);
+    if (!no_pixels.empty()) skipped_pixels(img, "pixel checks skipped on this image: " + no_pixels, out);
   }
 
  private:
@@ -131,6 +140,27 @@ class ImageChecker {
     f.cls = m_categories[static_cast<std::size_t>(o.category)];
     if (img.frame >= 0) f.location.frame = img.frame;
     return f;
+  }
+  // Counts `columns` more walked comparing the image's pairs; past its budget, says so once and
+  // returns false.
+  bool charge(std::uint64_t columns, const ImageInfo& img, std::vector<Finding>& out) {
+    m_walked += columns;
+    if (m_walked <= m_compare_budget) return true;
+    skipped_pixels(img, fmt::format("pixel checks stopped on this image: comparing its annotations walks more than the {} pixel columns its masks "
+                                    "and annotations allow (docs/limits.md)",
+                                    m_compare_budget),
+                   out);
+    return false;
+  }
+  // One finding saying which checks an image did not get, and why.
+  void skipped_pixels(const ImageInfo& img, const std::string& why, std::vector<Finding>& out) {
+    out.push_back({});
+    Finding& f = out.back();
+    f.code = Code::schema;
+    f.file = file_of(m_a, img);
+    f.item = img.name;
+    if (img.frame >= 0) f.location.frame = img.frame;
+    f.message = why + "; overlaps, duplicates of shapes, pixel areas and coverage are not checked there";
   }
   Ring ring(std::uint32_t r) const {
     const std::uint32_t b = m_a.ring_start[r], e = m_a.ring_start[r + 1];
@@ -274,7 +304,7 @@ class ImageChecker {
       expected = o.bbox[2] * o.bbox[3];
     } else {
       if (o.shape == Shape::polygon && close(geometric_area)) return;
-      if (!img.width || !img.height) return;
+      if (!img.width || !img.height || !m_pixels) return;
       expected = static_cast<double>(geometry::area(mask(index)));
     }
     if (close(expected)) return;
@@ -285,7 +315,8 @@ class ImageChecker {
 
   void check_pairs(std::uint32_t image, std::size_t begin, std::size_t end, const std::vector<char>& sound, std::vector<Finding>& out) {
     const auto& img = m_images[image];
-    const bool sized = img.width && img.height;
+    bool sized = img.width && img.height && m_pixels;
+    m_walked = 0;
     std::vector<std::size_t> order;
     for (std::size_t i = begin; i < end; ++i) {
       if (sound[i - begin]) order.push_back(i);
@@ -322,6 +353,10 @@ class ImageChecker {
         geometry::Overlap inter;
         double iou = 0;
         if (sized && (both || (same && (segmented(a) || segmented(b))))) {
+          if (!charge(metrics::shared_columns(a, b, img.width), img, out)) {
+            sized = false;
+            continue;
+          }
           // Masks of another size than their image's have no pixels in common with it.
           if (auto o = geometry::intersection(indexed(xi), indexed(yi))) inter = *o;
           if (inter.area > 0) iou = static_cast<double>(inter.area) / static_cast<double>(mask_area(xi) + mask_area(yi) - inter.area);
@@ -407,6 +442,9 @@ class ImageChecker {
   const std::vector<std::pair<std::uint64_t, double>>& m_areas;
   const ImageInfo* m_img = nullptr;
   std::size_t m_begin = 0;
+  bool m_pixels = true;               // the image's pixel checks run
+  std::uint64_t m_compare_budget = 0;  // columns its pair comparisons may walk
+  std::uint64_t m_walked = 0;          // and have walked
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
   std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
 };
@@ -632,6 +670,32 @@ ObjectChecks::ObjectChecks(const AnnotatorObjects& a, const std::vector<ImageInf
   for (std::uint32_t i = 0; i < m_order.size(); ++i) m_order[i] = i;
   auto by_name = [&](std::uint32_t x, std::uint32_t y) { return images[x].name < images[y].name; };
   if (!std::is_sorted(m_order.begin(), m_order.end(), by_name)) std::stable_sort(m_order.begin(), m_order.end(), by_name);
+  // What rasterising costs, added up in name order before any pixel is drawn: the segmented
+  // objects' columns, and boxes' where the image has segmented objects (a box is rasterised to be
+  // compared with one).
+  m_no_pixels.assign(images.size(), std::string());
+  const std::uint64_t limit = metrics::raster_work_limit(a.objects.size());
+  std::uint64_t work = 0;
+  for (const std::uint32_t i : m_order) {
+    if (i + 1 >= a.image_offsets.size() || !images[i].width || !images[i].height) continue;
+    std::uint64_t columns = 0, boxes = 0;
+    bool segmented = false;
+    for (std::size_t k = a.image_begin(i); k < a.image_end(i); ++k) {
+      const auto& o = a.objects[k];
+      (o.shape == Shape::box ? boxes : columns) += metrics::raster_columns(o, images[i].width);
+      segmented = segmented || o.shape != Shape::box;
+    }
+    if (segmented) columns += boxes;
+    work += columns;
+    if (columns > metrics::k_max_raster_columns_per_image) {
+      m_no_pixels[i] = fmt::format("its annotations span {} pixel columns of masks, more than the {} one image may hold at once (docs/limits.md)",
+                                   columns, metrics::k_max_raster_columns_per_image);
+    } else if (work > limit) {
+      m_no_pixels[i] = fmt::format("the delivery's annotations up to this image span {} pixel columns of masks, more than the {} its {} annotations "
+                                   "allow (2^27 plus 2^17 per annotation, docs/limits.md)",
+                                   work, limit, a.objects.size());
+    }
+  }
   for (std::size_t k = 1; k <= m_order.size(); ++k) {
     if (k == m_order.size() || images[m_order[k - 1]].name != images[m_order[k]].name) m_group_start.push_back(k);
   }
@@ -642,7 +706,7 @@ std::vector<Finding> ObjectChecks::check(std::size_t g) const {
   ImageChecker checker(m_a, m_images, m_categories, m_options, m_areas);
   for (std::size_t k = m_group_start[g]; k < m_group_start[g + 1]; ++k) {
     const std::uint32_t i = m_order[k];
-    if (m_a.image_begin(i) < m_a.image_end(i) || m_options.require_coverage) checker.check(i, out);
+    if (m_a.image_begin(i) < m_a.image_end(i) || m_options.require_coverage) checker.check(i, m_no_pixels[i], out);
   }
   sort_findings(out);
   return out;

@@ -254,6 +254,43 @@ for classes in (1, 2):
                len(codes) < 10000, f"{r.returncode} {len(codes)}")
 
 
+# 1,000 polygons across a 1,000,000-pixel-wide image (a 240 KB file): every mask would hold two
+# runs per column, gigabytes in all. Refused before any pixel is drawn, naming the image and the
+# limit; validate skips that image's pixel checks and says so. Sixteen images of four masks a
+# million columns wide each stay within the limits and are compared.
+def wide_polygons(name, images, per_image, shift):
+    rng = __import__("random").Random(7)
+    anns = []
+    for i in range(images):
+        for k in range(per_image):
+            y = rng.uniform(0, 3900) if per_image > 2 else 100 * k
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": 1, "iscrowd": 0, "area": 3000, "bbox": [0, y, 990000, 60],
+                         "segmentation": [[0, y, 990000 - shift, y + 7, 990000, y + 60, 0, y + 60 + shift]]})
+    path = os.path.join(TMP, name)
+    json.dump({"images": [{"id": i + 1, "file_name": f"{i}.jpg", "width": 1000000, "height": 4000} for i in range(images)], "annotations": anns,
+               "categories": [{"id": 1, "name": "c"}]}, open(path, "w"))
+    return path
+
+
+wide = [wide_polygons(f"wide_{w}.json", 1, 1000, shift) for w, shift in (("a", 0), ("b", 3))]
+for cmd in (["agree", *wide], ["gold", wide[1], "--gold", wide[0]], ["report", *wide, "--json", os.path.join(TMP, "wide_report.json")]):
+    r = bounded(f"{cmd[0]}: 1,000 polygons across a million columns", wide, *cmd)
+    expect(f"{cmd[0]}: 1,000 polygons across a million columns refused, naming the image and the limit",
+           r.returncode == 2 and 'item "0.jpg"' in r.stderr and "4194304" in r.stderr and "wide_" in r.stderr and "--iou-type" in r.stderr, r.stderr[-400:])
+r = bounded("agree --iou-type box: 1,000 polygons across a million columns", wide, "agree", *wide, "--iou-type", "box", "-q")
+expect("agree --iou-type box compares them as boxes", r.returncode == 0, r.stderr[-300:])
+r = bounded("validate: 1,000 polygons across a million columns", wide[:1], "validate", wide[0], "--json", "-", "-q")
+d = json.loads(r.stdout) if r.stdout.strip() else {"findings": []}
+expect("validate: pixel checks of that image skipped, said in one schema error", r.returncode == 1 and
+       [x["code"] for x in d["findings"] if "pixel checks" in x["message"]] == ["schema"], f"{r.returncode} {r.stdout[:300]} {r.stderr[-300:]}")
+many = [wide_polygons(f"wide_many_{w}.json", n, 2, shift) for w, n, shift in (("a", 16, 0), ("b", 16, 3), ("c", 40, 0), ("d", 40, 3))]
+r = bounded("agree: 16 images of four masks a million columns wide", many[:2], "agree", *many[:2], "--json", "-", "-q")
+expect("agree: 16 images of four masks a million columns wide are compared", r.returncode == 0 and json.loads(r.stdout)["overall"]["matched"] == 32,
+       f"{r.returncode} {r.stderr[-300:]}")
+r = bounded("agree: 40 images of four masks a million columns wide", many[2:], "agree", *many[2:])
+expect("agree: 40 images of four masks a million columns wide pass the columns limit in all", r.returncode == 2 and "2^27 plus 2^17 per object" in r.stderr,
+       r.stderr[-300:])
+
 
 # 65,536 instance ids in one 16-bit PNG: refused before a 65,534 x 65,534 comparison, naming the
 # image and the limit.

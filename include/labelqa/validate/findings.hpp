@@ -116,6 +116,10 @@ class ObjectChecks {
   const std::vector<std::pair<std::uint64_t, double>>& m_areas;
   std::vector<std::uint32_t> m_order;        // image indices in name order
   std::vector<std::size_t> m_group_start{0};  // group g: m_order[m_group_start[g] .. m_group_start[g + 1])
+  // Per image: why its pixel checks are skipped ("" = they run). Masks cost columns
+  // (metrics/object_mask.hpp): an image past the limit on columns held at once, and every image
+  // (in name order) from the one where the delivery's columns in all pass its limit.
+  std::vector<std::string> m_no_pixels;
 };
 
 // The unlabeled value of semantic masks: --unlabeled, else the value the class map names
