@@ -367,58 +367,139 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
   return e;
 }
 
-Estimate category_kappa(const PatternSet& ps, const double* mult, int category, bool with_se) {
-  if (ps.annotators < 2) return Estimate::undefined(reason::single_annotator);
-  // A class no two annotators could have agreed on (never rated on an item with two or more
-  // ratings) has no agreement to measure: the items rated once would only move chance agreement.
-  bool pairable = false, rated_on_pairable = false;
-  for (std::size_t p = 0; p < ps.size() && !rated_on_pairable; ++p) {
-    if (mult[p] == 0 || ps.raters(p) < 2) continue;
-    pairable = true;
-    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) rated_on_pairable |= ps.ratings[k].category == category;
-  }
-  if (!pairable) return Estimate::undefined(reason::no_pairable_items);
-  if (!rated_on_pairable) return Estimate::undefined(reason::class_not_rated);
-  // One category against the rest: Fleiss' kappa on the two-category counts (c, r - c).
-  PatternSet binary;
-  binary.annotators = ps.annotators;
-  binary.categories = 2;
-  std::vector<double> w;
-  w.reserve(ps.size());
-  std::vector<Rating> buf;
+namespace {
+
+// Where each category occurs: for category k, the patterns (with a non-zero multiplicity) that
+// hold it, in pattern order, with its count there. Built once for all categories, so that
+// per-category coefficients cost what the ratings hold, not categories x patterns.
+struct Occurrences {
+  std::vector<std::uint32_t> start;  // category k: [start[k], start[k + 1])
+  std::vector<std::pair<std::uint32_t, std::int32_t>> at;  // (pattern, count)
+};
+Occurrences occurrences(const PatternSet& ps, const double* mult) {
+  Occurrences o;
+  const auto q = static_cast<std::size_t>(ps.categories);
+  o.start.assign(q + 1, 0);
   for (std::size_t p = 0; p < ps.size(); ++p) {
     if (mult[p] == 0) continue;
-    buf.clear();
-    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) {
-      buf.push_back({ps.ratings[k].annotator, ps.ratings[k].category == category ? 1 : 0});
-    }
-    binary.add(buf.data(), buf.data() + buf.size(), mult[p]);
-    w.push_back(mult[p]);
+    for (const CategoryCount* a = counts_of(ps, p).begin; a != counts_of(ps, p).end; ++a) ++o.start[static_cast<std::size_t>(a->category) + 1];
   }
-  return chance_corrected(binary, w.data(), identity_weights(2), Chance::fleiss, with_se);
+  for (std::size_t k = 0; k < q; ++k) o.start[k + 1] += o.start[k];
+  o.at.resize(o.start[q]);
+  std::vector<std::uint32_t> next(o.start.begin(), o.start.end() - 1);
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    if (mult[p] == 0) continue;
+    for (const CategoryCount* a = counts_of(ps, p).begin; a != counts_of(ps, p).end; ++a) {
+      o.at[next[static_cast<std::size_t>(a->category)]++] = {static_cast<std::uint32_t>(p), a->count};
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+// The categories asked for: `only`, or all.
+std::vector<int> wanted(int q, const std::vector<int>* only) {
+  if (only) return *only;
+  std::vector<int> all(static_cast<std::size_t>(q));
+  for (int k = 0; k < q; ++k) all[static_cast<std::size_t>(k)] = k;
+  return all;
+}
+
+std::vector<Estimate> category_kappas(const PatternSet& ps, const double* mult, bool with_se, const std::vector<int>* only) {
+  const auto q = static_cast<std::size_t>(ps.categories);
+  if (ps.annotators < 2) return std::vector<Estimate>(q, Estimate::undefined(reason::single_annotator));
+  bool pairable = false;
+  int most = 0;
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    if (mult[p] == 0) continue;
+    pairable = pairable || ps.raters(p) >= 2;
+    most = std::max(most, ps.raters(p));
+  }
+  // A class no two annotators could have agreed on (never rated on an item with two or more
+  // ratings) has no agreement to measure: the items rated once would only move chance agreement.
+  if (!pairable) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
+  // One category against the rest: Fleiss' kappa on the two-category counts (c, r - c). Items
+  // without the category are all alike but for their number of ratings: one pattern per number.
+  std::vector<double> with_raters(static_cast<std::size_t>(most) + 1, 0.0);
+  for (std::size_t p = 0; p < ps.size(); ++p) with_raters[static_cast<std::size_t>(ps.raters(p))] += mult[p];
+  std::vector<int> rater_counts;
+  for (std::size_t r = 1; r < with_raters.size(); ++r) {
+    if (with_raters[r] != 0) rater_counts.push_back(static_cast<int>(r));
+  }
+  const Occurrences occ = occurrences(ps, mult);
+  std::vector<Estimate> out(q);
+  std::vector<double> rest(with_raters.size()), w;
+  std::vector<Rating> buf;
+  PatternSet binary;
+  for (const int category : wanted(ps.categories, only)) {
+    const auto k = static_cast<std::size_t>(category);
+    bool rated_on_pairable = false;
+    for (std::uint32_t x = occ.start[k]; x < occ.start[k + 1]; ++x) rated_on_pairable = rated_on_pairable || ps.raters(occ.at[x].first) >= 2;
+    if (!rated_on_pairable) {
+      out[k] = Estimate::undefined(reason::class_not_rated);
+      continue;
+    }
+    binary = PatternSet();
+    binary.annotators = ps.annotators;
+    binary.categories = 2;
+    w.clear();
+    for (int r : rater_counts) rest[static_cast<std::size_t>(r)] = with_raters[static_cast<std::size_t>(r)];
+    auto add = [&](int r, int ones, double weight) {
+      buf.clear();
+      for (int j = 0; j < r; ++j) buf.push_back({j, j < ones ? 1 : 0});
+      binary.add(buf.data(), buf.data() + buf.size(), weight);
+      w.push_back(weight);
+    };
+    for (std::uint32_t x = occ.start[k]; x < occ.start[k + 1]; ++x) {
+      const auto [p, c] = occ.at[x];
+      rest[static_cast<std::size_t>(ps.raters(p))] -= mult[p];
+      add(ps.raters(p), c, mult[p]);
+    }
+    for (int r : rater_counts) {
+      if (rest[static_cast<std::size_t>(r)] > 0) add(r, 0, rest[static_cast<std::size_t>(r)]);
+    }
+    out[k] = chance_corrected(binary, w.data(), identity_weights(2), Chance::fleiss, with_se);
+  }
+  return out;
+}
+
+Estimate category_kappa(const PatternSet& ps, const double* mult, int category, bool with_se) {
+  return category_kappas(ps, mult, with_se)[static_cast<std::size_t>(category)];
+}
+
+std::vector<Estimate> specific_agreements(const PatternSet& ps, const double* mult, const std::vector<int>* only) {
+  const auto q = static_cast<std::size_t>(ps.categories);
+  if (ps.annotators < 2) return std::vector<Estimate>(q, Estimate::undefined(reason::single_annotator));
+  double n2 = 0;
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    if (mult[p] != 0 && ps.raters(p) >= 2) n2 += mult[p];
+  }
+  if (n2 == 0) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
+  const Occurrences occ = occurrences(ps, mult);
+  std::vector<Estimate> out(q);
+  for (const int category : wanted(ps.categories, only)) {
+    const auto k = static_cast<std::size_t>(category);
+    double num = 0, den = 0;
+    for (std::uint32_t x = occ.start[k]; x < occ.start[k + 1]; ++x) {
+      const auto [p, c] = occ.at[x];
+      const int r = ps.raters(p);
+      if (r < 2) continue;
+      num += mult[p] * c * (c - 1.0);
+      den += mult[p] * c * (r - 1.0);
+    }
+    if (den == 0) {
+      out[k] = Estimate::undefined(reason::class_not_rated);
+      continue;
+    }
+    out[k].value = num / den;
+    out[k].lower_bound = 0;
+  }
+  return out;
 }
 
 Estimate specific_agreement(const PatternSet& ps, const double* mult, int category) {
-  if (ps.annotators < 2) return Estimate::undefined(reason::single_annotator);
-  double num = 0, den = 0, n2 = 0;
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    const double wp = mult[p];
-    const int r = ps.raters(p);
-    if (wp == 0 || r < 2) continue;
-    n2 += wp;
-    CountSpan c = counts_of(ps, p);
-    for (const CategoryCount* a = c.begin; a != c.end; ++a) {
-      if (a->category != category) continue;
-      num += wp * a->count * (a->count - 1.0);
-      den += wp * a->count * (r - 1.0);
-    }
-  }
-  if (n2 == 0) return Estimate::undefined(reason::no_pairable_items);
-  if (den == 0) return Estimate::undefined(reason::class_not_rated);
-  Estimate e;
-  e.value = num / den;
-  e.lower_bound = 0;
-  return e;
+  return specific_agreements(ps, mult)[static_cast<std::size_t>(category)];
 }
 
 }  // namespace labelqa::metrics

@@ -146,12 +146,22 @@ MetricMap pair_metrics(const Context& ctx, std::size_t pair, const std::vector<d
   return m;
 }
 
+// Per-class coefficients of every class, or of the classes in `only`.
 void class_metrics(const Context& ctx, const PatternSet& ps, const double* w, bool with_se, const KeyFilter& want,
-                   std::vector<MetricMap>& classes) {
+                   std::vector<MetricMap>& classes, const std::vector<int>* only = nullptr) {
   classes.resize(static_cast<std::size_t>(ctx.q));
-  for (int k = 0; k < ctx.q; ++k) {
-    if (want("fleiss_kappa")) classes[k]["fleiss_kappa"] = category_kappa(ps, w, k, with_se);
-    if (want("specific_agreement")) classes[k]["specific_agreement"] = specific_agreement(ps, w, k);
+  std::vector<int> all;
+  if (!only) {
+    for (int k = 0; k < ctx.q; ++k) all.push_back(k);
+    only = &all;
+  }
+  if (want("fleiss_kappa")) {
+    auto kappas = category_kappas(ps, w, with_se, only);
+    for (int k : *only) classes[k]["fleiss_kappa"] = std::move(kappas[static_cast<std::size_t>(k)]);
+  }
+  if (want("specific_agreement")) {
+    auto specific = specific_agreements(ps, w, only);
+    for (int k : *only) classes[k]["specific_agreement"] = std::move(specific[static_cast<std::size_t>(k)]);
   }
 }
 
@@ -292,8 +302,35 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
       else analytic_interval(e, opt.confidence, k);
     }
   }
+  // Bootstrap intervals per class for the k_max_bootstrap_classes most rated classes: each class
+  // costs a replicate's worth of values, so 50,000 classes would hold 10^8 of them.
+  std::vector<char> resampled(s.classes.size(), 1);
+  std::vector<int> resampled_classes;
+  if (s.classes.size() > k_max_bootstrap_classes) {
+    std::vector<double> rated(s.classes.size(), 0.0);
+    for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
+      for (std::uint32_t x = ctx.ps.count_offsets[p]; x < ctx.ps.count_offsets[p + 1]; ++x) {
+        rated[static_cast<std::size_t>(ctx.ps.counts[x].category)] += ctx.ps.freq[p] * ctx.ps.counts[x].count;
+      }
+    }
+    std::vector<int> order(s.classes.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return rated[static_cast<std::size_t>(x)] > rated[static_cast<std::size_t>(y)]; });
+    std::fill(resampled.begin(), resampled.end(), 0);
+    for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) resampled[static_cast<std::size_t>(order[k])] = 1;
+  }
+  for (std::size_t k = 0; k < resampled.size(); ++k) {
+    if (resampled[k]) resampled_classes.push_back(static_cast<int>(k));
+  }
   for (std::size_t i = 0; i < s.classes.size(); ++i) {
     for (auto& [k, e] : s.classes[i]) {
+      if (needs_bootstrap(k) && !resampled[i]) {
+        if (e.value) {
+          e.ci_method = CiMethod::bootstrap;
+          e.ci_undefined_reason = Reason::beyond_bootstrap_limit;
+        }
+        continue;
+      }
       if (needs_bootstrap(k)) slots.push_back({2, i, k, &e});
       else analytic_interval(e, opt.confidence, k);
     }
@@ -339,7 +376,7 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
           Rng rng(opt.seed, 4 * b);
           multinomial(rng, coarse.freq, n, mult);
           count_metrics(ctx, coarse, mult.data(), false, want_overall, rep.overall);
-          if (!class_keys.empty()) class_metrics(ctx, coarse, mult.data(), false, want_class, rep.classes);
+          if (!class_keys.empty()) class_metrics(ctx, coarse, mult.data(), false, want_class, rep.classes, &resampled_classes);
         }
         if (need_conger) {
           Rng rng(opt.seed, 4 * b + 1);

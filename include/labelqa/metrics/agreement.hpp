@@ -51,9 +51,14 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
 
 // Fleiss' kappa for one category against all others (Fleiss 1971, eq. 10, with missing ratings).
 Estimate category_kappa(const PatternSet& ps, const double* mult, int category, bool with_se);
+// category_kappa of every category at once, in time linear in the ratings (not categories x items).
+// With `only`, just those categories (the others are left default).
+std::vector<Estimate> category_kappas(const PatternSet& ps, const double* mult, bool with_se, const std::vector<int>* only = nullptr);
 
 // Specific (positive) agreement for one category: sum r_ik(r_ik-1) / sum r_ik(r_i-1) over items
 // with two or more ratings (Uebersax 1982); for two annotators 2 n_kk / (n_k. + n_.k).
 Estimate specific_agreement(const PatternSet& ps, const double* mult, int category);
+// specific_agreement of every category at once.
+std::vector<Estimate> specific_agreements(const PatternSet& ps, const double* mult, const std::vector<int>* only = nullptr);
 
 }  // namespace labelqa::metrics

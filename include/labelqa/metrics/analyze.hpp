@@ -19,6 +19,10 @@ enum class CiMode {
   bootstrap,  // percentile bootstrap over items for every coefficient
 };
 
+// Per-class bootstrap intervals are drawn for at most this many classes (the most rated); the
+// others' intervals are null with `beyond_bootstrap_limit` (docs/limits.md).
+inline constexpr std::size_t k_max_bootstrap_classes = 1000;
+
 struct AgreeOptions {
   double confidence = 0.95;
   CiMode ci = CiMode::automatic;

@@ -44,7 +44,8 @@ namespace labelqa::metrics {
   X(undefined_value) \
   X(value_equals_threshold) \
   X(more_than_a_billion) \
-  X(not_a_score)
+  X(not_a_score) \
+  X(beyond_bootstrap_limit)
 enum class Reason : std::uint8_t {
   none,
 #define LABELQA_REASON_ENUM(n) n,
