@@ -35,6 +35,7 @@ struct Context {
   std::vector<std::vector<std::pair<int, int>>> pair_cells;
   // Items per (pair, cell): each pair's contingency table, sparse.
   std::vector<std::vector<double>> pair_cell_freq;
+  std::string pairs_not_computed;  // why the pairs are left empty, or ""
 };
 
 Context make_context(const RatingSet& rs) {
@@ -49,6 +50,14 @@ Context make_context(const RatingSet& rs) {
     ctx.quadratic = quadratic_weights(rs.category_scores);
   }
   const PatternSet& ps = ctx.ps;
+  std::uint64_t pair_ratings = 0;
+  for (std::size_t p = 0; p < ps.size(); ++p) pair_ratings += static_cast<std::uint64_t>(ps.raters(p)) * (ps.raters(p) - 1) / 2;
+  if (pair_ratings > k_max_pair_ratings) {
+    ctx.pairs_not_computed = fmt::format("per-pair agreement not computed: the items' ratings make {} annotator pairs, more than the {} "
+                                         "compared pair by pair (docs/limits.md)",
+                                         pair_ratings, k_max_pair_ratings);
+    return ctx;
+  }
   std::map<std::pair<int, int>, std::uint32_t> pair_index;
   std::vector<std::map<std::pair<int, int>, std::uint32_t>> cell_index;
   // First pass: the pairs, in annotator order.
@@ -58,6 +67,12 @@ Context make_context(const RatingSet& rs) {
         pair_index.emplace(std::make_pair(ps.ratings[i].annotator, ps.ratings[j].annotator), 0);
       }
     }
+  }
+  if (pair_index.size() > k_max_pairs) {
+    ctx.pairs_not_computed = fmt::format("per-pair agreement not computed: {} annotator pairs rated items together, more than the {} "
+                                         "listed pair by pair (docs/limits.md)",
+                                         pair_index.size(), k_max_pairs);
+    return ctx;
   }
   for (auto& [key, idx] : pair_index) {
     idx = static_cast<std::uint32_t>(ctx.pairs.size());
@@ -443,6 +458,7 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
                      "which holds kappa down (the kappa paradox); Gwet's AC1 ({}) does not suffer from it",
                      *pa.value, *fk.value, ac1.value ? fmt::format("{:.3f}", *ac1.value) : std::string("undefined"))});
   }
+  if (!ctx.pairs_not_computed.empty()) out.warnings.push_back({WarningCode::pairs_not_computed, ctx.pairs_not_computed});
   if (rs.annotators.size() < 2) {
     out.warnings.push_back({WarningCode::single_annotator, "only one annotator: agreement cannot be measured"});
   } else if (out.pairable_items == 0) {

@@ -1,5 +1,6 @@
 // Per-annotator error reports of categorical labels, and the ranking (docs/report.md).
 #include "labelqa/metrics/annotators.hpp"
+#include "labelqa/metrics/class_limits.hpp"
 
 #include "labelqa/metrics/distributions.hpp"
 #include "labelqa/metrics/gold.hpp"
@@ -104,17 +105,32 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
     if (set.level == Level::nominal) std::sort(rep.classes.begin(), rep.classes.end());
   }
   const std::size_t q = rep.classes.size();
+  check_class_matrices(set, set.annotators.size(), "per-annotator confusion matrices");
+  std::unordered_map<std::string, int> class_indices;
+  for (std::size_t c = 0; c < q; ++c) class_indices.emplace(rep.classes[c], static_cast<int>(c));
+  auto class_index = [&](const std::string& name) { return class_indices.at(name); };
   std::vector<int> to_class(set.categories.size());
-  for (std::size_t c = 0; c < set.categories.size(); ++c) {
-    to_class[c] = static_cast<int>(std::find(rep.classes.begin(), rep.classes.end(), set.categories[c]) - rep.classes.begin());
-  }
-  auto class_index = [&](const std::string& name) {
-    return static_cast<int>(std::find(rep.classes.begin(), rep.classes.end(), name) - rep.classes.begin());
-  };
+  for (std::size_t c = 0; c < set.categories.size(); ++c) to_class[c] = class_index(set.categories[c]);
 
+  // Dawid-Skene costs ratings x classes a step and annotators x classes^2 parameters: beyond
+  // k_max_dawid_skene_work it is not run, and the consensus is majority vote (said in a warning).
+  const std::uint64_t ds_work = std::max<std::uint64_t>(static_cast<std::uint64_t>(set.rating_count()) * q,
+                                                        static_cast<std::uint64_t>(set.annotators.size()) * q * q);
+  rep.ds_run = ds_work <= k_max_dawid_skene_work;
+  std::string consensus = opt.consensus;
+  if (!rep.ds_run) {
+    if (consensus != "majority") {
+      rep.warnings.push_back(fmt::format("Dawid-Skene not run: {} ratings and {} annotators over {} classes cost {} a step, more than the {} "
+                                         "it may (docs/limits.md); the consensus is majority vote",
+                                         set.rating_count(), set.annotators.size(), q, ds_work, k_max_dawid_skene_work));
+    }
+    consensus = "majority";
+    rep.consensus_method = consensus;
+    if (!gold) rep.reference = consensus;
+  }
   DawidSkeneOptions ds_options = opt.dawid_skene;
   ds_options.break_ties = opt.break_ties;
-  DawidSkene ds = dawid_skene(set, ds_options);
+  DawidSkene ds = rep.ds_run ? dawid_skene(set, ds_options) : DawidSkene{};
   rep.ds_iterations = ds.iterations;
   rep.ds_converged = ds.converged;
   rep.ds_log_likelihood = ds.log_likelihood;
@@ -122,7 +138,7 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
   // A split vote is a tie: for majority vote always; for Dawid-Skene when its posterior ties too, or
   // when there are only two annotators (it cannot tell which of two is more reliable).
   const bool two_annotator_ties = !opt.break_ties && set.annotators.size() < 3;
-  const Consensus mv = opt.consensus == "majority" || two_annotator_ties ? majority_vote(set, opt.seed, opt.break_ties) : Consensus{};
+  const Consensus mv = consensus == "majority" || two_annotator_ties ? majority_vote(set, opt.seed, opt.break_ties) : Consensus{};
   if (two_annotator_ties) {
     for (std::size_t i = 0; i < mv.tied.size() && i < ds.labels.size(); ++i) {
       if (!mv.tied[i]) continue;
@@ -131,8 +147,8 @@ AnnotatorReport report_labels(const RatingSet& set, const RatingSet* gold, const
       ds.confidence[i] = 0;
     }
   }
-  const Consensus& cons = opt.consensus == "majority" ? mv : static_cast<const Consensus&>(ds);
-  if (!ds.converged && opt.consensus != "majority" && set.rating_count() > 0) {
+  const Consensus& cons = consensus == "majority" ? mv : static_cast<const Consensus&>(ds);
+  if (!ds.converged && consensus != "majority" && set.rating_count() > 0) {
     rep.warnings.push_back(fmt::format("Dawid-Skene stopped after {} iterations without converging", ds.iterations));
   }
 

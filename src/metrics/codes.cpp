@@ -14,6 +14,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::gold_missing: return "gold_missing";
     case WarningCode::no_gold_items: return "no_gold_items";
     case WarningCode::no_rules: return "no_rules";
+    case WarningCode::pairs_not_computed: return "pairs_not_computed";
   }
   return "warning";
 }

@@ -1,5 +1,7 @@
 #include "labelqa/metrics/gold.hpp"
 
+#include "labelqa/metrics/class_limits.hpp"
+
 #include "gold_engine.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
@@ -314,6 +316,8 @@ GoldResult gold_labels(const RatingSet& delivery, const RatingSet& gold, const G
     return static_cast<std::uint32_t>(std::lower_bound(out.items.begin(), out.items.end(), name) - out.items.begin());
   };
   const std::size_t I = out.items.size(), A = delivery.annotators.size(), q = categories.size();
+  // A confusion matrix per annotator and one for the vendor, resampled by the bootstrap.
+  check_class_matrices(delivery, A + 1, "confusion matrices of each annotator and the vendor", q);
   std::vector<std::int32_t> gold_cat(I, -1);
   std::vector<std::uint8_t> gold_has(I, 0), delivered(I, 0);
   for (std::size_t i = 0; i < gold.items.size(); ++i) {

@@ -276,7 +276,8 @@ std::string render_report_json(const AnnotatorReportInput& in, const std::vector
   if (rep.kind == metrics::LabelKind::labels) {
     json priors = json::object();
     for (std::size_t k = 0; k < rep.ds_priors.size() && k < rep.classes.size(); ++k) priors[rep.classes[k]] = rep.ds_priors[k];
-    out["dawid_skene"] = {{"iterations", rep.ds_iterations}, {"converged", rep.ds_converged}, {"log_likelihood", rep.ds_log_likelihood}, {"priors", priors}};
+    out["dawid_skene"] = rep.ds_run ? json{{"iterations", rep.ds_iterations}, {"converged", rep.ds_converged}, {"log_likelihood", rep.ds_log_likelihood}, {"priors", priors}}
+                                    : json(nullptr);
   }
   json ann = json::array();
   for (const auto& s : rep.annotators) ann.push_back(annotator_json(rep, s));
@@ -376,7 +377,8 @@ std::string render_report_text(const AnnotatorReportInput& in, bool color) {
                        rep.tied.size() == 1 ? "" : "s");
   }
   if (rep.kind == metrics::LabelKind::labels) {
-    out += fmt::format("Dawid-Skene: {} iterations, {}\n", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged");
+    out += rep.ds_run ? fmt::format("Dawid-Skene: {} iterations, {}\n", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
+                      : std::string("Dawid-Skene: not run (too many classes, see the warning)\n");
   }
   out += "\n";
   const bool objects = rep.kind == metrics::LabelKind::objects;
@@ -442,7 +444,8 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
   for (const auto& f : in.inputs) inputs.push_back(markup_escape(f));
   h += fmt::format("<p class=\"muted\">Inputs: {}{}. {} items: {} with gold, {} with a consensus reference.{}</p>\n", fmt::join(inputs, ", "),
                    in.gold.empty() ? std::string() : fmt::format("; gold: {}", markup_escape(in.gold)), rep.items, rep.gold_items, rep.consensus_items,
-                   rep.kind == metrics::LabelKind::labels ? fmt::format(" Dawid&ndash;Skene: {} iterations, {}.", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
+                   rep.kind == metrics::LabelKind::labels ? (rep.ds_run ? fmt::format(" Dawid&ndash;Skene: {} iterations, {}.", rep.ds_iterations, rep.ds_converged ? "converged" : "not converged")
+                                                                       : std::string(" Dawid&ndash;Skene: not run (too many classes)."))
                                         : std::string());
   std::map<std::string, const metrics::RankEntry*> rank;
   for (const auto& r : rep.ranking) rank[r.annotator] = &r;

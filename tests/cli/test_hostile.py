@@ -292,6 +292,54 @@ expect("agree: 40 images of four masks a million columns wide pass the columns l
        r.stderr[-300:])
 
 
+# 50,000 class names in a 1 MB table: agree in time linear in the ratings (per-class bootstrap
+# intervals for the 1,000 most rated classes); report and gold, whose confusion matrices are
+# classes x classes per annotator, refuse naming the file and the limit.
+rng = __import__("random").Random(11)
+classes_csv = os.path.join(TMP, "classes_50000.csv")
+with open(classes_csv, "w") as f:
+    f.write("item,annotator,label\n")
+    for i in range(20000):
+        for a in range(3):
+            f.write(f"i{i},a{a},c{rng.randrange(50000)}\n")
+r = bounded("agree: 50,000 classes", [classes_csv], "agree", classes_csv, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {"per_class": []}
+beyond = [c for c in d["per_class"] if c.get("specific_agreement", {}).get("ci_undefined_reason") == "beyond_bootstrap_limit"]
+expect("agree: 50,000 classes, every class's values, bootstrap intervals for 1,000", r.returncode == 0 and len(d["per_class"]) > 30000 and len(beyond) > 0 and
+       sum(1 for c in d["per_class"] if c.get("specific_agreement", {}).get("ci_method") == "bootstrap" and c["specific_agreement"].get("ci_low") is not None) <= 1000,
+       f"{r.returncode} {r.stderr[-300:]}")
+for cmd in (["report", classes_csv, "--json", os.path.join(TMP, "classes_report.json")], ["gold", classes_csv, "--gold-annotator", "a0"]):
+    r = bounded(f"{cmd[0]}: 50,000 classes", [classes_csv], *cmd)
+    expect(f"{cmd[0]}: 50,000 classes refused, naming the file and the limit", r.returncode == 2 and "classes_50000.csv" in r.stderr and
+           "plus 4 per rating" in r.stderr, r.stderr[-300:])
+# 300 classes: report runs, without Dawid-Skene (ratings x classes past its limit), and says so.
+classes_300 = os.path.join(TMP, "classes_300.csv")
+with open(classes_300, "w") as f:
+    f.write("item,annotator,label\n")
+    for i in range(20000):
+        for a in range(3):
+            f.write(f"i{i},a{a},c{rng.randrange(300)}\n")
+out = os.path.join(TMP, "classes_300.json")
+r = bounded("report: 300 classes x 60,000 ratings", [classes_300], "report", classes_300, "--json", out, "-q")
+d = json.load(open(out)) if r.returncode == 0 else {}
+expect("report: 300 classes x 60,000 ratings: majority vote, Dawid-Skene not run and said", r.returncode == 0 and d.get("dawid_skene", 0) is None and
+       d.get("consensus_method") == "majority" and any("Dawid-Skene not run" in w for w in json.dumps(d.get("warnings", [])).split('"')), f"{r.returncode} {r.stderr[-300:]}")
+
+# 4 items each rated by 3,000 annotators (4.5 million pairs), and 300 annotators (44,850 pairs):
+# agree gives every overall and per-class number, and says why per_pair is empty.
+for n in (3000, 300):
+    path = os.path.join(TMP, f"annotators_{n}.csv")
+    with open(path, "w") as f:
+        f.write("item,annotator,label\n")
+        for i in range(4):
+            for a in range(n):
+                f.write(f"i{i},a{a},{rng.choice('xyz')}\n")
+    r = bounded(f"agree: {n} annotators on every item", [path], "agree", path, "--json", "-", "-q")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    expect(f"agree: {n} annotators on every item: overall values, per_pair empty with a pairs_not_computed warning",
+           r.returncode == 0 and d["overall"]["fleiss_kappa"]["value"] is not None and d["per_pair"] == [] and
+           [w["code"] for w in d["warnings"]] == ["pairs_not_computed"], f"{r.returncode} {r.stderr[-300:]}")
+
 # 65,536 instance ids in one 16-bit PNG: refused before a 65,534 x 65,534 comparison, naming the
 # image and the limit.
 ids_root = os.path.join(TMP, "instance_ids")

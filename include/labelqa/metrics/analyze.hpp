@@ -22,6 +22,12 @@ enum class CiMode {
 // Per-class bootstrap intervals are drawn for at most this many classes (the most rated); the
 // others' intervals are null with `beyond_bootstrap_limit` (docs/limits.md).
 inline constexpr std::size_t k_max_bootstrap_classes = 1000;
+// Per-pair agreement is computed when at most this many annotator pairs rated an item together,
+// and the pairs over all items (the sum of r(r-1)/2 over distinct rating patterns with r ratings)
+// are at most k_max_pair_ratings; otherwise `per_pair` is empty and a pairs_not_computed warning
+// says why (a table of 4 items each rated by 3,000 annotators has 4.5 million pairs).
+inline constexpr std::size_t k_max_pairs = 10000;
+inline constexpr std::uint64_t k_max_pair_ratings = std::uint64_t{1} << 22;
 
 struct AgreeOptions {
   double confidence = 0.95;

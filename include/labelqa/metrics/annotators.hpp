@@ -120,7 +120,9 @@ struct AnnotatorReport {
   std::vector<std::string> classes;
   std::vector<AnnotatorSummary> annotators;     // sorted by name
   std::vector<RankEntry> ranking;               // by score, then rank
-  // Dawid–Skene fit (labels).
+  // Dawid–Skene fit (labels); not run past metrics::k_max_dawid_skene_work (then the consensus is
+  // majority vote and the report's `dawid_skene` is null).
+  bool ds_run = true;
   int ds_iterations = 0;
   bool ds_converged = false;
   double ds_log_likelihood = 0;

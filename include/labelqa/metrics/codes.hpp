@@ -19,6 +19,7 @@ enum class WarningCode : std::uint8_t {
   gold_missing,
   no_gold_items,
   no_rules,
+  pairs_not_computed,
 };
 const char* warning_code_name(WarningCode c);
 
