@@ -171,11 +171,30 @@ std::string iso_time(std::int64_t ms) {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, rem / 3600, rem / 60 % 60, rem % 60, milli);
 }
 
+// The annotators who get pictures (a confusion heatmap and a drift chart each): all, or past
+// k_max_bars annotators the k_max_bars with the lowest accuracy (undefined last), as the
+// comparison chart shows them. Flags in annotator order.
+std::vector<char> pictured_annotators(const AnnotatorReport& rep) {
+  std::vector<char> pictured(rep.annotators.size(), 1);
+  if (rep.annotators.size() <= k_max_bars) return pictured;
+  std::vector<std::size_t> order(rep.annotators.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return rep.annotators[x].accuracy.value.value_or(HUGE_VAL) < rep.annotators[y].accuracy.value.value_or(HUGE_VAL);
+  });
+  std::fill(pictured.begin(), pictured.end(), 0);
+  for (std::size_t k = 0; k < k_max_bars; ++k) pictured[order[k]] = 1;
+  return pictured;
+}
+
 std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
   std::vector<Picture> out;
   const std::string what = rep.kind == metrics::LabelKind::labels ? "labels" : "objects";
   std::set<std::string> taken;  // names that differ only in characters a file name cannot hold
-  for (const auto& s : rep.annotators) {
+  const std::vector<char> pictured = pictured_annotators(rep);
+  for (std::size_t index = 0; index < rep.annotators.size(); ++index) {
+    const auto& s = rep.annotators[index];
+    if (!pictured[index]) continue;
     std::string stem = slug(s.annotator);
     for (int k = 2; taken.count(stem); ++k) stem = fmt::format("{}_{}", slug(s.annotator), k);
     taken.insert(stem);
@@ -475,11 +494,20 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
   for (const auto& p : pictures) {
     if (p.kind == "comparison") h += image(p);
   }
-  for (const auto& s : rep.annotators) {
+  std::map<std::string, std::vector<const Picture*>> pictures_of;
+  for (const auto& p : pictures) pictures_of[p.annotator].push_back(&p);
+  const std::vector<char> pictured = pictured_annotators(rep);
+  for (std::size_t index = 0; index < rep.annotators.size(); ++index) {
+    const auto& s = rep.annotators[index];
     h += fmt::format("<h2>{}</h2>\n", markup_escape(s.annotator));
+    if (!pictured[index]) {
+      h += fmt::format("<p class=\"muted\">No pictures: they are drawn for the {} annotators (of {}) with the lowest accuracy; every number is below "
+                       "and in report.json.</p>\n",
+                       k_max_bars, rep.annotators.size());
+    }
     h += "<div class=\"pics\">\n";
-    for (const auto& p : pictures) {
-      if (p.annotator == s.annotator) h += image(p);
+    if (const auto it = pictures_of.find(s.annotator); it != pictures_of.end()) {
+      for (const Picture* p : it->second) h += image(*p);
     }
     h += "</div>\n";
     if (!s.top_confusions.empty()) {

@@ -457,6 +457,16 @@ with open(many, "w") as f:
 r = run("report", many, "--out", os.path.join(TMP, "report_100"), "-q")
 html = open(os.path.join(TMP, "report_100", "index.html")).read() if r.returncode == 0 else ""
 expect("report, 100 annotators: the comparison chart shows the 60 lowest and says so", "the 60 lowest of 100 annotators" in html, r.stderr)
+images = os.listdir(os.path.join(TMP, "report_100", "images")) if r.returncode == 0 else []
+expect("report, 100 annotators: confusion and drift pictures for the 60 lowest, the others say why",
+       sum(1 for x in images if x.startswith("confusion_") and x.endswith(".png")) == 60 and
+       sum(1 for x in images if x.startswith("drift_") and x.endswith(".png")) == 60 and html.count("No pictures: they are drawn for the 60 annotators (of 100)") == 40,
+       f"{len(images)}")
+# 3,000 annotators: 120 pictures, not 6,000 (that took 91 s and 463 MB of images).
+a3000 = os.path.join(TMP, "annotators_3000.csv")
+r = bounded("report --out: 3,000 annotators", [a3000], "report", a3000, "--out", os.path.join(TMP, "report_3000"), "-q")
+expect("report --out: 3,000 annotators draws pictures for 60", r.returncode == 0 and len(os.listdir(os.path.join(TMP, "report_3000", "images"))) == 2 * (2 * 60 + 1),
+       r.stderr[-300:])
 r = run("agree", many, "--plot", os.path.join(TMP, "plot_100"), "-q")
 png_file = os.path.join(TMP, "plot_100", "pairwise_cohen_kappa.png")
 width = struct.unpack(">I", open(png_file, "rb").read()[16:20])[0] if os.path.exists(png_file) else 0
