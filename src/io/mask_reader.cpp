@@ -243,6 +243,15 @@ std::vector<std::string> list_png_files(const std::string& dir) {
   return out;
 }
 
+namespace {
+
+// A PNG whose pixels decoded though it does not end with a whole IEND chunk.
+InputWarning truncated_png_warning(const std::string& path) {
+  return {"truncated_png", fmt::format("{}: the PNG does not end with its IEND chunk (the file is truncated); its pixels decoded and are compared", path)};
+}
+
+}  // namespace
+
 ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::vector<std::string>& names,
                               const ClassMap& classes, std::uint32_t ignore) {
   std::vector<LocalDelivery> deliveries(dirs.size());
@@ -321,8 +330,7 @@ ObjectSet read_instance_masks(const std::vector<std::string>& dirs, const std::v
     for (std::size_t f = 0; f < files.size(); ++f) {
       del.images.push_back(ImageInfo{files[f], decoded[f].w, decoded[f].h});
       if (decoded[f].truncated_end) {
-        png_warnings.push_back({"truncated_png", fmt::format("{}/{}: the PNG does not end with its IEND chunk (the file is truncated); its "
-                                                                     "pixels decoded and are compared", dirs[d], files[f])});
+        png_warnings.push_back(truncated_png_warning(dirs[d] + "/" + files[f]));
       }
       for (auto& [v, rle] : decoded[f].objects) {
         SpatialObject o;
@@ -459,6 +467,7 @@ MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const 
     std::vector<PixelCell> cells;
     std::vector<std::uint64_t> ends;  // per pair, end in cells
     std::vector<std::uint64_t> ignored;
+    std::vector<std::string> truncated;  // files that decoded but do not end with IEND
     std::exception_ptr error;
   };
   std::vector<ImageCells> per_image(N);
@@ -474,6 +483,7 @@ MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const 
           if (!mc.has_image[a][i]) continue;
           const std::string path = mc.dirs[a] + "/" + mc.images[i];
           decode_mask_png(path, s.file, s.masks[a]);
+          if (s.masks[a].truncated_end) out.truncated.push_back(path);
           if (first < 0) {
             first = static_cast<int>(a);
           } else {
@@ -504,6 +514,9 @@ MaskComparison read_mask_comparison(const std::vector<std::string>& dirs, const 
   }
   mc.offsets.reserve(N * P + 1);
   for (std::size_t i = 0; i < N; ++i) {
+    for (const auto& path : per_image[i].truncated) {
+      mc.warnings.push_back(truncated_png_warning(path));
+    }
     const std::uint64_t base = mc.cells.size();
     mc.cells.insert(mc.cells.end(), per_image[i].cells.begin(), per_image[i].cells.end());
     for (std::size_t p = 0; p < P; ++p) {

@@ -44,7 +44,7 @@ std::string render_semantic_json(const SemanticReport& r) {
     for (auto h : mc.has_image[a]) n += h != 0;
     files.push_back({{"annotator", mc.annotators[a]}, {"dir", mc.dirs[a]}, {"images", n}});
   }
-  out["input"] = {{"dirs", files}};
+  out["input"] = {{"dirs", files}, {"warnings", input_warnings_json(mc.warnings)}};
   json overall = json::object();
   put_scores(overall, res.overall);
   out["overall"] = overall;
@@ -152,6 +152,7 @@ std::string render_semantic_text(const SemanticReport& r, bool color) {
     const std::size_t n = std::min<std::size_t>(5, res.per_image.size());
     for (std::size_t k = 0; k < n; ++k) out += line(mc.images[res.per_image[k].image], res.per_image[k].scores);
   }
+  out += skipped_text(st, {}, mc.warnings);
   out += warnings_text(st, res.warnings);
   out += gates_text(st, r.gates);
   return out;

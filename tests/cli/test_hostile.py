@@ -444,6 +444,13 @@ r = run("agree", "--instance-masks", os.path.join(pdir, "a"), os.path.join(pdir,
 d = json.loads(r.stdout) if r.returncode == 0 else {}
 expect("agree --instance-masks: a truncated_png warning per file", sorted(w["code"] for w in d.get("input", {}).get("warnings", [])) ==
        ["truncated_png", "truncated_png"], r.stdout[:500] + r.stderr)
+r = run("agree", "--masks", os.path.join(pdir, "a"), os.path.join(pdir, "b"), "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {}
+expect("agree --masks: a truncated_png warning per file", sorted(w["code"] for w in d.get("input", {}).get("warnings", [])) ==
+       ["truncated_png", "truncated_png"], r.stdout[:500] + r.stderr)
+r = run("agree", "--masks", os.path.join(pdir, "a"), os.path.join(pdir, "b"))
+expect("agree --masks: the terminal summary names the truncated files", r.returncode == 0 and r.stdout.count("truncated") >= 2 and "x.png" in r.stdout,
+       r.stdout[-600:])
 
 
 # ---- Many annotators or classes: pictures stay drawable ----

@@ -3,6 +3,8 @@
 // never kept: tens of thousands of them would not fit in memory, their confusion tables do.
 #pragma once
 
+#include "labelqa/model/ratings.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ struct MaskComparison {
   std::vector<std::uint64_t> offsets{0};
   std::vector<PixelCell> cells;
   std::vector<std::uint64_t> ignored;               // per (image, pair): pixels left out
+  std::vector<InputWarning> warnings;                // what was read but is damaged (truncated_png)
 
   std::size_t pairs() const { return annotators.size() * (annotators.size() - 1) / 2; }
   bool compared(std::size_t image, int a, int b) const { return has_image[a][image] && has_image[b][image]; }
