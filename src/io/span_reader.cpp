@@ -175,17 +175,20 @@ bool decode_utf8(std::string_view s, std::vector<std::uint32_t>& out) {
 }
 
 bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
-  std::string head;
+  std::optional<MappedFile> file;
   try {
-    const MappedFile file(path);  // without a byte order mark, decompressed when .gz
-    head = std::string(file.view().substr(0, 1 << 16));
+    file.emplace(path);  // without a byte order mark, decompressed when .gz
   } catch (const InputError&) {
     return false;
   }
   // Judge from the first records that say something: a record with "spans"/"_input_hash"
   // (Prodigy), "entities" or [start, end, label] triples (doccano) decides; a record whose
-  // label list is empty says nothing; anything else is not a span file.
+  // label list is empty says nothing; anything else is not a span file. Whole records are read,
+  // however long (a long document with thousands of entities is one line), up to the first
+  // k_records_judged that say nothing.
   // A file whose every record has an empty label list is a doccano file with no spans at all.
+  constexpr int k_records_judged = 1000;
+  const std::string_view head = file->view();
   dom::parser parser;
   std::size_t pos = 0;
   bool any_neutral = false;
@@ -193,13 +196,10 @@ bool looks_like_span_jsonl(const std::string& path, SpanFormat& format) {
     if (any_neutral) format = SpanFormat::doccano;
     return any_neutral;
   };
-  while (pos < head.size()) {
+  for (int judged = 0; pos < head.size() && judged < k_records_judged; ++judged) {
     auto nl = head.find('\n', pos);
-    if (nl == std::string::npos) {
-      if (head.size() < (std::size_t{1} << 16)) nl = head.size();  // the last record, without a newline
-      else return neutral_only();  // a record longer than the head: judged by those before it
-    }
-    const std::string line = head.substr(pos, nl - pos);
+    if (nl == std::string::npos) nl = head.size();  // the last record, without a newline
+    const std::string line(head.substr(pos, nl - pos));
     pos = nl + 1;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     dom::object o;

@@ -479,6 +479,103 @@ png_file = os.path.join(TMP, "plot_100", "pairwise_cohen_kappa.png")
 width = struct.unpack(">I", open(png_file, "rb").read()[16:20])[0] if os.path.exists(png_file) else 0
 expect("agree --plot, 100 annotators: the heatmap shows 40 of them", r.returncode == 0 and 0 < width < 3000, f"{r.returncode} {width} {r.stderr}")
 
+# ---- Every reader at scale: N bytes cost at most 64 x N + 200 MB and 10 s ----
+# Two annotators' deliveries of every format, each a few MB of many items and of one item with
+# thousands of objects, through validate and agree.
+def scale_inputs(who):
+    rng = __import__("random").Random(21 + (who == "b"))
+    root = os.path.join(TMP, f"scale_{who}")
+    os.makedirs(root, exist_ok=True)
+    out = {}
+
+    def boxes(n_images, per_image):
+        for i in range(n_images):
+            n = 2000 if i == 0 else per_image
+            yield i, [(rng.choice(("car", "person")), rng.uniform(0, 900), rng.uniform(0, 700), rng.uniform(5, 90), rng.uniform(5, 90)) for _ in range(n)]
+
+    with open(os.path.join(root, "table.csv"), "w") as f:
+        f.write("item,annotator,label\n")
+        for i in range(100000):
+            f.write(f"i{i},{who},{rng.choice('xyz')}\n")
+    out["table"] = os.path.join(root, "table.csv")
+    images, anns = [], []
+    for i, objs in boxes(2000, 10):
+        images.append({"id": i + 1, "file_name": f"{i}.jpg", "width": 1000, "height": 800})
+        for c, x, y, w, h in objs:
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": 1 + (c == "person"), "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0,
+                         "segmentation": [[x, y, x + w, y, x + w, y + h, x, y + h]]})
+    json.dump({"images": images, "annotations": anns, "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}]},
+              open(os.path.join(root, "coco.json"), "w"))
+    out["coco"] = os.path.join(root, "coco.json")
+    with open(os.path.join(root, "cvat.xml"), "w") as f:
+        f.write('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>\n')
+        for i, objs in boxes(2000, 10):
+            f.write(f'<image id="{i}" name="{i}.jpg" width="1000" height="800">\n')
+            for c, x, y, w, h in objs:
+                f.write(f'<box label="{c}" occluded="0" xtl="{x:.2f}" ytl="{y:.2f}" xbr="{x + w:.2f}" ybr="{y + h:.2f}" z_order="0"/>\n')
+            f.write("</image>\n")
+        f.write("</annotations>\n")
+    out["cvat"] = os.path.join(root, "cvat.xml")
+    tasks = []
+    for i, objs in boxes(2000, 10):
+        tasks.append({"id": i + 1, "data": {"image": f"/data/{i}.jpg"}, "annotations": [{"id": i + 1, "completed_by": 1, "result": [
+            {"id": f"r{i}_{k}", "type": "rectanglelabels", "from_name": "label", "to_name": "image", "original_width": 1000, "original_height": 800,
+             "value": {"x": x / 10, "y": y / 8, "width": w / 10, "height": h / 8, "rotation": 0, "rectanglelabels": [c]}} for k, (c, x, y, w, h) in enumerate(objs)]}]})
+    json.dump(tasks, open(os.path.join(root, "ls.json"), "w"))
+    out["label_studio"] = os.path.join(root, "ls.json")
+    for fmt in ("voc", "yolo", "labelme"):
+        d = os.path.join(root, fmt)
+        os.makedirs(d, exist_ok=True)
+        if fmt == "yolo":
+            open(os.path.join(d, "classes.txt"), "w").write("car\nperson\n")
+        for i, objs in boxes(1000, 10):
+            if fmt == "voc":
+                body = "".join(f"<object><name>{c}</name><bndbox><xmin>{x:.1f}</xmin><ymin>{y:.1f}</ymin><xmax>{x + w:.1f}</xmax><ymax>{y + h:.1f}</ymax></bndbox></object>"
+                               for c, x, y, w, h in objs)
+                open(os.path.join(d, f"{i}.xml"), "w").write(f"<annotation><filename>{i}.jpg</filename><size><width>1000</width><height>800</height>"
+                                                             f"<depth>3</depth></size>{body}</annotation>")
+            elif fmt == "yolo":
+                open(os.path.join(d, f"{i}.txt"), "w").write("".join(f"{int(c == 'person')} {(x + w / 2) / 1000:.5f} {(y + h / 2) / 800:.5f} {w / 1000:.5f} {h / 800:.5f}\n"
+                                                                     for c, x, y, w, h in objs))
+            else:
+                json.dump({"version": "5.2.1", "flags": {}, "imagePath": f"{i}.jpg", "imageData": None, "imageHeight": 800, "imageWidth": 1000,
+                           "shapes": [{"label": c, "points": [[x, y], [x + w, y + h]], "shape_type": "rectangle", "flags": {}} for c, x, y, w, h in objs]},
+                          open(os.path.join(d, f"{i}.json"), "w"))
+        out[fmt] = d
+    words = __import__("random").Random(3)  # the same texts for both annotators
+    with open(os.path.join(root, "doccano.jsonl"), "w") as f:
+        for i in range(20000):
+            text = " ".join(words.choice(("Anna", "met", "Bob", "in", "Paris", "at", "Acme")) for _ in range(30 if i else 3000))
+            spans, pos = [], 0
+            for word in text.split(" "):
+                if word[0].isupper() and rng.random() < 0.8:
+                    spans.append([pos, pos + len(word), rng.choice(("PER", "LOC", "ORG"))])
+                pos += len(word) + 1
+            f.write(json.dumps({"id": i + 1, "text": text, "label": spans}) + "\n")
+    out["doccano"] = os.path.join(root, "doccano.jsonl")
+    with open(os.path.join(root, "prodigy.jsonl"), "w") as f:
+        for line in open(out["doccano"]):
+            d = json.loads(line)
+            f.write(json.dumps({"text": d["text"], "_input_hash": d["id"], "_task_hash": d["id"], "answer": "accept",
+                                "spans": [{"start": a, "end": b, "label": l} for a, b, l in d["label"]]}) + "\n")
+    out["prodigy"] = os.path.join(root, "prodigy.jsonl")
+    return out
+
+
+scale = {who: scale_inputs(who) for who in "ab"}
+for fmt in scale["a"]:
+    a, b = scale["a"][fmt], scale["b"][fmt]
+    extra = []
+    if fmt == "yolo":
+        sizes = os.path.join(TMP, "scale_sizes.csv")
+        open(sizes, "w").write("image,width,height\n" + "".join(f"{i}.jpg,1000,800\n" for i in range(1000)))
+        extra = ["--yolo-classes", os.path.join(a, "classes.txt"), "--image-sizes", sizes]
+    r = bounded(f"validate {fmt} at scale", [a], "validate", a, *extra, "-q")
+    expect(f"validate {fmt} at scale: read", r.returncode in (0, 1), f"{r.returncode} {r.stderr[-300:]}")
+    names = [] if fmt == "table" else ["--annotators", "a,b"]
+    r = bounded(f"agree {fmt} at scale", [a, b], "agree", a, b, *names, *extra, "--json", os.path.join(TMP, f"scale_{fmt}.json"), "-q")
+    expect(f"agree {fmt} at scale: compared", r.returncode == 0, f"{r.returncode} {r.stderr[-300:]}")
+
 # ---- Reading outside the delivery ----
 secret = os.path.join(TMP, "secret.txt")
 open(secret, "w").write("hunter2 is the password\n")
