@@ -54,7 +54,11 @@ int main(int argc, char** argv) {
   } catch (const labelqa::UsageError& e) {
     std::fprintf(stderr, "labelqa: usage error: %s%s\n", e.what(), flag_hint(e.setting()).c_str());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "labelqa: error: out of memory\n");
+    // Every limit of docs/limits.md is checked before the memory it guards is asked for: reaching
+    // this is a limit missing, and the user is told so rather than left with "out of memory".
+    std::fprintf(stderr,
+                 "labelqa: error: the memory this run asked for could not be had, and no limit of docs/limits.md refused the input first "
+                 "(a limit is missing: please report the command and the input's shape)\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "labelqa: error: %s\n", e.what());
   }
