@@ -59,4 +59,65 @@ std::shared_ptr<void> limit_threads(int threads) {
                                                static_cast<std::size_t>(threads));
 }
 
+void add_ci_flags(CLI::App& cmd, CiOutputs& out) {
+  cmd.add_option("--sarif", out.sarif_path, "Write the findings as SARIF 2.1.0 to FILE (GitHub code scanning; '-' for standard output)")->type_name("FILE");
+  cmd.add_option("--gitlab-codequality", out.gitlab_path, "Write the findings as a GitLab Code Quality report to FILE ('-' for standard output)")
+      ->type_name("FILE");
+}
+
+void github_actions(const std::vector<report::CiResult>& results, std::string_view markdown) {
+  const char* actions = std::getenv("GITHUB_ACTIONS");
+  if (!actions || std::string_view(actions) != "true") return;
+  std::size_t errors = 0, warnings = 0;
+  std::string commands;
+  for (const auto& r : results) {
+    std::size_t& n = r.error ? errors : warnings;
+    if (n++ < report::k_github_annotations) commands += report::github_command(r);
+  }
+  std::fwrite(commands.data(), 1, commands.size(), stdout);
+  std::fflush(stdout);
+  const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+  if (!summary || !*summary) return;
+  // Appended, as GitHub asks: every step of a job adds to one summary file.
+  std::FILE* f = std::fopen(summary, "a");
+  if (!f) throw InputError({.file = summary}, "cannot append the job summary to $GITHUB_STEP_SUMMARY");
+  const bool ok = std::fwrite(markdown.data(), 1, markdown.size(), f) == markdown.size();
+  if (std::fclose(f) != 0 || !ok) throw InputError({.file = summary}, "cannot append the job summary to $GITHUB_STEP_SUMMARY");
+}
+
+void write_outputs(const std::vector<std::pair<std::string, const io::Sink**>>& outputs, const std::function<void()>& produce) {
+  struct Open {
+    std::string path;
+    const io::Sink** slot;
+    bool buffered = false;
+  };
+  std::vector<Open> open;
+  bool stdout_taken = false;
+  for (const auto& [path, slot] : outputs) {
+    if (path.empty()) continue;
+    const bool buffered = path == "-" && stdout_taken;
+    stdout_taken = stdout_taken || path == "-";
+    open.push_back({path, slot, buffered});
+  }
+  std::vector<std::string> buffers(open.size());
+  std::vector<io::Sink> buffer_sinks;
+  buffer_sinks.reserve(open.size());
+  for (std::size_t k = 0; k < open.size(); ++k) buffer_sinks.emplace_back([&buffers, k](std::string_view b) { buffers[k] += b; });
+  std::function<void(std::size_t)> nest = [&](std::size_t k) {
+    if (k == open.size()) return produce();
+    if (open[k].buffered) {
+      *open[k].slot = &buffer_sinks[k];
+      return nest(k + 1);
+    }
+    io::write_output(open[k].path, [&](const io::Sink& s) {
+      *open[k].slot = &s;
+      nest(k + 1);
+    });
+  };
+  nest(0);
+  for (std::size_t k = 0; k < open.size(); ++k) {
+    if (open[k].buffered) io::write_output("-", buffers[k]);
+  }
+}
+
 }  // namespace labelqa::cli

@@ -1,11 +1,15 @@
 // Flags and helpers shared by the subcommands (output files, colour, threads).
 #pragma once
 
+#include "labelqa/io/atomic_file.hpp"
+#include "labelqa/report/ci_formats.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +36,21 @@ bool print_summary(const OutputOptions& out);
 // Refuses (UsageError) an output that is one of the inputs: the same file by any path (`dir/../x`,
 // a symlink, a hard link). `outputs` pairs a flag with its path ("" and "-" are skipped).
 void check_outputs(const std::vector<std::string>& inputs, const std::vector<std::pair<std::string, std::string>>& outputs);
+
+// The CI formats `validate` and `gold` write (docs/ci.md).
+struct CiOutputs {
+  std::string sarif_path;
+  std::string gitlab_path;
+};
+void add_ci_flags(CLI::App& cmd, CiOutputs& out);
+// On GitHub Actions (GITHUB_ACTIONS=true): prints a workflow command for each of the first
+// report::k_github_annotations errors and warnings (GitHub shows that many per step), and appends
+// `markdown` to the file $GITHUB_STEP_SUMMARY names. Elsewhere nothing.
+void github_actions(const std::vector<report::CiResult>& results, std::string_view markdown);
+// Opens every output (path, slot) with a non-empty path, points its slot at a sink writing it,
+// runs `produce`, and commits them all (each atomically). Outputs to standard output after the
+// first are buffered and follow it, in order.
+void write_outputs(const std::vector<std::pair<std::string, const io::Sink**>>& outputs, const std::function<void()>& produce);
 
 // Limits oneTBB to `threads` worker threads for the lifetime of the returned object (0 = all cores).
 std::shared_ptr<void> limit_threads(int threads);

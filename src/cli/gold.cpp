@@ -34,6 +34,7 @@ struct GoldArgs {
   int ignore = 255;
   OutputOptions output;
   std::string conflicts_path, junit_path, markdown_path, vendor_dir;
+  CiOutputs ci;
   bool vendor_items = false;
   bool strict = false;
   bool plan = false;
@@ -68,7 +69,8 @@ int run_gold(GoldArgs& a) {
   if (a.vendor_items && a.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
   check_outputs(input_paths(a.in, {a.gold_path, a.policy_path, a.classes_path}),
                 {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--conflicts", a.conflicts_path}, {"--junit", a.junit_path},
-                 {"--markdown", a.markdown_path}, {"--vendor-report", a.vendor_dir}});
+                 {"--markdown", a.markdown_path}, {"--vendor-report", a.vendor_dir}, {"--sarif", a.ci.sarif_path},
+                 {"--gitlab-codequality", a.ci.gitlab_path}});
   commands::GoldRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);
@@ -95,6 +97,9 @@ int run_gold(GoldArgs& a) {
   if (!a.conflicts_path.empty()) io::write_output(a.conflicts_path, run.conflicts_csv());
   if (!a.junit_path.empty()) io::write_output(a.junit_path, run.junit());
   if (!a.markdown_path.empty()) io::write_output(a.markdown_path, run.markdown());
+  if (!a.ci.sarif_path.empty()) io::write_output(a.ci.sarif_path, run.sarif());
+  if (!a.ci.gitlab_path.empty()) io::write_output(a.ci.gitlab_path, run.gitlab_codequality());
+  github_actions(run.ci_results(), run.markdown());
   if (!a.vendor_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(a.vendor_dir, ec);
@@ -106,7 +111,7 @@ int run_gold(GoldArgs& a) {
                            "it tells the vendor which items are gold\n");
     }
   }
-  if (print_summary(a.output)) {
+  if (print_summary(a.output) && a.ci.sarif_path != "-" && a.ci.gitlab_path != "-") {
     const std::string text = run.text(use_color(a.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -204,6 +209,7 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--expected", args->expected, "--plan: the value you expect the vendor to reach (one, or one per --min)");
   cmd->add_option("--power", args->power, "--plan: the chance a subject at the expected value should have to pass")->check(CLI::Range(0.5, 0.999))->default_str("0.8");
   add_output_flags(*cmd, args->output);
+  add_ci_flags(*cmd, args->ci);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return args->plan ? run_plan(*args) : run_gold(*args); }; });
 }

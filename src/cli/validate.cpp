@@ -16,6 +16,7 @@ namespace {
 struct ValidateArgs {
   InputArgs in;
   OutputOptions output;
+  CiOutputs ci;
   std::string classes_path;
   std::string label_config;
   std::string images_dir;
@@ -34,7 +35,8 @@ int run_validate(ValidateArgs& a) {
   a.options.unlabeled = a.unlabeled;
   if (!(a.options.tolerance >= 0)) throw UsageError("--tolerance must be a number of pixels >= 0");
   if (!(a.options.min_track_iou >= 0 && a.options.min_track_iou <= 1)) throw UsageError("--min-track-iou must be between 0 and 1");
-  check_outputs(input_paths(a.in, {a.classes_path, a.label_config, a.images_dir}), {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}});
+  check_outputs(input_paths(a.in, {a.classes_path, a.label_config, a.images_dir}),
+                {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--sarif", a.ci.sarif_path}, {"--gitlab-codequality", a.ci.gitlab_path}});
   validate::Request request;
   request.inputs = a.in.files;
   request.load = load_options(a.in);
@@ -49,29 +51,20 @@ int run_validate(ValidateArgs& a) {
   auto meta = [&] {
     return report::ValidateReport{summary.tally, a.in.files, summary.files, summary.items, summary.annotations, a.fail_on == "warning", summary.skipped};
   };
-  // Both reports are written together, each to a temporary file renamed into place at the end;
-  // with both on standard output, the CSV report follows the JSON report.
-  auto produce = [&](const io::Sink* json, const io::Sink* csv) {
-    report::ValidateWriter w(json, csv);
-    summary = validate::validate_delivery(request, w);
-    w.finish(meta());
-  };
-  auto with_csv = [&](const io::Sink* json) {
-    if (a.output.csv_path.empty()) return produce(json, nullptr);
-    io::write_output(a.output.csv_path, [&](const io::Sink& csv) { produce(json, &csv); });
-  };
-  if (a.output.json_path == "-" && a.output.csv_path == "-") {
-    std::string csv_text;
-    const io::Sink csv_buffer = [&](std::string_view b) { csv_text += b; };
-    io::write_output(a.output.json_path, [&](const io::Sink& out) { produce(&out, &csv_buffer); });
-    io::write_output(a.output.csv_path, csv_text);
-  } else if (a.output.json_path.empty()) {
-    with_csv(nullptr);
-  } else {
-    io::write_output(a.output.json_path, [&](const io::Sink& json) { with_csv(&json); });
-  }
+  // Every report is written together with the others, each to a temporary file renamed into place
+  // at the end; those on standard output follow one another (JSON, CSV, SARIF, GitLab).
+  report::ValidateSinks sinks;
+  std::vector<report::CiResult> first;
+  sinks.first_results = &first;
+  write_outputs({{a.output.json_path, &sinks.json}, {a.output.csv_path, &sinks.csv}, {a.ci.sarif_path, &sinks.sarif}, {a.ci.gitlab_path, &sinks.gitlab}},
+                [&] {
+                  report::ValidateWriter w(sinks);
+                  summary = validate::validate_delivery(request, w);
+                  w.finish(meta());
+                });
   const auto rep = meta();
-  if (print_summary(a.output)) {
+  github_actions(first, report::render_validate_markdown(rep, first));
+  if (print_summary(a.output) && a.ci.sarif_path != "-" && a.ci.gitlab_path != "-") {
     const std::string text = report::render_validate_text(rep, use_color(a.output), a.max_findings);
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
@@ -115,6 +108,7 @@ void register_validate(CLI::App& app, Action& action) {
   cmd->add_option("--max-findings", a->max_findings, "findings shown per code on the terminal (the files hold them all)")->default_str("5");
   cmd->add_option("--fail-on", a->fail_on, "exit 1 on errors only, or on warnings too")->check(CLI::IsMember({"error", "warning"}))->default_str("error");
   add_output_flags(*cmd, a->output);
+  add_ci_flags(*cmd, a->ci);
   add_threads_flag(*cmd, a->threads);
   add_export_flags(*cmd, a->in);
   add_table_flags(*cmd, a->in);

@@ -31,6 +31,9 @@ std::string GoldRun::text(bool color) const { return report::render_gold_text(m_
 std::string GoldRun::conflicts_csv() const { return report::render_conflicts_csv(m_state->report(), false); }
 std::string GoldRun::junit() const { return report::render_gold_junit(m_state->report()); }
 std::string GoldRun::markdown() const { return report::render_gold_markdown(m_state->report()); }
+std::string GoldRun::sarif() const { return report::render_gold_sarif(m_state->report()); }
+std::string GoldRun::gitlab_codequality() const { return report::render_gold_codequality(m_state->report()); }
+std::vector<report::CiResult> GoldRun::ci_results() const { return report::gold_ci_results(m_state->report()); }
 std::string GoldRun::vendor_json(bool items) const { return report::render_vendor_json(m_state->report(), items); }
 std::string GoldRun::vendor_conflicts_csv() const { return report::render_conflicts_csv(m_state->report(), true); }
 const metrics::GoldResult& GoldRun::result() const { return m_state->result; }

@@ -3,6 +3,7 @@
 #include "shared.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <map>
 
@@ -95,41 +96,6 @@ json header(const GoldReport& rep) {
 }
 
 int subject_count(const GoldReport& rep) { return static_cast<int>(rep.result.subjects.size()); }
-
-// Text for a code span in a markdown table cell (shown literally): no backtick, cell break or
-// control character.
-std::string md_code(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '`' || static_cast<unsigned char>(c) < 0x20) out += ' ';
-    else if (c == '|') out += "\\|";
-    else out += c;
-  }
-  return out;
-}
-
-// Text for a markdown table cell: no raw HTML (< > & as entities), no link or emphasis syntax
-// (markdown's punctuation backslash-escaped), no cell break or line break, no control character.
-std::string md_cell(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else if (std::string_view("|[]()`*_\\!#~").find(c) != std::string_view::npos) {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string value_text(std::optional<double> v) { return v ? fixed(*v, 4) : std::string("undefined"); }
 
@@ -398,6 +364,69 @@ std::string render_plan_text(const std::vector<PlanRequest>& plans) {
                          number(p.expected));
     }
   }
+  return out;
+}
+
+std::vector<CiResult> gold_ci_results(const GoldReport& rep) {
+  std::vector<CiResult> out;
+  const GoldResult& r = rep.result;
+  // The file a subject's labels came from: the delivery file named after it, else the first.
+  auto file_of = [&](const std::string& subject) {
+    for (const auto& f : rep.delivery_files) {
+      if (std::filesystem::path(f).stem().string() == subject) return f;
+    }
+    return rep.delivery_files.empty() ? std::string() : rep.delivery_files.front();
+  };
+  for (const auto& o : rep.rules.outcomes) {
+    if (o.outcome == metrics::RuleResult::pass) continue;
+    CiResult c;
+    c.rule = "gate";
+    c.error = o.outcome == metrics::RuleResult::fail || rep.rules.gate_failed;
+    c.file = file_of(o.subject);
+    c.message = fmt::format("{}: rule {} {} ({} {} on {} gold items)", o.subject, o.rule, metrics::rule_result_name(o.outcome),
+                            metrics::gate_on_name(o.compared), o.value ? fixed(*o.value, 4) : std::string("undefined"), o.gold_items);
+    out.push_back(std::move(c));
+  }
+  for (const auto& k : r.conflicts) {
+    CiResult c;
+    c.rule = metrics::conflict_type_name(k.type);
+    const std::string& annotator = r.annotators[static_cast<std::size_t>(k.annotator)];
+    c.file = file_of(annotator);
+    c.item = r.items[k.item];
+    if (k.annotation) c.annotation = k.annotation_name.empty() ? std::to_string(*k.annotation) : k.annotation_name;
+    std::string what = k.type == metrics::ConflictType::missing_annotation ? fmt::format("gold \"{}\" missing", k.gold_class)
+                       : k.type == metrics::ConflictType::extra_annotation ? fmt::format("\"{}\" not in gold", k.cls)
+                       : k.type == metrics::ConflictType::mismatching_label ? fmt::format("\"{}\" where gold has \"{}\"", k.cls, k.gold_class)
+                                                                            : fmt::format("\"{}\" overlaps gold by IoU {}", k.cls, k.iou ? fixed(*k.iou, 3) : "?");
+    c.message = fmt::format("{}: {}", annotator, what);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<CiRule> gold_rules() {
+  return {{"gate", "A rule of the gold policy that failed or could not be decided"},
+          {"missing_annotation", "A gold annotation the annotator did not deliver"},
+          {"extra_annotation", "A delivered annotation gold does not have"},
+          {"mismatching_label", "A delivered label that differs from gold"},
+          {"low_overlap", "A delivered object matched to gold with an IoU below the policy's low_overlap"}};
+}
+
+std::string render_gold_sarif(const GoldReport& rep) {
+  std::string out;
+  const io::Sink sink = [&out](std::string_view b) { out += b; };
+  SarifStream s(sink, gold_rules());
+  for (const auto& r : gold_ci_results(rep)) s.add(r);
+  s.finish();
+  return out;
+}
+
+std::string render_gold_codequality(const GoldReport& rep) {
+  std::string out;
+  const io::Sink sink = [&out](std::string_view b) { out += b; };
+  CodeQualityStream s(sink);
+  for (const auto& r : gold_ci_results(rep)) s.add(r);
+  s.finish();
   return out;
 }
 

@@ -204,4 +204,39 @@ inline std::string gates_text(const Style& st, const std::vector<GateCheck>& gat
   return out;
 }
 
+// Text for a code span in a markdown table cell (shown literally): no backtick, cell break or
+// control character.
+inline std::string md_code(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '`' || static_cast<unsigned char>(c) < 0x20) out += ' ';
+    else if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+// Text for a markdown table cell: no raw HTML (< > & as entities), no link or emphasis syntax
+// (markdown's punctuation backslash-escaped), no cell break or line break, no control character.
+inline std::string md_cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (std::string_view("|[]()`*_\\!#~").find(c) != std::string_view::npos) {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace labelqa::report

@@ -153,7 +153,20 @@ void csv_row(std::string& out, const Finding& f) {
 
 bool validate_failed(const ValidateReport& rep) { return rep.tally.errors > 0 || (rep.fail_on_warning && rep.tally.warnings > 0); }
 
-ValidateWriter::ValidateWriter(const io::Sink* json, const io::Sink* csv) : m_json(json), m_csv(csv) {
+CiResult ci_result(const Finding& f) {
+  return {validate::code_name(f.code), f.severity == Severity::error, f.message, f.file, f.location.line, f.item, f.annotation};
+}
+
+std::vector<CiRule> validate_rules() {
+  std::vector<CiRule> out;
+  for (int c = 0; c < validate::k_code_count; ++c) out.push_back({validate::code_name(static_cast<Code>(c)), validate::code_description(static_cast<Code>(c))});
+  return out;
+}
+
+ValidateWriter::ValidateWriter(const ValidateSinks& sinks) : m_json(sinks.json), m_csv(sinks.csv) {
+  if (sinks.sarif) m_sarif.emplace(*sinks.sarif, validate_rules());
+  if (sinks.gitlab) m_gitlab.emplace(*sinks.gitlab);
+  m_first = sinks.first_results;
   if (m_json) (*m_json)("{\n  \"findings\": [");
   if (m_csv) (*m_csv)("severity,code,file,item,annotation,other_annotation,class,point_x,point_y,bbox_x,bbox_y,bbox_w,bbox_h,line,offset,frame,message\n");
 }
@@ -185,10 +198,23 @@ void ValidateWriter::put(std::span<const Finding> findings, const Prepared* prep
     (*m_json)(json);
   }
   if (m_csv) (*m_csv)(r->csv);
+  for (const auto& f : findings) {
+    if (!m_sarif && !m_gitlab && !m_first) break;
+    const CiResult r = ci_result(f);
+    if (m_sarif) m_sarif->add(r);
+    if (m_gitlab) m_gitlab->add(r);
+    std::size_t& kept = r.error ? m_first_errors : m_first_warnings;
+    if (m_first && kept < k_github_annotations) {
+      m_first->push_back(r);
+      ++kept;
+    }
+  }
   m_any = true;
 }
 
 void ValidateWriter::finish(const ValidateReport& rep) {
+  if (m_sarif) m_sarif->finish();
+  if (m_gitlab) m_gitlab->finish();
   if (!m_json) return;
   const FindingTally& t = rep.tally;
   std::string out = m_any ? "\n  ],\n" : "],\n";
@@ -258,6 +284,29 @@ std::string render_validate_text(const ValidateReport& rep, bool color, std::siz
   }
   out += fmt::format("\n{} — {}\n", st.bold(fmt::format("{} error{}, {} warning{}", t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s")),
                      validate_failed(rep) ? st.colour("FAIL", 31) : st.colour("pass", 32));
+  return out;
+}
+
+std::string render_validate_markdown(const ValidateReport& rep, const std::vector<CiResult>& first) {
+  const FindingTally& t = rep.tally;
+  std::string out = fmt::format("### labelqa validate: {}\n\n{} file{}, {} item{}, {} annotation{}: {} error{}, {} warning{}\n", validate_failed(rep) ? "FAIL" : "pass",
+                                rep.files, rep.files == 1 ? "" : "s", rep.items, rep.items == 1 ? "" : "s", rep.annotations, rep.annotations == 1 ? "" : "s",
+                                t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
+  if (t.findings == 0) return out;
+  out += "\n| code | errors | warnings |\n|---|---:|---:|\n";
+  for (std::size_t c = 0; c < t.by_code.size(); ++c) {
+    if (t.by_code[c]) out += fmt::format("| `{}` | {} | {} |\n", validate::code_name(static_cast<Code>(c)), t.errors_by_code[c], t.by_code[c] - t.errors_by_code[c]);
+  }
+  if (!first.empty()) {
+    out += "\n| level | code | where | message |\n|---|---|---|---|\n";
+    for (const auto& r : first) {
+      std::string where = r.file;
+      if (r.line) where += fmt::format(":{}", r.line);
+      if (!r.item.empty()) where += " " + r.item;
+      if (!r.annotation.empty()) where += " annotation " + r.annotation;
+      out += fmt::format("| {} | `{}` | {} | {} |\n", r.error ? "error" : "warning", md_code(r.rule), md_cell(where), md_cell(r.message));
+    }
+  }
   return out;
 }
 

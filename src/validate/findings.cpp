@@ -33,6 +33,27 @@ const char* code_name(Code c) {
   return "schema";
 }
 
+const char* code_description(Code c) {
+  switch (c) {
+    case Code::broken_file: return "An unreadable, truncated or corrupt file";
+    case Code::schema: return "A missing field, a value of the wrong type, a path leaving the delivery, or a limit passed";
+    case Code::missing_reference: return "An id that names nothing, or a duplicate id";
+    case Code::unknown_class: return "A class or mask value outside the label schema";
+    case Code::out_of_image: return "Geometry outside its image";
+    case Code::degenerate: return "A shape without area, or a NaN or infinite coordinate";
+    case Code::self_intersection: return "A polygon ring that crosses or touches itself";
+    case Code::overlap: return "Two instances of one image that share pixels";
+    case Code::duplicate: return "Two annotations of one class that cover the same object";
+    case Code::unlabeled_region: return "Image area no label covers";
+    case Code::bbox_mismatch: return "A stored box or area that differs from its shape";
+    case Code::track_gap: return "Frames missing inside a track";
+    case Code::track_jump: return "A track's box that jumps between consecutive frames";
+    case Code::out_of_text: return "A text span whose offsets do not lie in its text";
+    case Code::duplicate_key: return "A JSON key given twice (the last is read)";
+  }
+  return "";
+}
+
 Code code_of(Defect d) {
   switch (d) {
     case Defect::broken_file: return Code::broken_file;

@@ -43,6 +43,10 @@ class GoldRun {
   std::string conflicts_csv() const;
   std::string junit() const;
   std::string markdown() const;
+  std::string sarif() const;
+  std::string gitlab_codequality() const;
+  // Failed rules and conflicts as CI results (GitHub workflow commands).
+  std::vector<report::CiResult> ci_results() const;
   // The vendor's report: scores, statuses and rule outcomes, never a gold item or a gold label.
   // With `items`, it also locates every conflict by item, which reveals which items are gold.
   std::string vendor_json(bool items = false) const;

@@ -5,6 +5,7 @@
 
 #include "labelqa/metrics/gold.hpp"
 #include "labelqa/model/ratings.hpp"
+#include "labelqa/report/ci_formats.hpp"
 
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ std::string render_gold_text(const GoldReport& rep, bool color);
 std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor);
 std::string render_gold_junit(const GoldReport& rep);
 std::string render_gold_markdown(const GoldReport& rep);
+// For CI systems: every failed or insufficient rule (an error, rule id `gate`), then every
+// conflict (a warning, rule id = its type), located by delivery file, item and annotation.
+std::vector<CiResult> gold_ci_results(const GoldReport& rep);
+std::string render_gold_sarif(const GoldReport& rep);
+std::string render_gold_codequality(const GoldReport& rep);
 // The vendor's report: each subject's scores and status and the rule outcomes; with `items`, also
 // every conflict located by item (which tells the vendor which items are gold).
 std::string render_vendor_json(const GoldReport& rep, bool items);

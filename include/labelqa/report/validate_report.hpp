@@ -6,11 +6,13 @@
 #pragma once
 
 #include "labelqa/io/atomic_file.hpp"
+#include "labelqa/report/ci_formats.hpp"
 #include "labelqa/validate/findings.hpp"
 #include "labelqa/validate/sink.hpp"
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,9 +36,25 @@ bool validate_failed(const ValidateReport& rep);
 
 // Writes the JSON and CSV reports (either sink may be null) from findings handed over in report
 // order: a FindingSink that renders blocks of findings on any thread and writes them in turn.
+// The reports a validate run writes; any may be null.
+struct ValidateSinks {
+  const io::Sink* json = nullptr;
+  const io::Sink* csv = nullptr;
+  const io::Sink* sarif = nullptr;   // SARIF 2.1.0
+  const io::Sink* gitlab = nullptr;  // GitLab Code Quality
+  // Keeps the first k_github_annotations errors and warnings as CI results (for GitHub's
+  // workflow commands).
+  std::vector<CiResult>* first_results = nullptr;
+};
+
+// The findings as CI results (rule = code).
+CiResult ci_result(const validate::Finding& f);
+std::vector<CiRule> validate_rules();
+
 class ValidateWriter : public validate::FindingSink {
  public:
-  ValidateWriter(const io::Sink* json, const io::Sink* csv);
+  ValidateWriter(const io::Sink* json, const io::Sink* csv) : ValidateWriter(ValidateSinks{json, csv}) {}
+  explicit ValidateWriter(const ValidateSinks& sinks);
   std::unique_ptr<Prepared> prepare(std::span<const validate::Finding> findings) const override;
   void put(std::span<const validate::Finding> findings, const Prepared* prepared) override;
   // Ends the JSON report with its summary.
@@ -50,10 +68,16 @@ class ValidateWriter : public validate::FindingSink {
 
   const io::Sink* m_json;
   const io::Sink* m_csv;
+  std::optional<SarifStream> m_sarif;
+  std::optional<CodeQualityStream> m_gitlab;
+  std::vector<CiResult>* m_first = nullptr;
+  std::size_t m_first_errors = 0, m_first_warnings = 0;
   bool m_any = false;  // a finding was written: the next JSON row follows a comma
 };
 
 // max_findings: findings shown per code (the files hold them all); the tally must keep as many.
 std::string render_validate_text(const ValidateReport& rep, bool color, std::size_t max_findings);
+// A markdown summary (a CI job summary): counts per code, and `first` (findings as CI results).
+std::string render_validate_markdown(const ValidateReport& rep, const std::vector<CiResult>& first);
 
 }  // namespace labelqa::report

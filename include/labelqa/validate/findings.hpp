@@ -39,6 +39,8 @@ enum class Code : std::uint8_t {
 };
 inline constexpr int k_code_count = 15;
 const char* code_name(Code c);
+// One sentence on what the code finds (SARIF's rule description).
+const char* code_description(Code c);
 Code code_of(Defect d);
 
 // Where a finding points; fields that do not apply are empty.
