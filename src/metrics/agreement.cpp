@@ -422,7 +422,9 @@ std::vector<Estimate> category_kappas(const PatternSet& ps, const double* mult, 
   // One category against the rest: Fleiss' kappa on the two-category counts (c, r - c). Items
   // without the category are all alike but for their number of ratings: one pattern per number.
   std::vector<double> with_raters(static_cast<std::size_t>(most) + 1, 0.0);
-  for (std::size_t p = 0; p < ps.size(); ++p) with_raters[static_cast<std::size_t>(ps.raters(p))] += mult[p];
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    if (mult[p] != 0) with_raters[static_cast<std::size_t>(ps.raters(p))] += mult[p];
+  }
   std::vector<int> rater_counts;
   for (std::size_t r = 1; r < with_raters.size(); ++r) {
     if (with_raters[r] != 0) rater_counts.push_back(static_cast<int>(r));

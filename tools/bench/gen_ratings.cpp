@@ -1,9 +1,11 @@
 // Generates a long-format rating table for benchmarks: ITEMS items, ANNOTATORS annotators,
 // CLASSES classes, a share MISSING of ratings absent. Each item has a latent class drawn from a
 // skewed distribution (real label sets are skewed); annotator a gets it right with probability
-// 0.70 + 0.05 * (a % 5) and otherwise picks another class uniformly. Seeded: same arguments, same bytes.
+// 0.70 + 0.05 * (a % 5) and otherwise picks another class uniformly. With RANDOM (a share), each
+// rating is instead a class drawn uniformly with probability RANDOM, else the latent class: a
+// low-agreement batch. Seeded: same arguments, same bytes.
 //
-// Usage: labelqa_bench_gen ITEMS ANNOTATORS CLASSES MISSING SEED > ratings.csv
+// Usage: labelqa_bench_gen ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM] > ratings.csv
 // The benchmark's default, 1,000,000 x 5 x 10 with 10% missing, is 4.5M ratings (~110 MB): the
 // size of a large crowd-sourced classification batch.
 #include <cstdint>
@@ -24,8 +26,8 @@ double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s ITEMS ANNOTATORS CLASSES MISSING SEED\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    std::fprintf(stderr, "usage: %s ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM]\n", argv[0]);
     return 2;
   }
   const long items = std::atol(argv[1]);
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   const int classes = std::atoi(argv[3]);
   const double missing = std::atof(argv[4]);
   g_state = std::strtoull(argv[5], nullptr, 10);
+  const double random_share = argc == 7 ? std::atof(argv[6]) : -1;
   std::vector<double> cumulative(classes);
   double total = 0;
   for (int k = 0; k < classes; ++k) total += 1.0 / (k + 1);
@@ -47,7 +50,9 @@ int main(int argc, char** argv) {
     for (int a = 0; a < annotators; ++a) {
       if (uniform() < missing) continue;
       int label = truth;
-      if (uniform() >= 0.70 + 0.05 * (a % 5)) {
+      if (random_share >= 0) {
+        if (uniform() < random_share) label = static_cast<int>(next() % static_cast<std::uint64_t>(classes));
+      } else if (uniform() >= 0.70 + 0.05 * (a % 5)) {
         label = static_cast<int>(next() % static_cast<std::uint64_t>(classes - 1));
         if (label >= truth) ++label;
       }
