@@ -220,6 +220,46 @@ Scopes compute_point(const Context& ctx) {
   return s;
 }
 
+// For each class in `classes`: the items as two-category patterns, (ratings of the class as
+// category 1, the others as 0), one pattern per (count, ratings) with its items' frequency.
+// Per-class coefficients (category kappa, specific agreement) of category 1 there equal the
+// class's in `ps`. Built from where each class occurs, not classes x patterns.
+std::vector<PatternSet> binary_patterns(const PatternSet& ps, const std::vector<int>& classes) {
+  int most = 0;
+  for (std::size_t p = 0; p < ps.size(); ++p) most = std::max(most, ps.raters(p));
+  std::vector<double> with_raters(static_cast<std::size_t>(most) + 1, 0.0);
+  for (std::size_t p = 0; p < ps.size(); ++p) with_raters[static_cast<std::size_t>(ps.raters(p))] += ps.freq[p];
+  std::vector<std::vector<std::pair<std::uint32_t, std::int32_t>>> where(static_cast<std::size_t>(ps.categories));
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    for (std::uint32_t x = ps.count_offsets[p]; x < ps.count_offsets[p + 1]; ++x) {
+      where[static_cast<std::size_t>(ps.counts[x].category)].emplace_back(static_cast<std::uint32_t>(p), ps.counts[x].count);
+    }
+  }
+  std::vector<PatternSet> out;
+  std::vector<Rating> buf;
+  for (const int k : classes) {
+    std::map<std::pair<int, int>, double> cells;  // (ratings, count of the class) -> items
+    for (std::size_t r = 1; r < with_raters.size(); ++r) {
+      if (with_raters[r] != 0) cells[{static_cast<int>(r), 0}] += with_raters[r];
+    }
+    for (const auto& [p, c] : where[static_cast<std::size_t>(k)]) {
+      cells[{ps.raters(p), 0}] -= ps.freq[p];
+      cells[{ps.raters(p), c}] += ps.freq[p];
+    }
+    PatternSet b;
+    b.annotators = ps.annotators;
+    b.categories = 2;
+    for (const auto& [rc, f] : cells) {
+      if (f <= 0) continue;
+      buf.clear();
+      for (int j = 0; j < rc.first; ++j) buf.push_back({j, j < rc.second ? 1 : 0});
+      b.add(buf.data(), buf.data() + buf.size(), f);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 // Items with the same category counts (whoever gave them) as one pattern.
 PatternSet count_patterns(const PatternSet& fine) {
   std::map<std::vector<CategoryCount>, std::uint32_t, bool (*)(const std::vector<CategoryCount>&,
@@ -250,6 +290,28 @@ PatternSet count_patterns(const PatternSet& fine) {
 
 // Multiplicities in a resample of n items drawn with replacement: Multinomial(n, freq / n) over
 // the patterns, drawn exactly as a chain of conditional binomials, in O(patterns) rather than O(n).
+// A binomial draw. When the mean is small (most patterns of a resample: a few items each) by
+// inversion, BINV (Kachitvichyanukul & Schmeiser 1988): one uniform and about n p steps, instead
+// of the standard library's set-up of logarithms and gamma functions for every draw.
+long long binomial(Rng& rng, long long n, double p) {
+  const bool flip = p > 0.5;
+  const double pp = flip ? 1 - p : p;
+  if (static_cast<double>(n) * pp >= 16) {
+    std::binomial_distribution<long long> draw(n, p);
+    return draw(rng);
+  }
+  const double q = 1 - pp, s = pp / q, a = static_cast<double>(n + 1) * s;
+  double r = std::exp(static_cast<double>(n) * std::log1p(-pp));  // P(X = 0) = q^n
+  double u = static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+  long long x = 0;
+  while (u > r && x < n) {
+    u -= r;
+    ++x;
+    r *= a / static_cast<double>(x) - s;
+  }
+  return flip ? n - x : x;
+}
+
 void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vector<double>& out) {
   out.assign(freq.size(), 0.0);
   double left = n, mass = n;
@@ -257,10 +319,7 @@ void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vecto
     if (freq[p] == 0) continue;
     const double prob = freq[p] / mass;
     long long k = static_cast<long long>(left);
-    if (prob < 1) {
-      std::binomial_distribution<long long> draw(static_cast<long long>(left), prob);
-      k = draw(rng);
-    }
+    if (prob < 1) k = binomial(rng, static_cast<long long>(left), prob);
     out[p] = static_cast<double>(k);
     left -= static_cast<double>(k);
     mass -= freq[p];
@@ -371,10 +430,15 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
     const KeyFilter want_overall = [&](const std::string& k) { return overall_keys.count(k) > 0; };
     const KeyFilter want_class = [&](const std::string& k) { return class_keys.count(k) > 0; };
     const KeyFilter want_pair = [&](const std::string& k) { return pair_keys.count(k) > 0; };
-    const bool need_counts = !class_keys.empty() || std::any_of(overall_keys.begin(), overall_keys.end(), [&](const auto& k) {
+    const bool need_counts = std::any_of(overall_keys.begin(), overall_keys.end(), [&](const auto& k) {
       return k != "conger_kappa" && std::find(two_keys.begin(), two_keys.end(), k) == two_keys.end();
     });
     const PatternSet coarse = need_counts ? count_patterns(ctx.ps) : PatternSet{};
+    // A class's coefficients depend on an item only through how many of its ratings are that class
+    // and how many it has: each class is resampled over those few (count, ratings) patterns.
+    const std::vector<PatternSet> binary = class_keys.empty() ? std::vector<PatternSet>() : binary_patterns(ctx.ps, resampled_classes);
+    Context binary_ctx;
+    binary_ctx.q = 2;
     const double n = static_cast<double>(rs.item_count());
     // Each pair's cells, then the items the pair did not both rate.
     std::vector<std::vector<double>> pair_freq(ctx.pairs.size());
@@ -391,7 +455,17 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
           Rng rng(opt.seed, 4 * b);
           multinomial(rng, coarse.freq, n, mult);
           count_metrics(ctx, coarse, mult.data(), false, want_overall, rep.overall);
-          if (!class_keys.empty()) class_metrics(ctx, coarse, mult.data(), false, want_class, rep.classes, &resampled_classes);
+        }
+        if (!class_keys.empty()) {
+          rep.classes.resize(s.classes.size());
+          const std::vector<int> positive{1};
+          std::vector<MetricMap> one;
+          for (std::size_t j = 0; j < resampled_classes.size(); ++j) {
+            Rng rng(opt.seed ^ (0xD1B54A32D192ED03ULL * (static_cast<std::uint64_t>(resampled_classes[j]) + 1)), 4 * b + 3);
+            multinomial(rng, binary[j].freq, n, mult);
+            class_metrics(binary_ctx, binary[j], mult.data(), false, want_class, one, &positive);
+            rep.classes[static_cast<std::size_t>(resampled_classes[j])] = std::move(one[1]);
+          }
         }
         if (need_conger) {
           Rng rng(opt.seed, 4 * b + 1);

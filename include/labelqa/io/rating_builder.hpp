@@ -20,33 +20,54 @@
 namespace labelqa::io {
 namespace detail {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // Maps strings to dense ids in order of first appearance, remembering where each was first seen.
+// The lookup table is open addressing over the names themselves (a slot holds a hash tag and an
+// id): no node per name, so a million items cost two vectors, not a million allocations.
 class Interner {
  public:
   std::uint32_t intern(std::string_view s, SourceRef where) {
     if (m_last_id != k_none && s == m_names[m_last_id]) return m_last_id;  // runs of one item
-    auto it = m_ids.find(s);
-    if (it != m_ids.end()) return m_last_id = it->second;
-    auto id = static_cast<std::uint32_t>(m_names.size());
+    if ((m_names.size() + 1) * 4 > m_slots.size() * 3) grow();
+    const std::uint64_t h = hash(s);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    const std::size_t mask = m_slots.size() - 1;
+    std::size_t i = static_cast<std::size_t>(h) & mask;
+    for (; m_slots[i] != 0; i = (i + 1) & mask) {
+      const std::uint64_t e = m_slots[i];
+      const auto id = static_cast<std::uint32_t>(e) - 1;
+      if (static_cast<std::uint32_t>(e >> 32) == tag && m_names[id] == s) return m_last_id = id;
+    }
+    const auto id = static_cast<std::uint32_t>(m_names.size());
     m_names.emplace_back(s);
     m_first_seen.push_back(where);
-    m_ids.emplace(m_names.back(), id);
+    m_slots[i] = (std::uint64_t{tag} << 32) | (std::uint64_t{id} + 1);
     return m_last_id = id;
   }
   const std::vector<std::string>& names() const { return m_names; }
   // Drops the lookup table once reading is done; names and first-seen places stay.
-  void release_index() { decltype(m_ids)().swap(m_ids); }
+  void release_index() {
+    decltype(m_slots)().swap(m_slots);
+    m_last_id = k_none;
+  }
   std::vector<std::string>& names() { return m_names; }
   SourceRef first_seen(std::uint32_t id) const { return m_first_seen[id]; }
 
  private:
   static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> m_ids;
+  static std::uint64_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  // Doubles the table (at least 64 slots) and puts every name back.
+  void grow() {
+    std::vector<std::uint64_t> slots(std::max<std::size_t>(64, m_slots.size() * 2), 0);
+    const std::size_t mask = slots.size() - 1;
+    for (std::uint32_t id = 0; id < m_names.size(); ++id) {
+      const std::uint64_t h = hash(m_names[id]);
+      std::size_t i = static_cast<std::size_t>(h) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = ((h >> 32) << 32) | (std::uint64_t{id} + 1);
+    }
+    m_slots.swap(slots);
+  }
+  std::vector<std::uint64_t> m_slots;  // 0 = empty; else (hash >> 32) << 32 | (id + 1)
   std::vector<std::string> m_names;
   std::vector<SourceRef> m_first_seen;
   std::uint32_t m_last_id = k_none;
