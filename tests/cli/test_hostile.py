@@ -296,12 +296,20 @@ expect("agree: 40 images of four masks a million columns wide pass the columns l
 # intervals for the 1,000 most rated classes); report and gold, whose confusion matrices are
 # classes x classes per annotator, refuse naming the file and the limit.
 rng = __import__("random").Random(11)
-classes_csv = os.path.join(TMP, "classes_50000.csv")
-with open(classes_csv, "w") as f:
-    f.write("item,annotator,label\n")
-    for i in range(20000):
-        for a in range(3):
-            f.write(f"i{i},a{a},c{rng.randrange(50000)}\n")
+
+
+def random_classes(name, classes):
+    """20,000 items, 3 annotators, each label drawn from `classes` classes."""
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write("item,annotator,label\n")
+        for i in range(20000):
+            for a in range(3):
+                f.write(f"i{i},a{a},c{rng.randrange(classes)}\n")
+    return path
+
+
+classes_csv = random_classes("classes_50000.csv", 50000)
 r = bounded("agree: 50,000 classes", [classes_csv], "agree", classes_csv, "--json", "-", "-q")
 d = json.loads(r.stdout) if r.returncode == 0 else {"per_class": []}
 beyond = [c for c in d["per_class"] if c.get("specific_agreement", {}).get("ci_undefined_reason") == "beyond_bootstrap_limit"]
@@ -313,12 +321,7 @@ for cmd in (["report", classes_csv, "--json", os.path.join(TMP, "classes_report.
     expect(f"{cmd[0]}: 50,000 classes refused, naming the file and the limit", r.returncode == 2 and "classes_50000.csv" in r.stderr and
            "plus 4 per rating" in r.stderr, r.stderr[-300:])
 # 300 classes: report runs, without Dawid-Skene (ratings x classes past its limit), and says so.
-classes_300 = os.path.join(TMP, "classes_300.csv")
-with open(classes_300, "w") as f:
-    f.write("item,annotator,label\n")
-    for i in range(20000):
-        for a in range(3):
-            f.write(f"i{i},a{a},c{rng.randrange(300)}\n")
+classes_300 = random_classes("classes_300.csv", 300)
 out = os.path.join(TMP, "classes_300.json")
 r = bounded("report: 300 classes x 60,000 ratings", [classes_300], "report", classes_300, "--json", out, "-q")
 d = json.load(open(out)) if r.returncode == 0 else {}

@@ -99,6 +99,20 @@ def main():
         default = timings["labelqa agree (default: analytic CIs)"][0]
         print(f"ratio python / labelqa default: {ref_total / default:.0f}x")
 
+        # A low-agreement batch beside it: 30% of ratings a class drawn at random (many more distinct
+        # rating patterns). The default run (bootstrap intervals for per-class specific agreement)
+        # against --ci analytic (no bootstrap at all); the target is within 1.5x.
+        low = os.path.join(tmp, "low.csv")
+        with open(low, "w") as out:
+            measure([gen, str(ITEMS), str(ANNOTATORS), str(CLASSES), str(MISSING), "1", "0.3"], stdout=out)
+        print(f"low-agreement data: the same sizes, 30% of ratings random, {os.path.getsize(low) / 1e6:.0f} MB CSV")
+        low_times = {}
+        for name, flags in (("default", []), ("--ci analytic", ["--ci", "analytic"])):
+            best = min(measure([labelqa, "agree", low, "-q", "--json", os.path.join(tmp, "low.json"), *flags]) for _ in range(3))
+            low_times[name] = best
+            print(f"labelqa agree low-agreement {name:<24} {best[0]:7.2f} s   peak RSS {best[1]:6.0f} MB   (best of 3)")
+        print(f"low agreement: default / analytic {low_times['default'][0] / low_times['--ci analytic'][0]:.2f}x")
+
 
 if __name__ == "__main__":
     main()
