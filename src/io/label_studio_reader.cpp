@@ -524,7 +524,9 @@ std::vector<std::uint8_t> decode_brush_rle(const std::vector<std::uint8_t>& byte
     if (!in.read(4, v)) return {};
     r = static_cast<int>(v) + 1;
   }
-  if (n % 4 != 0 || n > (std::uint32_t{1} << 31) || (expected_pixels && n / 4 != expected_pixels)) return {};
+  // The header's pixel count is checked before anything is allocated: against the image's size
+  // when known, and always against the largest mask one run-length code may decode to.
+  if (n % 4 != 0 || n / 4 > k_max_mask_pixels || (expected_pixels && n / 4 != expected_pixels)) return {};
   std::vector<std::uint8_t> alpha(n / 4);
   std::uint32_t i = 0;
   auto put = [&](std::uint32_t v) {
