@@ -93,66 +93,84 @@ Compare how_compared(const SpatialObject& x, const SpatialObject& y, const Spati
   return Compare::pixels;
 }
 
-// Adds up, image by image and before any pixel is drawn, the mask columns matching will hold and
-// walk (object_mask.hpp), and refuses the set beyond the limits: the first image in order that
-// passes one is named, with the delivery whose objects on it cost the most.
+// What matching one image in pixels costs: the mask columns it holds at once, the columns drawn
+// and walked, and the delivery whose objects cost the most.
+struct RasterCost {
+  std::uint64_t columns = 0, work = 0;
+  std::size_t heaviest = 0;
+};
+RasterCost raster_cost(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t i) {
+  RasterCost cost;
+  const ImageInfo& img = set.images[i];
+  const std::size_t A = set.annotators.size();
+  auto present = [&](std::size_t a) { return set.annotators[a].has_image[i] != 0 && set.annotators[a].image_end(i) > set.annotators[a].image_begin(i); };
+  if (opt.iou_type == IouType::automatic) {
+    bool any = false;  // only boxes: compared as boxes
+    for (std::size_t a = 0; a < A && !any; ++a) {
+      const auto& an = set.annotators[a];
+      for (std::size_t k = an.image_begin(i); k < an.image_end(i) && !any; ++k) any = an.objects[k].shape != Shape::box;
+    }
+    if (!any) return cost;
+  }
+  const std::uint32_t w = img.width ? img.width : std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::vector<char>> drawn(A);  // per annotator: its objects on the image that get a mask
+  for (std::size_t a = 0; a < A; ++a) drawn[a].assign(present(a) ? set.annotators[a].image_end(i) - set.annotators[a].image_begin(i) : 0, 0);
+  for (std::size_t a = 0; a < A; ++a) {
+    if (!present(a)) continue;
+    const auto& x = set.annotators[a];
+    for (std::size_t b = a + 1; b < A; ++b) {
+      if (!present(b)) continue;
+      if (opt.reference >= 0 && static_cast<int>(a) != opt.reference && static_cast<int>(b) != opt.reference) continue;
+      const auto& y = set.annotators[b];
+      for (std::size_t p = x.image_begin(i); p < x.image_end(i); ++p) {
+        for (std::size_t q = y.image_begin(i); q < y.image_end(i); ++q) {
+          if (how_compared(x.objects[p], y.objects[q], opt, img) != Compare::pixels) continue;
+          cost.work += shared_columns(x.objects[p], y.objects[q], w);
+          drawn[a][p - x.image_begin(i)] = 1;
+          drawn[b][q - y.image_begin(i)] = 1;
+        }
+      }
+    }
+  }
+  std::uint64_t most = 0;
+  for (std::size_t a = 0; a < A; ++a) {
+    std::uint64_t own = 0;
+    for (std::size_t k = 0; k < drawn[a].size(); ++k) {
+      if (drawn[a][k]) own += raster_columns(set.annotators[a].objects[set.annotators[a].image_begin(i) + k], w);
+    }
+    cost.columns += own;
+    // A consensus is derived: the file named is a delivery's.
+    if (own > most && set.annotators[a].role != Role::consensus) most = own, cost.heaviest = a;
+  }
+  cost.work += cost.columns;
+  return cost;
+}
+
+// Adds up, before any pixel is drawn, the mask columns matching will hold and walk
+// (object_mask.hpp), and refuses the set beyond the limits: the first image in order that passes
+// one is named, with the delivery whose objects on it cost the most. Images are costed in
+// parallel and judged in order, so the outcome does not depend on the thread count.
 void check_raster_cost(const ObjectSet& set, const SpatialOptions& opt) {
   if (opt.iou_type == IouType::box) return;
   std::uint64_t objects = 0;
   for (const auto& a : set.annotators) objects += a.objects.size();
   const std::uint64_t limit = raster_work_limit(objects);
-  const std::size_t A = set.annotators.size();
+  std::vector<RasterCost> costs(set.images.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, costs.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) costs[i] = raster_cost(set, opt, static_cast<std::uint32_t>(i));
+  });
   std::uint64_t work = 0;
-  std::vector<std::vector<char>> drawn(A);  // per annotator: its objects on the image that get a mask
-  for (std::uint32_t i = 0; i < set.images.size(); ++i) {
-    const ImageInfo& img = set.images[i];
-    auto present = [&](std::size_t a) { return set.annotators[a].has_image[i] != 0 && set.annotators[a].image_end(i) > set.annotators[a].image_begin(i); };
-    if (opt.iou_type == IouType::automatic) {
-      bool any = false;  // only boxes: compared as boxes
-      for (std::size_t a = 0; a < A && !any; ++a) {
-        const auto& an = set.annotators[a];
-        for (std::size_t k = an.image_begin(i); k < an.image_end(i) && !any; ++k) any = an.objects[k].shape != Shape::box;
-      }
-      if (!any) continue;
-    }
-    const std::uint32_t w = img.width ? img.width : std::numeric_limits<std::uint32_t>::max();
-    for (std::size_t a = 0; a < A; ++a) drawn[a].assign(present(a) ? set.annotators[a].image_end(i) - set.annotators[a].image_begin(i) : 0, 0);
-    for (std::size_t a = 0; a < A; ++a) {
-      if (!present(a)) continue;
-      const auto& x = set.annotators[a];
-      for (std::size_t b = a + 1; b < A; ++b) {
-        if (!present(b)) continue;
-        if (opt.reference >= 0 && static_cast<int>(a) != opt.reference && static_cast<int>(b) != opt.reference) continue;
-        const auto& y = set.annotators[b];
-        for (std::size_t p = x.image_begin(i); p < x.image_end(i); ++p) {
-          for (std::size_t q = y.image_begin(i); q < y.image_end(i); ++q) {
-            if (how_compared(x.objects[p], y.objects[q], opt, img) != Compare::pixels) continue;
-            work += shared_columns(x.objects[p], y.objects[q], w);
-            drawn[a][p - x.image_begin(i)] = 1;
-            drawn[b][q - y.image_begin(i)] = 1;
-          }
-        }
-      }
-    }
-    std::uint64_t columns = 0, most = 0;
-    std::size_t heaviest = 0;
-    for (std::size_t a = 0; a < A; ++a) {
-      std::uint64_t own = 0;
-      for (std::size_t k = 0; k < drawn[a].size(); ++k) {
-        if (drawn[a][k]) own += raster_columns(set.annotators[a].objects[set.annotators[a].image_begin(i) + k], w);
-      }
-      columns += own;
-      // A consensus is derived: the file named is a delivery's.
-      if (own > most && set.annotators[a].role != Role::consensus) most = own, heaviest = a;
-    }
-    work += columns;
+  for (std::uint32_t i = 0; i < costs.size(); ++i) {
+    const RasterCost& c = costs[i];
+    work += c.work;
     auto refuse = [&](const std::string& message) {
-      throw InputError({.file = file_of(set.annotators[heaviest], img), .item = qualified_name(img)}, message).with_setting("iou_type");
+      throw InputError({.file = file_of(set.annotators[c.heaviest], set.images[i]), .item = qualified_name(set.images[i])}, message)
+          .with_setting("iou_type");
     };
-    if (columns > k_max_raster_columns_per_image) {
+    if (c.columns > k_max_raster_columns_per_image) {
       refuse(fmt::format("the objects compared on this image span {} pixel columns of masks, more than the {} one image may hold at once "
                          "(docs/limits.md); comparing by boxes needs none",
-                         columns, k_max_raster_columns_per_image));
+                         c.columns, k_max_raster_columns_per_image));
     }
     if (work > limit) {
       refuse(fmt::format("comparing objects in pixels up to this image walks {} pixel columns, more than the {} this set's {} objects allow "
