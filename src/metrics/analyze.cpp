@@ -380,7 +380,7 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
   // costs a replicate's worth of values, so 50,000 classes would hold 10^8 of them.
   std::vector<char> resampled(s.classes.size(), 1);
   std::vector<int> resampled_classes;
-  if (s.classes.size() > k_max_bootstrap_classes) {
+  if (s.classes.size() > k_max_bootstrap_classes && opt.bootstrap > 0) {
     std::vector<double> rated(s.classes.size(), 0.0);
     for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
       for (std::uint32_t x = ctx.ps.count_offsets[p]; x < ctx.ps.count_offsets[p + 1]; ++x) {

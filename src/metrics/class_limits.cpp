@@ -7,17 +7,20 @@
 
 namespace labelqa::metrics {
 
-void check_class_matrices(const RatingSet& set, std::uint64_t matrices, std::string_view what, std::uint64_t classes) {
-  const std::uint64_t q = classes ? classes : set.categories.size();
-  const std::uint64_t ratings = set.rating_count();
-  const std::uint64_t limit = k_matrix_cells_floor + k_matrix_cells_per_rating * ratings;
-  // q^2 x matrices, without overflow: compared as doubles (exact far beyond any limit here).
-  const double cells = static_cast<double>(q) * static_cast<double>(q) * static_cast<double>(matrices);
+void check_class_cells(const std::string& file, std::uint64_t classes, std::uint64_t matrices, std::uint64_t units, std::string_view unit,
+                       std::string_view what) {
+  const std::uint64_t limit = k_matrix_cells_floor + k_matrix_cells_per_rating * units;
+  // classes^2 x matrices, without overflow: compared as doubles (exact far beyond any limit here).
+  const double cells = static_cast<double>(classes) * static_cast<double>(classes) * static_cast<double>(matrices);
   if (cells <= static_cast<double>(limit)) return;
-  throw InputError({.file = set.files.empty() ? std::string() : set.files.front()},
-                   fmt::format("{} classes: the {} ({} of {} x {}) would hold {:.0f} cells, more than the {} its {} ratings allow "
-                               "(2^20 plus 4 per rating, docs/limits.md); agree has no such limit",
-                               q, what, matrices, q, q, cells, limit, ratings));
+  throw InputError({.file = file}, fmt::format("{} classes: the {} ({} of {} x {}) would hold {:.0f} cells, more than the {} its {} {} allow "
+                                               "(2^20 plus 4 per {}, docs/limits.md); agree has no such limit",
+                                               classes, what, matrices, classes, classes, cells, limit, units, unit, unit.substr(0, unit.size() - 1)));
+}
+
+void check_class_matrices(const RatingSet& set, std::uint64_t matrices, std::string_view what, std::uint64_t classes) {
+  check_class_cells(set.files.empty() ? std::string() : set.files.front(), classes ? classes : set.categories.size(), matrices, set.rating_count(),
+                    "ratings", what);
 }
 
 }  // namespace labelqa::metrics

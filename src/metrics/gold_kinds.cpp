@@ -1,6 +1,7 @@
 // Objects, semantic masks and text spans against gold: each kind's count space, scores and
 // conflicts on the shared tally machinery (gold_engine.hpp).
 #include "gold_engine.hpp"
+#include "labelqa/metrics/class_limits.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/metrics/spatial.hpp"
 
@@ -128,6 +129,13 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
   }
   for (const auto& img : set.images) out.items.push_back(img.name);
   const std::size_t I = set.images.size(), D = out.annotators.size();
+  {
+    // A confusion matrix (classes and "no object") per delivered annotator and one for the vendor.
+    std::uint64_t objects = 0;
+    for (const auto& a : set.annotators) objects += a.objects.size();
+    const auto& first = set.annotators[static_cast<std::size_t>(g == 0 && A > 1 ? 1 : 0)];
+    check_class_cells(first.file, set.categories.size() + 1, D + 1, objects, "objects", "confusion matrices of each annotator and the vendor");
+  }
   const ObjectSpace sp{set.categories.size()};
   const auto& gold = set.annotators[static_cast<std::size_t>(g)];
 
@@ -269,6 +277,13 @@ GoldResult gold_masks(const MaskComparison& mc, int g, const std::map<std::uint3
     values.erase(std::unique(values.begin(), values.end()), values.end());
   }
   const std::size_t V = values.size();
+  {
+    // A confusion matrix of mask values per delivered annotator and one for the vendor.
+    std::uint64_t pixels = 0;
+    for (const auto& c : mc.cells) pixels += c.pixels;
+    check_class_cells(mc.dirs.empty() ? std::string() : mc.dirs[static_cast<std::size_t>(g == 0 && A > 1 ? 1 : 0)], V, static_cast<std::uint64_t>(A),
+                      pixels, "pixels", "confusion matrices of mask values of each annotator and the vendor");
+  }
   auto vindex = [&](std::uint32_t v) { return static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin()); };
   std::vector<std::string> classes;
   for (std::uint32_t v : values) {

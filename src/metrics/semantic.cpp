@@ -1,5 +1,6 @@
 #include "labelqa/metrics/semantic.hpp"
 
+#include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
 #include <algorithm>
@@ -233,8 +234,33 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
     PixelScores& ps = s == 0 ? out.overall : out.pairs[s - 1].scores;
     scope_slots.push_back({table.slot(ps.pixel_accuracy), table.slot(ps.mean_iou), table.slot(ps.mean_dice)});
   }
+  // Per-class intervals for the k_max_bootstrap_classes classes with the most pixels (each class
+  // costs a replicate's worth of values); the others say beyond_bootstrap_limit.
+  std::vector<char> resampled(K, 1);
+  if (K > k_max_bootstrap_classes && opt.bootstrap > 0 && n > 0) {
+    std::vector<std::size_t> order(K);
+    for (std::size_t k = 0; k < K; ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      return out.classes[x].pixels_a + out.classes[x].pixels_b > out.classes[y].pixels_a + out.classes[y].pixels_b;
+    });
+    std::fill(resampled.begin(), resampled.end(), 0);
+    for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) resampled[order[k]] = 1;
+  }
+  constexpr std::size_t k_no_slot = std::numeric_limits<std::size_t>::max();
   std::vector<std::array<std::size_t, 2>> class_slots;  // iou, dice
-  for (auto& c : out.classes) class_slots.push_back({table.slot(c.iou), table.slot(c.dice)});
+  for (std::size_t k = 0; k < K; ++k) {
+    auto& c = out.classes[k];
+    if (resampled[k]) {
+      class_slots.push_back({table.slot(c.iou), table.slot(c.dice)});
+      continue;
+    }
+    class_slots.push_back({k_no_slot, k_no_slot});
+    for (Estimate* e : {&c.iou, &c.dice}) {
+      if (!e->value) continue;
+      e->ci_method = CiMethod::bootstrap;
+      e->ci_undefined_reason = Reason::beyond_bootstrap_limit;
+    }
+  }
   if (opt.bootstrap <= 0 || n == 0) {
     table.no_intervals(n == 0 ? reason::too_few_items : Reason::bootstrap_disabled);
     return out;
@@ -253,6 +279,7 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
       row[scope_slots[s].mdice] = v.mdice;
       if (s != 0) continue;
       for (std::size_t k = 0; k < K; ++k) {
+        if (class_slots[k][0] == k_no_slot) continue;
         const auto& c = acc.cls[k];
         const double sum = c[1] + c[2];
         row[class_slots[k][0]] = sum > 0 ? c[0] / (sum - c[0]) : nan();

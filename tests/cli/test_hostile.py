@@ -362,6 +362,38 @@ r = bounded("65,536 instance ids", [os.path.join(ids_root, "a"), os.path.join(id
             os.path.join(ids_root, "a"), os.path.join(ids_root, "b"))
 expect("65,536 instance ids in one PNG: refused naming the image and the pair limit", r.returncode == 2 and '"x.png"' in r.stderr and
        "16777216" in r.stderr, r.stderr)
+# The same PNG as semantic masks: 65,536 values make confusion matrices of 4.3 billion cells in
+# gold; agree compares them, gold refuses naming the folder and the limit.
+r = bounded("gold --masks: 65,536 values", [os.path.join(ids_root, "a"), os.path.join(ids_root, "b")], "gold", "--masks", os.path.join(ids_root, "a"),
+            "--gold", os.path.join(ids_root, "b"))
+expect("gold --masks: 65,536 mask values refused, naming the folder and the limit", r.returncode == 2 and "65535 classes" in r.stderr and
+       "instance_ids/a" in r.stderr and "plus 4 per pixel" in r.stderr, r.stderr[-300:])
+r = bounded("agree --masks: 65,536 values", [os.path.join(ids_root, "a"), os.path.join(ids_root, "b")], "agree", "--masks", os.path.join(ids_root, "a"),
+            os.path.join(ids_root, "b"), "-q")
+expect("agree --masks: 65,536 mask values compared", r.returncode == 0, r.stderr[-300:])
+
+# 50,000 COCO categories: agree bounded (per-class intervals for the 1,000 classes with the most
+# objects), report and gold refuse their classes x classes matrices.
+rng_k = __import__("random").Random(5)
+wide_k = []
+for who in "ab":
+    anns, imgs = [], []
+    for i in range(2000):
+        imgs.append({"id": i + 1, "file_name": f"{i}.jpg", "width": 100, "height": 100})
+        for k in range(3):
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": rng_k.randrange(50000) + 1, "bbox": [k * 30, 10, 20, 20], "area": 400, "iscrowd": 0})
+    path = os.path.join(TMP, f"categories_{who}.json")
+    json.dump({"images": imgs, "annotations": anns, "categories": [{"id": c + 1, "name": f"c{c}"} for c in range(50000)]}, open(path, "w"))
+    wide_k.append(path)
+r = bounded("agree: 50,000 COCO categories", wide_k, "agree", *wide_k, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {"per_class": []}
+expect("agree: 50,000 COCO categories, intervals for 1,000 classes, the rest beyond_bootstrap_limit", r.returncode == 0 and
+       sum(1 for c in d["per_class"] if c["f1"].get("ci_low") is not None) == 1000 and
+       any(c["f1"].get("ci_undefined_reason") == "beyond_bootstrap_limit" for c in d["per_class"]), r.stderr[-300:])
+for cmd in (["report", *wide_k, "--json", os.path.join(TMP, "categories_report.json")], ["gold", wide_k[1], "--gold", wide_k[0]]):
+    r = bounded(f"{cmd[0]}: 50,000 COCO categories", wide_k, *cmd)
+    expect(f"{cmd[0]}: 50,000 COCO categories refused, naming the file and the limit", r.returncode == 2 and "categories_" in r.stderr and
+           "plus 4 per object" in r.stderr, r.stderr[-300:])
 
 # ---- report --out: the folder appears whole ----
 sentiment = os.path.join(SRC, "examples", "sentiment.csv")

@@ -21,5 +21,9 @@ inline constexpr std::uint64_t k_max_dawid_skene_work = std::uint64_t{1} << 24;
 // the set's classes pass k_matrix_cells_floor + k_matrix_cells_per_rating x ratings; `what` says
 // which matrices (for the message). `classes` defaults to the set's own.
 void check_class_matrices(const RatingSet& set, std::uint64_t matrices, std::string_view what, std::uint64_t classes = 0);
+// The same for any input: `units` of it (ratings, objects, pixels: `unit` names them) allow
+// k_matrix_cells_floor + k_matrix_cells_per_rating x units cells; throws InputError naming `file`.
+void check_class_cells(const std::string& file, std::uint64_t classes, std::uint64_t matrices, std::uint64_t units, std::string_view unit,
+                       std::string_view what);
 
 }  // namespace labelqa::metrics
