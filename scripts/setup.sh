@@ -10,7 +10,7 @@ packages=(
   cmake g++ make pkg-config dpkg-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libboost-dev
   libsimdjson-dev libspng-dev libgeos-dev libpugixml-dev zlib1g-dev libtbb-dev libtomlplusplus-dev libcairo2-dev fonts-dejavu-core
-  python3 python3-numpy python3-sklearn python3-statsmodels python3-nltk python3-shapely time
+  python3 python3-numpy python3-sklearn python3-statsmodels python3-nltk python3-shapely time sctk
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   chromium
 )
