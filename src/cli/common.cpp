@@ -65,6 +65,8 @@ void add_ci_flags(CLI::App& cmd, CiOutputs& out) {
       ->type_name("FILE");
 }
 
+bool print_summary(const OutputOptions& out, const CiOutputs& ci) { return print_summary(out) && ci.sarif_path != "-" && ci.gitlab_path != "-"; }
+
 void github_actions(const std::vector<report::CiResult>& results, std::string_view markdown) {
   const char* actions = std::getenv("GITHUB_ACTIONS");
   if (!actions || std::string_view(actions) != "true") return;

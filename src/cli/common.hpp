@@ -43,6 +43,8 @@ struct CiOutputs {
   std::string gitlab_path;
 };
 void add_ci_flags(CLI::App& cmd, CiOutputs& out);
+// print_summary, and no CI report goes to standard output either.
+bool print_summary(const OutputOptions& out, const CiOutputs& ci);
 // On GitHub Actions (GITHUB_ACTIONS=true): prints a workflow command for each of the first
 // report::k_github_annotations errors and warnings (GitHub shows that many per step), and appends
 // `markdown` to the file $GITHUB_STEP_SUMMARY names. Elsewhere nothing.

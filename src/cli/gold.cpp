@@ -111,7 +111,7 @@ int run_gold(GoldArgs& a) {
                            "it tells the vendor which items are gold\n");
     }
   }
-  if (print_summary(a.output) && a.ci.sarif_path != "-" && a.ci.gitlab_path != "-") {
+  if (print_summary(a.output, a.ci)) {
     const std::string text = run.text(use_color(a.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

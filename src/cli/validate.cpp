@@ -64,7 +64,7 @@ int run_validate(ValidateArgs& a) {
                 });
   const auto rep = meta();
   github_actions(first, report::render_validate_markdown(rep, first));
-  if (print_summary(a.output) && a.ci.sarif_path != "-" && a.ci.gitlab_path != "-") {
+  if (print_summary(a.output, a.ci)) {
     const std::string text = report::render_validate_text(rep, use_color(a.output), a.max_findings);
     std::fwrite(text.data(), 1, text.size(), stdout);
   }

@@ -367,28 +367,23 @@ Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level leve
   return e;
 }
 
-namespace {
-
-// Where each category occurs: for category k, the patterns (with a non-zero multiplicity) that
-// hold it, in pattern order, with its count there. Built once for all categories, so that
-// per-category coefficients cost what the ratings hold, not categories x patterns.
-struct Occurrences {
-  std::vector<std::uint32_t> start;  // category k: [start[k], start[k + 1])
-  std::vector<std::pair<std::uint32_t, std::int32_t>> at;  // (pattern, count)
-};
-Occurrences occurrences(const PatternSet& ps, const double* mult) {
-  Occurrences o;
+CategoryIndex index_categories(const PatternSet& ps, const double* mult) {
+  CategoryIndex o;
   const auto q = static_cast<std::size_t>(ps.categories);
   o.start.assign(q + 1, 0);
+  int most = 0;
   for (std::size_t p = 0; p < ps.size(); ++p) {
     if (mult[p] == 0) continue;
+    most = std::max(most, ps.raters(p));
     for (const CategoryCount* a = counts_of(ps, p).begin; a != counts_of(ps, p).end; ++a) ++o.start[static_cast<std::size_t>(a->category) + 1];
   }
   for (std::size_t k = 0; k < q; ++k) o.start[k + 1] += o.start[k];
   o.at.resize(o.start[q]);
+  o.with_raters.assign(static_cast<std::size_t>(most) + 1, 0.0);
   std::vector<std::uint32_t> next(o.start.begin(), o.start.end() - 1);
   for (std::size_t p = 0; p < ps.size(); ++p) {
     if (mult[p] == 0) continue;
+    o.with_raters[static_cast<std::size_t>(ps.raters(p))] += mult[p];
     for (const CategoryCount* a = counts_of(ps, p).begin; a != counts_of(ps, p).end; ++a) {
       o.at[next[static_cast<std::size_t>(a->category)]++] = {static_cast<std::uint32_t>(p), a->count};
     }
@@ -396,7 +391,13 @@ Occurrences occurrences(const PatternSet& ps, const double* mult) {
   return o;
 }
 
-}  // namespace
+double CategoryIndex::pairable() const {
+  double n2 = 0;
+  for (std::size_t r = 2; r < with_raters.size(); ++r) n2 += with_raters[r];
+  return n2;
+}
+
+namespace {
 
 // The categories asked for: `only`, or all.
 std::vector<int> wanted(int q, const std::vector<int>* only) {
@@ -406,32 +407,23 @@ std::vector<int> wanted(int q, const std::vector<int>* only) {
   return all;
 }
 
+}  // namespace
+
 std::vector<Estimate> category_kappas(const PatternSet& ps, const double* mult, bool with_se, const std::vector<int>* only) {
   const auto q = static_cast<std::size_t>(ps.categories);
   if (ps.annotators < 2) return std::vector<Estimate>(q, Estimate::undefined(reason::single_annotator));
-  bool pairable = false;
-  int most = 0;
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    if (mult[p] == 0) continue;
-    pairable = pairable || ps.raters(p) >= 2;
-    most = std::max(most, ps.raters(p));
-  }
+  const CategoryIndex occ = index_categories(ps, mult);
   // A class no two annotators could have agreed on (never rated on an item with two or more
   // ratings) has no agreement to measure: the items rated once would only move chance agreement.
-  if (!pairable) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
+  if (occ.pairable() == 0) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
   // One category against the rest: Fleiss' kappa on the two-category counts (c, r - c). Items
   // without the category are all alike but for their number of ratings: one pattern per number.
-  std::vector<double> with_raters(static_cast<std::size_t>(most) + 1, 0.0);
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    if (mult[p] != 0) with_raters[static_cast<std::size_t>(ps.raters(p))] += mult[p];
-  }
   std::vector<int> rater_counts;
-  for (std::size_t r = 1; r < with_raters.size(); ++r) {
-    if (with_raters[r] != 0) rater_counts.push_back(static_cast<int>(r));
+  for (std::size_t r = 1; r < occ.with_raters.size(); ++r) {
+    if (occ.with_raters[r] != 0) rater_counts.push_back(static_cast<int>(r));
   }
-  const Occurrences occ = occurrences(ps, mult);
   std::vector<Estimate> out(q);
-  std::vector<double> rest(with_raters.size()), w;
+  std::vector<double> rest(occ.with_raters.size()), w;
   std::vector<Rating> buf;
   PatternSet binary;
   for (const int category : wanted(ps.categories, only)) {
@@ -446,7 +438,7 @@ std::vector<Estimate> category_kappas(const PatternSet& ps, const double* mult, 
     binary.annotators = ps.annotators;
     binary.categories = 2;
     w.clear();
-    for (int r : rater_counts) rest[static_cast<std::size_t>(r)] = with_raters[static_cast<std::size_t>(r)];
+    for (int r : rater_counts) rest[static_cast<std::size_t>(r)] = occ.with_raters[static_cast<std::size_t>(r)];
     auto add = [&](int r, int ones, double weight) {
       buf.clear();
       for (int j = 0; j < r; ++j) buf.push_back({j, j < ones ? 1 : 0});
@@ -473,12 +465,8 @@ Estimate category_kappa(const PatternSet& ps, const double* mult, int category, 
 std::vector<Estimate> specific_agreements(const PatternSet& ps, const double* mult, const std::vector<int>* only) {
   const auto q = static_cast<std::size_t>(ps.categories);
   if (ps.annotators < 2) return std::vector<Estimate>(q, Estimate::undefined(reason::single_annotator));
-  double n2 = 0;
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    if (mult[p] != 0 && ps.raters(p) >= 2) n2 += mult[p];
-  }
-  if (n2 == 0) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
-  const Occurrences occ = occurrences(ps, mult);
+  const CategoryIndex occ = index_categories(ps, mult);
+  if (occ.pairable() == 0) return std::vector<Estimate>(q, Estimate::undefined(reason::no_pairable_items));
   std::vector<Estimate> out(q);
   for (const int category : wanted(ps.categories, only)) {
     const auto k = static_cast<std::size_t>(category);

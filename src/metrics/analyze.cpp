@@ -225,24 +225,16 @@ Scopes compute_point(const Context& ctx) {
 // Per-class coefficients (category kappa, specific agreement) of category 1 there equal the
 // class's in `ps`. Built from where each class occurs, not classes x patterns.
 std::vector<PatternSet> binary_patterns(const PatternSet& ps, const std::vector<int>& classes) {
-  int most = 0;
-  for (std::size_t p = 0; p < ps.size(); ++p) most = std::max(most, ps.raters(p));
-  std::vector<double> with_raters(static_cast<std::size_t>(most) + 1, 0.0);
-  for (std::size_t p = 0; p < ps.size(); ++p) with_raters[static_cast<std::size_t>(ps.raters(p))] += ps.freq[p];
-  std::vector<std::vector<std::pair<std::uint32_t, std::int32_t>>> where(static_cast<std::size_t>(ps.categories));
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    for (std::uint32_t x = ps.count_offsets[p]; x < ps.count_offsets[p + 1]; ++x) {
-      where[static_cast<std::size_t>(ps.counts[x].category)].emplace_back(static_cast<std::uint32_t>(p), ps.counts[x].count);
-    }
-  }
+  const CategoryIndex occ = index_categories(ps, ps.freq.data());
   std::vector<PatternSet> out;
   std::vector<Rating> buf;
   for (const int k : classes) {
     std::map<std::pair<int, int>, double> cells;  // (ratings, count of the class) -> items
-    for (std::size_t r = 1; r < with_raters.size(); ++r) {
-      if (with_raters[r] != 0) cells[{static_cast<int>(r), 0}] += with_raters[r];
+    for (std::size_t r = 1; r < occ.with_raters.size(); ++r) {
+      if (occ.with_raters[r] != 0) cells[{static_cast<int>(r), 0}] += occ.with_raters[r];
     }
-    for (const auto& [p, c] : where[static_cast<std::size_t>(k)]) {
+    for (std::uint32_t x = occ.start[static_cast<std::size_t>(k)]; x < occ.start[static_cast<std::size_t>(k) + 1]; ++x) {
+      const auto [p, c] = occ.at[x];
       cells[{ps.raters(p), 0}] -= ps.freq[p];
       cells[{ps.raters(p), c}] += ps.freq[p];
     }
@@ -288,8 +280,6 @@ PatternSet count_patterns(const PatternSet& fine) {
   return coarse;
 }
 
-// Multiplicities in a resample of n items drawn with replacement: Multinomial(n, freq / n) over
-// the patterns, drawn exactly as a chain of conditional binomials, in O(patterns) rather than O(n).
 // A binomial draw. When the mean is small (most patterns of a resample: a few items each) by
 // inversion, BINV (Kachitvichyanukul & Schmeiser 1988): one uniform and about n p steps, instead
 // of the standard library's set-up of logarithms and gamma functions for every draw.
@@ -312,6 +302,8 @@ long long binomial(Rng& rng, long long n, double p) {
   return flip ? n - x : x;
 }
 
+// Multiplicities in a resample of n items drawn with replacement: Multinomial(n, freq / n) over
+// the patterns, drawn exactly as a chain of conditional binomials, in O(patterns) rather than O(n).
 void multinomial(Rng& rng, const std::vector<double>& freq, double n, std::vector<double>& out) {
   out.assign(freq.size(), 0.0);
   double left = n, mass = n;
@@ -379,30 +371,23 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
   // Bootstrap intervals per class for the k_max_bootstrap_classes most rated classes: each class
   // costs a replicate's worth of values, so 50,000 classes would hold 10^8 of them.
   std::vector<char> resampled(s.classes.size(), 1);
-  std::vector<int> resampled_classes;
-  if (s.classes.size() > k_max_bootstrap_classes && opt.bootstrap > 0) {
+  if (opt.bootstrap > 0) {
     std::vector<double> rated(s.classes.size(), 0.0);
     for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
       for (std::uint32_t x = ctx.ps.count_offsets[p]; x < ctx.ps.count_offsets[p + 1]; ++x) {
         rated[static_cast<std::size_t>(ctx.ps.counts[x].category)] += ctx.ps.freq[p] * ctx.ps.counts[x].count;
       }
     }
-    std::vector<int> order(s.classes.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return rated[static_cast<std::size_t>(x)] > rated[static_cast<std::size_t>(y)]; });
-    std::fill(resampled.begin(), resampled.end(), 0);
-    for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) resampled[static_cast<std::size_t>(order[k])] = 1;
+    resampled = metrics::resampled_classes(rated);
   }
+  std::vector<int> resampled_classes;
   for (std::size_t k = 0; k < resampled.size(); ++k) {
     if (resampled[k]) resampled_classes.push_back(static_cast<int>(k));
   }
   for (std::size_t i = 0; i < s.classes.size(); ++i) {
     for (auto& [k, e] : s.classes[i]) {
       if (needs_bootstrap(k) && !resampled[i]) {
-        if (e.value) {
-          e.ci_method = CiMethod::bootstrap;
-          e.ci_undefined_reason = Reason::beyond_bootstrap_limit;
-        }
+        beyond_bootstrap_limit(e);
         continue;
       }
       if (needs_bootstrap(k)) slots.push_back({2, i, k, &e});

@@ -1,6 +1,5 @@
 #include "labelqa/metrics/semantic.hpp"
 
-#include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
 #include <algorithm>
@@ -237,14 +236,10 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
   // Per-class intervals for the k_max_bootstrap_classes classes with the most pixels (each class
   // costs a replicate's worth of values); the others say beyond_bootstrap_limit.
   std::vector<char> resampled(K, 1);
-  if (K > k_max_bootstrap_classes && opt.bootstrap > 0 && n > 0) {
-    std::vector<std::size_t> order(K);
-    for (std::size_t k = 0; k < K; ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-      return out.classes[x].pixels_a + out.classes[x].pixels_b > out.classes[y].pixels_a + out.classes[y].pixels_b;
-    });
-    std::fill(resampled.begin(), resampled.end(), 0);
-    for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) resampled[order[k]] = 1;
+  if (opt.bootstrap > 0 && n > 0) {
+    std::vector<double> pixels(K);
+    for (std::size_t k = 0; k < K; ++k) pixels[k] = static_cast<double>(out.classes[k].pixels_a + out.classes[k].pixels_b);
+    resampled = resampled_classes(pixels);
   }
   constexpr std::size_t k_no_slot = std::numeric_limits<std::size_t>::max();
   std::vector<std::array<std::size_t, 2>> class_slots;  // iou, dice
@@ -255,11 +250,8 @@ SemanticResult analyze_masks(const MaskComparison& mc, const std::map<std::uint3
       continue;
     }
     class_slots.push_back({k_no_slot, k_no_slot});
-    for (Estimate* e : {&c.iou, &c.dice}) {
-      if (!e->value) continue;
-      e->ci_method = CiMethod::bootstrap;
-      e->ci_undefined_reason = Reason::beyond_bootstrap_limit;
-    }
+    beyond_bootstrap_limit(c.iou);
+    beyond_bootstrap_limit(c.dice);
   }
   if (opt.bootstrap <= 0 || n == 0) {
     table.no_intervals(n == 0 ? reason::too_few_items : Reason::bootstrap_disabled);

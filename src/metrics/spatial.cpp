@@ -3,7 +3,6 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/geometry/assignment.hpp"
-#include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
 #include <algorithm>
@@ -859,18 +858,16 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
   // Per-class intervals for the k_max_bootstrap_classes classes with the most objects (each
   // class costs a replicate's worth of values); the others say beyond_bootstrap_limit.
   std::vector<char> resampled(static_cast<std::size_t>(C), 1);
-  if (static_cast<std::size_t>(C) > k_max_bootstrap_classes && opt.bootstrap > 0) {
-    std::vector<int> order(static_cast<std::size_t>(C));
-    for (int c = 0; c < C; ++c) order[static_cast<std::size_t>(c)] = c;
-    auto objects_of = [&](int c) {
+  if (opt.bootstrap > 0) {
+    std::vector<double> objects_of(static_cast<std::size_t>(C));
+    for (int c = 0; c < C; ++c) {
       const ObjectCounts& t = totals[static_cast<std::size_t>(1 + P + c)];
-      return t.objects_a + t.objects_b;
-    };
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return objects_of(x) > objects_of(y); });
-    std::fill(resampled.begin(), resampled.end(), 0);
-    for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) resampled[static_cast<std::size_t>(order[k])] = 1;
+      objects_of[static_cast<std::size_t>(c)] = static_cast<double>(t.objects_a + t.objects_b);
+    }
+    resampled = resampled_classes(objects_of);
   }
-  std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>> kept(scopes.begin(), scopes.begin() + 1 + P);
+  std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>> kept(std::make_move_iterator(scopes.begin()),
+                                                                        std::make_move_iterator(scopes.begin() + 1 + P));
   for (int c = 0; c < C; ++c) {
     auto& sc = out.classes[static_cast<std::size_t>(c)];
     if (resampled[static_cast<std::size_t>(c)]) {
@@ -878,11 +875,7 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
       kept.push_back(std::move(scopes[static_cast<std::size_t>(1 + P + c)]));
       continue;
     }
-    for (Estimate* e : {&sc.scores.f1, &sc.scores.mean_iou, &sc.scores.mean_dice}) {
-      if (!e->value) continue;
-      e->ci_method = CiMethod::bootstrap;
-      e->ci_undefined_reason = Reason::beyond_bootstrap_limit;
-    }
+    for (Estimate* e : {&sc.scores.f1, &sc.scores.mean_iou, &sc.scores.mean_dice}) beyond_bootstrap_limit(*e);
   }
   bootstrap_object_scores(kept, compared, est, opt);
 

@@ -12,6 +12,8 @@
 #include "labelqa/metrics/patterns.hpp"
 #include "labelqa/model/ratings.hpp"
 
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace labelqa::metrics {
@@ -48,6 +50,18 @@ Estimate conger_kappa(const PatternSet& ps, const double* mult, bool with_se);
 // interval/ratio (values) and define the order for ordinal. Standard error as irrCAC computes it.
 Estimate krippendorff_alpha(const PatternSet& ps, const double* mult, Level level, const std::vector<double>& scores,
                             bool with_se);
+
+// Where each category occurs, built once for all categories so that per-category coefficients
+// cost what the ratings hold, not categories x patterns: for category k, the patterns with a
+// non-zero multiplicity that hold it, in pattern order, with its count there; and the
+// multiplicity of the patterns of each number of ratings.
+struct CategoryIndex {
+  std::vector<std::uint32_t> start;                        // category k: at[start[k], start[k + 1])
+  std::vector<std::pair<std::uint32_t, std::int32_t>> at;  // (pattern, count)
+  std::vector<double> with_raters;                         // [r]: items with r ratings
+  double pairable() const;                                 // items with two or more ratings
+};
+CategoryIndex index_categories(const PatternSet& ps, const double* mult);
 
 // Fleiss' kappa for one category against all others (Fleiss 1971, eq. 10, with missing ratings).
 Estimate category_kappa(const PatternSet& ps, const double* mult, int category, bool with_se);

@@ -19,9 +19,6 @@ enum class CiMode {
   bootstrap,  // percentile bootstrap over items for every coefficient
 };
 
-// Per-class bootstrap intervals are drawn for at most this many classes (the most rated); the
-// others' intervals are null with `beyond_bootstrap_limit` (docs/limits.md).
-inline constexpr std::size_t k_max_bootstrap_classes = 1000;
 // Per-pair agreement is computed when at most this many annotator pairs rated an item together,
 // and the pairs over all items (the sum of r(r-1)/2 over distinct rating patterns with r ratings)
 // are at most k_max_pair_ratings; otherwise `per_pair` is empty and a pairs_not_computed warning

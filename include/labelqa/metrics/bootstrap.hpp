@@ -64,6 +64,32 @@ class Rng {
   std::uint64_t m_s[4];
 };
 
+// Per-class bootstrap intervals are drawn for at most this many classes: each class costs a
+// replicate's worth of values (50,000 classes would hold 10^8 of them). The others' intervals are
+// null with beyond_bootstrap_limit (docs/limits.md).
+inline constexpr std::size_t k_max_bootstrap_classes = 1000;
+
+// Which classes get bootstrap intervals, by each class's `size` (ratings, objects, pixels): all of
+// them, or past k_max_bootstrap_classes the largest (ties: the first). Flags per class.
+inline std::vector<char> resampled_classes(const std::vector<double>& size) {
+  std::vector<char> out(size.size(), 1);
+  if (size.size() <= k_max_bootstrap_classes) return out;
+  std::vector<std::size_t> order(size.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return size[x] > size[y]; });
+  std::fill(out.begin(), out.end(), 0);
+  for (std::size_t k = 0; k < k_max_bootstrap_classes; ++k) out[order[k]] = 1;
+  return out;
+}
+
+// An estimate of a class outside resampled_classes: a bootstrap interval that is not drawn.
+inline void beyond_bootstrap_limit(Estimate& e) {
+  if (!e.value) return;
+  e.ci_method = CiMethod::bootstrap;
+  e.ci_undefined_reason = Reason::beyond_bootstrap_limit;
+}
+
+
 // Quantile p of sorted values, interpolating linearly between order statistics (numpy's default,
 // Hyndman & Fan type 7).
 inline double quantile_sorted(const std::vector<double>& v, double p) {
