@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package labelqa needs (build, tests, oracles), builds a Release binary
-# into build/, and runs `labelqa agree`, `gold`, `validate` and `report` on the examples in examples/.
+# into build/, installs the Python package for Debian's python3, and runs `labelqa agree`, `gold`,
+# `validate` and `report` on the examples in examples/.
 #   scripts/setup.sh             install what is missing, build, run the example
 #   scripts/setup.sh --deps-only install what is missing and stop
 set -euo pipefail
@@ -11,6 +12,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libboost-dev
   libsimdjson-dev libspng-dev libgeos-dev libpugixml-dev zlib1g-dev libtbb-dev libtomlplusplus-dev libcairo2-dev fonts-dejavu-core
   python3 python3-numpy python3-sklearn python3-statsmodels python3-nltk python3-shapely time sctk
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-pandas python3-distributed
+  python3-pip python3-setuptools python3-wheel python3-venv
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   chromium
 )
@@ -47,5 +50,14 @@ build/labelqa validate examples/validate/instances.json --classes examples/valid
 echo
 echo "\$ build/labelqa report examples/report/ratings.csv --gold examples/report/gold.csv --out build/example-report"
 build/labelqa report examples/report/ratings.csv --gold examples/report/gold.csv --out build/example-report || status=$?
+echo
+# The Python package, built from the same build folder, for Debian's interpreter (whose numpy and
+# pandas it uses). Debian marks its Python as externally managed: pip installs into /usr/local
+# (root) or ~/.local, which apt never touches.
+echo "\$ LABELQA_BUILD_DIR=build /usr/bin/python3 -m pip install --no-build-isolation --break-system-packages ."
+pip_user=()
+[ "$(id -u)" -ne 0 ] && pip_user=(--user)
+LABELQA_BUILD_DIR=build /usr/bin/python3 -m pip install --no-build-isolation --no-index --break-system-packages -q "${pip_user[@]}" . || status=$?
+/usr/bin/python3 -c "import labelqa; print('labelqa', labelqa.__version__, 'imported from', labelqa.__file__)" || status=$?
 echo
 echo "labelqa built at build/labelqa (the examples exited with $status)"

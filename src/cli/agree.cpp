@@ -45,7 +45,7 @@ struct AgreeArgs {
 int finish_gates(const std::vector<metrics::GateCheck>& gates) {
   for (const auto& g : gates) {
     if (g.passed) continue;
-    std::fprintf(stderr, "labelqa: gate failed: %s %s is %s, below the minimum %s\n", g.metric.c_str(),
+    message("labelqa: gate failed: %s %s is %s, below the minimum %s\n", g.metric.c_str(),
                  g.compared == metrics::GateOn::ci_low ? "lower confidence bound" : "value",
                  g.actual ? fmt::format("{:.4f}", *g.actual).c_str() : "undefined",
                  fmt::format("{}", g.threshold).c_str());

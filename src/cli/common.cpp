@@ -1,14 +1,58 @@
 #include "common.hpp"
 
+#include "labelqa/commands/versions.hpp"
 #include "labelqa/error.hpp"
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <filesystem>
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
 
 namespace labelqa::cli {
+
+namespace {
+thread_local SilentTerminal* t_silent = nullptr;
+}  // namespace
+
+void message(const char* format, ...) {
+  std::va_list args;
+  va_start(args, format);
+  if (!t_silent) {
+    std::vfprintf(stderr, format, args);
+    va_end(args);
+    return;
+  }
+  std::va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string text(n > 0 ? static_cast<std::size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(text.data(), text.size() + 1, format, again);
+  va_end(again);
+  if (text.rfind("labelqa: ", 0) == 0) text.erase(0, 9);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  t_silent->m_messages.push_back(std::move(text));
+}
+
+SilentTerminal::SilentTerminal() : m_outer(t_silent) { t_silent = this; }
+SilentTerminal::~SilentTerminal() { t_silent = m_outer; }
+std::vector<std::string> SilentTerminal::take() { return std::exchange(m_messages, {}); }
+
+void build_app(CLI::App& app, Action& action) {
+  // The version, and the libraries it was built with (the last line without its newline: CLI11 adds one).
+  std::string version = commands::version_text({{"CLI11", CLI11_VERSION}});
+  version.pop_back();
+  app.set_version_flag("--version", version);
+  app.require_subcommand(1);
+  register_agree(app, action);
+  register_gold(app, action);
+  register_validate(app, action);
+  register_report(app, action);
+}
 
 void add_output_flags(CLI::App& cmd, OutputOptions& out) {
   cmd.add_option("--json", out.json_path, "Write the report as JSON to FILE ('-' for standard output)")
@@ -69,7 +113,7 @@ bool print_summary(const OutputOptions& out, const CiOutputs& ci) { return print
 
 void github_actions(const std::vector<report::CiResult>& results, std::string_view markdown) {
   const char* actions = std::getenv("GITHUB_ACTIONS");
-  if (!actions || std::string_view(actions) != "true") return;
+  if (t_silent || !actions || std::string_view(actions) != "true") return;
   std::size_t errors = 0, warnings = 0;
   std::string commands;
   for (const auto& r : results) {

@@ -25,6 +25,26 @@ struct OutputOptions {
   std::string color = "auto";  // auto | always | never
 };
 
+// A message for the terminal on standard error (a failed gate, a count of findings, a warning),
+// printf-style. Not printed while a command runs embedded (embed.hpp): its caller reads the same
+// facts from the report.
+[[gnu::format(printf, 1, 2)]] void message(const char* format, ...);
+// While alive on this thread, message() prints nothing but keeps the messages (without their
+// "labelqa: " and newline), and the GitHub Actions commands are not printed.
+class SilentTerminal {
+ public:
+  SilentTerminal();
+  ~SilentTerminal();
+  SilentTerminal(const SilentTerminal&) = delete;
+  SilentTerminal& operator=(const SilentTerminal&) = delete;
+  std::vector<std::string> take();
+
+ private:
+  SilentTerminal* m_outer;
+  std::vector<std::string> m_messages;
+  friend void message(const char* format, ...);
+};
+
 void add_output_flags(CLI::App& cmd, OutputOptions& out);
 void add_threads_flag(CLI::App& cmd, int& threads);
 
@@ -56,6 +76,10 @@ void write_outputs(const std::vector<std::pair<std::string, const io::Sink**>>& 
 
 // Limits oneTBB to `threads` worker threads for the lifetime of the returned object (0 = all cores).
 std::shared_ptr<void> limit_threads(int threads);
+
+// The whole command line: the version flag and every subcommand (main.cpp, and embed.cpp for the
+// Python package).
+void build_app(CLI::App& app, Action& action);
 
 void register_agree(CLI::App& app, Action& action);
 void register_gold(CLI::App& app, Action& action);

@@ -107,7 +107,7 @@ int run_gold(GoldArgs& a) {
     io::write_output(a.vendor_dir + "/vendor_report.json", run.vendor_json(a.vendor_items));
     if (a.vendor_items) {
       io::write_output(a.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
-      std::fprintf(stderr, "labelqa: warning: the vendor report lists every conflict by item (--vendor-report-items): "
+      message("labelqa: warning: the vendor report lists every conflict by item (--vendor-report-items): "
                            "it tells the vendor which items are gold\n");
     }
   }
@@ -117,16 +117,16 @@ int run_gold(GoldArgs& a) {
     std::fflush(stdout);
   }
   if (r.policy.rules.empty() && !r.policy.max_gold_missing) {
-    std::fprintf(stderr, "labelqa: warning: no rules given: nothing was gated (give --min or a --policy with rules)\n");
+    message("labelqa: warning: no rules given: nothing was gated (give --min or a --policy with rules)\n");
   }
   for (const auto& o : run.rules().outcomes) {
     if (o.outcome == metrics::RuleResult::pass || (o.outcome == metrics::RuleResult::insufficient && !run.policy().insufficient_fails)) continue;
     if (o.outcome == metrics::RuleResult::fail) {
-      std::fprintf(stderr, "labelqa: gate failed: %s for %s: %s %s is below the minimum %s\n", o.rule.c_str(), o.subject.c_str(),
+      message("labelqa: gate failed: %s for %s: %s %s is below the minimum %s\n", o.rule.c_str(), o.subject.c_str(),
                    o.compared == metrics::GateOn::ci_low ? "lower confidence bound" : "value", fmt::format("{:.4f}", *o.value).c_str(),
                    fmt::format("{}", o.threshold).c_str());
     } else {
-      std::fprintf(stderr, "labelqa: gate failed: %s for %s: insufficient (%s, %lld gold items)\n", o.rule.c_str(), o.subject.c_str(),
+      message("labelqa: gate failed: %s for %s: insufficient (%s, %lld gold items)\n", o.rule.c_str(), o.subject.c_str(),
                    metrics::outcome_reason(o).c_str(), o.gold_items);
     }
   }

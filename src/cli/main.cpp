@@ -1,7 +1,6 @@
 // labelqa: is this delivery of labels trustworthy? Entry point: parses the command line, runs one
 // subcommand, and turns errors into messages and exit codes (the core never prints or exits).
 #include "common.hpp"
-#include "labelqa/commands/versions.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 
@@ -16,16 +15,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);  // past the file size limit (ulimit -f): a write error, like a full disk
   CLI::App app{"labelqa: checks whether delivered labels can be trusted (agreement, gold scores, validation)",
                "labelqa"};
-  // The version, and the libraries it was built with (the last line without its newline: CLI11 adds one).
-  std::string version = labelqa::commands::version_text({{"CLI11", CLI11_VERSION}});
-  version.pop_back();
-  app.set_version_flag("--version", version);
-  app.require_subcommand(1);
   labelqa::cli::Action action;
-  labelqa::cli::register_agree(app, action);
-  labelqa::cli::register_gold(app, action);
-  labelqa::cli::register_validate(app, action);
-  labelqa::cli::register_report(app, action);
+  labelqa::cli::build_app(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -69,13 +69,13 @@ int run_validate(ValidateArgs& a) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   if (summary.readable == 0) {
-    std::fprintf(stderr, "labelqa: error: none of the inputs could be read\n");
+    message("labelqa: error: none of the inputs could be read\n");
     return static_cast<int>(ExitCode::bad_input);
   }
-  for (const auto& u : summary.unread) std::fprintf(stderr, "labelqa: error: %s\n", u.c_str());
+  for (const auto& u : summary.unread) message("labelqa: error: %s\n", u.c_str());
   if (!summary.unread.empty()) return static_cast<int>(ExitCode::bad_input);
   if (report::validate_failed(rep)) {
-    std::fprintf(stderr, "labelqa: validate: %zu error%s, %zu warning%s\n", summary.tally.errors, summary.tally.errors == 1 ? "" : "s",
+    message("labelqa: validate: %zu error%s, %zu warning%s\n", summary.tally.errors, summary.tally.errors == 1 ? "" : "s",
                  summary.tally.warnings, summary.tally.warnings == 1 ? "" : "s");
     return static_cast<int>(ExitCode::gate_failed);
   }

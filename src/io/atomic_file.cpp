@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <fcntl.h>
 #include <filesystem>
 #include <csignal>
@@ -146,7 +147,31 @@ void check_stdout() {
 
 }  // namespace
 
+namespace {
+thread_local OutputCapture* t_capture = nullptr;
+}  // namespace
+
+OutputCapture::OutputCapture(std::vector<std::string> names) : m_outer(t_capture) {
+  for (auto& n : names) m_texts.emplace(std::move(n), std::string());
+  t_capture = this;
+}
+
+OutputCapture::~OutputCapture() { t_capture = m_outer; }
+
+std::map<std::string, std::string> OutputCapture::take() { return std::exchange(m_texts, {}); }
+
+std::string* captured_output(const std::string& path) {
+  for (OutputCapture* c = t_capture; c; c = c->m_outer) {
+    if (auto it = c->m_texts.find(path); it != c->m_texts.end()) return &it->second;
+  }
+  return nullptr;
+}
+
 void write_output(const std::string& path, std::string_view bytes) {
+  if (std::string* text = captured_output(path)) {
+    text->append(bytes);
+    return;
+  }
   if (path == "-") {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     check_stdout();
@@ -158,6 +183,11 @@ void write_output(const std::string& path, std::string_view bytes) {
 }
 
 void write_output(const std::string& path, const std::function<void(const Sink&)>& produce) {
+  if (std::string* text = captured_output(path)) {
+    // The sink may be called from another thread (a pipeline's serial stage): it holds the text.
+    produce([text](std::string_view bytes) { text->append(bytes); });
+    return;
+  }
   if (path == "-") {
     produce([](std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); });
     check_stdout();

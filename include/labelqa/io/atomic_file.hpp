@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,5 +67,26 @@ using Sink = std::function<void(std::string_view)>;
 // The same for output produced in chunks: `produce` writes them to the sink it is given, so a large
 // report never has to be held in memory whole.
 void write_output(const std::string& path, const std::function<void(const Sink&)>& produce);
+
+// Reports kept in memory instead of written: while an OutputCapture lives on a thread,
+// write_output on that thread to one of its names appends to that name's text, and no file is
+// touched. Front ends that return reports as values (the Python package) use it; captures nest.
+class OutputCapture {
+ public:
+  explicit OutputCapture(std::vector<std::string> names);
+  ~OutputCapture();
+  OutputCapture(const OutputCapture&) = delete;
+  OutputCapture& operator=(const OutputCapture&) = delete;
+  // The text written to each name so far ("" when none was).
+  std::map<std::string, std::string> take();
+
+ private:
+  friend std::string* captured_output(const std::string& path);
+  std::map<std::string, std::string> m_texts;
+  OutputCapture* m_outer;
+};
+
+// Where write_output to `path` goes on this thread when it is captured, else nullptr.
+std::string* captured_output(const std::string& path);
 
 }  // namespace labelqa::io
