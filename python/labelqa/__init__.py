@@ -17,7 +17,7 @@ from ._commands import Result, run as _run
 from .errors import InputError, LabelqaError, UsageError
 
 __version__ = _labelqa.__version__
-__all__ = ["agree", "gold", "validate", "report", "Result", "InputError", "UsageError", "LabelqaError", "mask", "__version__"]
+__all__ = ["agree", "gold", "validate", "report", "Result", "InputError", "UsageError", "LabelqaError", "mask", "metrics", "__version__"]
 
 
 def agree(inputs, **options):
@@ -45,4 +45,4 @@ def version():
     return _labelqa.version_text()
 
 
-from . import mask  # noqa: E402  (after the functions: mask imports nothing of them)
+from . import mask, metrics  # noqa: E402,F401  (after the functions: they import nothing of them)

@@ -13,6 +13,7 @@ namespace py = pybind11;
 
 namespace labelqa::python {
 void bind_mask(py::module_& m);
+void bind_metrics(py::module_& m);
 }
 
 namespace {
@@ -96,4 +97,5 @@ PYBIND11_MODULE(_labelqa, m) {
   m.def("version_text", [] { return labelqa::commands::version_text(); });
   m.attr("__version__") = LABELQA_VERSION;
   labelqa::python::bind_mask(m);
+  labelqa::python::bind_metrics(m);
 }
