@@ -39,6 +39,7 @@ struct AgreeArgs {
   bool instance_masks = false;
   std::string compare = "auto";
   std::string span_unit = "token";
+  std::string partial_path;
 };
 
 // Prints the failed gates and returns the exit code.
@@ -87,6 +88,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.classes_path = a.classes_path;
   r.ignore = static_cast<std::uint32_t>(a.ignore);
   r.span_unit = a.span_unit == "char" ? metrics::SpanUnit::character : metrics::SpanUnit::token;
+  r.partial = !a.partial_path.empty();
   return r;
 }
 
@@ -95,6 +97,15 @@ int run_agree(const AgreeArgs& a) {
   if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
   check_outputs(input_paths(a.in, {a.classes_path}),
                 {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--matches", a.matches_path}, {"--plot", a.plot_dir}});
+  if (!a.partial_path.empty()) {
+    check_outputs(input_paths(a.in, {}), {{"--partial", a.partial_path}});
+    if (!a.output.json_path.empty() || !a.output.csv_path.empty() || !a.matches_path.empty() || !a.plot_dir.empty() || !a.min.empty()) {
+      throw UsageError("--partial writes a shard's statistics only: reports and --min belong to `labelqa merge`");
+    }
+    const commands::AgreeRun run = commands::agree(request(a));
+    io::write_output(a.partial_path, run.partial());
+    return static_cast<int>(ExitCode::ok);
+  }
   const commands::AgreeRun run = commands::agree(request(a));
   if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
   if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
@@ -185,9 +196,70 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");
+  cmd->add_option("--partial", args->partial_path,
+                  "Write this shard's statistics to FILE, for `labelqa merge` (categorical labels; docs/scale.md)")
+      ->type_name("FILE");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });
+}
+
+namespace {
+
+struct MergeArgs {
+  std::vector<std::string> files;
+  std::vector<std::string> min;
+  std::string gate_on = "value";
+  std::string partial_path;
+  OutputOptions output;
+  int threads = 0;
+};
+
+int run_merge(const MergeArgs& a) {
+  auto threads = limit_threads(a.threads);
+  check_outputs(a.files, {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--partial", a.partial_path}});
+  commands::AgreeRequest r;
+  r.files = a.files;
+  r.merge = true;
+  r.partial = !a.partial_path.empty();
+  for (const auto& spec : a.min) {
+    metrics::MinGate g;
+    std::tie(g.metric, g.threshold) = parse_min_spec(spec);
+    r.gates.push_back(std::move(g));
+  }
+  r.gate_on = a.gate_on == "ci_low" ? metrics::GateOn::ci_low : metrics::GateOn::value;
+  if (r.partial && (!a.output.json_path.empty() || !a.output.csv_path.empty() || !a.min.empty())) {
+    throw UsageError("--partial writes the merged statistics only: reports and --min come from the last merge");
+  }
+  const commands::AgreeRun run = commands::agree(r);
+  if (r.partial) {
+    io::write_output(a.partial_path, run.partial());
+    return static_cast<int>(ExitCode::ok);
+  }
+  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
+  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
+  if (print_summary(a.output)) {
+    const std::string text = run.text(use_color(a.output));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+  return finish_gates(run.gates());
+}
+
+}  // namespace
+
+void register_merge(CLI::App& app, Action& action) {
+  auto args = std::make_shared<MergeArgs>();
+  CLI::App* cmd = app.add_subcommand("merge", "Merge partial results of shards (`agree --partial`) into the report of their union");
+  cmd->add_option("partials", args->files, "Partial results, in any order; each shard must hold whole items")->required()->type_name("FILE...");
+  cmd->add_option("--min", args->min, "Quality gate: exit 1 when an overall METRIC is below VALUE (repeatable)")->type_name("METRIC=VALUE");
+  cmd->add_option("--gate-on", args->gate_on, "What --min compares: the value or its lower confidence bound")
+      ->check(CLI::IsMember({"value", "ci_low"}))
+      ->default_str("value");
+  cmd->add_option("--partial", args->partial_path, "Write the merged statistics as one partial result to FILE (for a tree of merges)")->type_name("FILE");
+  add_output_flags(*cmd, args->output);
+  add_threads_flag(*cmd, args->threads);
+  cmd->callback([args, &action] { action = [args] { return run_merge(*args); }; });
 }
 
 }  // namespace labelqa::cli

@@ -52,6 +52,7 @@ void build_app(CLI::App& app, Action& action) {
   register_gold(app, action);
   register_validate(app, action);
   register_report(app, action);
+  register_merge(app, action);
 }
 
 void add_output_flags(CLI::App& cmd, OutputOptions& out) {

@@ -85,5 +85,6 @@ void register_agree(CLI::App& app, Action& action);
 void register_gold(CLI::App& app, Action& action);
 void register_validate(CLI::App& app, Action& action);
 void register_report(CLI::App& app, Action& action);
+void register_merge(CLI::App& app, Action& action);
 
 }  // namespace labelqa::cli

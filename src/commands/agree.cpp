@@ -11,6 +11,7 @@
 #include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/span_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
+#include "shards.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -23,8 +24,9 @@ namespace labelqa::commands {
 namespace {
 
 struct Ratings {
-  RatingSet ratings;
+  RatingSet ratings;  // a merge's holds no items (its header)
   metrics::AgreeResult result;
+  std::optional<LabelShard> shard;  // for partial(): with request.partial (then no result) or a merge
 };
 struct Objects {
   ObjectSet set;
@@ -191,10 +193,81 @@ std::vector<report::Picture> AgreeRun::pair_plots() const {
 namespace {
 
 void analyze_ratings(AgreeRun::State& s, RatingSet ratings) {
-  Ratings r{std::move(ratings), {}};
-  r.result = metrics::analyze_agreement(r.ratings, s.request.metrics);
-  s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, r.result.overall);
+  Ratings r{std::move(ratings), {}, {}};
+  if (s.request.partial) {
+    r.shard = label_shard(std::move(r.ratings));
+  } else {
+    r.result = metrics::analyze_agreement(r.ratings, s.request.metrics);
+    s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, r.result.overall);
+  }
   s.data = std::move(r);
+}
+
+// What decides a label partial's numbers besides its data, as canonical text (partials merge only
+// with partials of equal text).
+std::string label_options(const AgreeRequest& r) {
+  const io::TableOptions& t = r.load.table;
+  return fmt::format("level={};order={};duplicates={};confidence={};ci={};bootstrap={};seed={}", level_name(t.level), fmt::join(t.order, ","),
+                     t.duplicates == io::DuplicatePolicy::error ? "error" : t.duplicates == io::DuplicatePolicy::first ? "first" : "last",
+                     r.metrics.confidence, r.metrics.ci == metrics::CiMode::bootstrap ? "bootstrap" : r.metrics.ci == metrics::CiMode::analytic ? "analytic" : "auto",
+                     r.metrics.bootstrap, r.metrics.seed);
+}
+
+// The options of label_options back into a request.
+void apply_label_options(AgreeRequest& r, const std::string& text, const std::string& file) {
+  std::map<std::string, std::string> kv;
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t end = std::min(text.find(';', at), text.size());
+    const std::string part = text.substr(at, end - at);
+    const std::size_t eq = part.find('=');
+    if (eq != std::string::npos) kv[part.substr(0, eq)] = part.substr(eq + 1);
+    at = end + 1;
+  }
+  for (const char* key : {"level", "order", "confidence", "ci", "bootstrap", "seed"}) {
+    if (!kv.count(key)) throw InputError({.file = file}, fmt::format("the partial's options lack {}", key), Defect::broken_file);
+  }
+  try {
+    r.metrics.confidence = std::stod(kv["confidence"]);
+    r.metrics.bootstrap = std::stoi(kv["bootstrap"]);
+    r.metrics.seed = std::stoull(kv["seed"]);
+  } catch (const std::exception&) {
+    throw InputError({.file = file}, "the partial's options are not numbers where numbers belong", Defect::broken_file);
+  }
+  const std::string& level = kv["level"];
+  r.load.table.level = level == "ordinal" ? Level::ordinal : level == "interval" ? Level::interval : level == "ratio" ? Level::ratio : Level::nominal;
+  const std::string& dup = kv["duplicates"];
+  r.load.table.duplicates = dup == "first" ? io::DuplicatePolicy::first : dup == "last" ? io::DuplicatePolicy::last : io::DuplicatePolicy::error;
+  const std::string& ci = kv["ci"];
+  r.metrics.ci = ci == "bootstrap" ? metrics::CiMode::bootstrap : ci == "analytic" ? metrics::CiMode::analytic : metrics::CiMode::automatic;
+  r.load.table.order.clear();
+  if (!kv["order"].empty()) {
+    for (std::size_t at = 0; at <= kv["order"].size();) {
+      const std::size_t end = std::min(kv["order"].find(',', at), kv["order"].size());
+      r.load.table.order.push_back(kv["order"].substr(at, end - at));
+      at = end + 1;
+    }
+  }
+}
+
+constexpr const char* k_label_kind = "agree/labels";
+
+void merge_ratings(AgreeRun::State& s) {
+  AgreeRequest& r = s.request;
+  const io::PartialHeader header = check_partials(r.files, "agree/");
+  if (header.kind != k_label_kind) throw InputError({.file = r.files.front()}, fmt::format("partial results of {} cannot be merged yet", header.kind));
+  apply_label_options(r, header.options, r.files.front());
+  LabelShard merged = merge_label_shards(r.files, !r.load.table.order.empty() ? CategoryRule::by_order : CategoryRule::by_name, r.partial);
+  if (merged.header.level != Level::nominal && r.load.table.order.empty()) {
+    merged = merge_label_shards(r.files, CategoryRule::by_value, r.partial);
+  }
+  Ratings out{std::move(merged.header), {}, {}};
+  if (r.partial) {
+    out.shard = LabelShard{out.ratings, merged.stats, std::move(merged.items)};
+  } else {
+    out.result = metrics::analyze_agreement(std::move(merged.stats), r.metrics);
+    s.gates = metrics::check_gates(r.gates, r.gate_on, out.result.overall);
+  }
+  s.data = std::move(out);
 }
 
 void analyze_objects(AgreeRun::State& s, ObjectSet set) {
@@ -267,6 +340,10 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
 AgreeRun agree(const AgreeRequest& request) {
   auto s = std::make_unique<AgreeRun::State>();
   s->request = request;
+  if (request.merge) {
+    merge_ratings(*s);
+    return AgreeRun(std::move(s));
+  }
   const AgreeRequest& r = s->request;
   s->spatial = spatial_options(r);
   s->semantic = {r.metrics.confidence, r.metrics.bootstrap, r.metrics.seed};
@@ -303,6 +380,16 @@ AgreeRun agree(const AgreeRequest& request) {
   check_table_options(r.load.table);
   analyze_ratings(*s, io::load_tables(r.files, r.load));
   return AgreeRun(std::move(s));
+}
+
+std::string AgreeRun::partial() const {
+  const auto* r = std::get_if<Ratings>(&m_state->data);
+  if (!r || !r->shard) {
+    throw UsageError("partial results are made of categorical labels so far; objects, masks and spans are compared in one run", "partial");
+  }
+  io::PartialWriter w;
+  write_label_shard(w, *r->shard);
+  return w.bytes({LABELQA_VERSION, k_label_kind, label_options(m_state->request)});
 }
 
 }  // namespace labelqa::commands

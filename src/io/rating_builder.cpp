@@ -9,9 +9,8 @@
 #include <numeric>
 
 namespace labelqa::io {
-namespace {
 
-std::optional<double> parse_number(std::string_view s) {
+std::optional<double> parse_label_number(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
@@ -21,6 +20,8 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
+namespace {
+const auto parse_number = parse_label_number;
 }  // namespace
 
 // Decides the categories (names, order, scores) and maps each distinct label to one.

@@ -25,7 +25,7 @@ namespace {
 
 // Everything the coefficients need that does not depend on the multiplicities.
 struct Context {
-  const RatingSet* rs = nullptr;
+  const RatingStats* stats = nullptr;
   PatternSet ps;
   int q = 0;
   bool scored = false;  // ordinal/interval/ratio: weighted variants are reported
@@ -38,11 +38,11 @@ struct Context {
   std::string pairs_not_computed;  // why the pairs are left empty, or ""
 };
 
-Context make_context(const RatingSet& rs) {
+Context make_context(RatingStats& rs) {
   Context ctx;
-  ctx.rs = &rs;
-  ctx.ps = compress(rs);
-  ctx.q = static_cast<int>(rs.categories.size());
+  ctx.stats = &rs;
+  ctx.ps = std::move(rs.patterns);
+  ctx.q = static_cast<int>(rs.categories);
   ctx.scored = rs.level != Level::nominal && !rs.category_scores.empty();
   ctx.identity = identity_weights(ctx.q);
   if (ctx.scored) {
@@ -112,7 +112,7 @@ bool all_keys(const std::string&) { return true; }
 // kappa and the two-annotator ones), so they can run over count patterns as well as rating tuples.
 void count_metrics(const Context& ctx, const PatternSet& ps, const double* w, bool with_se, const KeyFilter& want,
                    MetricMap& m) {
-  const Level level = ctx.rs->level;
+  const Level level = ctx.stats->level;
   auto put = [&](const char* key, auto&& f) {
     if (want(key)) m[key] = f();
   };
@@ -121,7 +121,7 @@ void count_metrics(const Context& ctx, const PatternSet& ps, const double* w, bo
   put("gwet_ac1", [&] { return chance_corrected(ps, w, ctx.identity, Chance::gwet, with_se); });
   put("brennan_prediger", [&] { return chance_corrected(ps, w, ctx.identity, Chance::brennan_prediger, with_se); });
   put("krippendorff_alpha", [&] {
-    Estimate e = krippendorff_alpha(ps, w, level, ctx.rs->category_scores, with_se);
+    Estimate e = krippendorff_alpha(ps, w, level, ctx.stats->category_scores, with_se);
     e.level = level_name(level);
     return e;
   });
@@ -343,7 +343,21 @@ const char* landis_koch(double v) {
   return "almost perfect";
 }
 
-AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
+RatingStats rating_stats(const RatingSet& rs) {
+  RatingStats out;
+  out.annotators = rs.annotators.size();
+  out.categories = rs.categories.size();
+  out.level = rs.level;
+  out.category_scores = rs.category_scores;
+  out.patterns = compress(rs);
+  out.patterns.item_pattern.clear();
+  out.patterns.item_pattern.shrink_to_fit();
+  return out;
+}
+
+AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) { return analyze_agreement(rating_stats(rs), opt); }
+
+AgreeResult analyze_agreement(RatingStats rs, const AgreeOptions& opt) {
   Context ctx = make_context(rs);
   Scopes s = compute_point(ctx);
 
@@ -424,7 +438,8 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
     const std::vector<PatternSet> binary = class_keys.empty() ? std::vector<PatternSet>() : binary_patterns(ctx.ps, resampled_classes);
     Context binary_ctx;
     binary_ctx.q = 2;
-    const double n = static_cast<double>(rs.item_count());
+    double n = 0;
+    for (const double f : ctx.ps.freq) n += f;
     // Each pair's cells, then the items the pair did not both rate.
     std::vector<std::vector<double>> pair_freq(ctx.pairs.size());
     for (std::size_t k = 0; need_pairs && k < ctx.pairs.size(); ++k) {
@@ -488,9 +503,12 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
   }
 
   AgreeResult out;
-  out.items = static_cast<long long>(rs.item_count());
-  out.ratings = static_cast<long long>(rs.rating_count());
-  for (std::size_t i = 0; i < rs.item_count(); ++i) out.pairable_items += (rs.item_offsets[i + 1] - rs.item_offsets[i]) >= 2;
+  for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
+    const auto items = std::llround(ctx.ps.freq[p]);
+    out.items += items;
+    out.ratings += items * ctx.ps.raters(p);
+    if (ctx.ps.raters(p) >= 2) out.pairable_items += items;
+  }
   out.overall = std::move(s.overall);
   for (std::size_t k = 0; k < ctx.pairs.size(); ++k) {
     PairResult pr;
@@ -500,9 +518,13 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
     pr.metrics = std::move(s.pairs[k]);
     out.pairs.push_back(std::move(pr));
   }
-  std::vector<long long> per_class(rs.categories.size(), 0);
-  for (const auto& r : rs.ratings) ++per_class[r.category];
-  for (std::size_t k = 0; k < rs.categories.size(); ++k) {
+  std::vector<long long> per_class(rs.categories, 0);
+  for (std::size_t p = 0; p < ctx.ps.size(); ++p) {
+    for (std::uint32_t x = ctx.ps.count_offsets[p]; x < ctx.ps.count_offsets[p + 1]; ++x) {
+      per_class[static_cast<std::size_t>(ctx.ps.counts[x].category)] += std::llround(ctx.ps.freq[p]) * ctx.ps.counts[x].count;
+    }
+  }
+  for (std::size_t k = 0; k < rs.categories; ++k) {
     out.classes.push_back({static_cast<int>(k), per_class[k], std::move(s.classes[k])});
   }
 
@@ -518,7 +540,7 @@ AgreeResult analyze_agreement(const RatingSet& rs, const AgreeOptions& opt) {
                      *pa.value, *fk.value, ac1.value ? fmt::format("{:.3f}", *ac1.value) : std::string("undefined"))});
   }
   if (!ctx.pairs_not_computed.empty()) out.warnings.push_back({WarningCode::pairs_not_computed, ctx.pairs_not_computed});
-  if (rs.annotators.size() < 2) {
+  if (rs.annotators < 2) {
     out.warnings.push_back({WarningCode::single_annotator, "only one annotator: agreement cannot be measured"});
   } else if (out.pairable_items == 0) {
     out.warnings.push_back({WarningCode::no_pairable_items, "no item was rated by two or more annotators"});

@@ -49,7 +49,7 @@ for doc in ("README.md", "docs/ci.md", "docs/limits.md", "docs/formats.md"):
     expect(f"the package holds {doc}", os.path.exists(os.path.join(root, "usr", "share", "doc", "labelqa", doc)))
 
 man = os.path.join(root, "usr", "share", "man", "man1")
-subcommands = ["agree", "gold", "validate", "report"]
+subcommands = ["agree", "gold", "validate", "report", "merge"]
 for page in ["labelqa"] + [f"labelqa-{s}" for s in subcommands]:
     path = os.path.join(man, f"{page}.1.gz")
     text = gzip.open(path, "rt").read() if os.path.exists(path) else ""

@@ -41,6 +41,11 @@ struct AgreeRequest {
   std::uint32_t ignore = 255;      // masks: value left out of every metric
   // Spans.
   metrics::SpanUnit span_unit = metrics::SpanUnit::token;
+  // Shards (docs/scale.md). `partial`: compute only the statistics of a partial result (partial()),
+  // not the coefficients. `merge`: the files are partial results, merged into the run of the union
+  // of their shards; the options that decide the numbers come from the partials.
+  bool partial = false;
+  bool merge = false;
 };
 
 // A finished agreement run: it renders its reports on demand.
@@ -60,6 +65,10 @@ class AgreeRun {
   std::optional<std::string> matches_csv() const;
   // The pairwise-agreement matrices as heatmaps (PNG and SVG): ratings and objects.
   std::vector<report::Picture> pair_plots() const;
+
+  // The run's statistics as a partial result (with request.partial, or a merge: its partial for a
+  // further merge). Throws UsageError for kinds that have none.
+  std::string partial() const;
 
   const std::vector<metrics::GateCheck>& gates() const;
   bool gate_failed() const { return metrics::any_failed(gates()); }

@@ -141,6 +141,10 @@ struct LabelRecord {
 
 // The RatingSet of the records, built exactly as the table reader builds it from the same
 // (item, annotator, label) rows in the same order.
+// A label read as a number at the ordinal, interval and ratio levels ("1", " 2.5", "+3"; not NaN
+// or infinite), or nullopt.
+std::optional<double> parse_label_number(std::string_view label);
+
 RatingSet build_ratings(const std::vector<std::string>& files, const std::vector<LabelRecord>& records, const TableOptions& options);
 
 }  // namespace labelqa::io

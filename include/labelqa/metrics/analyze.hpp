@@ -4,6 +4,7 @@
 
 #include "labelqa/metrics/codes.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/metrics/patterns.hpp"
 #include "labelqa/model/ratings.hpp"
 
 #include <cstdint>
@@ -63,7 +64,20 @@ struct AgreeResult {
   std::vector<Warning> warnings;
 };
 
+// What agreement needs of a RatingSet: its items as rating patterns with frequencies (additive
+// over items, in the canonical order of compress), and the sizes and scale of its annotators and
+// categories. Shards' statistics merge into the statistics of their union (commands/partial).
+struct RatingStats {
+  std::size_t annotators = 0;
+  std::size_t categories = 0;
+  Level level = Level::nominal;
+  std::vector<double> category_scores;
+  PatternSet patterns;  // without item_pattern
+};
+RatingStats rating_stats(const RatingSet& ratings);
+
 AgreeResult analyze_agreement(const RatingSet& ratings, const AgreeOptions& options);
+AgreeResult analyze_agreement(RatingStats stats, const AgreeOptions& options);
 
 // Metric keys that have an analytic variance (all but specific_agreement).
 bool has_analytic_variance(const std::string& metric);

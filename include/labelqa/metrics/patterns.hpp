@@ -7,6 +7,8 @@
 #include "labelqa/model/ratings.hpp"
 
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace labelqa::metrics {
@@ -33,7 +35,23 @@ struct PatternSet {
   void add(const Rating* begin, const Rating* end, double frequency);
 };
 
-// One pattern per distinct rating sequence; pattern order is deterministic.
+// One pattern per distinct rating sequence. Patterns are ordered by pattern_key, then by content:
+// the order depends only on which patterns there are.
 PatternSet compress(const RatingSet& ratings);
+
+// The hash that orders patterns (of ratings sorted by annotator).
+std::uint64_t pattern_key(const Rating* begin, const Rating* end);
+
+// Patterns with frequencies added up from many sources (shards), then put in compress' order:
+// the union of shards' patterns equals compress of the union of their items.
+class PatternAccumulator {
+ public:
+  void add(const Rating* begin, const Rating* end, double frequency);
+  PatternSet finish(int annotators, int categories);
+  std::size_t size() const { return m_freq.size(); }
+
+ private:
+  std::unordered_map<std::string, double> m_freq;
+};
 
 }  // namespace labelqa::metrics

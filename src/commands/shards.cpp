@@ -1,0 +1,297 @@
+#include "shards.hpp"
+
+#include "labelqa/error.hpp"
+#include "labelqa/io/rating_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <numeric>
+#include <optional>
+
+namespace labelqa::commands {
+namespace {
+
+void write_strings(io::PartialWriter& out, const std::vector<std::string>& v) {
+  out.u64(v.size());
+  for (const auto& s : v) out.str(s);
+}
+
+std::vector<std::string> read_strings(io::PartialReader& in) {
+  std::vector<std::string> v(static_cast<std::size_t>(in.count(8)));
+  for (auto& s : v) s = in.str();
+  return v;
+}
+
+void write_notes(io::PartialWriter& out, const RatingSet& h) {
+  out.u64(h.skipped.size());
+  for (const auto& s : h.skipped) {
+    out.str(s.file);
+    out.str(s.reason);
+    out.u64(s.count);
+  }
+  out.u64(h.warnings.size());
+  for (const auto& w : h.warnings) {
+    out.str(w.code);
+    out.str(w.message);
+  }
+}
+
+void read_notes(io::PartialReader& in, RatingSet& h) {
+  h.skipped.resize(static_cast<std::size_t>(in.count(24)));
+  for (auto& s : h.skipped) {
+    s.file = in.str();
+    s.reason = in.str();
+    s.count = static_cast<std::size_t>(in.u64());
+  }
+  h.warnings.resize(static_cast<std::size_t>(in.count(16)));
+  for (auto& w : h.warnings) {
+    w.code = in.str();
+    w.message = in.str();
+  }
+}
+
+// The header part of a label shard (everything but patterns and items).
+void read_label_header(io::PartialReader& in, RatingSet& h) {
+  h.files = read_strings(in);
+  read_notes(in, h);
+  h.annotators = read_strings(in);
+  const std::uint8_t level = in.u8();
+  if (level > static_cast<std::uint8_t>(Level::ratio)) in.fail("unknown measurement level");
+  h.level = static_cast<Level>(level);
+  h.categories = read_strings(in);
+  const std::uint64_t scores = in.count(8);
+  if (scores != 0 && scores != h.categories.size()) in.fail("category scores do not match the categories");
+  h.category_scores.resize(static_cast<std::size_t>(scores));
+  for (auto& s : h.category_scores) s = in.f64();
+  if (!std::is_sorted(h.annotators.begin(), h.annotators.end())) in.fail("annotators are not in order");
+}
+
+// The patterns as (first rating, items) with their ratings in `ratings`.
+void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating>& ratings, std::vector<std::pair<std::uint32_t, std::uint64_t>>& spans) {
+  const std::uint64_t patterns = in.count(12);
+  ratings.clear();
+  spans.clear();
+  for (std::uint64_t p = 0; p < patterns; ++p) {
+    const std::uint64_t freq = in.u64();
+    const std::uint64_t n = in.count(8);
+    const auto begin = static_cast<std::uint32_t>(ratings.size());
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const std::uint32_t a = in.u32(), c = in.u32();
+      if (a >= h.annotators.size() || c >= h.categories.size()) in.fail("a rating names no annotator or category");
+      if (k > 0 && static_cast<std::int32_t>(a) <= ratings.back().annotator) in.fail("a pattern's ratings are not in annotator order");
+      ratings.push_back({static_cast<std::int32_t>(a), static_cast<std::int32_t>(c)});
+    }
+    if (freq == 0) in.fail("a pattern with no items");
+    spans.emplace_back(begin, freq);
+  }
+}
+
+}  // namespace
+
+LabelShard label_shard(RatingSet ratings) {
+  LabelShard s;
+  s.stats = metrics::rating_stats(ratings);
+  s.items = std::move(ratings.items);
+  std::sort(s.items.begin(), s.items.end());
+  ratings.items.clear();
+  ratings.item_offsets = {0};
+  ratings.ratings.clear();
+  ratings.sources.clear();
+  ratings.timestamps.clear();
+  s.header = std::move(ratings);
+  return s;
+}
+
+void write_label_shard(io::PartialWriter& out, const LabelShard& s) {
+  const RatingSet& h = s.header;
+  write_strings(out, h.files);
+  write_notes(out, h);
+  write_strings(out, h.annotators);
+  out.u8(static_cast<std::uint8_t>(h.level));
+  write_strings(out, h.categories);
+  out.u64(h.category_scores.size());
+  for (const double v : h.category_scores) out.f64(v);
+  const metrics::PatternSet& ps = s.stats.patterns;
+  out.u64(ps.size());
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    out.u64(static_cast<std::uint64_t>(std::llround(ps.freq[p])));
+    out.u64(ps.offsets[p + 1] - ps.offsets[p]);
+    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) {
+      out.u32(static_cast<std::uint32_t>(ps.ratings[k].annotator));
+      out.u32(static_cast<std::uint32_t>(ps.ratings[k].category));
+    }
+  }
+  write_strings(out, s.items);
+}
+
+LabelShard read_label_shard(io::PartialReader& in) {
+  LabelShard s;
+  read_label_header(in, s.header);
+  std::vector<Rating> ratings;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> spans;
+  read_patterns(in, s.header, ratings, spans);
+  metrics::PatternAccumulator acc;
+  for (std::size_t p = 0; p < spans.size(); ++p) {
+    const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
+    acc.add(ratings.data() + spans[p].first, ratings.data() + end, static_cast<double>(spans[p].second));
+  }
+  s.stats.annotators = s.header.annotators.size();
+  s.stats.categories = s.header.categories.size();
+  s.stats.level = s.header.level;
+  s.stats.category_scores = s.header.category_scores;
+  s.stats.patterns = acc.finish(static_cast<int>(s.stats.annotators), static_cast<int>(s.stats.categories));
+  s.items = read_strings(in);
+  in.finish();
+  return s;
+}
+
+io::PartialHeader check_partials(const std::vector<std::string>& paths, const std::string& kind_prefix) {
+  if (paths.empty()) throw UsageError("no partial results to merge");
+  std::optional<io::PartialHeader> first;
+  std::string first_path;
+  for (const auto& p : paths) {
+    io::PartialReader r(p);
+    const auto& h = r.header();
+    if (h.kind.rfind(kind_prefix, 0) != 0) {
+      throw InputError({.file = p}, fmt::format("a partial result of {}, where {} partials are merged", h.kind, kind_prefix.substr(0, kind_prefix.size() - 1)));
+    }
+    if (!first) {
+      first = h;
+      first_path = p;
+      continue;
+    }
+    auto differ = [&](const std::string& what, const std::string& a, const std::string& b) {
+      throw InputError({.file = p}, fmt::format("made with {} {}, but {} was made with {} {}: partials merge only with partials of the same {}", what, b,
+                                                first_path, what, a, what));
+    };
+    if (h.version != first->version) differ("labelqa", first->version, h.version);
+    if (h.kind != first->kind) differ("kind", first->kind, h.kind);
+    if (h.options != first->options) differ("options", "\"" + first->options + "\"", "\"" + h.options + "\"");
+  }
+  return *first;
+}
+
+LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRule rule, bool keep_items) {
+  // Pass 1: every shard's header, to decide the merged annotators and categories, and the order of
+  // the shards (by their files: the merge does not depend on the order the partials are given).
+  struct Head {
+    std::string path;
+    RatingSet header;
+  };
+  std::vector<Head> heads;
+  for (const auto& p : paths) {
+    io::PartialReader in(p);
+    Head h{p, {}};
+    read_label_header(in, h.header);
+    heads.push_back(std::move(h));
+  }
+  std::stable_sort(heads.begin(), heads.end(), [](const Head& a, const Head& b) { return a.header.files < b.header.files; });
+  for (std::size_t k = 1; k < heads.size(); ++k) {
+    if (heads[k].header.files == heads[k - 1].header.files) {
+      throw InputError({.file = heads[k].path}, fmt::format("holds the same inputs as {}: a shard merged twice", heads[k - 1].path));
+    }
+  }
+  LabelShard out;
+  RatingSet& m = out.header;
+  m.level = heads.front().header.level;
+  for (const auto& h : heads) {
+    m.files.insert(m.files.end(), h.header.files.begin(), h.header.files.end());
+    m.skipped.insert(m.skipped.end(), h.header.skipped.begin(), h.header.skipped.end());
+    m.warnings.insert(m.warnings.end(), h.header.warnings.begin(), h.header.warnings.end());
+    m.annotators.insert(m.annotators.end(), h.header.annotators.begin(), h.header.annotators.end());
+  }
+  std::sort(m.annotators.begin(), m.annotators.end());
+  m.annotators.erase(std::unique(m.annotators.begin(), m.annotators.end()), m.annotators.end());
+  if (rule == CategoryRule::by_order) {
+    m.categories = heads.front().header.categories;
+    m.category_scores = heads.front().header.category_scores;
+  } else if (rule == CategoryRule::by_name) {
+    for (const auto& h : heads) m.categories.insert(m.categories.end(), h.header.categories.begin(), h.header.categories.end());
+    std::sort(m.categories.begin(), m.categories.end());
+    m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
+  } else {
+    // By value; a value's name is the label the first shard holding it wrote (as one process
+    // names it by the label it saw first).
+    std::map<double, std::string> named;
+    for (const auto& h : heads) {
+      for (const auto& c : h.header.categories) {
+        const auto v = io::parse_label_number(c);
+        if (!v) throw InputError({.file = h.path}, fmt::format("category \"{}\" is not a number at the {} level", c, level_name(m.level)));
+        named.emplace(*v, c);
+      }
+    }
+    for (const auto& [v, name] : named) {
+      m.categories.push_back(name);
+      m.category_scores.push_back(m.level == Level::ordinal ? static_cast<double>(m.categories.size()) : v);
+    }
+  }
+  // Pass 2: each shard's patterns in the merged indices, and its items.
+  auto index_of = [](const std::vector<std::string>& all, const std::string& name) {
+    return static_cast<std::int32_t>(std::lower_bound(all.begin(), all.end(), name) - all.begin());
+  };
+  std::map<double, std::int32_t> value_index;
+  if (rule == CategoryRule::by_value) {
+    for (std::size_t c = 0; c < m.categories.size(); ++c) value_index.emplace(*io::parse_label_number(m.categories[c]), static_cast<std::int32_t>(c));
+  }
+  metrics::PatternAccumulator acc;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> item_keys;  // (hash of the name, shard)
+  std::vector<Rating> ratings, mapped;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> spans;
+  for (std::size_t k = 0; k < heads.size(); ++k) {
+    io::PartialReader in(heads[k].path);
+    RatingSet h;
+    read_label_header(in, h);
+    std::vector<std::int32_t> ann(h.annotators.size()), cat(h.categories.size());
+    for (std::size_t a = 0; a < ann.size(); ++a) ann[a] = index_of(m.annotators, h.annotators[a]);
+    for (std::size_t c = 0; c < cat.size(); ++c) {
+      if (rule == CategoryRule::by_value) cat[c] = value_index.at(*io::parse_label_number(h.categories[c]));
+      else if (rule == CategoryRule::by_name) cat[c] = index_of(m.categories, h.categories[c]);
+      else cat[c] = static_cast<std::int32_t>(c);
+    }
+    read_patterns(in, h, ratings, spans);
+    for (std::size_t p = 0; p < spans.size(); ++p) {
+      const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
+      mapped.clear();
+      for (std::uint32_t i = spans[p].first; i < end; ++i) mapped.push_back({ann[static_cast<std::size_t>(ratings[i].annotator)], cat[static_cast<std::size_t>(ratings[i].category)]});
+      acc.add(mapped.data(), mapped.data() + mapped.size(), static_cast<double>(spans[p].second));
+    }
+    std::vector<std::string> items = read_strings(in);
+    in.finish();
+    for (const auto& name : items) item_keys.emplace_back(std::hash<std::string>{}(name), static_cast<std::uint32_t>(k));
+    if (keep_items) out.items.insert(out.items.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+  }
+  // A shard must hold whole items: an item in two shards would be two items here but one in a
+  // single run. Equal hashes are compared by name (read again from the two partials).
+  std::sort(item_keys.begin(), item_keys.end());
+  for (std::size_t i = 1; i < item_keys.size(); ++i) {
+    if (item_keys[i].first != item_keys[i - 1].first) continue;
+    auto names_of = [&](std::uint32_t shard) {
+      io::PartialReader in(heads[shard].path);
+      LabelShard s = read_label_shard(in);
+      return s.items;
+    };
+    if (item_keys[i - 1].second == item_keys[i].second) continue;  // two names of one shard with one hash
+    const auto a = names_of(item_keys[i - 1].second), b = names_of(item_keys[i].second);
+    for (const auto& name : a) {
+      if (std::hash<std::string>{}(name) != item_keys[i].first) continue;
+      if (std::binary_search(b.begin(), b.end(), name)) {
+        throw InputError({.file = heads[item_keys[i].second].path, .item = name},
+                         fmt::format("this item is also in {}: a shard must hold whole items (all of an item's ratings), or the merge would "
+                                     "count it as two items (docs/scale.md)",
+                                     heads[item_keys[i - 1].second].path));
+      }
+    }
+  }
+  item_keys = {};
+  std::sort(out.items.begin(), out.items.end());
+  out.stats.annotators = m.annotators.size();
+  out.stats.categories = m.categories.size();
+  out.stats.level = m.level;
+  out.stats.category_scores = m.category_scores;
+  out.stats.patterns = acc.finish(static_cast<int>(m.annotators.size()), static_cast<int>(m.categories.size()));
+  return out;
+}
+
+}  // namespace labelqa::commands

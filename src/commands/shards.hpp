@@ -1,0 +1,39 @@
+// Shards of a delivery as partial results (`--partial`) and their merge (`labelqa merge`): the
+// additive statistics of each kind, written and read in io::Partial's framing, and merged into
+// exactly the statistics one process computes from the union of the shards' items.
+#pragma once
+
+#include "labelqa/io/partial.hpp"
+#include "labelqa/metrics/analyze.hpp"
+#include "labelqa/model/ratings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace labelqa::commands {
+
+// Categorical labels: what `agree` needs of a RatingSet.
+struct LabelShard {
+  RatingSet header;                // files, annotators, categories and scale, skipped, warnings; no items
+  metrics::RatingStats stats;      // rating patterns over the header's indices
+  std::vector<std::string> items;  // item names, sorted (a shard must hold whole items)
+};
+
+LabelShard label_shard(RatingSet ratings);
+void write_label_shard(io::PartialWriter& out, const LabelShard& shard);
+LabelShard read_label_shard(io::PartialReader& in);
+
+// How the categories were decided, which decides how shards' categories merge.
+enum class CategoryRule : std::uint8_t { by_name, by_order, by_value };
+
+// The shards of `paths` (already checked to share kind, version and options) merged: annotators
+// and categories as one process would decide them over the union, files and input notes in the
+// order of the shards' files, patterns added up. Throws InputError naming two partials that hold
+// one item. `keep_items`: the merged item names are kept (to write the merge as a partial again).
+LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRule rule, bool keep_items);
+
+// The checks every merge makes first: each file is a partial of `kind` (a prefix such as
+// "agree/"), all of one kind, labelqa version and options. Returns the shared header.
+io::PartialHeader check_partials(const std::vector<std::string>& paths, const std::string& kind_prefix);
+
+}  // namespace labelqa::commands

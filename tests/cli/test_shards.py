@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Sharded runs (docs/scale.md): `agree --partial` per shard and `labelqa merge` give the bytes of
+one run over all the shards' files (given in path order), for 1, 2, 7 and 50 shards, merged in
+two orders and as a tree; and every partial that must not merge is refused naming the files.
+
+Usage: test_shards.py LABELQA_BINARY
+"""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+BINARY = os.path.abspath(sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import expect  # noqa: E402
+
+harness.BINARY = BINARY
+TMP = tempfile.mkdtemp(prefix="labelqa-shards-")
+
+
+def run(*args):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, cwd=TMP)
+
+
+def read(path):
+    with open(os.path.join(TMP, path), "rb") as f:
+        return f.read()
+
+
+def write_shards(prefix, rows, shards, seed):
+    """Rows (item, annotator, label) into `shards` CSV files, every item whole in one of them."""
+    rng = random.Random(seed)
+    items = sorted({r[0] for r in rows})
+    home = {it: rng.randrange(shards) for it in items}
+    names = [f"{prefix}-{k:02d}.csv" for k in range(shards)]
+    files = [open(os.path.join(TMP, n), "w") for n in names]
+    for f in files:
+        f.write("item,annotator,label\n")
+    for r in rows:
+        files[home[r[0]]].write(",".join(map(str, r)) + "\n")
+    for f in files:
+        f.close()
+    return names
+
+
+def ratings(seed, items, annotators, labels, missing=0.15):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(items):
+        truth = rng.choice(labels)
+        for a in range(annotators):
+            if rng.random() < missing:
+                continue
+            rows.append((f"item-{i:05d}", f"ann{a}", truth if rng.random() < 0.65 else rng.choice(labels)))
+    rng.shuffle(rows)
+    return rows
+
+
+def check_sharding(name, rows, shards, flags):
+    files = write_shards(f"{name}{shards}", rows, shards, seed=shards)
+    parts = []
+    for f in files:
+        part = f[:-4] + ".part"
+        p = run("agree", f, *flags, "--partial", part)
+        expect(f"{name} {shards}: partial of {f}", p.returncode == 0 and os.path.exists(os.path.join(TMP, part)), p.stderr)
+        parts.append(part)
+    single = run("agree", *sorted(files), *flags, "--json", f"{name}{shards}-single.json", "-q")
+    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
+    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
+        m = run("merge", *order, "--json", f"{name}{shards}-merged.json", "--csv", f"{name}{shards}-merged.csv", "-q")
+        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
+        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{name}{shards}-merged.json") == read(f"{name}{shards}-single.json"))
+    run("agree", *sorted(files), *flags, "--csv", f"{name}{shards}-single.csv", "-q")
+    expect(f"{name} {shards}: merged CSV = single run's", read(f"{name}{shards}-merged.csv") == read(f"{name}{shards}-single.csv"))
+    if shards >= 2:
+        # A tree: halves merged into partials, then those merged.
+        half = len(parts) // 2
+        a = run("merge", *parts[:half], "--partial", f"{name}{shards}-a.part")
+        b = run("merge", *parts[half:], "--partial", f"{name}{shards}-b.part")
+        expect(f"{name} {shards}: tree levels", a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr)
+        t = run("merge", f"{name}{shards}-b.part", f"{name}{shards}-a.part", "--json", f"{name}{shards}-tree.json", "-q")
+        expect(f"{name} {shards}: tree merge = single run's", t.returncode == 0 and read(f"{name}{shards}-tree.json") == read(f"{name}{shards}-single.json"),
+               t.stderr)
+        # A merged partial is the same bytes whatever the order of its parts.
+        run("merge", *reversed(parts[:half]), "--partial", f"{name}{shards}-a2.part")
+        expect(f"{name} {shards}: merged partial bytes independent of order", read(f"{name}{shards}-a.part") == read(f"{name}{shards}-a2.part"))
+    return parts
+
+
+def main():
+    nominal = ratings(1, 2500, 6, ["neg", "neu", "pos", "mixed"])
+    for shards in (1, 2, 7, 50):
+        check_sharding("nominal", nominal, shards, [])
+    numeric = ratings(2, 1200, 4, [1, 2, 3, 4, 5])
+    for level in ("ordinal", "interval", "ratio"):
+        check_sharding(level, numeric, 7, ["--level", level])
+    check_sharding("order", nominal, 7, ["--order", "neg,neu,mixed,pos", "--ci", "bootstrap", "--bootstrap", "300", "--seed", "9"])
+    # "3" and "3.0" are one category, named as the first file names it.
+    mixed = [(i, a, "3.0" if (l == 3 and i.endswith("7")) else l) for i, a, l in numeric]
+    check_sharding("spelled", mixed, 7, ["--level", "interval"])
+
+    parts = check_sharding("refuse", nominal, 2, [])
+    p = run("agree", "refuse2-00.csv", "--seed", "4", "--partial", "seed4.part")
+    r = run("merge", parts[1], "seed4.part", "-q")
+    expect("different options: exit 2 naming both files", r.returncode == 2 and "seed4.part" in r.stderr and parts[1] in r.stderr and "seed=4" in r.stderr,
+           r.stderr)
+    with open(os.path.join(TMP, "extra.csv"), "w") as f:
+        f.write("item,annotator,label\nitem-00000,zed,neg\n")
+    run("agree", "extra.csv", "--partial", "extra.part")
+    r = run("merge", "extra.part", *parts, "-q")
+    expect("an item in two shards: exit 2 naming the item and both files",
+           r.returncode == 2 and 'item "item-00000"' in r.stderr and "extra.part" in r.stderr, r.stderr)
+    r = run("merge", parts[0], parts[0], "-q")
+    expect("a shard twice: exit 2", r.returncode == 2 and "twice" in r.stderr, r.stderr)
+    data = read(parts[0])
+    for label, damaged in (("cut short", data[: len(data) // 2]), ("a flipped byte", data[:40] + bytes([data[40] ^ 1]) + data[41:]),
+                           ("empty", b""), ("another format", b"item,annotator,label\n")):
+        with open(os.path.join(TMP, "bad.part"), "wb") as f:
+            f.write(damaged)
+        r = run("merge", "bad.part", parts[1], "-q")
+        expect(f"a partial {label}: exit 2 naming it", r.returncode == 2 and "bad.part" in r.stderr and "error" in r.stderr, r.stderr)
+    r = run("agree", "refuse2-00.csv", "--partial", "x.part", "--json", "x.json")
+    expect("--partial with a report: usage error", r.returncode == 2, r.stderr)
+    r = run("agree", "refuse2-00.csv", "--partial", "refuse2-00.csv")
+    expect("--partial onto an input: refused", r.returncode == 2 and "refus" in r.stderr, r.stderr)
+    g = run("merge", *parts, "--min", "fleiss_kappa=0.99", "-q")
+    expect("merge gates: exit 1", g.returncode == 1 and "gate failed" in g.stderr, g.stderr)
+    return harness.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
