@@ -17,7 +17,7 @@ from ._commands import Result, run as _run
 from .errors import InputError, LabelqaError, UsageError
 
 __version__ = _labelqa.__version__
-__all__ = ["agree", "gold", "validate", "report", "Result", "InputError", "UsageError", "LabelqaError", "mask", "metrics", "__version__"]
+__all__ = ["agree", "gold", "validate", "report", "merge", "Result", "InputError", "UsageError", "LabelqaError", "mask", "metrics", "__version__"]
 
 
 def agree(inputs, **options):
@@ -40,9 +40,15 @@ def report(inputs, **options):
     return _run("report", inputs, ("gold",), **options)
 
 
+def merge(partials, **options):
+    """Merges partial results (paths, or the bytes of ``agree(..., partial=True).outputs["partial"]``)
+    into the report of the union of their shards: ``labelqa merge PARTIALS [flags]``. See docs/scale.md."""
+    return _run("merge", partials, (), **options)
+
+
 def version():
     """labelqa's version and the versions of the libraries it was built with."""
     return _labelqa.version_text()
 
 
-from . import mask, metrics  # noqa: E402,F401  (after the functions: they import nothing of them)
+from . import mask, metrics  # noqa: E402,F401  (labelqa.dask is imported on use: it needs Dask)

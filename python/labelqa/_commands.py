@@ -9,7 +9,8 @@ from . import _labelqa
 from .errors import InputError
 
 # Report flags whose output can be returned in memory (pass True) or written (pass a path).
-_OUTPUT_FLAGS = {"csv", "conflicts", "junit", "markdown", "sarif", "gitlab_codequality", "matches", "write_consensus"}
+_OUTPUT_FLAGS = {"csv", "conflicts", "junit", "markdown", "sarif", "gitlab_codequality", "matches", "write_consensus", "partial"}
+_BINARY_OUTPUTS = {"partial"}
 _JSON = "\x00labelqa:json"
 
 
@@ -67,16 +68,23 @@ class _Inputs:
         self.folder = None
         self.names = {}
 
-    def path(self, value, what):
+    def path(self, value, what, name=None):
         if isinstance(value, (str, os.PathLike)):
             return os.fspath(value)
         if self.folder is None:
             self.folder = tempfile.mkdtemp(prefix="labelqa-")
         index = len(self.names)
-        if _is_dataframe(value):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            path = os.path.join(self.folder, f"{what}-{index}.part")
+            with open(path, "wb") as f:
+                f.write(value)
+            self.names[path] = name or f"<partial {index}>"
+        elif _is_dataframe(value):
             path = os.path.join(self.folder, f"{what}-{index}.csv")
+            if any(n is not None for n in value.index.names):  # a named index is a column (item, say)
+                value = value.reset_index()
             value.to_csv(path, index=False)
-            self.names[path] = f"<DataFrame {what} {index}>"
+            self.names[path] = name or f"<DataFrame {what} {index}>"
         elif isinstance(value, (dict, list)):
             path = os.path.join(self.folder, f"{what}-{index}.json")
             with open(path, "w", encoding="utf-8") as f:
@@ -132,14 +140,28 @@ def _flag_values(command, key, value):
     return [flag, str(value)]
 
 
-def run(command, inputs, data_options=(), **options):
-    """Runs `command` as ``labelqa COMMAND INPUTS --flags`` and returns its Result."""
+def run(command, inputs, data_options=(), input_names=None, **options):
+    """Runs `command` as ``labelqa COMMAND INPUTS --flags`` and returns its Result.
+
+    ``input_names``: how the report names data inputs (default ``<DataFrame input 0>`` ...)."""
     scratch = _Inputs()
     try:
-        if isinstance(inputs, (str, os.PathLike)) or _is_dataframe(inputs) or isinstance(inputs, dict):
+        if isinstance(inputs, (str, os.PathLike, bytes, bytearray)) or _is_dataframe(inputs) or isinstance(inputs, dict):
             inputs = [inputs]
-        args = [command] + [scratch.path(v, "input") for v in inputs]
-        captured = [_JSON]
+        inputs = list(inputs)
+        names = list(input_names) if input_names is not None else [None] * len(inputs)
+        if len(names) != len(inputs):
+            raise TypeError(f"input_names: {len(names)} names for {len(inputs)} inputs")
+        paths = [scratch.path(v, "input", n) for v, n in zip(inputs, names)]
+        args = [command] + paths
+        # Tables given as data are named in the report (and in partials, whose bytes cannot be
+        # rewritten afterwards) by the core itself.
+        if command == "agree" and inputs and (input_names is not None or any(_is_dataframe(v) for v in inputs)) \
+                and all(_is_dataframe(v) or isinstance(v, (str, os.PathLike)) for v in inputs):
+            shown = [n if n is not None else scratch.names.get(p, p) for n, p in zip(names, paths)]
+            args += ["--input-names", ",".join(shown)]
+        wants_partial = options.get("partial") not in (None, False)
+        captured = [] if wants_partial else [_JSON]
         returned = {}
         for key, value in options.items():
             if key == "json":
@@ -153,7 +175,7 @@ def run(command, inputs, data_options=(), **options):
                 captured.append(value)
                 returned[value] = key
             args += _flag_values(command, key, value)
-        args += ["--json", _JSON, "--quiet"]
+        args += ([] if wants_partial else ["--json", _JSON]) + ["--quiet"]
         try:
             exit_code, texts, messages = _labelqa.invoke(args, captured)
         except InputError as e:
@@ -162,7 +184,8 @@ def run(command, inputs, data_options=(), **options):
             text = scratch.named("; ".join(m[len("error: "):] if m.startswith("error: ") else m for m in messages) or "the inputs could not be read")
             raise InputError(text)
         report = json.loads(scratch.named(texts[_JSON].decode("utf-8"))) if texts.get(_JSON) else {}
-        outputs = {returned[name]: scratch.named(text.decode("utf-8")) for name, text in texts.items() if name in returned}
+        outputs = {returned[name]: text if returned[name] in _BINARY_OUTPUTS else scratch.named(text.decode("utf-8"))
+                   for name, text in texts.items() if name in returned}
         return Result(report, exit_code, outputs, [scratch.named(m) for m in messages])
     finally:
         scratch.close()

@@ -40,6 +40,7 @@ struct AgreeArgs {
   std::string compare = "auto";
   std::string span_unit = "token";
   std::string partial_path;
+  std::string input_names;
 };
 
 // Prints the failed gates and returns the exit code.
@@ -89,6 +90,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.ignore = static_cast<std::uint32_t>(a.ignore);
   r.span_unit = a.span_unit == "char" ? metrics::SpanUnit::character : metrics::SpanUnit::token;
   r.partial = !a.partial_path.empty();
+  r.input_names = split_commas(a.input_names);
   return r;
 }
 
@@ -196,6 +198,9 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");
+  cmd->add_option("--input-names", args->input_names,
+                  "Rating tables and label exports: name the inputs so in the report and partial, in order, instead of by their paths")
+      ->type_name("A,B,...");
   cmd->add_option("--partial", args->partial_path,
                   "Write this shard's statistics to FILE, for `labelqa merge` (categorical labels; docs/scale.md)")
       ->type_name("FILE");

@@ -192,7 +192,27 @@ std::vector<report::Picture> AgreeRun::pair_plots() const {
 
 namespace {
 
+// The inputs' paths replaced by request.input_names wherever the report shows them.
+void name_inputs(const AgreeRequest& req, RatingSet& rs) {
+  if (req.input_names.empty()) return;
+  if (req.input_names.size() != req.files.size()) {
+    throw UsageError(fmt::format("{} input names for {} inputs", req.input_names.size(), req.files.size()), "input_names");
+  }
+  auto named = [&](std::string text) {
+    for (std::size_t k = 0; k < req.files.size(); ++k) {
+      for (std::size_t at = text.find(req.files[k]); at != std::string::npos; at = text.find(req.files[k], at + req.input_names[k].size())) {
+        text.replace(at, req.files[k].size(), req.input_names[k]);
+      }
+    }
+    return text;
+  };
+  for (auto& f : rs.files) f = named(f);
+  for (auto& sk : rs.skipped) sk.file = named(sk.file);
+  for (auto& w : rs.warnings) w.message = named(w.message);
+}
+
 void analyze_ratings(AgreeRun::State& s, RatingSet ratings) {
+  name_inputs(s.request, ratings);
   Ratings r{std::move(ratings), {}, {}};
   if (s.request.partial) {
     r.shard = label_shard(std::move(r.ratings));

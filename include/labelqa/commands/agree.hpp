@@ -46,6 +46,9 @@ struct AgreeRequest {
   // of their shards; the options that decide the numbers come from the partials.
   bool partial = false;
   bool merge = false;
+  // Categorical labels: how the report and the partial name the inputs, in order (empty: their
+  // paths), for data whose path says nothing (a scratch file holding a DataFrame).
+  std::vector<std::string> input_names;
 };
 
 // A finished agreement run: it renders its reports on demand.

@@ -1,0 +1,78 @@
+"""Agreement over shards on Dask: each shard's statistics computed on a worker (``agree
+--partial``), the partials merged in a tree, the report rendered once. The result is the same, to
+the byte, as one process over all the shards (docs/scale.md).
+
+    from distributed import Client
+    import labelqa.dask
+    client = Client("scheduler:8786")
+    r = labelqa.dask.agree(sorted(glob.glob("deliveries/*.csv")), min={"krippendorff_alpha": 0.67})
+
+Needs Dask (Debian: python3-distributed); imported lazily, so ``import labelqa`` does not.
+"""
+
+import math
+
+from . import _commands
+
+__all__ = ["agree", "partition_names"]
+
+# Options that belong to the final merge (gates and reports); the rest go to every shard.
+_MERGE_OPTIONS = {"min", "gate_on", "csv"}
+
+
+def partition_names(count):
+    """How the partitions of a dask DataFrame are named in the report: ``<partition 007>`` ..."""
+    width = max(1, len(str(count - 1)))
+    return [f"<partition {k:0{width}d}>" for k in range(count)]
+
+
+def _shard_partial(shard, name, options):
+    """One shard's partial result (bytes): a path, a list of paths, or a pandas DataFrame."""
+    names = None if name is None else [name]
+    return _commands.run("agree", shard, input_names=names, partial=True, **options).outputs["partial"]
+
+
+def _merge_partials(parts):
+    """Partials merged into one partial (bytes): a level of the tree."""
+    return _commands.run("merge", list(parts), partial=True).outputs["partial"]
+
+
+def _final(parts, options):
+    result = _commands.run("merge", list(parts), **options)
+    return dict(result), result.exit_code, result.outputs, result.messages
+
+
+def agree(shards, client=None, split_every=8, **options):
+    """``labelqa agree`` over shards on Dask; returns the same Result as :func:`labelqa.agree`.
+
+    ``shards``: a list whose elements are each one shard (a path, a list of paths, or a pandas
+    DataFrame), or a dask DataFrame (each partition one shard, named by :func:`partition_names`).
+    Every shard must hold whole items. ``client``: a ``distributed.Client`` (default: Dask's
+    current scheduler). ``split_every``: how many partials each merge of the tree takes.
+    Options are agree's flags; ``min``, ``gate_on`` and ``csv`` apply to the merged report.
+    """
+    import dask
+
+    if split_every < 2:
+        raise ValueError("split_every must be at least 2")
+    shard_options = {k: v for k, v in options.items() if k not in _MERGE_OPTIONS}
+    merge_options = {k: v for k, v in options.items() if k in _MERGE_OPTIONS}
+    if hasattr(shards, "to_delayed") and hasattr(shards, "npartitions"):
+        frames = shards.to_delayed()
+        names = partition_names(len(frames))
+        parts = [dask.delayed(_shard_partial)(frame, name, shard_options) for frame, name in zip(frames, names)]
+    else:
+        shards = list(shards)
+        if not shards:
+            raise ValueError("no shards")
+        parts = [dask.delayed(_shard_partial)(shard, None, shard_options) for shard in shards]
+    # A tree of merges: about log(n) / log(split_every) levels, each level's merges in parallel.
+    levels = max(0, math.ceil(math.log(len(parts), split_every)) - 1) if len(parts) > 1 else 0
+    for _ in range(levels):
+        parts = [dask.delayed(_merge_partials)(parts[k:k + split_every]) for k in range(0, len(parts), split_every)]
+    final = dask.delayed(_final)(parts, merge_options)
+    if client is not None:
+        report, exit_code, outputs, messages = client.compute(final).result()
+    else:
+        report, exit_code, outputs, messages = dask.compute(final)[0]
+    return _commands.Result(report, exit_code, outputs, messages)

@@ -1,0 +1,87 @@
+"""Sharded runs from Python: partials as bytes, labelqa.merge, and labelqa.dask on a
+distributed.LocalCluster of 2 worker processes, each against the single-process bytes."""
+import json
+import os
+import random
+
+import pandas as pd
+import pytest
+
+import labelqa
+from conftest import sorted_dump
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    """Seven CSV shards of one delivery, every item whole in one shard."""
+    folder = tmp_path_factory.mktemp("shards")
+    rng = random.Random(5)
+    files = [open(folder / f"part-{k}.csv", "w") for k in range(7)]
+    for f in files:
+        f.write("item,annotator,label\n")
+    for i in range(1500):
+        truth = rng.choice("abcd")
+        shard = files[rng.randrange(7)]
+        for a in range(5):
+            if rng.random() < 0.2:
+                continue
+            shard.write(f"item-{i},ann{a},{truth if rng.random() < 0.6 else rng.choice('abcd')}\n")
+    for f in files:
+        f.close()
+    return sorted(str(p) for p in folder.glob("part-*.csv"))
+
+
+def test_partials_as_bytes_merge_into_the_single_run(shards):
+    single = labelqa.agree(shards)
+    parts = [labelqa.agree(f, partial=True).outputs["partial"] for f in shards]
+    assert all(isinstance(p, bytes) and p.startswith(b"LQAPART\n") for p in parts)
+    merged = labelqa.merge(list(reversed(parts)))
+    assert merged["input"]["files"] == shards
+    assert sorted_dump(merged) == sorted_dump(single)
+    gated = labelqa.merge(parts, min={"fleiss_kappa": 0.99})
+    assert gated.gate_failed
+
+
+def test_a_split_item_raises_input_error(shards, tmp_path):
+    extra = tmp_path / "extra.csv"
+    extra.write_text("item,annotator,label\nitem-0,zed,a\n")
+    parts = [labelqa.agree(f, partial=True).outputs["partial"] for f in shards + [str(extra)]]
+    with pytest.raises(labelqa.InputError) as e:
+        labelqa.merge(parts)
+    assert e.value.item == "item-0"
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_dask_over_shard_files(client, shards):
+    import labelqa.dask
+
+    assert len(client.scheduler_info()["workers"]) == 2
+    single = labelqa.agree(shards, bootstrap=200, seed=3)
+    for split_every in (2, 3, 8):
+        r = labelqa.dask.agree(shards, client=client, split_every=split_every, bootstrap=200, seed=3)
+        assert sorted_dump(r) == sorted_dump(single)
+    gated = labelqa.dask.agree(list(reversed(shards)), client=client, min={"krippendorff_alpha": 0.99})
+    assert gated.gate_failed and sorted_dump(gated) == sorted_dump(labelqa.agree(shards, min={"krippendorff_alpha": 0.99}))
+
+
+def test_dask_dataframe_partitions(client, shards):
+    import dask.dataframe as dd
+
+    import labelqa.dask
+
+    frame = pd.concat([pd.read_csv(f) for f in shards]).set_index("item")
+    ddf = dd.from_pandas(frame, npartitions=6, sort=True)
+    r = labelqa.dask.agree(ddf, client=client)
+    single = labelqa.agree([p.compute() for p in ddf.to_delayed()], input_names=labelqa.dask.partition_names(6))
+    assert sorted_dump(r) == sorted_dump(single)
+    assert r["input"]["files"] == labelqa.dask.partition_names(6)
+    assert r["summary"]["items"] == frame.index.nunique()
