@@ -42,13 +42,13 @@ def _final(parts, options):
     return dict(result), result.exit_code, result.outputs, result.messages
 
 
-def agree(shards, client=None, split_every=8, **options):
+def agree(shards, client=None, split_every=32, **options):
     """``labelqa agree`` over shards on Dask; returns the same Result as :func:`labelqa.agree`.
 
     ``shards``: a list whose elements are each one shard (a path, a list of paths, or a pandas
     DataFrame), or a dask DataFrame (each partition one shard, named by :func:`partition_names`).
     Every shard must hold whole items. ``client``: a ``distributed.Client`` (default: Dask's
-    current scheduler). ``split_every``: how many partials each merge of the tree takes.
+    current scheduler). ``split_every``: how many partials each merge of the tree takes (32).
     Options are agree's flags; ``min``, ``gate_on`` and ``csv`` apply to the merged report.
     """
     import dask

@@ -5,7 +5,8 @@
 // rating is instead a class drawn uniformly with probability RANDOM, else the latent class: a
 // low-agreement batch. Seeded: same arguments, same bytes.
 //
-// Usage: labelqa_bench_gen ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM] > ratings.csv
+// Usage: labelqa_bench_gen ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM [FIRST]] > ratings.csv
+// FIRST numbers the items from FIRST (shards of one delivery); RANDOM below 0 means none.
 // The benchmark's default, 1,000,000 x 5 x 10 with 10% missing, is 4.5M ratings (~110 MB): the
 // size of a large crowd-sourced classification batch.
 #include <cstdint>
@@ -26,8 +27,8 @@ double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6 && argc != 7) {
-    std::fprintf(stderr, "usage: %s ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM]\n", argv[0]);
+  if (argc < 6 || argc > 8) {
+    std::fprintf(stderr, "usage: %s ITEMS ANNOTATORS CLASSES MISSING SEED [RANDOM [FIRST]]\n", argv[0]);
     return 2;
   }
   const long items = std::atol(argv[1]);
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
   const int classes = std::atoi(argv[3]);
   const double missing = std::atof(argv[4]);
   g_state = std::strtoull(argv[5], nullptr, 10);
-  const double random_share = argc == 7 ? std::atof(argv[6]) : -1;
+  const double random_share = argc >= 7 ? std::atof(argv[6]) : -1;
+  const long first = argc == 8 ? std::atol(argv[7]) : 0;
   std::vector<double> cumulative(classes);
   double total = 0;
   for (int k = 0; k < classes; ++k) total += 1.0 / (k + 1);
@@ -56,7 +58,7 @@ int main(int argc, char** argv) {
         label = static_cast<int>(next() % static_cast<std::uint64_t>(classes - 1));
         if (label >= truth) ++label;
       }
-      int n = std::snprintf(line, sizeof line, "item%07ld,annotator%d,class%d\n", i, a, label);
+      int n = std::snprintf(line, sizeof line, "item%07ld,annotator%d,class%d\n", first + i, a, label);
       out.append(line, static_cast<std::size_t>(n));
     }
     if (out.size() > (1 << 22)) {
