@@ -109,8 +109,6 @@ int run_agree(const AgreeArgs& a) {
     return static_cast<int>(ExitCode::ok);
   }
   const commands::AgreeRun run = commands::agree(request(a));
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
   if (!a.matches_path.empty()) {
     if (const auto matches = run.matches_csv()) io::write_output(a.matches_path, *matches);
   }
@@ -126,15 +124,21 @@ int run_agree(const AgreeArgs& a) {
       io::write_output(fmt::format("{}/{}.svg", a.plot_dir, p.name), p.svg);
     }
   }
-  if (print_summary(a.output)) {
-    const std::string text = run.text(use_color(a.output));
+  return write_agree_outputs(a.output, run);
+}
+
+}  // namespace
+
+int write_agree_outputs(const OutputOptions& output, const commands::AgreeRun& run) {
+  if (!output.json_path.empty()) io::write_output(output.json_path, run.json());
+  if (!output.csv_path.empty()) io::write_output(output.csv_path, run.csv());
+  if (print_summary(output)) {
+    const std::string text = run.text(use_color(output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
   return finish_gates(run.gates());
 }
-
-}  // namespace
 
 void register_agree(CLI::App& app, Action& action) {
   auto args = std::make_shared<AgreeArgs>();
@@ -207,64 +211,6 @@ void register_agree(CLI::App& app, Action& action) {
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return run_agree(*args); }; });
-}
-
-namespace {
-
-struct MergeArgs {
-  std::vector<std::string> files;
-  std::vector<std::string> min;
-  std::string gate_on = "value";
-  std::string partial_path;
-  OutputOptions output;
-  int threads = 0;
-};
-
-int run_merge(const MergeArgs& a) {
-  auto threads = limit_threads(a.threads);
-  check_outputs(a.files, {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--partial", a.partial_path}});
-  commands::AgreeRequest r;
-  r.files = a.files;
-  r.merge = true;
-  r.partial = !a.partial_path.empty();
-  for (const auto& spec : a.min) {
-    metrics::MinGate g;
-    std::tie(g.metric, g.threshold) = parse_min_spec(spec);
-    r.gates.push_back(std::move(g));
-  }
-  r.gate_on = a.gate_on == "ci_low" ? metrics::GateOn::ci_low : metrics::GateOn::value;
-  if (r.partial && (!a.output.json_path.empty() || !a.output.csv_path.empty() || !a.min.empty())) {
-    throw UsageError("--partial writes the merged statistics only: reports and --min come from the last merge");
-  }
-  const commands::AgreeRun run = commands::agree(r);
-  if (r.partial) {
-    io::write_output(a.partial_path, run.partial());
-    return static_cast<int>(ExitCode::ok);
-  }
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
-  if (print_summary(a.output)) {
-    const std::string text = run.text(use_color(a.output));
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-  }
-  return finish_gates(run.gates());
-}
-
-}  // namespace
-
-void register_merge(CLI::App& app, Action& action) {
-  auto args = std::make_shared<MergeArgs>();
-  CLI::App* cmd = app.add_subcommand("merge", "Merge partial results of shards (`agree --partial`) into the report of their union");
-  cmd->add_option("partials", args->files, "Partial results, in any order; each shard must hold whole items")->required()->type_name("FILE...");
-  cmd->add_option("--min", args->min, "Quality gate: exit 1 when an overall METRIC is below VALUE (repeatable)")->type_name("METRIC=VALUE");
-  cmd->add_option("--gate-on", args->gate_on, "What --min compares: the value or its lower confidence bound")
-      ->check(CLI::IsMember({"value", "ci_low"}))
-      ->default_str("value");
-  cmd->add_option("--partial", args->partial_path, "Write the merged statistics as one partial result to FILE (for a tree of merges)")->type_name("FILE");
-  add_output_flags(*cmd, args->output);
-  add_threads_flag(*cmd, args->threads);
-  cmd->callback([args, &action] { action = [args] { return run_merge(*args); }; });
 }
 
 }  // namespace labelqa::cli

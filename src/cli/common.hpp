@@ -63,6 +63,15 @@ struct CiOutputs {
   std::string gitlab_path;
 };
 void add_ci_flags(CLI::App& cmd, CiOutputs& out);
+
+// The reports of a gold run (gold, and merge of gold partials).
+struct GoldOutputs {
+  OutputOptions output;
+  std::string conflicts_path, junit_path, markdown_path, vendor_dir;
+  CiOutputs ci;
+  bool vendor_items = false;
+};
+void add_gold_output_flags(CLI::App& cmd, GoldOutputs& out);
 // print_summary, and no CI report goes to standard output either.
 bool print_summary(const OutputOptions& out, const CiOutputs& ci);
 // On GitHub Actions (GITHUB_ACTIONS=true): prints a workflow command for each of the first
@@ -87,4 +96,16 @@ void register_validate(CLI::App& app, Action& action);
 void register_report(CLI::App& app, Action& action);
 void register_merge(CLI::App& app, Action& action);
 
+}  // namespace labelqa::cli
+
+namespace labelqa::commands {
+class AgreeRun;
+class GoldRun;
+}  // namespace labelqa::commands
+
+namespace labelqa::cli {
+// Writes an agreement run's reports (--json, --csv, the summary) and returns the exit code of its gates.
+int write_agree_outputs(const OutputOptions& output, const commands::AgreeRun& run);
+// Writes a gold run's reports, prints failed rules, returns the exit code.
+int write_gold_outputs(const GoldOutputs& out, const commands::GoldRun& run);
 }  // namespace labelqa::cli

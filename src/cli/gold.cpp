@@ -32,10 +32,8 @@ struct GoldArgs {
   bool masks = false;
   std::string classes_path;
   int ignore = 255;
-  OutputOptions output;
-  std::string conflicts_path, junit_path, markdown_path, vendor_dir;
-  CiOutputs ci;
-  bool vendor_items = false;
+  GoldOutputs out;
+  std::string partial_path;
   bool strict = false;
   bool plan = false;
   std::vector<double> expected;
@@ -66,11 +64,16 @@ int run_gold(GoldArgs& a) {
     throw UsageError("--gold FILE (or --gold-annotator NAME) is required: the gold labels to score the delivery against");
   }
   if (a.masks && !a.gold_annotator.empty()) throw UsageError("--gold-annotator takes an annotator of a tool export or table; mask folders need --gold DIR");
-  if (a.vendor_items && a.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
+  if (a.out.vendor_items && a.out.vendor_dir.empty()) throw UsageError("--vendor-report-items adds to the vendor report: give --vendor-report DIR");
+  if (!a.partial_path.empty() && (!a.out.output.json_path.empty() || !a.out.output.csv_path.empty() || !a.out.conflicts_path.empty() ||
+                                  !a.out.junit_path.empty() || !a.out.markdown_path.empty() || !a.out.vendor_dir.empty() ||
+                                  !a.out.ci.sarif_path.empty() || !a.out.ci.gitlab_path.empty())) {
+    throw UsageError("--partial writes a shard's data only: reports belong to `labelqa merge`");
+  }
   check_outputs(input_paths(a.in, {a.gold_path, a.policy_path, a.classes_path}),
-                {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--conflicts", a.conflicts_path}, {"--junit", a.junit_path},
-                 {"--markdown", a.markdown_path}, {"--vendor-report", a.vendor_dir}, {"--sarif", a.ci.sarif_path},
-                 {"--gitlab-codequality", a.ci.gitlab_path}});
+                {{"--json", a.out.output.json_path}, {"--csv", a.out.output.csv_path}, {"--conflicts", a.out.conflicts_path}, {"--junit", a.out.junit_path},
+                 {"--markdown", a.out.markdown_path}, {"--vendor-report", a.out.vendor_dir}, {"--sarif", a.out.ci.sarif_path},
+                 {"--gitlab-codequality", a.out.ci.gitlab_path}});
   commands::GoldRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);
@@ -90,33 +93,45 @@ int run_gold(GoldArgs& a) {
   r.masks = a.masks;
   r.classes_path = a.classes_path;
   r.ignore = static_cast<std::uint32_t>(a.ignore);
-  const commands::GoldRun run = commands::gold(r);
+  r.partial = !a.partial_path.empty();
+  if (r.partial) {
+    check_outputs(input_paths(a.in, {a.gold_path, a.policy_path}), {{"--partial", a.partial_path}});
+    const commands::GoldRun run = commands::gold(r);
+    io::write_output(a.partial_path, run.partial());
+    return static_cast<int>(ExitCode::ok);
+  }
+  return write_gold_outputs(a.out, commands::gold(r));
+}
 
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, run.json());
-  if (!a.output.csv_path.empty()) io::write_output(a.output.csv_path, run.csv());
-  if (!a.conflicts_path.empty()) io::write_output(a.conflicts_path, run.conflicts_csv());
-  if (!a.junit_path.empty()) io::write_output(a.junit_path, run.junit());
-  if (!a.markdown_path.empty()) io::write_output(a.markdown_path, run.markdown());
-  if (!a.ci.sarif_path.empty()) io::write_output(a.ci.sarif_path, run.sarif());
-  if (!a.ci.gitlab_path.empty()) io::write_output(a.ci.gitlab_path, run.gitlab_codequality());
+}  // namespace
+
+int write_gold_outputs(const GoldOutputs& o, const commands::GoldRun& run) {
+
+  if (!o.output.json_path.empty()) io::write_output(o.output.json_path, run.json());
+  if (!o.output.csv_path.empty()) io::write_output(o.output.csv_path, run.csv());
+  if (!o.conflicts_path.empty()) io::write_output(o.conflicts_path, run.conflicts_csv());
+  if (!o.junit_path.empty()) io::write_output(o.junit_path, run.junit());
+  if (!o.markdown_path.empty()) io::write_output(o.markdown_path, run.markdown());
+  if (!o.ci.sarif_path.empty()) io::write_output(o.ci.sarif_path, run.sarif());
+  if (!o.ci.gitlab_path.empty()) io::write_output(o.ci.gitlab_path, run.gitlab_codequality());
   github_actions(run.ci_results(), run.markdown());
-  if (!a.vendor_dir.empty()) {
+  if (!o.vendor_dir.empty()) {
     std::error_code ec;
-    std::filesystem::create_directories(a.vendor_dir, ec);
-    if (ec) throw InputError({.file = a.vendor_dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
-    io::write_output(a.vendor_dir + "/vendor_report.json", run.vendor_json(a.vendor_items));
-    if (a.vendor_items) {
-      io::write_output(a.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
+    std::filesystem::create_directories(o.vendor_dir, ec);
+    if (ec) throw InputError({.file = o.vendor_dir}, fmt::format("cannot create the vendor report folder: {}", ec.message()));
+    io::write_output(o.vendor_dir + "/vendor_report.json", run.vendor_json(o.vendor_items));
+    if (o.vendor_items) {
+      io::write_output(o.vendor_dir + "/vendor_conflicts.csv", run.vendor_conflicts_csv());
       message("labelqa: warning: the vendor report lists every conflict by item (--vendor-report-items): "
                            "it tells the vendor which items are gold\n");
     }
   }
-  if (print_summary(a.output, a.ci)) {
-    const std::string text = run.text(use_color(a.output));
+  if (print_summary(o.output, o.ci)) {
+    const std::string text = run.text(use_color(o.output));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
-  if (r.policy.rules.empty() && !r.policy.max_gold_missing) {
+  if (run.policy().rules.empty() && !run.policy().max_gold_missing) {
     message("labelqa: warning: no rules given: nothing was gated (give --min or a --policy with rules)\n");
   }
   for (const auto& o : run.rules().outcomes) {
@@ -133,6 +148,9 @@ int run_gold(GoldArgs& a) {
   return static_cast<int>(run.gate_failed() ? ExitCode::gate_failed : ExitCode::ok);
 }
 
+
+namespace {
+
 int run_plan(const GoldArgs& a) {
   if (a.min.empty()) throw UsageError("--plan needs the thresholds: --min METRIC=VALUE (e.g. --min accuracy=0.95)");
   if (a.expected.empty()) throw UsageError("--plan needs --expected VALUE: the value you expect the vendor to reach (e.g. 0.97)");
@@ -145,8 +163,8 @@ int run_plan(const GoldArgs& a) {
   r.confidence = a.options.confidence;
   r.power = a.power;
   const commands::GoldPlanRun plan = commands::plan(r);
-  if (!a.output.json_path.empty()) io::write_output(a.output.json_path, plan.json());
-  if (print_summary(a.output)) {
+  if (!a.out.output.json_path.empty()) io::write_output(a.out.output.json_path, plan.json());
+  if (print_summary(a.out.output)) {
     const std::string text = plan.text();
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
@@ -154,6 +172,18 @@ int run_plan(const GoldArgs& a) {
 }
 
 }  // namespace
+
+void add_gold_output_flags(CLI::App& cmd, GoldOutputs& out) {
+  cmd.add_option("--conflicts", out.conflicts_path, "Write every conflict as CSV")->type_name("FILE");
+  cmd.add_option("--junit", out.junit_path, "Write the rule outcomes as JUnit XML (one test case per rule and subject)")->type_name("FILE");
+  cmd.add_option("--markdown", out.markdown_path, "Write a markdown summary (for a CI job summary or a pull-request comment)")->type_name("FILE");
+  cmd.add_option("--vendor-report", out.vendor_dir, "Write a report for the vendor into DIR: scores, statuses and rule outcomes, never a gold item or label")
+      ->type_name("DIR");
+  cmd.add_flag("--vendor-report-items", out.vendor_items,
+               "Also list every conflict by item in the vendor report (vendor_conflicts.csv): this reveals which items are gold");
+  add_output_flags(cmd, out.output);
+  add_ci_flags(cmd, out.ci);
+}
 
 void register_gold(CLI::App& app, Action& action) {
   auto args = std::make_shared<GoldArgs>();
@@ -196,20 +226,14 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--confidence", args->options.confidence, "Confidence level of the intervals")->check(CLI::Range(0.5, 0.9999))->default_str("0.95");
   cmd->add_option("--bootstrap", args->options.bootstrap, "Bootstrap replicates (resampling gold items)")->check(CLI::Range(0, 1000000))->default_str("1000");
   cmd->add_option("--seed", args->options.seed, "Seed of the bootstrap")->default_str("1");
-  cmd->add_option("--conflicts", args->conflicts_path, "Write every conflict as CSV")->type_name("FILE");
-  cmd->add_option("--junit", args->junit_path, "Write the rule outcomes as JUnit XML (one test case per rule and subject)")->type_name("FILE");
-  cmd->add_option("--markdown", args->markdown_path, "Write a markdown summary (for a CI job summary or a pull-request comment)")->type_name("FILE");
-  cmd->add_option("--vendor-report", args->vendor_dir,
-                  "Write a report for the vendor into DIR: scores, statuses and rule outcomes, never a gold item or label")
-      ->type_name("DIR");
   cmd->add_flag("--strict", args->strict, "Bad usage (exit 2) when no rule is given, instead of a warning");
-  cmd->add_flag("--vendor-report-items", args->vendor_items,
-                "Also list every conflict by item in the vendor report (vendor_conflicts.csv): this reveals which items are gold");
+  cmd->add_option("--partial", args->partial_path,
+                  "Write this shard's delivery and gold to FILE, for `labelqa merge` (categorical labels; docs/scale.md)")
+      ->type_name("FILE");
+  add_gold_output_flags(*cmd, args->out);
   cmd->add_flag("--plan", args->plan, "Before sending a batch: how many gold items to hide (with --min and --expected)");
   cmd->add_option("--expected", args->expected, "--plan: the value you expect the vendor to reach (one, or one per --min)");
   cmd->add_option("--power", args->power, "--plan: the chance a subject at the expected value should have to pass")->check(CLI::Range(0.5, 0.999))->default_str("0.8");
-  add_output_flags(*cmd, args->output);
-  add_ci_flags(*cmd, args->ci);
   add_threads_flag(*cmd, args->threads);
   cmd->callback([args, &action] { action = [args] { return args->plan ? run_plan(*args) : run_gold(*args); }; });
 }

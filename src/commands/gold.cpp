@@ -4,6 +4,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
+#include "shards.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,12 @@ struct GoldRun::State {
   metrics::RuleEvaluation rules;
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;
+  // A shard of categorical labels, kept for partial() (request.partial).
+  struct Shard {
+    RatingSet delivery, gold;
+    std::vector<SkippedInput> delivery_skipped, gold_skipped;
+  };
+  std::optional<Shard> shard;
   report::GoldReport report() const {
     return {result, rules, request.options, request.policy, request.files, request.gold_path, skipped, warnings};
   }
@@ -37,13 +44,152 @@ std::vector<report::CiResult> GoldRun::ci_results() const { return report::gold_
 std::string GoldRun::vendor_json(bool items) const { return report::render_vendor_json(m_state->report(), items); }
 std::string GoldRun::vendor_conflicts_csv() const { return report::render_conflicts_csv(m_state->report(), true); }
 const metrics::GoldResult& GoldRun::result() const { return m_state->result; }
+
 const metrics::RuleEvaluation& GoldRun::rules() const { return m_state->rules; }
 const metrics::GoldPolicy& GoldRun::policy() const { return m_state->request.policy; }
 
 namespace {
 
-metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
+constexpr const char* k_gold_label_kind = "gold/labels";
+
+// What decides a gold partial's numbers besides its data (partials merge only when equal).
+std::string gold_options(const GoldRequest& r) {
+  const metrics::GoldPolicy& p = r.policy;
+  std::string rules;
+  for (const auto& rule : p.rules) rules += fmt::format("[{}|{}|{}|{}|{}|{}]", rule.metric, rule.min, rule.subject, rule.cls, rule.compare, rule.origin);
+  return fmt::format("confidence={};bootstrap={};seed={};gold={};min_items={};compare={};max_gold_missing={};insufficient_fails={};rules={}",
+                     r.options.confidence, r.options.bootstrap, r.options.seed, r.gold_path, p.min_items, p.compare,
+                     p.max_gold_missing ? std::to_string(*p.max_gold_missing) : std::string("none"), p.insufficient_fails, rules);
+}
+
+void write_policy(io::PartialWriter& w, const GoldRequest& r) {
+  const metrics::GoldPolicy& p = r.policy;
+  w.f64(r.options.confidence);
+  w.u64(static_cast<std::uint64_t>(r.options.bootstrap));
+  w.u64(r.options.seed);
+  w.str(r.gold_path);
+  w.u64(static_cast<std::uint64_t>(p.min_items));
+  w.str(p.compare);
+  w.u8(p.max_gold_missing ? 1 : 0);
+  w.u64(p.max_gold_missing ? static_cast<std::uint64_t>(*p.max_gold_missing) : 0);
+  w.u8(p.insufficient_fails ? 1 : 0);
+  w.u64(p.rules.size());
+  for (const auto& rule : p.rules) {
+    w.str(rule.metric);
+    w.f64(rule.min);
+    w.str(rule.subject);
+    w.str(rule.cls);
+    w.str(rule.compare);
+    w.str(rule.origin);
+  }
+}
+
+void read_policy(io::PartialReader& in, GoldRequest& r) {
+  metrics::GoldPolicy& p = r.policy;
+  r.options.confidence = in.f64();
+  r.options.bootstrap = static_cast<int>(in.u64());
+  r.options.seed = in.u64();
+  r.gold_path = in.str();
+  p.min_items = static_cast<long long>(in.u64());
+  p.compare = in.str();
+  const bool has_max = in.u8() != 0;
+  const auto max = static_cast<long long>(in.u64());
+  if (has_max) p.max_gold_missing = max;
+  p.insufficient_fails = in.u8() != 0;
+  p.rules.resize(static_cast<std::size_t>(in.count(40)));
+  for (auto& rule : p.rules) {
+    rule.metric = in.str();
+    rule.min = in.f64();
+    rule.subject = in.str();
+    rule.cls = in.str();
+    rule.compare = in.str();
+    rule.origin = in.str();
+  }
+}
+
+void write_skipped(io::PartialWriter& w, const std::vector<SkippedInput>& skipped) {
+  w.u64(skipped.size());
+  for (const auto& s : skipped) {
+    w.str(s.file);
+    w.str(s.reason);
+    w.u64(s.count);
+  }
+}
+
+std::vector<SkippedInput> read_skipped(io::PartialReader& in) {
+  std::vector<SkippedInput> out(static_cast<std::size_t>(in.count(24)));
+  for (auto& s : out) {
+    s.file = in.str();
+    s.reason = in.str();
+    s.count = static_cast<std::size_t>(in.u64());
+  }
+  return out;
+}
+
+// The merge of gold partials: the union of the shards' deliveries scored against their (one) gold.
+metrics::GoldResult merge_gold(GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings,
+                               std::optional<GoldRun::State::Shard>& shard) {
+  const io::PartialHeader header = check_partials(r.files, "gold/");
+  if (header.kind != k_gold_label_kind) throw InputError({.file = r.files.front()}, fmt::format("partial results of {} cannot be merged yet", header.kind));
+  struct Part {
+    std::string path;
+    std::vector<std::string> files;
+    RatingSet delivery, gold;
+    std::vector<SkippedInput> delivery_skipped, gold_skipped;
+    std::string gold_bytes;
+  };
+  std::vector<Part> parts;
+  const std::vector<std::string> paths = r.files;
+  for (const auto& path : paths) {
+    io::PartialReader in(path);
+    Part p{path, {}, {}, {}, {}, {}, {}};
+    const auto n = in.count(8);
+    for (std::uint64_t k = 0; k < n; ++k) p.files.push_back(in.str());
+    read_policy(in, r);
+    p.delivery_skipped = read_skipped(in);
+    p.gold_skipped = read_skipped(in);
+    p.delivery = read_rating_set(in);
+    p.gold = read_rating_set(in);
+    in.finish();
+    io::PartialWriter again;
+    write_rating_set(again, p.gold);
+    p.gold_bytes = again.bytes({});
+    parts.push_back(std::move(p));
+  }
+  std::stable_sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.files < b.files; });
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    if (parts[k].files == parts[k - 1].files) throw InputError({.file = parts[k].path}, fmt::format("holds the same inputs as {}: a shard merged twice", parts[k - 1].path));
+    if (parts[k].gold_bytes != parts[0].gold_bytes) {
+      throw InputError({.file = parts[k].path}, fmt::format("was scored against other gold labels than {}: shards merge only against one gold", parts[0].path));
+    }
+  }
+  r.files.clear();
+  std::vector<RatingSet> deliveries;
+  std::vector<std::string> sorted_paths;
+  for (auto& p : parts) {
+    r.files.insert(r.files.end(), p.files.begin(), p.files.end());
+    skipped.insert(skipped.end(), p.delivery_skipped.begin(), p.delivery_skipped.end());
+    deliveries.push_back(std::move(p.delivery));
+    sorted_paths.push_back(p.path);
+  }
+  skipped.insert(skipped.end(), parts[0].gold_skipped.begin(), parts[0].gold_skipped.end());
+  const Level level = deliveries.front().level;
+  const CategoryRule rule = level == Level::nominal ? CategoryRule::by_name : CategoryRule::by_value;
+  RatingSet delivery = union_rating_sets(std::move(deliveries), sorted_paths, rule);
+  if (r.partial) {  // a level of a tree of merges: the union, kept as a shard
+    std::vector<SkippedInput> delivery_skipped(skipped.begin(), skipped.end() - static_cast<std::ptrdiff_t>(parts[0].gold_skipped.size()));
+    shard = GoldRun::State::Shard{std::move(delivery), std::move(parts[0].gold), std::move(delivery_skipped), parts[0].gold_skipped};
+    return {};
+  }
+  warnings = delivery.warnings;
+  warnings.insert(warnings.end(), parts[0].gold.warnings.begin(), parts[0].gold.warnings.end());
+  return metrics::gold_labels(delivery, parts[0].gold, r.options);
+}
+
+metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings,
+                          std::optional<GoldRun::State::Shard>& shard) {
   if (r.masks) {
+    if (r.partial) throw UsageError("partial results of gold are made of categorical labels so far", "partial");
     const std::vector<std::string> names = io::annotator_names(r.files, r.load.annotators);
     const io::ClassMap classes = r.classes_path.empty() ? io::ClassMap{} : io::read_class_map(r.classes_path);
     MaskComparison mc;
@@ -68,6 +214,7 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
       throw InputError({.file = r.gold_path}, fmt::format("the gold holds {} but the delivery holds {}: nothing to compare", gold.what(), delivery.what()));
     }
   }
+  if (r.partial && kind != Compare::labels) throw UsageError("partial results of gold are made of categorical labels so far", "partial");
   if (kind == Compare::objects) {
     if (!delivery.objects || !gold.objects) throw InputError({.file = r.gold_path}, "comparing objects: the gold and the delivery must both hold image regions");
     ObjectSet set;
@@ -86,6 +233,10 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
   }
   if (!delivery.ratings || !gold.ratings) throw InputError({.file = r.gold_path}, "comparing labels: the gold and the delivery must both hold categorical labels");
   io::require_one_annotator(gold.ratings->annotators, r.gold_path);
+  if (r.partial) {
+    shard = GoldRun::State::Shard{std::move(*delivery.ratings), std::move(*gold.ratings), std::move(delivery.skipped), std::move(gold.skipped)};
+    return {};
+  }
   warnings = delivery.ratings->warnings;
   warnings.insert(warnings.end(), gold.ratings->warnings.begin(), gold.ratings->warnings.end());
   return metrics::gold_labels(*delivery.ratings, *gold.ratings, r.options);
@@ -94,6 +245,17 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
 }  // namespace
 
 GoldRun gold(const GoldRequest& request) {
+  if (request.merge) {
+    auto s = std::make_unique<GoldRun::State>();
+    s->request = request;
+    s->result = merge_gold(s->request, s->skipped, s->warnings, s->shard);
+    if (request.partial) return GoldRun(std::move(s));
+    if (s->request.policy.rules.empty() && !s->request.policy.max_gold_missing) {
+      s->result.warnings.push_back({metrics::WarningCode::no_rules, "no rules given: nothing was gated, so nothing can fail"});
+    }
+    s->rules = metrics::evaluate_rules(s->result, s->request.policy, s->request.options.confidence);
+    return GoldRun(std::move(s));
+  }
   if (request.files.empty()) throw UsageError("no delivery files were given");
   if (!request.gold_annotator.empty() && !request.gold_path.empty()) throw UsageError("a gold file and a gold annotator were both given; give one", "gold-annotator");
   if (request.gold_path.empty() && request.gold_annotator.empty()) throw UsageError("no gold file was given: the gold labels to score the delivery against");
@@ -102,7 +264,8 @@ GoldRun gold(const GoldRequest& request) {
   if (!request.gold_annotator.empty()) s->request.gold_path = "annotator " + request.gold_annotator;
   s->request.options.iou_threshold = request.policy.iou_threshold.value_or(0.5);
   s->request.options.low_overlap = request.policy.low_overlap.value_or(0.8);
-  s->result = score(s->request, s->skipped, s->warnings);
+  s->result = score(s->request, s->skipped, s->warnings, s->shard);
+  if (request.partial) return GoldRun(std::move(s));
   if (request.policy.rules.empty() && !request.policy.max_gold_missing) {
     s->result.warnings.push_back({metrics::WarningCode::no_rules, "no rules given: nothing was gated, so nothing can fail"});
   }
@@ -141,6 +304,22 @@ GoldPlanRun plan(const PlanRequest& request) {
     out.plans.push_back(p);
   }
   return out;
+}
+
+
+std::string GoldRun::partial() const {
+  const auto& sh = m_state->shard;
+  if (!sh) throw UsageError("partial results of gold are made of categorical labels so far", "partial");
+  const GoldRequest& r = m_state->request;
+  io::PartialWriter w;
+  w.u64(r.files.size());
+  for (const auto& f : r.files) w.str(f);
+  write_policy(w, r);
+  write_skipped(w, sh->delivery_skipped);
+  write_skipped(w, sh->gold_skipped);
+  write_rating_set(w, sh->delivery);
+  write_rating_set(w, sh->gold);
+  return w.bytes({LABELQA_VERSION, k_gold_label_kind, gold_options(r)});
 }
 
 }  // namespace labelqa::commands

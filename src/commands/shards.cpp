@@ -147,6 +147,134 @@ LabelShard read_label_shard(io::PartialReader& in) {
   return s;
 }
 
+void write_rating_set(io::PartialWriter& out, const RatingSet& h) {
+  write_strings(out, h.files);
+  write_notes(out, h);
+  write_strings(out, h.annotators);
+  out.u8(static_cast<std::uint8_t>(h.level));
+  write_strings(out, h.categories);
+  out.u64(h.category_scores.size());
+  for (const double v : h.category_scores) out.f64(v);
+  write_strings(out, h.items);
+  out.u64(h.ratings.size());
+  for (std::size_t i = 0; i < h.items.size(); ++i) out.u32(h.item_offsets[i + 1] - h.item_offsets[i]);
+  for (std::size_t k = 0; k < h.ratings.size(); ++k) {
+    out.u32(static_cast<std::uint32_t>(h.ratings[k].annotator));
+    out.u32(static_cast<std::uint32_t>(h.ratings[k].category));
+    out.u32(h.sources[k].file);
+    out.u32(h.sources[k].line);
+  }
+  out.u8(h.timestamps.empty() ? 0 : 1);
+  for (const auto t : h.timestamps) out.u64(static_cast<std::uint64_t>(t));
+}
+
+RatingSet read_rating_set(io::PartialReader& in) {
+  RatingSet h;
+  read_label_header(in, h);
+  h.items = read_strings(in);
+  const std::uint64_t ratings = in.count(16);
+  h.item_offsets.assign(1, 0);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < h.items.size(); ++i) {
+    total += in.u32();
+    if (total > ratings) in.fail("items hold more ratings than the set");
+    h.item_offsets.push_back(static_cast<std::uint32_t>(total));
+  }
+  if (total != ratings) in.fail("items hold fewer ratings than the set");
+  h.ratings.resize(static_cast<std::size_t>(ratings));
+  h.sources.resize(static_cast<std::size_t>(ratings));
+  for (std::size_t k = 0; k < h.ratings.size(); ++k) {
+    const std::uint32_t a = in.u32(), c = in.u32(), f = in.u32(), line = in.u32();
+    if (a >= h.annotators.size() || c >= h.categories.size() || f >= h.files.size()) in.fail("a rating names no annotator, category or file");
+    h.ratings[k] = {static_cast<std::int32_t>(a), static_cast<std::int32_t>(c)};
+    h.sources[k] = {f, line};
+  }
+  for (std::size_t i = 0; i < h.items.size(); ++i) {
+    for (std::uint32_t k = h.item_offsets[i] + 1; k < h.item_offsets[i + 1]; ++k) {
+      if (h.ratings[k].annotator <= h.ratings[k - 1].annotator) in.fail("an item's ratings are not in annotator order");
+    }
+  }
+  if (in.u8() != 0) {
+    h.timestamps.resize(h.ratings.size());
+    for (auto& t : h.timestamps) t = static_cast<std::int64_t>(in.u64());
+  }
+  return h;
+}
+
+RatingSet union_rating_sets(std::vector<RatingSet> sets, const std::vector<std::string>& paths, CategoryRule rule) {
+  RatingSet m;
+  m.level = sets.front().level;
+  for (const auto& h : sets) {
+    m.files.insert(m.files.end(), h.files.begin(), h.files.end());
+    m.skipped.insert(m.skipped.end(), h.skipped.begin(), h.skipped.end());
+    m.warnings.insert(m.warnings.end(), h.warnings.begin(), h.warnings.end());
+    m.annotators.insert(m.annotators.end(), h.annotators.begin(), h.annotators.end());
+  }
+  std::sort(m.annotators.begin(), m.annotators.end());
+  m.annotators.erase(std::unique(m.annotators.begin(), m.annotators.end()), m.annotators.end());
+  std::map<double, std::int32_t> value_index;
+  if (rule == CategoryRule::by_order) {
+    m.categories = sets.front().categories;
+    m.category_scores = sets.front().category_scores;
+  } else if (rule == CategoryRule::by_name) {
+    for (const auto& h : sets) m.categories.insert(m.categories.end(), h.categories.begin(), h.categories.end());
+    std::sort(m.categories.begin(), m.categories.end());
+    m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
+  } else {
+    std::map<double, std::string> named;
+    for (const auto& h : sets) {
+      for (const auto& c : h.categories) {
+        if (const auto v = io::parse_label_number(c)) named.emplace(*v, c);
+      }
+    }
+    for (const auto& [v, name] : named) {
+      value_index.emplace(v, static_cast<std::int32_t>(m.categories.size()));
+      m.categories.push_back(name);
+      m.category_scores.push_back(m.level == Level::ordinal ? static_cast<double>(m.categories.size()) : v);
+    }
+  }
+  const bool timed = std::any_of(sets.begin(), sets.end(), [](const RatingSet& h) { return !h.timestamps.empty(); });
+  std::map<std::string, std::size_t> owner;  // item -> shard
+  m.item_offsets.assign(1, 0);
+  std::uint32_t file_base = 0;
+  for (std::size_t k = 0; k < sets.size(); ++k) {
+    RatingSet& h = sets[k];
+    std::vector<std::int32_t> ann(h.annotators.size()), cat(h.categories.size());
+    for (std::size_t a = 0; a < ann.size(); ++a) {
+      ann[a] = static_cast<std::int32_t>(std::lower_bound(m.annotators.begin(), m.annotators.end(), h.annotators[a]) - m.annotators.begin());
+    }
+    for (std::size_t c = 0; c < cat.size(); ++c) {
+      if (rule == CategoryRule::by_value) {
+        const auto v = io::parse_label_number(h.categories[c]);
+        if (!v) throw InputError({.file = paths[k]}, fmt::format("category \"{}\" is not a number at the {} level", h.categories[c], level_name(m.level)));
+        cat[c] = value_index.at(*v);
+      } else if (rule == CategoryRule::by_name) {
+        cat[c] = static_cast<std::int32_t>(std::lower_bound(m.categories.begin(), m.categories.end(), h.categories[c]) - m.categories.begin());
+      } else {
+        cat[c] = static_cast<std::int32_t>(c);
+      }
+    }
+    for (std::size_t i = 0; i < h.items.size(); ++i) {
+      const auto [it, fresh] = owner.emplace(h.items[i], k);
+      if (!fresh) {
+        throw InputError({.file = paths[k], .item = h.items[i]},
+                         fmt::format("this item is also in {}: a shard must hold whole items (all of an item's ratings), or the merge would "
+                                     "count it as two items (docs/scale.md)",
+                                     paths[it->second]));
+      }
+      m.items.push_back(std::move(h.items[i]));
+      for (std::uint32_t r = h.item_offsets[i]; r < h.item_offsets[i + 1]; ++r) {
+        m.ratings.push_back({ann[static_cast<std::size_t>(h.ratings[r].annotator)], cat[static_cast<std::size_t>(h.ratings[r].category)]});
+        m.sources.push_back({h.sources[r].file + file_base, h.sources[r].line});
+        if (timed) m.timestamps.push_back(h.timestamps.empty() ? RatingSet::k_no_time : h.timestamps[r]);
+      }
+      m.item_offsets.push_back(static_cast<std::uint32_t>(m.ratings.size()));
+    }
+    file_base += static_cast<std::uint32_t>(h.files.size());
+  }
+  return m;
+}
+
 io::PartialHeader check_partials(const std::vector<std::string>& paths, const std::string& kind_prefix) {
   if (paths.empty()) throw UsageError("no partial results to merge");
   std::optional<io::PartialHeader> first;

@@ -32,6 +32,15 @@ enum class CategoryRule : std::uint8_t { by_name, by_order, by_value };
 // one item. `keep_items`: the merged item names are kept (to write the merge as a partial again).
 LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRule rule, bool keep_items);
 
+// A whole rating set (items, ratings, sources, timestamps and all), for kinds whose merge runs on
+// the union of the shards' ratings (gold: its deliveries are small).
+void write_rating_set(io::PartialWriter& out, const RatingSet& set);
+RatingSet read_rating_set(io::PartialReader& in);
+// The rating sets of shards (in the order of their files) as one reading of all their files gives
+// it: files, items in order of first appearance, annotators and categories decided over the union,
+// ratings, sources and timestamps. Throws InputError naming two shards (by `paths`) that hold one item.
+RatingSet union_rating_sets(std::vector<RatingSet> sets, const std::vector<std::string>& paths, CategoryRule rule);
+
 // The checks every merge makes first: each file is a partial of `kind` (a prefix such as
 // "agree/"), all of one kind, labelqa version and options. Returns the shared header.
 io::PartialHeader check_partials(const std::vector<std::string>& paths, const std::string& kind_prefix);

@@ -89,6 +89,32 @@ def check_sharding(name, rows, shards, flags):
     return parts
 
 
+def check_gold_sharding(shards, rows, gold_path, policy_path):
+    files = write_shards(f"gold{shards}", rows, shards, seed=40 + shards)
+    flags = ["--gold", gold_path, "--policy", policy_path]
+    parts = []
+    for f in files:
+        part = f[:-4] + ".part"
+        p = run("gold", f, *flags, "--partial", part)
+        expect(f"gold {shards}: partial of {f}", p.returncode == 0, p.stderr)
+        parts.append(part)
+    outs = ["--json", "{}.json", "--csv", "{}.csv", "--conflicts", "{}-conflicts.csv", "--junit", "{}.xml", "--markdown", "{}.md",
+            "--sarif", "{}.sarif", "--gitlab-codequality", "{}-gl.json"]
+    single = run("gold", *sorted(files), *flags, *[o.format(f"gold{shards}-single") for o in outs], "-q")
+    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
+        m = run("merge", *order, *[o.format(f"gold{shards}-merged") for o in outs], "-q")
+        expect(f"gold {shards}: merge {label} exits as the single run", m.returncode == single.returncode and m.returncode in (0, 1),
+               m.stderr + single.stderr)
+        for o in outs[1::2]:
+            expect(f"gold {shards}: merged {o.format('')} {label} = single run's", read(o.format(f"gold{shards}-merged")) == read(o.format(f"gold{shards}-single")))
+    if shards >= 2:
+        run("merge", *parts[: shards // 2], "--partial", f"gold{shards}-a.part")
+        run("merge", *parts[shards // 2:], "--partial", f"gold{shards}-b.part")
+        t = run("merge", f"gold{shards}-a.part", f"gold{shards}-b.part", "--json", f"gold{shards}-tree.json", "-q")
+        expect(f"gold {shards}: tree merge = single run's", read(f"gold{shards}-tree.json") == read(f"gold{shards}-single.json"), t.stderr)
+    return parts
+
+
 def main():
     nominal = ratings(1, 2500, 6, ["neg", "neu", "pos", "mixed"])
     for shards in (1, 2, 7, 50):
@@ -101,7 +127,32 @@ def main():
     mixed = [(i, a, "3.0" if (l == 3 and i.endswith("7")) else l) for i, a, l in numeric]
     check_sharding("spelled", mixed, 7, ["--level", "interval"])
 
+    # Gold: 2,000 items rated by 5 annotators, 300 of them gold.
+    rng = random.Random(7)
+    gold_rows, rows = [], []
+    for i in range(2000):
+        truth = rng.choice(["cat", "dog", "bird"])
+        if i < 300:
+            gold_rows.append((f"item-{i:05d}", truth))
+        for a in range(5):
+            if rng.random() < 0.3:
+                continue
+            rows.append((f"item-{i:05d}", f"ann{a}", truth if rng.random() < 0.85 - 0.05 * a else rng.choice(["cat", "dog", "bird"])))
+    with open(os.path.join(TMP, "gold.csv"), "w") as f:
+        f.write("item,label\n" + "".join(f"{i},{l}\n" for i, l in gold_rows))
+    with open(os.path.join(TMP, "qa.toml"), "w") as f:
+        f.write('[[rule]]\nmetric = "accuracy"\nmin = 0.75\n\n[[rule]]\nmetric = "recall"\nclass = "bird"\nmin = 0.8\ncompare = "ci_low"\n')
+    for shards in (1, 2, 7, 50):
+        gold_parts = check_gold_sharding(shards, rows, "gold.csv", "qa.toml")
+    with open(os.path.join(TMP, "gold2.csv"), "w") as f:
+        f.write("item,label\n" + "".join(f"{i},{l}\n" for i, l in gold_rows[:-1]))
+    run("gold", "gold7-00.csv", "--gold", "gold2.csv", "--policy", "qa.toml", "--partial", "othergold.part")
+    r = run("merge", "othergold.part", "gold7-01.part", "-q")
+    expect("gold partials of other gold: exit 2 naming both", r.returncode == 2 and "othergold.part" in r.stderr and "gold7-01.part" in r.stderr, r.stderr)
+
     parts = check_sharding("refuse", nominal, 2, [])
+    r = run("merge", parts[0], gold_parts[0], "-q")
+    expect("agree and gold partials together: exit 2", r.returncode == 2 and "gold" in r.stderr, r.stderr)
     p = run("agree", "refuse2-00.csv", "--seed", "4", "--partial", "seed4.part")
     r = run("merge", parts[1], "seed4.part", "-q")
     expect("different options: exit 2 naming both files", r.returncode == 2 and "seed4.part" in r.stderr and parts[1] in r.stderr and "seed=4" in r.stderr,

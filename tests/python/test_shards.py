@@ -85,3 +85,24 @@ def test_dask_dataframe_partitions(client, shards):
     assert sorted_dump(r) == sorted_dump(single)
     assert r["input"]["files"] == labelqa.dask.partition_names(6)
     assert r["summary"]["items"] == frame.index.nunique()
+
+
+def test_dask_gold(client, tmp_path):
+    import labelqa.dask
+
+    rng = random.Random(8)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("item,label\n" + "".join(f"g{i},{rng.choice('xy')}\n" for i in range(200)))
+    files = []
+    for k in range(4):
+        path = tmp_path / f"d-{k}.csv"
+        with open(path, "w") as f:
+            f.write("item,annotator,label\n")
+            for i in range(k, 400, 4):
+                for a in range(3):
+                    f.write(f"g{i},a{a},{rng.choice('xy')}\n")
+        files.append(str(path))
+    single = labelqa.gold(files, gold=str(gold), min=["accuracy=0.9"], junit=True)
+    r = labelqa.dask.gold(list(reversed(files)), gold=str(gold), client=client, split_every=2, min=["accuracy=0.9"], junit=True)
+    assert sorted_dump(r) == sorted_dump(single)
+    assert r.outputs["junit"] == single.outputs["junit"] and r.gate_failed == single.gate_failed

@@ -27,6 +27,11 @@ struct GoldRequest {
   bool masks = false;              // the delivery is one semantic mask folder per annotator, the gold a folder
   std::string classes_path;        // masks: class names by value
   std::uint32_t ignore = 255;      // masks: value left out of every score
+  // Shards (docs/scale.md), categorical labels: `partial` reads the shard and keeps what partial()
+  // writes, without scoring; `merge`: the files are gold partials, scored as the union of their
+  // shards (gold, policy and options come from the partials).
+  bool partial = false;
+  bool merge = false;
 };
 
 class GoldRun {
@@ -52,6 +57,9 @@ class GoldRun {
   std::string vendor_json(bool items = false) const;
   // Every conflict located by item, for the vendor (reveals the gold items; never a gold label).
   std::string vendor_conflicts_csv() const;
+
+  // With request.partial: the shard as a partial result. Throws UsageError for other kinds.
+  std::string partial() const;
 
   const metrics::GoldResult& result() const;
   const metrics::RuleEvaluation& rules() const;
