@@ -39,6 +39,8 @@ struct AgreeArgs {
   bool instance_masks = false;
   std::string compare = "auto";
   std::string span_unit = "token";
+  std::string text_col = "text";
+  std::string normalize = "case,space";
   std::string partial_path;
   std::string input_names;
 };
@@ -72,7 +74,10 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.compare = a.compare == "objects" ? commands::Compare::objects
               : a.compare == "spans" ? commands::Compare::spans
               : a.compare == "labels" ? commands::Compare::labels
+              : a.compare == "transcripts" ? commands::Compare::transcripts
                                       : commands::Compare::automatic;
+  r.text_col = a.text_col;
+  r.normalize = metrics::parse_normalization(a.normalize);
   r.metrics = a.metrics;
   r.metrics.ci = a.ci == "bootstrap" ? metrics::CiMode::bootstrap : a.ci == "analytic" ? metrics::CiMode::analytic : metrics::CiMode::automatic;
   for (const auto& spec : a.min) {
@@ -183,7 +188,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->default_str("0.5");
   cmd->add_flag("--match-by-class", args->match_by_class, "Objects: match only objects of the same class");
   cmd->add_option("--plot", args->plot_dir, "Draw the pairwise-agreement matrix as a heatmap (PNG and SVG) into DIR")->type_name("DIR");
-  cmd->add_flag("--per-image", args->per_image, "Objects and masks: per-image rows in the JSON and CSV reports, worst first");
+  cmd->add_flag("--per-image", args->per_image, "Objects, masks and transcripts: per-image (per-item) rows in the JSON and CSV reports, worst first");
   cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")
       ->type_name("FILE");
   cmd->add_flag("--masks", args->masks, "Inputs are directories of semantic PNG masks (values are class ids), one per annotator");
@@ -196,9 +201,14 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--compare", args->compare,
                   "Tool exports: compare image regions (objects), text spans (spans) or classification results and tags "
                   "(labels); auto: regions, else spans, else labels")
-      ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
+      ->check(CLI::IsMember({"auto", "objects", "spans", "labels", "transcripts"}))
       ->default_str("auto");
   add_export_flags(*cmd, args->in);
+  cmd->add_option("--text-col", args->text_col, "Transcripts: the column holding the text (a table with it and no label column is read as transcripts)")
+      ->default_str("text");
+  cmd->add_option("--normalize", args->normalize,
+                  "Transcripts: what is normalised before WER and CER: any of case, punct, space, numbers, or none (docs/transcripts.md)")
+      ->default_str("case,space");
   cmd->add_option("--span-unit", args->span_unit, "Spans: the units of token_alpha and token_kappa: whitespace tokens or characters")
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");

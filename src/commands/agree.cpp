@@ -11,12 +11,15 @@
 #include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/span_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
+#include "labelqa/report/transcript_report.hpp"
+#include "labelqa/io/transcript_reader.hpp"
 #include "shards.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 #include <tuple>
 #include <variant>
 
@@ -40,6 +43,10 @@ struct Spans {
   SpanSet set;
   std::vector<std::string> files;
   metrics::SpanResult result;
+};
+struct Transcripts {
+  TranscriptSet set;
+  metrics::TranscriptResult result;
 };
 
 using PairCells = std::vector<std::tuple<int, int, std::optional<double>>>;
@@ -107,7 +114,8 @@ struct AgreeRun::State {
   metrics::SpatialOptions spatial;
   metrics::SemanticOptions semantic;
   metrics::SpanOptions span;
-  std::variant<Ratings, Objects, Masks, Spans> data;
+  metrics::TranscriptOptions transcript;
+  std::variant<Ratings, Objects, Masks, Spans, Transcripts> data;
   std::vector<metrics::GateCheck> gates;
 };
 
@@ -130,6 +138,9 @@ decltype(auto) with_report(const AgreeRun::State& s, F&& f) {
   if (const auto* m = std::get_if<Masks>(&s.data)) {
     return f(report::SemanticReport{m->masks, m->result, s.semantic, s.gates, s.request.per_image}, m);
   }
+  if (const auto* t = std::get_if<Transcripts>(&s.data)) {
+    return f(report::TranscriptReport{t->set, t->result, s.transcript, s.gates, s.request.per_image}, t);
+  }
   const auto& sp = std::get<Spans>(s.data);
   return f(report::SpanReport{sp.set, sp.files, sp.result, s.span, s.gates}, &sp);
 }
@@ -138,6 +149,9 @@ std::string render_json(const report::AgreeReport& r) { return report::render_ag
 std::string render_json(const report::SpatialReport& r) { return report::render_spatial_json(r); }
 std::string render_json(const report::SemanticReport& r) { return report::render_semantic_json(r); }
 std::string render_json(const report::SpanReport& r) { return report::render_span_json(r); }
+std::string render_json(const report::TranscriptReport& r) { return report::render_transcript_json(r); }
+std::string render_csv(const report::TranscriptReport& r) { return report::render_transcript_csv(r); }
+std::string render_text(const report::TranscriptReport& r, bool c) { return report::render_transcript_text(r, c); }
 std::string render_csv(const report::AgreeReport& r) { return report::render_agree_csv(r); }
 std::string render_csv(const report::SpatialReport& r) { return report::render_spatial_csv(r); }
 std::string render_csv(const report::SemanticReport& r) { return report::render_semantic_csv(r); }
@@ -395,6 +409,45 @@ AgreeRun agree(const AgreeRequest& request) {
   }
   if (io::is_coco_input(r.files, r.load.format)) {
     analyze_objects(*s, io::read_coco_files(r.files, io::annotator_names(r.files, r.load.annotators), std::size_t{1} << 20, r.load.item_match));
+    return AgreeRun(std::move(s));
+  }
+  if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && io::is_transcript_table(r.files.front(), r.load.table, r.text_col))) {
+    if (r.partial) throw UsageError("partial results are made of categorical labels so far; transcripts are compared in one run", "partial");
+    s->transcript.normalize = r.normalize;
+    s->transcript.confidence = r.metrics.confidence;
+    s->transcript.bootstrap = r.metrics.bootstrap;
+    s->transcript.seed = r.metrics.seed;
+    Transcripts t{io::read_transcript_tables(r.files, r.load.table, r.text_col), {}};
+    // Every pair of an item's texts is aligned: r(r - 1) / 2 alignments for r transcripts.
+    std::uint64_t pairings = 0;
+    for (std::size_t k = 0; k < t.set.transcripts.size();) {
+      std::size_t e = k + 1;
+      while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
+      pairings += static_cast<std::uint64_t>(e - k) * (e - k - 1) / 2;
+      k = e;
+    }
+    if (pairings > metrics::k_max_pair_ratings) {
+      throw InputError({.file = r.files.front()}, fmt::format("the transcripts make {} pairs of texts to align, more than the {} compared in one run "
+                                                              "(docs/limits.md)",
+                                                              pairings, metrics::k_max_pair_ratings));
+    }
+    std::set<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::size_t k = 0; k < t.set.transcripts.size();) {
+      std::size_t e = k + 1;
+      while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
+      for (std::size_t x = k; x < e; ++x) {
+        for (std::size_t y = x + 1; y < e; ++y) pairs.emplace(t.set.transcripts[x].annotator, t.set.transcripts[y].annotator);
+        if (pairs.size() > metrics::k_max_pairs) {
+          throw InputError({.file = r.files.front()}, fmt::format("more than {} annotator pairs transcribed items together: too many to report pair by "
+                                                                  "pair (docs/limits.md)",
+                                                                  metrics::k_max_pairs));
+        }
+      }
+      k = e;
+    }
+    t.result = metrics::analyze_transcripts(t.set, s->transcript);
+    s->gates = metrics::check_gates(r.gates, r.gate_on, report::transcript_gate_metrics(t.result));
+    s->data = std::move(t);
     return AgreeRun(std::move(s));
   }
   check_table_options(r.load.table);

@@ -15,6 +15,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::no_gold_items: return "no_gold_items";
     case WarningCode::no_rules: return "no_rules";
     case WarningCode::pairs_not_computed: return "pairs_not_computed";
+    case WarningCode::texts_not_aligned: return "texts_not_aligned";
   }
   return "warning";
 }

@@ -6,40 +6,51 @@
 
 namespace labelqa::metrics {
 
-EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std::string_view>& hyp) {
+EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std::string_view>& hyp,
+                 std::vector<std::pair<std::uint32_t, std::uint32_t>>* substituted) {
   const std::size_t R = ref.size(), H = hyp.size();
-  // cost[i][j]: least cost of aligning ref[0, i) with hyp[0, j); one row per reference token, and
-  // the step taken into each cell for the trace back (0 correct/substitution, 1 deletion, 2 insertion).
-  std::vector<int> cost((R + 1) * (H + 1));
+  // Two rows of costs (cost of aligning ref[0, i) with hyp[0, j)) and, for the trace back, the
+  // step taken into every cell: 0 correct or substitution, 1 deletion, 2 insertion. One byte per
+  // cell: aligned_cells() bounds what a caller asks for.
+  std::vector<int> previous(H + 1), current(H + 1);
   std::vector<std::uint8_t> step((R + 1) * (H + 1));
   auto at = [H](std::size_t i, std::size_t j) { return i * (H + 1) + j; };
-  for (std::size_t i = 0; i <= R; ++i) {
-    for (std::size_t j = 0; j <= H; ++j) {
-      if (i == 0 && j == 0) continue;
-      int best = std::numeric_limits<int>::max();
+  for (std::size_t j = 1; j <= H; ++j) {
+    previous[j] = previous[j - 1] + k_cost_insertion;
+    step[at(0, j)] = 2;
+  }
+  for (std::size_t i = 1; i <= R; ++i) {
+    current[0] = previous[0] + k_cost_deletion;
+    step[at(i, 0)] = 1;
+    for (std::size_t j = 1; j <= H; ++j) {
+      // Ties go to the diagonal, then to an insertion, then to a deletion: sclite's choice among
+      // alignments of equal cost (checked against sclite on random character strings).
+      int best = previous[j - 1] + (ref[i - 1] == hyp[j - 1] ? 0 : k_cost_substitution);
       std::uint8_t how = 0;
-      if (i > 0 && j > 0) {
-        best = cost[at(i - 1, j - 1)] + (ref[i - 1] == hyp[j - 1] ? 0 : k_cost_substitution);
-        how = 0;
-      }
-      if (i > 0 && cost[at(i - 1, j)] + k_cost_deletion < best) {
-        best = cost[at(i - 1, j)] + k_cost_deletion;
-        how = 1;
-      }
-      if (j > 0 && cost[at(i, j - 1)] + k_cost_insertion < best) {
-        best = cost[at(i, j - 1)] + k_cost_insertion;
+      if (current[j - 1] + k_cost_insertion < best) {
+        best = current[j - 1] + k_cost_insertion;
         how = 2;
       }
-      cost[at(i, j)] = best;
+      if (previous[j] + k_cost_deletion < best) {
+        best = previous[j] + k_cost_deletion;
+        how = 1;
+      }
+      current[j] = best;
       step[at(i, j)] = how;
     }
+    std::swap(previous, current);
   }
   EditCounts out;
   std::size_t i = R, j = H;
   while (i > 0 || j > 0) {
     switch (step[at(i, j)]) {
       case 0:
-        (ref[i - 1] == hyp[j - 1] ? out.correct : out.substitutions)++;
+        if (ref[i - 1] == hyp[j - 1]) {
+          ++out.correct;
+        } else {
+          ++out.substitutions;
+          if (substituted) substituted->emplace_back(static_cast<std::uint32_t>(i - 1), static_cast<std::uint32_t>(j - 1));
+        }
         --i;
         --j;
         break;
@@ -53,6 +64,7 @@ EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std
         break;
     }
   }
+  if (substituted) std::reverse(substituted->begin(), substituted->end());
   return out;
 }
 

@@ -720,4 +720,25 @@ if os.path.exists("/dev/full"):
         p = subprocess.run([BINARY, "agree", x, "--json", "-", "-q"], stdout=full, stderr=subprocess.PIPE, text=True)
     expect("--json - onto a full device: exit 2", p.returncode == 2 and "standard output" in p.stderr, p.stderr)
 
+# Transcripts: one item transcribed by 3,000 annotators (4.5 million pairs of texts), 200 annotators
+# (19,900 annotator pairs), and two texts of 20,000 words (4 x 10^8 alignment cells).
+def transcripts(name, rows):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write("item,annotator,text\n" + "".join(f"{i},{a},{t}\n" for i, a, t in rows))
+    return path
+
+
+many = transcripts("tr_many.csv", [("x", f"a{a}", "hello world") for a in range(3000)])
+r = bounded("agree: 3,000 transcripts of one item", [many], "agree", many, "-q")
+expect("agree: 4.5M pairs of texts refused, exit 2 naming the limit", r.returncode == 2 and "pairs of texts" in r.stderr, r.stderr)
+wide = transcripts("tr_wide.csv", [(f"i{i}", f"a{a}", "hello") for i in range(2) for a in range(200)])
+r = bounded("agree: 200 transcribers", [wide], "agree", wide, "-q")
+expect("agree: 19,900 annotator pairs refused, exit 2", r.returncode == 2 and "annotator pairs" in r.stderr, r.stderr)
+long_texts = transcripts("tr_long.csv", [("x", "a", "word " * 20000), ("x", "b", "ward " * 20000), ("y", "a", "hi"), ("y", "b", "hi")])
+r = bounded("agree: two texts of 20,000 words", [long_texts], "agree", long_texts, "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else {}
+expect("agree: texts too long to align are left out with a warning", r.returncode == 0 and d["overall"]["unaligned_pairs"] == 1 and
+       [w["code"] for w in d["warnings"]] == ["texts_not_aligned"], r.stderr)
+
 sys.exit(harness.summary())

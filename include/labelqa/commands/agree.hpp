@@ -10,6 +10,7 @@
 #include "labelqa/metrics/gates.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/metrics/spatial.hpp"
+#include "labelqa/metrics/transcripts.hpp"
 #include "labelqa/report/charts.hpp"
 
 #include <cstdint>
@@ -41,6 +42,9 @@ struct AgreeRequest {
   std::uint32_t ignore = 255;      // masks: value left out of every metric
   // Spans.
   metrics::SpanUnit span_unit = metrics::SpanUnit::token;
+  // Transcripts (tables with a text column and no label column, or compare = transcripts).
+  std::string text_col = "text";
+  unsigned normalize = metrics::k_normalize_case | metrics::k_normalize_space;
   // Shards (docs/scale.md). `partial`: compute only the statistics of a partial result (partial()),
   // not the coefficients. `merge`: the files are partial results, merged into the run of the union
   // of their shards; the options that decide the numbers come from the partials.

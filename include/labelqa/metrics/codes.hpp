@@ -20,6 +20,7 @@ enum class WarningCode : std::uint8_t {
   no_gold_items,
   no_rules,
   pairs_not_computed,
+  texts_not_aligned,
 };
 const char* warning_code_name(WarningCode c);
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace labelqa::metrics {
@@ -22,6 +23,16 @@ struct EditCounts {
 // sclite's default costs.
 inline constexpr int k_cost_substitution = 4, k_cost_insertion = 3, k_cost_deletion = 3;
 
-EditCounts align(const std::vector<std::string_view>& reference, const std::vector<std::string_view>& hypothesis);
+// The counts of the least-cost alignment; with `substituted`, also the (reference, hypothesis)
+// positions of its substitutions, in order. Memory: one byte per (reference + 1) x (hypothesis + 1)
+// cell: callers bound it with k_max_aligned_cells.
+EditCounts align(const std::vector<std::string_view>& reference, const std::vector<std::string_view>& hypothesis,
+                 std::vector<std::pair<std::uint32_t, std::uint32_t>>* substituted = nullptr);
+
+// The largest alignment callers ask for (128 MiB of trace back); longer texts are not aligned.
+inline constexpr std::uint64_t k_max_aligned_cells = std::uint64_t{1} << 27;
+inline std::uint64_t aligned_cells(std::size_t reference, std::size_t hypothesis) {
+  return (static_cast<std::uint64_t>(reference) + 1) * (static_cast<std::uint64_t>(hypothesis) + 1);
+}
 
 }  // namespace labelqa::metrics
