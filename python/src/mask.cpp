@@ -16,20 +16,36 @@ namespace geo = labelqa::geometry;
 namespace labelqa::python {
 namespace {
 
-// An RLE dict as pycocotools writes it: {"size": [h, w], "counts": compressed str or bytes}.
+// An RLE dict as pycocotools writes it: {"size": [h, w], "counts": compressed str or bytes}. Read
+// through the C API without copying the counts: for small masks this is most of the time.
 geo::Rle rle_of(py::handle obj) {
-  if (!py::isinstance<py::dict>(obj)) throw py::type_error("an RLE must be a dict with 'size' and 'counts'");
-  auto d = py::reinterpret_borrow<py::dict>(obj);
-  if (!d.contains("size") || !d.contains("counts")) throw py::type_error("an RLE must be a dict with 'size' and 'counts'");
-  auto size = py::reinterpret_borrow<py::sequence>(d["size"]);
-  if (py::len(size) != 2) throw py::value_error("an RLE's 'size' must be [height, width]");
-  const auto h = size[0].cast<std::uint32_t>(), w = size[1].cast<std::uint32_t>();
-  py::handle counts = d["counts"];
-  std::string text;
-  if (py::isinstance<py::bytes>(counts)) {
-    text = counts.cast<std::string>();
-  } else if (py::isinstance<py::str>(counts)) {
-    text = counts.cast<std::string>();
+  PyObject* d = obj.ptr();
+  if (!PyDict_Check(d)) throw py::type_error("an RLE must be a dict with 'size' and 'counts'");
+  PyObject* size = PyDict_GetItemString(d, "size");
+  PyObject* counts = PyDict_GetItemString(d, "counts");
+  if (!size || !counts) throw py::type_error("an RLE must be a dict with 'size' and 'counts'");
+  if (!PySequence_Check(size) || PySequence_Size(size) != 2) throw py::value_error("an RLE's 'size' must be [height, width]");
+  auto dimension = [&](Py_ssize_t k) {
+    const py::object v = py::reinterpret_steal<py::object>(PySequence_GetItem(size, k));
+    const unsigned long long x = PyLong_Check(v.ptr()) ? PyLong_AsUnsignedLongLong(v.ptr()) : v.cast<unsigned long long>();
+    if (PyErr_Occurred() || x > 0xFFFFFFFFull) {
+      PyErr_Clear();
+      throw py::value_error("an RLE's 'size' must be two non-negative integers below 2^32");
+    }
+    return static_cast<std::uint32_t>(x);
+  };
+  const std::uint32_t h = dimension(0), w = dimension(1);
+  std::string_view text;
+  if (PyBytes_Check(counts)) {
+    char* data = nullptr;
+    Py_ssize_t n = 0;
+    PyBytes_AsStringAndSize(counts, &data, &n);
+    text = {data, static_cast<std::size_t>(n)};
+  } else if (PyUnicode_Check(counts)) {
+    Py_ssize_t n = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(counts, &n);
+    if (!data) throw py::error_already_set();
+    text = {data, static_cast<std::size_t>(n)};
   } else {
     throw py::type_error("an RLE's 'counts' must be the compressed string (str or bytes); use frPyObjects for uncompressed counts");
   }

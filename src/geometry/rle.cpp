@@ -65,6 +65,7 @@ std::optional<Rle> from_counts(std::vector<std::uint32_t> counts, std::uint32_t 
 
 std::optional<Rle> from_string(std::string_view s, std::uint32_t h, std::uint32_t w) {
   std::vector<std::uint32_t> counts;
+  counts.reserve(s.size());  // at least one character per count: no reallocation
   std::size_t p = 0;
   while (p < s.size()) {
     long long x = 0;
