@@ -88,6 +88,81 @@ void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating
   }
 }
 
+void write_label_header(io::PartialWriter& out, const RatingSet& h) {
+  write_strings(out, h.files);
+  write_notes(out, h);
+  write_strings(out, h.annotators);
+  out.u8(static_cast<std::uint8_t>(h.level));
+  write_strings(out, h.categories);
+  out.u64(h.category_scores.size());
+  for (const double v : h.category_scores) out.f64(v);
+}
+
+// The header of the union of shards (given in the order of their files): files and input notes
+// concatenated, annotators once each in name order, and the categories one run over all the
+// files decides (by name, by the label order, or by value, a value named as the first shard
+// holding it spells it).
+RatingSet union_header(const std::vector<const RatingSet*>& heads, const std::vector<std::string>& paths, CategoryRule rule) {
+  RatingSet m;
+  m.level = heads.front()->level;
+  for (const RatingSet* h : heads) {
+    m.files.insert(m.files.end(), h->files.begin(), h->files.end());
+    m.skipped.insert(m.skipped.end(), h->skipped.begin(), h->skipped.end());
+    m.warnings.insert(m.warnings.end(), h->warnings.begin(), h->warnings.end());
+    m.annotators.insert(m.annotators.end(), h->annotators.begin(), h->annotators.end());
+  }
+  std::sort(m.annotators.begin(), m.annotators.end());
+  m.annotators.erase(std::unique(m.annotators.begin(), m.annotators.end()), m.annotators.end());
+  if (rule == CategoryRule::by_order) {
+    m.categories = heads.front()->categories;
+    m.category_scores = heads.front()->category_scores;
+  } else if (rule == CategoryRule::by_name) {
+    for (const RatingSet* h : heads) m.categories.insert(m.categories.end(), h->categories.begin(), h->categories.end());
+    std::sort(m.categories.begin(), m.categories.end());
+    m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
+  } else {
+    std::map<double, std::string> named;
+    for (std::size_t k = 0; k < heads.size(); ++k) {
+      for (const auto& c : heads[k]->categories) {
+        const auto v = io::parse_label_number(c);
+        if (!v) throw InputError({.file = paths[k]}, fmt::format("category \"{}\" is not a number at the {} level", c, level_name(m.level)));
+        named.emplace(*v, c);
+      }
+    }
+    for (const auto& [v, name] : named) {
+      m.categories.push_back(name);
+      m.category_scores.push_back(m.level == Level::ordinal ? static_cast<double>(m.categories.size()) : v);
+    }
+  }
+  return m;
+}
+
+// A shard's annotator and category indices in a union header's.
+struct IndexMap {
+  std::vector<std::int32_t> annotator, category;
+};
+IndexMap index_map(const RatingSet& shard, const RatingSet& merged, CategoryRule rule) {
+  auto index_of = [](const std::vector<std::string>& all, const std::string& name) {
+    return static_cast<std::int32_t>(std::lower_bound(all.begin(), all.end(), name) - all.begin());
+  };
+  IndexMap out;
+  for (const auto& a : shard.annotators) out.annotator.push_back(index_of(merged.annotators, a));
+  std::map<double, std::int32_t> by_value;
+  if (rule == CategoryRule::by_value) {
+    for (std::size_t c = 0; c < merged.categories.size(); ++c) by_value.emplace(*io::parse_label_number(merged.categories[c]), static_cast<std::int32_t>(c));
+  }
+  for (std::size_t c = 0; c < shard.categories.size(); ++c) {
+    if (rule == CategoryRule::by_value) {
+      out.category.push_back(by_value.at(*io::parse_label_number(shard.categories[c])));
+    } else if (rule == CategoryRule::by_name) {
+      out.category.push_back(index_of(merged.categories, shard.categories[c]));
+    } else {
+      out.category.push_back(static_cast<std::int32_t>(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 LabelShard label_shard(RatingSet ratings) {
@@ -105,14 +180,7 @@ LabelShard label_shard(RatingSet ratings) {
 }
 
 void write_label_shard(io::PartialWriter& out, const LabelShard& s) {
-  const RatingSet& h = s.header;
-  write_strings(out, h.files);
-  write_notes(out, h);
-  write_strings(out, h.annotators);
-  out.u8(static_cast<std::uint8_t>(h.level));
-  write_strings(out, h.categories);
-  out.u64(h.category_scores.size());
-  for (const double v : h.category_scores) out.f64(v);
+  write_label_header(out, s.header);
   const metrics::PatternSet& ps = s.stats.patterns;
   out.u64(ps.size());
   for (std::size_t p = 0; p < ps.size(); ++p) {
@@ -148,13 +216,7 @@ LabelShard read_label_shard(io::PartialReader& in) {
 }
 
 void write_rating_set(io::PartialWriter& out, const RatingSet& h) {
-  write_strings(out, h.files);
-  write_notes(out, h);
-  write_strings(out, h.annotators);
-  out.u8(static_cast<std::uint8_t>(h.level));
-  write_strings(out, h.categories);
-  out.u64(h.category_scores.size());
-  for (const double v : h.category_scores) out.f64(v);
+  write_label_header(out, h);
   write_strings(out, h.items);
   out.u64(h.ratings.size());
   for (std::size_t i = 0; i < h.items.size(); ++i) out.u32(h.item_offsets[i + 1] - h.item_offsets[i]);
@@ -202,58 +264,18 @@ RatingSet read_rating_set(io::PartialReader& in) {
 }
 
 RatingSet union_rating_sets(std::vector<RatingSet> sets, const std::vector<std::string>& paths, CategoryRule rule) {
-  RatingSet m;
-  m.level = sets.front().level;
-  for (const auto& h : sets) {
-    m.files.insert(m.files.end(), h.files.begin(), h.files.end());
-    m.skipped.insert(m.skipped.end(), h.skipped.begin(), h.skipped.end());
-    m.warnings.insert(m.warnings.end(), h.warnings.begin(), h.warnings.end());
-    m.annotators.insert(m.annotators.end(), h.annotators.begin(), h.annotators.end());
-  }
-  std::sort(m.annotators.begin(), m.annotators.end());
-  m.annotators.erase(std::unique(m.annotators.begin(), m.annotators.end()), m.annotators.end());
-  std::map<double, std::int32_t> value_index;
-  if (rule == CategoryRule::by_order) {
-    m.categories = sets.front().categories;
-    m.category_scores = sets.front().category_scores;
-  } else if (rule == CategoryRule::by_name) {
-    for (const auto& h : sets) m.categories.insert(m.categories.end(), h.categories.begin(), h.categories.end());
-    std::sort(m.categories.begin(), m.categories.end());
-    m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
-  } else {
-    std::map<double, std::string> named;
-    for (const auto& h : sets) {
-      for (const auto& c : h.categories) {
-        if (const auto v = io::parse_label_number(c)) named.emplace(*v, c);
-      }
-    }
-    for (const auto& [v, name] : named) {
-      value_index.emplace(v, static_cast<std::int32_t>(m.categories.size()));
-      m.categories.push_back(name);
-      m.category_scores.push_back(m.level == Level::ordinal ? static_cast<double>(m.categories.size()) : v);
-    }
-  }
+  std::vector<const RatingSet*> heads;
+  for (const auto& h : sets) heads.push_back(&h);
+  RatingSet m = union_header(heads, paths, rule);
   const bool timed = std::any_of(sets.begin(), sets.end(), [](const RatingSet& h) { return !h.timestamps.empty(); });
   std::map<std::string, std::size_t> owner;  // item -> shard
   m.item_offsets.assign(1, 0);
   std::uint32_t file_base = 0;
   for (std::size_t k = 0; k < sets.size(); ++k) {
     RatingSet& h = sets[k];
-    std::vector<std::int32_t> ann(h.annotators.size()), cat(h.categories.size());
-    for (std::size_t a = 0; a < ann.size(); ++a) {
-      ann[a] = static_cast<std::int32_t>(std::lower_bound(m.annotators.begin(), m.annotators.end(), h.annotators[a]) - m.annotators.begin());
-    }
-    for (std::size_t c = 0; c < cat.size(); ++c) {
-      if (rule == CategoryRule::by_value) {
-        const auto v = io::parse_label_number(h.categories[c]);
-        if (!v) throw InputError({.file = paths[k]}, fmt::format("category \"{}\" is not a number at the {} level", h.categories[c], level_name(m.level)));
-        cat[c] = value_index.at(*v);
-      } else if (rule == CategoryRule::by_name) {
-        cat[c] = static_cast<std::int32_t>(std::lower_bound(m.categories.begin(), m.categories.end(), h.categories[c]) - m.categories.begin());
-      } else {
-        cat[c] = static_cast<std::int32_t>(c);
-      }
-    }
+    const IndexMap map = index_map(h, m, rule);
+    const auto& ann = map.annotator;
+    const auto& cat = map.category;
     for (std::size_t i = 0; i < h.items.size(); ++i) {
       const auto [it, fresh] = owner.emplace(h.items[i], k);
       if (!fresh) {
@@ -322,47 +344,15 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
     }
   }
   LabelShard out;
-  RatingSet& m = out.header;
-  m.level = heads.front().header.level;
+  std::vector<const RatingSet*> headers;
+  std::vector<std::string> sorted_paths;
   for (const auto& h : heads) {
-    m.files.insert(m.files.end(), h.header.files.begin(), h.header.files.end());
-    m.skipped.insert(m.skipped.end(), h.header.skipped.begin(), h.header.skipped.end());
-    m.warnings.insert(m.warnings.end(), h.header.warnings.begin(), h.header.warnings.end());
-    m.annotators.insert(m.annotators.end(), h.header.annotators.begin(), h.header.annotators.end());
+    headers.push_back(&h.header);
+    sorted_paths.push_back(h.path);
   }
-  std::sort(m.annotators.begin(), m.annotators.end());
-  m.annotators.erase(std::unique(m.annotators.begin(), m.annotators.end()), m.annotators.end());
-  if (rule == CategoryRule::by_order) {
-    m.categories = heads.front().header.categories;
-    m.category_scores = heads.front().header.category_scores;
-  } else if (rule == CategoryRule::by_name) {
-    for (const auto& h : heads) m.categories.insert(m.categories.end(), h.header.categories.begin(), h.header.categories.end());
-    std::sort(m.categories.begin(), m.categories.end());
-    m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
-  } else {
-    // By value; a value's name is the label the first shard holding it wrote (as one process
-    // names it by the label it saw first).
-    std::map<double, std::string> named;
-    for (const auto& h : heads) {
-      for (const auto& c : h.header.categories) {
-        const auto v = io::parse_label_number(c);
-        if (!v) throw InputError({.file = h.path}, fmt::format("category \"{}\" is not a number at the {} level", c, level_name(m.level)));
-        named.emplace(*v, c);
-      }
-    }
-    for (const auto& [v, name] : named) {
-      m.categories.push_back(name);
-      m.category_scores.push_back(m.level == Level::ordinal ? static_cast<double>(m.categories.size()) : v);
-    }
-  }
+  out.header = union_header(headers, sorted_paths, rule);
+  RatingSet& m = out.header;
   // Pass 2: each shard's patterns in the merged indices, and its items.
-  auto index_of = [](const std::vector<std::string>& all, const std::string& name) {
-    return static_cast<std::int32_t>(std::lower_bound(all.begin(), all.end(), name) - all.begin());
-  };
-  std::map<double, std::int32_t> value_index;
-  if (rule == CategoryRule::by_value) {
-    for (std::size_t c = 0; c < m.categories.size(); ++c) value_index.emplace(*io::parse_label_number(m.categories[c]), static_cast<std::int32_t>(c));
-  }
   metrics::PatternAccumulator acc;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> item_keys;  // (hash of the name, shard)
   std::vector<Rating> ratings, mapped;
@@ -371,13 +361,9 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
     io::PartialReader in(heads[k].path);
     RatingSet h;
     read_label_header(in, h);
-    std::vector<std::int32_t> ann(h.annotators.size()), cat(h.categories.size());
-    for (std::size_t a = 0; a < ann.size(); ++a) ann[a] = index_of(m.annotators, h.annotators[a]);
-    for (std::size_t c = 0; c < cat.size(); ++c) {
-      if (rule == CategoryRule::by_value) cat[c] = value_index.at(*io::parse_label_number(h.categories[c]));
-      else if (rule == CategoryRule::by_name) cat[c] = index_of(m.categories, h.categories[c]);
-      else cat[c] = static_cast<std::int32_t>(c);
-    }
+    const IndexMap map = index_map(h, m, rule);
+    const auto& ann = map.annotator;
+    const auto& cat = map.category;
     read_patterns(in, h, ratings, spans);
     for (std::size_t p = 0; p < spans.size(); ++p) {
       const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
