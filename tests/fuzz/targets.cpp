@@ -1,6 +1,9 @@
 #include "targets.hpp"
 
+#include "labelqa/commands/agree.hpp"
+#include "labelqa/commands/gold.hpp"
 #include "labelqa/error.hpp"
+#include "labelqa/io/partial.hpp"
 #include "labelqa/geometry/rle.hpp"
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/cvat_reader.hpp"
@@ -115,6 +118,25 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
   } else if (name == "policy") {
     const bool json = size && (data[0] & 1);
     (void)io::read_policy(bytes(json ? "p.json" : "p.toml", size ? data + 1 : data, size ? size - 1 : 0));
+  } else if (name == "partial") {
+    // A partial result whose payload is the input, framed with a valid header and checksum so
+    // that the payload's reader, not the checksum, meets the bytes; merged as agree or gold would.
+    const bool gold = size && (data[0] & 1);
+    io::PartialWriter w;
+    w.raw(std::string_view(reinterpret_cast<const char*>(data), size).substr(size ? 1 : 0));
+    const std::string options = gold ? "gold options" : "level=nominal;order=;duplicates=error;confidence=0.95;ci=auto;bootstrap=20;seed=1";
+    const fs::path p = write("p.part", w.bytes({LABELQA_VERSION, gold ? "gold/labels" : "agree/labels", options}));
+    if (gold) {
+      commands::GoldRequest r;
+      r.files = {p.string()};
+      r.merge = true;
+      (void)commands::gold(r).json();
+    } else {
+      commands::AgreeRequest r;
+      r.files = {p.string()};
+      r.merge = true;
+      (void)commands::agree(r).json();
+    }
   } else if (name == "spans") {
     const bool prodigy = size && (data[0] & 1);
     (void)io::read_span_inputs({bytes("s.jsonl", size ? data + 1 : data, size ? size - 1 : 0)}, {"a"},
@@ -125,7 +147,7 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 const std::vector<std::string>& target_names() {
-  static const std::vector<std::string> names = {"table", "coco", "rle", "label_studio", "cvat", "voc", "yolo", "labelme", "png", "policy", "spans"};
+  static const std::vector<std::string> names = {"table", "coco", "rle", "label_studio", "cvat", "voc", "yolo", "labelme", "png", "policy", "spans", "partial"};
   return names;
 }
 

@@ -11,7 +11,7 @@
 
 namespace labelqa::fuzz {
 
-// Names of the targets: table, coco, rle, label_studio, cvat, voc, yolo, labelme, png, policy, spans.
+// Names of the targets: table, coco, rle, label_studio, cvat, voc, yolo, labelme, png, policy, spans, partial.
 const std::vector<std::string>& target_names();
 
 // Runs one input through a target; false for an unknown target.

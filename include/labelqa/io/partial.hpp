@@ -32,6 +32,7 @@ class PartialWriter {
   void u64(std::uint64_t v);
   void f64(double v);
   void str(std::string_view s);
+  void raw(std::string_view bytes) { m_payload.append(bytes); }  // bytes as they are (the fuzz target)
   std::string bytes(const PartialHeader& header) const;
 
  private:
