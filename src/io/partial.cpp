@@ -1,6 +1,7 @@
 #include "labelqa/io/partial.hpp"
 
 #include "labelqa/error.hpp"
+#include "labelqa/io/mapped_file.hpp"
 
 #include <bit>
 #include <cstring>
@@ -112,6 +113,8 @@ std::string PartialReader::str() {
   need(static_cast<std::size_t>(std::min<std::uint64_t>(n, m_end - m_at + 1)));
   std::string s(m_data.data() + m_at, static_cast<std::size_t>(n));
   m_at += static_cast<std::size_t>(n);
+  // Names, labels and messages go into UTF-8 reports: a partial holds them as its inputs had them.
+  require_utf8(s, m_path);
   return s;
 }
 std::uint64_t PartialReader::count(std::size_t min_bytes) {
