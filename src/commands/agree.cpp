@@ -267,6 +267,11 @@ void apply_label_options(AgreeRequest& r, const std::string& text, const std::st
   } catch (const std::exception&) {
     throw InputError({.file = file}, "the partial's options are not numbers where numbers belong", Defect::broken_file);
   }
+  // The ranges the command line accepts: a partial asks for nothing a user could not.
+  if (!(r.metrics.confidence >= 0.5 && r.metrics.confidence <= 0.9999) || r.metrics.bootstrap < 0 || r.metrics.bootstrap > 1000000) {
+    throw InputError({.file = file}, "the partial's options lie outside their ranges (confidence 0.5 to 0.9999, 0 to 1,000,000 bootstrap replicates)",
+                     Defect::broken_file);
+  }
   const std::string& level = kv["level"];
   r.load.table.level = level == "ordinal" ? Level::ordinal : level == "interval" ? Level::interval : level == "ratio" ? Level::ratio : Level::nominal;
   const std::string& dup = kv["duplicates"];

@@ -87,10 +87,15 @@ void write_policy(io::PartialWriter& w, const GoldRequest& r) {
 void read_policy(io::PartialReader& in, GoldRequest& r) {
   metrics::GoldPolicy& p = r.policy;
   r.options.confidence = in.f64();
-  r.options.bootstrap = static_cast<int>(in.u64());
+  const std::uint64_t bootstrap = in.u64();
+  // The ranges the command line accepts: a partial asks for nothing a user could not.
+  if (!(r.options.confidence >= 0.5 && r.options.confidence <= 0.9999) || bootstrap > 1000000) {
+    in.fail("options outside their ranges (confidence 0.5 to 0.9999, at most 1,000,000 bootstrap replicates)");
+  }
+  r.options.bootstrap = static_cast<int>(bootstrap);
   r.options.seed = in.u64();
   r.gold_path = in.str();
-  p.min_items = static_cast<long long>(in.u64());
+  p.min_items = static_cast<long long>(std::min<std::uint64_t>(in.u64(), std::uint64_t{1} << 62));
   p.compare = in.str();
   const bool has_max = in.u8() != 0;
   const auto max = static_cast<long long>(in.u64());

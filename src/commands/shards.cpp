@@ -13,6 +13,9 @@
 namespace labelqa::commands {
 namespace {
 
+// Items a partial (or a merge) may count: what one run can hold (32-bit item indices).
+constexpr std::uint64_t k_max_items = std::uint64_t{1} << 32;
+
 void write_strings(io::PartialWriter& out, const std::vector<std::string>& v) {
   out.u64(v.size());
   for (const auto& s : v) out.str(s);
@@ -71,6 +74,7 @@ void read_label_header(io::PartialReader& in, RatingSet& h) {
 // The patterns as (first rating, items) with their ratings in `ratings`.
 void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating>& ratings, std::vector<std::pair<std::uint32_t, std::uint64_t>>& spans) {
   const std::uint64_t patterns = in.count(12);
+  std::uint64_t items = 0;
   ratings.clear();
   spans.clear();
   for (std::uint64_t p = 0; p < patterns; ++p) {
@@ -84,6 +88,8 @@ void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating
       ratings.push_back({static_cast<std::int32_t>(a), static_cast<std::int32_t>(c)});
     }
     if (freq == 0) in.fail("a pattern with no items");
+    items += freq;
+    if (freq > k_max_items || items > k_max_items) in.fail("more than 2^32 items");
     spans.emplace_back(begin, freq);
   }
 }
@@ -354,6 +360,7 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
   RatingSet& m = out.header;
   // Pass 2: each shard's patterns in the merged indices, and its items.
   metrics::PatternAccumulator acc;
+  std::uint64_t total_items = 0;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> item_keys;  // (hash of the name, shard)
   std::vector<Rating> ratings, mapped;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> spans;
@@ -365,6 +372,8 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
     const auto& ann = map.annotator;
     const auto& cat = map.category;
     read_patterns(in, h, ratings, spans);
+    for (const auto& sp : spans) total_items += sp.second;
+    if (total_items > k_max_items) throw InputError({.file = heads[k].path}, "the partials count more than 2^32 items together, more than one run holds");
     for (std::size_t p = 0; p < spans.size(); ++p) {
       const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
       mapped.clear();
