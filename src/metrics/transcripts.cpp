@@ -189,11 +189,11 @@ std::vector<std::string_view> char_tokens(std::string_view s) {
 
 namespace {
 
-void add(EditCounts& into, const EditCounts& c, double weight = 1) {
-  into.correct += static_cast<long long>(weight) * c.correct;
-  into.substitutions += static_cast<long long>(weight) * c.substitutions;
-  into.deletions += static_cast<long long>(weight) * c.deletions;
-  into.insertions += static_cast<long long>(weight) * c.insertions;
+void add(EditCounts& into, const EditCounts& c) {
+  into.correct += c.correct;
+  into.substitutions += c.substitutions;
+  into.deletions += c.deletions;
+  into.insertions += c.insertions;
 }
 
 Estimate rate(long long errors, long long reference) {
@@ -250,7 +250,7 @@ TranscriptResult analyze_transcripts(const TranscriptSet& set, const TranscriptO
     for (std::size_t x = begin; x < end; ++x) {
       for (std::size_t y = x + 1; y < end; ++y) {
         const auto key = std::make_pair(set.transcripts[x].annotator, set.transcripts[y].annotator);
-        const auto [it, fresh] = pair_index.emplace(key, 0);
+        pair_index.emplace(key, 0);
         jobs.push_back({set.transcripts[x].item, x, y, 0});
       }
     }
