@@ -556,10 +556,10 @@ class ImageMatcher {
   std::vector<std::vector<double>> m_iou;  // per (a, b), a < b: IoU matrix na x nb
 };
 
-// Chance-corrected agreement on the clusters: units are clusters, categories the classes plus
-// "nothing", missing where an annotator did not deliver the image.
-ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResult>& images, const SpatialOptions& opt) {
-  ObjectUnits u;
+// The clusters as ratings: units are clusters, categories the classes plus "nothing", missing
+// where an annotator did not deliver the image.
+ClusterStats cluster_stats(const ObjectSet& set, const std::vector<ImageResult>& images) {
+  ClusterStats u;
   RatingSet rs;
   rs.annotators.reserve(set.annotators.size());
   for (const auto& a : set.annotators) rs.annotators.push_back(a.name);
@@ -600,16 +600,26 @@ ObjectUnits cluster_agreement(const ObjectSet& set, const std::vector<ImageResul
   u.units = static_cast<long long>(rs.items.size());
   u.categories = rs.categories;
   rs.sources.assign(rs.ratings.size(), SourceRef{0, 0});
+  u.stats = rating_stats(rs);
+  return u;
+}
+
+// Chance-corrected agreement on the clusters.
+ObjectUnits cluster_agreement(ClusterStats clusters, const SpatialOptions& opt) {
+  ObjectUnits u;
+  u.units = clusters.units;
+  u.nothing = clusters.nothing;
+  u.categories = std::move(clusters.categories);
+  if (u.units == 0) {
+    for (const char* key : {"krippendorff_alpha", "fleiss_kappa", "gwet_ac1"}) u.metrics[key] = Estimate::undefined(k_no_objects);
+    return u;
+  }
   AgreeOptions ao;
   ao.confidence = opt.confidence;
   ao.bootstrap = opt.bootstrap;
   ao.seed = opt.seed;
   ao.ci = CiMode::analytic;
-  if (rs.items.empty()) {
-    for (const char* key : {"krippendorff_alpha", "fleiss_kappa", "gwet_ac1"}) u.metrics[key] = Estimate::undefined(k_no_objects);
-    return u;
-  }
-  AgreeResult r = analyze_agreement(rs, ao);
+  AgreeResult r = analyze_agreement(std::move(clusters.stats), ao);
   for (const char* key : {"krippendorff_alpha", "fleiss_kappa", "gwet_ac1"}) {
     auto it = r.overall.find(key);
     if (it != r.overall.end()) u.metrics[key] = it->second;
@@ -772,35 +782,64 @@ TrackResult track_agreement(const ObjectSet& set, const std::vector<ImageResult>
   return out;
 }
 
+bool has_tracks(const ObjectSet& set) {
+  return std::any_of(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& a) {
+    return std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.track >= 0; });
+  });
+}
+
+std::vector<ImageResult> match_images(const ObjectSet& set, const SpatialOptions& opt, bool tracks) {
+  check_raster_cost(set, opt);
+  std::vector<ImageResult> per_image(set.images.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, per_image.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i), tracks).run();
+    }
+  });
+  return per_image;
+}
+
+// The additive part of per-image results (their entries moved out).
+ObjectMatching matching_of(const ObjectSet& set, std::vector<ImageResult>& per_image) {
+  ObjectMatching m;
+  m.clusters = cluster_stats(set, per_image);
+  m.images.resize(per_image.size());
+  for (std::size_t i = 0; i < per_image.size(); ++i) {
+    m.images[i].pairs = per_image[i].pairs;
+    m.images[i].entries = std::move(per_image[i].entries);
+  }
+  return m;
+}
+
+std::vector<long long> objects_per_annotator(const ObjectSet& set) {
+  std::vector<long long> out;
+  for (const auto& a : set.annotators) out.push_back(static_cast<long long>(a.objects.size()));
+  return out;
+}
+
 }  // namespace
 
-SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
+ObjectMatching match_objects(const ObjectSet& set, const SpatialOptions& opt) {
+  std::vector<ImageResult> per_image = match_images(set, opt, false);
+  return matching_of(set, per_image);
+}
+
+SpatialResult summarize_objects(const ObjectSet& set, std::vector<long long> annotator_objects, ObjectMatching matching, const SpatialOptions& opt) {
   SpatialResult out;
   const std::size_t N = set.images.size();
   const int A = static_cast<int>(set.annotators.size());
   const int P = A * (A - 1) / 2;
   const int C = static_cast<int>(set.categories.size());
   out.images = static_cast<long long>(N);
-  for (const auto& a : set.annotators) out.objects += static_cast<long long>(a.objects.size());
-
-  bool has_tracks = false;
-  for (const auto& a : set.annotators) {
-    has_tracks = has_tracks || std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.track >= 0; });
-  }
-  check_raster_cost(set, opt);
-  std::vector<ImageResult> per_image(N);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i), has_tracks).run();
-    }
-  });
+  for (const long long n : annotator_objects) out.objects += n;
+  out.annotator_objects = std::move(annotator_objects);
 
   // Scopes: 0 overall, 1..P pairs, 1+P.. classes; rows (compared-image position, counts).
   std::vector<std::vector<std::pair<std::uint32_t, ObjectCounts>>> scopes(static_cast<std::size_t>(1 + P + C));
   std::vector<ObjectCounts> totals(scopes.size());
   std::uint32_t compared = 0;
   for (std::size_t i = 0; i < N; ++i) {
-    const ImageResult& ir = per_image[i];
+    const ImageOutcome& ir = matching.images[i];
     if (ir.pairs == 0) continue;
     for (const auto& [scope, counts] : ir.entries) {
       scopes[static_cast<std::size_t>(scope)].emplace_back(compared, counts);
@@ -814,10 +853,9 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
       }
     }
     ++compared;
-    if (opt.keep_matches) out.matches.insert(out.matches.end(), ir.matches.begin(), ir.matches.end());
   }
+  matching.images = {};
   out.images_compared = compared;
-
   out.overall = object_scores(totals[0]);
   int p = 0;
   for (int a = 0; a < A; ++a) {
@@ -887,7 +925,18 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
     return x.image < y.image;
   });
 
+  out.objects_section = cluster_agreement(std::move(matching.clusters), opt);
+  return out;
+}
+
+SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
+  const bool tracks = has_tracks(set);
+  std::vector<ImageResult> per_image = match_images(set, opt, tracks);
+  SpatialResult out = summarize_objects(set, objects_per_annotator(set), matching_of(set, per_image), opt);
   if (opt.keep_matches) {
+    for (const auto& ir : per_image) {
+      if (ir.pairs) out.matches.insert(out.matches.end(), ir.matches.begin(), ir.matches.end());
+    }
     auto id = [&](int a, std::int32_t k) {
       return k < 0 ? std::numeric_limits<std::int64_t>::max()
                    : set.annotators[static_cast<std::size_t>(a)].objects[static_cast<std::size_t>(k)].id;
@@ -902,15 +951,14 @@ SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& opt) {
     });
   }
 
-  out.objects_section = cluster_agreement(set, per_image, opt);
   if (opt.keep_clusters) {
     for (auto& im : per_image) {
       for (auto& c : im.members) out.clusters.push_back(std::move(c));
     }
   }
-  if (has_tracks) {
+  if (tracks) {
     out.tracks = track_agreement(set, per_image, out.pairs);
-    out.tracks.overall.frames = compared;
+    out.tracks.overall.frames = out.images_compared;
   }
   return out;
 }

@@ -100,10 +100,11 @@ std::string render_spatial_json(const SpatialReport& r) {
   out["summary"] = summary;
 
   json files = json::array();
-  for (const auto& a : set.annotators) {
+  for (std::size_t k = 0; k < set.annotators.size(); ++k) {
+    const auto& a = set.annotators[k];
     long long images = 0;
     for (auto h : a.has_image) images += h != 0;
-    files.push_back({{"annotator", a.name}, {"file", a.file}, {"images", images}, {"objects", a.objects.size()}});
+    files.push_back({{"annotator", a.name}, {"file", a.file}, {"images", images}, {"objects", res.annotator_objects[k]}});
   }
   out["input"] = {{"files", files}, {"skipped", skipped_json(set.skipped)}, {"warnings", input_warnings_json(set.warnings)},
                   {"items_matched_by", set.items_matched_by}};

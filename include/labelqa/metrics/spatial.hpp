@@ -143,6 +143,7 @@ struct SpatialResult {
   std::vector<ObjectMatch> matches;      // with keep_matches: sorted by image, annotators, objects
   ObjectUnits objects_section;
   std::vector<ObjectCluster> clusters;   // with keep_clusters: by image, in cluster order
+  std::vector<long long> annotator_objects;  // per annotator of the set: its objects
   TrackResult tracks;
   std::vector<Warning> warnings;
 };
@@ -150,6 +151,39 @@ struct SpatialResult {
 inline constexpr const char* k_nothing = "nothing";
 
 SpatialResult analyze_objects(const ObjectSet& set, const SpatialOptions& options);
+
+// analyze_objects in two steps, for shards (docs/scale.md): what matching finds per image and in
+// the clusters is additive, so the matchings of disjoint sets of images, put together, summarise to
+// the result of one set holding them all.
+
+// What matching found on one image.
+struct ImageOutcome {
+  int pairs = 0;  // annotator pairs that compared it
+  // (scope, counts): 0 the image pooled, 1 + p annotator pair p (in pair order), 1 + P + c class c
+  // (P pairs of the set's annotators).
+  std::vector<std::pair<int, ObjectCounts>> entries;
+};
+
+// The ratings of the object clusters (the `objects` section) as rating patterns.
+struct ClusterStats {
+  long long units = 0;    // clusters
+  long long nothing = 0;  // ratings of "nothing"
+  std::vector<std::string> categories;  // the classes rated, with "nothing", by name
+  RatingStats stats;      // over the set's annotators and `categories`
+};
+
+struct ObjectMatching {
+  std::vector<ImageOutcome> images;  // per image of the set
+  ClusterStats clusters;
+};
+
+// The matching of every image (no tracks: their statistics span images).
+ObjectMatching match_objects(const ObjectSet& set, const SpatialOptions& options);
+
+// The result of a matching. `outline`: the set's images, categories and annotators (name and
+// has_image; no objects needed); `annotator_objects`: each annotator's objects.
+SpatialResult summarize_objects(const ObjectSet& outline, std::vector<long long> annotator_objects, ObjectMatching matching,
+                                const SpatialOptions& options);
 
 // Bootstrap over images: fills ci_low/ci_high of the named estimates. `scopes` holds, per scope,
 // (image position, counts) rows; `estimates` the scores to fill, one per scope.
