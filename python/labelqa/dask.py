@@ -29,9 +29,8 @@ def partition_names(count):
     return [f"<partition {k:0{width}d}>" for k in range(count)]
 
 
-def _shard_partial(command, shard, name, options):
+def _shard_partial(command, shard, names, options):
     """One shard's partial result (bytes): a path, a list of paths, or a pandas DataFrame."""
-    names = None if name is None else [name]
     return _commands.run(command, shard, input_names=names, partial=True, **options).outputs["partial"]
 
 
@@ -50,17 +49,19 @@ def _sharded(command, shards, client, split_every, options):
 
     if split_every < 2:
         raise ValueError("split_every must be at least 2")
+    input_names = options.pop("input_names", None)
     shard_options = {k: v for k, v in options.items() if k not in _MERGE_OPTIONS[command]}
     merge_options = {k: v for k, v in options.items() if k in _MERGE_OPTIONS[command]}
     if hasattr(shards, "to_delayed") and hasattr(shards, "npartitions"):
         frames = shards.to_delayed()
         names = partition_names(len(frames))
-        parts = [dask.delayed(_shard_partial)(command, frame, name, shard_options) for frame, name in zip(frames, names)]
+        parts = [dask.delayed(_shard_partial)(command, frame, [name], shard_options) for frame, name in zip(frames, names)]
     else:
         shards = list(shards)
         if not shards:
             raise ValueError("no shards")
-        parts = [dask.delayed(_shard_partial)(command, shard, None, shard_options) for shard in shards]
+        names = None if input_names is None else list(input_names)
+        parts = [dask.delayed(_shard_partial)(command, shard, names, shard_options) for shard in shards]
     # A tree of merges: each level merges split_every partials, its merges in parallel.
     levels = max(0, math.ceil(math.log(len(parts), split_every)) - 1) if len(parts) > 1 else 0
     for _ in range(levels):
@@ -95,7 +96,10 @@ def agree(shards, client=None, split_every=32, **options):
 
     ``shards``: a list whose elements are each one shard (a path, a list of paths, or a pandas
     DataFrame), or a dask DataFrame (each partition one shard, named by :func:`partition_names`).
-    Every shard must hold whole items. ``client``: a ``distributed.Client`` (default: Dask's
+    Every shard must hold whole items (an image's objects by every annotator in one shard).
+    ``input_names``: how every shard's files are named in the report, in order: for COCO
+    deliveries split by image, the whole files' paths (``["alice.json", "bob.json"]``), so that the
+    report is the one of a single run over the whole files. ``client``: a ``distributed.Client`` (default: Dask's
     current scheduler). ``split_every``: how many partials each merge of the tree takes (32).
     Options are agree's flags; ``min``, ``gate_on`` and ``csv`` apply to the merged report.
     """

@@ -213,10 +213,10 @@ void register_agree(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"token", "char"}))
       ->default_str("token");
   cmd->add_option("--input-names", args->input_names,
-                  "Rating tables and label exports: name the inputs so in the report and partial, in order, instead of by their paths")
+                  "Name the inputs so in the report and partial, in order, instead of by their paths (a shard's files as the whole files)")
       ->type_name("A,B,...");
   cmd->add_option("--partial", args->partial_path,
-                  "Write this shard's statistics to FILE, for `labelqa merge` (categorical labels; docs/scale.md)")
+                  "Write this shard's statistics to FILE, for `labelqa merge` (categorical labels and objects; docs/scale.md)")
       ->type_name("FILE");
   add_output_flags(*cmd, args->output);
   add_threads_flag(*cmd, args->threads);

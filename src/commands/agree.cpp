@@ -32,8 +32,9 @@ struct Ratings {
   std::optional<LabelShard> shard;  // for partial(): with request.partial (then no result) or a merge
 };
 struct Objects {
-  ObjectSet set;
+  ObjectSet set;  // a merge's is the outline of the union (no objects)
   metrics::SpatialResult result;
+  std::optional<ObjectShard> shard;  // for partial(): with request.partial (then no result) or a merge
 };
 struct Masks {
   MaskComparison masks;
@@ -207,7 +208,7 @@ std::vector<report::Picture> AgreeRun::pair_plots() const {
 namespace {
 
 // The inputs' paths replaced by request.input_names wherever the report shows them.
-void name_inputs(const AgreeRequest& req, RatingSet& rs) {
+void name_inputs(const AgreeRequest& req, std::vector<std::string>& files, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
   if (req.input_names.empty()) return;
   if (req.input_names.size() != req.files.size()) {
     throw UsageError(fmt::format("{} input names for {} inputs", req.input_names.size(), req.files.size()), "input_names");
@@ -220,13 +221,13 @@ void name_inputs(const AgreeRequest& req, RatingSet& rs) {
     }
     return text;
   };
-  for (auto& f : rs.files) f = named(f);
-  for (auto& sk : rs.skipped) sk.file = named(sk.file);
-  for (auto& w : rs.warnings) w.message = named(w.message);
+  for (auto& f : files) f = named(f);
+  for (auto& sk : skipped) sk.file = named(sk.file);
+  for (auto& w : warnings) w.message = named(w.message);
 }
 
 void analyze_ratings(AgreeRun::State& s, RatingSet ratings) {
-  name_inputs(s.request, ratings);
+  name_inputs(s.request, ratings.files, ratings.skipped, ratings.warnings);
   Ratings r{std::move(ratings), {}, {}};
   if (s.request.partial) {
     r.shard = label_shard(std::move(r.ratings));
@@ -247,8 +248,8 @@ std::string label_options(const AgreeRequest& r) {
                      r.metrics.bootstrap, r.metrics.seed);
 }
 
-// The options of label_options back into a request.
-void apply_label_options(AgreeRequest& r, const std::string& text, const std::string& file) {
+// A partial's options text as key=value pairs.
+std::map<std::string, std::string> option_map(const std::string& text) {
   std::map<std::string, std::string> kv;
   for (std::size_t at = 0; at <= text.size();) {
     const std::size_t end = std::min(text.find(';', at), text.size());
@@ -257,6 +258,12 @@ void apply_label_options(AgreeRequest& r, const std::string& text, const std::st
     if (eq != std::string::npos) kv[part.substr(0, eq)] = part.substr(eq + 1);
     at = end + 1;
   }
+  return kv;
+}
+
+// The options of label_options back into a request.
+void apply_label_options(AgreeRequest& r, const std::string& text, const std::string& file) {
+  auto kv = option_map(text);
   for (const char* key : {"level", "order", "confidence", "ci", "bootstrap", "seed"}) {
     if (!kv.count(key)) throw InputError({.file = file}, fmt::format("the partial's options lack {}", key), Defect::broken_file);
   }
@@ -289,10 +296,64 @@ void apply_label_options(AgreeRequest& r, const std::string& text, const std::st
 }
 
 constexpr const char* k_label_kind = "agree/labels";
+constexpr const char* k_object_kind = "agree/objects";
 
-void merge_ratings(AgreeRun::State& s) {
+// What decides an object partial's numbers besides its data (see label_options).
+std::string object_options(const AgreeRequest& r, const metrics::SpatialOptions& o) {
+  return fmt::format("iou_threshold={};iou_type={};match_by_class={};confidence={};bootstrap={};seed={};per_image={}", o.iou_threshold,
+                     metrics::iou_type_name(o.iou_type), o.match_by_class ? 1 : 0, o.confidence, o.bootstrap, o.seed, r.per_image ? 1 : 0);
+}
+
+// The options of object_options back into a run.
+void apply_object_options(AgreeRun::State& s, const std::string& text, const std::string& file) {
+  const auto kv = option_map(text);
+  for (const char* key : {"iou_threshold", "iou_type", "match_by_class", "confidence", "bootstrap", "seed", "per_image"}) {
+    if (!kv.count(key)) throw InputError({.file = file}, fmt::format("the partial's options lack {}", key), Defect::broken_file);
+  }
+  metrics::SpatialOptions& o = s.spatial;
+  try {
+    o.iou_threshold = std::stod(kv.at("iou_threshold"));
+    o.confidence = std::stod(kv.at("confidence"));
+    o.bootstrap = std::stoi(kv.at("bootstrap"));
+    o.seed = std::stoull(kv.at("seed"));
+  } catch (const std::exception&) {
+    throw InputError({.file = file}, "the partial's options are not numbers where numbers belong", Defect::broken_file);
+  }
+  const auto type = metrics::parse_iou_type(kv.at("iou_type"));
+  if (!type || !(o.iou_threshold >= 0 && o.iou_threshold <= 1) || !(o.confidence >= 0.5 && o.confidence <= 0.9999) || o.bootstrap < 0 ||
+      o.bootstrap > 1000000) {
+    throw InputError({.file = file}, "the partial's options lie outside their ranges (IoU threshold 0 to 1, confidence 0.5 to 0.9999, 0 to "
+                                     "1,000,000 bootstrap replicates)",
+                     Defect::broken_file);
+  }
+  o.iou_type = *type;
+  o.match_by_class = kv.at("match_by_class") == "1";
+  s.request.per_image = kv.at("per_image") == "1";
+  s.request.metrics.confidence = o.confidence;
+  s.request.metrics.bootstrap = o.bootstrap;
+  s.request.metrics.seed = o.seed;
+  s.request.iou_threshold = o.iou_threshold;
+}
+
+void merge_objects(AgreeRun::State& s) {
+  AgreeRequest& r = s.request;
+  apply_object_options(s, io::PartialReader(r.files.front()).header().options, r.files.front());
+  ObjectShard merged = merge_object_shards(r.files);
+  Objects out;
+  out.set = merged.outline;
+  if (r.partial) {
+    out.shard = std::move(merged);
+  } else {
+    out.result = metrics::summarize_objects(out.set, std::move(merged.annotator_objects), std::move(merged.matching), s.spatial);
+    s.gates = metrics::check_gates(r.gates, r.gate_on, report::spatial_gate_metrics(out.result));
+  }
+  s.data = std::move(out);
+}
+
+void merge_partials(AgreeRun::State& s) {
   AgreeRequest& r = s.request;
   const io::PartialHeader header = check_partials(r.files, "agree/");
+  if (header.kind == k_object_kind) return merge_objects(s);
   if (header.kind != k_label_kind) throw InputError({.file = r.files.front()}, fmt::format("partial results of {} cannot be merged yet", header.kind));
   apply_label_options(r, header.options, r.files.front());
   LabelShard merged = merge_label_shards(r.files, !r.load.table.order.empty() ? CategoryRule::by_order : CategoryRule::by_name, r.partial);
@@ -310,7 +371,26 @@ void merge_ratings(AgreeRun::State& s) {
 }
 
 void analyze_objects(AgreeRun::State& s, ObjectSet set) {
-  Objects o{std::move(set), {}};
+  std::vector<std::string> files;
+  for (const auto& a : set.annotators) files.push_back(a.file);
+  name_inputs(s.request, files, set.skipped, set.warnings);
+  for (std::size_t k = 0; k < files.size(); ++k) set.annotators[k].file = files[k];
+  Objects o{std::move(set), {}, {}};
+  if (s.request.partial) {
+    if (s.request.keep_matches) throw UsageError("--matches lists one run's objects; a partial result holds no objects, only their statistics", "matches");
+    for (const auto& a : o.set.annotators) {
+      const auto tracked = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.track >= 0; });
+      if (tracked != a.objects.end()) {
+        throw UsageError(fmt::format("{} holds video tracks (track {}): a track's statistics span frames, so tracks are compared in one run, "
+                                     "not in partial results",
+                                     a.file, a.track_names.empty() ? std::to_string(tracked->track) : a.track_names[static_cast<std::size_t>(tracked->track)]),
+                         "partial");
+      }
+    }
+    o.shard = object_shard(o.set, metrics::match_objects(o.set, s.spatial));
+    s.data = std::move(o);
+    return;
+  }
   o.result = metrics::analyze_objects(o.set, s.spatial);
   s.gates = metrics::check_gates(s.request.gates, s.request.gate_on, report::spatial_gate_metrics(o.result));
   s.data = std::move(o);
@@ -380,7 +460,7 @@ AgreeRun agree(const AgreeRequest& request) {
   auto s = std::make_unique<AgreeRun::State>();
   s->request = request;
   if (request.merge) {
-    merge_ratings(*s);
+    merge_partials(*s);
     return AgreeRun(std::move(s));
   }
   const AgreeRequest& r = s->request;
@@ -417,7 +497,7 @@ AgreeRun agree(const AgreeRequest& request) {
     return AgreeRun(std::move(s));
   }
   if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && io::is_transcript_table(r.files.front(), r.load.table, r.text_col))) {
-    if (r.partial) throw UsageError("partial results are made of categorical labels so far; transcripts are compared in one run", "partial");
+    if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; transcripts are compared in one run", "partial");
     s->transcript.normalize = r.normalize;
     s->transcript.confidence = r.metrics.confidence;
     s->transcript.bootstrap = r.metrics.bootstrap;
@@ -461,11 +541,16 @@ AgreeRun agree(const AgreeRequest& request) {
 }
 
 std::string AgreeRun::partial() const {
+  io::PartialWriter w;
+  if (const auto* o = std::get_if<Objects>(&m_state->data); o && o->shard) {
+    write_object_shard(w, *o->shard);
+    return w.bytes({LABELQA_VERSION, k_object_kind, object_options(m_state->request, m_state->spatial)});
+  }
   const auto* r = std::get_if<Ratings>(&m_state->data);
   if (!r || !r->shard) {
-    throw UsageError("partial results are made of categorical labels so far; objects, masks and spans are compared in one run", "partial");
+    throw UsageError("partial results are made of categorical labels and objects so far; masks, spans and transcripts are compared in one run",
+                     "partial");
   }
-  io::PartialWriter w;
   write_label_shard(w, *r->shard);
   return w.bytes({LABELQA_VERSION, k_label_kind, label_options(m_state->request)});
 }

@@ -27,29 +27,29 @@ std::vector<std::string> read_strings(io::PartialReader& in) {
   return v;
 }
 
-void write_notes(io::PartialWriter& out, const RatingSet& h) {
-  out.u64(h.skipped.size());
-  for (const auto& s : h.skipped) {
+void write_notes(io::PartialWriter& out, const std::vector<SkippedInput>& skipped, const std::vector<InputWarning>& warnings) {
+  out.u64(skipped.size());
+  for (const auto& s : skipped) {
     out.str(s.file);
     out.str(s.reason);
     out.u64(s.count);
   }
-  out.u64(h.warnings.size());
-  for (const auto& w : h.warnings) {
+  out.u64(warnings.size());
+  for (const auto& w : warnings) {
     out.str(w.code);
     out.str(w.message);
   }
 }
 
-void read_notes(io::PartialReader& in, RatingSet& h) {
-  h.skipped.resize(static_cast<std::size_t>(in.count(24)));
-  for (auto& s : h.skipped) {
+void read_notes(io::PartialReader& in, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
+  skipped.resize(static_cast<std::size_t>(in.count(24)));
+  for (auto& s : skipped) {
     s.file = in.str();
     s.reason = in.str();
     s.count = static_cast<std::size_t>(in.u64());
   }
-  h.warnings.resize(static_cast<std::size_t>(in.count(16)));
-  for (auto& w : h.warnings) {
+  warnings.resize(static_cast<std::size_t>(in.count(16)));
+  for (auto& w : warnings) {
     w.code = in.str();
     w.message = in.str();
   }
@@ -58,7 +58,7 @@ void read_notes(io::PartialReader& in, RatingSet& h) {
 // The header part of a label shard (everything but patterns and items).
 void read_label_header(io::PartialReader& in, RatingSet& h) {
   h.files = read_strings(in);
-  read_notes(in, h);
+  read_notes(in, h.skipped, h.warnings);
   h.annotators = read_strings(in);
   const std::uint8_t level = in.u8();
   if (level > static_cast<std::uint8_t>(Level::ratio)) in.fail("unknown measurement level");
@@ -72,7 +72,8 @@ void read_label_header(io::PartialReader& in, RatingSet& h) {
 }
 
 // The patterns as (first rating, items) with their ratings in `ratings`.
-void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating>& ratings, std::vector<std::pair<std::uint32_t, std::uint64_t>>& spans) {
+void read_patterns(io::PartialReader& in, std::size_t annotators, std::size_t categories, std::vector<Rating>& ratings,
+                   std::vector<std::pair<std::uint32_t, std::uint64_t>>& spans) {
   const std::uint64_t patterns = in.count(12);
   std::uint64_t items = 0;
   ratings.clear();
@@ -83,7 +84,7 @@ void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating
     const auto begin = static_cast<std::uint32_t>(ratings.size());
     for (std::uint64_t k = 0; k < n; ++k) {
       const std::uint32_t a = in.u32(), c = in.u32();
-      if (a >= h.annotators.size() || c >= h.categories.size()) in.fail("a rating names no annotator or category");
+      if (a >= annotators || c >= categories) in.fail("a rating names no annotator or category");
       if (k > 0 && static_cast<std::int32_t>(a) <= ratings.back().annotator) in.fail("a pattern's ratings are not in annotator order");
       ratings.push_back({static_cast<std::int32_t>(a), static_cast<std::int32_t>(c)});
     }
@@ -94,9 +95,22 @@ void read_patterns(io::PartialReader& in, const RatingSet& h, std::vector<Rating
   }
 }
 
+void write_patterns(io::PartialWriter& out, const metrics::PatternSet& ps) {
+  out.u64(ps.size());
+  for (std::size_t p = 0; p < ps.size(); ++p) {
+    out.u64(static_cast<std::uint64_t>(std::llround(ps.freq[p])));
+    out.u64(ps.offsets[p + 1] - ps.offsets[p]);
+    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) {
+      out.u32(static_cast<std::uint32_t>(ps.ratings[k].annotator));
+      out.u32(static_cast<std::uint32_t>(ps.ratings[k].category));
+    }
+  }
+}
+
+
 void write_label_header(io::PartialWriter& out, const RatingSet& h) {
   write_strings(out, h.files);
-  write_notes(out, h);
+  write_notes(out, h.skipped, h.warnings);
   write_strings(out, h.annotators);
   out.u8(static_cast<std::uint8_t>(h.level));
   write_strings(out, h.categories);
@@ -187,25 +201,17 @@ LabelShard label_shard(RatingSet ratings) {
 
 void write_label_shard(io::PartialWriter& out, const LabelShard& s) {
   write_label_header(out, s.header);
-  const metrics::PatternSet& ps = s.stats.patterns;
-  out.u64(ps.size());
-  for (std::size_t p = 0; p < ps.size(); ++p) {
-    out.u64(static_cast<std::uint64_t>(std::llround(ps.freq[p])));
-    out.u64(ps.offsets[p + 1] - ps.offsets[p]);
-    for (std::uint32_t k = ps.offsets[p]; k < ps.offsets[p + 1]; ++k) {
-      out.u32(static_cast<std::uint32_t>(ps.ratings[k].annotator));
-      out.u32(static_cast<std::uint32_t>(ps.ratings[k].category));
-    }
-  }
+  write_patterns(out, s.stats.patterns);
   write_strings(out, s.items);
 }
+
 
 LabelShard read_label_shard(io::PartialReader& in) {
   LabelShard s;
   read_label_header(in, s.header);
   std::vector<Rating> ratings;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> spans;
-  read_patterns(in, s.header, ratings, spans);
+  read_patterns(in, s.header.annotators.size(), s.header.categories.size(), ratings, spans);
   metrics::PatternAccumulator acc;
   for (std::size_t p = 0; p < spans.size(); ++p) {
     const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
@@ -371,7 +377,7 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
     const IndexMap map = index_map(h, m, rule);
     const auto& ann = map.annotator;
     const auto& cat = map.category;
-    read_patterns(in, h, ratings, spans);
+    read_patterns(in, h.annotators.size(), h.categories.size(), ratings, spans);
     for (const auto& sp : spans) total_items += sp.second;
     if (total_items > k_max_items) throw InputError({.file = heads[k].path}, "the partials count more than 2^32 items together, more than one run holds");
     for (std::size_t p = 0; p < spans.size(); ++p) {
@@ -414,6 +420,355 @@ LabelShard merge_label_shards(const std::vector<std::string>& paths, CategoryRul
   out.stats.level = m.level;
   out.stats.category_scores = m.category_scores;
   out.stats.patterns = acc.finish(static_cast<int>(m.annotators.size()), static_cast<int>(m.categories.size()));
+  return out;
+}
+
+
+// Objects.
+
+namespace {
+
+// Counts a partial may give one image's scope: their sums over 2^32 images (and bootstrap
+// weights adding up to the images) stay within 64 bits.
+constexpr std::uint64_t k_max_image_count = std::uint64_t{1} << 30;
+// Objects a partial may give one annotator.
+constexpr std::uint64_t k_max_objects = std::uint64_t{1} << 40;
+
+// Index of annotator pair (a, b), a < b, among A annotators' pairs in order (0,1), (0,2), ...
+int pair_index(int a, int b, int annotators) { return a * (2 * annotators - a - 1) / 2 + (b - a - 1); }
+
+void write_counts(io::PartialWriter& out, const metrics::ObjectCounts& c) {
+  for (const long long v : {c.objects_a, c.objects_b, c.matched, c.label_mismatch, c.label_mismatch_a, c.label_mismatch_b, c.ignored}) {
+    out.u64(static_cast<std::uint64_t>(v));
+  }
+  out.f64(c.iou_sum);
+  out.f64(c.dice_sum);
+}
+
+metrics::ObjectCounts read_counts(io::PartialReader& in) {
+  metrics::ObjectCounts c;
+  for (long long* v : {&c.objects_a, &c.objects_b, &c.matched, &c.label_mismatch, &c.label_mismatch_a, &c.label_mismatch_b, &c.ignored}) {
+    const std::uint64_t x = in.u64();
+    if (x > k_max_image_count) in.fail("an image's object counts exceed 2^30");
+    *v = static_cast<long long>(x);
+  }
+  c.iou_sum = in.f64();
+  c.dice_sum = in.f64();
+  const auto m = static_cast<double>(c.matched);
+  if (!(c.iou_sum >= 0 && c.iou_sum <= m && c.dice_sum >= 0 && c.dice_sum <= m)) in.fail("an image's IoU or Dice sums lie outside [0, matched]");
+  if (c.matched + c.label_mismatch_a > c.objects_a || c.matched + c.label_mismatch_b > c.objects_b) in.fail("an image matches more objects than it has");
+  return c;
+}
+
+bool annotator_less(const AnnotatorObjects& x, const AnnotatorObjects& y) {
+  const int rx = role_rank(x.role), ry = role_rank(y.role);
+  return rx != ry ? rx < ry : x.name < y.name;
+}
+
+}  // namespace
+
+ObjectShard object_shard(const ObjectSet& set, metrics::ObjectMatching matching) {
+  ObjectShard s;
+  ObjectSet& o = s.outline;
+  for (const auto& img : set.images) o.images.push_back({.name = img.name});
+  o.categories = set.categories;
+  for (const auto& a : set.annotators) {
+    AnnotatorObjects x;
+    x.name = a.name;
+    x.role = a.role;
+    x.file = a.file;
+    x.format = a.format;
+    x.has_image = a.has_image;
+    o.annotators.push_back(std::move(x));
+    s.annotator_objects.push_back(static_cast<long long>(a.objects.size()));
+  }
+  o.skipped = set.skipped;
+  o.warnings = set.warnings;
+  o.items_matched_by = set.items_matched_by;
+  s.matching = std::move(matching);
+  return s;
+}
+
+void write_object_shard(io::PartialWriter& out, const ObjectShard& s) {
+  const ObjectSet& o = s.outline;
+  out.str(o.items_matched_by);
+  write_notes(out, o.skipped, o.warnings);
+  write_strings(out, o.categories);
+  out.u64(o.images.size());
+  for (const auto& img : o.images) out.str(img.name);
+  out.u64(o.annotators.size());
+  for (std::size_t k = 0; k < o.annotators.size(); ++k) {
+    const auto& a = o.annotators[k];
+    out.str(a.name);
+    out.u8(static_cast<std::uint8_t>(a.role));
+    out.str(a.file);
+    out.str(a.format);
+    out.u64(static_cast<std::uint64_t>(s.annotator_objects[k]));
+    out.raw(std::string_view(reinterpret_cast<const char*>(a.has_image.data()), a.has_image.size()));
+  }
+  for (const auto& im : s.matching.images) {
+    out.u32(static_cast<std::uint32_t>(im.pairs));
+    if (im.pairs == 0) continue;
+    out.u64(im.entries.size());
+    for (const auto& [scope, counts] : im.entries) {
+      out.u32(static_cast<std::uint32_t>(scope));
+      write_counts(out, counts);
+    }
+  }
+  const metrics::ClusterStats& c = s.matching.clusters;
+  out.u64(static_cast<std::uint64_t>(c.units));
+  out.u64(static_cast<std::uint64_t>(c.nothing));
+  write_strings(out, c.categories);
+  write_patterns(out, c.stats.patterns);
+}
+
+ObjectShard read_object_shard(io::PartialReader& in) {
+  ObjectShard s;
+  ObjectSet& o = s.outline;
+  o.items_matched_by = in.str();
+  if (o.items_matched_by != "id" && o.items_matched_by != "path" && o.items_matched_by != "name") in.fail("unknown way of matching items");
+  read_notes(in, o.skipped, o.warnings);
+  o.categories = read_strings(in);
+  for (std::size_t c = 1; c < o.categories.size(); ++c) {
+    if (!(o.categories[c - 1] < o.categories[c])) in.fail("classes are not in order");
+  }
+  const std::uint64_t N = in.count(8);
+  if (N > k_max_items) in.fail("more than 2^32 images");
+  o.images.resize(static_cast<std::size_t>(N));
+  for (std::size_t i = 0; i < N; ++i) {
+    o.images[i].name = in.str();
+    if (i > 0 && !(o.images[i - 1].name < o.images[i].name)) in.fail("images are not in order");
+  }
+  const std::uint64_t A = in.count(8 + 1 + 8 + 8 + 8 + N);
+  if (A > 65536) in.fail("more than 65,536 annotators");
+  o.annotators.resize(static_cast<std::size_t>(A));
+  for (std::size_t k = 0; k < A; ++k) {
+    auto& a = o.annotators[k];
+    a.name = in.str();
+    const std::uint8_t role = in.u8();
+    if (role > static_cast<std::uint8_t>(Role::consensus)) in.fail("unknown annotator role");
+    a.role = static_cast<Role>(role);
+    a.file = in.str();
+    a.format = in.str();
+    const std::uint64_t objects = in.u64();
+    if (objects > k_max_objects) in.fail("an annotator with more than 2^40 objects");
+    s.annotator_objects.push_back(static_cast<long long>(objects));
+    a.has_image.resize(static_cast<std::size_t>(N));
+    for (auto& h : a.has_image) {
+      h = in.u8();
+      if (h > 1) in.fail("an image's presence is neither 0 nor 1");
+    }
+    if (k > 0 && !annotator_less(o.annotators[k - 1], a)) in.fail("annotators are not in order");
+  }
+  const int P = static_cast<int>(A * (A - 1) / 2);
+  const std::uint64_t scopes = 1 + static_cast<std::uint64_t>(P) + o.categories.size();
+  s.matching.images.resize(static_cast<std::size_t>(N));
+  for (std::size_t i = 0; i < N; ++i) {
+    auto& im = s.matching.images[i];
+    const std::uint32_t pairs = in.u32();
+    if (pairs > static_cast<std::uint32_t>(P)) in.fail("an image compared by more pairs than there are");
+    im.pairs = static_cast<int>(pairs);
+    if (pairs == 0) continue;
+    const std::uint64_t entries = in.count(4 + 7 * 8 + 2 * 8);
+    if (entries == 0 || entries > scopes) in.fail("an image compared with no entries, or more entries than scopes");
+    for (std::uint64_t e = 0; e < entries; ++e) {
+      const std::uint32_t scope = in.u32();
+      if (scope >= scopes) in.fail("an entry names no scope");
+      im.entries.emplace_back(static_cast<int>(scope), read_counts(in));
+    }
+    std::vector<int> seen;
+    for (const auto& [scope, counts] : im.entries) seen.push_back(scope);
+    std::sort(seen.begin(), seen.end());
+    if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) in.fail("an image gives one scope twice");
+    if (seen.front() != 0) in.fail("an image compared without its pooled counts");
+  }
+  metrics::ClusterStats& c = s.matching.clusters;
+  const std::uint64_t units = in.u64(), nothing = in.u64();
+  if (units > k_max_items || nothing > units * A) in.fail("cluster counts out of range");
+  c.units = static_cast<long long>(units);
+  c.nothing = static_cast<long long>(nothing);
+  c.categories = read_strings(in);
+  for (std::size_t k = 1; k < c.categories.size(); ++k) {
+    if (!(c.categories[k - 1] < c.categories[k])) in.fail("cluster classes are not in order");
+  }
+  std::vector<Rating> ratings;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> spans;
+  read_patterns(in, static_cast<std::size_t>(A), c.categories.size(), ratings, spans);
+  std::uint64_t items = 0;
+  metrics::PatternAccumulator acc;
+  for (std::size_t p = 0; p < spans.size(); ++p) {
+    const std::uint32_t end = p + 1 < spans.size() ? spans[p + 1].first : static_cast<std::uint32_t>(ratings.size());
+    acc.add(ratings.data() + spans[p].first, ratings.data() + end, static_cast<double>(spans[p].second));
+    items += spans[p].second;
+  }
+  if (items != units) in.fail("cluster patterns do not count the clusters");
+  c.stats.annotators = static_cast<std::size_t>(A);
+  c.stats.categories = c.categories.size();
+  c.stats.patterns = acc.finish(static_cast<int>(A), static_cast<int>(c.categories.size()));
+  in.finish();
+  return s;
+}
+
+ObjectShard merge_object_shards(const std::vector<std::string>& paths) {
+  struct Part {
+    std::string path;
+    ObjectShard shard;
+  };
+  std::vector<Part> parts;
+  for (const auto& p : paths) {
+    io::PartialReader in(p);
+    parts.push_back({p, read_object_shard(in)});
+  }
+  // Shards in the order of their first image (images are disjoint), whatever order they are given in.
+  std::stable_sort(parts.begin(), parts.end(), [](const Part& x, const Part& y) {
+    const auto& a = x.shard.outline.images;
+    const auto& b = y.shard.outline.images;
+    if (a.empty() || b.empty()) return !a.empty() && b.empty();
+    return a.front().name < b.front().name;
+  });
+  ObjectShard out;
+  ObjectSet& m = out.outline;
+  m.items_matched_by = parts.front().shard.outline.items_matched_by;
+  // Annotators by role and name; one annotator's file, format and role agree across shards.
+  std::map<std::string, std::size_t> first_of;  // annotator -> part that named it first
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const ObjectSet& o = parts[k].shard.outline;
+    if (o.items_matched_by != m.items_matched_by) {
+      throw InputError({.file = parts[k].path}, fmt::format("matched images by {}, but {} matched them by {}: give every shard the same "
+                                                            "--match-items-by",
+                                                            o.items_matched_by, parts.front().path, m.items_matched_by));
+    }
+    for (const auto& a : o.annotators) {
+      const auto [it, fresh] = first_of.emplace(a.name, k);
+      if (fresh) {
+        AnnotatorObjects x;
+        x.name = a.name;
+        x.role = a.role;
+        x.file = a.file;
+        x.format = a.format;
+        m.annotators.push_back(std::move(x));
+        continue;
+      }
+      const auto& other = *std::find_if(parts[it->second].shard.outline.annotators.begin(), parts[it->second].shard.outline.annotators.end(),
+                                        [&](const AnnotatorObjects& y) { return y.name == a.name; });
+      if (other.file != a.file || other.role != a.role || other.format != a.format) {
+        throw InputError({.file = parts[k].path}, fmt::format("annotator {} comes from {} ({}) here but from {} ({}) in {}: one annotator is one input in "
+                                                              "every shard (name the shards' files as the whole files with --input-names, "
+                                                              "docs/scale.md)",
+                                                              a.name, a.file, a.format, other.file, other.format, parts[it->second].path));
+      }
+    }
+    m.categories.insert(m.categories.end(), o.categories.begin(), o.categories.end());
+    for (const auto& sk : o.skipped) {
+      auto same = std::find_if(m.skipped.begin(), m.skipped.end(), [&](const SkippedInput& x) { return x.file == sk.file && x.reason == sk.reason; });
+      if (same == m.skipped.end()) {
+        m.skipped.push_back(sk);
+      } else {
+        same->count += sk.count;
+      }
+    }
+    for (const auto& w : o.warnings) {
+      if (std::none_of(m.warnings.begin(), m.warnings.end(), [&](const InputWarning& x) { return x.code == w.code && x.message == w.message; })) {
+        m.warnings.push_back(w);
+      }
+    }
+  }
+  std::sort(m.annotators.begin(), m.annotators.end(), annotator_less);
+  std::sort(m.categories.begin(), m.categories.end());
+  m.categories.erase(std::unique(m.categories.begin(), m.categories.end()), m.categories.end());
+  // Images by name; one image in two shards is refused.
+  struct Where {
+    const std::string* name;
+    std::uint32_t part, image;
+  };
+  std::vector<Where> images;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const auto& im = parts[k].shard.outline.images;
+    for (std::size_t i = 0; i < im.size(); ++i) images.push_back({&im[i].name, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)});
+  }
+  if (images.size() > k_max_items) throw InputError({.file = parts.back().path}, "the partials hold more than 2^32 images together, more than one run holds");
+  std::sort(images.begin(), images.end(), [](const Where& x, const Where& y) { return *x.name < *y.name; });
+  for (std::size_t i = 1; i < images.size(); ++i) {
+    if (*images[i].name != *images[i - 1].name) continue;
+    throw InputError({.file = parts[images[i].part].path, .item = *images[i].name},
+                     fmt::format("this image is also in {}: a shard must hold whole images (every annotator's objects on it), or the merge "
+                                 "would count it as two images (docs/scale.md)",
+                                 parts[images[i - 1].part].path));
+  }
+  const std::size_t N = images.size();
+  const int A = static_cast<int>(m.annotators.size());
+  const int P = A * (A - 1) / 2;
+  for (auto& a : m.annotators) a.has_image.assign(N, 0);
+  out.annotator_objects.assign(m.annotators.size(), 0);
+  out.matching.images.resize(N);
+  // Each shard's annotators and classes in the merged ones.
+  std::vector<std::vector<int>> ann(parts.size()), cat(parts.size());
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const ObjectSet& o = parts[k].shard.outline;
+    for (std::size_t a = 0; a < o.annotators.size(); ++a) {
+      const auto it = std::lower_bound(m.annotators.begin(), m.annotators.end(), o.annotators[a], annotator_less);
+      ann[k].push_back(static_cast<int>(it - m.annotators.begin()));
+      out.annotator_objects[static_cast<std::size_t>(ann[k].back())] += parts[k].shard.annotator_objects[a];
+    }
+    for (const auto& c : o.categories) cat[k].push_back(static_cast<int>(std::lower_bound(m.categories.begin(), m.categories.end(), c) - m.categories.begin()));
+  }
+  m.images.resize(N);
+  for (std::size_t i = 0; i < N; ++i) {
+    const Where& w = images[i];
+    Part& part = parts[w.part];
+    m.images[i].name = *w.name;
+    const ObjectSet& o = part.shard.outline;
+    const int Ak = static_cast<int>(o.annotators.size());
+    const int Pk = Ak * (Ak - 1) / 2;
+    for (int a = 0; a < Ak; ++a) {
+      m.annotators[static_cast<std::size_t>(ann[w.part][static_cast<std::size_t>(a)])].has_image[i] = o.annotators[static_cast<std::size_t>(a)].has_image[w.image];
+    }
+    metrics::ImageOutcome& im = part.shard.matching.images[w.image];
+    // Scopes of the shard's pairs and classes in the merged set's.
+    for (auto& [scope, counts] : im.entries) {
+      if (scope == 0) continue;
+      if (scope <= Pk) {
+        int a = 0, p = scope - 1;
+        while (p >= Ak - a - 1) p -= Ak - a - 1, ++a;
+        const int b = a + 1 + p;
+        scope = 1 + pair_index(ann[w.part][static_cast<std::size_t>(a)], ann[w.part][static_cast<std::size_t>(b)], A);
+      } else {
+        scope = 1 + P + cat[w.part][static_cast<std::size_t>(scope - 1 - Pk)];
+      }
+    }
+    out.matching.images[i] = std::move(im);
+  }
+  // The clusters' patterns in the merged annotators and cluster classes.
+  metrics::ClusterStats& c = out.matching.clusters;
+  for (const auto& part : parts) {
+    const auto& cs = part.shard.matching.clusters;
+    c.categories.insert(c.categories.end(), cs.categories.begin(), cs.categories.end());
+    c.units += cs.units;
+    c.nothing += cs.nothing;
+  }
+  std::sort(c.categories.begin(), c.categories.end());
+  c.categories.erase(std::unique(c.categories.begin(), c.categories.end()), c.categories.end());
+  metrics::PatternAccumulator acc;
+  std::vector<Rating> mapped;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const auto& cs = parts[k].shard.matching.clusters;
+    std::vector<std::int32_t> cmap;
+    for (const auto& name : cs.categories) {
+      cmap.push_back(static_cast<std::int32_t>(std::lower_bound(c.categories.begin(), c.categories.end(), name) - c.categories.begin()));
+    }
+    const metrics::PatternSet& ps = cs.stats.patterns;
+    for (std::size_t p = 0; p < ps.size(); ++p) {
+      mapped.clear();
+      for (std::uint32_t r = ps.offsets[p]; r < ps.offsets[p + 1]; ++r) {
+        mapped.push_back({ann[k][static_cast<std::size_t>(ps.ratings[r].annotator)], cmap[static_cast<std::size_t>(ps.ratings[r].category)]});
+      }
+      // Merged annotator indices keep the shard's order, so the pattern stays in annotator order.
+      acc.add(mapped.data(), mapped.data() + mapped.size(), ps.freq[p]);
+    }
+  }
+  c.stats.annotators = m.annotators.size();
+  c.stats.categories = c.categories.size();
+  c.stats.patterns = acc.finish(A, static_cast<int>(c.categories.size()));
   return out;
 }
 

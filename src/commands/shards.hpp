@@ -5,6 +5,8 @@
 
 #include "labelqa/io/partial.hpp"
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/spatial.hpp"
+#include "labelqa/model/objects.hpp"
 #include "labelqa/model/ratings.hpp"
 
 #include <string>
@@ -40,6 +42,25 @@ RatingSet read_rating_set(io::PartialReader& in);
 // it: files, items in order of first appearance, annotators and categories decided over the union,
 // ratings, sources and timestamps. Throws InputError naming two shards (by `paths`) that hold one item.
 RatingSet union_rating_sets(std::vector<RatingSet> sets, const std::vector<std::string>& paths, CategoryRule rule);
+
+// Objects: what `agree` needs of an ObjectSet once its images are matched, without geometry.
+struct ObjectShard {
+  // Images (names only), categories, annotators (name, role, file, format, has_image; no
+  // objects), skipped inputs, warnings and how items were matched.
+  ObjectSet outline;
+  std::vector<long long> annotator_objects;  // per annotator of the outline
+  metrics::ObjectMatching matching;
+};
+
+// The shard of a matched set (the set's geometry is not kept).
+ObjectShard object_shard(const ObjectSet& set, metrics::ObjectMatching matching);
+void write_object_shard(io::PartialWriter& out, const ObjectShard& shard);
+ObjectShard read_object_shard(io::PartialReader& in);
+// The shards of `paths` merged as one set holding all their images: annotators, categories and
+// images as one reading of the whole files decides them (by role and name, by name, by name),
+// per-image outcomes remapped, cluster patterns added up. Throws InputError naming two partials
+// that hold one image, or that disagree on an annotator's file or on how items were matched.
+ObjectShard merge_object_shards(const std::vector<std::string>& paths);
 
 // The checks every merge makes first: each file is a partial of `kind` (a prefix such as
 // "agree/"), all of one kind, labelqa version and options. Returns the shared header.

@@ -5,6 +5,7 @@ two orders and as a tree; and every partial that must not merge is refused namin
 
 Usage: test_shards.py LABELQA_BINARY
 """
+import json
 import os
 import random
 import subprocess
@@ -115,7 +116,131 @@ def check_gold_sharding(shards, rows, gold_path, policy_path):
     return parts
 
 
+CLASSES = ["car", "person", "sign", "tree"]
+
+
+def coco_deliveries(seed, images, annotators):
+    """Per-annotator COCO exports of one image set: boxes, polygons and crowd regions (RLE), with
+    jitter, misses, extra objects, wrong classes and images some annotator did not deliver."""
+    rng = random.Random(seed)
+    imgs = [{"id": 1000 + i, "file_name": f"img{i:04d}.jpg", "width": 320, "height": 240} for i in range(images)]
+    truth = {}
+    for im in imgs:
+        objs = []
+        for _ in range(rng.randrange(0, 6)):
+            w, h = rng.randrange(8, 90), rng.randrange(8, 70)
+            objs.append((rng.randrange(0, 320 - w), rng.randrange(0, 240 - h), w, h, rng.randrange(len(CLASSES)), rng.random() < 0.4))
+        truth[im["id"]] = objs
+    out = {}
+    for a, name in enumerate(annotators):
+        anns, listed = [], []
+        for im in imgs:
+            if rng.random() < 0.05 * a:
+                continue
+            listed.append(im)
+            objs = list(truth[im["id"]])
+            if rng.random() < 0.3:
+                w, h = rng.randrange(8, 60), rng.randrange(8, 60)
+                objs.append((rng.randrange(0, 320 - w), rng.randrange(0, 240 - h), w, h, rng.randrange(len(CLASSES)), False))
+            for x, y, w, h, c, poly in objs:
+                if rng.random() < 0.1:
+                    continue
+                j = lambda v: max(0, v + rng.randrange(-4, 5))
+                x, y, w, h = j(x), j(y), max(2, j(w)), max(2, j(h))
+                x, y = min(x, 318 - w), min(y, 238 - h)
+                if rng.random() < 0.08:
+                    c = rng.randrange(len(CLASSES))
+                ann = {"id": len(anns) + 1, "image_id": im["id"], "category_id": c + 1, "iscrowd": 0, "bbox": [x, y, w, h], "area": w * h}
+                if poly:
+                    ann["segmentation"] = [[x, y, x + w, y + rng.randrange(0, h), x + w, y + h, x + rng.randrange(0, w), y + h]]
+                anns.append(ann)
+            if rng.random() < 0.05:
+                # A crowd region over the image's left part: column-major runs of 240 rows.
+                cols = rng.randrange(10, 60)
+                anns.append({"id": len(anns) + 1, "image_id": im["id"], "category_id": 2, "iscrowd": 1, "bbox": [0, 0, cols, 240],
+                             "area": cols * 240, "segmentation": {"size": [240, 320], "counts": [0, cols * 240, (320 - cols) * 240]}})
+        out[name] = {"images": listed, "annotations": anns,
+                     "categories": [{"id": k + 1, "name": c} for k, c in enumerate(CLASSES)]}
+    return out
+
+
+def write_coco(folder, data):
+    os.makedirs(os.path.join(TMP, folder), exist_ok=True)
+    paths = []
+    for name, d in data.items():
+        path = f"{folder}/{name}.json"
+        with open(os.path.join(TMP, path), "w") as f:
+            json.dump(d, f)
+        paths.append(path)
+    return paths
+
+
+def check_object_sharding(name, data, shards, flags):
+    """COCO deliveries split by image into shards (every annotator's objects on an image in one
+    shard): the merged report is the single run's over the whole files."""
+    whole = write_coco(name, data)
+    rng = random.Random(shards)
+    home = {im["id"]: rng.randrange(shards) for d in data.values() for im in d["images"]}
+    parts = []
+    for k in range(shards):
+        piece = {}
+        for ann, d in data.items():
+            piece[ann] = {"images": [im for im in d["images"] if home[im["id"]] == k],
+                          "annotations": [a for a in d["annotations"] if home[a["image_id"]] == k], "categories": d["categories"]}
+        files = write_coco(f"{name}-{shards}-{k:02d}", piece)
+        part = f"{name}-{shards}-{k:02d}.part"
+        p = run("agree", *files, *flags, "--input-names", ",".join(whole), "--partial", part)
+        expect(f"{name} {shards}: partial {k}", p.returncode == 0, p.stderr)
+        parts.append(part)
+    tag = f"{name}{shards}"
+    single = run("agree", *whole, *flags, "--json", f"{tag}-single.json", "--csv", f"{tag}-single.csv", "-q")
+    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
+    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
+        m = run("merge", *order, "--json", f"{tag}-merged.json", "--csv", f"{tag}-merged.csv", "-q")
+        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
+        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{tag}-merged.json") == read(f"{tag}-single.json"))
+        expect(f"{name} {shards}: merged CSV {label} = single run's", read(f"{tag}-merged.csv") == read(f"{tag}-single.csv"))
+    if shards >= 2:
+        half = shards // 2
+        run("merge", *parts[:half], "--partial", f"{tag}-a.part")
+        run("merge", *parts[half:], "--partial", f"{tag}-b.part")
+        t = run("merge", f"{tag}-b.part", f"{tag}-a.part", "--json", f"{tag}-tree.json", "-q")
+        expect(f"{name} {shards}: tree merge = single run's", t.returncode == 0 and read(f"{tag}-tree.json") == read(f"{tag}-single.json"), t.stderr)
+        run("merge", *reversed(parts[:half]), "--partial", f"{tag}-a2.part")
+        expect(f"{name} {shards}: merged partial bytes independent of order", read(f"{tag}-a.part") == read(f"{tag}-a2.part"))
+    return parts
+
+
 def main():
+    coco = coco_deliveries(11, 400, ["alice", "bob", "carol"])
+    for shards in (1, 2, 7, 50):
+        check_object_sharding("objects", coco, shards, [])
+    check_object_sharding("objflags", coco, 7, ["--per-image", "--match-by-class", "--iou-threshold", "0.6", "--bootstrap", "300", "--seed", "5"])
+    check_object_sharding("objbox", coco, 7, ["--iou-type", "box"])
+    # Refusals: an image in two shards, one annotator from two files, tracks, --matches, kinds mixed.
+    obj = check_object_sharding("objrefuse", coco, 2, [])
+    one = coco_deliveries(11, 3, ["alice", "bob", "carol"])
+    files = write_coco("objrefuse-extra", one)
+    run("agree", *files, "--input-names", "objrefuse/alice.json,objrefuse/bob.json,objrefuse/carol.json", "--partial", "objextra.part")
+    r = run("merge", obj[1], "objextra.part", obj[0], "-q")
+    expect("objects: an image in two shards: exit 2 naming the image and both files",
+           r.returncode == 2 and "img0000.jpg" in r.stderr and "objextra.part" in r.stderr and "whole images" in r.stderr, r.stderr)
+    files = write_coco("objrefuse-other", coco_deliveries(12, 5, ["alice", "bob", "carol"]))
+    run("agree", *files, "--partial", "objother.part")
+    r = run("merge", obj[0], "objother.part", "-q")
+    expect("objects: one annotator from two files: exit 2 naming both", r.returncode == 2 and "objother.part" in r.stderr and "--input-names" in r.stderr,
+           r.stderr)
+    r = run("agree", *files, "--matches", "m.csv", "--partial", "m.part")
+    expect("objects: --matches with --partial: usage error", r.returncode == 2 and "usage error" in r.stderr, r.stderr)
+    run("agree", files[0], files[1], "--iou-threshold", "0.7", "--partial", "objiou.part")
+    r = run("merge", obj[0], "objiou.part", "-q")
+    expect("objects: other options: exit 2 naming both", r.returncode == 2 and "objiou.part" in r.stderr and "iou_threshold=0.7" in r.stderr, r.stderr)
+    with open(os.path.join(TMP, "video.xml"), "w") as f:
+        f.write('<annotations><meta><task><size>2</size></task></meta><track id="0" label="car">'
+                '<box frame="0" xtl="1" ytl="1" xbr="20" ybr="20" outside="0" occluded="0"/>'
+                '<box frame="1" xtl="2" ytl="1" xbr="21" ybr="20" outside="0" occluded="0"/></track></annotations>')
+    r = run("agree", "video.xml", "video.xml", "--format", "cvat", "--annotators", "a,b", "--partial", "video.part")
+    expect("objects: video tracks in a partial: usage error naming the track", r.returncode == 2 and "track" in r.stderr, r.stderr)
     nominal = ratings(1, 2500, 6, ["neg", "neu", "pos", "mixed"])
     for shards in (1, 2, 7, 50):
         check_sharding("nominal", nominal, shards, [])
@@ -151,6 +276,9 @@ def main():
     expect("gold partials of other gold: exit 2 naming both", r.returncode == 2 and "othergold.part" in r.stderr and "gold7-01.part" in r.stderr, r.stderr)
 
     parts = check_sharding("refuse", nominal, 2, [])
+    r = run("merge", parts[0], "objects-2-00.part", "-q")
+    expect("label and object partials together: exit 2 naming both", r.returncode == 2 and "objects-2-00.part" in r.stderr and parts[0] in r.stderr,
+           r.stderr)
     r = run("merge", parts[0], gold_parts[0], "-q")
     expect("agree and gold partials together: exit 2", r.returncode == 2 and "gold" in r.stderr, r.stderr)
     p = run("agree", "refuse2-00.csv", "--seed", "4", "--partial", "seed4.part")

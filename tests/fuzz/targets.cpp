@@ -121,11 +121,15 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
   } else if (name == "partial") {
     // A partial result whose payload is the input, framed with a valid header and checksum so
     // that the payload's reader, not the checksum, meets the bytes; merged as agree or gold would.
+    // The first byte picks the kind: bit 0 gold labels, else bit 1 objects, else labels.
     const bool gold = size && (data[0] & 1);
+    const bool objects = !gold && size && (data[0] & 2);
     io::PartialWriter w;
     w.raw(std::string_view(reinterpret_cast<const char*>(data), size).substr(size ? 1 : 0));
-    const std::string options = gold ? "gold options" : "level=nominal;order=;duplicates=error;confidence=0.95;ci=auto;bootstrap=20;seed=1";
-    const fs::path p = write("p.part", w.bytes({LABELQA_VERSION, gold ? "gold/labels" : "agree/labels", options}));
+    const std::string options = gold      ? "gold options"
+                                : objects ? "iou_threshold=0.5;iou_type=auto;match_by_class=0;confidence=0.95;bootstrap=20;seed=1;per_image=1"
+                                          : "level=nominal;order=;duplicates=error;confidence=0.95;ci=auto;bootstrap=20;seed=1";
+    const fs::path p = write("p.part", w.bytes({LABELQA_VERSION, gold ? "gold/labels" : objects ? "agree/objects" : "agree/labels", options}));
     if (gold) {
       commands::GoldRequest r;
       r.files = {p.string()};

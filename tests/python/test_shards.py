@@ -106,3 +106,39 @@ def test_dask_gold(client, tmp_path):
     r = labelqa.dask.gold(list(reversed(files)), gold=str(gold), client=client, split_every=2, min=["accuracy=0.9"], junit=True)
     assert sorted_dump(r) == sorted_dump(single)
     assert r.outputs["junit"] == single.outputs["junit"] and r.gate_failed == single.gate_failed
+
+
+def test_dask_coco_objects(client, tmp_path):
+    """COCO deliveries of three annotators split by image into five shards: the merged report is a
+    single run's over the whole files."""
+    import labelqa.dask
+
+    rng = random.Random(21)
+    cats = [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}]
+    images = [{"id": i, "file_name": f"im{i:03d}.jpg", "width": 200, "height": 150} for i in range(60)]
+    truth = {im["id"]: [(rng.randrange(0, 150), rng.randrange(0, 100), rng.randrange(10, 50), rng.randrange(10, 50), rng.randrange(1, 3))
+                        for _ in range(rng.randrange(0, 5))] for im in images}
+    whole, shards = [], [[] for _ in range(5)]
+    home = {im["id"]: rng.randrange(5) for im in images}
+    for name in ("alice", "bob", "carol"):
+        anns = []
+        for im in images:
+            for x, y, w, h, c in truth[im["id"]]:
+                if rng.random() < 0.1:
+                    continue
+                anns.append({"id": len(anns) + 1, "image_id": im["id"], "category_id": c if rng.random() < 0.9 else 3 - c, "iscrowd": 0,
+                             "bbox": [x + rng.randrange(-3, 4), y + rng.randrange(-3, 4), w, h], "area": w * h})
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"images": images, "annotations": anns, "categories": cats}))
+        whole.append(str(path))
+        for k in range(5):
+            piece = tmp_path / f"shard{k}" / f"{name}.json"
+            piece.parent.mkdir(exist_ok=True)
+            piece.write_text(json.dumps({"images": [im for im in images if home[im["id"]] == k],
+                                         "annotations": [a for a in anns if home[a["image_id"]] == k], "categories": cats}))
+            shards[k].append(str(piece))
+    single = labelqa.agree(whole, bootstrap=200, per_image=True)
+    assert single["mode"] == "objects" and single["overall"]["matched"] > 0
+    for split_every in (2, 8):
+        r = labelqa.dask.agree(shards, client=client, split_every=split_every, input_names=whole, bootstrap=200, per_image=True)
+        assert sorted_dump(r) == sorted_dump(single)
