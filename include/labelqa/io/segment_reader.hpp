@@ -1,0 +1,53 @@
+// Time segments as speech and video teams keep them: RTTM (speaker diarization), SRT and WebVTT
+// subtitles (cue timings and text), Praat TextGrid (interval tiers), each a file or a folder of
+// files per annotator; and the builder that turns segment records of any reader (these and
+// Label Studio's audio results) into the core SegmentSet.
+#pragma once
+
+#include "labelqa/model/segments.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labelqa::io {
+
+enum class SegmentFormat : std::uint8_t { rttm, srt, webvtt, textgrid };
+const char* segment_format_name(SegmentFormat f);
+
+struct RawSegment {
+  Micros start = 0, end = 0;
+  std::string label;
+  std::uint32_t line = 0;  // 1-based, 0 where the format has none
+  std::string text;        // the cue's or region's text ("" = none)
+};
+
+// One annotator's segments of one recording, as a reader found them.
+struct SegmentRecord {
+  std::string annotator;
+  std::string item;
+  std::string file;                 // the file they were read from
+  std::optional<Micros> duration;   // the recording's duration, where the file says it
+  std::vector<RawSegment> segments;
+};
+
+// The segment format of a file or a folder of such files, judged by extension (.rttm, .srt, .vtt,
+// .TextGrid, any case); nullopt for anything else.
+std::optional<SegmentFormat> detect_segment_format(const std::string& path);
+
+// Reads one annotator's file or folder. Items: the RTTM file id (with the channel when it is not
+// 1); a subtitle file's name without its extension (its path under a folder input); a TextGrid's
+// name, a slash and the tier's name (every interval tier is a layer of its own). Segments whose
+// end is not after their start are left out and counted in `skipped`. Throws InputError naming
+// file, line and field for anything malformed.
+std::vector<SegmentRecord> read_segment_input(const std::string& path, const std::string& annotator, SegmentFormat format,
+                                              std::vector<SkippedInput>& skipped);
+
+// The records of one comparison into a SegmentSet: items, annotators and labels sorted by name,
+// segments sorted, an item delivered by an annotator that has a record of it. `speakers`: the
+// labels are speaker names (RTTM). Segments of one annotator, item and label that overlap are kept
+// (validate reports them). Durations given twice for one item must agree (InputError naming both
+// files).
+SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speakers, std::vector<std::string> files);
+
+}  // namespace labelqa::io
