@@ -31,6 +31,9 @@ struct AgreeArgs {
   std::string iou_type = "auto";
   bool match_by_class = false;
   bool per_image = false;
+  double collar = 0.2;
+  bool skip_overlap = false;
+  double resolution = 0.01;
   std::string matches_path;
   std::string plot_dir;
   bool masks = false;
@@ -75,6 +78,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
               : a.compare == "spans" ? commands::Compare::spans
               : a.compare == "labels" ? commands::Compare::labels
               : a.compare == "transcripts" ? commands::Compare::transcripts
+              : a.compare == "segments" ? commands::Compare::segments
                                       : commands::Compare::automatic;
   r.text_col = a.text_col;
   r.normalize = metrics::parse_normalization(a.normalize);
@@ -90,6 +94,9 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.iou_type = iou_type_of(a.iou_type);
   r.match_by_class = a.match_by_class;
   r.per_image = a.per_image;
+  r.collar = a.collar;
+  r.skip_overlap = a.skip_overlap;
+  r.resolution = a.resolution;
   r.keep_matches = !a.matches_path.empty();
   r.classes_path = a.classes_path;
   r.ignore = static_cast<std::uint32_t>(a.ignore);
@@ -188,7 +195,7 @@ void register_agree(CLI::App& app, Action& action) {
       ->default_str("0.5");
   cmd->add_flag("--match-by-class", args->match_by_class, "Objects: match only objects of the same class");
   cmd->add_option("--plot", args->plot_dir, "Draw the pairwise-agreement matrix as a heatmap (PNG and SVG) into DIR")->type_name("DIR");
-  cmd->add_flag("--per-image", args->per_image, "Objects, masks and transcripts: per-image (per-item) rows in the JSON and CSV reports, worst first");
+  cmd->add_flag("--per-image", args->per_image, "Objects, masks, segments and transcripts: per-image (per-item) rows in the JSON and CSV reports, worst first");
   cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")
       ->type_name("FILE");
   cmd->add_flag("--masks", args->masks, "Inputs are directories of semantic PNG masks (values are class ids), one per annotator");
@@ -200,9 +207,16 @@ void register_agree(CLI::App& app, Action& action) {
       ->default_str("255");
   cmd->add_option("--compare", args->compare,
                   "Tool exports: compare image regions (objects), text spans (spans) or classification results and tags "
-                  "(labels); auto: regions, else spans, else labels")
-      ->check(CLI::IsMember({"auto", "objects", "spans", "labels", "transcripts"}))
+                  "(labels), time segments (segments) or transcripts; auto: regions, else spans, else segments, else labels")
+      ->check(CLI::IsMember({"auto", "objects", "spans", "labels", "transcripts", "segments"}))
       ->default_str("auto");
+  cmd->add_option("--collar", args->collar, "Segments: boundary F1's tolerance and DER's no-score collar around reference boundaries, in seconds")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->default_str("0.2");
+  cmd->add_flag("--skip-overlap", args->skip_overlap, "Speaker turns: leave reference overlapped speech out of DER (md-eval -1)");
+  cmd->add_option("--resolution", args->resolution, "Segments: frame length of frame-level agreement, in seconds")
+      ->check(CLI::Range(0.000001, 3600.0))
+      ->default_str("0.01");
   add_export_flags(*cmd, args->in);
   cmd->add_option("--text-col", args->text_col, "Transcripts: the column holding the text (a table with it and no label column is read as transcripts)")
       ->default_str("text");

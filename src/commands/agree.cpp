@@ -8,6 +8,7 @@
 #include "labelqa/io/span_reader.hpp"
 #include "labelqa/metrics/semantic.hpp"
 #include "labelqa/report/agree_report.hpp"
+#include "labelqa/report/segment_report.hpp"
 #include "labelqa/report/semantic_report.hpp"
 #include "labelqa/report/span_report.hpp"
 #include "labelqa/report/spatial_report.hpp"
@@ -48,6 +49,10 @@ struct Spans {
 struct Transcripts {
   TranscriptSet set;
   metrics::TranscriptResult result;
+};
+struct Segments {
+  SegmentSet set;
+  metrics::SegmentResult result;
 };
 
 using PairCells = std::vector<std::tuple<int, int, std::optional<double>>>;
@@ -116,7 +121,8 @@ struct AgreeRun::State {
   metrics::SemanticOptions semantic;
   metrics::SpanOptions span;
   metrics::TranscriptOptions transcript;
-  std::variant<Ratings, Objects, Masks, Spans, Transcripts> data;
+  metrics::SegmentOptions segment;
+  std::variant<Ratings, Objects, Masks, Spans, Transcripts, Segments> data;
   std::vector<metrics::GateCheck> gates;
 };
 
@@ -142,6 +148,9 @@ decltype(auto) with_report(const AgreeRun::State& s, F&& f) {
   if (const auto* t = std::get_if<Transcripts>(&s.data)) {
     return f(report::TranscriptReport{t->set, t->result, s.transcript, s.gates, s.request.per_image}, t);
   }
+  if (const auto* g = std::get_if<Segments>(&s.data)) {
+    return f(report::SegmentReport{g->set, g->result, s.segment, s.gates, s.request.per_image}, g);
+  }
   const auto& sp = std::get<Spans>(s.data);
   return f(report::SpanReport{sp.set, sp.files, sp.result, s.span, s.gates}, &sp);
 }
@@ -151,6 +160,9 @@ std::string render_json(const report::SpatialReport& r) { return report::render_
 std::string render_json(const report::SemanticReport& r) { return report::render_semantic_json(r); }
 std::string render_json(const report::SpanReport& r) { return report::render_span_json(r); }
 std::string render_json(const report::TranscriptReport& r) { return report::render_transcript_json(r); }
+std::string render_json(const report::SegmentReport& r) { return report::render_segment_json(r); }
+std::string render_csv(const report::SegmentReport& r) { return report::render_segment_csv(r); }
+std::string render_text(const report::SegmentReport& r, bool c) { return report::render_segment_text(r, c); }
 std::string render_csv(const report::TranscriptReport& r) { return report::render_transcript_csv(r); }
 std::string render_text(const report::TranscriptReport& r, bool c) { return report::render_transcript_text(r, c); }
 std::string render_csv(const report::AgreeReport& r) { return report::render_agree_csv(r); }
@@ -377,7 +389,7 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
   for (std::size_t k = 0; k < files.size(); ++k) set.annotators[k].file = files[k];
   Objects o{std::move(set), {}, {}};
   if (s.request.partial) {
-    if (s.request.keep_matches) throw UsageError("--matches lists one run's objects; a partial result holds no objects, only their statistics", "matches");
+    if (s.request.keep_matches) throw UsageError("the matches list names one run's objects; a partial result holds no objects, only their statistics", "matches");
     for (const auto& a : o.set.annotators) {
       const auto tracked = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.track >= 0; });
       if (tracked != a.objects.end()) {
@@ -422,13 +434,35 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
   std::size_t span_count = 0;
   for (const auto& rec : data.spans) span_count += rec.spans.size();
   const bool spans = span_count > 0 || (!data.spans.empty() && !objects && !labels);
-  const Compare compare = r.compare != Compare::automatic ? r.compare : objects ? Compare::objects : spans ? Compare::spans : Compare::labels;
+  std::size_t segment_count = 0;
+  for (const auto& rec : data.segments) segment_count += rec.segments.size();
+  const bool segments = segment_count > 0 || (!data.segments.empty() && !objects && !labels && !spans);
+  const Compare compare = r.compare != Compare::automatic ? r.compare
+                          : objects                       ? Compare::objects
+                          : spans                         ? Compare::spans
+                          : segments                      ? Compare::segments
+                                                          : Compare::labels;
   // What this comparison leaves aside, said in the report's input section.
   auto aside = [&](std::vector<SkippedInput>& skipped) {
     if (labels && compare != Compare::labels) skipped.push_back({first, fmt::format("{} (compare them with --compare labels)", labels_kind), data.labels.size()});  // flag in report text
     if (span_count && compare != Compare::spans) skipped.push_back({first, "text spans (compare them with --compare spans)", span_count});  // flag in report text
+    if (segment_count && compare != Compare::segments) skipped.push_back({first, "time segments (compare them with --compare segments)", segment_count});  // flag in report text
   };
-  if (!objects && !labels && data.spans.empty() && data.deliveries.empty()) throw InputError({}, io::nothing_read_message(first, data.skipped));
+  if (!objects && !labels && data.spans.empty() && data.deliveries.empty() && data.segments.empty()) throw InputError({}, io::nothing_read_message(first, data.skipped));
+  if (compare == Compare::segments) {
+    if (data.segments.empty()) throw InputError({.file = first}, "the inputs have no time segments to compare");
+    if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; time segments are compared in one run", "partial");
+    SegmentSet set = io::build_segments(data.segments, data.segment_speakers, data.files);
+    set.skipped = data.skipped;
+    set.warnings = data.warnings;
+    aside(set.skipped);
+    if (segment_count == 0) throw InputError({.file = first}, io::nothing_read_message(first, set.skipped));
+    Segments g{std::move(set), {}};
+    g.result = metrics::analyze_segments(g.set, s.segment);
+    s.gates = metrics::check_gates(r.gates, r.gate_on, report::segment_gate_metrics(g.result));
+    s.data = std::move(g);
+    return;
+  }
   if (compare == Compare::objects) {
     if (!objects) throw InputError({.file = first}, "the export has no image regions (boxes, polygons, masks) to compare");
     ObjectSet set = io::merge_deliveries(std::move(data.deliveries), r.load.item_match);
@@ -470,6 +504,15 @@ AgreeRun agree(const AgreeRequest& request) {
   s->span.confidence = r.metrics.confidence;
   s->span.bootstrap = r.metrics.bootstrap;
   s->span.seed = r.metrics.seed;
+  if (!(r.collar >= 0 && r.collar <= 3600)) throw UsageError("the collar must lie in [0, 3600] seconds", "collar");
+  if (!(r.resolution >= 0.000001 && r.resolution <= 3600)) throw UsageError("the resolution must lie in [0.000001, 3600] seconds", "resolution");
+  s->segment.iou_threshold = r.iou_threshold;
+  s->segment.collar = std::llround(r.collar * 1e6);
+  s->segment.skip_overlap = r.skip_overlap;
+  s->segment.resolution = std::llround(r.resolution * 1e6);
+  s->segment.confidence = r.metrics.confidence;
+  s->segment.bootstrap = r.metrics.bootstrap;
+  s->segment.seed = r.metrics.seed;
   auto class_map = [&] { return r.classes_path.empty() ? io::ClassMap{} : io::read_class_map(r.classes_path); };
   if (r.input == AgreeInput::semantic_masks) {
     if (r.keep_matches) throw UsageError("matches list matched objects; semantic masks have none (read instance masks instead)", "matches");

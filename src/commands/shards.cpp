@@ -634,9 +634,10 @@ ObjectShard merge_object_shards(const std::vector<std::string>& paths) {
   for (std::size_t k = 0; k < parts.size(); ++k) {
     const ObjectSet& o = parts[k].shard.outline;
     if (o.items_matched_by != m.items_matched_by) {
-      throw InputError({.file = parts[k].path}, fmt::format("matched images by {}, but {} matched them by {}: give every shard the same "
-                                                            "--match-items-by",
-                                                            o.items_matched_by, parts.front().path, m.items_matched_by));
+      throw InputError({.file = parts[k].path}, fmt::format("matched images by {}, but {} matched them by {}: match every shard's images "
+                                                            "the same way",
+                                                            o.items_matched_by, parts.front().path, m.items_matched_by))
+          .with_setting("match_items_by");
     }
     for (const auto& a : o.annotators) {
       const auto [it, fresh] = first_of.emplace(a.name, k);
@@ -653,9 +654,9 @@ ObjectShard merge_object_shards(const std::vector<std::string>& paths) {
                                         [&](const AnnotatorObjects& y) { return y.name == a.name; });
       if (other.file != a.file || other.role != a.role || other.format != a.format) {
         throw InputError({.file = parts[k].path}, fmt::format("annotator {} comes from {} ({}) here but from {} ({}) in {}: one annotator is one input in "
-                                                              "every shard (name the shards' files as the whole files with --input-names, "
-                                                              "docs/scale.md)",
-                                                              a.name, a.file, a.format, other.file, other.format, parts[it->second].path));
+                                                              "every shard (name the shards' files as the whole files, docs/scale.md)",
+                                                              a.name, a.file, a.format, other.file, other.format, parts[it->second].path))
+            .with_setting("input_names");
       }
     }
     m.categories.insert(m.categories.end(), o.categories.begin(), o.categories.end());

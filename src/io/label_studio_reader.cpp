@@ -81,6 +81,8 @@ class Reader {
     dom::object value;            // the value holding the geometry
     std::vector<std::string> labels;
     std::optional<double> width, height;  // original_width/height
+    std::string text;             // audio: the region's transcription (a textarea result with its id)
+    std::optional<double> length;  // audio: original_length, the recording's duration in seconds
   };
 
   [[noreturn]] void fail(const std::string& task, const std::string& field, const std::string& message) const {
@@ -111,6 +113,7 @@ class Reader {
   std::vector<PendingLabel> m_labels;
   std::set<std::string> m_controls;
   std::optional<std::string> m_task_text;  // data.text of the current task (text tasks)
+  bool m_audio_task = false;               // the current task's data names audio (data.audio)
   std::string m_image_path;                // data.image of the current task, as image_path gives it
 };
 
@@ -176,6 +179,7 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
     m_image_path.clear();
     dom::object data;
     m_task_text.reset();
+    m_audio_task = false;
     if (!task["data"].get(data)) {
       std::string_view url;
       if (!data["image"].get(url)) {
@@ -184,6 +188,7 @@ void Reader::read_file(const Input& input, std::uint32_t file_index) {
       }
       std::string_view text;
       if (!image && !data["text"].get(text)) m_task_text = std::string(text);
+      m_audio_task = !image && !m_task_text && (!data["audio"].error() || !data["video"].error());
     }
     dom::array annotations;
     bool any = false;
@@ -238,6 +243,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     std::string id, control, label;
   };
   std::vector<Categorical> categorical;
+  std::map<std::string, std::string> region_texts;  // textarea results by id
   std::optional<double> task_width, task_height;
   for (dom::element e : results) {
     dom::object r;
@@ -297,6 +303,13 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       std::string label;
       for (const auto& p : parts) label += (label.empty() ? "" : "|") + p;
       categorical.push_back({id, std::string(from_name), label});
+    } else if (type == "textarea" && !id.empty()) {
+      // A region's transcription (audio), joined to the region of its id after the loop.
+      dom::array texts;
+      std::string& text = region_texts[id];
+      if (!value["text"].get(texts)) {
+        for (dom::element t : texts) text += (text.empty() ? "" : "\n") + scalar_text(t);
+      }
     } else if (shapes.count(shape) || type == "labels") {
       auto [it, fresh] = region_of.emplace(id.empty() ? fmt::format("#{}", regions.size()) : id, regions.size());
       if (fresh) regions.push_back(Region{id, "", value, {}, width, height});
@@ -315,12 +328,24 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       if (type == "labels" && !region.type.size()) {
         std::int64_t start = 0;
         double seconds = 0;
-        if (!value["start"].get(start)) region.type = "span";
+        dom::element startv;
+        // Text spans give character offsets (integers) with the text; audio segments give seconds.
+        if (!value["start"].get(startv) && !value["text"].error() && !startv.get(start)) region.type = "span";
         else if (!value["start"].get(seconds)) region.type = "segment";  // audio or video, in seconds
+        double length = 0;
+        if (!r["original_length"].get(length) && std::isfinite(length) && length >= 0) region.length = length;
       }
     } else {
       skip(fmt::format("{} result (not compared)", type));
     }
+  }
+  for (auto& [rid, text] : region_texts) {
+    const auto it = region_of.find(rid);
+    if (it == region_of.end() || regions[it->second].type != "segment") {
+      skip("textarea result (not compared)");
+      continue;
+    }
+    regions[it->second].text = std::move(text);
   }
   for (const auto& c : categorical) {
     if (region_of.count(c.id)) {
@@ -343,11 +368,34 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   const std::uint32_t img = b ? b->image(image ? *image : task_key, w, h, -1, task_key, m_image_path) : 0;
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
+  SegmentRecord segments{annotator, std::to_string(task_id), m_path, std::nullopt, {}};
   bool any_span = false;
   for (const auto& r : regions) {
     ++n;
     if (r.type == "segment") {
-      skip("time segments (labels with start and end in seconds, on audio or video)");
+      auto seconds = [&](const char* key) {
+        dom::element v;
+        if (r.value[key].get(v)) fail(task, fmt::format("result {}.value.{}", r.id, key), "a segment needs start and end in seconds");
+        // The number as the export writes it (no float drift), else the double it parses to.
+        std::optional<Micros> t;
+        if (v.is_int64() || v.is_uint64() || v.is_double()) t = parse_seconds(simdjson::to_string(v));
+        if (!t) fail(task, fmt::format("result {}.value.{}", r.id, key), "expected a number of seconds");
+        return *t;
+      };
+      const Micros start = seconds("start"), end = seconds("end");
+      if (r.length) segments.duration = static_cast<Micros>(std::llround(*r.length * 1e6));
+      std::string label = "(no label)";
+      if (!r.labels.empty()) {
+        std::vector<std::string> ls = r.labels;
+        std::sort(ls.begin(), ls.end());
+        label.clear();
+        for (const auto& l : ls) label += (label.empty() ? "" : "|") + l;
+      }
+      if (end <= start) {
+        skip("segments whose end is not after their start (validate lists them)");
+        continue;
+      }
+      segments.segments.push_back({start, end, label, 0, r.text});
       continue;
     }
     if (r.type == "span") {
@@ -365,6 +413,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
   if (m_task_text) m_out.spans.push_back(std::move(spans));
+  if (m_audio_task || !segments.segments.empty()) m_out.segments.push_back(std::move(segments));
 }
 
 void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task) {
@@ -474,6 +523,7 @@ void Reader::finish() {
   for (const auto& [key, b] : m_builders) keys.insert(key);
   for (const auto& l : m_labels) keys.insert(l.annotator);
   for (const auto& r : m_out.spans) keys.insert(r.annotator);
+  for (const auto& r : m_out.segments) keys.insert(r.annotator);
   for (const auto& key : keys) {
     auto [file, name] = split(key);
     files_of[name].insert(file);
@@ -494,6 +544,7 @@ void Reader::finish() {
     m_out.warnings.push_back({"anonymous_annotator", fmt::format("{} annotation(s) name no annotator (no completed_by); each is read as its own anonymous annotator", m_anonymous)});
   }
   for (auto& r : m_out.spans) r.annotator = shown[r.annotator];
+  for (auto& r : m_out.segments) r.annotator = shown[r.annotator];
   // Categorical results: item = task id, or task id/control when the export has several controls.
   const bool several = m_controls.size() > 1;
   for (auto& l : m_labels) {

@@ -22,7 +22,7 @@ struct FormatName {
   Format format;
   std::string_view name;
 };
-constexpr std::array<FormatName, 12> k_names = {{
+constexpr std::array<FormatName, 16> k_names = {{
     {Format::csv, "csv"},
     {Format::tsv, "tsv"},
     {Format::jsonl, "jsonl"},
@@ -35,9 +35,13 @@ constexpr std::array<FormatName, 12> k_names = {{
     {Format::labelme, "labelme"},
     {Format::doccano, "doccano"},
     {Format::prodigy, "prodigy"},
+    {Format::rttm, "rttm"},
+    {Format::srt, "srt"},
+    {Format::webvtt, "webvtt"},
+    {Format::textgrid, "textgrid"},
 }};
-constexpr std::array<Format, 12> k_named = [] {
-  std::array<Format, 12> out{};
+constexpr std::array<Format, 16> k_named = [] {
+  std::array<Format, 16> out{};
   for (std::size_t i = 0; i < k_names.size(); ++i) out[i] = k_names[i].format;
   return out;
 }();
@@ -73,7 +77,22 @@ bool is_table_format(Format f) { return f == Format::csv || f == Format::tsv || 
 
 bool is_export_format(Format f) { return f != Format::automatic && f != Format::coco && !is_table_format(f); }
 
+bool is_segment_format(Format f) { return f == Format::rttm || f == Format::srt || f == Format::webvtt || f == Format::textgrid; }
+
+namespace {
+
+SegmentFormat segment_format(Format f) {
+  return f == Format::rttm ? SegmentFormat::rttm : f == Format::srt ? SegmentFormat::srt : f == Format::webvtt ? SegmentFormat::webvtt : SegmentFormat::textgrid;
+}
+
+Format format_of(SegmentFormat f) {
+  return f == SegmentFormat::rttm ? Format::rttm : f == SegmentFormat::srt ? Format::srt : f == SegmentFormat::webvtt ? Format::webvtt : Format::textgrid;
+}
+
+}  // namespace
+
 Format detect_export_format(const std::string& f) {
+  if (const auto seg = detect_segment_format(f)) return format_of(*seg);
   if (has_extension(f, ".json") && looks_like_label_studio(f)) return Format::label_studio;
   if ((has_extension(f, ".json") || has_extension(f, ".csv") || has_extension(f, ".tsv")) && looks_like_label_studio_min(f)) {
     return Format::label_studio_min;
@@ -115,6 +134,10 @@ std::string describe_format(Format f) {
     case Format::csv: return "a CSV table";
     case Format::tsv: return "a TSV table";
     case Format::jsonl: return "a JSONL table";
+    case Format::rttm: return "an RTTM file";
+    case Format::srt: return "an SRT subtitle file";
+    case Format::webvtt: return "a WebVTT subtitle file";
+    case Format::textgrid: return "a Praat TextGrid";
     case Format::automatic: break;
   }
   return "a file of unknown format";
@@ -174,6 +197,9 @@ std::set<std::string> annotators_of_file(const ExportData& data, const std::stri
   for (const auto& r : data.spans) {
     if (r.file == file) out.insert(r.annotator);
   }
+  for (const auto& r : data.segments) {
+    if (r.file == file) out.insert(r.annotator);
+  }
   return out;
 }
 
@@ -198,11 +224,13 @@ void rename_annotators(ExportData& data, const std::map<std::string, std::string
   for (auto& d : data.deliveries) apply(d.objects.name, d.objects.file);
   for (auto& l : data.labels) apply(l.annotator, l.file < data.files.size() ? data.files[l.file] : std::string());
   for (auto& r : data.spans) apply(r.annotator, r.file);
+  for (auto& r : data.segments) apply(r.annotator, r.file);
   if (only_file.empty()) {
     std::set<std::string> known;
     for (const auto& d : data.deliveries) known.insert(d.objects.name);
     for (const auto& l : data.labels) known.insert(l.annotator);
     for (const auto& r : data.spans) known.insert(r.annotator);
+    for (const auto& r : data.segments) known.insert(r.annotator);
     for (const auto& [from, to] : renames) {
       if (!known.count(to)) throw UsageError(fmt::format("no annotator \"{}\" to rename (the inputs hold {})", from, fmt::join(known, ", ")), "annotators");
     }
@@ -247,6 +275,7 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     out.labels.insert(out.labels.end(), d.labels.begin(), d.labels.end());
     for (auto& del : d.deliveries) out.deliveries.push_back(std::move(del));
     out.spans.insert(out.spans.end(), d.spans.begin(), d.spans.end());
+    for (auto& seg : d.segments) out.segments.push_back(std::move(seg));
     out.skipped.insert(out.skipped.end(), d.skipped.begin(), d.skipped.end());
     out.warnings.insert(out.warnings.end(), d.warnings.begin(), d.warnings.end());
     out.problems.insert(out.problems.end(), d.problems.begin(), d.problems.end());
@@ -261,6 +290,16 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
       case Format::voc:
       case Format::yolo:
       case Format::labelme: append(read_folder_exports({files[i]}, {name}, folder_format(kinds[i]), options.folder)); break;
+      case Format::rttm:
+      case Format::srt:
+      case Format::webvtt:
+      case Format::textgrid: {
+        ExportData d;
+        d.segments = read_segment_input(files[i], name, segment_format(kinds[i]), d.skipped);
+        d.files.push_back(files[i]);
+        append(std::move(d));
+        break;
+      }
       default: append(read_span_jsonl({files[i]}, {name}, kinds[i] == Format::prodigy ? SpanFormat::prodigy : SpanFormat::doccano)); break;
     }
   }
@@ -277,6 +316,8 @@ bool read_exports(const std::vector<std::string>& files, const LoadOptions& opti
     }
   }
   if (renames) rename_annotators(out, *renames, {});
+  // Speaker turns: every segment input is RTTM (speakers are the RTTM's own labels).
+  out.segment_speakers = !out.segments.empty() && std::all_of(kinds.begin(), kinds.end(), [](Format k) { return k == Format::rttm; });
   // One annotator per input file (a Label Studio export holds several): the same name from two
   // files would merge two people.
   std::map<std::string, std::string> owner;
@@ -302,6 +343,15 @@ std::string LoadedDelivery::what() const {
   return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
+void skip_segments(ExportData& data) {
+  std::map<std::string, std::size_t> per_file;
+  for (const auto& r : data.segments) per_file[r.file] += r.segments.size();
+  for (const auto& [file, n] : per_file) {
+    if (n) data.skipped.push_back({file, "time segments (compared by agree; gold, validate and report do not check them yet)", n});
+  }
+  data.segments.clear();
+}
+
 LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side) {
   check_named_format(files, options.format);
   LoadedDelivery out;
@@ -315,6 +365,7 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
   }
   ExportData data;
   if (read_exports(files, options, data)) {
+    skip_segments(data);
     if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
       out.objects = merge_deliveries(std::move(data.deliveries), options.item_match);
       out.objects->warnings.insert(out.objects->warnings.begin(), data.warnings.begin(), data.warnings.end());

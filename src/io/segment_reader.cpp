@@ -375,7 +375,7 @@ std::vector<SegmentRecord> read_textgrid(const std::string& path, std::string_vi
     if (!names.insert(name).second) {
       throw InputError({.file = path, .line = tier_line, .field = "name"}, fmt::format("two tiers are named \"{}\": a tier is a layer named by its name", name));
     }
-    SegmentRecord rec{annotator, stem + "/" + name, path, xmax, {}};
+    SegmentRecord rec{annotator, stem.empty() ? name : stem + "/" + name, path, xmax, {}};
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint32_t line = at < tokens.size() ? tokens[at].line : 0;
       const Micros a = next_time("an interval's xmin");
@@ -438,7 +438,7 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError({.file = path}, fmt::format("a folder holding no {} files", segment_format_name(format)));
   } else {
-    files.emplace_back(path, fs::path(std::string(logical_name(fs::path(path).filename().string()))).replace_extension().string());
+    files.emplace_back(path, "");  // one file: one recording, whatever the annotator named the file
   }
   std::vector<SegmentRecord> out;
   for (const auto& [file, stem] : files) {
@@ -453,7 +453,7 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
       case SegmentFormat::srt:
       case SegmentFormat::webvtt:
         require_utf8(text, file);
-        got.push_back(read_subtitles(file, text, annotator, stem, format == SegmentFormat::webvtt, sink));
+        got.push_back(read_subtitles(file, text, annotator, stem.empty() ? "recording" : stem, format == SegmentFormat::webvtt, sink));
         break;
       case SegmentFormat::textgrid: got = read_textgrid(file, text, annotator, stem, sink); break;
     }

@@ -623,6 +623,7 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
     ul.observed = std::isnan(uo[c]) ? 0 : uo[c];
     ul.expected = std::isnan(ue[c]) ? 0 : ue[c];
     ul.alpha = alpha_estimate(ue[c] > 0 ? 1 - uo[c] / ue[c] : nan());
+    if (ul.alpha.value) ul.alpha.ci_undefined_reason = Reason::no_interval;  // intervals: the overall alpha's
     out.u_alpha_labels.push_back(ul);
   }
   out.u_alpha = ud.lengths.empty() ? Estimate::undefined(A < 2 ? Reason::single_annotator : Reason::no_pairable_items)

@@ -335,6 +335,7 @@ class Validator {
     options.annotators.clear();
     io::ExportData data;
     io::read_exports({u.path}, options, data);
+    io::skip_segments(data);
     const std::size_t annotations = m_annotations, items = m_items;
     for (auto& d : data.deliveries) delivery(d, u.root, {});
     labels(data.files, data.labels);

@@ -8,6 +8,7 @@
 #include "labelqa/io/load.hpp"
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/gates.hpp"
+#include "labelqa/metrics/segments.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/metrics/spatial.hpp"
 #include "labelqa/metrics/transcripts.hpp"
@@ -42,6 +43,10 @@ struct AgreeRequest {
   std::uint32_t ignore = 255;      // masks: value left out of every metric
   // Spans.
   metrics::SpanUnit span_unit = metrics::SpanUnit::token;
+  // Time segments (RTTM, subtitles, TextGrid, Label Studio audio), in seconds.
+  double collar = 0.2;             // boundary F1's tolerance and DER's no-score collar
+  bool skip_overlap = false;       // DER: leave out reference overlapped speech
+  double resolution = 0.01;        // frame length of frame-level agreement
   // Transcripts (tables with a text column and no label column, or compare = transcripts).
   std::string text_col = "text";
   unsigned normalize = metrics::k_normalize_case | metrics::k_normalize_space;

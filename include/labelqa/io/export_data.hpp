@@ -6,6 +6,7 @@
 
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/rating_builder.hpp"
+#include "labelqa/io/segment_reader.hpp"
 #include "labelqa/model/spans.hpp"
 
 #include <string>
@@ -18,6 +19,8 @@ struct ExportData {
   std::vector<LabelRecord> labels;        // categorical results (choices, tags, ...)
   std::vector<LocalDelivery> deliveries;  // image regions, one delivery per annotator
   std::vector<SpanRecord> spans;          // text documents with their spans, one record per annotator and document
+  std::vector<SegmentRecord> segments;    // time segments, one record per annotator and recording
+  bool segment_speakers = false;          // the segments' labels are speakers (RTTM)
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;     // what the reader could not decide (anonymous annotators, ...)
   // What contradicts the schema the export declares (CVAT <meta> labels and attribute values): read

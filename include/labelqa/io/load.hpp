@@ -37,6 +37,10 @@ enum class Format : std::uint8_t {
   labelme,
   doccano,
   prodigy,
+  rttm,
+  srt,
+  webvtt,
+  textgrid,
 };
 
 // The formats a user names (every one but automatic), in a fixed order.
@@ -47,7 +51,8 @@ std::string_view format_name(Format f);
 std::optional<Format> parse_format(std::string_view name);
 
 bool is_table_format(Format f);   // csv, tsv, jsonl
-bool is_export_format(Format f);  // a labelling tool's export (Label Studio, CVAT, folders, span JSONL)
+bool is_export_format(Format f);  // a labelling tool's export (Label Studio, CVAT, folders, span JSONL, time segments)
+bool is_segment_format(Format f);  // RTTM, SRT, WebVTT, TextGrid
 
 // The tool-export format of one input judged from its content: automatic when it is none of them
 // (a COCO file or a rating table is not an export).
@@ -65,6 +70,10 @@ void check_named_format(const std::vector<std::string>& files, Format format);
 // Whether the inputs are COCO JSON files (`format` coco forces it; another named format rules it
 // out). A mix of COCO and other inputs is a UsageError.
 bool is_coco_input(const std::vector<std::string>& files, Format format);
+
+// Time segments read from `data` that a command does not check (only agree compares them): moved
+// into data.skipped, counted per file, so the command says what it left out.
+void skip_segments(ExportData& data);
 
 // How the readers are steered.
 struct LoadOptions {

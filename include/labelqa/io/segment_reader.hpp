@@ -36,8 +36,10 @@ struct SegmentRecord {
 std::optional<SegmentFormat> detect_segment_format(const std::string& path);
 
 // Reads one annotator's file or folder. Items: the RTTM file id (with the channel when it is not
-// 1); a subtitle file's name without its extension (its path under a folder input); a TextGrid's
-// name, a slash and the tier's name (every interval tier is a layer of its own). Segments whose
+// 1); for subtitles and TextGrids, a file given alone is one recording ("recording"; a TextGrid's
+// tiers by their names) and a folder's files are recordings named by their path under the folder
+// without the extension (a TextGrid's tiers as "path/tier"): every interval tier is a layer of its
+// own. Segments whose
 // end is not after their start are left out and counted in `skipped`. Throws InputError naming
 // file, line and field for anything malformed.
 std::vector<SegmentRecord> read_segment_input(const std::string& path, const std::string& annotator, SegmentFormat format,
