@@ -16,6 +16,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::no_rules: return "no_rules";
     case WarningCode::pairs_not_computed: return "pairs_not_computed";
     case WarningCode::texts_not_aligned: return "texts_not_aligned";
+    case WarningCode::unitizing_not_computed: return "unitizing_not_computed";
   }
   return "warning";
 }

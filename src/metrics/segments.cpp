@@ -1,5 +1,6 @@
 #include "labelqa/metrics/segments.hpp"
 
+#include "labelqa/error.hpp"
 #include "labelqa/geometry/assignment.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 #include "labelqa/metrics/patterns.hpp"
@@ -128,22 +129,49 @@ DiarizationCounts diarize(const std::vector<Turn>& ref, int nref, const std::vec
     }
     std::partial_sum(noscore.begin(), noscore.end(), noscore.begin());
   }
+  // Each speaker's time as runs of covered intervals; the mapping's overlaps are the runs'
+  // intersections (work: speakers of one side times the runs of the other).
+  auto runs = [&](const std::vector<std::vector<int>>& c) {
+    std::vector<std::vector<std::pair<Micros, Micros>>> out(c.size());
+    for (std::size_t x = 0; x < c.size(); ++x) {
+      for (std::size_t k = 0; k < K;) {
+        if (!c[x][k]) {
+          ++k;
+          continue;
+        }
+        std::size_t e = k;
+        while (e < K && c[x][e]) ++e;
+        out[x].emplace_back(t[k], t[e]);
+        k = e;
+      }
+    }
+    return out;
+  };
+  const auto rr = runs(rc), sr = runs(sc);
+  auto total = [](const std::vector<std::pair<Micros, Micros>>& v) {
+    Micros sum = 0;
+    for (const auto& [b, e] : v) sum += e - b;
+    return sum;
+  };
   // The mapping: most overlap time between reference and system speakers in the evaluated time
   // (no collars), one to one.
   std::vector<double> overlap(static_cast<std::size_t>(nref) * static_cast<std::size_t>(nsys), 0.0);
   std::vector<Micros> ref_time(static_cast<std::size_t>(nref), 0), sys_time(static_cast<std::size_t>(nsys), 0);
   std::vector<Micros> both(overlap.size(), 0);
-  for (std::size_t k = 0; k < K; ++k) {
-    const Micros d = t[k + 1] - t[k];
-    for (int r = 0; r < nref; ++r) {
-      if (!rc[static_cast<std::size_t>(r)][k]) continue;
-      ref_time[static_cast<std::size_t>(r)] += d;
-      for (int s = 0; s < nsys; ++s) {
-        if (sc[static_cast<std::size_t>(s)][k]) both[static_cast<std::size_t>(r) * static_cast<std::size_t>(nsys) + static_cast<std::size_t>(s)] += d;
-      }
-    }
+  for (int r = 0; r < nref; ++r) ref_time[static_cast<std::size_t>(r)] = total(rr[static_cast<std::size_t>(r)]);
+  for (int s = 0; s < nsys; ++s) sys_time[static_cast<std::size_t>(s)] = total(sr[static_cast<std::size_t>(s)]);
+  for (int r = 0; r < nref; ++r) {
     for (int s = 0; s < nsys; ++s) {
-      if (sc[static_cast<std::size_t>(s)][k]) sys_time[static_cast<std::size_t>(s)] += d;
+      const auto& x = rr[static_cast<std::size_t>(r)];
+      const auto& y = sr[static_cast<std::size_t>(s)];
+      Micros sum = 0;
+      for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+        const auto lo = std::max(x[i].first, y[j].first), hi = std::min(x[i].second, y[j].second);
+        if (hi > lo) sum += hi - lo;
+        if (x[i].second < y[j].second) ++i;
+        else ++j;
+      }
+      both[static_cast<std::size_t>(r) * static_cast<std::size_t>(nsys) + static_cast<std::size_t>(s)] = sum;
     }
   }
   for (std::size_t x = 0; x < both.size(); ++x) overlap[x] = static_cast<double>(both[x]);
@@ -156,7 +184,7 @@ DiarizationCounts diarize(const std::vector<Turn>& ref, int nref, const std::vec
     }
   }
   for (std::size_t k = 0; k < K; ++k) {
-    const Micros d = t[k + 1] - t[k];
+    const auto d = static_cast<double>(t[k + 1] - t[k]);
     if (noscore[k] > 0) continue;
     long long n_ref = 0, n_sys = 0, tokens = 0, mapped = 0;
     for (int r = 0; r < nref; ++r) {
@@ -169,10 +197,10 @@ DiarizationCounts diarize(const std::vector<Turn>& ref, int nref, const std::vec
     }
     if (opt.skip_overlap && tokens >= 2) continue;
     for (int s = 0; s < nsys; ++s) n_sys += sc[static_cast<std::size_t>(s)][k] ? 1 : 0;
-    out.scored += d * n_ref;
-    out.missed += d * std::max(n_ref - n_sys, 0LL);
-    out.false_alarm += d * std::max(n_sys - n_ref, 0LL);
-    out.confusion += d * (std::min(n_ref, n_sys) - mapped);
+    out.scored += d * static_cast<double>(n_ref);
+    out.missed += d * static_cast<double>(std::max(n_ref - n_sys, 0LL));
+    out.false_alarm += d * static_cast<double>(std::max(n_sys - n_ref, 0LL));
+    out.confusion += d * static_cast<double>(std::min(n_ref, n_sys) - mapped);
   }
   // JER (dscore): per reference speaker, 1 - |ref & sys| / |ref | sys| for the system speaker of
   // the assignment with the least total error; 1 for a reference speaker left unassigned.
@@ -202,11 +230,11 @@ DiarizationCounts diarize(const std::vector<Turn>& ref, int nref, const std::vec
 }
 
 void diarization_ratios(const DiarizationCounts& c, double out[5]) {
-  const double s = static_cast<double>(c.scored);
-  out[0] = s > 0 ? static_cast<double>(c.missed + c.false_alarm + c.confusion) / s : nan();
-  out[1] = s > 0 ? static_cast<double>(c.missed) / s : nan();
-  out[2] = s > 0 ? static_cast<double>(c.false_alarm) / s : nan();
-  out[3] = s > 0 ? static_cast<double>(c.confusion) / s : nan();
+  const double s = c.scored;
+  out[0] = s > 0 ? (c.missed + c.false_alarm + c.confusion) / s : nan();
+  out[1] = s > 0 ? c.missed / s : nan();
+  out[2] = s > 0 ? c.false_alarm / s : nan();
+  out[3] = s > 0 ? c.confusion / s : nan();
   out[4] = c.reference_speakers > 0 ? c.jer_sum / static_cast<double>(c.reference_speakers) : nan();
 }
 
@@ -475,6 +503,42 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
     return std::pair(first[x], first[x + 1]);
   };
 
+  // Speaker turns: refuse, before any work, a recording whose comparison would pass the limits.
+  if (set.speakers) {
+    for (std::size_t i = 0; i < N; ++i) {
+      std::vector<std::uint64_t> turns(static_cast<std::size_t>(A), 0), speakers(static_cast<std::size_t>(A), 0);
+      std::string where;
+      for (int a = 0; a < A; ++a) {
+        const auto [b, e] = range(i, a);
+        std::vector<std::int32_t> seen;
+        for (std::size_t k = b; k < e; ++k) seen.push_back(set.segments[k].label);
+        std::sort(seen.begin(), seen.end());
+        speakers[static_cast<std::size_t>(a)] = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
+        turns[static_cast<std::size_t>(a)] = e - b;
+        if (b < e) where = set.files[set.segments[b].source.file];
+        if (speakers[static_cast<std::size_t>(a)] > k_max_speakers) {
+          throw InputError({.file = set.files[set.segments[b].source.file], .item = set.items[i]},
+                           fmt::format("{} speakers of one annotator in one recording, more than the {} compared (docs/limits.md)",
+                                       speakers[static_cast<std::size_t>(a)], k_max_speakers));
+        }
+      }
+      for (int a = 0; a < A; ++a) {
+        for (int b = a + 1; b < A; ++b) {
+          // Elementary intervals: every turn's ends, the reference's collars, the evaluated time.
+          const std::uint64_t intervals = 2 + 6 * turns[static_cast<std::size_t>(a)] + 2 * turns[static_cast<std::size_t>(b)];
+          const std::uint64_t cells = intervals * (speakers[static_cast<std::size_t>(a)] + speakers[static_cast<std::size_t>(b)] + 1);
+          if (cells > k_max_diarization_cells) {
+            throw InputError({.file = where, .item = set.items[i]},
+                             fmt::format("{} and {} turns of {} and {} speakers on one recording: scoring them takes {} cells, more than the {} one "
+                                         "recording may (docs/limits.md)",
+                                         turns[static_cast<std::size_t>(a)], turns[static_cast<std::size_t>(b)], speakers[static_cast<std::size_t>(a)],
+                                         speakers[static_cast<std::size_t>(b)], cells, k_max_diarization_cells));
+          }
+        }
+      }
+    }
+  }
+
   // Per recording and pair: boundaries and diarization.
   struct ItemStats {
     std::vector<BoundaryCounts> boundaries;       // per pair
@@ -591,7 +655,22 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
   out.unitizing_labels = set.speakers ? std::vector<std::string>{k_speech} : set.labels;
   ud.labels.resize(out.unitizing_labels.size());
   std::vector<std::uint32_t> unit_items;
-  if (A >= 2) {
+  std::uint64_t complete = 0;  // recordings every annotator delivered
+  for (std::size_t i = 0; i < N && A >= 2; ++i) {
+    bool all = true;
+    for (int a = 0; a < A; ++a) all = all && set.has(i, static_cast<std::size_t>(a));
+    complete += all;
+  }
+  const std::uint64_t unit_cells = complete * static_cast<std::uint64_t>(std::max<std::size_t>(1, ud.labels.size())) *
+                                   (static_cast<std::uint64_t>(A) + static_cast<std::uint64_t>(A) * static_cast<std::uint64_t>(A) / 2);
+  const bool unitize = unit_cells <= k_max_unitizing_cells;
+  if (!unitize) {
+    out.warnings.push_back({WarningCode::unitizing_not_computed,
+                            fmt::format("unitizing alpha not computed: {} recordings x {} labels x {} coders take {} cells, more than the {} it may "
+                                        "(docs/limits.md)",
+                                        complete, ud.labels.size(), A, unit_cells, k_max_unitizing_cells)});
+  }
+  if (A >= 2 && unitize) {
     for (std::size_t i = 0; i < N; ++i) {
       bool all = true;
       for (int a = 0; a < A; ++a) all = all && set.has(i, static_cast<std::size_t>(a));
@@ -626,8 +705,9 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
     if (ul.alpha.value) ul.alpha.ci_undefined_reason = Reason::no_interval;  // intervals: the overall alpha's
     out.u_alpha_labels.push_back(ul);
   }
-  out.u_alpha = ud.lengths.empty() ? Estimate::undefined(A < 2 ? Reason::single_annotator : Reason::no_pairable_items)
-                                   : alpha_estimate(alpha_of(uo, ue));
+  out.u_alpha = !unitize           ? Estimate::undefined(Reason::beyond_unitizing_limit)
+                : ud.lengths.empty() ? Estimate::undefined(A < 2 ? Reason::single_annotator : Reason::no_pairable_items)
+                                     : alpha_estimate(alpha_of(uo, ue));
   if (ud.lengths.empty()) {
     for (auto& ul : out.u_alpha_labels) ul.alpha = out.u_alpha;
   }
@@ -731,30 +811,44 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
       const Micros res = std::max<Micros>(1, opt.resolution);
       const long long frames = (end + res - 1) / res;
       if (frames <= 0) continue;
-      // Frame starts where any annotator's label set changes: runs of frames rated alike.
+      // Frame k (starting at k x res) carries the labels of the segments with start <= k x res < end:
+      // frames [ceil(start / res), ceil(end / res)). Runs of frames between the cuts are rated alike.
+      auto frame_of = [&](Micros t) { return std::clamp<long long>(t <= 0 ? -((-t) / res) : (t + res - 1) / res, 0, frames); };
       std::vector<long long> cuts{0, frames};
+      std::vector<std::vector<std::tuple<long long, int, int>>> events(static_cast<std::size_t>(A));  // (frame, +1/-1, label)
       for (int a = 0; a < A; ++a) {
+        if (!set.has(i, static_cast<std::size_t>(a))) continue;
         const auto [b, e] = range(i, a);
         for (std::size_t k = b; k < e; ++k) {
-          for (const Micros t : {set.segments[k].start, set.segments[k].end}) cuts.push_back(std::clamp<long long>((t + res - 1) / res, 0, frames));
+          const auto& s = set.segments[k];
+          const long long fb = frame_of(s.start), fe = frame_of(s.end);
+          if (fe <= fb) continue;
+          const int label = set.speakers ? 0 : s.label;
+          events[static_cast<std::size_t>(a)].emplace_back(fb, 1, label);
+          events[static_cast<std::size_t>(a)].emplace_back(fe, -1, label);
+          cuts.push_back(fb);
+          cuts.push_back(fe);
         }
+        std::sort(events[static_cast<std::size_t>(a)].begin(), events[static_cast<std::size_t>(a)].end());
       }
       std::sort(cuts.begin(), cuts.end());
       cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      std::vector<std::map<int, int>> active(static_cast<std::size_t>(A));
+      std::vector<std::size_t> next(static_cast<std::size_t>(A), 0);
       for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
-        const Micros t = cuts[c] * res;  // the run's first frame starts here
         ratings.clear();
         for (int a = 0; a < A; ++a) {
           if (!set.has(i, static_cast<std::size_t>(a))) continue;
-          const auto [b, e] = range(i, a);
-          std::vector<std::string> active;
-          for (std::size_t k = b; k < e; ++k) {
-            const auto& s = set.segments[k];
-            if (s.start <= t && t < s.end) active.push_back(set.speakers ? k_speech : labels[static_cast<std::size_t>(s.label)]);
+          auto& ev = events[static_cast<std::size_t>(a)];
+          auto& act = active[static_cast<std::size_t>(a)];
+          std::size_t& at = next[static_cast<std::size_t>(a)];
+          for (; at < ev.size() && std::get<0>(ev[at]) <= cuts[c]; ++at) {
+            const int label = std::get<2>(ev[at]);
+            if ((act[label] += std::get<1>(ev[at])) == 0) act.erase(label);
           }
-          std::sort(active.begin(), active.end());
-          active.erase(std::unique(active.begin(), active.end()), active.end());
-          std::string name = active.empty() ? std::string(k_no_label) : fmt::format("{}", fmt::join(active, "+"));
+          std::string name;
+          for (const auto& [label, n] : act) name += (name.empty() ? "" : "+") + (set.speakers ? std::string(k_speech) : labels[static_cast<std::size_t>(label)]);
+          if (name.empty()) name = k_no_label;
           const auto [it, fresh] = category_of.emplace(std::move(name), static_cast<std::int32_t>(category_of.size()));
           ratings.push_back({a, it->second});
         }

@@ -27,7 +27,7 @@ json boundary_json(const metrics::BoundaryScores& b) {
 }
 
 json diarization_json(const metrics::DiarizationScores& d) {
-  const auto s = [](Micros t) { return static_cast<double>(t) / 1e6; };
+  const auto s = [](double t) { return t / 1e6; };
   return {{"scored_seconds", s(d.counts.scored)},
           {"missed_seconds", s(d.counts.missed)},
           {"false_alarm_seconds", s(d.counts.false_alarm)},

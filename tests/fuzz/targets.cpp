@@ -11,7 +11,9 @@
 #include "labelqa/io/label_studio_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/policy_reader.hpp"
+#include "labelqa/io/segment_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
+#include "labelqa/metrics/segments.hpp"
 #include "labelqa/io/table_reader.hpp"
 #include "labelqa/validate/findings.hpp"
 
@@ -141,6 +143,25 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
       r.merge = true;
       (void)commands::agree(r).json();
     }
+  } else if (name == "segments") {
+    // An RTTM, SRT, WebVTT or TextGrid file (the first byte picks which) read as two annotators'
+    // deliveries and compared.
+    static const char* ext[] = {"a.rttm", "a.srt", "a.vtt", "a.TextGrid"};
+    static const io::SegmentFormat fmt[] = {io::SegmentFormat::rttm, io::SegmentFormat::srt, io::SegmentFormat::webvtt, io::SegmentFormat::textgrid};
+    const int k = size ? data[0] % 4 : 0;
+    const auto p = write(ext[k], size ? data + 1 : data, size ? size - 1 : 0);
+    std::vector<SkippedInput> skipped;
+    auto records = io::read_segment_input(p.string(), "a", fmt[k], skipped);
+    auto second = io::read_segment_input(p.string(), "b", fmt[k], skipped);
+    for (auto& r : second) {
+      // b's segments shifted a little, so the two differ
+      for (auto& seg : r.segments) seg.end += 100000;
+      records.push_back(std::move(r));
+    }
+    const SegmentSet set = io::build_segments(records, k == 0, {p.string()});
+    metrics::SegmentOptions opt;
+    opt.bootstrap = 20;
+    (void)metrics::analyze_segments(set, opt);
   } else if (name == "spans") {
     const bool prodigy = size && (data[0] & 1);
     (void)io::read_span_inputs({bytes("s.jsonl", size ? data + 1 : data, size ? size - 1 : 0)}, {"a"},
@@ -151,7 +172,7 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 const std::vector<std::string>& target_names() {
-  static const std::vector<std::string> names = {"table", "coco", "rle", "label_studio", "cvat", "voc", "yolo", "labelme", "png", "policy", "spans", "partial"};
+  static const std::vector<std::string> names = {"table", "coco", "rle", "label_studio", "cvat", "voc", "yolo", "labelme", "png", "policy", "spans", "partial", "segments"};
   return names;
 }
 

@@ -37,6 +37,14 @@ def kinds(path, data):
             out.append(("cvat", b""))
         elif b"<annotation" in head:
             out.append(("voc", b""))
+    elif name.endswith(".rttm"):
+        out.append(("segments", b"\x00"))
+    elif name.endswith(".srt"):
+        out.append(("segments", b"\x01"))
+    elif name.endswith(".vtt"):
+        out.append(("segments", b"\x02"))
+    elif name.endswith(".textgrid"):
+        out.append(("segments", b"\x03"))
     elif name.endswith(".png"):
         out.append(("png", b""))
     elif name.endswith(".toml"):

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(table coco rle label_studio cvat voc yolo labelme png policy spans partial)
+[ ${#targets[@]} -eq 0 ] && targets=(table coco rle label_studio cvat voc yolo labelme png policy spans partial segments)
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")

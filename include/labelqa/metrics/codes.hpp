@@ -21,6 +21,7 @@ enum class WarningCode : std::uint8_t {
   no_rules,
   pairs_not_computed,
   texts_not_aligned,
+  unitizing_not_computed,
 };
 const char* warning_code_name(WarningCode c);
 

@@ -45,7 +45,8 @@ namespace labelqa::metrics {
   X(value_equals_threshold) \
   X(more_than_a_billion) \
   X(not_a_score) \
-  X(beyond_bootstrap_limit)
+  X(beyond_bootstrap_limit) \
+  X(beyond_unitizing_limit)
 enum class Reason : std::uint8_t {
   none,
 #define LABELQA_REASON_ENUM(n) n,

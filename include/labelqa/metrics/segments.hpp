@@ -40,13 +40,20 @@ struct BoundaryScores {
   Estimate f1;         // 2 matched / (boundaries_a + boundaries_b)
 };
 
-// md-eval's time sums, in microseconds (speaker time: overlapping speakers count each), and
-// dscore's per-reference-speaker Jaccard errors.
+// Limits of one comparison (docs/limits.md): speakers of one annotator on one recording, the
+// elementary intervals of a recording times its speakers (DER's work and memory), and the
+// recordings x labels x coder pairs unitizing alpha walks.
+inline constexpr std::size_t k_max_speakers = 1024;
+inline constexpr std::uint64_t k_max_diarization_cells = std::uint64_t{1} << 26;
+inline constexpr std::uint64_t k_max_unitizing_cells = std::uint64_t{1} << 26;
+
+// md-eval's time sums, in microseconds (speaker time: overlapping speakers count each; exact as
+// doubles up to 2^53 microseconds, 285 years), and dscore's per-reference-speaker Jaccard errors.
 struct DiarizationCounts {
-  Micros scored = 0;       // reference speaker time in the scored regions
-  Micros missed = 0;       // max(0, reference speakers - system speakers) x time
-  Micros false_alarm = 0;  // max(0, system speakers - reference speakers) x time
-  Micros confusion = 0;    // (min(reference, system) - correctly mapped) x time
+  double scored = 0;       // reference speaker time in the scored regions
+  double missed = 0;       // max(0, reference speakers - system speakers) x time
+  double false_alarm = 0;  // max(0, system speakers - reference speakers) x time
+  double confusion = 0;    // (min(reference, system) - correctly mapped) x time
   double jer_sum = 0;      // sum over reference speakers of their Jaccard error (0..1)
   long long reference_speakers = 0;
   void add(const DiarizationCounts& o);
