@@ -368,7 +368,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   const std::uint32_t img = b ? b->image(image ? *image : task_key, w, h, -1, task_key, m_image_path) : 0;
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
-  SegmentRecord segments{annotator, std::to_string(task_id), m_path, std::nullopt, {}};
+  SegmentRecord segments{annotator, std::to_string(task_id), m_path, std::nullopt, {}, {}, "label-studio"};
   bool any_span = false;
   for (const auto& r : regions) {
     ++n;
@@ -393,6 +393,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       }
       if (end <= start) {
         skip("segments whose end is not after their start (validate lists them)");
+        segments.degenerate.push_back({start, end, label, 0, r.text});
         continue;
       }
       segments.segments.push_back({start, end, label, 0, r.text});

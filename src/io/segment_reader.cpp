@@ -82,6 +82,7 @@ struct Sink {
 void add_segment(SegmentRecord& rec, RawSegment seg, Sink& sink) {
   if (seg.end <= seg.start) {
     sink.skip(rec.file, "segments whose end is not after their start (validate lists them)");
+    rec.degenerate.push_back(std::move(seg));
     return;
   }
   rec.segments.push_back(std::move(seg));
@@ -114,6 +115,7 @@ std::vector<SegmentRecord> read_rttm(const std::string& path, std::string_view t
     rec.annotator = annotator;
     rec.item = item;
     rec.file = path;
+    rec.format = "rttm";
     add_segment(rec, {*onset, *onset + *duration, std::string(f[7]), line, ""}, sink);
   }
   std::vector<SegmentRecord> out;
@@ -156,7 +158,7 @@ std::optional<Micros> parse_timestamp(std::string_view s, bool vtt) {
 // SRT and WebVTT cues: a timing line "start --> end [settings]" and the text lines after it.
 SegmentRecord read_subtitles(const std::string& path, std::string_view text, const std::string& annotator, const std::string& item, bool vtt,
                              Sink& sink) {
-  SegmentRecord rec{annotator, item, path, std::nullopt, {}};
+  SegmentRecord rec{annotator, item, path, std::nullopt, {}, {}, vtt ? "webvtt" : "srt"};
   const auto lines = split_lines(text);
   std::size_t k = 0;
   if (vtt) {
@@ -375,7 +377,7 @@ std::vector<SegmentRecord> read_textgrid(const std::string& path, std::string_vi
     if (!names.insert(name).second) {
       throw InputError({.file = path, .line = tier_line, .field = "name"}, fmt::format("two tiers are named \"{}\": a tier is a layer named by its name", name));
     }
-    SegmentRecord rec{annotator, stem.empty() ? name : stem + "/" + name, path, xmax, {}};
+    SegmentRecord rec{annotator, stem.empty() ? name : stem + "/" + name, path, xmax, {}, {}, "textgrid"};
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint32_t line = at < tokens.size() ? tokens[at].line : 0;
       const Micros a = next_time("an interval's xmin");

@@ -335,11 +335,13 @@ class Validator {
     options.annotators.clear();
     io::ExportData data;
     io::read_exports({u.path}, options, data);
-    io::skip_segments(data);
     const std::size_t annotations = m_annotations, items = m_items;
     for (auto& d : data.deliveries) delivery(d, u.root, {});
     labels(data.files, data.labels);
     spans(data.spans);
+    segments(data.segments);
+    // Their defects are findings here, not inputs left out.
+    std::erase_if(data.skipped, [](const SkippedInput& sk) { return sk.reason.rfind("segments whose end is not after their start", 0) == 0; });
     problem_findings(data.problems, m_findings);
     for (const auto& l : data.labels) m_class_files[l.label].insert(l.file < data.files.size() ? data.files[l.file] : u.path);
     for (const auto& r : data.spans) {
@@ -347,6 +349,67 @@ class Validator {
     }
     m_skipped.insert(m_skipped.end(), data.skipped.begin(), data.skipped.end());
     if (m_annotations == annotations && m_items == items) m_unread.push_back(io::nothing_read_message(u.path, data.skipped));
+  }
+
+  // Time segments of one annotator and recording: an end not after the start (degenerate), times
+  // before 0 or past the recording's duration (out_of_duration), overlapping segments of one label
+  // or speaker (overlap), subtitle cues out of order (unsorted) or without text (empty_text), and
+  // labels outside the schema.
+  void segments(const std::vector<io::SegmentRecord>& records) {
+    for (const auto& r : records) {
+      ++m_items;
+      m_annotations += r.segments.size() + r.degenerate.size();
+      for (const auto& s : r.segments) m_class_files[s.label].insert(r.file);
+      auto finding = [&](Severity severity, Code code, const io::RawSegment& s, std::string message) {
+        Finding f;
+        f.severity = severity;
+        f.code = code;
+        f.file = r.file;
+        f.item = r.item;
+        f.annotation = r.annotator;
+        f.cls = s.label;
+        f.location.line = s.line;
+        f.message = std::move(message);
+        m_findings.push_back(std::move(f));
+      };
+      auto span = [](const io::RawSegment& s) { return fmt::format("[{}, {}) s", format_seconds(s.start), format_seconds(s.end)); };
+      for (const auto& s : r.degenerate) {
+        finding(Severity::error, Code::degenerate, s, fmt::format("segment {} \"{}\" does not end after it starts", span(s), s.label));
+      }
+      const bool subtitles = r.format == "srt" || r.format == "webvtt";
+      std::map<std::string, const io::RawSegment*> last_of_label;  // the segment of each label that ends last so far
+      std::vector<const io::RawSegment*> by_start;
+      for (const auto& s : r.segments) by_start.push_back(&s);
+      std::stable_sort(by_start.begin(), by_start.end(), [](const auto* x, const auto* y) { return x->start < y->start; });
+      for (const auto* p : by_start) {
+        auto [it, fresh] = last_of_label.emplace(p->label, p);
+        if (!fresh) {
+          if (p->start < it->second->end) {
+            finding(Severity::warning, Code::overlap, *p,
+                    fmt::format("segment {} \"{}\" overlaps {} of the same {}{}", span(*p), p->label, span(*it->second), r.format == "rttm" ? "speaker" : "label",
+                                it->second->line ? fmt::format(" (line {})", it->second->line) : std::string()));
+          }
+          if (p->end > it->second->end) it->second = p;
+        }
+      }
+      for (std::size_t k = 0; k < r.segments.size(); ++k) {
+        const auto& s = r.segments[k];
+        if (s.start < 0) finding(Severity::error, Code::out_of_duration, s, fmt::format("segment {} starts before the recording", span(s)));
+        if (r.duration && s.end > *r.duration) {
+          finding(Severity::error, Code::out_of_duration, s,
+                  fmt::format("segment {} ends after the recording's end at {} s", span(s), format_seconds(*r.duration)));
+        }
+        if (subtitles && k > 0 && s.start < r.segments[k - 1].start) {
+          finding(Severity::warning, Code::unsorted, s, fmt::format("cue {} starts before the cue before it ({})", span(s), span(r.segments[k - 1])));
+        }
+        if (subtitles && s.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+          finding(Severity::warning, Code::empty_text, s, fmt::format("cue {} has no text", span(s)));
+        }
+        if (m_options.classes && !m_options.classes->count(s.label)) {
+          finding(Severity::error, Code::unknown_class, s, fmt::format("label \"{}\" is not in the label schema", s.label));
+        }
+      }
+    }
   }
 
   // Text spans: each must lie in its document's text; a span given twice is a duplicate.

@@ -29,6 +29,9 @@ const char* code_name(Code c) {
     case Code::track_jump: return "track_jump";
     case Code::out_of_text: return "out_of_text";
     case Code::duplicate_key: return "duplicate_key";
+    case Code::out_of_duration: return "out_of_duration";
+    case Code::unsorted: return "unsorted";
+    case Code::empty_text: return "empty_text";
   }
   return "schema";
 }
@@ -50,6 +53,9 @@ const char* code_description(Code c) {
     case Code::track_jump: return "A track's box that jumps between consecutive frames";
     case Code::out_of_text: return "A text span whose offsets do not lie in its text";
     case Code::duplicate_key: return "A JSON key given twice (the last is read)";
+    case Code::out_of_duration: return "A time segment before the start or past the end of its recording";
+    case Code::unsorted: return "A subtitle cue that starts before the cue before it";
+    case Code::empty_text: return "A subtitle cue or transcribed region without text";
   }
   return "";
 }

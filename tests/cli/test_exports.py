@@ -160,13 +160,13 @@ expect("validate --format contradicting the content", r.returncode == 2 and "loo
 AUDIO = os.path.join(UN, "ls_audio.json")
 r, d = report("agree", AUDIO)
 expect("agree: an audio export's segments are compared", d is not None and d["mode"] == "segments" and d["summary"]["segments"] == 2, r.stderr)
-for cmd in (["validate", AUDIO], ["gold", AUDIO, "--gold", AUDIO], ["report", AUDIO]):
+for cmd in (["gold", AUDIO, "--gold", AUDIO], ["report", AUDIO]):
     r = run(*cmd)
     expect(f"{cmd[0]}: nothing checkable is bad input", r.returncode == 2 and "read 0 annotations from" in r.stderr and
            "2 x time segments" in r.stderr, r.stderr)
 r = run("validate", AUDIO, "--json", "-", "-q")
 d = json.loads(r.stdout) if r.stdout else None
-expect("validate: skipped types in the JSON", d is not None and sorted(s["count"] for s in d["summary"]["skipped"]) == [2], r.stdout)
+expect("validate checks an audio export's segments", d is not None and d["summary"]["annotations"] == 2 and d["summary"]["skipped"] == [], r.stdout)
 # Skipped types are shown by every command: the CVAT fixture holds a polyline.
 CVA, CVB = (os.path.join(SRC, "tests", "data", "formats", "cvat", "images", f) for f in ("a.xml", "b.xml"))
 for cmd in (["validate", CVA], ["agree", CVA, CVB], ["gold", CVA, "--gold", CVB], ["report", CVA, CVB]):

@@ -28,7 +28,9 @@ struct SegmentRecord {
   std::string item;
   std::string file;                 // the file they were read from
   std::optional<Micros> duration;   // the recording's duration, where the file says it
-  std::vector<RawSegment> segments;
+  std::vector<RawSegment> segments;  // in the order of the file
+  std::vector<RawSegment> degenerate;  // segments whose end is not after their start (left out, counted)
+  std::string format;               // "rttm", "srt", "webvtt", "textgrid", "label-studio"
 };
 
 // The segment format of a file or a folder of such files, judged by extension (.rttm, .srt, .vtt,

@@ -36,8 +36,11 @@ enum class Code : std::uint8_t {
   track_jump,
   out_of_text,
   duplicate_key,
+  out_of_duration,
+  unsorted,
+  empty_text,
 };
-inline constexpr int k_code_count = 15;
+inline constexpr int k_code_count = 18;
 const char* code_name(Code c);
 // One sentence on what the code finds (SARIF's rule description).
 const char* code_description(Code c);
