@@ -67,6 +67,15 @@ std::string image_path(std::string_view url) {
   return std::string(slash == std::string_view::npos ? std::string_view() : url.substr(0, slash + 1)) + image_name(url);
 }
 
+// A region's class: its labels sorted and joined by "|", or "(no label)".
+std::string region_label(std::vector<std::string> labels) {
+  if (labels.empty()) return "(no label)";
+  std::sort(labels.begin(), labels.end());
+  std::string out;
+  for (const auto& l : labels) out += (out.empty() ? "" : "|") + l;
+  return out;
+}
+
 class Reader {
  public:
   Reader(const LabelStudioOptions& options, LabelStudioData& out) : m_opt(options), m_out(out) {}
@@ -384,13 +393,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       };
       const Micros start = seconds("start"), end = seconds("end");
       if (r.length) segments.duration = static_cast<Micros>(std::llround(*r.length * 1e6));
-      std::string label = "(no label)";
-      if (!r.labels.empty()) {
-        std::vector<std::string> ls = r.labels;
-        std::sort(ls.begin(), ls.end());
-        label.clear();
-        for (const auto& l : ls) label += (label.empty() ? "" : "|") + l;
-      }
+      const std::string label = region_label(r.labels);
       if (end <= start) {
         skip("segments whose end is not after their start (validate lists them)");
         segments.degenerate.push_back({start, end, label, 0, r.text});
@@ -432,14 +435,7 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
   }
   if (auto why = image_size_problem(std::round(*r.width), std::round(*r.height))) fail(task, where + ".original_width", *why);
   const double W = *r.width, H = *r.height;
-  std::string label = "(no label)";
-  if (!r.labels.empty()) {
-    std::vector<std::string> ls = r.labels;
-    std::sort(ls.begin(), ls.end());
-    label.clear();
-    for (const auto& l : ls) label += (label.empty() ? "" : "|") + l;
-  }
-  const std::int32_t cat = b.category(label);
+  const std::int32_t cat = b.category(region_label(r.labels));
   auto number = [&](const char* key) {
     double v = 0;
     if (r.value[key].get(v) || !std::isfinite(v)) fail(task, fmt::format("{}.value.{}", where, key), "expected a number");
