@@ -34,6 +34,7 @@ struct AgreeArgs {
   double collar = 0.2;
   bool skip_overlap = false;
   double resolution = 0.01;
+  std::string durations_path;
   std::string matches_path;
   std::string plot_dir;
   bool masks = false;
@@ -97,6 +98,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.collar = a.collar;
   r.skip_overlap = a.skip_overlap;
   r.resolution = a.resolution;
+  r.durations_path = a.durations_path;
   r.keep_matches = !a.matches_path.empty();
   r.classes_path = a.classes_path;
   r.ignore = static_cast<std::uint32_t>(a.ignore);
@@ -109,7 +111,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
 int run_agree(const AgreeArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.masks && a.instance_masks) throw UsageError("--masks and --instance-masks exclude each other");
-  check_outputs(input_paths(a.in, {a.classes_path}),
+  check_outputs(input_paths(a.in, {a.classes_path, a.durations_path}),
                 {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--matches", a.matches_path}, {"--plot", a.plot_dir}});
   if (!a.partial_path.empty()) {
     check_outputs(input_paths(a.in, {}), {{"--partial", a.partial_path}});
@@ -213,6 +215,8 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_option("--collar", args->collar, "Segments: boundary F1's tolerance and DER's no-score collar around reference boundaries, in seconds")
       ->check(CLI::Range(0.0, 3600.0))
       ->default_str("0.2");
+  cmd->add_option("--durations", args->durations_path, "Segments: recordings' durations, CSV lines item,seconds (the time DER evaluates, the continua of u_alpha)")
+      ->type_name("FILE");
   cmd->add_flag("--skip-overlap", args->skip_overlap, "Speaker turns: leave reference overlapped speech out of DER (md-eval -1)");
   cmd->add_option("--resolution", args->resolution, "Segments: frame length of frame-level agreement, in seconds")
       ->check(CLI::Range(0.000001, 3600.0))

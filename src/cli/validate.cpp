@@ -20,6 +20,8 @@ struct ValidateArgs {
   std::string classes_path;
   std::string label_config;
   std::string images_dir;
+  std::string durations_path;
+  std::string charset_path;
   std::string no_overlap;
   std::string fail_on = "error";
   std::size_t max_findings = 5;
@@ -35,7 +37,7 @@ int run_validate(ValidateArgs& a) {
   a.options.unlabeled = a.unlabeled;
   if (!(a.options.tolerance >= 0)) throw UsageError("--tolerance must be a number of pixels >= 0");
   if (!(a.options.min_track_iou >= 0 && a.options.min_track_iou <= 1)) throw UsageError("--min-track-iou must be between 0 and 1");
-  check_outputs(input_paths(a.in, {a.classes_path, a.label_config, a.images_dir}),
+  check_outputs(input_paths(a.in, {a.classes_path, a.label_config, a.images_dir, a.durations_path, a.charset_path}),
                 {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--sarif", a.ci.sarif_path}, {"--gitlab-codequality", a.ci.gitlab_path}});
   validate::Request request;
   request.inputs = a.in.files;
@@ -43,6 +45,8 @@ int run_validate(ValidateArgs& a) {
   request.classes_path = a.classes_path;
   request.label_config = a.label_config;
   request.images_dir = a.images_dir;
+  request.durations_path = a.durations_path;
+  request.charset_path = a.charset_path;
   request.allow_outside = a.allow_outside;
   request.options = a.options;
   request.keep = a.max_findings;
@@ -104,6 +108,10 @@ void register_validate(CLI::App& app, Action& action) {
   cmd->add_option("--min-region", a->options.min_region, "unlabeled regions smaller than this many pixels are not reported")->default_str("16");
   cmd->add_option("--min-track-iou", a->options.min_track_iou, "track_jump: box IoU between consecutive frames below this")->default_str("0.3");
   cmd->add_option("--images", a->images_dir, "folder of the images: their sizes are checked against the delivery and the masks")->type_name("DIR");
+  cmd->add_option("--durations", a->durations_path, "time segments: recordings' durations, CSV lines item,seconds; segments past them are out_of_duration")
+      ->type_name("FILE");
+  cmd->add_option("--charset", a->charset_path, "time segments: a UTF-8 file of the characters cue and region texts may hold; others are unknown_character")
+      ->type_name("FILE");
   cmd->add_flag("--allow-outside", a->allow_outside, "allow paths inside exports that lead outside the delivery root");
   cmd->add_option("--max-findings", a->max_findings, "findings shown per code on the terminal (the files hold them all)")->default_str("5");
   cmd->add_option("--fail-on", a->fail_on, "exit 1 on errors only, or on warnings too")->check(CLI::IsMember({"error", "warning"}))->default_str("error");

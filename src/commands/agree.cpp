@@ -453,6 +453,7 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
     if (data.segments.empty()) throw InputError({.file = first}, "the inputs have no time segments to compare");
     if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; time segments are compared in one run", "partial");
     SegmentSet set = io::build_segments(data.segments, data.segment_speakers, data.files);
+    if (!r.durations_path.empty()) io::apply_durations(set, io::read_durations(r.durations_path), r.durations_path);
     set.skipped = data.skipped;
     set.warnings = data.warnings;
     aside(set.skipped);

@@ -525,4 +525,37 @@ SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speake
   return set;
 }
 
+std::map<std::string, Micros> read_durations(const std::string& path) {
+  MappedFile mf(path);
+  require_utf8(mf.view(), path);
+  std::map<std::string, Micros> out;
+  const auto lines = split_lines(mf.view());
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    const std::string_view line = trim(lines[k]);
+    if (line.empty()) continue;
+    const std::size_t comma = line.rfind(',');
+    const auto at = static_cast<std::uint64_t>(k + 1);
+    const std::string item(comma == std::string_view::npos ? line : trim(line.substr(0, comma)));
+    const auto seconds = comma == std::string_view::npos ? std::nullopt : parse_seconds(trim(line.substr(comma + 1)));
+    if (!seconds || *seconds < 0) {
+      if (k == 0 || (out.empty() && trim(lines[0]).empty())) continue;  // a header
+      throw InputError({.file = path, .line = at, .field = "duration"}, "expected a line item,seconds (a duration of 0 or more seconds)");
+    }
+    if (!out.emplace(item, *seconds).second) throw InputError({.file = path, .line = at, .item = item}, "this recording's duration is given twice");
+  }
+  return out;
+}
+
+void apply_durations(SegmentSet& set, const std::map<std::string, Micros>& durations, const std::string& path) {
+  for (std::size_t i = 0; i < set.items.size(); ++i) {
+    const auto it = durations.find(set.items[i]);
+    if (it == durations.end()) continue;
+    if (set.durations[i] >= 0 && set.durations[i] != it->second) {
+      throw InputError({.file = path, .item = set.items[i]},
+                       fmt::format("the recording lasts {} s here but {} s in its input", format_seconds(it->second), format_seconds(set.durations[i])));
+    }
+    set.durations[i] = it->second;
+  }
+}
+
 }  // namespace labelqa::io

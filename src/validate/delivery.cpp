@@ -7,6 +7,7 @@
 #include "labelqa/io/mapped_file.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/paths.hpp"
+#include "labelqa/io/segment_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 
@@ -148,6 +149,13 @@ class Validator {
  public:
   explicit Validator(const Request& r) : m_a(r), m_options(r.options), m_schema(read_schema(r.classes_path)) {
     m_options.classes = m_schema.names;
+    if (!r.durations_path.empty()) m_durations = io::read_durations(r.durations_path);
+    if (!r.charset_path.empty()) {
+      const io::MappedFile charset(r.charset_path);
+      std::vector<std::uint32_t> cps;
+      if (!io::decode_utf8(charset.view(), cps)) throw InputError({.file = r.charset_path}, "the character set is not valid UTF-8", Defect::broken_file);
+      m_charset = std::set<std::uint32_t>(cps.begin(), cps.end());
+    }
     if (!r.label_config.empty()) {
       // A Label Studio labeling config declares the labels: they join the schema.
       auto declared = io::read_label_config(r.label_config);
@@ -392,12 +400,22 @@ class Validator {
           if (p->end > it->second->end) it->second = p;
         }
       }
+      std::optional<Micros> duration = r.duration;
+      if (const auto it = m_durations.find(r.item); it != m_durations.end()) duration = it->second;
+      std::vector<std::uint32_t> cps;
       for (std::size_t k = 0; k < r.segments.size(); ++k) {
         const auto& s = r.segments[k];
         if (s.start < 0) finding(Severity::error, Code::out_of_duration, s, fmt::format("segment {} starts before the recording", span(s)));
-        if (r.duration && s.end > *r.duration) {
+        if (duration && s.end > *duration) {
           finding(Severity::error, Code::out_of_duration, s,
-                  fmt::format("segment {} ends after the recording's end at {} s", span(s), format_seconds(*r.duration)));
+                  fmt::format("segment {} ends after the recording's end at {} s", span(s), format_seconds(*duration)));
+        }
+        if (m_charset && io::decode_utf8(s.text, cps)) {
+          for (const std::uint32_t c : cps) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || m_charset->count(c)) continue;
+            finding(Severity::error, Code::unknown_character, s, fmt::format("the text of {} holds U+{:04X}, outside the character set", span(s), c));
+            break;
+          }
         }
         if (subtitles && k > 0 && s.start < r.segments[k - 1].start) {
           finding(Severity::warning, Code::unsorted, s, fmt::format("cue {} starts before the cue before it ({})", span(s), span(r.segments[k - 1])));
@@ -553,6 +571,8 @@ class Validator {
   const Request& m_a;
   Options m_options;
   Schema m_schema;
+  std::map<std::string, Micros> m_durations;       // --durations
+  std::optional<std::set<std::uint32_t>> m_charset;  // --charset
   std::map<std::string, std::string> m_images_by_stem;  // --images: masks find their image by stem
   std::vector<Finding> m_findings;
   bool m_defer = false;

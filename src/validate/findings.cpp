@@ -32,6 +32,7 @@ const char* code_name(Code c) {
     case Code::out_of_duration: return "out_of_duration";
     case Code::unsorted: return "unsorted";
     case Code::empty_text: return "empty_text";
+    case Code::unknown_character: return "unknown_character";
   }
   return "schema";
 }
@@ -56,6 +57,7 @@ const char* code_description(Code c) {
     case Code::out_of_duration: return "A time segment before the start or past the end of its recording";
     case Code::unsorted: return "A subtitle cue that starts before the cue before it";
     case Code::empty_text: return "A subtitle cue or transcribed region without text";
+    case Code::unknown_character: return "Text with a character outside the declared alphabet";
   }
   return "";
 }

@@ -128,7 +128,7 @@ expect("validate --sarif: file and line where known, item and annotation as logi
        all(x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == f["file"] and
            (x["locations"][0]["physicalLocation"].get("region", {}).get("startLine", 0) == f["location"].get("line", 0)) and
            (not f["item"] or f["item"] in x["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for x, f in zip(results, findings)), results[:2])
-expect("validate --sarif: every code is a rule", len(doc["runs"][0]["tool"]["driver"]["rules"]) == 18)
+expect("validate --sarif: every code is a rule", len(doc["runs"][0]["tool"]["driver"]["rules"]) == 19)
 issues = json.load(open(cq))
 expect("validate --gitlab-codequality: valid Code Quality", not codequality_problems(issues), codequality_problems(issues))
 expect("validate --gitlab-codequality: an issue per finding, errors major, warnings minor",

@@ -47,6 +47,7 @@ struct AgreeRequest {
   double collar = 0.2;             // boundary F1's tolerance and DER's no-score collar
   bool skip_overlap = false;       // DER: leave out reference overlapped speech
   double resolution = 0.01;        // frame length of frame-level agreement
+  std::string durations_path;      // recordings' durations (CSV item,seconds): the evaluated time and continua
   // Transcripts (tables with a text column and no label column, or compare = transcripts).
   std::string text_col = "text";
   unsigned normalize = metrics::k_normalize_case | metrics::k_normalize_space;

@@ -6,6 +6,7 @@
 
 #include "labelqa/model/segments.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,5 +54,12 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
 // (validate reports them). Durations given twice for one item must agree (InputError naming both
 // files).
 SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speakers, std::vector<std::string> files);
+
+// Recordings' durations (--durations FILE): CSV lines `item,seconds`, an optional header first.
+// Throws InputError naming the line for anything else, or an item given twice.
+std::map<std::string, Micros> read_durations(const std::string& path);
+// Sets the durations of `set`'s recordings that `durations` names. A recording whose input gives
+// another duration is bad input naming both.
+void apply_durations(SegmentSet& set, const std::map<std::string, Micros>& durations, const std::string& path);
 
 }  // namespace labelqa::io

@@ -20,6 +20,8 @@ struct Request {
   std::string classes_path;         // label schema (names one per line) or class map (value,name)
   std::string label_config;         // a Label Studio labeling config (XML): the labels it declares are the schema
   std::string images_dir;           // the images: their sizes are checked against the delivery
+  std::string durations_path;       // recordings' durations (CSV item,seconds): segments past them are out_of_duration
+  std::string charset_path;         // the characters segment texts may hold (a UTF-8 file; white space always may)
   bool allow_outside = false;       // paths inside exports may lead outside the delivery root
   Options options;                  // the checks' settings (its classes come from classes_path)
   std::size_t keep = 5;             // findings kept per code in the summary's tally

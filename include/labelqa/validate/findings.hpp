@@ -39,8 +39,9 @@ enum class Code : std::uint8_t {
   out_of_duration,
   unsorted,
   empty_text,
+  unknown_character,
 };
-inline constexpr int k_code_count = 18;
+inline constexpr int k_code_count = 19;
 const char* code_name(Code c);
 // One sentence on what the code finds (SARIF's rule description).
 const char* code_description(Code c);
