@@ -424,6 +424,48 @@ void check_table_options(const io::TableOptions& t) {
   }
 }
 
+// Transcripts (tables, or segments' texts): WER and CER of every pair of an item's texts.
+void analyze_transcript_set(AgreeRun::State& s, TranscriptSet set) {
+  const AgreeRequest& r = s.request;
+  const std::string& first = r.files.front();
+  if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; transcripts are compared in one run", "partial");
+  s.transcript.normalize = r.normalize;
+  s.transcript.confidence = r.metrics.confidence;
+  s.transcript.bootstrap = r.metrics.bootstrap;
+  s.transcript.seed = r.metrics.seed;
+  Transcripts t{std::move(set), {}};
+  // Every pair of an item's texts is aligned: r(r - 1) / 2 alignments for r transcripts.
+  std::uint64_t pairings = 0;
+  for (std::size_t k = 0; k < t.set.transcripts.size();) {
+    std::size_t e = k + 1;
+    while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
+    pairings += static_cast<std::uint64_t>(e - k) * (e - k - 1) / 2;
+    k = e;
+  }
+  if (pairings > metrics::k_max_pair_ratings) {
+    throw InputError({.file = first}, fmt::format("the transcripts make {} pairs of texts to align, more than the {} compared in one run "
+                                                            "(docs/limits.md)",
+                                                            pairings, metrics::k_max_pair_ratings));
+  }
+  std::set<std::pair<std::int32_t, std::int32_t>> pairs;
+  for (std::size_t k = 0; k < t.set.transcripts.size();) {
+    std::size_t e = k + 1;
+    while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
+    for (std::size_t x = k; x < e; ++x) {
+      for (std::size_t y = x + 1; y < e; ++y) pairs.emplace(t.set.transcripts[x].annotator, t.set.transcripts[y].annotator);
+      if (pairs.size() > metrics::k_max_pairs) {
+        throw InputError({.file = first}, fmt::format("more than {} annotator pairs transcribed items together: too many to report pair by "
+                                                                "pair (docs/limits.md)",
+                                                                metrics::k_max_pairs));
+      }
+    }
+    k = e;
+  }
+  t.result = metrics::analyze_transcripts(t.set, s.transcript);
+  s.gates = metrics::check_gates(r.gates, r.gate_on, report::transcript_gate_metrics(t.result));
+  s.data = std::move(t);
+}
+
 // Compares what an export reader found: image regions, text spans or categorical labels.
 void analyze_export(AgreeRun::State& s, io::ExportData& data) {
   const AgreeRequest& r = s.request;
@@ -449,6 +491,14 @@ void analyze_export(AgreeRun::State& s, io::ExportData& data) {
     if (segment_count && compare != Compare::segments) skipped.push_back({first, "time segments (compare them with --compare segments)", segment_count});  // flag in report text
   };
   if (!objects && !labels && data.spans.empty() && data.deliveries.empty() && data.segments.empty()) throw InputError({}, io::nothing_read_message(first, data.skipped));
+  if (compare == Compare::transcripts) {
+    if (data.segments.empty()) throw InputError({.file = first}, "the inputs have no transcribed segments or transcript tables to compare");
+    TranscriptSet set = io::transcripts_of_segments(data.segments, data.files);
+    set.skipped = data.skipped;
+    set.warnings = data.warnings;
+    aside(set.skipped);
+    return analyze_transcript_set(s, std::move(set));
+  }
   if (compare == Compare::segments) {
     if (data.segments.empty()) throw InputError({.file = first}, "the inputs have no time segments to compare");
     if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; time segments are compared in one run", "partial");
@@ -541,42 +591,7 @@ AgreeRun agree(const AgreeRequest& request) {
     return AgreeRun(std::move(s));
   }
   if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && io::is_transcript_table(r.files.front(), r.load.table, r.text_col))) {
-    if (r.partial) throw UsageError("partial results are made of categorical labels and objects so far; transcripts are compared in one run", "partial");
-    s->transcript.normalize = r.normalize;
-    s->transcript.confidence = r.metrics.confidence;
-    s->transcript.bootstrap = r.metrics.bootstrap;
-    s->transcript.seed = r.metrics.seed;
-    Transcripts t{io::read_transcript_tables(r.files, r.load.table, r.text_col), {}};
-    // Every pair of an item's texts is aligned: r(r - 1) / 2 alignments for r transcripts.
-    std::uint64_t pairings = 0;
-    for (std::size_t k = 0; k < t.set.transcripts.size();) {
-      std::size_t e = k + 1;
-      while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
-      pairings += static_cast<std::uint64_t>(e - k) * (e - k - 1) / 2;
-      k = e;
-    }
-    if (pairings > metrics::k_max_pair_ratings) {
-      throw InputError({.file = r.files.front()}, fmt::format("the transcripts make {} pairs of texts to align, more than the {} compared in one run "
-                                                              "(docs/limits.md)",
-                                                              pairings, metrics::k_max_pair_ratings));
-    }
-    std::set<std::pair<std::int32_t, std::int32_t>> pairs;
-    for (std::size_t k = 0; k < t.set.transcripts.size();) {
-      std::size_t e = k + 1;
-      while (e < t.set.transcripts.size() && t.set.transcripts[e].item == t.set.transcripts[k].item) ++e;
-      for (std::size_t x = k; x < e; ++x) {
-        for (std::size_t y = x + 1; y < e; ++y) pairs.emplace(t.set.transcripts[x].annotator, t.set.transcripts[y].annotator);
-        if (pairs.size() > metrics::k_max_pairs) {
-          throw InputError({.file = r.files.front()}, fmt::format("more than {} annotator pairs transcribed items together: too many to report pair by "
-                                                                  "pair (docs/limits.md)",
-                                                                  metrics::k_max_pairs));
-        }
-      }
-      k = e;
-    }
-    t.result = metrics::analyze_transcripts(t.set, s->transcript);
-    s->gates = metrics::check_gates(r.gates, r.gate_on, report::transcript_gate_metrics(t.result));
-    s->data = std::move(t);
+    analyze_transcript_set(*s, io::read_transcript_tables(r.files, r.load.table, r.text_col));
     return AgreeRun(std::move(s));
   }
   check_table_options(r.load.table);

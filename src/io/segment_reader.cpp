@@ -525,6 +525,45 @@ SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speake
   return set;
 }
 
+TranscriptSet transcripts_of_segments(const std::vector<SegmentRecord>& records, std::vector<std::string> files) {
+  TranscriptSet set;
+  set.files = std::move(files);
+  std::set<std::string> annotators;
+  bool any_text = false;
+  for (const auto& r : records) {
+    annotators.insert(r.annotator);
+    for (const auto& s : r.segments) any_text = any_text || !s.text.empty();
+  }
+  if (!any_text) {
+    throw InputError({.file = records.empty() ? std::string() : records.front().file},
+                     "no segment has text to compare as a transcript (subtitle cues and transcribed regions have; RTTM turns do not)");
+  }
+  set.annotators.assign(annotators.begin(), annotators.end());
+  std::map<std::string, std::uint32_t> item_of;
+  for (const auto& r : records) {
+    const auto [it, fresh] = item_of.emplace(r.item, static_cast<std::uint32_t>(set.items.size()));
+    if (fresh) set.items.push_back(r.item);
+    std::vector<const RawSegment*> order;
+    for (const auto& s : r.segments) order.push_back(&s);
+    std::stable_sort(order.begin(), order.end(), [](const RawSegment* x, const RawSegment* y) { return std::tie(x->start, x->end) < std::tie(y->start, y->end); });
+    Transcript t;
+    t.item = it->second;
+    t.annotator = static_cast<std::int32_t>(std::lower_bound(set.annotators.begin(), set.annotators.end(), r.annotator) - set.annotators.begin());
+    for (const RawSegment* s : order) {
+      if (s->text.empty()) continue;
+      t.text += (t.text.empty() ? "" : " ") + s->text;
+    }
+    auto file = static_cast<std::uint32_t>(std::find(set.files.begin(), set.files.end(), r.file) - set.files.begin());
+    if (file == set.files.size()) set.files.push_back(r.file);
+    t.source = {file, r.segments.empty() ? 0 : r.segments.front().line};
+    set.transcripts.push_back(std::move(t));
+  }
+  std::stable_sort(set.transcripts.begin(), set.transcripts.end(), [](const Transcript& x, const Transcript& y) {
+    return std::tie(x.item, x.annotator) < std::tie(y.item, y.annotator);
+  });
+  return set;
+}
+
 std::map<std::string, Micros> read_durations(const std::string& path) {
   MappedFile mf(path);
   require_utf8(mf.view(), path);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "labelqa/model/segments.hpp"
+#include "labelqa/model/transcripts.hpp"
 
 #include <map>
 #include <optional>
@@ -54,6 +55,12 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
 // (validate reports them). Durations given twice for one item must agree (InputError naming both
 // files).
 SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speakers, std::vector<std::string> files);
+
+// The texts of segment records (subtitle cues, Label Studio regions' textareas) as transcripts:
+// per recording and annotator, its segments' texts in time order joined by spaces (a recording an
+// annotator delivered without text is an empty transcript). Throws InputError when no segment
+// has text.
+TranscriptSet transcripts_of_segments(const std::vector<SegmentRecord>& records, std::vector<std::string> files);
 
 // Recordings' durations (--durations FILE): CSV lines `item,seconds`, an optional header first.
 // Throws InputError naming the line for anything else, or an item given twice.
