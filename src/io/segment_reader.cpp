@@ -66,6 +66,14 @@ std::vector<std::string_view> fields_of(std::string_view line) {
   return out;
 }
 
+// The index of `file` in `files`, added at the end when it is not there yet.
+std::uint32_t file_index(std::vector<std::string>& files, const std::string& file) {
+  const auto at = std::find(files.begin(), files.end(), file);
+  if (at != files.end()) return static_cast<std::uint32_t>(at - files.begin());
+  files.push_back(file);
+  return static_cast<std::uint32_t>(files.size() - 1);
+}
+
 struct Sink {
   std::vector<SkippedInput>& skipped;
   void skip(const std::string& file, const std::string& reason) {
@@ -502,8 +510,7 @@ SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speake
       d = *r.duration;
       duration_file[item] = r.file;
     }
-    const auto file = static_cast<std::uint32_t>(std::find(set.files.begin(), set.files.end(), r.file) - set.files.begin());
-    if (file == set.files.size()) set.files.push_back(r.file);
+    const std::uint32_t file = file_index(set.files, r.file);
     for (const auto& s : r.segments) {
       TimeSegment t;
       t.start = s.start;
@@ -553,9 +560,7 @@ TranscriptSet transcripts_of_segments(const std::vector<SegmentRecord>& records,
       if (s->text.empty()) continue;
       t.text += (t.text.empty() ? "" : " ") + s->text;
     }
-    auto file = static_cast<std::uint32_t>(std::find(set.files.begin(), set.files.end(), r.file) - set.files.begin());
-    if (file == set.files.size()) set.files.push_back(r.file);
-    t.source = {file, r.segments.empty() ? 0 : r.segments.front().line};
+    t.source = {file_index(set.files, r.file), r.segments.empty() ? 0 : r.segments.front().line};
     set.transcripts.push_back(std::move(t));
   }
   std::stable_sort(set.transcripts.begin(), set.transcripts.end(), [](const Transcript& x, const Transcript& y) {

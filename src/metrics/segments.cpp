@@ -33,7 +33,6 @@ void DiarizationCounts::add(const DiarizationCounts& o) {
 namespace {
 
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
-__extension__ typedef __int128 I128;
 
 // --- Boundaries --------------------------------------------------------------------------------
 

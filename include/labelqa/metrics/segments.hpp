@@ -124,7 +124,8 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opti
 
 // Krippendorff's unitizing alpha of one continuum [begin, begin + length) coded by `coders`
 // coders: each unit (coder, label, begin, length) in integer units of time. Exposed for the
-// published worked examples (docs/segments.md). Returns (observed, expected) per label in `out`.
+// published worked examples (docs/segments.md): per label its observed and expected disagreement
+// and alpha, and the alpha over all labels.
 struct Unit {
   int coder = 0, label = 0;
   long long begin = 0, length = 0;
