@@ -5,7 +5,9 @@
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
 #include "labelqa/io/policy_reader.hpp"
+#include "labelqa/metrics/transcripts.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
@@ -29,6 +31,11 @@ struct GoldArgs {
   std::string on_insufficient;
   metrics::GoldOptions options;
   std::string compare = "auto";
+  double collar = 0.2;
+  bool skip_overlap = false;
+  std::string durations_path;
+  std::string text_col = "text";
+  std::string normalize = "case,space";
   bool masks = false;
   std::string classes_path;
   int ignore = 255;
@@ -70,7 +77,7 @@ int run_gold(GoldArgs& a) {
                                   !a.out.ci.sarif_path.empty() || !a.out.ci.gitlab_path.empty())) {
     throw UsageError("--partial writes a shard's data only: reports belong to `labelqa merge`");
   }
-  check_outputs(input_paths(a.in, {a.gold_path, a.policy_path, a.classes_path}),
+  check_outputs(input_paths(a.in, {a.gold_path, a.policy_path, a.classes_path, a.durations_path}),
                 {{"--json", a.out.output.json_path}, {"--csv", a.out.output.csv_path}, {"--conflicts", a.out.conflicts_path}, {"--junit", a.out.junit_path},
                  {"--markdown", a.out.markdown_path}, {"--vendor-report", a.out.vendor_dir}, {"--sarif", a.out.ci.sarif_path},
                  {"--gitlab-codequality", a.out.ci.gitlab_path}});
@@ -86,10 +93,17 @@ int run_gold(GoldArgs& a) {
   }
   r.options = a.options;
   r.options.iou_type = iou_type_of(a.iou_type);
-  r.compare = a.compare == "objects" ? commands::Compare::objects
-              : a.compare == "spans" ? commands::Compare::spans
-              : a.compare == "labels" ? commands::Compare::labels
-                                      : commands::Compare::automatic;
+  r.compare = a.compare == "objects"       ? commands::Compare::objects
+              : a.compare == "spans"       ? commands::Compare::spans
+              : a.compare == "labels"      ? commands::Compare::labels
+              : a.compare == "segments"    ? commands::Compare::segments
+              : a.compare == "transcripts" ? commands::Compare::transcripts
+                                           : commands::Compare::automatic;
+  r.options.collar = std::llround(a.collar * 1e6);
+  r.options.skip_overlap = a.skip_overlap;
+  r.options.normalize = metrics::parse_normalization(a.normalize);
+  r.durations_path = a.durations_path;
+  r.text_col = a.text_col;
   r.masks = a.masks;
   r.classes_path = a.classes_path;
   r.ignore = static_cast<std::uint32_t>(a.ignore);
@@ -214,11 +228,24 @@ void register_gold(CLI::App& app, Action& action) {
       ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")
       ->check(CLI::IsMember({"fail", "warn"}));
-  cmd->add_option("--compare", args->compare, "What to score when the inputs hold several kinds: objects, spans or labels")
-      ->check(CLI::IsMember({"auto", "objects", "spans", "labels"}))
+  cmd->add_option("--compare", args->compare,
+                  "What to score when the inputs hold several kinds: objects, spans, labels, segments or transcripts (a transcript table is "
+                  "read as transcripts; subtitle cues and transcribed regions are with --compare transcripts)")
+      ->check(CLI::IsMember({"auto", "objects", "spans", "labels", "segments", "transcripts"}))
       ->default_str("auto");
   cmd->add_option("--annotators", args->in.annotators, "Annotator names for the delivery files, in order (default: file stems)")->type_name("A,B,...");
   add_table_flags(*cmd, args->in);
+  cmd->add_option("--collar", args->collar, "Segments: boundary F1's tolerance and DER's no-score collar around gold boundaries, in seconds")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->default_str("0.2");
+  cmd->add_flag("--skip-overlap", args->skip_overlap, "Speaker turns: leave gold's overlapped speech out of DER (md-eval -1)");
+  cmd->add_option("--durations", args->durations_path, "Segments: recordings' durations, CSV lines item,seconds (the time DER evaluates)")
+      ->type_name("FILE");
+  cmd->add_option("--text-col", args->text_col, "Transcripts: the column holding the text (a table with it and no label column is read as transcripts)")
+      ->default_str("text");
+  cmd->add_option("--normalize", args->normalize,
+                  "Transcripts: what is normalised before WER and CER: any of case, punct, space, numbers, or none (docs/transcripts.md)")
+      ->default_str("case,space");
   cmd->add_flag("--masks", args->masks, "The delivery is one folder of semantic PNG masks per annotator; --gold is the gold mask folder");
   cmd->add_option("--classes", args->classes_path, "Masks: class names by value (CSV value,name or JSON)")->type_name("FILE");
   cmd->add_option("--ignore", args->ignore, "Masks: value left out of every score")->check(CLI::Range(0, 65535))->default_str("255");

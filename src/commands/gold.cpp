@@ -3,10 +3,14 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/io/mask_reader.hpp"
+#include "labelqa/io/segment_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
+#include "labelqa/io/transcript_reader.hpp"
 #include "shards.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <map>
 
 namespace labelqa::commands {
 
@@ -191,6 +195,59 @@ metrics::GoldResult merge_gold(GoldRequest& r, std::vector<SkippedInput>& skippe
   return metrics::gold_labels(delivery, parts[0].gold, r.options);
 }
 
+// Transcripts: tables (item, annotator, text), or the texts of segments (subtitle cues, Label
+// Studio transcribed regions), on either side.
+TranscriptSet transcripts_of(const std::vector<std::string>& files, const GoldRequest& r, io::Side side) {
+  io::TableOptions table = r.load.table;
+  if (side == io::Side::gold) table.fixed_annotator = "gold";
+  if (io::detect_export_format(files.front()) == io::Format::automatic && io::is_transcript_table(files.front(), table, r.text_col)) {
+    return io::read_transcript_tables(files, table, r.text_col);
+  }
+  io::LoadedDelivery d = side == io::Side::gold ? io::load_gold(files.front(), r.load, r.gold_format) : io::load_delivery(files, r.load);
+  if (d.segments.empty()) {
+    throw InputError({.file = files.front()}, fmt::format("comparing transcripts: it holds {}, not transcript tables or transcribed segments", d.what()));
+  }
+  TranscriptSet set = io::transcripts_of_segments(d.segments, d.segment_files);
+  set.skipped = std::move(d.skipped);
+  set.warnings = std::move(d.warnings);
+  return set;
+}
+
+metrics::GoldResult score_transcripts(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
+  TranscriptSet delivery = transcripts_of(r.files, r, io::Side::delivery);
+  TranscriptSet gold;
+  if (r.gold_annotator.empty()) {
+    gold = transcripts_of({r.gold_path}, r, io::Side::gold);
+  } else {
+    const auto it = std::find(delivery.annotators.begin(), delivery.annotators.end(), r.gold_annotator);
+    if (it == delivery.annotators.end()) {
+      throw InputError({}, fmt::format("no annotator \"{}\" in the delivery to take as the gold (it holds {})", r.gold_annotator, fmt::join(delivery.annotators, ", ")));
+    }
+    const auto g = static_cast<std::int32_t>(it - delivery.annotators.begin());
+    gold.files = delivery.files;
+    gold.items = delivery.items;
+    gold.annotators = {"gold"};
+    TranscriptSet kept = delivery;
+    kept.transcripts.clear();
+    for (auto& t : delivery.transcripts) {
+      if (t.annotator == g) {
+        t.annotator = 0;
+        gold.transcripts.push_back(t);
+      } else {
+        if (t.annotator > g) --t.annotator;
+        kept.transcripts.push_back(t);
+      }
+    }
+    kept.annotators.erase(kept.annotators.begin() + g);
+    delivery = std::move(kept);
+  }
+  TranscriptSet set;
+  const int g = io::merge_gold_transcripts(std::move(delivery), std::move(gold), r.gold_path, set);
+  skipped = set.skipped;
+  warnings = set.warnings;
+  return metrics::gold_transcripts(set, g, r.options);
+}
+
 metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings,
                           std::optional<GoldRun::State::Shard>& shard) {
   if (r.masks) {
@@ -200,6 +257,16 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     MaskComparison mc;
     const int g = io::load_mask_comparison(r.files, names, r.ignore, r.gold_path, mc);
     return metrics::gold_masks(mc, g, classes, r.options);
+  }
+  // Transcript tables on both sides (a tool export or a rating table is neither).
+  auto transcript_table = [&](const std::string& path) {
+    return io::detect_export_format(path) == io::Format::automatic && io::is_transcript_table(path, r.load.table, r.text_col);
+  };
+  if (r.compare == Compare::transcripts ||
+      (r.compare == Compare::automatic && r.gold_annotator.empty() && transcript_table(r.files.front()) && transcript_table(r.gold_path)) ||
+      (r.compare == Compare::automatic && !r.gold_annotator.empty() && transcript_table(r.files.front()))) {
+    if (r.partial) throw UsageError("partial results of gold are made of categorical labels so far", "partial");
+    return score_transcripts(r, skipped, warnings);
   }
   io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
   io::LoadedDelivery gold = r.gold_annotator.empty() ? io::load_gold(r.gold_path, r.load, r.gold_format)
@@ -213,10 +280,22 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
       kind = Compare::objects;
     } else if (!delivery.spans.empty() && !gold.spans.empty()) {
       kind = Compare::spans;
+    } else if (!delivery.segments.empty() && !gold.segments.empty()) {
+      kind = Compare::segments;
     } else if (delivery.ratings && gold.ratings) {
       kind = Compare::labels;
     } else {
       throw InputError({.file = r.gold_path}, fmt::format("the gold holds {} but the delivery holds {}: nothing to compare", gold.what(), delivery.what()));
+    }
+  }
+  // Time segments the comparison leaves aside are said, as agree says them.
+  if (kind != Compare::segments) {
+    for (const auto* side : {&delivery, &gold}) {
+      std::map<std::string, std::size_t> per_file;
+      for (const auto& rec : side->segments) per_file[rec.file] += rec.segments.size();
+      for (const auto& [file, n] : per_file) {
+        if (n) skipped.push_back({file, "time segments (compare them with --compare segments)", n});  // flag in report text
+      }
     }
   }
   if (r.partial && kind != Compare::labels) throw UsageError("partial results of gold are made of categorical labels so far", "partial");
@@ -226,6 +305,15 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set, r.load.item_match);
     warnings = set.warnings;
     return metrics::gold_objects(set, g, r.options);
+  }
+  if (kind == Compare::segments) {
+    if (delivery.segments.empty() || gold.segments.empty()) throw InputError({.file = r.gold_path}, "comparing time segments: the gold and the delivery must both hold them");
+    SegmentSet set;
+    const int g = io::merge_gold_segments(delivery, gold, r.gold_path, set);
+    if (!r.durations_path.empty()) io::apply_durations(set, io::read_durations(r.durations_path), r.durations_path);
+    warnings = delivery.warnings;
+    warnings.insert(warnings.end(), gold.warnings.begin(), gold.warnings.end());
+    return metrics::gold_segments(set, g, r.options);
   }
   if (kind == Compare::spans) {
     if (delivery.spans.empty() || gold.spans.empty()) throw InputError({.file = r.gold_path}, "comparing spans: the gold and the delivery must both hold text spans");

@@ -6,6 +6,7 @@
 #include "labelqa/io/cvat_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/rating_builder.hpp"
+#include "labelqa/io/segment_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
 
 #include <algorithm>
@@ -340,16 +341,8 @@ std::string LoadedDelivery::what() const {
   if (objects) parts.push_back("image regions");
   if (!spans.empty()) parts.push_back("text spans");
   if (ratings) parts.push_back("categorical labels");
+  if (!segments.empty()) parts.push_back("time segments");
   return parts.empty() ? std::string("nothing to score") : fmt::format("{}", fmt::join(parts, ", "));
-}
-
-void skip_segments(ExportData& data) {
-  std::map<std::string, std::size_t> per_file;
-  for (const auto& r : data.segments) per_file[r.file] += r.segments.size();
-  for (const auto& [file, n] : per_file) {
-    if (n) data.skipped.push_back({file, "time segments (compared by agree; gold, validate and report do not check them yet)", n});
-  }
-  data.segments.clear();
 }
 
 LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOptions& options, Side side) {
@@ -365,7 +358,6 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
   }
   ExportData data;
   if (read_exports(files, options, data)) {
-    skip_segments(data);
     if (data.has_objects() || (!data.deliveries.empty() && data.labels.empty() && data.spans.empty())) {
       out.objects = merge_deliveries(std::move(data.deliveries), options.item_match);
       out.objects->warnings.insert(out.objects->warnings.begin(), data.warnings.begin(), data.warnings.end());
@@ -375,6 +367,9 @@ LoadedDelivery load_delivery(const std::vector<std::string>& files, const LoadOp
       out.ratings->warnings = data.warnings;
     }
     out.spans = std::move(data.spans);
+    out.segment_speakers = data.segment_speakers;
+    if (!data.segments.empty()) out.segment_files = data.files;
+    out.segments = std::move(data.segments);
     out.skipped = std::move(data.skipped);
     out.warnings = std::move(data.warnings);
     if (out.empty()) throw InputError({}, nothing_read_message(files.size() == 1 ? files.front() : fmt::format("{}", fmt::join(files, ", ")), out.skipped));
@@ -487,6 +482,21 @@ LoadedDelivery take_gold_annotator(LoadedDelivery& delivery, const std::string& 
     gold.spans.push_back(std::move(*it));
     it = delivery.spans.erase(it);
   }
+  for (auto it = delivery.segments.begin(); it != delivery.segments.end();) {
+    known.insert(it->annotator);
+    if (it->annotator != name) {
+      ++it;
+      continue;
+    }
+    found = true;
+    it->annotator = "gold";
+    gold.segments.push_back(std::move(*it));
+    it = delivery.segments.erase(it);
+  }
+  if (!gold.segments.empty()) {
+    gold.segment_speakers = delivery.segment_speakers;
+    gold.segment_files = delivery.segment_files;
+  }
   if (delivery.ratings) {
     const RatingSet& set = *delivery.ratings;
     known.insert(set.annotators.begin(), set.annotators.end());
@@ -563,6 +573,71 @@ int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> g
   }
   set = build_spans(records, skipped);
   return set.gold;
+}
+
+int merge_gold_segments(LoadedDelivery& delivery, LoadedDelivery& gold, const std::string& gold_file, SegmentSet& set) {
+  std::set<std::string> gold_annotators;
+  for (const auto& r : gold.segments) gold_annotators.insert(r.annotator);
+  require_one_annotator({gold_annotators.begin(), gold_annotators.end()}, gold_file);
+  std::vector<SegmentRecord> records = std::move(delivery.segments);
+  for (const auto& r : records) {
+    if (r.annotator == "gold") throw InputError({.file = r.file}, "an annotator of the delivery is named \"gold\", the name the gold takes; rename it").with_setting("annotators");
+  }
+  for (auto& r : gold.segments) {
+    r.annotator = "gold";
+    records.push_back(std::move(r));
+  }
+  std::vector<std::string> files = delivery.segment_files;
+  for (const auto& f : gold.segment_files) {
+    if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
+  }
+  set = build_segments(records, delivery.segment_speakers && gold.segment_speakers, std::move(files));
+  const auto it = std::find(set.annotators.begin(), set.annotators.end(), "gold");
+  if (it == set.annotators.end()) throw InputError({.file = gold_file}, "the gold holds no recordings");
+  return static_cast<int>(it - set.annotators.begin());
+}
+
+int merge_gold_transcripts(TranscriptSet delivery, TranscriptSet gold, const std::string& gold_file, TranscriptSet& set) {
+  require_one_annotator(gold.annotators, gold_file);
+  if (gold.transcripts.empty()) throw InputError({.file = gold_file}, "the gold holds no transcripts");
+  if (std::find(delivery.annotators.begin(), delivery.annotators.end(), "gold") != delivery.annotators.end()) {
+    throw InputError({.file = delivery.files.empty() ? std::string() : delivery.files.front()},
+                     "an annotator of the delivery is named \"gold\", the name the gold takes; rename it")
+        .with_setting("annotators");
+  }
+  set = TranscriptSet{};
+  set.files = delivery.files;
+  const auto gold_file_base = static_cast<std::uint32_t>(set.files.size());
+  set.files.insert(set.files.end(), gold.files.begin(), gold.files.end());
+  std::set<std::string> items(delivery.items.begin(), delivery.items.end());
+  items.insert(gold.items.begin(), gold.items.end());
+  set.items.assign(items.begin(), items.end());
+  set.annotators = delivery.annotators;
+  set.annotators.insert(std::lower_bound(set.annotators.begin(), set.annotators.end(), std::string("gold")), "gold");
+  auto item_index = [&](const std::string& name) { return static_cast<std::uint32_t>(std::lower_bound(set.items.begin(), set.items.end(), name) - set.items.begin()); };
+  auto annotator_index = [&](const std::string& name) {
+    return static_cast<std::int32_t>(std::lower_bound(set.annotators.begin(), set.annotators.end(), name) - set.annotators.begin());
+  };
+  for (auto& t : delivery.transcripts) {
+    const std::string& who = delivery.annotators[static_cast<std::size_t>(t.annotator)];
+    t.item = item_index(delivery.items[t.item]);
+    t.annotator = annotator_index(who);
+    set.transcripts.push_back(std::move(t));
+  }
+  for (auto& t : gold.transcripts) {
+    t.item = item_index(gold.items[t.item]);
+    t.annotator = annotator_index("gold");
+    t.source.file += gold_file_base;
+    set.transcripts.push_back(std::move(t));
+  }
+  std::stable_sort(set.transcripts.begin(), set.transcripts.end(), [](const Transcript& x, const Transcript& y) {
+    return std::tie(x.item, x.annotator) < std::tie(y.item, y.annotator);
+  });
+  set.skipped = std::move(delivery.skipped);
+  set.skipped.insert(set.skipped.end(), gold.skipped.begin(), gold.skipped.end());
+  set.warnings = std::move(delivery.warnings);
+  set.warnings.insert(set.warnings.end(), gold.warnings.begin(), gold.warnings.end());
+  return annotator_index("gold");
 }
 
 int load_mask_comparison(const std::vector<std::string>& dirs, const std::vector<std::string>& names, std::uint32_t ignore,

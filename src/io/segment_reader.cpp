@@ -420,6 +420,10 @@ std::optional<SegmentFormat> detect_segment_format(const std::string& path) {
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
+    std::string ext = it->path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // A folder that also holds what other readers read (COCO or tool exports, tables) is no one format.
+    if (ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || ext == ".xml" || ext == ".csv" || ext == ".tsv") return std::nullopt;
     const auto f = format_of_name(it->path().string());
     if (!f) continue;
     if (found && *found != *f) return std::nullopt;  // a mix is no one format
@@ -434,9 +438,14 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
   std::vector<std::pair<std::string, std::string>> files;  // (path, item stem)
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
+    std::size_t others = 0;  // files of other kinds (audio, notes): counted, not read
     for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec) || format_of_name(it->path().string()) != format) continue;
+      if (!it->is_regular_file(ec)) continue;
+      if (format_of_name(it->path().string()) != format) {
+        if (it->path().filename().string().rfind('.', 0) != 0) ++others;
+        continue;
+      }
       if (link_outside(it->path(), path)) {
         throw InputError({.file = it->path().string()}, fmt::format("a symbolic link that leads outside the delivery folder {}: not read", path))
             .with_setting("follow_symlinks");
@@ -447,6 +456,7 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError({.file = path}, fmt::format("a folder holding no {} files", segment_format_name(format)));
+    if (others) skipped.push_back({path, fmt::format("files in the folder that are not {} (not read)", segment_format_name(format)), others});
   } else {
     files.emplace_back(path, "");  // one file: one recording, whatever the annotator named the file
   }

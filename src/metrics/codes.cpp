@@ -27,6 +27,7 @@ const char* conflict_type_name(ConflictType t) {
     case ConflictType::extra_annotation: return "extra_annotation";
     case ConflictType::mismatching_label: return "mismatching_label";
     case ConflictType::low_overlap: return "low_overlap";
+    case ConflictType::mismatching_transcript: return "mismatching_transcript";
   }
   return "conflict";
 }
@@ -37,6 +38,8 @@ const char* label_kind_name(LabelKind k) {
     case LabelKind::objects: return "objects";
     case LabelKind::masks: return "masks";
     case LabelKind::spans: return "spans";
+    case LabelKind::segments: return "segments";
+    case LabelKind::transcripts: return "transcripts";
   }
   return "labels";
 }

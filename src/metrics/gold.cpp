@@ -47,7 +47,7 @@ TallyScores score_tallies(const TallyLayout& layout, const std::vector<ItemTally
     Estimate e = std::isnan(values[v]) ? Estimate::undefined(reasons[v] != Reason::none ? reasons[v] : Reason::undefined) : Estimate{};
     if (!std::isnan(values[v])) e.value = values[v] == 0 ? 0.0 : values[v];
     e.lower_bound = lo;
-    e.upper_bound = 1;
+    e.upper_bound = v < M && !layout.upper_bounds.empty() ? layout.upper_bounds[v] : 1.0;
     est[v] = std::move(e);
   }
   const std::size_t n = tallies.size();

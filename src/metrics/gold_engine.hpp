@@ -23,6 +23,7 @@ struct TallyLayout {
   std::size_t size = 0;                     // dimension of the count space
   std::vector<std::string> metrics;         // subject-level scores
   std::vector<double> lower_bounds;         // per subject-level score (0 or -1)
+  std::vector<double> upper_bounds;         // per subject-level score; empty: every one 1
   std::vector<std::string> classes;
   std::vector<std::string> class_metrics;   // per class, each a ratio in [0, 1]
   // Every score from summed counts: metrics, then class by class the class metrics. NaN where

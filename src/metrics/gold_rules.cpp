@@ -5,6 +5,7 @@
 #include "labelqa/metrics/gold.hpp"
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <fmt/format.h>
 #include <functional>
@@ -112,7 +113,16 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     }
   }
   std::vector<std::pair<int, RuleOutcome>> rows;
+  // Error rates: lower is better, so a minimum on them gates the wrong way.
+  static const std::map<std::string, std::string> k_error_rates = {{"wer", "word_accuracy"},     {"cer", "char_accuracy"},
+                                                                   {"der", "diarization_accuracy"}, {"jer", "mean_jaccard"},
+                                                                   {"missed_speech", "diarization_accuracy"}, {"false_alarm", "diarization_accuracy"},
+                                                                   {"speaker_confusion", "diarization_accuracy"}};
   for (const GoldRule& rule : policy.rules) {
+    if (const auto it = k_error_rates.find(rule.metric); it != k_error_rates.end() && metrics.count(rule.metric)) {
+      throw UsageError(fmt::format("{}: {} is an error rate (lower is better) and rules give a minimum; gate on {} (1 - {}) instead", rule.origin, rule.metric,
+                                   it->second, it->first == "jer" || it->first == "wer" || it->first == "cer" || it->first == "der" ? it->first : "der"));
+    }
     if (rule.cls.empty() && !metrics.count(rule.metric)) {
       throw UsageError(fmt::format("{}: unknown metric \"{}\" (gold {} scores: {})", rule.origin, rule.metric, label_kind_name(result.kind), known_list(metrics)));
     }

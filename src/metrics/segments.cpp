@@ -1,5 +1,7 @@
 #include "labelqa/metrics/segments.hpp"
 
+#include "gold_engine.hpp"
+
 #include "labelqa/error.hpp"
 #include "labelqa/geometry/assignment.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
@@ -250,6 +252,111 @@ DiarizationScores diarization_scores(const DiarizationCounts& c) {
   return d;
 }
 
+// Each recording's segments per annotator: [begin, end) of the set's sorted segments.
+class SegmentRanges {
+ public:
+  explicit SegmentRanges(const SegmentSet& set) : m_annotators(set.annotators.size()) {
+    m_first.assign(set.items.size() * m_annotators + 1, set.segments.size());
+    for (std::size_t k = set.segments.size(); k-- > 0;) {
+      const auto& s = set.segments[k];
+      m_first[s.item * m_annotators + static_cast<std::size_t>(s.annotator)] = k;
+    }
+    for (std::size_t x = m_first.size() - 1; x-- > 0;) m_first[x] = std::min(m_first[x], m_first[x + 1]);
+  }
+  std::pair<std::size_t, std::size_t> operator()(std::size_t item, int a) const {
+    const std::size_t x = item * m_annotators + static_cast<std::size_t>(a);
+    return {m_first[x], m_first[x + 1]};
+  }
+
+ private:
+  std::size_t m_annotators;
+  std::vector<std::size_t> m_first;
+};
+
+// Speaker turns: refuses, before any work, a recording whose comparison would pass the limits.
+void check_speaker_limits(const SegmentSet& set, const SegmentRanges& range) {
+  if (!set.speakers) return;
+  const int A = static_cast<int>(set.annotators.size());
+  for (std::size_t i = 0; i < set.items.size(); ++i) {
+    std::vector<std::uint64_t> turns(static_cast<std::size_t>(A), 0), speakers(static_cast<std::size_t>(A), 0);
+    std::string where;
+    for (int a = 0; a < A; ++a) {
+      const auto [b, e] = range(i, a);
+      std::vector<std::int32_t> seen;
+      for (std::size_t k = b; k < e; ++k) seen.push_back(set.segments[k].label);
+      std::sort(seen.begin(), seen.end());
+      speakers[static_cast<std::size_t>(a)] = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
+      turns[static_cast<std::size_t>(a)] = e - b;
+      if (b < e) where = set.files[set.segments[b].source.file];
+      if (speakers[static_cast<std::size_t>(a)] > k_max_speakers) {
+        throw InputError({.file = set.files[set.segments[b].source.file], .item = set.items[i]},
+                         fmt::format("{} speakers of one annotator in one recording, more than the {} compared (docs/limits.md)",
+                                     speakers[static_cast<std::size_t>(a)], k_max_speakers));
+      }
+    }
+    for (int a = 0; a < A; ++a) {
+      for (int b = a + 1; b < A; ++b) {
+        // Elementary intervals: every turn's ends, the reference's collars, the evaluated time.
+        const std::uint64_t intervals = 2 + 6 * turns[static_cast<std::size_t>(a)] + 2 * turns[static_cast<std::size_t>(b)];
+        const std::uint64_t cells = intervals * (speakers[static_cast<std::size_t>(a)] + speakers[static_cast<std::size_t>(b)] + 1);
+        if (cells > k_max_diarization_cells) {
+          throw InputError({.file = where, .item = set.items[i]},
+                           fmt::format("{} and {} turns of {} and {} speakers on one recording: scoring them takes {} cells, more than the {} one "
+                                       "recording may (docs/limits.md)",
+                                       turns[static_cast<std::size_t>(a)], turns[static_cast<std::size_t>(b)], speakers[static_cast<std::size_t>(a)],
+                                       speakers[static_cast<std::size_t>(b)], cells, k_max_diarization_cells));
+        }
+      }
+    }
+  }
+}
+
+// One annotator's segments of one recording: their boundaries (sorted) and, for speaker turns,
+// the turns with the annotator's speakers numbered here.
+struct Recording {
+  std::vector<Micros> bounds;
+  std::vector<Turn> turns;
+  int speakers = 0;
+};
+
+Recording recording_of(const SegmentSet& set, const SegmentRanges& range, std::size_t item, int a) {
+  Recording r;
+  const auto [b, e] = range(item, a);
+  std::map<int, int> local;  // label -> the annotator's speaker index here
+  for (std::size_t k = b; k < e; ++k) {
+    const auto& s = set.segments[k];
+    r.bounds.push_back(s.start);
+    r.bounds.push_back(s.end);
+    if (set.speakers) {
+      const auto [it, fresh] = local.emplace(s.label, static_cast<int>(local.size()));
+      r.turns.push_back({s.start, s.end, it->second});
+    }
+  }
+  std::sort(r.bounds.begin(), r.bounds.end());
+  r.speakers = static_cast<int>(local.size());
+  return r;
+}
+
+BoundaryCounts compare_boundaries(const Recording& ref, const Recording& other, Micros collar) {
+  BoundaryCounts bc;
+  bc.boundaries_a = static_cast<long long>(ref.bounds.size());
+  bc.boundaries_b = static_cast<long long>(other.bounds.size());
+  bc.matched = match_boundaries(ref.bounds, other.bounds, collar);
+  return bc;
+}
+
+// DER and JER of `sys` against `ref` on one recording: evaluated over [0, duration] when the
+// duration is known, else from the first turn's start to the last turn's end of either.
+DiarizationCounts compare_turns(const SegmentSet& set, std::size_t item, const Recording& ref, const Recording& sys, const SegmentOptions& opt) {
+  Micros lo = std::numeric_limits<Micros>::max(), hi = std::numeric_limits<Micros>::min();
+  for (const auto* v : {&ref.turns, &sys.turns}) {
+    for (const Turn& x : *v) lo = std::min(lo, x.start), hi = std::max(hi, x.end);
+  }
+  if (set.durations[item] >= 0) lo = 0, hi = set.durations[item];
+  if (hi <= lo) return {};
+  return diarize(ref.turns, ref.speakers, sys.turns, sys.speakers, lo, hi, opt);
+}
+
 // --- Unitizing alpha ---------------------------------------------------------------------------
 
 // What unitizing alpha needs of the recordings, per label: observed distances per recording, and
@@ -490,53 +597,8 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
   out.clusters = sr.objects_section;
   out.warnings = sr.warnings;
 
-  // Each recording's segments per annotator: [begin, end) of the set's sorted segments.
-  std::vector<std::size_t> first(N * static_cast<std::size_t>(A) + 1, set.segments.size());
-  for (std::size_t k = set.segments.size(); k-- > 0;) {
-    const auto& s = set.segments[k];
-    first[s.item * static_cast<std::size_t>(A) + static_cast<std::size_t>(s.annotator)] = k;
-  }
-  for (std::size_t x = first.size() - 1; x-- > 0;) first[x] = std::min(first[x], first[x + 1]);
-  auto range = [&](std::size_t item, int a) {
-    const std::size_t x = item * static_cast<std::size_t>(A) + static_cast<std::size_t>(a);
-    return std::pair(first[x], first[x + 1]);
-  };
-
-  // Speaker turns: refuse, before any work, a recording whose comparison would pass the limits.
-  if (set.speakers) {
-    for (std::size_t i = 0; i < N; ++i) {
-      std::vector<std::uint64_t> turns(static_cast<std::size_t>(A), 0), speakers(static_cast<std::size_t>(A), 0);
-      std::string where;
-      for (int a = 0; a < A; ++a) {
-        const auto [b, e] = range(i, a);
-        std::vector<std::int32_t> seen;
-        for (std::size_t k = b; k < e; ++k) seen.push_back(set.segments[k].label);
-        std::sort(seen.begin(), seen.end());
-        speakers[static_cast<std::size_t>(a)] = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
-        turns[static_cast<std::size_t>(a)] = e - b;
-        if (b < e) where = set.files[set.segments[b].source.file];
-        if (speakers[static_cast<std::size_t>(a)] > k_max_speakers) {
-          throw InputError({.file = set.files[set.segments[b].source.file], .item = set.items[i]},
-                           fmt::format("{} speakers of one annotator in one recording, more than the {} compared (docs/limits.md)",
-                                       speakers[static_cast<std::size_t>(a)], k_max_speakers));
-        }
-      }
-      for (int a = 0; a < A; ++a) {
-        for (int b = a + 1; b < A; ++b) {
-          // Elementary intervals: every turn's ends, the reference's collars, the evaluated time.
-          const std::uint64_t intervals = 2 + 6 * turns[static_cast<std::size_t>(a)] + 2 * turns[static_cast<std::size_t>(b)];
-          const std::uint64_t cells = intervals * (speakers[static_cast<std::size_t>(a)] + speakers[static_cast<std::size_t>(b)] + 1);
-          if (cells > k_max_diarization_cells) {
-            throw InputError({.file = where, .item = set.items[i]},
-                             fmt::format("{} and {} turns of {} and {} speakers on one recording: scoring them takes {} cells, more than the {} one "
-                                         "recording may (docs/limits.md)",
-                                         turns[static_cast<std::size_t>(a)], turns[static_cast<std::size_t>(b)], speakers[static_cast<std::size_t>(a)],
-                                         speakers[static_cast<std::size_t>(b)], cells, k_max_diarization_cells));
-          }
-        }
-      }
-    }
-  }
+  const SegmentRanges ranges(set);
+  check_speaker_limits(set, ranges);
 
   // Per recording and pair: boundaries and diarization.
   struct ItemStats {
@@ -551,44 +613,17 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
       st.boundaries.resize(static_cast<std::size_t>(P));
       st.compared.assign(static_cast<std::size_t>(P), 0);
       if (set.speakers) st.diarization.resize(static_cast<std::size_t>(P));
-      std::vector<std::vector<Micros>> bounds(static_cast<std::size_t>(A));
-      std::vector<std::vector<Turn>> turns(static_cast<std::size_t>(A));
-      std::vector<int> speakers(static_cast<std::size_t>(A), 0);
-      for (int a = 0; a < A; ++a) {
-        const auto [b, e] = range(i, a);
-        std::map<int, int> local;  // label -> the annotator's speaker index here
-        for (std::size_t k = b; k < e; ++k) {
-          const auto& s = set.segments[k];
-          bounds[static_cast<std::size_t>(a)].push_back(s.start);
-          bounds[static_cast<std::size_t>(a)].push_back(s.end);
-          if (set.speakers) {
-            const auto [it, fresh] = local.emplace(s.label, static_cast<int>(local.size()));
-            turns[static_cast<std::size_t>(a)].push_back({s.start, s.end, it->second});
-          }
-        }
-        std::sort(bounds[static_cast<std::size_t>(a)].begin(), bounds[static_cast<std::size_t>(a)].end());
-        speakers[static_cast<std::size_t>(a)] = static_cast<int>(local.size());
-      }
+      std::vector<Recording> rec;
+      for (int a = 0; a < A; ++a) rec.push_back(recording_of(set, ranges, i, a));
       int p = 0;
       for (int a = 0; a < A; ++a) {
         for (int b = a + 1; b < A; ++b, ++p) {
           if (!set.has(i, static_cast<std::size_t>(a)) || !set.has(i, static_cast<std::size_t>(b))) continue;
           st.compared[static_cast<std::size_t>(p)] = 1;
-          BoundaryCounts& bc = st.boundaries[static_cast<std::size_t>(p)];
-          bc.boundaries_a = static_cast<long long>(bounds[static_cast<std::size_t>(a)].size());
-          bc.boundaries_b = static_cast<long long>(bounds[static_cast<std::size_t>(b)].size());
-          bc.matched = match_boundaries(bounds[static_cast<std::size_t>(a)], bounds[static_cast<std::size_t>(b)], opt.collar);
-          if (!set.speakers) continue;
-          const auto& ra = turns[static_cast<std::size_t>(a)];
-          const auto& rb = turns[static_cast<std::size_t>(b)];
-          Micros lo = std::numeric_limits<Micros>::max(), hi = std::numeric_limits<Micros>::min();
-          for (const auto* v : {&ra, &rb}) {
-            for (const Turn& x : *v) lo = std::min(lo, x.start), hi = std::max(hi, x.end);
-          }
-          if (set.durations[i] >= 0) lo = 0, hi = set.durations[i];
-          if (hi > lo) {
-            st.diarization[static_cast<std::size_t>(p)] = diarize(ra, speakers[static_cast<std::size_t>(a)], rb, speakers[static_cast<std::size_t>(b)], lo, hi, opt);
-          }
+          const Recording& x = rec[static_cast<std::size_t>(a)];
+          const Recording& y = rec[static_cast<std::size_t>(b)];
+          st.boundaries[static_cast<std::size_t>(p)] = compare_boundaries(x, y, opt.collar);
+          if (set.speakers) st.diarization[static_cast<std::size_t>(p)] = compare_turns(set, i, x, y, opt);
         }
       }
     }
@@ -678,7 +713,7 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
       std::vector<std::vector<std::vector<std::pair<long long, long long>>>> u(
           static_cast<std::size_t>(A), std::vector<std::vector<std::pair<long long, long long>>>(ud.labels.size()));
       for (int a = 0; a < A; ++a) {
-        const auto [b, e] = range(i, a);
+        const auto [b, e] = ranges(i, a);
         for (std::size_t k = b; k < e; ++k) {
           const auto& s = set.segments[k];
           const long long sb = std::max(0LL, to_ms(s.start)), se = to_ms(s.end);
@@ -803,7 +838,7 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
       Micros end = set.durations[i] >= 0 ? set.durations[i] : 0;
       if (set.durations[i] < 0) {
         for (int a = 0; a < A; ++a) {
-          const auto [b, e] = range(i, a);
+          const auto [b, e] = ranges(i, a);
           for (std::size_t k = b; k < e; ++k) end = std::max(end, set.segments[k].end);
         }
       }
@@ -817,7 +852,7 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
       std::vector<std::vector<std::tuple<long long, int, int>>> events(static_cast<std::size_t>(A));  // (frame, +1/-1, label)
       for (int a = 0; a < A; ++a) {
         if (!set.has(i, static_cast<std::size_t>(a))) continue;
-        const auto [b, e] = range(i, a);
+        const auto [b, e] = ranges(i, a);
         for (std::size_t k = b; k < e; ++k) {
           const auto& s = set.segments[k];
           const long long fb = frame_of(s.start), fe = frame_of(s.end);
@@ -890,6 +925,103 @@ SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& opt)
     if (bx != by) return bx < by;
     return x.item < y.item;
   });
+  return out;
+}
+
+GoldResult gold_segments(const SegmentSet& set, int g, const GoldOptions& opt) {
+  const SegmentRanges ranges(set);
+  check_speaker_limits(set, ranges);
+  GoldOptions by_time = opt;
+  by_time.iou_type = IouType::box;
+  GoldResult out = gold_objects(as_objects(set), g, by_time);
+  out.kind = LabelKind::segments;
+  for (auto& c : out.conflicts) {  // object ids are 1 + the segment's index in the set
+    const TimeSegment& s = set.segments[static_cast<std::size_t>(*c.annotation - 1)];
+    c.time = std::array<double, 2>{static_cast<double>(s.start) / 1e6, static_cast<double>(s.end) / 1e6};
+    c.line = s.source.line;
+    c.annotation.reset();
+    c.bbox.reset();
+  }
+
+  // Boundaries and speaker turns against gold, per recording: one tally per subject and gold
+  // recording it delivered, in the order gold_objects scores them (so the bootstrap draws alike).
+  const std::size_t N = set.items.size();
+  const int A = static_cast<int>(set.annotators.size());
+  std::vector<int> delivered_annotators;
+  for (int a = 0; a < A; ++a) {
+    if (a != g) delivered_annotators.push_back(a);
+  }
+  const std::size_t D = delivered_annotators.size(), W = set.speakers ? 9 : 3;
+  SegmentOptions so;
+  so.collar = opt.collar;
+  so.skip_overlap = opt.skip_overlap;
+  std::vector<std::vector<std::vector<double>>> cells(N, std::vector<std::vector<double>>(D));
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, 4), [&](const tbb::blocked_range<std::size_t>& rg) {
+    for (std::size_t i = rg.begin(); i != rg.end(); ++i) {
+      if (!set.has(i, static_cast<std::size_t>(g))) continue;
+      const Recording gold = recording_of(set, ranges, i, g);
+      for (std::size_t k = 0; k < D; ++k) {
+        const int a = delivered_annotators[k];
+        if (!set.has(i, static_cast<std::size_t>(a))) continue;
+        const Recording given = recording_of(set, ranges, i, a);
+        const BoundaryCounts bc = compare_boundaries(gold, given, opt.collar);
+        std::vector<double>& c = cells[i][k];
+        c = {static_cast<double>(bc.boundaries_a), static_cast<double>(bc.boundaries_b), static_cast<double>(bc.matched)};
+        if (!set.speakers) continue;
+        const DiarizationCounts d = compare_turns(set, i, gold, given, so);
+        c.insert(c.end(), {d.scored, d.missed, d.false_alarm, d.confusion, d.jer_sum, static_cast<double>(d.reference_speakers)});
+      }
+    }
+  });
+  std::vector<std::vector<detail::ItemTally>> tallies(D);
+  for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t k = 0; k < D; ++k) {
+      if (cells[i][k].empty()) continue;
+      detail::ItemTally t{static_cast<std::uint32_t>(i), {}};
+      for (std::size_t w = 0; w < W; ++w) t.counts.emplace_back(static_cast<std::uint32_t>(w), cells[i][k][w]);
+      tallies[k].push_back(std::move(t));
+    }
+  }
+  detail::TallyLayout layout;
+  layout.size = W;
+  layout.metrics = {"boundary_precision", "boundary_recall", "boundary_f1"};
+  layout.lower_bounds = {0, 0, 0};
+  layout.upper_bounds = {1, 1, 1};
+  if (set.speakers) {
+    layout.metrics.insert(layout.metrics.end(), {"der", "missed_speech", "false_alarm", "speaker_confusion", "jer", "diarization_accuracy", "mean_jaccard"});
+    layout.lower_bounds.insert(layout.lower_bounds.end(), {0, 0, 0, 0, 0, -HUGE_VAL, 0});
+    layout.upper_bounds.insert(layout.upper_bounds.end(), {HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL, 1, 1, 1});
+  }
+  const bool speakers = set.speakers;
+  layout.score = [speakers](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
+    double b[3];
+    boundary_ratios({static_cast<long long>(s[0]), static_cast<long long>(s[1]), static_cast<long long>(s[2])}, b);
+    const Reason boundary_reasons[3] = {Reason::no_delivered_objects, Reason::no_reference_objects, Reason::no_objects};
+    for (int k = 0; k < 3; ++k) {
+      v[static_cast<std::size_t>(k)] = b[k];
+      why[static_cast<std::size_t>(k)] = std::isnan(b[k]) ? boundary_reasons[k] : Reason::none;
+    }
+    if (!speakers) return;
+    DiarizationCounts c;
+    c.scored = s[3], c.missed = s[4], c.false_alarm = s[5], c.confusion = s[6], c.jer_sum = s[7];
+    c.reference_speakers = static_cast<long long>(s[8]);
+    double d[5];
+    diarization_ratios(c, d);
+    for (int k = 0; k < 5; ++k) v[static_cast<std::size_t>(3 + k)] = d[k];
+    v[8] = 1 - d[0];
+    v[9] = 1 - d[4];
+    for (std::size_t k = 3; k < 10; ++k) why[k] = std::isnan(v[k]) ? Reason::no_reference_objects : Reason::none;
+  };
+  auto finish = [&](SubjectScores& subject, const std::vector<detail::ItemTally>& t, std::uint64_t stream) {
+    const detail::TallyScores ts = detail::score_tallies(layout, t, opt, stream);
+    for (const auto& [k, e] : ts.metrics) subject.metrics[k] = e;
+    subject.counts["gold_boundaries"] = std::llround(ts.sums[0]);
+    subject.counts["delivered_boundaries"] = std::llround(ts.sums[1]);
+    subject.counts["matched_boundaries"] = std::llround(ts.sums[2]);
+    if (speakers) subject.counts["gold_speakers"] = std::llround(ts.sums[8]);
+  };
+  for (std::size_t k = 0; k < D; ++k) finish(out.subjects[k], tallies[k], k + 1);
+  finish(out.vendor, detail::pool_tallies(tallies), 0);
   return out;
 }
 

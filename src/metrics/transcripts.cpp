@@ -1,6 +1,8 @@
 // Word and character error rates between transcripts (see transcripts.hpp).
 #include "labelqa/metrics/transcripts.hpp"
 
+#include "gold_engine.hpp"
+
 #include "labelqa/error.hpp"
 #include "labelqa/metrics/bootstrap.hpp"
 
@@ -377,6 +379,119 @@ TranscriptResult analyze_transcripts(const TranscriptSet& set, const TranscriptO
                             fmt::format("{} pairs of texts left out: aligning them would take more than {} cells (docs/limits.md)", out.unaligned,
                                         k_max_aligned_cells)});
   }
+  return out;
+}
+
+GoldResult gold_transcripts(const TranscriptSet& set, int g, const GoldOptions& opt) {
+  GoldResult out;
+  out.kind = LabelKind::transcripts;
+  out.items = set.items;
+  const int A = static_cast<int>(set.annotators.size());
+  std::vector<int> position(static_cast<std::size_t>(A), -1);  // set annotator -> delivered annotator
+  for (int a = 0; a < A; ++a) {
+    if (a == g) continue;
+    position[static_cast<std::size_t>(a)] = static_cast<int>(out.annotators.size());
+    out.annotators.push_back(set.annotators[static_cast<std::size_t>(a)]);
+  }
+  const std::size_t I = set.items.size(), D = out.annotators.size();
+  std::vector<std::uint8_t> gold_has(I, 0), delivered(I, 0);
+  // Each delivered text of a gold item against gold's: (gold transcript, delivered transcript).
+  struct Job {
+    std::size_t gold, given;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t k = 0; k < set.transcripts.size();) {
+    std::size_t e = k + 1;
+    while (e < set.transcripts.size() && set.transcripts[e].item == set.transcripts[k].item) ++e;
+    std::optional<std::size_t> gold;
+    for (std::size_t x = k; x < e; ++x) {
+      if (set.transcripts[x].annotator == g) gold = x;
+    }
+    const std::uint32_t item = set.transcripts[k].item;
+    gold_has[item] = gold ? 1 : 0;
+    for (std::size_t x = k; x < e; ++x) {
+      if (set.transcripts[x].annotator == g) continue;
+      delivered[item] = 1;
+      if (gold) jobs.push_back({*gold, x});
+    }
+    k = e;
+  }
+  struct Aligned {
+    EditCounts words, chars;
+    bool aligned = false;
+  };
+  std::vector<Aligned> aligned(jobs.size());
+  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t k) {
+    const std::string ref = normalize_text(set.transcripts[jobs[k].gold].text, opt.normalize);
+    const std::string hyp = normalize_text(set.transcripts[jobs[k].given].text, opt.normalize);
+    const auto rw = word_tokens(ref), hw = word_tokens(hyp);
+    const auto rc = char_tokens(ref), hc = char_tokens(hyp);
+    if (aligned_cells(rc.size(), hc.size()) > k_max_aligned_cells || aligned_cells(rw.size(), hw.size()) > k_max_aligned_cells) return;
+    aligned[k] = {align(rw, hw), align(rc, hc), true};
+  });
+  // Count space: words S, D, I, correct; characters S, D, I, correct.
+  std::vector<std::vector<detail::ItemTally>> tallies(D);
+  long long unaligned = 0;
+  for (std::size_t k = 0; k < jobs.size(); ++k) {
+    const Transcript& t = set.transcripts[jobs[k].given];
+    const auto d = static_cast<std::size_t>(position[static_cast<std::size_t>(t.annotator)]);
+    if (!aligned[k].aligned) {
+      ++unaligned;
+      continue;
+    }
+    const EditCounts& w = aligned[k].words;
+    const EditCounts& c = aligned[k].chars;
+    detail::ItemTally tally{t.item, {}};
+    const double v[8] = {static_cast<double>(w.substitutions), static_cast<double>(w.deletions), static_cast<double>(w.insertions),
+                         static_cast<double>(w.correct),       static_cast<double>(c.substitutions), static_cast<double>(c.deletions),
+                         static_cast<double>(c.insertions),    static_cast<double>(c.correct)};
+    for (std::uint32_t x = 0; x < 8; ++x) tally.counts.emplace_back(x, v[x]);
+    tallies[d].push_back(std::move(tally));
+    if (w.errors() == 0 && c.errors() == 0) continue;
+    GoldConflict conflict;
+    conflict.type = ConflictType::mismatching_transcript;
+    conflict.item = t.item;
+    conflict.annotator = static_cast<int>(d);
+    conflict.cls = t.text;
+    conflict.gold_class = set.transcripts[jobs[k].gold].text;
+    conflict.line = t.source.line;
+    conflict.words = w;
+    conflict.chars = c;
+    out.conflicts.push_back(std::move(conflict));
+  }
+  // The tallies of each subject in item order (the bootstrap's resampling units).
+  for (auto& t : tallies) {
+    std::stable_sort(t.begin(), t.end(), [&](const detail::ItemTally& x, const detail::ItemTally& y) { return x.item < y.item; });
+  }
+  detail::TallyLayout layout;
+  layout.size = 8;
+  layout.metrics = {"wer", "cer", "word_accuracy", "char_accuracy"};
+  layout.lower_bounds = {0, 0, -HUGE_VAL, -HUGE_VAL};
+  layout.upper_bounds = {HUGE_VAL, HUGE_VAL, 1, 1};
+  layout.score = [](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
+    for (int k = 0; k < 2; ++k) {
+      const double* c = &s[static_cast<std::size_t>(4 * k)];
+      const double ref = c[0] + c[1] + c[3];
+      v[static_cast<std::size_t>(k)] = detail::ratio_or(c[0] + c[1] + c[2], ref, Reason::nothing_compared, why[static_cast<std::size_t>(k)]);
+      v[static_cast<std::size_t>(2 + k)] = 1 - v[static_cast<std::size_t>(k)];
+      why[static_cast<std::size_t>(2 + k)] = why[static_cast<std::size_t>(k)];
+    }
+  };
+  detail::score_subjects(
+      out, layout, tallies, opt, [](const std::vector<double>&, std::size_t) { return false; },
+      [](SubjectScores& subject, const detail::TallyScores& ts) {
+        const auto& s = ts.sums;
+        subject.counts = {{"word_substitutions", std::llround(s[0])}, {"word_deletions", std::llround(s[1])},
+                          {"word_insertions", std::llround(s[2])},    {"reference_words", std::llround(s[0] + s[1] + s[3])},
+                          {"char_substitutions", std::llround(s[4])}, {"char_deletions", std::llround(s[5])},
+                          {"char_insertions", std::llround(s[6])},    {"reference_chars", std::llround(s[4] + s[5] + s[7])}};
+      });
+  if (unaligned > 0) {
+    out.warnings.push_back({WarningCode::texts_not_aligned,
+                            fmt::format("{} delivered texts left out: aligning them with gold would take more than {} cells (docs/limits.md)", unaligned,
+                                        k_max_aligned_cells)});
+  }
+  detail::finish_result(out, gold_has, delivered);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include "shared.hpp"
 
+#include "labelqa/metrics/transcripts.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -17,11 +19,23 @@ using metrics::SubjectScores;
 using nlohmann::json;
 
 // The scores a terminal table shows, per kind.
-std::vector<std::string> headline_metrics(const std::string& kind) {
-  if (kind == "labels") return {"accuracy", "cohen_kappa", "macro_f1"};
-  if (kind == "objects") return {"precision", "recall", "f1", "accuracy", "mean_iou"};
-  if (kind == "masks") return {"pixel_accuracy", "mean_iou"};
+std::vector<std::string> headline_metrics(const GoldResult& r) {
+  switch (r.kind) {
+    case metrics::LabelKind::labels: return {"accuracy", "cohen_kappa", "macro_f1"};
+    case metrics::LabelKind::objects: return {"precision", "recall", "f1", "accuracy", "mean_iou"};
+    case metrics::LabelKind::masks: return {"pixel_accuracy", "mean_iou"};
+    case metrics::LabelKind::spans: break;
+    case metrics::LabelKind::segments:
+      if (r.vendor.metrics.count("der")) return {"f1", "boundary_f1", "der", "jer"};
+      return {"precision", "recall", "f1", "mean_iou", "boundary_f1"};
+    case metrics::LabelKind::transcripts: return {"wer", "cer"};
+  }
   return {"span_f1_exact", "span_f1_overlap"};
+}
+
+std::optional<double> error_rate(const std::optional<metrics::EditCounts>& c) {
+  if (!c || c->reference() <= 0) return std::nullopt;
+  return static_cast<double>(c->errors()) / static_cast<double>(c->reference());
 }
 
 std::string status_of(const GoldReport& rep, int s) {
@@ -61,6 +75,27 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
   j["type"] = metrics::conflict_type_name(c.type);
   j["item"] = rep.result.items[c.item];
   j["annotator"] = rep.result.annotators[static_cast<std::size_t>(c.annotator)];
+  if (rep.result.kind == metrics::LabelKind::transcripts) {
+    j["line"] = c.line ? json(c.line) : json(nullptr);
+    j["text"] = c.cls;
+    if (!for_vendor) j["gold_text"] = c.gold_class;
+    j["wer"] = optional_number(error_rate(c.words));
+    j["cer"] = optional_number(error_rate(c.chars));
+    const metrics::EditCounts w = c.words.value_or(metrics::EditCounts{});
+    j["substitutions"] = w.substitutions;
+    j["deletions"] = w.deletions;
+    j["insertions"] = w.insertions;
+    j["reference_words"] = w.reference();
+    return j;
+  }
+  if (rep.result.kind == metrics::LabelKind::segments) {
+    j["line"] = c.line && !(for_vendor && missing) ? json(c.line) : json(nullptr);
+    j["class"] = c.cls.empty() ? json(nullptr) : json(c.cls);
+    if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
+    j["time"] = c.time ? json(*c.time) : json(nullptr);
+    j["iou"] = optional_number(c.iou);
+    return j;
+  }
   j["annotation"] = c.annotation && !(for_vendor && missing) ? (c.annotation_name.empty() ? json(*c.annotation) : json(c.annotation_name)) : json(nullptr);
   j["class"] = c.cls.empty() ? json(nullptr) : json(c.cls);
   if (!for_vendor) j["gold_class"] = c.gold_class.empty() ? json(nullptr) : json(c.gold_class);
@@ -124,6 +159,12 @@ std::string render_gold_json(const GoldReport& rep) {
                     {"low_overlap", rep.options.low_overlap},
                     {"min_items", rep.policy.min_items}, {"compare", rep.policy.compare},
                     {"on_insufficient", rep.policy.insufficient_fails ? "fail" : "warn"}};
+  if (r.kind == metrics::LabelKind::segments) {
+    out["options"]["iou_type"] = "time";
+    out["options"]["collar"] = static_cast<double>(rep.options.collar) / 1e6;
+    out["options"]["skip_overlap"] = rep.options.skip_overlap;
+  }
+  if (r.kind == metrics::LabelKind::transcripts) out["options"]["normalize"] = metrics::normalization_names(rep.options.normalize);
   std::map<std::string, long long> by_type;
   for (const auto& c : r.conflicts) ++by_type[metrics::conflict_type_name(c.type)];
   out["summary"] = {{"gold_items", r.gold_items},
@@ -192,6 +233,31 @@ std::string render_gold_csv(const GoldReport& rep) {
 }
 
 std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
+  const metrics::LabelKind kind = rep.result.kind;
+  auto who = [&](const GoldConflict& c) {
+    return fmt::format("{},{},{}", metrics::conflict_type_name(c.type), csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]));
+  };
+  if (kind == metrics::LabelKind::transcripts) {
+    std::string out = for_vendor ? "type,item,annotator,line,wer,cer,substitutions,deletions,insertions,reference_words,text\n"
+                                 : "type,item,annotator,line,wer,cer,substitutions,deletions,insertions,reference_words,text,gold_text\n";
+    for (const auto& c : rep.result.conflicts) {
+      const metrics::EditCounts w = c.words.value_or(metrics::EditCounts{});
+      out += fmt::format("{},{},{},{},{},{},{},{},{}", who(c), c.line ? std::to_string(c.line) : "", number(error_rate(c.words)), number(error_rate(c.chars)),
+                         w.substitutions, w.deletions, w.insertions, w.reference(), csv_cell(c.cls));
+      out += for_vendor ? "\n" : "," + csv_cell(c.gold_class) + "\n";
+    }
+    return out;
+  }
+  if (kind == metrics::LabelKind::segments) {
+    std::string out = for_vendor ? "type,item,annotator,line,class,start,end,iou\n" : "type,item,annotator,line,class,gold_class,start,end,iou\n";
+    for (const auto& c : rep.result.conflicts) {
+      const bool hide = for_vendor && c.type == metrics::ConflictType::missing_annotation;
+      out += fmt::format("{},{},{},", who(c), c.line && !hide ? std::to_string(c.line) : "", csv_cell(c.cls));
+      if (!for_vendor) out += csv_cell(c.gold_class) + ",";
+      out += fmt::format("{},{},{}\n", c.time ? number((*c.time)[0]) : "", c.time ? number((*c.time)[1]) : "", number(c.iou));
+    }
+    return out;
+  }
   std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n"
                                : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n";
   for (const auto& c : rep.result.conflicts) {
@@ -213,7 +279,7 @@ std::string render_gold_text(const GoldReport& rep, bool color) {
   std::string out = st.bold(fmt::format("labelqa gold ({})", metrics::label_kind_name(r.kind))) + "\n";
   out += fmt::format("{} gold items, {} delivered items; {} gold items scored; {} gold items missing from the delivery; {} delivered items without gold\n",
                      r.gold_items, r.delivered_items, r.vendor.gold_items, r.gold_missing.size(), r.items_without_gold);
-  const auto metrics = headline_metrics(metrics::label_kind_name(r.kind));
+  const auto metrics = headline_metrics(r);
   const std::size_t name_w = column_width(r.annotators, 8) - 1;
   out += fmt::format("\n{:<{}}  {:<12}  {:>6}", "subject", name_w, "status", "items");
   for (const auto& m : metrics) out += fmt::format("  {:>24}", m);
@@ -290,7 +356,7 @@ std::string render_gold_markdown(const GoldReport& rep) {
   const GoldResult& r = rep.result;
   std::string out = fmt::format("### labelqa gold ({}): {}\n\n", metrics::label_kind_name(r.kind), rep.rules.gate_failed ? "FAILED" : "passed");
   out += fmt::format("{} gold items, {} scored, {} missing from the delivery.\n\n", r.gold_items, r.vendor.gold_items, r.gold_missing.size());
-  const auto metrics = headline_metrics(metrics::label_kind_name(r.kind));
+  const auto metrics = headline_metrics(r);
   out += "| Subject | Status | Gold items |";
   for (const auto& m : metrics) out += fmt::format(" {} |", m);
   out += "\n|---|---|---:|";
@@ -394,11 +460,20 @@ std::vector<CiResult> gold_ci_results(const GoldReport& rep) {
     c.file = file_of(annotator);
     c.item = r.items[k.item];
     if (k.annotation) c.annotation = k.annotation_name.empty() ? std::to_string(*k.annotation) : k.annotation_name;
+    if (k.type != metrics::ConflictType::missing_annotation) c.line = k.line;
+    const std::string at = k.time ? fmt::format(" at {}-{} s", number((*k.time)[0]), number((*k.time)[1])) : std::string();
+    if (k.type == metrics::ConflictType::mismatching_transcript) {
+      const metrics::EditCounts w = k.words.value_or(metrics::EditCounts{});
+      c.message = fmt::format("{}: transcript differs from gold: WER {} ({} substitutions, {} deletions, {} insertions in {} gold words)", annotator,
+                              error_rate(k.words) ? fixed(*error_rate(k.words), 3) : "undefined", w.substitutions, w.deletions, w.insertions, w.reference());
+      out.push_back(std::move(c));
+      continue;
+    }
     std::string what = k.type == metrics::ConflictType::missing_annotation ? fmt::format("gold \"{}\" missing", k.gold_class)
                        : k.type == metrics::ConflictType::extra_annotation ? fmt::format("\"{}\" not in gold", k.cls)
                        : k.type == metrics::ConflictType::mismatching_label ? fmt::format("\"{}\" where gold has \"{}\"", k.cls, k.gold_class)
                                                                             : fmt::format("\"{}\" overlaps gold by IoU {}", k.cls, k.iou ? fixed(*k.iou, 3) : "?");
-    c.message = fmt::format("{}: {}", annotator, what);
+    c.message = fmt::format("{}: {}{}", annotator, what, at);
     out.push_back(std::move(c));
   }
   return out;
@@ -409,6 +484,7 @@ std::vector<CiRule> gold_rules() {
           {"missing_annotation", "A gold annotation the annotator did not deliver"},
           {"extra_annotation", "A delivered annotation gold does not have"},
           {"mismatching_label", "A delivered label that differs from gold"},
+          {"mismatching_transcript", "A delivered transcript whose words or characters differ from gold"},
           {"low_overlap", "A delivered object matched to gold with an IoU below the policy's low_overlap"}};
 }
 

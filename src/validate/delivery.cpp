@@ -8,6 +8,7 @@
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/paths.hpp"
 #include "labelqa/io/segment_reader.hpp"
+#include "labelqa/io/transcript_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
 #include "labelqa/io/table_reader.hpp"
 
@@ -50,6 +51,7 @@ Kind kind_of_content(const std::string& f) {
   if (has_extension(f, ".csv") || has_extension(f, ".tsv") || has_extension(f, ".jsonl")) {
     return io::detect_export_format(f) == io::Format::automatic ? Kind::table : Kind::tool_export;
   }
+  if (io::detect_segment_format(f)) return Kind::tool_export;  // RTTM, subtitles, TextGrid
   return Kind::unknown;
 }
 
@@ -470,8 +472,46 @@ class Validator {
     }
   }
 
+  // A transcript table (item[, annotator], text): texts that are empty or hold characters outside
+  // --charset; a gold table without an annotator column is read as one annotator's.
+  void transcripts(const Unit& u, io::TableOptions opt) {
+    TranscriptSet t;
+    try {
+      t = io::read_transcript_tables({u.path}, opt, "text");
+    } catch (const InputError& e) {
+      if (e.where().field != opt.annotator_col || e.where().line != 1) throw;
+      opt.fixed_annotator = "(table)";
+      t = io::read_transcript_tables({u.path}, opt, "text");
+    }
+    m_items += t.items.size();
+    m_annotations += t.transcripts.size();
+    std::vector<std::uint32_t> cps;
+    for (const auto& x : t.transcripts) {
+      auto finding = [&](Severity severity, Code code, std::string message) {
+        Finding f;
+        f.severity = severity;
+        f.code = code;
+        f.file = u.path;
+        f.item = t.items[x.item];
+        f.annotation = opt.fixed_annotator.empty() ? t.annotators[static_cast<std::size_t>(x.annotator)] : std::string();
+        f.location.line = x.source.line;
+        f.message = std::move(message);
+        m_findings.push_back(std::move(f));
+      };
+      if (x.text.find_first_not_of(" \t\r\n") == std::string::npos) finding(Severity::warning, Code::empty_text, "the transcript is empty");
+      if (m_charset && io::decode_utf8(x.text, cps)) {
+        for (const std::uint32_t c : cps) {
+          if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || m_charset->count(c)) continue;
+          finding(Severity::error, Code::unknown_character, fmt::format("the transcript holds U+{:04X}, outside the character set", c));
+          break;
+        }
+      }
+    }
+  }
+
   void table(const Unit& u) {
     io::TableOptions opt = m_a.load.table;
+    if (io::is_transcript_table(u.path, opt, "text")) return transcripts(u, opt);
     const RatingSet r = io::read_rating_tables({u.path}, opt);
     m_items += r.items.size();
     m_annotations += r.ratings.size();

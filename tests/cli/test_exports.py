@@ -155,15 +155,14 @@ r = run("validate", os.path.join(SRC, "tests", "data", "formats", "spans", "prod
 expect("validate --format prodigy", r.returncode == 0, r.stderr)
 r = run("validate", os.path.join(SRC, "examples", "coco", "alice.json"), "--format", "cvat")
 expect("validate --format contradicting the content", r.returncode == 2 and "looks like a COCO file" in r.stderr, r.stderr)
-# A Label Studio audio export: agree compares its time segments; the commands that do not check
-# segments yet say so and exit 2.
+# A Label Studio audio export: agree compares its time segments, gold scores them.
 AUDIO = os.path.join(UN, "ls_audio.json")
 r, d = report("agree", AUDIO)
 expect("agree: an audio export's segments are compared", d is not None and d["mode"] == "segments" and d["summary"]["segments"] == 2, r.stderr)
-for cmd in (["gold", AUDIO, "--gold", AUDIO], ["report", AUDIO]):
-    r = run(*cmd)
-    expect(f"{cmd[0]}: nothing checkable is bad input", r.returncode == 2 and "read 0 annotations from" in r.stderr and
-           "2 x time segments" in r.stderr, r.stderr)
+r = run("gold", AUDIO, "--gold", AUDIO, "--min-items", "1", "--json", "-", "-q")
+d = json.loads(r.stdout) if r.returncode == 0 else None
+expect("gold: an audio export against itself scores its segments perfectly", d is not None and d["vendor"]["f1"]["value"] == 1 and
+       d["vendor"]["gold_objects"] == 2, r.stderr)
 r = run("validate", AUDIO, "--json", "-", "-q")
 d = json.loads(r.stdout) if r.stdout else None
 expect("validate checks an audio export's segments", d is not None and d["summary"]["annotations"] == 2 and d["summary"]["skipped"] == [], r.stdout)

@@ -456,8 +456,91 @@ def test_examples(tmp):
            and any(r.startswith("vendor,overall,,accuracy,") for r in rows), str(rows[:3]))
 
 
+def test_segments(tmp):
+    """Speaker turns against a gold RTTM (tests/data/gold/segments), worked by hand with --collar 0.
+    Gold m: g1 [0,4) g2 [4,7) g1 [8,10); xena: A [0,4) B [4.5,7) B [8,10) A [11,12).
+    Mapping g1->A (4 s shared), g2->B (2.5 s). Evaluated [0, 12]: scored 9 s; missed 0.5 s ([4,4.5)),
+    false alarm 1 s ([11,12)), confusion 2 s ([8,10) B is g2's) -> DER 3.5/9, missed 0.5/9.
+    JER: g1 vs A: 4 shared of 7 -> 3/7; g2 vs B: 2.5 of 5 -> 1/2; mean 13/28.
+    Matching (temporal IoU >= 0.5): 3 valid of 4 delivered and 3 gold -> precision 3/4, recall 1,
+    F1 6/7, mean IoU (1 + 2.5/3 + 1)/3; the turn at 11-12 s is extra (line 4).
+    Boundaries (collar 0.2 s): gold 0 4 4 7 8 10, xena 0 4 4.5 7 8 10 11 12: 5 matched -> F1 10/14."""
+    d = os.path.join(GOLD, "segments")
+    r, j = gold_json(os.path.join(d, "xena.rttm"), "--gold", os.path.join(d, "gold.rttm"), "--collar", "0", "--min-items", "1", "--bootstrap", "0")
+    if not j:
+        return
+    x = j["annotators"][0]
+    expect("segments gold: kind", j["kind"] == "segments" if "kind" in j else True, j.get("kind"))
+    for key, want in (("der", 3.5 / 9), ("missed_speech", 0.5 / 9), ("false_alarm", 1 / 9), ("speaker_confusion", 2 / 9), ("jer", 13 / 28),
+                      ("diarization_accuracy", 1 - 3.5 / 9), ("mean_jaccard", 15 / 28), ("precision", 0.75), ("recall", 1.0), ("f1", 6 / 7),
+                      ("mean_iou", (2 + 2.5 / 3) / 3)):
+        expect(f"segments gold: {key}", close(x[key]["value"], want, 1e-12), (x[key], want))
+    r2, j2 = gold_json(os.path.join(d, "xena.rttm"), "--gold", os.path.join(d, "gold.rttm"), "--min-items", "1", "--bootstrap", "0")
+    if j2:
+        expect("segments gold: boundary F1 10/14 with the default collar", close(j2["annotators"][0]["boundary_f1"]["value"], 10 / 14, 1e-12))
+    expect("segments gold: one extra_annotation located by time and line",
+           [(c["type"], c["time"], c["line"]) for c in j["conflicts"]] == [("extra_annotation", [11, 12], 4)], j["conflicts"])
+    expect("segments gold: the options say the collar", j["options"].get("collar") == 0 and j["options"].get("iou_type") == "time", j["options"])
+    r = run("gold", os.path.join(d, "xena.rttm"), "--gold", os.path.join(d, "gold.rttm"), "--collar", "0", "--min-items", "1", "--min",
+            "diarization_accuracy=0.7", "--conflicts", os.path.join(tmp, "seg.csv"), "--junit", os.path.join(tmp, "seg.xml"), "-q")
+    expect("segments gold: diarization_accuracy 0.61 < 0.7 fails the gate (exit 1)", r.returncode == 1, r.stderr)
+    rows = open(os.path.join(tmp, "seg.csv")).read().splitlines() if os.path.exists(os.path.join(tmp, "seg.csv")) else []
+    expect("segments gold: conflicts CSV with times", rows == ["type,item,annotator,line,class,gold_class,start,end,iou", "extra_annotation,m,xena,4,speech,,11,12,"],
+           rows)
+    suites = ET.parse(os.path.join(tmp, "seg.xml")).getroot() if os.path.exists(os.path.join(tmp, "seg.xml")) else None
+    expect("segments gold: JUnit has the failure", suites is not None and suites.get("failures") == "2", suites.attrib if suites is not None else None)
+    r = run("gold", os.path.join(d, "xena.rttm"), "--gold", os.path.join(d, "gold.rttm"), "--min", "der=0.2", "-q")
+    expect("segments gold: a minimum on an error rate is bad usage naming the complement", r.returncode == 2 and "diarization_accuracy" in r.stderr, r.stderr)
+    # Subtitles against subtitles: segments by label (cue text is not a label: every cue is "cue").
+    subs = os.path.join(SRC, "tests", "data", "segments", "subs")
+    r, j = gold_json(os.path.join(subs, "alice"), "--gold", os.path.join(subs, "bob"), "--min-items", "1", "--bootstrap", "0")
+    expect("subtitle folders against a gold folder: segments scored", j is not None and j["vendor"]["gold_items"] >= 1, r.stderr)
+
+
+def test_transcripts(tmp):
+    """examples/transcripts.csv against tests/data/gold/transcripts/gold.csv, normalised case,punct,space
+    (worked by hand): gold words 10, 7, 5, 6 on calls 1-4 (call 5 has no gold).
+    ana: no error (0/28). ben: call 2 "i would" for "id" (1 S, 1 I), call 3 "four five one two" for
+    "4512" (1 S, 3 I): 6/28. chloe: call 1 "thank you ... you" (thanks->thank S, you I, today D), call 2
+    my->the (S): 4/22. Vendor 10/78."""
+    t = os.path.join(GOLD, "transcripts", "gold.csv")
+    ex = os.path.join(SRC, "examples", "transcripts.csv")
+    r, j = gold_json(ex, "--gold", t, "--normalize", "case,punct,space", "--min-items", "1", "--bootstrap", "0")
+    if not j:
+        return
+    by = {a["annotator"]: a for a in j["annotators"]}
+    for who, want, items in (("ana", 0, 4), ("ben", 6 / 28, 4), ("chloe", 4 / 22, 3)):
+        expect(f"transcripts gold: {who} WER", close(by[who]["wer"]["value"], want, 1e-12), by[who]["wer"])
+        expect(f"transcripts gold: {who} gold items", by[who]["gold_items"] == items, by[who]["gold_items"])
+    expect("transcripts gold: vendor WER 10/78", close(j["vendor"]["wer"]["value"], 10 / 78, 1e-12), j["vendor"]["wer"])
+    expect("transcripts gold: ben's counts", (by["ben"]["word_substitutions"], by["ben"]["word_insertions"], by["ben"]["word_deletions"]) == (2, 4, 0), by["ben"])
+    expect("transcripts gold: items without gold", j["summary"]["items_without_gold"] == 1, j["summary"])
+    conflicts = [(c["item"], c["annotator"], c["substitutions"], c["deletions"], c["insertions"]) for c in j["conflicts"]]
+    expect("transcripts gold: one mismatching_transcript per differing text",
+           conflicts == [("call-001.wav", "chloe", 1, 1, 1), ("call-002.wav", "ben", 1, 0, 1), ("call-002.wav", "chloe", 1, 0, 0),
+                         ("call-003.wav", "ben", 1, 0, 3)], conflicts)
+    expect("transcripts gold: gold text in the report", j["conflicts"] and j["conflicts"][0].get("gold_text", "").startswith("Hello"), j["conflicts"][:1])
+    vendor = os.path.join(tmp, "tv")
+    r = run("gold", ex, "--gold", t, "--min-items", "1", "--min", "word_accuracy=0.8", "--vendor-report", vendor, "--vendor-report-items", "-q")
+    expect("transcripts gold: ben below word_accuracy 0.8 fails (exit 1)", r.returncode == 1 and "for ben" in r.stderr, r.stderr)
+    text = vendor_text(vendor)
+    expect("transcripts gold: the vendor report has no gold text", "I'd like to change my address, please" not in text and "gold_text" not in text, text[:300])
+    r = run("gold", ex, "--gold", t, "--min", "wer=0.1", "-q")
+    expect("transcripts gold: a minimum on WER is bad usage naming word_accuracy", r.returncode == 2 and "word_accuracy" in r.stderr, r.stderr)
+    # Another annotator as the gold.
+    r, j = gold_json(ex, "--gold-annotator", "ana", "--min-items", "1", "--bootstrap", "0")
+    expect("transcripts: --gold-annotator ana scores ben and chloe", j is not None and [a["annotator"] for a in j["annotators"]] == ["ben", "chloe"], r.stderr)
+    # Subtitle cues as transcripts against a gold table of the recording.
+    subs = os.path.join(SRC, "tests", "data", "segments", "subs")
+    r = run("gold", os.path.join(subs, "alice"), "--gold", t, "--compare", "transcripts")
+    expect("subtitles as transcripts against a table of other items: exit 0, nothing scored said", r.returncode == 0 and "no delivered item is a gold item" in r.stdout,
+           r.stdout + r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        test_segments(tmp)
+        test_transcripts(tmp)
         test_labels_gate(tmp)
         test_policy(tmp)
         test_ci_outputs(tmp)

@@ -112,7 +112,49 @@ def main():
     expect("overall word counts: the pairs' sums", (o["word_substitutions"], o["word_deletions"], o["word_insertions"]) == tuple(totals[1:]),
            (o, totals))
     expect("every edit type occurs", all(t > 0 for t in totals[1:]), totals)
+    gold_against_sclite(rng, texts, items)
     return harness.summary()
+
+
+def gold_against_sclite(rng, texts, items):
+    """`labelqa gold` on the same transcripts against a gold table: each annotator's (and the vendor's)
+    word and character counts equal sclite's with gold as the reference."""
+    gold = {}
+    for i in items:
+        if rng.random() < 0.1:
+            continue  # items without gold
+        gold[i] = " ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, 12))) if rng.random() < 0.2 else next(
+            texts[(i, a)] for a in ("ann", "bob", "cy") if (i, a) in texts)
+    path = os.path.join(TMP, "gold.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("item,text\n")
+        for i, t in gold.items():
+            f.write(f'{i},"{t}"\n')
+    p = subprocess.run([BINARY, "gold", os.path.join(TMP, "t.csv"), "--gold", path, "--json", "-", "-q", "--bootstrap", "0"], capture_output=True, text=True)
+    expect("gold on transcripts runs", p.returncode == 0, p.stderr)
+    report = json.loads(p.stdout)
+    pooled = {"w": [], "c": []}
+    for row in report["annotators"]:
+        a = row["annotator"]
+        both = [i for i in items if (i, a) in texts and i in gold]
+        expect(f"gold {a}: gold items scored", row["gold_items"] == len(both), (row["gold_items"], len(both)))
+        words = [(normalize(gold[i]).split(), normalize(texts[(i, a)]).split()) for i in both]
+        ch = [(chars(normalize(gold[i])), chars(normalize(texts[(i, a)]))) for i in both]
+        pooled["w"] += words
+        pooled["c"] += ch
+        for unit, pairs, key in (("word", words, "words"), ("char", ch, "chars")):
+            c, s, d, ins = sclite_counts(pairs, f"g{unit}-{a}")
+            got = (row[f"reference_{key}"] - row[f"{unit}_substitutions"] - row[f"{unit}_deletions"], row[f"{unit}_substitutions"],
+                   row[f"{unit}_deletions"], row[f"{unit}_insertions"])
+            expect(f"gold {a}: {unit} C S D I = sclite's", got == (c, s, d, ins), (got, (c, s, d, ins)))
+            rate = row["wer" if unit == "word" else "cer"]["value"]
+            expect(f"gold {a}: {'WER' if unit == 'word' else 'CER'} = (S + D + I) / (C + S + D)", abs(rate - (s + d + ins) / (c + s + d)) < 1e-15)
+    v = report["vendor"]
+    c, s, d, ins = sclite_counts(pooled["w"], "gw-vendor")
+    expect("gold vendor: word counts = sclite's over every annotator's gold items",
+           (v["word_substitutions"], v["word_deletions"], v["word_insertions"], v["reference_words"]) == (s, d, ins, c + s + d), v)
+    mismatching = sum(1 for a in ("ann", "bob", "cy") for i in items if (i, a) in texts and i in gold and normalize(texts[(i, a)]) != normalize(gold[i]))
+    expect("one mismatching_transcript conflict per differing text", len(report["conflicts"]) == mismatching, (len(report["conflicts"]), mismatching))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 // `gold` as a library call: scores every annotator and the vendor of a delivery against gold
-// labels (categorical labels, image regions, semantic masks or text spans), evaluates the policy's
+// labels (categorical labels, image regions, semantic masks, text spans, time segments or transcripts), evaluates the policy's
 // rules, and renders every output the CLI writes. Also the planning question: how many gold items
 // a batch needs.
 #pragma once
@@ -27,6 +27,8 @@ struct GoldRequest {
   bool masks = false;              // the delivery is one semantic mask folder per annotator, the gold a folder
   std::string classes_path;        // masks: class names by value
   std::uint32_t ignore = 255;      // masks: value left out of every score
+  std::string text_col = "text";   // transcripts: the text column of transcript tables
+  std::string durations_path;      // segments: recordings' durations (item,seconds)
   // Shards (docs/scale.md), categorical labels: `partial` reads the shard and keeps what partial()
   // writes, without scoring; `merge`: the files are gold partials, scored as the union of their
   // shards (gold, policy and options come from the partials).

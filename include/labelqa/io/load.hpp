@@ -10,6 +10,8 @@
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/ratings.hpp"
+#include "labelqa/model/segments.hpp"
+#include "labelqa/model/transcripts.hpp"
 #include "labelqa/model/spans.hpp"
 
 #include <cstdint>
@@ -71,9 +73,6 @@ void check_named_format(const std::vector<std::string>& files, Format format);
 // out). A mix of COCO and other inputs is a UsageError.
 bool is_coco_input(const std::vector<std::string>& files, Format format);
 
-// Time segments read from `data` that a command does not check (only agree compares them): moved
-// into data.skipped, counted per file, so the command says what it left out.
-void skip_segments(ExportData& data);
 
 // How the readers are steered.
 struct LoadOptions {
@@ -108,11 +107,14 @@ struct LoadedDelivery {
   std::optional<RatingSet> ratings;
   std::optional<ObjectSet> objects;
   std::vector<SpanRecord> spans;
+  std::vector<SegmentRecord> segments;     // time segments, one record per annotator and recording
+  bool segment_speakers = false;           // their labels are speakers (RTTM)
+  std::vector<std::string> segment_files;  // the files the segments were read from
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;  // the readers' (also in objects and ratings)
   // "image regions, text spans", or "nothing to score".
   std::string what() const;
-  bool empty() const { return !ratings && !objects && spans.empty(); }
+  bool empty() const { return !ratings && !objects && spans.empty() && segments.empty(); }
 };
 
 // Who a loaded side is: the delivery's annotators, or the gold (one set of labels).
@@ -141,6 +143,15 @@ int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& go
 // returns the gold's index in set.annotators.
 int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> gold, const std::string& gold_file,
                      const std::vector<SkippedInput>& skipped, SpanSet& set);
+
+// The delivery's and the gold's segment records in one set (the gold's one annotator named "gold"),
+// speaker turns when both are RTTM; returns the gold's index in set.annotators. InputError when
+// the gold holds several annotators or the delivery an annotator named "gold".
+int merge_gold_segments(LoadedDelivery& delivery, LoadedDelivery& gold, const std::string& gold_file, SegmentSet& set);
+
+// The delivery's and the gold's transcripts in one set, items sorted by name (the gold's one
+// annotator named "gold"); returns the gold's index in set.annotators.
+int merge_gold_transcripts(TranscriptSet delivery, TranscriptSet gold, const std::string& gold_file, TranscriptSet& set);
 
 // Semantic mask folders, one per annotator, and optionally the gold folder (last): the gold is
 // marked Role::gold; returns its index (-1 without gold).

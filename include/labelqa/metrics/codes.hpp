@@ -27,7 +27,7 @@ const char* warning_code_name(WarningCode c);
 
 // A located difference between a delivered annotation and gold (CVAT's quality-report types),
 // declared in the order of their names: the order conflicts are sorted in.
-enum class ConflictType : std::uint8_t { extra_annotation, low_overlap, mismatching_label, missing_annotation };
+enum class ConflictType : std::uint8_t { extra_annotation, low_overlap, mismatching_label, mismatching_transcript, missing_annotation };
 const char* conflict_type_name(ConflictType t);
 
 // Which geometry an IoU compares (every command compares objects alike).
@@ -42,7 +42,7 @@ std::optional<IouType> parse_iou_type(std::string_view name);
 const char* iou_type_description(IouType t);
 
 // What a comparison is about.
-enum class LabelKind : std::uint8_t { labels, objects, masks, spans };
+enum class LabelKind : std::uint8_t { labels, objects, masks, spans, segments, transcripts };
 const char* label_kind_name(LabelKind k);
 
 }  // namespace labelqa::metrics

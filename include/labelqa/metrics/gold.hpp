@@ -8,13 +8,16 @@
 
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/codes.hpp"
+#include "labelqa/metrics/edit_distance.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/gates.hpp"
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/policy.hpp"
 #include "labelqa/model/ratings.hpp"
+#include "labelqa/model/segments.hpp"
 #include "labelqa/model/spans.hpp"
+#include "labelqa/model/transcripts.hpp"
 
 #include <array>
 #include <cstdint>
@@ -65,6 +68,9 @@ struct GoldOptions {
   double iou_threshold = 0.5; // objects: a matched pair needs IoU >= this
   double low_overlap = 0.8;   // objects: a valid pair below this IoU is a low_overlap conflict
   IouType iou_type = IouType::automatic;  // objects: the geometry IoU compares
+  Micros collar = 200000;     // segments: boundary F1's tolerance and DER's no-score collar
+  bool skip_overlap = false;  // segments (speaker turns): DER leaves out overlapped gold speech
+  unsigned normalize = 1 | 4; // transcripts: Normalization flags (metrics/transcripts.hpp), case and space
 };
 
 // One class of a subject's scores.
@@ -105,6 +111,9 @@ struct GoldConflict {
   std::optional<double> iou;                // matched pairs (spans: characters shared / characters covered)
   std::optional<std::array<std::uint32_t, 2>> span;  // spans: [start, end) of the delivered span (missing: the gold span's)
   std::string annotation_name;              // the file's own id of the annotation, when not a number (Label Studio result ids)
+  std::optional<std::array<double, 2>> time;  // segments: [start, end) in seconds of the delivered segment (missing: the gold one's)
+  std::uint32_t line = 0;                   // segments: its line in its file (0 where the format has none)
+  std::optional<EditCounts> words, chars;   // transcripts: the delivered text's edits against gold (cls: the text, gold_class: gold's)
 };
 
 struct GoldResult {
@@ -134,6 +143,17 @@ GoldResult gold_masks(const MaskComparison& masks, int gold, const std::map<std:
 
 // Text spans: `set` holds the gold spans as annotator `gold`.
 GoldResult gold_spans(const SpanSet& set, int gold, const GoldOptions& options);
+
+// Time segments: `set` holds the gold segments as annotator `gold`. Segments matched by temporal
+// IoU as objects are (precision, recall, F1, mean IoU and conflicts with times), boundary
+// precision/recall/F1 within the collar, and for speaker turns DER (md-eval) and JER (dscore) with
+// gold as the reference; per recording tallies, so intervals resample recordings.
+GoldResult gold_segments(const SegmentSet& set, int gold, const GoldOptions& options);
+
+// Transcripts: `set` holds the gold texts as annotator `gold`. WER and CER against gold (sclite's
+// alignment after options.normalize), word and character accuracy (1 - WER, 1 - CER) for rules;
+// every delivered text that differs from gold is a mismatching_transcript conflict.
+GoldResult gold_transcripts(const TranscriptSet& set, int gold, const GoldOptions& options);
 
 // ---------------------------------------------------------------------------------------------
 // Rules (the policy) and gold-set adequacy.
