@@ -4,6 +4,7 @@
 #include "labelqa/commands/report.hpp"
 #include "labelqa/error.hpp"
 #include "labelqa/io/atomic_file.hpp"
+#include "labelqa/metrics/transcripts.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -24,6 +25,11 @@ struct ReportArgs {
   std::string iou_type = "auto";
   bool no_pictures = false;
   metrics::ReportOptions options;
+  metrics::GoldOptions time;
+  double collar = 0.2;
+  std::string normalize = "case,space";
+  std::string text_col = "text";
+  std::string durations_path;
   OutputOptions output;
   int threads = 0;
 };
@@ -52,14 +58,23 @@ int run_report(ReportArgs& a) {
   auto threads = limit_threads(a.threads);
   if (a.in.files.empty()) throw UsageError("give the delivery files (rating tables, COCO files or tool exports)");
   parse_window(a.window, a.options.drift);
-  check_outputs(input_paths(a.in, {a.gold_path}),
+  check_outputs(input_paths(a.in, {a.gold_path, a.durations_path}),
                 {{"--json", a.output.json_path}, {"--csv", a.output.csv_path}, {"--out", a.out_dir}, {"--write-consensus", a.write_consensus}});
   commands::ReportRequest r;
   r.files = a.in.files;
   r.load = load_options(a.in);
   r.gold_path = a.gold_path;
   r.gold_format = parse_format_flag(a.gold_format);
-  r.compare = a.compare == "labels" ? commands::Compare::labels : a.compare == "objects" ? commands::Compare::objects : commands::Compare::automatic;
+  r.compare = a.compare == "labels"        ? commands::Compare::labels
+              : a.compare == "objects"     ? commands::Compare::objects
+              : a.compare == "segments"    ? commands::Compare::segments
+              : a.compare == "transcripts" ? commands::Compare::transcripts
+                                           : commands::Compare::automatic;
+  r.time = a.time;
+  r.time.collar = std::llround(a.collar * 1e6);
+  r.time.normalize = metrics::parse_normalization(a.normalize);
+  r.text_col = a.text_col;
+  r.durations_path = a.durations_path;
   r.options = a.options;
   r.options.iou_type = iou_type_of(a.iou_type);
   r.with_consensus = !a.write_consensus.empty();
@@ -107,9 +122,21 @@ void register_report(CLI::App& app, Action& action) {
       ->check(CLI::IsMember(format_names()));
   cmd->add_option("--gold-format", args->gold_format, "Format of the gold file, instead of judging from the content")
       ->check(CLI::IsMember(format_names()));
-  cmd->add_option("--compare", args->compare, "What to report on when the inputs hold several kinds")
-      ->check(CLI::IsMember({"auto", "labels", "objects"}))
+  cmd->add_option("--compare", args->compare,
+                  "What to report on when the inputs hold several kinds (segments and transcripts are reported against --gold)")
+      ->check(CLI::IsMember({"auto", "labels", "objects", "segments", "transcripts"}))
       ->default_str("auto");
+  cmd->add_option("--collar", args->collar, "Segments: boundary tolerance and DER's no-score collar around gold boundaries, in seconds")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->default_str("0.2");
+  cmd->add_flag("--skip-overlap", args->time.skip_overlap, "Speaker turns: leave gold's overlapped speech out of DER (md-eval -1)");
+  cmd->add_option("--durations", args->durations_path, "Segments: recordings' durations, CSV lines item,seconds")->type_name("FILE");
+  cmd->add_option("--text-col", args->text_col, "Transcripts: the column holding the text")->default_str("text");
+  cmd->add_option("--normalize", args->normalize, "Transcripts: normalisation before WER: any of case, punct, space, numbers, or none")
+      ->default_str("case,space");
+  cmd->add_option("--bootstrap", args->time.bootstrap, "Segments and transcripts: bootstrap replicates (resampling gold items)")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str("1000");
   cmd->add_option("--annotators", args->in.annotators, "Annotator names for the delivery files, in order (default: file stems)")->type_name("A,B,...");
   add_table_flags(*cmd, args->in);
   add_export_flags(*cmd, args->in);

@@ -195,29 +195,11 @@ metrics::GoldResult merge_gold(GoldRequest& r, std::vector<SkippedInput>& skippe
   return metrics::gold_labels(delivery, parts[0].gold, r.options);
 }
 
-// Transcripts: tables (item, annotator, text), or the texts of segments (subtitle cues, Label
-// Studio transcribed regions), on either side.
-TranscriptSet transcripts_of(const std::vector<std::string>& files, const GoldRequest& r, io::Side side) {
-  io::TableOptions table = r.load.table;
-  if (side == io::Side::gold) table.fixed_annotator = "gold";
-  if (io::detect_export_format(files.front()) == io::Format::automatic && io::is_transcript_table(files.front(), table, r.text_col)) {
-    return io::read_transcript_tables(files, table, r.text_col);
-  }
-  io::LoadedDelivery d = side == io::Side::gold ? io::load_gold(files.front(), r.load, r.gold_format) : io::load_delivery(files, r.load);
-  if (d.segments.empty()) {
-    throw InputError({.file = files.front()}, fmt::format("comparing transcripts: it holds {}, not transcript tables or transcribed segments", d.what()));
-  }
-  TranscriptSet set = io::transcripts_of_segments(d.segments, d.segment_files);
-  set.skipped = std::move(d.skipped);
-  set.warnings = std::move(d.warnings);
-  return set;
-}
-
 metrics::GoldResult score_transcripts(const GoldRequest& r, std::vector<SkippedInput>& skipped, std::vector<InputWarning>& warnings) {
-  TranscriptSet delivery = transcripts_of(r.files, r, io::Side::delivery);
+  TranscriptSet delivery = io::load_transcripts(r.files, r.load, r.text_col, io::Side::delivery);
   TranscriptSet gold;
   if (r.gold_annotator.empty()) {
-    gold = transcripts_of({r.gold_path}, r, io::Side::gold);
+    gold = io::load_transcripts({r.gold_path}, r.load, r.text_col, io::Side::gold, r.gold_format);
   } else {
     const auto it = std::find(delivery.annotators.begin(), delivery.annotators.end(), r.gold_annotator);
     if (it == delivery.annotators.end()) {

@@ -2,7 +2,10 @@
 #include "labelqa/commands/report.hpp"
 
 #include "labelqa/error.hpp"
+#include "labelqa/io/segment_reader.hpp"
+#include "labelqa/io/transcript_reader.hpp"
 #include "labelqa/report/annotator_report.hpp"
+#include "labelqa/report/time_report.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -18,9 +21,13 @@ struct ReportRun::State {
   std::optional<ObjectSet> objects;  // objects: the set the report was made from
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;
+  // Time segments and transcripts: their report, and the segments (the timeline picture).
+  std::optional<metrics::TimeReport> time;
+  std::optional<SegmentSet> segments;
   report::AnnotatorReportInput input() const {
     return {report, request.options, request.files, request.gold_path, request.with_consensus, skipped, warnings};
   }
+  report::TimeReportInput time_input() const { return {*time, request.time, request.files, request.gold_path, skipped, warnings}; }
 };
 
 ReportRun::ReportRun(std::unique_ptr<State> state) : m_state(std::move(state)) {}
@@ -28,11 +35,26 @@ ReportRun::ReportRun(ReportRun&&) noexcept = default;
 ReportRun& ReportRun::operator=(ReportRun&&) noexcept = default;
 ReportRun::~ReportRun() = default;
 
-std::vector<report::Picture> ReportRun::pictures() const { return report::report_pictures(m_state->report); }
-std::string ReportRun::json(const std::vector<report::Picture>& pictures) const { return report::render_report_json(m_state->input(), pictures); }
-std::string ReportRun::csv() const { return report::render_report_csv(m_state->input()); }
-std::string ReportRun::html(const std::vector<report::Picture>& pictures) const { return report::render_report_html(m_state->input(), pictures); }
-std::string ReportRun::text(bool color) const { return report::render_report_text(m_state->input(), color); }
+std::vector<report::Picture> ReportRun::pictures() const {
+  if (m_state->time) return report::time_report_pictures(*m_state->time, m_state->segments ? &*m_state->segments : nullptr);
+  return report::report_pictures(m_state->report);
+}
+std::string ReportRun::json(const std::vector<report::Picture>& pictures) const {
+  if (m_state->time) return report::render_time_report_json(m_state->time_input(), pictures);
+  return report::render_report_json(m_state->input(), pictures);
+}
+std::string ReportRun::csv() const {
+  if (m_state->time) return report::render_time_report_csv(m_state->time_input());
+  return report::render_report_csv(m_state->input());
+}
+std::string ReportRun::html(const std::vector<report::Picture>& pictures) const {
+  if (m_state->time) return report::render_time_report_html(m_state->time_input(), pictures);
+  return report::render_report_html(m_state->input(), pictures);
+}
+std::string ReportRun::text(bool color) const {
+  if (m_state->time) return report::render_time_report_text(m_state->time_input(), color);
+  return report::render_report_text(m_state->input(), color);
+}
 const metrics::AnnotatorReport& ReportRun::result() const { return m_state->report; }
 
 ConsensusFormat ReportRun::consensus_format(const std::string& path) const {
@@ -49,20 +71,73 @@ std::string ReportRun::consensus(ConsensusFormat format) const {
   return report::render_consensus_csv(m_state->report);
 }
 
+namespace {
+
+// Time segments and transcripts: each annotator against gold.
+ReportRun time_report(std::unique_ptr<ReportRun::State> s, bool transcripts) {
+  ReportRequest& r = s->request;
+  if (r.gold_path.empty()) {
+    throw UsageError(fmt::format("report on {} scores each annotator against gold: give the gold file (agree compares annotators with each other)",
+                                 transcripts ? "transcripts" : "time segments"),
+                     "gold");
+  }
+  if (r.with_consensus) throw UsageError(fmt::format("report makes no consensus of {}", transcripts ? "transcripts" : "time segments"), "consensus");
+  r.time.confidence = r.options.confidence;
+  r.time.seed = r.options.seed;
+  r.time.iou_threshold = r.options.iou_threshold;
+  if (transcripts) {
+    s->kind = Compare::transcripts;
+    TranscriptSet set;
+    const int g = io::merge_gold_transcripts(io::load_transcripts(r.files, r.load, r.text_col, io::Side::delivery),
+                                             io::load_transcripts({r.gold_path}, r.load, r.text_col, io::Side::gold, r.gold_format), r.gold_path, set);
+    s->skipped = set.skipped;
+    s->warnings = set.warnings;
+    s->time = metrics::transcript_report(set, g, r.time);
+    return ReportRun(std::move(s));
+  }
+  s->kind = Compare::segments;
+  io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
+  io::LoadedDelivery gold = io::load_gold(r.gold_path, r.load, r.gold_format);
+  if (delivery.segments.empty() || gold.segments.empty()) {
+    throw InputError({.file = delivery.segments.empty() ? r.files.front() : r.gold_path}, "comparing time segments: the gold and the delivery must both hold them");
+  }
+  s->skipped = delivery.skipped;
+  s->skipped.insert(s->skipped.end(), gold.skipped.begin(), gold.skipped.end());
+  s->warnings = delivery.warnings;
+  s->warnings.insert(s->warnings.end(), gold.warnings.begin(), gold.warnings.end());
+  SegmentSet set;
+  const int g = io::merge_gold_segments(delivery, gold, r.gold_path, set);
+  if (!r.durations_path.empty()) io::apply_durations(set, io::read_durations(r.durations_path), r.durations_path);
+  s->time = metrics::segment_report(set, g, r.time);
+  s->segments = std::move(set);
+  return ReportRun(std::move(s));
+}
+
+bool transcript_tables(const ReportRequest& r) {
+  return io::detect_export_format(r.files.front()) == io::Format::automatic && io::is_transcript_table(r.files.front(), r.load.table, r.text_col);
+}
+
+}  // namespace
+
 ReportRun annotator_report(const ReportRequest& request) {
   if (request.files.empty()) throw UsageError("no delivery files were given");
   auto s = std::make_unique<ReportRun::State>();
   s->request = request;
   const ReportRequest& r = s->request;
+  if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && transcript_tables(r))) return time_report(std::move(s), true);
+  if (r.compare == Compare::segments) return time_report(std::move(s), false);
   io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
   std::optional<io::LoadedDelivery> gold;
   if (!r.gold_path.empty()) gold = io::load_gold(r.gold_path, r.load, r.gold_format);
-  for (auto* side : {&delivery, gold ? &*gold : nullptr}) {  // time segments: a report of their own is not made yet
+  if (r.compare == Compare::automatic && !delivery.ratings && !delivery.objects && !delivery.segments.empty()) {
+    return time_report(std::move(s), false);
+  }
+  for (auto* side : {&delivery, gold ? &*gold : nullptr}) {  // time segments beside labels or objects
     if (!side) continue;
     std::map<std::string, std::size_t> per_file;
     for (const auto& rec : side->segments) per_file[rec.file] += rec.segments.size();
     for (const auto& [file, n] : per_file) {
-      if (n) side->skipped.push_back({file, "time segments (compared by agree and gold; report does not cover them yet)", n});
+      if (n) side->skipped.push_back({file, "time segments (report them with --compare segments)", n});  // flag in report text
     }
   }
   s->skipped = delivery.skipped;

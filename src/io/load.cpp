@@ -8,6 +8,7 @@
 #include "labelqa/io/rating_builder.hpp"
 #include "labelqa/io/segment_reader.hpp"
 #include "labelqa/io/span_reader.hpp"
+#include "labelqa/io/transcript_reader.hpp"
 
 #include <algorithm>
 #include <array>
@@ -595,6 +596,23 @@ int merge_gold_segments(LoadedDelivery& delivery, LoadedDelivery& gold, const st
   const auto it = std::find(set.annotators.begin(), set.annotators.end(), "gold");
   if (it == set.annotators.end()) throw InputError({.file = gold_file}, "the gold holds no recordings");
   return static_cast<int>(it - set.annotators.begin());
+}
+
+TranscriptSet load_transcripts(const std::vector<std::string>& files, const LoadOptions& options, const std::string& text_col, Side side,
+                               Format gold_format) {
+  TableOptions table = options.table;
+  if (side == Side::gold) table.fixed_annotator = "gold";
+  if (detect_export_format(files.front()) == Format::automatic && is_transcript_table(files.front(), table, text_col)) {
+    return read_transcript_tables(files, table, text_col);
+  }
+  LoadedDelivery d = side == Side::gold ? load_gold(files.front(), options, gold_format) : load_delivery(files, options);
+  if (d.segments.empty()) {
+    throw InputError({.file = files.front()}, fmt::format("comparing transcripts: it holds {}, not transcript tables or transcribed segments", d.what()));
+  }
+  TranscriptSet set = transcripts_of_segments(d.segments, d.segment_files);
+  set.skipped = std::move(d.skipped);
+  set.warnings = std::move(d.warnings);
+  return set;
 }
 
 int merge_gold_transcripts(TranscriptSet delivery, TranscriptSet gold, const std::string& gold_file, TranscriptSet& set) {

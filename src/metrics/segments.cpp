@@ -1025,4 +1025,15 @@ GoldResult gold_segments(const SegmentSet& set, int g, const GoldOptions& opt) {
   return out;
 }
 
+std::vector<DiarizationCounts> item_diarization(const SegmentSet& set, int reference, int system, const SegmentOptions& opt) {
+  const SegmentRanges ranges(set);
+  check_speaker_limits(set, ranges);
+  std::vector<DiarizationCounts> out(set.items.size());
+  tbb::parallel_for(std::size_t{0}, set.items.size(), [&](std::size_t i) {
+    if (!set.has(i, static_cast<std::size_t>(reference)) || !set.has(i, static_cast<std::size_t>(system))) return;
+    out[i] = compare_turns(set, i, recording_of(set, ranges, i, reference), recording_of(set, ranges, i, system), opt);
+  });
+  return out;
+}
+
 }  // namespace labelqa::metrics

@@ -114,33 +114,6 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
 
 std::string picture_path(const Picture& p, const char* ext) { return fmt::format("images/{}.{}", p.name, ext); }
 
-// File-name-safe form of an annotator's name.
-std::string slug(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += std::isalnum(c) || c == '-' || c == '_' ? static_cast<char>(c) : '_';
-  return out.empty() ? std::string("_") : out;
-}
-
-std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-
 std::string dec(std::optional<double> v) { return v ? fmt::format("{:.4f}", *v) : std::string(); }
 
 std::string pct(std::optional<double> v) { return v ? fmt::format("{:.1f}%", *v * 100) : std::string("—"); }

@@ -356,4 +356,59 @@ std::string draw_lines(const LineChart& l, ImageFormat format) {
   });
 }
 
+std::string draw_timeline(const Timeline& t, ImageFormat format) {
+  const double left = 16 + widest(t.rows, 12), plot_w = 860, top = 40, row_h = 34;
+  const double plot_h = row_h * static_cast<double>(std::max<std::size_t>(1, t.rows.size()));
+  const double x1 = t.end > 0 ? t.end : 1;
+  auto X = [&](double v) { return left + plot_w * std::clamp(v, 0.0, x1) / x1; };
+  std::vector<std::string> labels;
+  for (const auto& b : t.bars) labels.push_back(b.label);
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  static const double palette[][3] = {{0.27, 0.51, 0.71}, {0.89, 0.47, 0.20}, {0.36, 0.66, 0.36}, {0.75, 0.33, 0.55},
+                                      {0.55, 0.45, 0.75}, {0.80, 0.70, 0.25}, {0.35, 0.70, 0.75}, {0.55, 0.55, 0.55}};
+  const double width = std::max(left + plot_w + 30, widest({t.title}, 15, CAIRO_FONT_WEIGHT_BOLD) + 24);
+  return render(format, width, top + plot_h + 70, [&](cairo_t* cr) {
+    title(cr, 12, 22, t.title);
+    cairo_set_font_size(cr, 11);
+    for (double v : ticks(0, x1)) {
+      cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+      cairo_move_to(cr, X(v), top);
+      cairo_line_to(cr, X(v), top + plot_h);
+      cairo_set_line_width(cr, 1);
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+      text(cr, X(v), top + plot_h + 16, tick_text(v), Align::center);
+    }
+    text(cr, left + plot_w / 2, top + plot_h + 34, "time (s)", Align::center);
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      text(cr, left - 8, top + row_h * (static_cast<double>(r) + 0.5) + 4, t.rows[r], Align::right);
+    }
+    for (std::size_t k = 0; k < t.bars.size() && k < k_max_timeline_bars; ++k) {
+      const auto& b = t.bars[k];
+      const auto c = static_cast<std::size_t>(std::lower_bound(labels.begin(), labels.end(), b.label) - labels.begin()) % 8;
+      cairo_set_source_rgb(cr, palette[c][0], palette[c][1], palette[c][2]);
+      const double x = X(b.start), w = std::max(1.0, X(b.end) - X(b.start));
+      cairo_rectangle(cr, x, top + row_h * static_cast<double>(b.row) + 6, w, row_h - 12);
+      cairo_fill(cr);
+    }
+    // The legend: one swatch per label (at most the palette's colours named).
+    double lx = left;
+    for (std::size_t c = 0; c < labels.size() && c < 8; ++c) {
+      cairo_set_source_rgb(cr, palette[c][0], palette[c][1], palette[c][2]);
+      cairo_rectangle(cr, lx, top + plot_h + 46, 10, 10);
+      cairo_fill(cr);
+      cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+      const std::string name = shorten(labels[c], 24);
+      text(cr, lx + 14, top + plot_h + 55, name);
+      lx += 24 + text_width(cr, name);
+    }
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_rectangle(cr, left, top, plot_w, plot_h);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+  });
+}
+
 }  // namespace labelqa::report

@@ -6,6 +6,7 @@
 #include "labelqa/report/agree_report.hpp"
 #include "labelqa/report/format.hpp"
 
+#include <cctype>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -238,5 +239,33 @@ inline std::string md_cell(std::string_view s) {
   }
   return out;
 }
+
+
+// File-name-safe form of an annotator's name.
+inline std::string slug(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += std::isalnum(c) || c == '-' || c == '_' ? static_cast<char>(c) : '_';
+  return out.empty() ? std::string("_") : out;
+}
+
+inline std::string base64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
 
 }  // namespace labelqa::report

@@ -310,8 +310,57 @@ def ties(tmp):
     expect("--break-ties: every item has a consensus", rep.get("tied") == [] and compared == [6, 6], str(rep.get("tied")) + str(compared))
 
 
+def time_reports(tmp):
+    """Transcripts and speaker turns against gold: the scores equal `gold`'s, per-item errors and
+    drift add up, the substitutions are the alignment's, and the pictures decode."""
+    ex, tg = os.path.join(EXAMPLES, "transcripts.csv"), os.path.join(EXAMPLES, "transcripts_gold.csv")
+    out = os.path.join(tmp, "tr")
+    r = run("report", ex, "--gold", tg, "--normalize", "case,punct,space", "--out", out, "-q")
+    expect("report on transcripts runs", r.returncode == 0, r.stderr)
+    g = run("gold", ex, "--gold", tg, "--normalize", "case,punct,space", "--json", "-", "-q")
+    if r.returncode == 0 and g.returncode == 0:
+        rep, gold = load(os.path.join(out, "report.json")), json.loads(g.stdout)
+        expect("transcripts report: mode and error rate", rep["mode"] == "transcripts" and rep["error_rate"] == "wer", rep.get("mode"))
+        by = {a["annotator"]: a for a in rep["annotators"]}
+        for a in gold["annotators"]:
+            expect(f"transcripts report: {a['annotator']}'s WER and interval are gold's", by[a["annotator"]]["wer"] == a["wer"], (by[a["annotator"]]["wer"], a["wer"]))
+            items = by[a["annotator"]]["items"]
+            expect(f"transcripts report: {a['annotator']}'s items add up to its WER",
+                   close(sum(i["errors"] for i in items) / sum(i["reference"] for i in items), a["wer"]["value"], 1e-12))
+        # Hand-counted (docs/gold.md): ben substitutes one word for "id" (beside an insertion) and one
+        # for "4512" (beside three insertions); which of the equal-cost alignments is the aligner's.
+        subs = sorted(s["reference"] for s in by["ben"]["substitutions"])
+        expect("transcripts report: ben's substitutions", subs == ["4512", "id"] and all(s["count"] == 1 for s in by["ben"]["substitutions"]), subs)
+        expect("transcripts report: ben's worst item", by["ben"]["worst_item"] == "call-003.wav", by["ben"]["worst_item"])
+        expect("transcripts report: drift blocks, one item each", by["ben"]["drift"]["items"] == [1, 1, 1, 1] and
+               close(by["ben"]["drift"]["change"], 0 - 0, 1e-12), by["ben"]["drift"])
+        for p in rep["pictures"]:
+            data = open(os.path.join(out, p["png"]), "rb").read()
+            expect(f"transcripts report: picture {p['name']} decodes", png_size(data) is not None, p)
+        expect("transcripts report: a comparison and drift pictures", {p["kind"] for p in rep["pictures"]} == {"comparison", "drift"}, rep["pictures"])
+    d = os.path.join(SRC, "tests", "data", "gold", "segments")
+    out = os.path.join(tmp, "sr")
+    r = run("report", os.path.join(d, "xena.rttm"), "--gold", os.path.join(d, "gold.rttm"), "--collar", "0", "--out", out, "-q")
+    expect("report on speaker turns runs", r.returncode == 0, r.stderr)
+    if r.returncode == 0:
+        rep = load(os.path.join(out, "report.json"))
+        x = rep["annotators"][0]
+        expect("segments report: DER 3.5/9 (docs/gold.md)", close(x["der"]["value"], 3.5 / 9, 1e-12) and x["items"] == [
+            {"item": "m", "errors": 3.5e6, "reference": 9e6, "error_rate": 3.5 / 9}], x)
+        kinds = {p["kind"]: p for p in rep["pictures"]}
+        expect("segments report: a timeline of the worst recording", "timeline" in kinds and png_size(open(os.path.join(out, kinds["timeline"]["png"]), "rb").read()),
+               rep["pictures"])
+        svg = os.path.join(out, kinds.get("timeline", {}).get("svg", "none"))
+        expect("segments report: the timeline SVG parses", os.path.exists(svg) and ET.parse(svg).getroot().tag.endswith("svg"))
+    r = run("report", os.path.join(d, "xena.rttm"), "-q")
+    expect("segments report without gold: exit 2 saying so", r.returncode == 2 and "against gold" in r.stderr, r.stderr)
+    r = run("report", ex, "-q")
+    expect("transcripts report without gold: exit 2 saying so", r.returncode == 2 and "against gold" in r.stderr, r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        time_reports(tmp)
         out = labels_report(tmp)
         gold_report(tmp)
         objects_report(tmp)

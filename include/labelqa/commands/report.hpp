@@ -1,11 +1,13 @@
 // `report` as a library call: per-annotator error reports of a delivery (categorical labels or
-// image regions) against gold where it has gold and a consensus elsewhere, with pictures, the
+// image regions against gold where it has gold and a consensus elsewhere; time segments and
+// transcripts against gold), with pictures, the
 // self-contained index.html and the consensus itself.
 #pragma once
 
 #include "labelqa/commands/common.hpp"
 #include "labelqa/io/load.hpp"
 #include "labelqa/metrics/annotators.hpp"
+#include "labelqa/metrics/gold.hpp"
 #include "labelqa/report/charts.hpp"
 
 #include <memory>
@@ -19,8 +21,13 @@ struct ReportRequest {
   io::LoadOptions load;
   std::string gold_path;           // "" without gold
   io::Format gold_format = io::Format::automatic;
-  Compare compare = Compare::automatic;  // labels or objects
+  Compare compare = Compare::automatic;  // labels, objects, segments or transcripts
   metrics::ReportOptions options;
+  // Time segments and transcripts (against gold): bootstrap, collar, skip_overlap, normalize;
+  // confidence, seed and iou_threshold are taken from `options`.
+  metrics::GoldOptions time;
+  std::string text_col = "text";    // transcripts: the text column of transcript tables
+  std::string durations_path;       // segments: recordings' durations (item,seconds)
   bool with_consensus = false;     // the consensus will be written (listed in the JSON too)
 };
 

@@ -149,6 +149,12 @@ int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> g
 // the gold holds several annotators or the delivery an annotator named "gold".
 int merge_gold_segments(LoadedDelivery& delivery, LoadedDelivery& gold, const std::string& gold_file, SegmentSet& set);
 
+// Transcripts of one side: transcript tables (item, annotator, text; the gold's annotator column is
+// optional), or the texts of time segments (subtitle cues, Label Studio transcribed regions).
+// InputError when the inputs hold neither.
+TranscriptSet load_transcripts(const std::vector<std::string>& files, const LoadOptions& options, const std::string& text_col, Side side,
+                               Format gold_format = Format::automatic);
+
 // The delivery's and the gold's transcripts in one set, items sorted by name (the gold's one
 // annotator named "gold"); returns the gold's index in set.annotators.
 int merge_gold_transcripts(TranscriptSet delivery, TranscriptSet gold, const std::string& gold_file, TranscriptSet& set);

@@ -122,6 +122,10 @@ inline constexpr const char* k_speech = "speech";
 
 SegmentResult analyze_segments(const SegmentSet& set, const SegmentOptions& options);
 
+// Speaker turns: per recording, the md-eval sums of annotator `system` against `reference` (zero
+// where either did not deliver it). Refuses, as analyze_segments does, recordings past the limits.
+std::vector<DiarizationCounts> item_diarization(const SegmentSet& set, int reference, int system, const SegmentOptions& options);
+
 // Krippendorff's unitizing alpha of one continuum [begin, begin + length) coded by `coders`
 // coders: each unit (coder, label, begin, length) in integer units of time. Exposed for the
 // published worked examples (docs/segments.md): per label its observed and expected disagreement

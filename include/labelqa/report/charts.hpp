@@ -56,7 +56,23 @@ struct LineChart {
   std::vector<std::string> mark_labels;
 };
 
+// Time segments of a few rows (gold and an annotator) on one recording's time axis, coloured by
+// label. At most k_max_timeline_bars bars are drawn (the caller says so in the title).
+struct Timeline {
+  std::string title;
+  std::vector<std::string> rows;
+  struct Bar {
+    std::size_t row = 0;
+    double start = 0, end = 0;  // seconds
+    std::string label;
+  };
+  std::vector<Bar> bars;
+  double end = 0;               // the axis' end in seconds
+};
+inline constexpr std::size_t k_max_timeline_bars = 4000;
+
 std::string draw_heatmap(const Heatmap& h, ImageFormat format);
+std::string draw_timeline(const Timeline& t, ImageFormat format);
 // The cairo version the pictures are drawn with.
 std::string cairo_version();
 std::string draw_bars(const BarChart& b, ImageFormat format);
