@@ -103,6 +103,9 @@ void add_export_flags(CLI::App& cmd, InputArgs& in) {
   cmd.add_flag("--include-predictions", in.label_studio.include_predictions,
                "Label Studio: each prediction's model_version is compared as an annotator");
   cmd.add_option("--control", in.label_studio.control, "Label Studio: compare the classification results of this from_name only");
+  cmd.add_option("--frame-rate", in.label_studio.frame_rate,
+                 "Label Studio video timelinelabels: frames per second, to turn frame ranges into seconds (without it, times are frame numbers)")
+      ->check(CLI::Range(0.001, 100000.0));
   cmd.add_option("--brush-threshold", in.label_studio.brush_threshold,
                  "Label Studio: brush pixels with alpha at or above this are inside the mask")
       ->check(CLI::Range(1, 255))

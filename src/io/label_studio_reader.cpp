@@ -123,6 +123,7 @@ class Reader {
   std::set<std::string> m_controls;
   std::optional<std::string> m_task_text;  // data.text of the current task (text tasks)
   bool m_audio_task = false;               // the current task's data names audio (data.audio)
+  bool m_frames_as_seconds = false;        // timelinelabels read without a frame rate
   std::string m_image_path;                // data.image of the current task, as image_path gives it
 };
 
@@ -253,6 +254,11 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   };
   std::vector<Categorical> categorical;
   std::map<std::string, std::string> region_texts;  // textarea results by id
+  struct FrameRange {
+    std::int64_t first, last;
+    std::string label;
+  };
+  std::vector<FrameRange> frame_ranges;  // video timelinelabels
   std::optional<double> task_width, task_height;
   for (dom::element e : results) {
     dom::object r;
@@ -312,6 +318,21 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
       std::string label;
       for (const auto& p : parts) label += (label.empty() ? "" : "|") + p;
       categorical.push_back({id, std::string(from_name), label});
+    } else if (type == "timelinelabels") {
+      // Video frame ranges (1-based, both ends included), one region per range.
+      dom::array ranges, labels;
+      if (value["ranges"].get(ranges)) fail(task, fmt::format("result {}.value.ranges", id), "timelinelabels need a list of frame ranges");
+      std::vector<std::string> names;
+      if (!value["timelinelabels"].get(labels)) {
+        for (dom::element l : labels) names.push_back(scalar_text(l));
+      }
+      for (dom::element range : ranges) {
+        std::int64_t first = 0, last = 0;
+        if (range["start"].get(first) || range["end"].get(last)) {
+          fail(task, fmt::format("result {}.value.ranges", id), "a frame range needs whole-number start and end frames");
+        }
+        frame_ranges.push_back({first, last, region_label(names)});
+      }
     } else if (type == "textarea" && !id.empty()) {
       // A region's transcription (audio), joined to the region of its id after the loop.
       dom::array texts;
@@ -378,6 +399,22 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   std::int64_t n = 0;
   SpanRecord spans{annotator, std::to_string(task_id), m_task_text.value_or(""), {}, m_path, 0, task};
   SegmentRecord segments{annotator, std::to_string(task_id), m_path, std::nullopt, {}, {}, "label-studio"};
+  for (const auto& f : frame_ranges) {
+    // Frame f covers [(f - 1) / fps, f / fps); without a frame rate, the frame numbers themselves.
+    const double fps = m_opt.frame_rate > 0 ? m_opt.frame_rate : 1.0;
+    auto at = [&](std::int64_t frame) {
+      const double t = static_cast<double>(frame) * 1e6 / fps;
+      return std::fabs(t) < 9e15 ? static_cast<Micros>(std::llround(t)) : (t < 0 ? Micros{-9000000000000000} : Micros{9000000000000000});
+    };
+    const Micros start = at(f.first - 1), end = at(f.last);
+    if (m_opt.frame_rate <= 0) m_frames_as_seconds = true;
+    if (end <= start) {
+      skip("segments whose end is not after their start (validate lists them)");
+      segments.degenerate.push_back({start, end, f.label, 0, ""});
+      continue;
+    }
+    segments.segments.push_back({start, end, f.label, 0, ""});
+  }
   bool any_span = false;
   for (const auto& r : regions) {
     ++n;
@@ -417,7 +454,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
   if (m_task_text) m_out.spans.push_back(std::move(spans));
-  if (m_audio_task || !segments.segments.empty()) m_out.segments.push_back(std::move(segments));
+  if (m_audio_task || !segments.segments.empty() || !segments.degenerate.empty()) m_out.segments.push_back(std::move(segments));
 }
 
 void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task) {
@@ -510,6 +547,11 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
 }
 
 void Reader::finish() {
+  if (m_frames_as_seconds) {
+    m_out.warnings.push_back({"frames_without_frame_rate",
+                              "video timelinelabels give frame ranges and no frame rate was given: their times are frame numbers (frame f is [f - 1, f)), "
+                              "and the collar and durations are in frames too; give the video's frame rate to have seconds"});
+  }
   // Each annotator's name: its id, qualified by its file's name when another file has the same id.
   std::map<std::string, std::set<std::uint32_t>> files_of;  // name -> files
   auto split = [](const std::string& key) {

@@ -163,6 +163,16 @@ r = run("gold", AUDIO, "--gold", AUDIO, "--min-items", "1", "--json", "-", "-q")
 d = json.loads(r.stdout) if r.returncode == 0 else None
 expect("gold: an audio export against itself scores its segments perfectly", d is not None and d["vendor"]["f1"]["value"] == 1 and
        d["vendor"]["gold_objects"] == 2, r.stderr)
+# Video timelinelabels (frame ranges, both ends included) at 25 frames per second, by hand:
+# ann Ride [0, 2) s, Kickflip [2, 3) and [4, 5); ben Ride [0, 1.8), Kickflip [2, 3) and frame 126
+# [5, 5.04). Ride IoU 0.9 and the first Kickflip 1 match; the rest do not: F1 4/6, mean IoU 0.95.
+VIDEO = os.path.join(SRC, "tests", "data", "segments", "ls_video.json")
+r, d = report("agree", VIDEO, "--frame-rate", "25", "--bootstrap", "0")
+expect("agree: video timelinelabels at 25 fps", d is not None and close(d["overall"]["f1"]["value"], 4 / 6) and close(d["overall"]["mean_iou"]["value"], 0.95) and
+       d["summary"]["labels"] == ["Kickflip", "Ride"], r.stderr)
+r, d = report("agree", VIDEO, "--bootstrap", "0")
+expect("agree: timelinelabels without a frame rate are frame numbers, said in a warning",
+       d is not None and any(w["code"] == "frames_without_frame_rate" for w in d["input"]["warnings"]), r.stderr)
 r = run("validate", AUDIO, "--json", "-", "-q")
 d = json.loads(r.stdout) if r.stdout else None
 expect("validate checks an audio export's segments", d is not None and d["summary"]["annotations"] == 2 and d["summary"]["skipped"] == [], r.stdout)

@@ -18,6 +18,9 @@ struct LabelStudioOptions {
   bool include_predictions = false;    // each prediction's model_version becomes an annotator
   std::string control;                 // read categorical results of this from_name only (empty: all)
   int brush_threshold = 128;           // brush alpha at or above this is inside the mask
+  // Video timelinelabels give frame ranges: frames per second turns them into seconds (frame f
+  // covers [(f - 1) / fps, f / fps)); 0: times are frame numbers, with a warning.
+  double frame_rate = 0;
 };
 
 // labels: item = task id (task id/control when several controls); spans: document = task id.
