@@ -23,6 +23,11 @@ CASES = [
      ["--classes", example("validate", "classes.txt")]),
     ("report", [example("report", "ratings.csv")], {"gold": example("report", "gold.csv")}, ["--gold", example("report", "gold.csv")]),
     ("agree", [example("sentiment.csv")], {"min": ["krippendorff_alpha=0.9"]}, ["--min", "krippendorff_alpha=0.9"]),
+    ("gold", [example("transcripts.csv")], {"gold": example("transcripts_gold.csv"), "normalize": "case,punct,space", "min": ["word_accuracy=0.8"]},
+     ["--gold", example("transcripts_gold.csv"), "--normalize", "case,punct,space", "--min", "word_accuracy=0.8"]),
+    ("gold", [example("diarization", "alice.rttm")], {"gold": example("diarization", "bob.rttm"), "collar": 0, "skip_overlap": True},
+     ["--gold", example("diarization", "bob.rttm"), "--collar", "0", "--skip-overlap"]),
+    ("report", [example("transcripts.csv")], {"gold": example("transcripts_gold.csv")}, ["--gold", example("transcripts_gold.csv")]),
 ]
 
 

@@ -7,6 +7,7 @@ version is the fastest Python way to the same numbers. Prints wall time, peak me
 ratio, and checks that both give the same DER and JER (to the frames' rounding).
 
 Usage: bench_segments.py BUILD_DIR [RECORDINGS]   (default 200 recordings, 100 hours of speech)
+       bench_segments.py BUILD_DIR --big            (20,000 recordings, 10,000 hours: labelqa alone)
 """
 import json
 import os
@@ -109,8 +110,29 @@ def numpy_der_jer(ref_path, sys_path, collar_ms):
     return (totals[1] + totals[2] + totals[3]) / totals[0], float(np.mean(jers))
 
 
+def big(binary, work):
+    """10,000 hours (20,000 recordings of 30 minutes): labelqa alone, interval arithmetic only."""
+    data = generate(1, 20000)
+    ref, hyp = os.path.join(work, "ref.rttm"), os.path.join(work, "sys.rttm")
+    write_rttm(ref, data, 0)
+    write_rttm(hyp, data, 1)
+    turns = sum(len(a) + len(b) for a, b in data.values())
+    del data
+    print(f"20000 recordings of 30 minutes (10,000 hours), {turns} turns, {(os.path.getsize(ref) + os.path.getsize(hyp)) / 1e6:.0f} MB of RTTM")
+    out = os.path.join(work, "r.json")
+    print(f"{'':44}{'wall s':>8}{'peak MB':>9}")
+    for flags, label in ((["--bootstrap", "0"], "labelqa agree, no intervals"), ([], "labelqa agree, 1000 bootstrap replicates")):
+        wall, rss = measure([binary, "agree", ref, hyp, "--collar", "0.25", "--json", out, "-q", *flags])
+        print(f"{label:44}{wall:8.2f}{rss:9.0f}")
+    with open(out) as f:
+        d = json.load(f)["overall"]["diarization"]
+    print(f"DER {d['der']['value']:.6f}, JER {d['jer']['value']:.6f}")
+
+
 def main():
     build = sys.argv[1]
+    if len(sys.argv) > 2 and sys.argv[2] == "--big":
+        return big(os.path.join(build, "labelqa"), tempfile.mkdtemp(prefix="labelqa-bench-segments-"))
     recordings = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     binary = os.path.join(build, "labelqa")
     work = tempfile.mkdtemp(prefix="labelqa-bench-segments-")
