@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 namespace labelqa::metrics {
+namespace {
 
-EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std::string_view>& hyp,
-                 std::vector<std::pair<std::uint32_t, std::uint32_t>>* substituted) {
+// The alignment over token ids (equal tokens, equal ids): integer comparisons in the inner loop.
+EditCounts align_ids(const std::vector<std::uint32_t>& ref, const std::vector<std::uint32_t>& hyp,
+                     std::vector<std::pair<std::uint32_t, std::uint32_t>>* substituted) {
   const std::size_t R = ref.size(), H = hyp.size();
   // Two rows of costs (cost of aligning ref[0, i) with hyp[0, j)) and, for the trace back, the
   // step taken into every cell: 0 correct or substitution, 1 deletion, 2 insertion. One byte per
@@ -66,6 +69,20 @@ EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std
   }
   if (substituted) std::reverse(substituted->begin(), substituted->end());
   return out;
+}
+
+}  // namespace
+
+EditCounts align(const std::vector<std::string_view>& ref, const std::vector<std::string_view>& hyp,
+                 std::vector<std::pair<std::uint32_t, std::uint32_t>>* substituted) {
+  std::unordered_map<std::string_view, std::uint32_t> id;
+  id.reserve(ref.size() + hyp.size());
+  std::vector<std::uint32_t> r, h;
+  r.reserve(ref.size());
+  h.reserve(hyp.size());
+  for (const auto t : ref) r.push_back(id.emplace(t, static_cast<std::uint32_t>(id.size())).first->second);
+  for (const auto t : hyp) h.push_back(id.emplace(t, static_cast<std::uint32_t>(id.size())).first->second);
+  return align_ids(r, h, substituted);
 }
 
 }  // namespace labelqa::metrics
