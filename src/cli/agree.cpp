@@ -75,12 +75,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   t.level = a.level == "ordinal" ? Level::ordinal : a.level == "interval" ? Level::interval : a.level == "ratio" ? Level::ratio : Level::nominal;
   t.order = split_commas(a.order);
   r.input = a.masks ? commands::AgreeInput::semantic_masks : a.instance_masks ? commands::AgreeInput::instance_masks : commands::AgreeInput::automatic;
-  r.compare = a.compare == "objects" ? commands::Compare::objects
-              : a.compare == "spans" ? commands::Compare::spans
-              : a.compare == "labels" ? commands::Compare::labels
-              : a.compare == "transcripts" ? commands::Compare::transcripts
-              : a.compare == "segments" ? commands::Compare::segments
-                                      : commands::Compare::automatic;
+  r.compare = compare_of(a.compare);
   r.text_col = a.text_col;
   r.normalize = metrics::parse_normalization(a.normalize);
   r.metrics = a.metrics;

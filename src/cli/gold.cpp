@@ -93,12 +93,7 @@ int run_gold(GoldArgs& a) {
   }
   r.options = a.options;
   r.options.iou_type = iou_type_of(a.iou_type);
-  r.compare = a.compare == "objects"       ? commands::Compare::objects
-              : a.compare == "spans"       ? commands::Compare::spans
-              : a.compare == "labels"      ? commands::Compare::labels
-              : a.compare == "segments"    ? commands::Compare::segments
-              : a.compare == "transcripts" ? commands::Compare::transcripts
-                                           : commands::Compare::automatic;
+  r.compare = compare_of(a.compare);
   r.options.collar = std::llround(a.collar * 1e6);
   r.options.skip_overlap = a.skip_overlap;
   r.options.normalize = metrics::parse_normalization(a.normalize);

@@ -90,6 +90,12 @@ void add_iou_type_flag(CLI::App& cmd, std::string& iou_type) {
 
 metrics::IouType iou_type_of(const std::string& name) { return metrics::parse_iou_type(name).value_or(metrics::IouType::automatic); }
 
+commands::Compare compare_of(const std::string& name) {
+  using commands::Compare;
+  return name == "objects" ? Compare::objects : name == "spans" ? Compare::spans : name == "labels" ? Compare::labels
+         : name == "segments" ? Compare::segments : name == "transcripts" ? Compare::transcripts : Compare::automatic;
+}
+
 void add_export_flags(CLI::App& cmd, InputArgs& in) {
   cmd.add_option("--match-items-by", in.item_match,
                  "How images of different inputs are taken to be one item: id (what identifies it in its export: CVAT subset/task "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common.hpp"
+#include "labelqa/commands/common.hpp"
 #include "labelqa/io/load.hpp"
 #include "labelqa/metrics/codes.hpp"
 
@@ -43,6 +44,8 @@ void add_export_flags(CLI::App& cmd, InputArgs& in);
 // --iou-type: the geometry object IoU compares (agree, gold, report).
 void add_iou_type_flag(CLI::App& cmd, std::string& iou_type);
 metrics::IouType iou_type_of(const std::string& name);
+// --compare's value (objects, spans, labels, segments, transcripts; anything else: automatic).
+commands::Compare compare_of(const std::string& name);
 
 // The column flags of rating tables.
 void add_table_flags(CLI::App& cmd, InputArgs& in);

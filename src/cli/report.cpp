@@ -65,11 +65,7 @@ int run_report(ReportArgs& a) {
   r.load = load_options(a.in);
   r.gold_path = a.gold_path;
   r.gold_format = parse_format_flag(a.gold_format);
-  r.compare = a.compare == "labels"        ? commands::Compare::labels
-              : a.compare == "objects"     ? commands::Compare::objects
-              : a.compare == "segments"    ? commands::Compare::segments
-              : a.compare == "transcripts" ? commands::Compare::transcripts
-                                           : commands::Compare::automatic;
+  r.compare = compare_of(a.compare);
   r.time = a.time;
   r.time.collar = std::llround(a.collar * 1e6);
   r.time.normalize = metrics::parse_normalization(a.normalize);

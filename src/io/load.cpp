@@ -471,29 +471,23 @@ LoadedDelivery take_gold_annotator(LoadedDelivery& delivery, const std::string& 
       gold.objects = std::move(g);
     }
   }
-  for (auto it = delivery.spans.begin(); it != delivery.spans.end();) {
-    known.insert(it->annotator);
-    if (it->annotator != name) {
-      ++it;
-      continue;
+  // Span and segment records: the annotator's move to the gold, renamed.
+  auto take = [&](auto& from, auto& to) {
+    for (auto it = from.begin(); it != from.end();) {
+      known.insert(it->annotator);
+      if (it->annotator != name) {
+        ++it;
+        continue;
+      }
+      found = true;
+      it->annotator = "gold";
+      to.push_back(std::move(*it));
+      it = from.erase(it);
     }
-    found = true;
-    it->annotator = "gold";
-    it->role = Role::gold;
-    gold.spans.push_back(std::move(*it));
-    it = delivery.spans.erase(it);
-  }
-  for (auto it = delivery.segments.begin(); it != delivery.segments.end();) {
-    known.insert(it->annotator);
-    if (it->annotator != name) {
-      ++it;
-      continue;
-    }
-    found = true;
-    it->annotator = "gold";
-    gold.segments.push_back(std::move(*it));
-    it = delivery.segments.erase(it);
-  }
+  };
+  take(delivery.spans, gold.spans);
+  for (auto& r : gold.spans) r.role = Role::gold;
+  take(delivery.segments, gold.segments);
   if (!gold.segments.empty()) {
     gold.segment_speakers = delivery.segment_speakers;
     gold.segment_files = delivery.segment_files;
