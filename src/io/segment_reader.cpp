@@ -108,9 +108,9 @@ std::vector<SegmentRecord> read_rttm(const std::string& path, std::string_view t
       sink.skip(path, fmt::format("RTTM {} records (only SPEAKER turns are compared)", f[0]));
       continue;
     }
-    if (f.size() < 8) {
-      throw InputError({.file = path, .line = line}, fmt::format("a SPEAKER record has {} fields; RTTM gives at least 8 (SPEAKER file channel onset "
-                                                                 "duration <NA> <NA> speaker)",
+    if (f.size() < 9) {
+      throw InputError({.file = path, .line = line}, fmt::format("a SPEAKER record has {} fields; RTTM gives 10 (SPEAKER file channel onset "
+                                                                 "duration <NA> <NA> speaker <NA> <NA>; the last may be left out)",
                                                                  f.size()));
     }
     const auto onset = parse_seconds(f[3]);
@@ -482,7 +482,25 @@ std::vector<SegmentRecord> read_segment_input(const std::string& path, const std
   return out;
 }
 
+namespace {
+
+// A segment that ends before it starts is malformed: comparing it would be a guess. (One that
+// ends where it starts is empty: left out, counted; validate lists both.)
+void refuse_reversed(const std::vector<SegmentRecord>& records) {
+  for (const auto& r : records) {
+    for (const auto& s : r.degenerate) {
+      if (s.end >= s.start) continue;
+      throw InputError({.file = r.file, .line = s.line, .item = r.item},
+                       fmt::format("a segment ends before it starts ({} s, then {} s); labelqa validate lists every such segment",
+                                   format_seconds(s.start), format_seconds(s.end)));
+    }
+  }
+}
+
+}  // namespace
+
 SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speakers, std::vector<std::string> files) {
+  refuse_reversed(records);
   SegmentSet set;
   set.speakers = speakers;
   set.files = std::move(files);
@@ -543,6 +561,7 @@ SegmentSet build_segments(const std::vector<SegmentRecord>& records, bool speake
 }
 
 TranscriptSet transcripts_of_segments(const std::vector<SegmentRecord>& records, std::vector<std::string> files) {
+  refuse_reversed(records);
   TranscriptSet set;
   set.files = std::move(files);
   std::set<std::string> annotators;
