@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <map>
 
 namespace labelqa::commands {
 
@@ -205,23 +204,23 @@ metrics::GoldResult score_transcripts(const GoldRequest& r, std::vector<SkippedI
     if (it == delivery.annotators.end()) {
       throw InputError({}, fmt::format("no annotator \"{}\" in the delivery to take as the gold (it holds {})", r.gold_annotator, fmt::join(delivery.annotators, ", ")));
     }
+    // That annotator's texts move to the gold; the others' indices close the gap.
     const auto g = static_cast<std::int32_t>(it - delivery.annotators.begin());
     gold.files = delivery.files;
     gold.items = delivery.items;
     gold.annotators = {"gold"};
-    TranscriptSet kept = delivery;
-    kept.transcripts.clear();
+    std::vector<Transcript> kept;
     for (auto& t : delivery.transcripts) {
       if (t.annotator == g) {
         t.annotator = 0;
-        gold.transcripts.push_back(t);
+        gold.transcripts.push_back(std::move(t));
       } else {
         if (t.annotator > g) --t.annotator;
-        kept.transcripts.push_back(t);
+        kept.push_back(std::move(t));
       }
     }
-    kept.annotators.erase(kept.annotators.begin() + g);
-    delivery = std::move(kept);
+    delivery.transcripts = std::move(kept);
+    delivery.annotators.erase(delivery.annotators.begin() + g);
   }
   TranscriptSet set;
   const int g = io::merge_gold_transcripts(std::move(delivery), std::move(gold), r.gold_path, set);
@@ -273,11 +272,8 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
   // Time segments the comparison leaves aside are said, as agree says them.
   if (kind != Compare::segments) {
     for (const auto* side : {&delivery, &gold}) {
-      std::map<std::string, std::size_t> per_file;
-      for (const auto& rec : side->segments) per_file[rec.file] += rec.segments.size();
-      for (const auto& [file, n] : per_file) {
-        if (n) skipped.push_back({file, "time segments (compare them with --compare segments)", n});  // flag in report text
-      }
+      const auto aside = io::segments_aside(*side, "time segments (compare them with --compare segments)");  // flag in report text
+      skipped.insert(skipped.end(), aside.begin(), aside.end());
     }
   }
   if (r.partial && kind != Compare::labels) throw UsageError("partial results of gold are made of categorical labels so far", "partial");

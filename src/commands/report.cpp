@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <map>
 #include <optional>
 
 namespace labelqa::commands {
@@ -73,31 +72,38 @@ std::string ReportRun::consensus(ConsensusFormat format) const {
 
 namespace {
 
-// Time segments and transcripts: each annotator against gold.
-ReportRun time_report(std::unique_ptr<ReportRun::State> s, bool transcripts) {
-  ReportRequest& r = s->request;
+// Time segments and transcripts are reported against gold: the gold file is required, and the
+// report's options take the shared ones.
+void require_time_gold(ReportRequest& r, const char* what) {
   if (r.gold_path.empty()) {
-    throw UsageError(fmt::format("report on {} scores each annotator against gold: give the gold file (agree compares annotators with each other)",
-                                 transcripts ? "transcripts" : "time segments"),
+    throw UsageError(fmt::format("report on {} scores each annotator against gold: give the gold file (agree compares annotators with each other)", what),
                      "gold");
   }
-  if (r.with_consensus) throw UsageError(fmt::format("report makes no consensus of {}", transcripts ? "transcripts" : "time segments"), "consensus");
+  if (r.with_consensus) throw UsageError(fmt::format("report makes no consensus of {}", what), "consensus");
   r.time.confidence = r.options.confidence;
   r.time.seed = r.options.seed;
   r.time.iou_threshold = r.options.iou_threshold;
-  if (transcripts) {
-    s->kind = Compare::transcripts;
-    TranscriptSet set;
-    const int g = io::merge_gold_transcripts(io::load_transcripts(r.files, r.load, r.text_col, io::Side::delivery),
-                                             io::load_transcripts({r.gold_path}, r.load, r.text_col, io::Side::gold, r.gold_format), r.gold_path, set);
-    s->skipped = set.skipped;
-    s->warnings = set.warnings;
-    s->time = metrics::transcript_report(set, g, r.time);
-    return ReportRun(std::move(s));
-  }
+}
+
+ReportRun transcript_report(std::unique_ptr<ReportRun::State> s) {
+  ReportRequest& r = s->request;
+  require_time_gold(r, "transcripts");
+  s->kind = Compare::transcripts;
+  TranscriptSet set;
+  const int g = io::merge_gold_transcripts(io::load_transcripts(r.files, r.load, r.text_col, io::Side::delivery),
+                                           io::load_transcripts({r.gold_path}, r.load, r.text_col, io::Side::gold, r.gold_format), r.gold_path, set);
+  s->skipped = set.skipped;
+  s->warnings = set.warnings;
+  s->time = metrics::transcript_report(set, g, r.time);
+  return ReportRun(std::move(s));
+}
+
+// `delivery` and `gold` as load_delivery and load_gold read them (gold absent without a gold file).
+ReportRun segment_report(std::unique_ptr<ReportRun::State> s, io::LoadedDelivery delivery, std::optional<io::LoadedDelivery> loaded_gold) {
+  ReportRequest& r = s->request;
+  require_time_gold(r, "time segments");
   s->kind = Compare::segments;
-  io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
-  io::LoadedDelivery gold = io::load_gold(r.gold_path, r.load, r.gold_format);
+  io::LoadedDelivery& gold = *loaded_gold;
   if (delivery.segments.empty() || gold.segments.empty()) {
     throw InputError({.file = delivery.segments.empty() ? r.files.front() : r.gold_path}, "comparing time segments: the gold and the delivery must both hold them");
   }
@@ -124,21 +130,18 @@ ReportRun annotator_report(const ReportRequest& request) {
   auto s = std::make_unique<ReportRun::State>();
   s->request = request;
   const ReportRequest& r = s->request;
-  if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && transcript_tables(r))) return time_report(std::move(s), true);
-  if (r.compare == Compare::segments) return time_report(std::move(s), false);
+  if (r.compare == Compare::transcripts || (r.compare == Compare::automatic && transcript_tables(r))) return transcript_report(std::move(s));
+  if (r.compare == Compare::segments && r.gold_path.empty()) require_time_gold(s->request, "time segments");
   io::LoadedDelivery delivery = io::load_delivery(r.files, r.load);
   std::optional<io::LoadedDelivery> gold;
   if (!r.gold_path.empty()) gold = io::load_gold(r.gold_path, r.load, r.gold_format);
-  if (r.compare == Compare::automatic && !delivery.ratings && !delivery.objects && !delivery.segments.empty()) {
-    return time_report(std::move(s), false);
+  if (r.compare == Compare::segments || (r.compare == Compare::automatic && !delivery.ratings && !delivery.objects && !delivery.segments.empty())) {
+    return segment_report(std::move(s), std::move(delivery), std::move(gold));
   }
   for (auto* side : {&delivery, gold ? &*gold : nullptr}) {  // time segments beside labels or objects
     if (!side) continue;
-    std::map<std::string, std::size_t> per_file;
-    for (const auto& rec : side->segments) per_file[rec.file] += rec.segments.size();
-    for (const auto& [file, n] : per_file) {
-      if (n) side->skipped.push_back({file, "time segments (report them with --compare segments)", n});  // flag in report text
-    }
+    const auto aside = io::segments_aside(*side, "time segments (report them with --compare segments)");  // flag in report text
+    side->skipped.insert(side->skipped.end(), aside.begin(), aside.end());
   }
   s->skipped = delivery.skipped;
   s->warnings = delivery.warnings;

@@ -570,14 +570,33 @@ int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> g
   return set.gold;
 }
 
+std::vector<SkippedInput> segments_aside(const LoadedDelivery& side, const std::string& reason) {
+  std::map<std::string, std::size_t> per_file;
+  for (const auto& rec : side.segments) per_file[rec.file] += rec.segments.size();
+  std::vector<SkippedInput> out;
+  for (const auto& [file, n] : per_file) {
+    if (n) out.push_back({file, reason, n});
+  }
+  return out;
+}
+
+namespace {
+
+// The gold takes the name "gold": a delivered annotator of that name would merge with it.
+void refuse_gold_name(const std::vector<std::string>& annotators, const std::string& file) {
+  if (std::find(annotators.begin(), annotators.end(), "gold") != annotators.end()) {
+    throw InputError({.file = file}, "an annotator of the delivery is named \"gold\", the name the gold takes; rename it").with_setting("annotators");
+  }
+}
+
+}  // namespace
+
 int merge_gold_segments(LoadedDelivery& delivery, LoadedDelivery& gold, const std::string& gold_file, SegmentSet& set) {
   std::set<std::string> gold_annotators;
   for (const auto& r : gold.segments) gold_annotators.insert(r.annotator);
   require_one_annotator({gold_annotators.begin(), gold_annotators.end()}, gold_file);
   std::vector<SegmentRecord> records = std::move(delivery.segments);
-  for (const auto& r : records) {
-    if (r.annotator == "gold") throw InputError({.file = r.file}, "an annotator of the delivery is named \"gold\", the name the gold takes; rename it").with_setting("annotators");
-  }
+  for (const auto& r : records) refuse_gold_name({r.annotator}, r.file);
   for (auto& r : gold.segments) {
     r.annotator = "gold";
     records.push_back(std::move(r));
@@ -612,11 +631,7 @@ TranscriptSet load_transcripts(const std::vector<std::string>& files, const Load
 int merge_gold_transcripts(TranscriptSet delivery, TranscriptSet gold, const std::string& gold_file, TranscriptSet& set) {
   require_one_annotator(gold.annotators, gold_file);
   if (gold.transcripts.empty()) throw InputError({.file = gold_file}, "the gold holds no transcripts");
-  if (std::find(delivery.annotators.begin(), delivery.annotators.end(), "gold") != delivery.annotators.end()) {
-    throw InputError({.file = delivery.files.empty() ? std::string() : delivery.files.front()},
-                     "an annotator of the delivery is named \"gold\", the name the gold takes; rename it")
-        .with_setting("annotators");
-  }
+  refuse_gold_name(delivery.annotators, delivery.files.empty() ? std::string() : delivery.files.front());
   set = TranscriptSet{};
   set.files = delivery.files;
   const auto gold_file_base = static_cast<std::uint32_t>(set.files.size());

@@ -114,14 +114,16 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
   }
   std::vector<std::pair<int, RuleOutcome>> rows;
   // Error rates: lower is better, so a minimum on them gates the wrong way.
-  static const std::map<std::string, std::string> k_error_rates = {{"wer", "word_accuracy"},     {"cer", "char_accuracy"},
-                                                                   {"der", "diarization_accuracy"}, {"jer", "mean_jaccard"},
-                                                                   {"missed_speech", "diarization_accuracy"}, {"false_alarm", "diarization_accuracy"},
-                                                                   {"speaker_confusion", "diarization_accuracy"}};
+  // Each error rate and the score to gate on instead, as "score (1 - rate)".
+  static const std::map<std::string, std::string> k_error_rates = {
+      {"wer", "word_accuracy (1 - wer)"},           {"cer", "char_accuracy (1 - cer)"},
+      {"der", "diarization_accuracy (1 - der)"},    {"jer", "mean_jaccard (1 - jer)"},
+      {"missed_speech", "diarization_accuracy (1 - der)"}, {"false_alarm", "diarization_accuracy (1 - der)"},
+      {"speaker_confusion", "diarization_accuracy (1 - der)"}};
   for (const GoldRule& rule : policy.rules) {
     if (const auto it = k_error_rates.find(rule.metric); it != k_error_rates.end() && metrics.count(rule.metric)) {
-      throw UsageError(fmt::format("{}: {} is an error rate (lower is better) and rules give a minimum; gate on {} (1 - {}) instead", rule.origin, rule.metric,
-                                   it->second, it->first == "jer" || it->first == "wer" || it->first == "cer" || it->first == "der" ? it->first : "der"));
+      throw UsageError(fmt::format("{}: {} is an error rate (lower is better) and rules give a minimum; gate on {} instead", rule.origin, rule.metric,
+                                   it->second));
     }
     if (rule.cls.empty() && !metrics.count(rule.metric)) {
       throw UsageError(fmt::format("{}: unknown metric \"{}\" (gold {} scores: {})", rule.origin, rule.metric, label_kind_name(result.kind), known_list(metrics)));

@@ -144,6 +144,10 @@ int merge_gold_objects(ObjectSet delivery, ObjectSet gold, const std::string& go
 int merge_gold_spans(std::vector<SpanRecord> delivery, std::vector<SpanRecord> gold, const std::string& gold_file,
                      const std::vector<SkippedInput>& skipped, SpanSet& set);
 
+// The time segments of a loaded side that a comparison of another kind leaves aside, counted per
+// file with `reason` (for the report's input section).
+std::vector<SkippedInput> segments_aside(const LoadedDelivery& side, const std::string& reason);
+
 // The delivery's and the gold's segment records in one set (the gold's one annotator named "gold"),
 // speaker turns when both are RTTM; returns the gold's index in set.annotators. InputError when
 // the gold holds several annotators or the delivery an annotator named "gold".
