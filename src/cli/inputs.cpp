@@ -88,6 +88,19 @@ void add_iou_type_flag(CLI::App& cmd, std::string& iou_type) {
       ->default_str("auto");
 }
 
+void add_keypoint_flags(CLI::App& cmd, commands::KeypointRequest& k) {
+  cmd.add_option("--oks-threshold", k.oks_threshold, "Keypoints: minimum OKS of a matched pair (the PCK share for classes without sigmas)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->default_str("0.5");
+  cmd.add_option("--pck", k.pck, "Keypoints: PCK counts a keypoint within this fraction of the reference box's diagonal")
+      ->check(CLI::Range(0.0, 10.0))
+      ->default_str("0.2");
+  cmd.add_option("--sigmas", k.sigmas_path,
+                 "Keypoints: OKS sigmas per class (JSON: {\"class\": [sigma, ...]} or {\"class\": {\"keypoint\": sigma}}); "
+                 "COCO's person sigmas are used for classes of 17 keypoints")
+      ->type_name("FILE");
+}
+
 metrics::IouType iou_type_of(const std::string& name) { return metrics::parse_iou_type(name).value_or(metrics::IouType::automatic); }
 
 commands::Compare compare_of(const std::string& name) {

@@ -1,6 +1,8 @@
 // `agree` as a library call (see agree.hpp).
 #include "labelqa/commands/agree.hpp"
 
+#include "labelqa/io/sigmas_reader.hpp"
+
 #include "labelqa/error.hpp"
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
@@ -110,6 +112,8 @@ metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
   o.bootstrap = r.metrics.bootstrap;
   o.seed = r.metrics.seed;
   o.keep_matches = r.keep_matches;
+  o.keypoints.oks_threshold = r.keypoints.oks_threshold;
+  o.keypoints.pck = r.keypoints.pck;
   return o;
 }
 
@@ -388,7 +392,11 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
   name_inputs(s.request, files, set.skipped, set.warnings);
   for (std::size_t k = 0; k < files.size(); ++k) set.annotators[k].file = files[k];
   Objects o{std::move(set), {}, {}};
+  if (!s.request.keypoints.sigmas_path.empty()) s.spatial.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(s.request.keypoints.sigmas_path), o.set);
   if (s.request.partial) {
+    if (metrics::has_keypoints(o.set)) {
+      throw UsageError("keypoint objects are compared in one run: partial results do not carry their keypoint statistics yet", "partial");
+    }
     if (s.request.keep_matches) throw UsageError("the matches list names one run's objects; a partial result holds no objects, only their statistics", "matches");
     for (const auto& a : o.set.annotators) {
       const auto tracked = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.track >= 0; });
@@ -580,6 +588,8 @@ AgreeRun agree(const AgreeRequest& request) {
     analyze_objects(*s, io::read_instance_masks(r.files, names, class_map(), r.ignore));
     return AgreeRun(std::move(s));
   }
+  if (!(r.keypoints.oks_threshold >= 0 && r.keypoints.oks_threshold <= 1)) throw UsageError("the OKS threshold must lie in [0, 1]", "oks_threshold");
+  if (!(r.keypoints.pck > 0 && r.keypoints.pck <= 10)) throw UsageError("the PCK fraction must lie in (0, 10]", "pck");
   if (!(r.iou_threshold >= 0 && r.iou_threshold <= 1)) throw UsageError("the IoU threshold must lie in [0, 1]", "iou_threshold");
   io::check_named_format(r.files, r.load.format);
   if (io::ExportData data; io::read_exports(r.files, r.load, data)) {

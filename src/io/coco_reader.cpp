@@ -1,5 +1,7 @@
 #include "labelqa/io/coco_reader.hpp"
 
+#include "labelqa/geometry/keypoints.hpp"
+
 #include "labelqa/error.hpp"
 #include "labelqa/io/mapped_file.hpp"
 
@@ -468,7 +470,7 @@ class ValueReader {
 
  private:
   void parse_polygons(od::array rings, SpatialObject& o, Chunk& out);
-  void read_ring(od::array ring, Chunk& out);
+  void read_numbers(od::array ring, Chunk& out, const char* field);
   void parse_rle(od::object rle, SpatialObject& o, Chunk& out);
 
   Cursor m_cur;
@@ -590,36 +592,74 @@ void CocoParser::parse_categories(od::array categories) {
   r.each_object(categories, "category", "expected a category object", m_category_index, [&](od::object obj) {
     std::optional<std::int64_t> id;
     std::optional<std::string> name;
+    KeypointSchema schema;
+    std::vector<std::vector<std::int64_t>> edges;
     r.each_field(obj, [&](std::string_view key, od::value fv) {
       if (key == "id") {
         id = r.get_int(fv, "id");
         r.cursor().set_id(*id);
       } else if (key == "name") {
         name = r.get_text(fv, "name");
+      } else if (key == "keypoints") {
+        od::array arr;
+        if (fv.get_array().get(arr)) r.type_error("keypoints", "a list of keypoint names");
+        for (auto e : arr) {
+          od::value ev;
+          r.check(e.get(ev));
+          schema.names.push_back(r.get_text(ev, "keypoints"));
+        }
+      } else if (key == "skeleton") {
+        od::array arr;
+        if (fv.get_array().get(arr)) r.type_error("skeleton", "a list of [from, to] keypoint numbers");
+        for (auto e : arr) {
+          od::value ev;
+          r.check(e.get(ev));
+          od::array edge;
+          if (ev.get_array().get(edge)) r.type_error("skeleton", "a list of [from, to] keypoint numbers");
+          std::vector<std::int64_t> ends;
+          for (auto x : edge) {
+            od::value xv;
+            r.check(x.get(xv));
+            ends.push_back(r.get_int(xv, "skeleton"));
+          }
+          if (ends.size() != 2) r.type_error("skeleton", "[from, to] pairs of keypoint numbers");
+          edges.push_back(ends);
+        }
       } else {
         r.skip_checked(fv);
       }
     });
     auto& cur = r.cursor();
     if (!id) cur.fail("id", "missing key \"id\"");
+    for (const auto& e : edges) {
+      for (std::int64_t end : e) {
+        if (end < 1 || end > static_cast<std::int64_t>(schema.names.size())) {
+          cur.fail("skeleton", fmt::format("edge [{}, {}] names keypoint {}, but the category has {} keypoints (numbered from 1)", e[0], e[1], end,
+                                           schema.names.size()),
+                   Defect::missing_reference);
+        }
+      }
+      schema.skeleton.emplace_back(static_cast<int>(e[0] - 1), static_cast<int>(e[1] - 1));
+    }
     if (!name) {
       if (id) m_rejected_categories.insert(*id);
       cur.fail("name", "missing key \"name\"");
     }
     if (!m_category_by_id.emplace(*id, *name).second) cur.fail("id", fmt::format("duplicate category id {}", *id), Defect::missing_reference);
+    if (!schema.names.empty()) m_out.keypoints[*name] = std::move(schema);
   });
 }
 
-void ValueReader::read_ring(od::array ring, Chunk& out) {
+void ValueReader::read_numbers(od::array ring, Chunk& out, const char* field) {
   for (auto n : ring) {
     od::value v;
     check(n.get(v));
     double d = 0;
     if (auto err = v.get_double().get(d)) {
-      if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) not_a_number(v, "segmentation");
+      if (err == simdjson::INCORRECT_TYPE || err == simdjson::NUMBER_ERROR) not_a_number(v, field);
       check(err);
     }
-    if (out.coords_used == out.coords_capacity) m_cur.fail("segmentation", "more coordinates than the text can hold (internal error)");
+    if (out.coords_used == out.coords_capacity) m_cur.fail(field, "more coordinates than the text can hold (internal error)");
     out.coords[out.coords_used++] = d;
   }
 }
@@ -637,7 +677,7 @@ void ValueReader::parse_polygons(od::array rings, SpatialObject& o, Chunk& out) 
     if (rv.get_array().get(ring)) {
       type_error("segmentation", "a list of polygons [[x1, y1, x2, y2, ...], ...]");
     }
-    read_ring(ring, out);
+    read_numbers(ring, out, "segmentation");
     const std::size_t count = out.coords_used - begin;
 
     if (count % 2 != 0) {
@@ -740,6 +780,8 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   SpatialObject o;
   RawObject raw;
   bool has_image = false, has_category = false, has_id = false, has_bbox = false;
+  std::optional<std::uint32_t> keypoint_ring;  // local ring index of the keypoints
+  std::optional<std::size_t> keypoints_at;     // where they start in out.coords (the area slot)
   geometry::Box bbox{};
   o.offset = m_cur.current();
   for (auto field : ann) {
@@ -757,7 +799,31 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
     } else if (key == "category_id") {
       raw.category_id = get_int(fv, "category_id");
       has_category = true;
-    } else if (key == "area" && lenient()) {
+    } else if (key == "keypoints") {
+      od::array arr;
+      if (fv.get_array().get(arr)) type_error("keypoints", "a list of x, y, v per keypoint");
+      const std::size_t begin = out.coords_used;
+      if (out.coords_used == out.coords_capacity) m_cur.fail("keypoints", "more coordinates than the text can hold (internal error)");
+      out.coords[out.coords_used++] = std::numeric_limits<double>::quiet_NaN();  // the area, set below
+      read_numbers(arr, out, "keypoints");
+      const std::size_t count = out.coords_used - begin - 1;
+      if (count % 3 != 0) m_cur.fail("keypoints", fmt::format("{} numbers, expected x, y, v for each keypoint (a multiple of 3)", count));
+      for (std::size_t k = begin + 1; k < out.coords_used; k += 3) {
+        const double v = out.coords[k + 2];
+        if (v != 0 && v != 1 && v != 2) {
+          m_cur.fail("keypoints", fmt::format("keypoint {} has visibility {}, expected 0 (not labelled), 1 (labelled, not visible) or 2 (visible)",
+                                              (k - begin - 1) / 3 + 1, v),
+                     Defect::degenerate);
+        }
+      }
+      if (count == 0) {
+        out.coords_used = begin;  // []: no keypoints
+      } else {
+        out.ring_start.push_back(static_cast<std::uint32_t>(out.ring_start[0] + out.coords_used));
+        keypoint_ring = static_cast<std::uint32_t>(out.ring_start.size() - 2);
+        keypoints_at = begin;
+      }
+    } else if (key == "area") {
       od::json_type t;
       check(fv.type().get(t));
       if (t == od::json_type::number) raw.area = get_number(fv, "area");
@@ -806,7 +872,18 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   if (!has_image) m_cur.fail("image_id", "missing key \"image_id\"");
   if (!has_category) m_cur.fail("category_id", "missing key \"category_id\"");
   if (!has_id) o.id = static_cast<std::int64_t>(index);
-  if (o.shape == Shape::box) {
+  if (keypoint_ring) {
+    // Compared by its keypoints, as COCOeval does with iouType "keypoints"; the area scales OKS.
+    out.coords[*keypoints_at] = raw.area;
+    o.shape = Shape::keypoints;
+    o.geom = *keypoint_ring;
+    o.geom_end = *keypoint_ring + 1;
+    const double* kp = out.coords + *keypoints_at + 1;
+    const std::size_t K = (out.ring_start[*keypoint_ring + 1] - out.ring_start[*keypoint_ring] - 1) / 3;
+    o.bbox = has_bbox ? bbox : geometry::keypoint_box(kp, K);
+    const auto& b = o.bbox;
+    o.extent = {std::floor(b[0]) - 1, std::floor(b[1]) - 1, std::ceil(b[0] + std::max(0.0, b[2])) + 1, std::ceil(b[1] + std::max(0.0, b[3])) + 1};
+  } else if (o.shape == Shape::box) {
     if (!has_bbox) m_cur.fail("bbox", "annotation has neither a segmentation nor a bbox");
     o.bbox = bbox;
     const double x1 = bbox[0] + std::max(0.0, bbox[2]), y1 = bbox[1] + std::max(0.0, bbox[3]);
@@ -1185,7 +1262,7 @@ void CocoParser::append(Chunk& chunk, bool exact) {
         o.id += static_cast<std::int64_t>(index_base);
       }
     }
-    if (o.shape == Shape::polygon) {
+    if (o.shape == Shape::polygon || o.shape == Shape::keypoints) {
       o.geom += ring_base;
       o.geom_end += ring_base;
     } else if (o.shape == Shape::mask) {

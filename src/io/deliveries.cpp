@@ -225,6 +225,20 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch matc
     idx = static_cast<std::int32_t>(set.categories.size());
     set.categories.push_back(name);
   }
+  // Keypoint classes: the first delivery's points (in role and name order below) where two differ.
+  std::map<std::string, std::string> schema_owner;
+  for (const auto& d : deliveries) {
+    for (const auto& [name, schema] : d.keypoints) {
+      auto [it, fresh] = set.keypoints.emplace(name, schema);
+      if (fresh) {
+        schema_owner[name] = d.objects.file;
+      } else if (!(it->second == schema)) {
+        set.warnings.push_back({"keypoint_schema_differs",
+                                fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in {}: keypoints are compared by position", name,
+                                            fmt::join(schema.names, ", "), d.objects.file, fmt::join(it->second.names, ", "), schema_owner[name])});
+      }
+    }
+  }
   std::vector<std::size_t> by_role(deliveries.size());
   for (std::size_t d = 0; d < by_role.size(); ++d) by_role[d] = d;
   std::stable_sort(by_role.begin(), by_role.end(), [&](std::size_t x, std::size_t y) {
@@ -287,7 +301,7 @@ ObjectSet merge_object_sets(std::vector<ObjectSet> sets, ItemMatch match) {
   std::vector<SkippedInput> skipped;
   std::vector<InputWarning> warnings;
   for (auto& set : sets) {
-    for (auto& a : set.annotators) deliveries.push_back({std::move(a), set.images, set.categories});
+    for (auto& a : set.annotators) deliveries.push_back({std::move(a), set.images, set.categories, set.keypoints});
     skipped.insert(skipped.end(), set.skipped.begin(), set.skipped.end());
     warnings.insert(warnings.end(), set.warnings.begin(), set.warnings.end());
   }

@@ -10,7 +10,8 @@ namespace labelqa::metrics {
 geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w) {
   switch (o.shape) {
     case Shape::mask: return a.masks[o.geom];
-    case Shape::box: return geometry::rasterize_box(o.bbox, h, w);
+    case Shape::box:
+    case Shape::keypoints: return geometry::rasterize_box(o.bbox, h, w);  // keypoints: their box, in pictures
     case Shape::polygon: break;
   }
   auto ring = [&](std::uint32_t r) {

@@ -83,9 +83,11 @@ bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
 }
 
 // How two objects of one image are compared: not at all (IoU 0), by their boxes, or by pixels.
-enum class Compare { none, boxes, pixels };
+enum class Compare { none, boxes, pixels, keypoints };
 Compare how_compared(const SpatialObject& x, const SpatialObject& y, const SpatialOptions& opt, const ImageInfo& img) {
   if (opt.match_by_class && x.category != y.category) return Compare::none;
+  // Keypoints are compared with keypoints only, far apart or not (OKS never reaches 0).
+  if (x.shape == Shape::keypoints || y.shape == Shape::keypoints) return x.shape == y.shape ? Compare::keypoints : Compare::none;
   if (disjoint(x.extent, y.extent)) return Compare::none;
   if (opt.iou_type == IouType::box || (opt.iou_type == IouType::automatic && x.shape == Shape::box && y.shape == Shape::box)) return Compare::boxes;
   // No size to rasterise at (readers refuse polygons on images of unknown size): boxes.
@@ -221,6 +223,7 @@ struct ImageResult {
   // (-1 missing image, -2 nothing).
   std::vector<std::vector<std::int32_t>> clusters;
   std::vector<ObjectCluster> members;  // with keep_clusters
+  KeypointTally keypoints;
   int pairs = 0;
 };
 
@@ -291,10 +294,15 @@ void bootstrap_object_scores(const std::vector<std::vector<std::pair<std::uint32
 
 namespace {
 
+// The similarity two objects need to match: OKS (or PCK) for keypoints, IoU otherwise.
+double threshold_of(const SpatialObject& o, const SpatialOptions& opt) {
+  return o.shape == Shape::keypoints ? opt.keypoints.oks_threshold : opt.iou_threshold;
+}
+
 class ImageMatcher {
  public:
-  ImageMatcher(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t image, bool tracks)
-      : m_set(set), m_opt(opt), m_image(image), m_set_has_tracks(tracks) {
+  ImageMatcher(const ObjectSet& set, const SpatialOptions& opt, std::uint32_t image, bool tracks, const std::vector<std::vector<double>>& sigmas)
+      : m_set(set), m_opt(opt), m_image(image), m_set_has_tracks(tracks), m_sigmas(sigmas) {
     const std::size_t A = set.annotators.size();
     for (std::size_t k = 0; k < A; ++k) {
       const auto& a = set.annotators[k];
@@ -307,6 +315,7 @@ class ImageMatcher {
     ImageResult out;
     const int A = static_cast<int>(m_set.annotators.size());
     const int P = A * (A - 1) / 2;
+    m_pairs = P;
     ObjectCounts pooled;
     std::map<int, ObjectCounts> per_class;
     int pair_index = 0;
@@ -321,6 +330,13 @@ class ImageMatcher {
       }
     }
     if (out.pairs == 0) return out;
+    for (int a = 0; a < A; ++a) {
+      if (!has(a)) continue;
+      for (std::size_t k = 0; k < count(a); ++k) {
+        if (object(a, k).shape == Shape::keypoints) out.keypoints.add_object(m_set.annotators[static_cast<std::size_t>(a)], object(a, k));
+      }
+    }
+    out.keypoints.merge();
     out.entries.emplace_back(0, pooled);
     for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
     if (m_opt.reference < 0) cluster(out);
@@ -343,6 +359,11 @@ class ImageMatcher {
     const SpatialObject& y = object(b, j);
     const Compare how = how_compared(x, y, m_opt, m_set.images[m_image]);
     if (how == Compare::none) return 0;
+    if (how == Compare::keypoints) {
+      // The pair's first annotator is the reference (gold sorts first), as pycocotools' gt.
+      return keypoint_similarity(m_set.annotators[static_cast<std::size_t>(a)], x, m_set.annotators[static_cast<std::size_t>(b)], y,
+                                 m_sigmas[static_cast<std::size_t>(x.category)], m_opt.keypoints.pck);
+    }
     // COCO's crowd rule: a crowd region is matched as ground truth, dividing the intersection by
     // the other object's area; two crowd regions (or none) give plain IoU.
     const bool flip = x.crowd && !y.crowd;
@@ -386,7 +407,7 @@ class ImageMatcher {
       for (std::size_t j = 0; j < nb; ++j) {
         const std::size_t k = i * nb + j;
         const bool either_crowd = object(a, i).crowd || object(b, j).crowd;
-        score[k] = (!either_crowd && m[k] >= m_opt.iou_threshold && m[k] > 0) ? m[k] : 0.0;
+        score[k] = (!either_crowd && m[k] >= threshold_of(object(a, i), m_opt) && m[k] > 0) ? m[k] : 0.0;
       }
     }
     std::vector<int> assign = na && nb ? geometry::max_score_assignment(score, static_cast<int>(na), static_cast<int>(nb))
@@ -400,9 +421,9 @@ class ImageMatcher {
     auto covered = [&](bool side_a, std::size_t k) {
       const std::size_t n = side_a ? nb : na;
       for (std::size_t o = 0; o < n; ++o) {
-        const bool crowd = side_a ? object(b, o).crowd : object(a, o).crowd;
+        const SpatialObject& region = side_a ? object(b, o) : object(a, o);
         const double v = side_a ? m[k * nb + o] : m[o * nb + k];
-        if (crowd && v >= m_opt.iou_threshold && v > 0) return true;
+        if (region.crowd && v >= threshold_of(region, m_opt) && v > 0) return true;
       }
       return false;
     };
@@ -445,6 +466,10 @@ class ImageMatcher {
       ++c.matched;
       c.iou_sum += v;
       c.dice_sum += dice;
+      if (object(a, i).shape == Shape::keypoints) {
+        out.keypoints.add_pair(m_set.annotators[static_cast<std::size_t>(a)], object(a, i), m_set.annotators[static_cast<std::size_t>(b)],
+                               object(b, static_cast<std::size_t>(j)), pair_index, m_pairs, v, m_opt.keypoints.pck);
+      }
       if (ca == cb) {
         auto& pc = per_class[ca];
         ++pc.matched;
@@ -502,7 +527,7 @@ class ImageMatcher {
           if (o == k || !has(o)) continue;
           for (std::size_t j = 0; j < count(o) && !left_out[i]; ++j) {
             const double v = iou_between(k, i, o, j);
-            left_out[i] = object(o, j).crowd && v >= m_opt.iou_threshold && v > 0;
+            left_out[i] = object(o, j).crowd && v >= threshold_of(object(o, j), m_opt) && v > 0;
           }
         }
       }
@@ -515,7 +540,7 @@ class ImageMatcher {
             double sum = 0;
             for (const Member& mbr : clusters[c]) sum += iou_between(mbr.annotator, mbr.object, k, i);
             const double mean = sum / static_cast<double>(clusters[c].size());
-            score[i * nc + c] = (mean >= m_opt.iou_threshold && mean > 0) ? mean : 0.0;
+            score[i * nc + c] = (mean >= threshold_of(object(k, i), m_opt) && mean > 0) ? mean : 0.0;
           }
         }
         assign = geometry::max_score_assignment(score, static_cast<int>(n), static_cast<int>(nc));
@@ -552,6 +577,8 @@ class ImageMatcher {
   const SpatialOptions& m_opt;
   std::uint32_t m_image;
   bool m_set_has_tracks = false;
+  const std::vector<std::vector<double>>& m_sigmas;  // per category: OKS sigmas (empty: PCK)
+  int m_pairs = 0;                                   // annotator pairs of the set
   std::vector<MaskCache> m_caches;
   std::vector<std::vector<double>> m_iou;  // per (a, b), a < b: IoU matrix na x nb
 };
@@ -790,10 +817,11 @@ bool has_tracks(const ObjectSet& set) {
 
 std::vector<ImageResult> match_images(const ObjectSet& set, const SpatialOptions& opt, bool tracks) {
   check_raster_cost(set, opt);
+  const std::vector<std::vector<double>> sigmas = resolve_sigmas(set, opt.keypoints);
   std::vector<ImageResult> per_image(set.images.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, per_image.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i), tracks).run();
+      per_image[i] = ImageMatcher(set, opt, static_cast<std::uint32_t>(i), tracks, sigmas).run();
     }
   });
   return per_image;
@@ -807,6 +835,7 @@ ObjectMatching matching_of(const ObjectSet& set, std::vector<ImageResult>& per_i
   for (std::size_t i = 0; i < per_image.size(); ++i) {
     m.images[i].pairs = per_image[i].pairs;
     m.images[i].entries = std::move(per_image[i].entries);
+    m.images[i].keypoints = std::move(per_image[i].keypoints);
   }
   return m;
 }
@@ -853,6 +882,13 @@ SpatialResult summarize_objects(const ObjectSet& set, std::vector<long long> ann
       }
     }
     ++compared;
+  }
+  {
+    std::vector<KeypointTally> tallies;
+    for (auto& im : matching.images) {
+      if (!im.keypoints.classes.empty()) tallies.push_back(std::move(im.keypoints));
+    }
+    out.keypoints = summarize_keypoints(set, tallies, opt.keypoints, opt.confidence);
   }
   matching.images = {};
   out.images_compared = compared;

@@ -9,6 +9,7 @@ const char* shape_name(Shape shape) {
     case Shape::box: return "box";
     case Shape::polygon: return "polygon";
     case Shape::mask: return "mask";
+    case Shape::keypoints: return "keypoints";
   }
   return "box";
 }
@@ -28,6 +29,12 @@ std::string object_id(const AnnotatorObjects& a, const SpatialObject& o) {
     if (const auto it = a.id_names.find(o.id); it != a.id_names.end()) return it->second;
   }
   return std::to_string(o.id);
+}
+
+KeypointView keypoints_of(const AnnotatorObjects& a, const SpatialObject& o) {
+  const std::uint32_t begin = a.ring_start[o.geom], end = a.ring_start[o.geom + 1];
+  if (end <= begin) return {};
+  return {a.coords.data() + begin + 1, (end - begin - 1) / 3, a.coords[begin]};
 }
 
 void index_objects(AnnotatorObjects& a, std::size_t image_count) {

@@ -45,6 +45,39 @@ json track_json(const metrics::TrackScores& t) {
           {"motp", estimate_json(t.motp)}, {"mean_track_iou", estimate_json(t.mean_track_iou)}};
 }
 
+json keypoint_json(const metrics::KeypointScores& s) {
+  const auto& c = s.counts;
+  return {{"objects", c.objects},
+          {"keypoints_labelled", c.labelled},
+          {"keypoints_both", c.both},
+          {"keypoints_missed", c.missed},
+          {"keypoints_extra", c.extra},
+          {"mean_oks", estimate_json(s.mean_oks)},
+          {"pck", estimate_json(s.pck)},
+          {"mean_distance", estimate_json(s.mean_distance)},
+          {"mean_normalized_distance", estimate_json(s.mean_normalized_distance)},
+          {"miss_rate", estimate_json(s.miss_rate)}};
+}
+
+json visibility_json(const metrics::MetricMap& m) {
+  json j = json::object();
+  for (const auto& [k, e] : m) j[k] = estimate_json(e);
+  return j;
+}
+
+void csv_keypoints(CsvRows& w, std::string_view scope, std::string_view cls, std::string_view a, std::string_view b, std::string_view keypoint,
+                   const metrics::KeypointScores& s) {
+  w.count(scope, cls, a, b, keypoint, "objects", s.counts.objects);
+  w.count(scope, cls, a, b, keypoint, "keypoints_labelled", s.counts.labelled);
+  w.count(scope, cls, a, b, keypoint, "keypoints_missed", s.counts.missed);
+  w.count(scope, cls, a, b, keypoint, "keypoints_extra", s.counts.extra);
+  w.estimate(scope, cls, a, b, keypoint, "mean_oks", s.mean_oks);
+  w.estimate(scope, cls, a, b, keypoint, "pck", s.pck);
+  w.estimate(scope, cls, a, b, keypoint, "mean_distance", s.mean_distance);
+  w.estimate(scope, cls, a, b, keypoint, "mean_normalized_distance", s.mean_normalized_distance);
+  w.estimate(scope, cls, a, b, keypoint, "miss_rate", s.miss_rate);
+}
+
 void csv_tracks(CsvRows& w, std::string_view a, std::string_view b, const metrics::TrackScores& t) {
   const std::string_view scope = a.empty() ? "tracks" : "track_pair";
   w.count(scope, "", a, b, "", "frames", t.frames);
@@ -93,6 +126,7 @@ std::string render_spatial_json(const SpatialReport& r) {
   summary["classes"] = set.categories;
   summary["iou_threshold"] = r.options.iou_threshold;
   summary["iou_type"] = metrics::iou_type_name(r.options.iou_type);
+  if (res.keypoints.present) summary["oks_threshold"] = res.keypoints.oks_threshold;
   summary["match_by_class"] = r.options.match_by_class;
   summary["confidence"] = r.options.confidence;
   summary["bootstrap"] = r.options.bootstrap;
@@ -159,6 +193,39 @@ std::string render_spatial_json(const SpatialReport& r) {
     tracks["per_pair"] = rows;
     out["tracks"] = tracks;
   }
+  if (res.keypoints.present) {
+    const auto& kr = res.keypoints;
+    json kp = {{"oks_threshold", kr.oks_threshold}, {"pck_fraction", kr.pck}, {"overall", keypoint_json(kr.overall)},
+               {"visibility", visibility_json(kr.visibility)}};
+    json rows = json::array();
+    for (const auto& p : kr.pairs) {
+      json row = keypoint_json(p.scores);
+      row["annotator_a"] = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+      row["annotator_b"] = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+      row["visibility"] = visibility_json(p.visibility);
+      rows.push_back(row);
+    }
+    kp["per_pair"] = rows;
+    json classes = json::array();
+    for (const auto& c : kr.classes) {
+      json row = keypoint_json(c.scores);
+      row["class"] = set.categories[static_cast<std::size_t>(c.category)];
+      row["similarity"] = c.similarity;
+      row["visibility"] = visibility_json(c.visibility);
+      json per = json::array();
+      for (std::size_t k = 0; k < c.keypoints.size(); ++k) {
+        json one = keypoint_json(c.keypoints[k]);
+        one.erase("objects");
+        one.erase("mean_oks");
+        one["keypoint"] = c.names[k];
+        per.push_back(one);
+      }
+      row["per_keypoint"] = per;
+      classes.push_back(row);
+    }
+    kp["per_class"] = classes;
+    out["keypoints"] = kp;
+  }
 
   return finish_agree_report(out, res.warnings, r.gates);
 }
@@ -184,6 +251,23 @@ std::string render_spatial_csv(const SpatialReport& r) {
     csv_tracks(w, "", "", res.tracks.overall);
     for (const auto& p : res.tracks.pairs) {
       csv_tracks(w, set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name, p.scores);
+    }
+  }
+  if (res.keypoints.present) {
+    const auto& kr = res.keypoints;
+    csv_keypoints(w, "keypoints", "", "", "", "", kr.overall);
+    for (const auto& [k, e] : kr.visibility) w.estimate("keypoint_visibility", "", "", "", "", k, e);
+    for (const auto& p : kr.pairs) {
+      const auto& a = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+      const auto& b = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+      csv_keypoints(w, "keypoint_pair", "", a, b, "", p.scores);
+      for (const auto& [k, e] : p.visibility) w.estimate("keypoint_visibility", "", a, b, "", k, e);
+    }
+    for (const auto& c : kr.classes) {
+      const auto& name = set.categories[static_cast<std::size_t>(c.category)];
+      csv_keypoints(w, "keypoint_class", name, "", "", "", c.scores);
+      for (const auto& [k, e] : c.visibility) w.estimate("keypoint_visibility", name, "", "", "", k, e);
+      for (std::size_t k = 0; k < c.keypoints.size(); ++k) csv_keypoints(w, "keypoint", name, "", "", c.names[k], c.keypoints[k]);
     }
   }
   return w.out;
@@ -226,6 +310,11 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
                      res.images_compared, set.annotators.size(), res.objects, set.categories.size(),
                      number(r.options.iou_threshold), metrics::iou_type_description(r.options.iou_type),
                      r.options.match_by_class ? " · matched within class" : "");
+  if (res.keypoints.present) {
+    out += fmt::format("keypoint objects: matched by OKS >= {} (the pair's first annotator is the reference); their iou and dice columns hold OKS "
+                       "and 2 OKS / (1 + OKS)\n",
+                       number(res.keypoints.oks_threshold));
+  }
   if (res.overall.counts.ignored) {
     out += fmt::format("ignored: {} object(s) inside another annotator's crowd region (COCO iscrowd), neither matched nor missed\n", res.overall.counts.ignored);
   }
@@ -285,6 +374,32 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
                                set.annotators[static_cast<std::size_t>(p.annotator_b)].name), p.scores);
       }
     }
+  }
+  if (res.keypoints.present) {
+    const auto& kr = res.keypoints;
+    out += "\n";
+    out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>8}{:>8}{:>10}{:>8}{:>8}", fmt::format("keypoints (OKS >= {})", kr.oks_threshold), "objects",
+                               "labelled", "missed", "extra", "mean oks", fmt::format("pck@{}", kr.pck), "dist px")) +
+           "\n";
+    auto row = [&](std::string_view first, const metrics::KeypointScores& s, bool oks) {
+      return fmt::format("{:<28}{:>8}{:>10}{:>8}{:>8}{:>10}{:>8}{:>8}\n", cell(first, 28), oks ? fmt::format("{}", s.counts.objects) : "",
+                         s.counts.labelled, s.counts.missed, s.counts.extra, oks ? value_cell(s.mean_oks) : "", value_cell(s.pck),
+                         value_cell(s.mean_distance));
+    };
+    out += row("all pairs", kr.overall, true);
+    if (kr.pairs.size() > 1) {
+      for (const auto& p : kr.pairs) {
+        out += row(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)].name,
+                               set.annotators[static_cast<std::size_t>(p.annotator_b)].name),
+                   p.scores, true);
+      }
+    }
+    for (const auto& c : kr.classes) {
+      out += row(fmt::format("{} ({})", set.categories[static_cast<std::size_t>(c.category)], c.similarity), c.scores, true);
+      for (std::size_t k = 0; k < c.keypoints.size(); ++k) out += row(fmt::format("  {}", c.names[k]), c.keypoints[k], false);
+    }
+    out += st.bold("visibility flags of matched keypoints") + "\n";
+    for (const auto& [k, e] : kr.visibility) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
   }
   out += warnings_text(st, res.warnings);
   out += skipped_text(st, r.set.skipped, r.set.warnings);

@@ -318,7 +318,9 @@ class Validator {
       m_deferred = Deferred{std::move(d), areas};
       return;
     }
-    add(check_objects(d.objects, d.images, d.categories, m_options, areas));
+    Options options = m_options;
+    options.keypoint_schemas = &d.keypoints;
+    add(check_objects(d.objects, d.images, d.categories, options, areas));
   }
 
   void coco(const Unit& u) {
@@ -635,9 +637,11 @@ Summary validate_delivery(const Request& request, FindingSink& sink) {
   for (const auto& u : units) v.run(u);
   v.case_only_classes();
   auto& findings = v.findings();
+  Options streamed = v.options();  // outlives the checks, which keep a reference
   std::optional<ObjectChecks> checks;
   if (const auto& def = v.deferred()) {
-    checks.emplace(def->d.objects, def->d.images, def->d.categories, v.options(), def->areas);
+    streamed.keypoint_schemas = &def->d.keypoints;
+    checks.emplace(def->d.objects, def->d.images, def->d.categories, streamed, def->areas);
     for (auto& f : checks->tracks()) findings.push_back(std::move(f));
   }
   sort_findings(findings);

@@ -197,6 +197,7 @@ class ImageChecker {
     // The point farthest outside [0, width] x [0, height], among box corners or polygon vertices.
     double worst = 0;
     std::array<double, 2> where{};
+    std::optional<std::size_t> worst_keypoint;  // keypoint objects: which keypoint is `where`
     auto consider = [&](double x, double y) {
       const double d = std::max({-x, x - img.width, -y, y - img.height});
       if (d > worst) {
@@ -258,6 +259,19 @@ class ImageChecker {
         }
       }
       check_bbox(o, img, {x0, y0, x1 - x0, y1 - y0}, out);
+    } else if (o.shape == Shape::keypoints) {
+      const KeypointView kp = keypoints_of(m_a, o);
+      for (std::size_t k = 0; k < kp.count; ++k) {
+        const double x = kp.values[3 * k], y = kp.values[3 * k + 1];
+        if (!std::isfinite(x) || !std::isfinite(y)) {
+          add(out, Severity::error, Code::degenerate, o, img).message = fmt::format("keypoint {} has a NaN or infinite coordinate", keypoint_name(o, k));
+          return false;
+        }
+        const double before = worst;
+        if (kp.values[3 * k + 2] > 0) consider(x, y);
+        if (worst > before) worst_keypoint = k;
+      }
+      sound = false;  // people overlap: keypoint objects are not compared as regions
     } else {
       const auto& m = m_a.masks[o.geom];
       const auto area = geometry::area(m);
@@ -273,11 +287,20 @@ class ImageChecker {
     if (img.width && img.height && worst > 1e-6 * std::max(img.width, img.height)) {
       auto& f = add(out, worst > m_opt.tolerance ? Severity::error : Severity::warning, Code::out_of_image, o, img);
       f.location.point = where;
-      f.message = fmt::format("point [{}, {}] is {} px outside the {}x{} image", number(where[0]), number(where[1]), number(worst), img.width,
-                              img.height);
+      f.message = fmt::format("{} [{}, {}] is {} px outside the {}x{} image", worst_keypoint ? "keypoint " + keypoint_name(o, *worst_keypoint) : "point",
+                              number(where[0]), number(where[1]), number(worst), img.width, img.height);
     }
     if (!m_areas.empty() && sound) check_area(index, img, geometric_area, out);
     return sound;
+  }
+
+  // A keypoint's name in its class's schema, else its 1-based position.
+  std::string keypoint_name(const SpatialObject& o, std::size_t k) const {
+    if (const auto* schemas = m_opt.keypoint_schemas) {
+      const auto it = schemas->find(m_categories[static_cast<std::size_t>(o.category)]);
+      if (it != schemas->end() && k < it->second.names.size()) return fmt::format("\"{}\"", it->second.names[k]);
+    }
+    return std::to_string(k + 1);
   }
 
   void check_bbox(const SpatialObject& o, const ImageInfo& img, const geometry::Box& geom, std::vector<Finding>& out, double tolerance = -1) {

@@ -37,6 +37,7 @@ struct AgreeRequest {
   double iou_threshold = 0.5;
   metrics::IouType iou_type = metrics::IouType::automatic;
   bool match_by_class = false;
+  KeypointRequest keypoints;
   bool per_image = false;          // per-image rows in the JSON and CSV reports
   bool keep_matches = false;       // matches_csv() is wanted
   std::string classes_path;        // masks: class names by value

@@ -2,10 +2,18 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace labelqa::commands {
 
 // What inputs holding several kinds are compared on; automatic picks the first kind both sides hold.
 enum class Compare : std::uint8_t { automatic, objects, spans, labels, transcripts, segments };
+
+// How keypoint objects are compared (every command alike; docs/keypoints.md).
+struct KeypointRequest {
+  double oks_threshold = 0.5;  // matched keypoint objects need OKS (PCK share without sigmas) >= this
+  double pck = 0.2;            // PCK: within this fraction of the reference box's diagonal
+  std::string sigmas_path;     // per-class OKS sigmas (JSON); COCO's person sigmas for 17 keypoints
+};
 
 }  // namespace labelqa::commands

@@ -53,6 +53,7 @@ struct LocalDelivery {
   AnnotatorObjects objects;                  // image/category fields index the two lists below
   std::vector<ImageInfo> images;
   std::vector<std::string> categories;
+  std::map<std::string, KeypointSchema> keypoints;  // keypoint classes by category name
 };
 
 // How images of different inputs are taken to be the same item.

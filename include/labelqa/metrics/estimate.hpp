@@ -46,7 +46,10 @@ namespace labelqa::metrics {
   X(more_than_a_billion) \
   X(not_a_score) \
   X(beyond_bootstrap_limit) \
-  X(beyond_unitizing_limit)
+  X(beyond_unitizing_limit) \
+  X(no_matched_keypoint_objects) \
+  X(no_labelled_keypoints) \
+  X(no_keypoints_labelled_by_both)
 enum class Reason : std::uint8_t {
   none,
 #define LABELQA_REASON_ENUM(n) n,

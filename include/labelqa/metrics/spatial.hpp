@@ -6,6 +6,7 @@
 
 #include "labelqa/metrics/analyze.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/metrics/keypoints.hpp"
 #include "labelqa/model/objects.hpp"
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct SpatialOptions {
   // When >= 0, only pairs with this annotator are matched (scoring against gold): no clusters, no
   // object-level agreement.
   int reference = -1;
+  KeypointOptions keypoints;   // keypoint objects: matched by OKS (or PCK) at keypoints.oks_threshold
 };
 
 // Additive object counts of one scope (sums over images and annotator pairs).
@@ -145,6 +147,7 @@ struct SpatialResult {
   std::vector<ObjectCluster> clusters;   // with keep_clusters: by image, in cluster order
   std::vector<long long> annotator_objects;  // per annotator of the set: its objects
   TrackResult tracks;
+  KeypointResult keypoints;
   std::vector<Warning> warnings;
 };
 
@@ -162,6 +165,7 @@ struct ImageOutcome {
   // (scope, counts): 0 the image pooled, 1 + p annotator pair p (in pair order), 1 + P + c class c
   // (P pairs of the set's annotators).
   std::vector<std::pair<int, ObjectCounts>> entries;
+  KeypointTally keypoints;  // matched keypoint objects, keypoint by keypoint
 };
 
 // The ratings of the object clusters (the `objects` section) as rating patterns.

@@ -8,6 +8,7 @@
 #include "labelqa/model/ratings.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <new>
 #include <utility>
@@ -21,6 +22,10 @@ enum class Shape : std::uint8_t {
   box,      // bbox only: [x, y, w, h]
   polygon,  // one or more rings, rasterised at image size as pycocotools does
   mask,     // run-length mask at image size
+  // Keypoints (COCO's [x, y, v] per keypoint): ring `geom` of AnnotatorObjects::coords holds the
+  // object's area (NaN when the file gives none), then x, y, v for each keypoint of its class.
+  // bbox is the file's box, else the tight box of the labelled keypoints. Compared by OKS.
+  keypoints,
 };
 const char* shape_name(Shape shape);
 
@@ -110,6 +115,22 @@ struct AnnotatorObjects {
   std::size_t image_end(std::uint32_t image) const { return image_offsets[image + 1]; }
 };
 
+// What a keypoint class's points are: their names in file order (COCO category "keypoints", CVAT
+// skeleton nodes) and the skeleton's edges between them (0-based).
+struct KeypointSchema {
+  std::vector<std::string> names;
+  std::vector<std::pair<int, int>> skeleton;
+  bool operator==(const KeypointSchema&) const = default;
+};
+
+// The keypoints of a keypoint object: x, y, v per keypoint (count() of them), and its area.
+struct KeypointView {
+  const double* values = nullptr;
+  std::size_t count = 0;
+  double area = 0;  // NaN when the file gives none
+};
+KeypointView keypoints_of(const AnnotatorObjects& a, const SpatialObject& o);
+
 struct ObjectSet {
   std::vector<ImageInfo> images;              // sorted by name
   std::vector<std::string> categories;        // sorted by name
@@ -117,6 +138,7 @@ struct ObjectSet {
   std::vector<SkippedInput> skipped;          // what the readers left out
   std::vector<InputWarning> warnings;         // what the readers or the merge could not decide
   std::string items_matched_by = "id";        // how images of different inputs were matched: "id", "path" or "name"
+  std::map<std::string, KeypointSchema> keypoints;  // keypoint classes by category name
 };
 
 // The id a user finds the object by in its file: its own id (Label Studio's result id) or the

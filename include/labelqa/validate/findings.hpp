@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -84,6 +85,8 @@ struct Options {
   std::uint32_t ignore = 255;                    // the ignore value of semantic masks (never unlabeled)
   double bbox_tolerance = 1.0;                   // bbox_mismatch: px per coordinate
   double area_tolerance = 0.05;                  // bbox_mismatch: relative difference of "area"
+  // The delivery's keypoint classes, to name keypoints in messages (set by the caller; may be null).
+  const std::map<std::string, KeypointSchema>* keypoint_schemas = nullptr;
 };
 
 // An error a reader threw for a whole file, as one finding.
