@@ -47,8 +47,9 @@ struct Shape {
   std::string type;     // box, polygon, ellipse, mask, polyline, points, skeleton, cuboid
   std::int64_t frame = 0;
   bool outside = false;
-  std::vector<double> values;  // box: x0 y0 x1 y1; polygon: points; ellipse: cx cy rx ry
+  std::vector<double> values;  // box: x0 y0 x1 y1; polygon, points: points; ellipse: cx cy rx ry; skeleton: x y v per node
   double rotation = 0;
+  bool occluded = false;
 };
 
 class Reader {
@@ -179,6 +180,45 @@ class Reader {
   };
   void read_schema(pugi::xml_node meta) {
     m_labels.clear();
+    m_skeletons.clear();
+    // Skeletons: their nodes are the labels whose <parent> is the skeleton, in <meta> order; the
+    // edges come from the <svg> drawing (data-node-from / data-node-to name nodes by data-node-id,
+    // whose data-label-name is the node's label).
+    for (const auto& xl : meta.select_nodes(".//labels/label")) {
+      const pugi::xml_node l = xl.node();
+      const std::string parent(trim(l.child_value("parent")));
+      if (!parent.empty()) m_skeletons[parent].names.emplace_back(trim(l.child_value("name")));
+    }
+    for (const auto& xl : meta.select_nodes(".//labels/label")) {
+      const pugi::xml_node l = xl.node();
+      if (trim(l.child_value("type")) != "skeleton") continue;
+      KeypointSchema& schema = m_skeletons[std::string(trim(l.child_value("name")))];
+      const std::string_view svg = l.child_value("svg");
+      std::map<std::string, std::string> label_of_node;
+      auto attr = [](std::string_view tag, std::string_view name) -> std::string {
+        const std::string key = std::string(" ") + std::string(name) + "=\"";
+        const auto at = tag.find(key);
+        if (at == std::string_view::npos) return {};
+        const auto start = at + key.size();
+        return std::string(tag.substr(start, tag.find('"', start) - start));
+      };
+      std::vector<std::pair<std::string, std::string>> edges;
+      for (std::size_t at = svg.find('<'); at != std::string_view::npos; at = svg.find('<', at + 1)) {
+        const std::string_view tag = svg.substr(at, svg.find('>', at) - at);
+        if (tag.rfind("<circle", 0) == 0) label_of_node[attr(tag, "data-node-id")] = attr(tag, "data-label-name");
+        if (tag.rfind("<line", 0) == 0) edges.emplace_back(attr(tag, "data-node-from"), attr(tag, "data-node-to"));
+      }
+      auto index = [&](const std::string& node) {
+        const auto it = label_of_node.find(node);
+        if (it == label_of_node.end()) return -1;
+        const auto pos = std::find(schema.names.begin(), schema.names.end(), it->second);
+        return pos == schema.names.end() ? -1 : static_cast<int>(pos - schema.names.begin());
+      };
+      for (const auto& [from, to] : edges) {
+        const int a = index(from), b = index(to);
+        if (a >= 0 && b >= 0) schema.skeleton.emplace_back(a, b);
+      }
+    }
     for (const auto& xl : meta.select_nodes(".//labels/label")) {
       const pugi::xml_node l = xl.node();
       LabelSpec& spec = m_labels[trim(l.child_value("name")).data() ? std::string(trim(l.child_value("name"))) : std::string()];
@@ -311,17 +351,82 @@ class Reader {
       return true;
     }
     if (s.type == "mask") return true;
-    if (s.type == "polyline" || s.type == "points") {
-      skip(fmt::format("{} (no area to compare)", s.type == "points" ? "points" : "polylines"));
-    } else if (s.type == "skeleton") {
-      skip("skeletons (no area to compare)");
+    const std::string_view occluded = node.attribute("occluded").value();
+    s.occluded = occluded == "1" || occluded == "true" || occluded == "True";
+    if (s.type == "points") {
+      s.values = points(node, item);
+      if (s.values.empty()) fail(node, item, "points.points", "<points> without a point");
+      return true;
+    }
+    if (s.type == "skeleton") {
+      if (node.attribute("frame")) return true;  // a track's skeleton: its nodes are the nested tracks
+      s.values = skeleton_nodes(node, item);
+      return true;
+    }
+    if (s.type == "polyline") {
+      skip("polylines (not compared yet)");
     } else {
       skip(fmt::format("<{}> shapes (not read)", s.type));
     }
     return false;
   }
 
+  // The nodes of a skeleton in its schema's order (the label's <meta> children, else the order the
+  // first skeleton of the label gives): x, y, v each, v = 0 for a node that is outside or absent,
+  // 1 occluded, 2 visible (as CVAT's COCO keypoints export writes them).
+  KeypointSchema& skeleton_schema(const std::string& label, pugi::xml_node first) {
+    auto [it, fresh] = m_skeletons.emplace(label, KeypointSchema{});
+    if (fresh || it->second.names.empty()) {
+      for (pugi::xml_node p : first.children()) {
+        if (std::strcmp(p.name(), "points") != 0 && std::strcmp(p.name(), "track") != 0) continue;
+        const std::string name = label_of(p);
+        if (std::find(it->second.names.begin(), it->second.names.end(), name) == it->second.names.end()) it->second.names.push_back(name);
+      }
+    }
+    m_builder->keypoint_schema(label, it->second);
+    return it->second;
+  }
+  std::vector<double> skeleton_nodes(pugi::xml_node node, const std::string& item) {
+    const KeypointSchema& schema = skeleton_schema(label_of(node), node);
+    std::vector<double> xyv(3 * schema.names.size(), 0.0);
+    for (pugi::xml_node p : node.children("points")) {
+      const auto at = std::find(schema.names.begin(), schema.names.end(), label_of(p));
+      if (at == schema.names.end()) {
+        fail(p, item, "points.label", fmt::format("skeleton \"{}\" has no node \"{}\" (its nodes: {})", label_of(node), label_of(p), fmt::join(schema.names, ", ")));
+      }
+      const std::vector<double> xy = points(p, item);
+      if (xy.size() != 2) fail(p, item, "points.points", fmt::format("a skeleton node has one point, got {}", xy.size() / 2));
+      const std::string_view outside = p.attribute("outside").value(), occluded = p.attribute("occluded").value();
+      const auto k = static_cast<std::size_t>(at - schema.names.begin());
+      xyv[3 * k] = xy[0];
+      xyv[3 * k + 1] = xy[1];
+      xyv[3 * k + 2] = (outside == "1" || outside == "true") ? 0 : (occluded == "1" || occluded == "true") ? 1 : 2;
+    }
+    return xyv;
+  }
+
+  // A <points> shape: every point a keypoint (visible, or not visible when the shape is occluded);
+  // the image is its scale (CVAT's point size base), when its size is known.
+  void add_points(std::uint32_t image, std::int32_t category, const Shape& s, std::int64_t id) {
+    std::vector<double> xyv;
+    for (std::size_t i = 0; i + 1 < s.values.size(); i += 2) xyv.insert(xyv.end(), {s.values[i], s.values[i + 1], s.occluded ? 1.0 : 2.0});
+    const ImageInfo& info = m_builder->image_info(image);
+    if (info.width && info.height) {
+      m_builder->add_keypoints(image, category, xyv, static_cast<double>(info.width) * info.height, id,
+                               geometry::Box{0, 0, static_cast<double>(info.width), static_cast<double>(info.height)});
+    } else {
+      m_builder->add_keypoints(image, category, xyv, std::numeric_limits<double>::quiet_NaN(), id);
+    }
+  }
+
   void add_shape(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
+    if (s.type == "points" || s.type == "skeleton") {
+      const std::int32_t category = m_builder->category(label);
+      const std::int64_t id = ++m_next_id;
+      if (s.type == "points") add_points(image, category, s, id);
+      else m_builder->add_keypoints(image, category, s.values, std::numeric_limits<double>::quiet_NaN(), id);
+      return;
+    }
     // Polygons (and ellipses, rotated boxes, masks) are compared by their pixels: the image size must be known.
     const bool area_shape = s.type != "box" || std::fmod(s.rotation, 360.0) != 0;
     if (area_shape && (m_builder->image_info(image).width == 0 || m_builder->image_info(image).height == 0)) {
@@ -402,17 +507,13 @@ class Reader {
     return out;
   }
 
-  void read_track(pugi::xml_node node) {
-    const std::string task = node.attribute("task_id").value();
-    const std::string key = task.empty() ? std::string(node.attribute("id").value()) : fmt::format("{}/{}", task, node.attribute("id").value());
-    const std::string item = fmt::format("track {}", node.attribute("id").value());
-    const std::string label = label_of(node);
-    check_schema(node, item, label);
+  // A track's keyframes (its shape elements), sorted by frame.
+  std::vector<Shape> keyframes(pugi::xml_node node, const std::string& item) {
     std::vector<Shape> shapes;
     for (pugi::xml_node child : node.children()) {
       if (child.type() != pugi::node_element || std::strcmp(child.name(), "track") == 0 || std::strcmp(child.name(), "attribute") == 0) continue;
       Shape s;
-      if (!shape_of(child, item, s)) continue;  // points, polylines, skeletons: counted per shape
+      if (!shape_of(child, item, s)) continue;  // polylines: counted per shape
       if (!child.attribute("frame")) fail(child, item, fmt::format("{}.frame", child.name()), fmt::format("<{}> in a track has no frame", child.name()));
       const auto frame = parse_int(child.attribute("frame").value());
       if (!frame || *frame < 0) fail(child, item, fmt::format("{}.frame", child.name()), fmt::format("expected a frame number, got \"{}\"", child.attribute("frame").value()));
@@ -423,9 +524,74 @@ class Reader {
       m_seen_frames.insert(s.frame);
       shapes.push_back(std::move(s));
     }
-    if (shapes.empty()) return;
     std::stable_sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) { return a.frame < b.frame; });
+    return shapes;
+  }
+
+  // A track's state at frame f: nullopt before its first keyframe and where it is outside, else its
+  // last keyframe's shape, interpolated toward the next one.
+  static std::optional<Shape> state_at(const std::vector<Shape>& shapes, std::int64_t f) {
+    const auto next = std::upper_bound(shapes.begin(), shapes.end(), f, [](std::int64_t x, const Shape& s) { return x < s.frame; });
+    if (next == shapes.begin() || (next - 1)->outside) return std::nullopt;
+    Shape at = *(next - 1);
+    if (at.frame != f && next != shapes.end() && !next->outside && next->type == at.type && next->values.size() == at.values.size()) {
+      at.values = lerp(at.values, next->values, static_cast<double>(f - at.frame) / static_cast<double>(next->frame - at.frame));
+    }
+    return at;
+  }
+
+  // A skeleton track: the skeleton's keyframes say where it is outside; each node is a nested
+  // <track> of one point. Per frame, a node outside (or before its first keyframe) is not labelled.
+  void read_skeleton_track(pugi::xml_node node, const std::string& item, const std::string& label, const std::vector<Shape>& own) {
+    const KeypointSchema& schema = skeleton_schema(label, node);
+    std::vector<std::vector<Shape>> nodes(schema.names.size());
+    for (pugi::xml_node child : node.children("track")) {
+      const auto at = std::find(schema.names.begin(), schema.names.end(), label_of(child));
+      if (at == schema.names.end()) {
+        fail(child, item, "track.label", fmt::format("skeleton \"{}\" has no node \"{}\" (its nodes: {})", label, label_of(child), fmt::join(schema.names, ", ")));
+      }
+      nodes[static_cast<std::size_t>(at - schema.names.begin())] = keyframes(child, item);
+    }
+    std::vector<std::int64_t> all = video_frames();
+    for (const auto& s : own) all.push_back(s.frame);
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    for (auto it = std::lower_bound(all.begin(), all.end(), own.front().frame); it != all.end(); ++it) {
+      const std::int64_t f = *it;
+      charge_track_frames(node, item, 1 + nodes.size());
+      if (!state_at(own, f)) {
+        if (own.back().frame <= f) break;  // outside from here to the end
+        continue;
+      }
+      std::vector<double> xyv(3 * nodes.size(), 0.0);
+      for (std::size_t k = 0; k < nodes.size(); ++k) {
+        const auto s = state_at(nodes[k], f);
+        if (!s || s->values.size() != 2) continue;
+        xyv[3 * k] = s->values[0];
+        xyv[3 * k + 1] = s->values[1];
+        xyv[3 * k + 2] = s->occluded ? 1 : 2;
+      }
+      Shape at;
+      at.type = "skeleton";
+      at.values = std::move(xyv);
+      add_shape(frame_image(f), item, at, label);
+    }
+  }
+
+  void read_track(pugi::xml_node node) {
+    const std::string task = node.attribute("task_id").value();
+    const std::string key = task.empty() ? std::string(node.attribute("id").value()) : fmt::format("{}/{}", task, node.attribute("id").value());
+    const std::string item = fmt::format("track {}", node.attribute("id").value());
+    const std::string label = label_of(node);
+    check_schema(node, item, label);
+    std::vector<Shape> shapes = keyframes(node, item);
+    if (shapes.empty()) return;
     m_builder->select_track(m_builder->track(key));
+    if (shapes.front().type == "skeleton") {
+      read_skeleton_track(node, item, label, shapes);
+      m_builder->select_track(-1);
+      return;
+    }
     // The frames the track is seen in: the video's, and past its end the track's own keyframes.
     // Every frame visited counts against the file's budget, shown or outside.
     const std::vector<std::int64_t>& video = video_frames();
@@ -506,6 +672,7 @@ class Reader {
   std::int64_t m_next_id = 0;
   bool m_several_tasks = false;  // images of more than one task_id
   std::map<std::string, LabelSpec> m_labels;  // the schema <meta> declares (empty: none)
+  std::map<std::string, KeypointSchema> m_skeletons;  // skeleton labels <meta> declares: nodes in order, edges
 };
 
 }  // namespace

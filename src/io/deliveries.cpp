@@ -225,14 +225,16 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch matc
     idx = static_cast<std::int32_t>(set.categories.size());
     set.categories.push_back(name);
   }
-  // Keypoint classes: the first delivery's points (in role and name order below) where two differ.
+  // Keypoint classes: the first input's keypoints where two differ.
   std::map<std::string, std::string> schema_owner;
   for (const auto& d : deliveries) {
     for (const auto& [name, schema] : d.keypoints) {
       auto [it, fresh] = set.keypoints.emplace(name, schema);
       if (fresh) {
         schema_owner[name] = d.objects.file;
-      } else if (!(it->second == schema)) {
+      } else if (it->second.names == schema.names) {
+        if (it->second.skeleton.empty()) it->second.skeleton = schema.skeleton;  // an export without its skeleton's edges
+      } else {
         set.warnings.push_back({"keypoint_schema_differs",
                                 fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in {}: keypoints are compared by position", name,
                                             fmt::join(schema.names, ", "), d.objects.file, fmt::join(it->second.names, ", "), schema_owner[name])});

@@ -1,5 +1,7 @@
 #include "labelqa/io/delivery_builder.hpp"
 
+#include "labelqa/geometry/keypoints.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -87,6 +89,23 @@ void DeliveryBuilder::add_mask(std::uint32_t image, std::int32_t category, geome
   a.masks.push_back(std::move(rle));
   a.objects.push_back(o);
 }
+
+void DeliveryBuilder::add_keypoints(std::uint32_t image, std::int32_t category, const std::vector<double>& xyv, double area, std::int64_t id,
+                                    const std::optional<geometry::Box>& box) {
+  auto& a = m_out.objects;
+  SpatialObject o = new_object(image, category, Shape::keypoints, id);
+  o.geom = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  o.geom_end = o.geom + 1;
+  a.coords.push_back(area);
+  for (double v : xyv) a.coords.push_back(v);
+  a.ring_start.push_back(static_cast<std::uint32_t>(a.coords.size()));
+  o.bbox = box ? *box : geometry::keypoint_box(xyv.data(), xyv.size() / 3);
+  const auto& b = o.bbox;
+  o.extent = {std::floor(b[0]) - 1, std::floor(b[1]) - 1, std::ceil(b[0] + std::max(0.0, b[2])) + 1, std::ceil(b[1] + std::max(0.0, b[3])) + 1};
+  a.objects.push_back(o);
+}
+
+void DeliveryBuilder::keypoint_schema(const std::string& category, KeypointSchema schema) { m_out.keypoints[category] = std::move(schema); }
 
 LocalDelivery DeliveryBuilder::finish() {
   m_out.objects.has_image.assign(m_out.images.size(), 1);

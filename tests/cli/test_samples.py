@@ -89,12 +89,29 @@ expect("1d csv_test.json: 2 tasks, predictions left out and counted", s is not N
 # 2d. datumaro's CVAT fixtures.
 F = path("cvat", "datumaro-fixtures")
 s, findings, r = validated(os.path.join(F, "for_images", "train.xml"))
-expect("2d for_images: 2 images; points, polyline and skeletons counted as skipped", s is not None and s["items"] == 2 and
-       skipped(s) == {"points (no area to compare)": 1, "polylines (no area to compare)": 1, "skeletons (no area to compare)": 2}, s and s["skipped"])
+expect("2d for_images: 2 images; points and skeletons read, the polyline counted as skipped", s is not None and s["items"] == 2 and
+       s["annotations"] == 5 and skipped(s) == {"polylines (not compared yet)": 1}, s)
 expect("2d for_images: the shapes without a label are found", sorted(f["item"] for f in findings if "without a label" in f["message"]) == ["img0.jpg", "img1.jpg"],
        [f["message"] for f in findings])
 d, r = harness.json_stdout("validate", os.path.join(F, "for_video", "annotations.xml"))
 expect("2d for_video: frames 10 to 19 by 3 (size 4)", d is not None and d["summary"]["items"] == 4, r.stdout[-300:])
+# Keypoints, counted by hand: img0's skeleton has node 1 outside, img1's node 3; img1's <points> has 3
+# points. The skeleton's nodes are the labels 1-4 whose <parent> is "skeleton", in <meta> order.
+train = os.path.join(F, "for_images", "train.xml")
+d, r = harness.json_stdout("agree", train, train, "--annotators", "a,b")
+kp = d and d["keypoints"]
+expect("2d for_images: 3 keypoint objects, 9 labelled keypoints, skeleton nodes 1-4 labelled 1, 2, 1, 2 times",
+       kp is not None and kp["overall"]["objects"] == 3 and kp["overall"]["keypoints_labelled"] == 9 and
+       [(k["keypoint"], k["keypoints_labelled"]) for k in kp["per_class"][1]["per_keypoint"]] == [("1", 1), ("2", 2), ("3", 1), ("4", 2)] and
+       kp["overall"]["mean_oks"]["value"] == 1, r.stderr or kp)
+# The video's skeleton track (frames 10, 13, 16, 19 by the step of 3) is shown to the end; its node 3
+# goes outside at frame 13; the <points> track "klhg" is outside from frame 13.
+video = os.path.join(F, "for_video", "annotations.xml")
+d, r = harness.json_stdout("agree", video, video, "--annotators", "a,b")
+kp = d and d["keypoints"]
+expect("2d for_video: skeleton on 4 frames with 13 labelled nodes, klhg's 3 points on one frame",
+       kp is not None and [(c["class"], c["objects"], c["keypoints_labelled"]) for c in kp["per_class"]] == [("klhg", 1, 3), ("skeleton", 4, 13)],
+       r.stderr or kp)
 s, findings, r = validated(os.path.join(F, "for_images_project", "annotations.xml"))
 expect("2d project export: three subsets' img0.jpg and img1.jpg are 6 items, no false duplicate", s is not None and s["items"] == 6 and
        not any(f["code"] == "duplicate" for f in findings), s)

@@ -37,6 +37,12 @@ class DeliveryBuilder {
   void add_polygon(std::uint32_t image, std::int32_t category, const std::vector<std::vector<double>>& rings, std::int64_t id);
   // A run-length mask at the image's size.
   void add_mask(std::uint32_t image, std::int32_t category, geometry::Rle rle, std::int64_t id);
+  // Keypoints x, y, v per keypoint (v: 0 not labelled, 1 labelled but not visible, 2 visible); `area`
+  // NaN when the export gives none; `box` the export's, else the box of the labelled keypoints.
+  void add_keypoints(std::uint32_t image, std::int32_t category, const std::vector<double>& xyv, double area, std::int64_t id,
+                     const std::optional<geometry::Box>& box = std::nullopt);
+  // The names and skeleton of a keypoint class.
+  void keypoint_schema(const std::string& category, KeypointSchema schema);
 
   // The file that describes the image (a folder export's per-image file).
   void set_image_file(std::uint32_t image, std::string file) { m_out.images[image].file = std::move(file); }
