@@ -27,6 +27,7 @@ struct GoldArgs {
   double iou_threshold = -1;  // < 0: from the policy (default 0.5)
   std::string iou_type = "auto";
   double low_overlap = -1;
+  commands::KeypointRequest keypoints;
   long long min_items = -1;
   std::string on_insufficient;
   metrics::GoldOptions options;
@@ -98,6 +99,7 @@ int run_gold(GoldArgs& a) {
   r.options.skip_overlap = a.skip_overlap;
   r.options.normalize = metrics::parse_normalization(a.normalize);
   r.durations_path = a.durations_path;
+  r.keypoints = a.keypoints;
   r.text_col = a.text_col;
   r.masks = a.masks;
   r.classes_path = a.classes_path;
@@ -217,8 +219,9 @@ void register_gold(CLI::App& app, Action& action) {
   add_iou_type_flag(*cmd, args->iou_type);
   cmd->add_option("--iou-threshold", args->iou_threshold, "Objects: minimum IoU of a matched pair (default: the policy's, else 0.5)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--low-overlap", args->low_overlap, "Objects: valid pairs below this IoU are low_overlap conflicts (default 0.8)")
+  cmd->add_option("--low-overlap", args->low_overlap, "Objects: valid pairs below this IoU (keypoints: OKS) are low_overlap conflicts (default 0.8)")
       ->check(CLI::Range(0.0, 1.0));
+  add_keypoint_flags(*cmd, args->keypoints);
   cmd->add_option("--min-items", args->min_items, "Subjects with fewer gold items scored are insufficient (default: the policy's, else 10)")
       ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")

@@ -1,6 +1,8 @@
 // `gold` as a library call (see gold.hpp).
 #include "labelqa/commands/gold.hpp"
 
+#include "labelqa/io/sigmas_reader.hpp"
+
 #include "labelqa/error.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/segment_reader.hpp"
@@ -282,7 +284,11 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     ObjectSet set;
     const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set, r.load.item_match);
     warnings = set.warnings;
-    return metrics::gold_objects(set, g, r.options);
+    metrics::GoldOptions options = r.options;
+    options.keypoints.oks_threshold = r.keypoints.oks_threshold;
+    options.keypoints.pck = r.keypoints.pck;
+    if (!r.keypoints.sigmas_path.empty()) options.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(r.keypoints.sigmas_path), set);
+    return metrics::gold_objects(set, g, options);
   }
   if (kind == Compare::segments) {
     if (delivery.segments.empty() || gold.segments.empty()) throw InputError({.file = r.gold_path}, "comparing time segments: the gold and the delivery must both hold them");

@@ -1,6 +1,7 @@
 // Objects, semantic masks and text spans against gold: each kind's count space, scores and
 // conflicts on the shared tally machinery (gold_engine.hpp).
 #include "gold_engine.hpp"
+#include "labelqa/geometry/keypoints.hpp"
 #include "labelqa/metrics/class_limits.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/metrics/spatial.hpp"
@@ -27,10 +28,13 @@ long long as_count(double v) { return static_cast<long long>(std::llround(v)); }
 // low-overlap count.
 struct ObjectSpace {
   std::size_t C;
+  bool keypoints = false;  // five more counts: matched keypoint pairs, their OKS, labelled, within PCK, missed
   std::size_t conf(std::size_t g, std::size_t d) const { return g * (C + 1) + d; }
   std::size_t iou(std::size_t c) const { return (C + 1) * (C + 1) + c; }
   std::size_t low(std::size_t c) const { return (C + 1) * (C + 1) + C + c; }
-  std::size_t size() const { return (C + 1) * (C + 1) + 2 * C; }
+  enum Keypoint : std::size_t { kp_pairs, kp_oks, kp_labelled, kp_within, kp_missed };
+  std::size_t kp(Keypoint k) const { return (C + 1) * (C + 1) + 2 * C + k; }
+  std::size_t size() const { return (C + 1) * (C + 1) + 2 * C + (keypoints ? 5 : 0); }
 };
 
 // CVAT's scores from counts: precision valid/delivered, recall valid/gold, F1, accuracy
@@ -43,16 +47,25 @@ void object_scores(double valid, double delivered, double gold, double iou_sum, 
   v[4] = ratio_or(iou_sum, valid, Reason::no_valid_matches, why[4]);
 }
 
-TallyLayout object_layout(const std::vector<std::string>& categories) {
+TallyLayout object_layout(const std::vector<std::string>& categories, bool keypoints) {
   TallyLayout L;
-  const ObjectSpace sp{categories.size()};
+  const ObjectSpace sp{categories.size(), keypoints};
   L.size = sp.size();
   L.metrics = {"precision", "recall", "f1", "accuracy", "mean_iou"};
-  L.lower_bounds = zeros_bounds(5);
-  L.classes = categories;
   L.class_metrics = L.metrics;
-  L.score = [sp](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
+  // Keypoints (docs/keypoints.md): mean OKS of valid keypoint pairs, PCK and the share of gold's
+  // labelled keypoints left out, over them.
+  if (keypoints) L.metrics.insert(L.metrics.end(), {"oks", "pck", "keypoint_miss_rate"});
+  L.lower_bounds = zeros_bounds(L.metrics.size());
+  L.classes = categories;
+  const std::size_t M = L.metrics.size();
+  L.score = [sp, M](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     const std::size_t C = sp.C;
+    if (sp.keypoints) {
+      v[5] = ratio_or(s[sp.kp(ObjectSpace::kp_oks)], s[sp.kp(ObjectSpace::kp_pairs)], Reason::no_matched_keypoint_objects, why[5]);
+      v[6] = ratio_or(s[sp.kp(ObjectSpace::kp_within)], s[sp.kp(ObjectSpace::kp_labelled)], Reason::no_labelled_keypoints, why[6]);
+      v[7] = ratio_or(s[sp.kp(ObjectSpace::kp_missed)], s[sp.kp(ObjectSpace::kp_labelled)], Reason::no_labelled_keypoints, why[7]);
+    }
     double valid = 0, delivered = 0, gold = 0, iou = 0;
     for (std::size_t c = 0; c < C; ++c) {
       double dc = 0, gc = 0;
@@ -61,7 +74,7 @@ TallyLayout object_layout(const std::vector<std::string>& categories) {
         gc += s[sp.conf(c, k)];
       }
       const double vc = s[sp.conf(c, c)];
-      object_scores(vc, dc, gc, s[sp.iou(c)], &v[5 + c * 5], &why[5 + c * 5]);
+      object_scores(vc, dc, gc, s[sp.iou(c)], &v[M + c * 5], &why[M + c * 5]);
       valid += vc;
       delivered += dc;
       gold += gc;
@@ -115,6 +128,30 @@ void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>
   }
 }
 
+
+// One subject's keypoints per (class, keypoint position).
+using JointCounts = std::map<std::pair<int, int>, KeypointCounts>;
+
+void add_joints(JointCounts& out, const AnnotatorObjects& ga, const SpatialObject& g, const AnnotatorObjects& da,
+                const SpatialObject& d, double pck) {
+  KeypointTally t;
+  t.add_pair(ga, g, da, d, 0, 1, 0, pck);
+  for (const auto& [scope, k, c] : t.entries) {
+    if (k >= 0) out[{g.category, k}].add(c);
+  }
+}
+
+std::vector<GoldJoint> joint_rows(const JointCounts& counts, const ObjectSet& set) {
+  std::vector<GoldJoint> rows;
+  for (const auto& [key, c] : counts) {
+    const std::string& cls = set.categories[static_cast<std::size_t>(key.first)];
+    const auto schema = set.keypoints.find(cls);
+    const auto k = static_cast<std::size_t>(key.second);
+    rows.push_back({cls, schema != set.keypoints.end() && k < schema->second.names.size() ? schema->second.names[k] : std::to_string(k + 1), keypoint_scores(c)});
+  }
+  return rows;
+}
+
 }  // namespace
 
 GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
@@ -136,12 +173,14 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     const auto& first = set.annotators[static_cast<std::size_t>(g == 0 && A > 1 ? 1 : 0)];
     check_class_cells(first.file, set.categories.size() + 1, D + 1, objects, "objects", "confusion matrices of each annotator and the vendor");
   }
-  const ObjectSpace sp{set.categories.size()};
+  const bool keypoints = has_keypoints(set);
+  const ObjectSpace sp{set.categories.size(), keypoints};
   const auto& gold = set.annotators[static_cast<std::size_t>(g)];
 
   SpatialOptions so;
   so.iou_threshold = opt.iou_threshold;
   so.iou_type = opt.iou_type;
+  so.keypoints = opt.keypoints;
   so.bootstrap = 0;
   so.keep_matches = true;
   so.reference = g;
@@ -149,6 +188,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
 
   std::vector<std::uint8_t> gold_has(I, 0), delivered(I, 0);
   std::vector<std::vector<ItemTally>> tallies(D);
+  std::vector<JointCounts> joints(D);
   std::vector<std::vector<std::int32_t>> slot(D, std::vector<std::int32_t>(I, -1));
   for (std::size_t i = 0; i < I; ++i) {
     gold_has[i] = gold.has_image[i];
@@ -193,13 +233,23 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
       conflict.type = ConflictType::mismatching_label;
     } else {
       counts.emplace_back(static_cast<std::uint32_t>(sp.iou(gc)), m.iou);
+      if (gobj->shape == Shape::keypoints) {
+        const KeypointView gk = keypoints_of(gold, *gobj), dk = keypoints_of(theirs, *dobj);
+        const geometry::KeypointComparison kc = geometry::compare_keypoints(gk.values, gobj->bbox, dk.values, gk.count, opt.keypoints.pck);
+        counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_pairs)), 1.0);
+        counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_oks)), m.iou);
+        counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_labelled)), static_cast<double>(kc.labelled));
+        counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_within)), static_cast<double>(kc.within));
+        counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_missed)), static_cast<double>(kc.labelled - kc.both));
+        add_joints(joints[k], gold, *gobj, theirs, *dobj, opt.keypoints.pck);
+      }
       if (m.iou >= opt.low_overlap) continue;
       counts.emplace_back(static_cast<std::uint32_t>(sp.low(gc)), 1.0);
       conflict.type = ConflictType::low_overlap;
     }
     out.conflicts.push_back(std::move(conflict));
   }
-  const TallyLayout layout = object_layout(set.categories);
+  const TallyLayout layout = object_layout(set.categories, keypoints);
   auto class_total = [sp](const std::vector<double>& s, std::size_t c) {
     double n = 0;
     for (std::size_t k = 0; k <= sp.C; ++k) n += s[sp.conf(c, k)] + s[sp.conf(k, c)];
@@ -249,6 +299,14 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     ignored_all += p.scores.counts.ignored;
   }
   out.vendor.counts["ignored"] = ignored_all;
+  if (keypoints) {
+    JointCounts all;
+    for (std::size_t k = 0; k < D; ++k) {
+      for (const auto& [key, c] : joints[k]) all[key].add(c);
+      if (k < out.subjects.size()) out.subjects[k].joints = joint_rows(joints[k], set);
+    }
+    out.vendor.joints = joint_rows(all, set);
+  }
   detail::finish_result(out, gold_has, delivered);
   return out;
 }

@@ -165,6 +165,11 @@ KeypointScores keypoint_scores(const KeypointCounts& c) {
   s.mean_distance.lower_bound = 0;
   s.mean_normalized_distance.upper_bound = std::numeric_limits<double>::infinity();
   s.mean_normalized_distance.lower_bound = 0;
+  // Keypoints of one object are not independent draws: no interval is claimed here (gold's oks and
+  // pck resample gold items).
+  for (Estimate* e : {&s.mean_oks, &s.pck, &s.miss_rate, &s.mean_distance, &s.mean_normalized_distance}) {
+    if (e->value) e->ci_undefined_reason = Reason::no_interval;
+  }
   return s;
 }
 

@@ -66,6 +66,23 @@ json subject_json(const GoldReport& rep, int s, bool full) {
   }
   j["per_class"] = std::move(classes);
   if (!sub.confusion.classes.empty()) j["confusion"] = {{"classes", sub.confusion.classes}, {"counts", sub.confusion.counts}};
+  if (!sub.joints.empty()) {
+    json joints = json::array();
+    for (const auto& jt : sub.joints) {
+      const auto& c = jt.scores.counts;
+      joints.push_back({{"class", jt.cls},
+                        {"keypoint", jt.keypoint},
+                        {"keypoints_labelled", c.labelled},
+                        {"keypoints_both", c.both},
+                        {"keypoints_missed", c.missed},
+                        {"keypoints_extra", c.extra},
+                        {"pck", estimate_json(jt.scores.pck)},
+                        {"mean_distance", estimate_json(jt.scores.mean_distance)},
+                        {"mean_normalized_distance", estimate_json(jt.scores.mean_normalized_distance)},
+                        {"miss_rate", estimate_json(jt.scores.miss_rate)}});
+    }
+    j["per_keypoint"] = std::move(joints);
+  }
   return j;
 }
 
@@ -227,6 +244,16 @@ std::string render_gold_csv(const GoldReport& rep) {
     for (const auto& c : sub.per_class) {
       for (const auto& [k, n] : c.counts) count(sub.name, "class", c.name, k, n);
       for (const auto& [k, e] : c.metrics) est(sub.name, "class", c.name, k, e);
+    }
+    for (const auto& jt : sub.joints) {
+      const std::string where = jt.cls + "/" + jt.keypoint;
+      count(sub.name, "keypoint", where, "keypoints_labelled", jt.scores.counts.labelled);
+      count(sub.name, "keypoint", where, "keypoints_missed", jt.scores.counts.missed);
+      count(sub.name, "keypoint", where, "keypoints_extra", jt.scores.counts.extra);
+      est(sub.name, "keypoint", where, "pck", jt.scores.pck);
+      est(sub.name, "keypoint", where, "mean_distance", jt.scores.mean_distance);
+      est(sub.name, "keypoint", where, "mean_normalized_distance", jt.scores.mean_normalized_distance);
+      est(sub.name, "keypoint", where, "miss_rate", jt.scores.miss_rate);
     }
   }
   return out;

@@ -11,6 +11,7 @@
 #include "labelqa/metrics/edit_distance.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/gates.hpp"
+#include "labelqa/metrics/keypoints.hpp"
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/policy.hpp"
@@ -71,6 +72,7 @@ struct GoldOptions {
   Micros collar = 200000;     // segments: boundary F1's tolerance and DER's no-score collar
   bool skip_overlap = false;  // segments (speaker turns): DER leaves out overlapped gold speech
   unsigned normalize = 1 | 4; // transcripts: Normalization flags (metrics/transcripts.hpp), case and space
+  KeypointOptions keypoints;  // keypoint objects: OKS threshold, PCK fraction, sigmas
 };
 
 // One class of a subject's scores.
@@ -88,6 +90,14 @@ struct GoldConfusion {
 };
 
 // The scores of one subject: an annotator, or the vendor (every annotator's gold items pooled).
+// Keypoints of one class and keypoint name, over the subject's valid pairs with gold (gold is the
+// reference): PCK, distances, misses.
+struct GoldJoint {
+  std::string cls;
+  std::string keypoint;
+  KeypointScores scores;
+};
+
 struct SubjectScores {
   std::string name;                         // the annotator; "vendor" for the vendor
   long long gold_items = 0;                 // gold items the subject delivered and was scored on
@@ -95,6 +105,7 @@ struct SubjectScores {
   MetricMap metrics;
   std::vector<GoldClass> per_class;         // classes the subject or gold used, by name
   GoldConfusion confusion;                  // empty for spans
+  std::vector<GoldJoint> joints;            // keypoint objects: per class and keypoint
 };
 
 inline constexpr const char* k_no_class = "(none)";
