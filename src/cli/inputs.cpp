@@ -101,6 +101,13 @@ void add_keypoint_flags(CLI::App& cmd, commands::KeypointRequest& k) {
       ->type_name("FILE");
 }
 
+void add_attribute_flags(CLI::App& cmd, commands::AttributeRequest& a) {
+  cmd.add_option("--attributes", a.only, "Objects: compare only these attributes of matched objects (default: all)")
+      ->delimiter(',')
+      ->type_name("A,B,...");
+  cmd.add_option("--ignore-attributes", a.ignored, "Objects: leave these attributes of matched objects out")->delimiter(',')->type_name("A,B,...");
+}
+
 metrics::IouType iou_type_of(const std::string& name) { return metrics::parse_iou_type(name).value_or(metrics::IouType::automatic); }
 
 commands::Compare compare_of(const std::string& name) {

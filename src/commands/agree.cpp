@@ -114,6 +114,8 @@ metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
   o.keep_matches = r.keep_matches;
   o.keypoints.oks_threshold = r.keypoints.oks_threshold;
   o.keypoints.pck = r.keypoints.pck;
+  o.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
+  o.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
   return o;
 }
 
@@ -406,6 +408,9 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
                                      a.file, a.track_names.empty() ? std::to_string(tracked->track) : a.track_names[static_cast<std::size_t>(tracked->track)]),
                          "partial");
       }
+    }
+    if (std::any_of(o.set.annotators.begin(), o.set.annotators.end(), [](const AnnotatorObjects& a) { return a.has_attributes(); })) {
+      o.set.warnings.push_back({"attributes_not_compared", "partial results do not carry the attributes of matched objects: compare attributes in one run"});
     }
     o.shard = object_shard(o.set, metrics::match_objects(o.set, s.spatial));
     s.data = std::move(o);

@@ -50,6 +50,7 @@ struct Shape {
   std::vector<double> values;  // box: x0 y0 x1 y1; polygon, points: points; ellipse: cx cy rx ry; skeleton: x y v per node
   double rotation = 0;
   bool occluded = false;
+  std::vector<ObjectAttribute> attributes;  // <attribute> children and occluded (track shapes: as of this keyframe)
 };
 
 class Reader {
@@ -336,6 +337,11 @@ class Reader {
   bool shape_of(pugi::xml_node node, const std::string& item, Shape& s) {
     s.node = node;
     s.type = node.name();
+    const std::string_view occluded = node.attribute("occluded").value();
+    s.occluded = occluded == "1" || occluded == "true" || occluded == "True";
+    // Attributes: every <attribute> child, and occlusion where the shape says it.
+    for (pugi::xml_node a : node.children("attribute")) s.attributes.push_back({a.attribute("name").value(), std::string(trim(a.child_value()))});
+    if (node.attribute("occluded")) s.attributes.push_back({"occluded", s.occluded ? "true" : "false"});
     if (s.type == "box") {
       s.values = {number(node, "xtl", item), number(node, "ytl", item), number(node, "xbr", item), number(node, "ybr", item)};
       if (node.attribute("rotation")) s.rotation = number(node, "rotation", item);
@@ -351,8 +357,6 @@ class Reader {
       return true;
     }
     if (s.type == "mask") return true;
-    const std::string_view occluded = node.attribute("occluded").value();
-    s.occluded = occluded == "1" || occluded == "true" || occluded == "True";
     if (s.type == "points") {
       s.values = points(node, item);
       if (s.values.empty()) fail(node, item, "points.points", "<points> without a point");
@@ -420,6 +424,12 @@ class Reader {
   }
 
   void add_shape(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
+    const std::size_t before = m_builder->objects();
+    add_geometry(image, item, s, label);
+    if (m_builder->objects() > before) m_builder->set_attributes(s.attributes);
+  }
+
+  void add_geometry(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
     if (s.type == "points" || s.type == "skeleton") {
       const std::int32_t category = m_builder->category(label);
       const std::int64_t id = ++m_next_id;
@@ -571,7 +581,7 @@ class Reader {
         xyv[3 * k + 1] = s->values[1];
         xyv[3 * k + 2] = s->occluded ? 1 : 2;
       }
-      Shape at;
+      Shape at = *state_at(own, f);
       at.type = "skeleton";
       at.values = std::move(xyv);
       add_shape(frame_image(f), item, at, label);

@@ -107,7 +107,31 @@ void DeliveryBuilder::add_keypoints(std::uint32_t image, std::int32_t category, 
 
 void DeliveryBuilder::keypoint_schema(const std::string& category, KeypointSchema schema) { m_out.keypoints[category] = std::move(schema); }
 
+void DeliveryBuilder::set_attributes(std::vector<ObjectAttribute> attributes) {
+  if (attributes.empty() || m_out.objects.objects.empty()) return;
+  std::stable_sort(attributes.begin(), attributes.end(), [](const ObjectAttribute& x, const ObjectAttribute& y) { return x.name < y.name; });
+  const std::size_t k = m_out.objects.objects.size() - 1;
+  if (!m_attributes.empty() && m_attributes.back().first == k) {
+    m_attributes.back().second = std::move(attributes);
+  } else {
+    m_attributes.emplace_back(k, std::move(attributes));
+  }
+}
+
 LocalDelivery DeliveryBuilder::finish() {
+  if (!m_attributes.empty()) {
+    auto& a = m_out.objects;
+    a.attribute_start.assign(1, 0);
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < a.objects.size(); ++k) {
+      if (next < m_attributes.size() && m_attributes[next].first == k) {
+        for (auto& at : m_attributes[next].second) a.attributes.push_back(std::move(at));
+        ++next;
+      }
+      a.attribute_start.push_back(static_cast<std::uint32_t>(a.attributes.size()));
+    }
+    m_attributes.clear();
+  }
   m_out.objects.has_image.assign(m_out.images.size(), 1);
   m_out.objects.track_names.resize(m_tracks.size());
   for (const auto& [key, index] : m_tracks) m_out.objects.track_names[static_cast<std::size_t>(index)] = key;

@@ -2,7 +2,7 @@
 
 #include "labelqa/error.hpp"
 #include "labelqa/geometry/keypoints.hpp"
-#include "labelqa/metrics/patterns.hpp"
+#include "labelqa/metrics/attributes.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -177,40 +177,9 @@ namespace {
 
 // Agreement on visibility flags: each matched keypoint an item rated by the pair's two annotators.
 MetricMap visibility_agreement(const ObjectSet& set, const std::vector<VisibilityCount>& counts, double confidence) {
-  std::vector<std::pair<int, int>> pair_of;
-  const int A = static_cast<int>(set.annotators.size());
-  for (int a = 0; a < A; ++a) {
-    for (int b = a + 1; b < A; ++b) pair_of.emplace_back(a, b);
-  }
-  std::vector<int> used(3, -1);
-  for (const auto& v : counts) used[v.flag_a] = used[v.flag_b] = 0;
-  int q = 0;
-  for (int& u : used) {
-    if (u == 0) u = q++;
-  }
-  MetricMap out;
-  long long items = 0;
-  PatternAccumulator acc;
-  for (const auto& v : counts) {
-    const auto [a, b] = pair_of[static_cast<std::size_t>(v.pair)];
-    const Rating r[2] = {{a, used[v.flag_a]}, {b, used[v.flag_b]}};
-    acc.add(r, r + 2, static_cast<double>(v.count));
-    items += v.count;
-  }
-  if (items == 0) return out;
-  RatingStats stats;
-  stats.annotators = set.annotators.size();
-  stats.categories = static_cast<std::size_t>(q);
-  stats.patterns = acc.finish(A, q);
-  AgreeOptions ao;
-  ao.confidence = confidence;
-  ao.ci = CiMode::analytic;
-  const AgreeResult r = analyze_agreement(std::move(stats), ao);
-  for (const char* key : {"percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"}) {
-    const auto it = r.overall.find(key);
-    if (it != r.overall.end()) out[key] = it->second;
-  }
-  return out;
+  std::vector<std::tuple<int, int, int, long long>> ratings;
+  for (const auto& v : counts) ratings.emplace_back(v.pair, v.flag_a, v.flag_b, v.count);
+  return paired_agreement(set.annotators.size(), ratings, 3, confidence);
 }
 
 }  // namespace

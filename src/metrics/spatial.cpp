@@ -224,6 +224,7 @@ struct ImageResult {
   std::vector<std::vector<std::int32_t>> clusters;
   std::vector<ObjectCluster> members;  // with keep_clusters
   KeypointTally keypoints;
+  AttributeTally attributes;
   int pairs = 0;
 };
 
@@ -337,6 +338,7 @@ class ImageMatcher {
       }
     }
     out.keypoints.merge();
+    out.attributes.merge();
     out.entries.emplace_back(0, pooled);
     for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
     if (m_opt.reference < 0) cluster(out);
@@ -466,6 +468,10 @@ class ImageMatcher {
       ++c.matched;
       c.iou_sum += v;
       c.dice_sum += dice;
+      if (ca == cb && (m_set.annotators[static_cast<std::size_t>(a)].has_attributes() || m_set.annotators[static_cast<std::size_t>(b)].has_attributes())) {
+        out.attributes.add_pair(m_set.annotators[static_cast<std::size_t>(a)], begin(a) + i, m_set.annotators[static_cast<std::size_t>(b)],
+                                begin(b) + static_cast<std::size_t>(j), pair_index, m_opt.attributes);
+      }
       if (object(a, i).shape == Shape::keypoints) {
         out.keypoints.add_pair(m_set.annotators[static_cast<std::size_t>(a)], object(a, i), m_set.annotators[static_cast<std::size_t>(b)],
                                object(b, static_cast<std::size_t>(j)), pair_index, m_pairs, v, m_opt.keypoints.pck);
@@ -836,6 +842,7 @@ ObjectMatching matching_of(const ObjectSet& set, std::vector<ImageResult>& per_i
     m.images[i].pairs = per_image[i].pairs;
     m.images[i].entries = std::move(per_image[i].entries);
     m.images[i].keypoints = std::move(per_image[i].keypoints);
+    m.images[i].attributes = std::move(per_image[i].attributes);
   }
   return m;
 }
@@ -889,6 +896,11 @@ SpatialResult summarize_objects(const ObjectSet& set, std::vector<long long> ann
       if (!im.keypoints.classes.empty()) tallies.push_back(std::move(im.keypoints));
     }
     out.keypoints = summarize_keypoints(set, tallies, opt.keypoints, opt.confidence);
+    std::vector<AttributeTally> attributes;
+    for (auto& im : matching.images) {
+      if (!im.attributes.counts.empty()) attributes.push_back(std::move(im.attributes));
+    }
+    out.attributes = summarize_attributes(set, attributes, opt.confidence);
   }
   matching.images = {};
   out.images_compared = compared;

@@ -41,7 +41,28 @@ void index_objects(AnnotatorObjects& a, std::size_t image_count) {
   auto before = [](const SpatialObject& x, const SpatialObject& y) {
     return x.image != y.image ? x.image < y.image : x.id < y.id;
   };
-  if (!std::is_sorted(a.objects.begin(), a.objects.end(), before)) std::stable_sort(a.objects.begin(), a.objects.end(), before);
+  if (!std::is_sorted(a.objects.begin(), a.objects.end(), before)) {
+    if (a.has_attributes()) {
+      // Sort positions, then move objects and their attributes alike.
+      std::vector<std::uint32_t> order(a.objects.size());
+      for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return before(a.objects[x], a.objects[y]); });
+      std::vector<SpatialObject> objects;
+      std::vector<ObjectAttribute> attributes;
+      std::vector<std::uint32_t> start{0};
+      objects.reserve(order.size());
+      for (std::uint32_t k : order) {
+        objects.push_back(a.objects[k]);
+        for (std::uint32_t t = a.attribute_start[k]; t < a.attribute_start[k + 1]; ++t) attributes.push_back(std::move(a.attributes[t]));
+        start.push_back(static_cast<std::uint32_t>(attributes.size()));
+      }
+      a.objects = std::move(objects);
+      a.attributes = std::move(attributes);
+      a.attribute_start = std::move(start);
+    } else {
+      std::stable_sort(a.objects.begin(), a.objects.end(), before);
+    }
+  }
   a.image_offsets.assign(image_count + 1, 0);
   for (const auto& o : a.objects) ++a.image_offsets[o.image + 1];
   for (std::size_t i = 0; i < image_count; ++i) a.image_offsets[i + 1] += a.image_offsets[i];

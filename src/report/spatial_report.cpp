@@ -3,6 +3,7 @@
 #include "shared.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace labelqa::report {
 namespace {
@@ -226,6 +227,25 @@ std::string render_spatial_json(const SpatialReport& r) {
     kp["per_class"] = classes;
     out["keypoints"] = kp;
   }
+  if (res.attributes.present) {
+    json rows = json::array();
+    for (const auto& at : res.attributes.attributes) {
+      json row = {{"attribute", at.name}, {"items", at.items}, {"differing", at.differing}, {"values", at.values},
+                  {"confusion", at.confusion}};
+      for (const auto& [k, e] : at.metrics) row[k] = estimate_json(e);
+      json pairs = json::array();
+      for (const auto& p : at.pairs) {
+        json pj = {{"annotator_a", set.annotators[static_cast<std::size_t>(p.annotator_a)].name},
+                   {"annotator_b", set.annotators[static_cast<std::size_t>(p.annotator_b)].name},
+                   {"items", p.items}};
+        for (const auto& [k, e] : p.metrics) pj[k] = estimate_json(e);
+        pairs.push_back(pj);
+      }
+      row["per_pair"] = pairs;
+      rows.push_back(row);
+    }
+    out["attributes"] = rows;
+  }
 
   return finish_agree_report(out, res.warnings, r.gates);
 }
@@ -253,6 +273,17 @@ std::string render_spatial_csv(const SpatialReport& r) {
       csv_tracks(w, set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name, p.scores);
     }
   }
+  for (const auto& at : res.attributes.attributes) {
+    w.count("attribute", at.name, "", "", "", "items", at.items);
+    w.count("attribute", at.name, "", "", "", "differing", at.differing);
+    for (const auto& [k, e] : at.metrics) w.estimate("attribute", at.name, "", "", "", k, e);
+    for (const auto& p : at.pairs) {
+      const auto& a = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+      const auto& b = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+      w.count("attribute_pair", at.name, a, b, "", "items", p.items);
+      for (const auto& [k, e] : p.metrics) w.estimate("attribute_pair", at.name, a, b, "", k, e);
+    }
+  }
   if (res.keypoints.present) {
     const auto& kr = res.keypoints;
     csv_keypoints(w, "keypoints", "", "", "", "", kr.overall);
@@ -274,7 +305,21 @@ std::string render_spatial_csv(const SpatialReport& r) {
 }
 
 std::string render_matches_csv(const ObjectSet& set, const metrics::SpatialResult& res) {
-  std::string out = "image,annotator_a,id_a,class_a,annotator_b,id_b,class_b,iou\n";
+  std::string out = "image,annotator_a,id_a,class_a,annotator_b,id_b,class_b,iou";
+  // Attributes: two columns each (a's value, b's value), every attribute of the set by name.
+  std::set<std::string> names;
+  for (const auto& a : set.annotators) {
+    for (const auto& at : a.attributes) names.insert(at.name);
+  }
+  for (const auto& n : names) out += ',' + csv_cell("a:" + n) + ',' + csv_cell("b:" + n);
+  out += '\n';
+  auto attribute_cells = [&](const AnnotatorObjects& an, std::int32_t k) {
+    std::vector<std::string> cells(names.size());
+    if (k < 0) return cells;
+    auto [x, xe] = an.attributes_of(static_cast<std::size_t>(k));
+    for (; x != xe; ++x) cells[static_cast<std::size_t>(std::distance(names.begin(), names.find(x->name)))] = x->value;
+    return cells;
+  };
   for (const auto& m : res.matches) {
     const auto& a = set.annotators[static_cast<std::size_t>(m.annotator_a)];
     const auto& b = set.annotators[static_cast<std::size_t>(m.annotator_b)];
@@ -294,6 +339,10 @@ std::string render_matches_csv(const ObjectSet& set, const metrics::SpatialResul
     }
     out += ',';
     if (m.object_a >= 0 && m.object_b >= 0) out += number(m.iou);
+    if (!names.empty()) {
+      const auto ca = attribute_cells(a, m.object_a), cb = attribute_cells(b, m.object_b);
+      for (std::size_t k = 0; k < names.size(); ++k) out += ',' + csv_cell(ca[k]) + ',' + csv_cell(cb[k]);
+    }
     out += '\n';
   }
   return out;
@@ -400,6 +449,18 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     }
     out += st.bold("visibility flags of matched keypoints") + "\n";
     for (const auto& [k, e] : kr.visibility) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
+  }
+  if (res.attributes.present) {
+    out += "\n";
+    out += st.bold(fmt::format("{:<28}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}", "attributes (matched pairs)", "items", "differ", "agree",
+                               "kappa", "alpha", "ac1")) +
+           "\n";
+    auto get = [](const metrics::MetricMap& m, const char* k) { const auto it = m.find(k); return it == m.end() ? std::string("") : value_cell(it->second); };
+    for (const auto& at : res.attributes.attributes) {
+      const char* kappa = set.annotators.size() == 2 ? "cohen_kappa" : "fleiss_kappa";
+      out += fmt::format("{:<28}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}\n", cell(at.name, 28), at.items, at.differing, get(at.metrics, "percent_agreement"),
+                         get(at.metrics, kappa), get(at.metrics, "krippendorff_alpha"), get(at.metrics, "gwet_ac1"));
+    }
   }
   out += warnings_text(st, res.warnings);
   out += skipped_text(st, r.set.skipped, r.set.warnings);

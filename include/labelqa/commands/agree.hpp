@@ -38,6 +38,7 @@ struct AgreeRequest {
   metrics::IouType iou_type = metrics::IouType::automatic;
   bool match_by_class = false;
   KeypointRequest keypoints;
+  AttributeRequest attributes;
   bool per_image = false;          // per-image rows in the JSON and CSV reports
   bool keep_matches = false;       // matches_csv() is wanted
   std::string classes_path;        // masks: class names by value

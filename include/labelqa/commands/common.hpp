@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace labelqa::commands {
 
@@ -14,6 +15,12 @@ struct KeypointRequest {
   double oks_threshold = 0.5;  // matched keypoint objects need OKS (PCK share without sigmas) >= this
   double pck = 0.2;            // PCK: within this fraction of the reference box's diagonal
   std::string sigmas_path;     // per-class OKS sigmas (JSON); COCO's person sigmas for 17 keypoints
+};
+
+// Which attributes of matched objects are compared (docs/attributes.md).
+struct AttributeRequest {
+  std::vector<std::string> only;     // empty: all
+  std::vector<std::string> ignored;
 };
 
 }  // namespace labelqa::commands

@@ -41,6 +41,8 @@ class DeliveryBuilder {
   // NaN when the export gives none; `box` the export's, else the box of the labelled keypoints.
   void add_keypoints(std::uint32_t image, std::int32_t category, const std::vector<double>& xyv, double area, std::int64_t id,
                      const std::optional<geometry::Box>& box = std::nullopt);
+  // The attributes of the object added last (sorted by name here).
+  void set_attributes(std::vector<ObjectAttribute> attributes);
   // The names and skeleton of a keypoint class.
   void keypoint_schema(const std::string& category, KeypointSchema schema);
 
@@ -59,6 +61,7 @@ class DeliveryBuilder {
   std::map<std::string, std::int32_t> m_categories;
   std::map<std::string, std::int32_t> m_tracks;
   std::int32_t m_track = -1;
+  std::vector<std::pair<std::size_t, std::vector<ObjectAttribute>>> m_attributes;  // (object, its attributes)
 };
 
 // The limits of an image size every reader enforces (COCO's): whole numbers of pixels from 1 to

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/attributes.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/keypoints.hpp"
 #include "labelqa/model/objects.hpp"
@@ -29,6 +30,7 @@ struct SpatialOptions {
   // object-level agreement.
   int reference = -1;
   KeypointOptions keypoints;   // keypoint objects: matched by OKS (or PCK) at keypoints.oks_threshold
+  AttributeOptions attributes; // which attributes of matched objects are compared
 };
 
 // Additive object counts of one scope (sums over images and annotator pairs).
@@ -148,6 +150,7 @@ struct SpatialResult {
   std::vector<long long> annotator_objects;  // per annotator of the set: its objects
   TrackResult tracks;
   KeypointResult keypoints;
+  AttributeResult attributes;
   std::vector<Warning> warnings;
 };
 
@@ -166,6 +169,7 @@ struct ImageOutcome {
   // (P pairs of the set's annotators).
   std::vector<std::pair<int, ObjectCounts>> entries;
   KeypointTally keypoints;  // matched keypoint objects, keypoint by keypoint
+  AttributeTally attributes;  // attributes of matched objects of one class
 };
 
 // The ratings of the object clusters (the `objects` section) as rating patterns.

@@ -92,6 +92,14 @@ struct SpatialObject {
 
 static_assert(sizeof(SpatialObject) <= 104, "SpatialObject is per annotation: keep it small");
 
+// One attribute value of an object (CVAT <attribute>, COCO "attributes", Label Studio per-region
+// choices and text, LabelMe flags), as text: "true"/"false" for checkboxes and flags.
+struct ObjectAttribute {
+  std::string name;
+  std::string value;
+  bool operator==(const ObjectAttribute&) const = default;
+};
+
 // One annotator's delivery, with images and categories already mapped to the set's indices.
 struct AnnotatorObjects {
   std::string name;
@@ -110,6 +118,15 @@ struct AnnotatorObjects {
   std::vector<std::string> track_names;       // video: the file's name of each track (SpatialObject::track)
   // The file's own id of objects whose SpatialObject::id labelqa gave (Label Studio's result ids).
   std::unordered_map<std::int64_t, std::string> id_names;
+  // Object k's attributes are attributes[attribute_start[k], attribute_start[k + 1]), sorted by name;
+  // both empty when no object has any. index_objects keeps them in step with the objects.
+  std::vector<ObjectAttribute> attributes;
+  std::vector<std::uint32_t> attribute_start;
+  bool has_attributes() const { return !attribute_start.empty(); }
+  std::pair<const ObjectAttribute*, const ObjectAttribute*> attributes_of(std::size_t k) const {
+    if (attribute_start.empty()) return {nullptr, nullptr};
+    return {attributes.data() + attribute_start[k], attributes.data() + attribute_start[k + 1]};
+  }
 
   std::size_t image_begin(std::uint32_t image) const { return image_offsets[image]; }
   std::size_t image_end(std::uint32_t image) const { return image_offsets[image + 1]; }
