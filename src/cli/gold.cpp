@@ -28,6 +28,7 @@ struct GoldArgs {
   std::string iou_type = "auto";
   double low_overlap = -1;
   commands::KeypointRequest keypoints;
+  commands::AttributeRequest attributes;
   long long min_items = -1;
   std::string on_insufficient;
   metrics::GoldOptions options;
@@ -100,6 +101,7 @@ int run_gold(GoldArgs& a) {
   r.options.normalize = metrics::parse_normalization(a.normalize);
   r.durations_path = a.durations_path;
   r.keypoints = a.keypoints;
+  r.attributes = a.attributes;
   r.text_col = a.text_col;
   r.masks = a.masks;
   r.classes_path = a.classes_path;
@@ -222,6 +224,7 @@ void register_gold(CLI::App& app, Action& action) {
   cmd->add_option("--low-overlap", args->low_overlap, "Objects: valid pairs below this IoU (keypoints: OKS) are low_overlap conflicts (default 0.8)")
       ->check(CLI::Range(0.0, 1.0));
   add_keypoint_flags(*cmd, args->keypoints);
+  add_attribute_flags(*cmd, args->attributes);
   cmd->add_option("--min-items", args->min_items, "Subjects with fewer gold items scored are insufficient (default: the policy's, else 10)")
       ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")

@@ -287,6 +287,8 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     metrics::GoldOptions options = r.options;
     options.keypoints.oks_threshold = r.keypoints.oks_threshold;
     options.keypoints.pck = r.keypoints.pck;
+    options.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
+    options.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
     if (!r.keypoints.sigmas_path.empty()) options.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(r.keypoints.sigmas_path), set);
     return metrics::gold_objects(set, g, options);
   }

@@ -28,6 +28,7 @@ const char* conflict_type_name(ConflictType t) {
     case ConflictType::mismatching_label: return "mismatching_label";
     case ConflictType::low_overlap: return "low_overlap";
     case ConflictType::mismatching_transcript: return "mismatching_transcript";
+    case ConflictType::mismatching_attributes: return "mismatching_attributes";
   }
   return "conflict";
 }

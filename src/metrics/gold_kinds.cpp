@@ -129,6 +129,26 @@ void span_conflicts(GoldResult& out, const SpanSet& set, const std::vector<Span>
 }
 
 
+// One subject's attribute values of valid pairs: attribute -> (gold value, delivered value).
+using AttributePairs = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+
+// attribute_accuracy[name] (Wilson interval) and attribute_kappa[name] (analytic) of each attribute.
+void score_attributes(SubjectScores& s, const AttributePairs& pairs, double confidence) {
+  for (const auto& [name, values] : pairs) {
+    std::vector<std::string> cats;
+    for (const auto& [g, d] : values) cats.push_back(g), cats.push_back(d);
+    std::sort(cats.begin(), cats.end());
+    cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+    std::vector<std::int32_t> gold, given;
+    auto index = [&](const std::string& v) { return static_cast<std::int32_t>(std::lower_bound(cats.begin(), cats.end(), v) - cats.begin()); };
+    for (const auto& [g, d] : values) gold.push_back(index(g)), given.push_back(index(d));
+    const CategoricalGoldScores cs = score_against_gold(gold, given, static_cast<int>(cats.size()), confidence);
+    s.metrics[fmt::format("attribute_accuracy[{}]", name)] = cs.accuracy;
+    s.metrics[fmt::format("attribute_kappa[{}]", name)] = cs.cohen_kappa;
+    s.counts[fmt::format("attribute_pairs[{}]", name)] = cs.items;
+  }
+}
+
 // One subject's keypoints per (class, keypoint position).
 using JointCounts = std::map<std::pair<int, int>, KeypointCounts>;
 
@@ -189,6 +209,25 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
   std::vector<std::uint8_t> gold_has(I, 0), delivered(I, 0);
   std::vector<std::vector<ItemTally>> tallies(D);
   std::vector<JointCounts> joints(D);
+  std::vector<AttributePairs> attribute_pairs(D);
+  // A valid pair's attributes: each attribute either side gives is scored, each differing value a
+  // mismatching_attributes conflict.
+  auto compare_attributes = [&](const AnnotatorObjects& ga, std::size_t gk, const AnnotatorObjects& da, std::size_t dk, const GoldConflict& base,
+                                AttributePairs& pairs) {
+    if (!ga.has_attributes() && !da.has_attributes()) return;
+    AttributeTally t;
+    t.add_pair(ga, gk, da, dk, 0, opt.attributes);
+    for (const auto& c : t.counts) {
+      pairs[c.name].emplace_back(c.value_a, c.value_b);
+      if (c.value_a == c.value_b) continue;
+      GoldConflict x = base;
+      x.type = ConflictType::mismatching_attributes;
+      x.attribute = c.name;
+      x.gold_value = c.value_a;
+      x.value = c.value_b;
+      out.conflicts.push_back(std::move(x));
+    }
+  };
   std::vector<std::vector<std::int32_t>> slot(D, std::vector<std::int32_t>(I, -1));
   for (std::size_t i = 0; i < I; ++i) {
     gold_has[i] = gold.has_image[i];
@@ -243,6 +282,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
         counts.emplace_back(static_cast<std::uint32_t>(sp.kp(ObjectSpace::kp_missed)), static_cast<double>(kc.labelled - kc.both));
         add_joints(joints[k], gold, *gobj, theirs, *dobj, opt.keypoints.pck);
       }
+      compare_attributes(gold, static_cast<std::size_t>(go), theirs, static_cast<std::size_t>(dob), conflict, attribute_pairs[k]);
       if (m.iou >= opt.low_overlap) continue;
       counts.emplace_back(static_cast<std::uint32_t>(sp.low(gc)), 1.0);
       conflict.type = ConflictType::low_overlap;
@@ -299,6 +339,14 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     ignored_all += p.scores.counts.ignored;
   }
   out.vendor.counts["ignored"] = ignored_all;
+  {
+    AttributePairs all;
+    for (std::size_t k = 0; k < D; ++k) {
+      for (const auto& [name, v] : attribute_pairs[k]) all[name].insert(all[name].end(), v.begin(), v.end());
+      if (k < out.subjects.size()) score_attributes(out.subjects[k], attribute_pairs[k], opt.confidence);
+    }
+    score_attributes(out.vendor, all, opt.confidence);
+  }
   if (keypoints) {
     JointCounts all;
     for (std::size_t k = 0; k < D; ++k) {

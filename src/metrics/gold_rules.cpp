@@ -83,6 +83,8 @@ const Estimate* find_metric(const SubjectScores& s, const std::string& metric, c
     auto it = s.metrics.find(metric);
     return it == s.metrics.end() ? nullptr : &it->second;
   }
+  // Scores of a named part (attribute_accuracy[occluded]) are the subject's own.
+  if (auto it = s.metrics.find(metric + "[" + cls + "]"); it != s.metrics.end()) return &it->second;
   for (const auto& c : s.per_class) {
     if (c.name != cls) continue;
     auto it = c.metrics.find(metric);
@@ -128,7 +130,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     if (rule.cls.empty() && !metrics.count(rule.metric)) {
       throw UsageError(fmt::format("{}: unknown metric \"{}\" (gold {} scores: {})", rule.origin, rule.metric, label_kind_name(result.kind), known_list(metrics)));
     }
-    if (!rule.cls.empty()) {
+    if (!rule.cls.empty() && !metrics.count(rule.metric + "[" + rule.cls + "]")) {
       if (!classes.count(rule.cls)) {
         throw UsageError(fmt::format("{}: class \"{}\" is neither in the gold nor in the delivery (classes: {})", rule.origin, rule.cls,
                                      known_list(classes)));

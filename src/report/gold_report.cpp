@@ -119,6 +119,11 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
   j["bbox"] = c.bbox ? json(*c.bbox) : json(nullptr);
   j["iou"] = optional_number(c.iou);
   if (rep.result.kind == metrics::LabelKind::spans) j["span"] = c.span ? json(*c.span) : json(nullptr);
+  if (c.type == metrics::ConflictType::mismatching_attributes) {
+    j["attribute"] = c.attribute;
+    j["value"] = c.value;
+    if (!for_vendor) j["gold_value"] = c.gold_value;
+  }
   return j;
 }
 
@@ -285,8 +290,8 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
     }
     return out;
   }
-  std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n"
-                               : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end\n";
+  std::string out = for_vendor ? "type,item,annotator,annotation,class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end,attribute,value\n"
+                               : "type,item,annotator,annotation,class,gold_class,bbox_x,bbox_y,bbox_w,bbox_h,iou,span_start,span_end,attribute,value,gold_value\n";
   for (const auto& c : rep.result.conflicts) {
     const bool hide_id = for_vendor && c.type == metrics::ConflictType::missing_annotation;
     out += fmt::format("{},{},{},{},{},", metrics::conflict_type_name(c.type), csv_cell(rep.result.items[c.item]), csv_cell(rep.result.annotators[static_cast<std::size_t>(c.annotator)]),
@@ -295,7 +300,10 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
     if (!for_vendor) out += csv_cell(c.gold_class) + ",";
     for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
     out += number(c.iou) + ",";
-    out += c.span ? fmt::format("{},{}\n", (*c.span)[0], (*c.span)[1]) : ",\n";
+    out += c.span ? fmt::format("{},{}", (*c.span)[0], (*c.span)[1]) : ",";
+    out += "," + csv_cell(c.attribute) + "," + csv_cell(c.value);
+    if (!for_vendor) out += "," + csv_cell(c.gold_value);
+    out += "\n";
   }
   return out;
 }

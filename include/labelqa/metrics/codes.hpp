@@ -27,7 +27,14 @@ const char* warning_code_name(WarningCode c);
 
 // A located difference between a delivered annotation and gold (CVAT's quality-report types),
 // declared in the order of their names: the order conflicts are sorted in.
-enum class ConflictType : std::uint8_t { extra_annotation, low_overlap, mismatching_label, mismatching_transcript, missing_annotation };
+enum class ConflictType : std::uint8_t {
+  extra_annotation,
+  low_overlap,
+  mismatching_attributes,
+  mismatching_label,
+  mismatching_transcript,
+  missing_annotation
+};
 const char* conflict_type_name(ConflictType t);
 
 // Which geometry an IoU compares (every command compares objects alike).

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "labelqa/metrics/analyze.hpp"
+#include "labelqa/metrics/attributes.hpp"
 #include "labelqa/metrics/codes.hpp"
 #include "labelqa/metrics/edit_distance.hpp"
 #include "labelqa/metrics/estimate.hpp"
@@ -73,6 +74,7 @@ struct GoldOptions {
   bool skip_overlap = false;  // segments (speaker turns): DER leaves out overlapped gold speech
   unsigned normalize = 1 | 4; // transcripts: Normalization flags (metrics/transcripts.hpp), case and space
   KeypointOptions keypoints;  // keypoint objects: OKS threshold, PCK fraction, sigmas
+  AttributeOptions attributes;  // objects: which attributes of valid pairs are scored
 };
 
 // One class of a subject's scores.
@@ -125,6 +127,8 @@ struct GoldConflict {
   std::optional<std::array<double, 2>> time;  // segments: [start, end) in seconds of the delivered segment (missing: the gold one's)
   std::uint32_t line = 0;                   // segments: its line in its file (0 where the format has none)
   std::optional<EditCounts> words, chars;   // transcripts: the delivered text's edits against gold (cls: the text, gold_class: gold's)
+  // mismatching_attributes: the attribute, its delivered value and gold's (k_no_value where absent).
+  std::string attribute, value, gold_value;
 };
 
 struct GoldResult {
