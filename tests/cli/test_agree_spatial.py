@@ -393,6 +393,30 @@ def test_class_lists():
     expect("gold --classes labelme labels.txt: the same scores as classes.csv", r.returncode in (0, 1) and got.get("annotators") == want.get("annotators"), r.stderr)
 
 
+def test_attributes_and_keypoints(tmp):
+    """The worked examples of docs/attributes.md, docs/keypoints.md and docs/gold.md."""
+    video = os.path.join(SRC, "tests", "data", "formats", "cvat", "video")
+    r, d = harness.json_report(tmp, "agree", os.path.join(video, "a.xml"), os.path.join(video, "b.xml"))
+    at = {x["attribute"]: x for x in d["attributes"]} if d else {}
+    expect("attributes: occluded 10 pairs, 4 differ, agreement 0.6", at.get("occluded", {}).get("items") == 10 and at["occluded"]["differing"] == 4 and
+           close(at["occluded"]["percent_agreement"]["value"], 0.6), r.stderr + json.dumps(at.get("occluded")))
+    expect("attributes: colour 5 pairs, all red against (none)", at.get("colour", {}).get("differing") == 5 and at["colour"]["values"] == ["(none)", "red"] and
+           at["colour"]["confusion"] == [[0, 0], [5, 0]], json.dumps(at.get("colour")))
+    kp = os.path.join(SRC, "tests", "data", "keypoints")
+    sig = os.path.join(kp, "hand_sigmas.json")
+    matches = os.path.join(tmp, "kp.csv")
+    r, d = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", sig, "--matches", matches)
+    oks = [float(x["iou"]) for x in csv.DictReader(open(matches))] if r.returncode == 0 else []
+    expect("keypoints: OKS 0.853173855 and 0.593577079 by hand", len(oks) == 2 and abs(oks[0] - 0.853173855190223) < 1e-12 and
+           abs(oks[1] - 0.5935770790692109) < 1e-12, r.stderr + str(oks))
+    r, g = harness.json_report(tmp, "gold", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", sig, "--min-items", "1")
+    v = g["vendor"] if g else {}
+    expect("gold keypoints: oks 0.7234, pck 1/2, miss rate 0", close(v.get("oks", {}).get("value"), (0.853173855190223 + 0.5935770790692109) / 2) and
+           close(v["pck"]["value"], 0.5) and close(v["keypoint_miss_rate"]["value"], 0.0), r.stderr + json.dumps(v)[:500])
+    r, _ = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", os.path.join(kp, "bad_sigmas.json"))
+    expect("sigmas naming too few keypoints: exit 2 naming the keypoint", r.returncode == 2 and 'no sigma for keypoint "index"' in r.stderr, r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_coco_pair(tmp)
@@ -407,6 +431,7 @@ def main():
         test_class_lists()
         test_examples()
         test_samples()
+        test_attributes_and_keypoints(tmp)
     return harness.summary()
 
 
