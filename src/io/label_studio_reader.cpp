@@ -92,7 +92,26 @@ class Reader {
     std::optional<double> width, height;  // original_width/height
     std::string text;             // audio: the region's transcription (a textarea result with its id)
     std::optional<double> length;  // audio: original_length, the recording's duration in seconds
+    std::string parent;           // keypoints: parentID, the region the point belongs to
+    std::vector<ObjectAttribute> attributes;  // per-region choices and textareas (by control name)
   };
+  // A keypoint result, held until every file is read: a class's keypoint names are all the point
+  // labels its objects use.
+  struct PendingPoint {
+    std::string builder;          // internal annotator key
+    std::uint32_t image = 0;
+    std::string group;            // the object: the parent region's id, else the point's own
+    std::string cls;              // the parent region's label, else the point's
+    std::optional<geometry::Box> box;  // the parent rectangle, in pixels
+    std::string label;            // the keypoint's name
+    double x = 0, y = 0;          // pixels
+    double width = 0, height = 0; // the image
+    std::int64_t id = 0;
+    std::string result_id;        // the object's result id (the parent's, else the point's)
+    std::vector<ObjectAttribute> attributes;
+  };
+  std::vector<PendingPoint> m_points;
+  void add_points();
 
   [[noreturn]] void fail(const std::string& task, const std::string& field, const std::string& message) const {
     throw InputError({.file = m_path, .item = task, .field = field}, message);
@@ -253,7 +272,7 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     std::string id, control, label;
   };
   std::vector<Categorical> categorical;
-  std::map<std::string, std::string> region_texts;  // textarea results by id
+  std::map<std::string, std::pair<std::string, std::string>> region_texts;  // textarea results by id: (control, text)
   struct FrameRange {
     std::int64_t first, last;
     std::string label;
@@ -336,7 +355,8 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     } else if (type == "textarea" && !id.empty()) {
       // A region's transcription (audio), joined to the region of its id after the loop.
       dom::array texts;
-      std::string& text = region_texts[id];
+      region_texts[id].first = std::string(from_name);
+      std::string& text = region_texts[id].second;
       if (!value["text"].get(texts)) {
         for (dom::element t : texts) text += (text.empty() ? "" : "\n") + scalar_text(t);
       }
@@ -349,6 +369,8 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
         region.value = value;
         if (width) region.width = width;
         if (height) region.height = height;
+        std::string_view parent;
+        if (!r["parentID"].get(parent)) region.parent = std::string(parent);
       }
       for (const char* key : {"rectanglelabels", "polygonlabels", "brushlabels", "keypointlabels", "ellipselabels", "labels"}) {
         dom::array labels;
@@ -371,15 +393,27 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
   }
   for (auto& [rid, text] : region_texts) {
     const auto it = region_of.find(rid);
-    if (it == region_of.end() || regions[it->second].type != "segment") {
+    if (it == region_of.end()) {
       skip("textarea result (not compared)");
       continue;
     }
-    regions[it->second].text = std::move(text);
+    Region& region = regions[it->second];
+    if (region.type == "segment") {
+      region.text = std::move(text.second);
+    } else if (region.type != "span") {
+      region.attributes.push_back({text.first.empty() ? "text" : text.first, std::move(text.second)});  // a region's note: an attribute
+    } else {
+      skip("textarea result (not compared)");
+    }
   }
   for (const auto& c : categorical) {
-    if (region_of.count(c.id)) {
-      skip("per-region classification (an attribute of a region)");
+    if (const auto it = region_of.find(c.id); it != region_of.end()) {
+      Region& region = regions[it->second];
+      if (region.type == "span" || region.type == "segment") {
+        skip("per-region classification of a text span or time segment (not compared)");
+      } else {
+        region.attributes.push_back({c.control.empty() ? "choice" : c.control, c.label});  // per-region choices: an attribute
+      }
       continue;
     }
     m_labels.push_back({std::to_string(task_id), c.control, annotator, c.label, file_index});
@@ -449,7 +483,46 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
     }
     // Objects are numbered task id * 1000 + position; task ids too large for that take numbers of their own.
     const std::int64_t id = task_id >= 0 && task_id < k_max_task_id ? task_id * 1000 + n : -(++m_large_ids);
+    if (r.type == "keypoint") {
+      // Held until every file is read (add_points); grouped under the parent region, when it has one.
+      const std::string where = fmt::format("result {}", r.id);
+      if (!r.width || !r.height || *r.width <= 0 || *r.height <= 0) {
+        fail(task, where + ".original_width", "keypoint without original_width/original_height: percent coordinates cannot be converted to pixels");
+      }
+      double x = 0, y = 0;
+      if (r.value["x"].get(x) || !std::isfinite(x)) fail(task, where + ".value.x", "expected a number");
+      if (r.value["y"].get(y) || !std::isfinite(y)) fail(task, where + ".value.y", "expected a number");
+      PendingPoint p;
+      p.builder = annotator;
+      p.image = img;
+      p.label = region_label(r.labels);
+      p.x = x / 100 * *r.width;
+      p.y = y / 100 * *r.height;
+      p.width = *r.width;
+      p.height = *r.height;
+      p.id = id;
+      p.attributes = r.attributes;
+      const auto parent = r.parent.empty() ? region_of.end() : region_of.find(r.parent);
+      if (parent != region_of.end()) {
+        const Region& pr = regions[parent->second];
+        p.group = fmt::format("{}\x1f{}", task_id, pr.id);
+        p.cls = region_label(pr.labels);
+        p.result_id = pr.id;
+        double bx = 0, by = 0, bw = 0, bh = 0;
+        if (pr.type == "rectangle" && !pr.value["x"].get(bx) && !pr.value["y"].get(by) && !pr.value["width"].get(bw) && !pr.value["height"].get(bh)) {
+          p.box = geometry::Box{bx / 100 * *r.width, by / 100 * *r.height, bw / 100 * *r.width, bh / 100 * *r.height};
+        }
+      } else {
+        p.group = fmt::format("{}\x1f#{}", task_id, id);
+        p.cls = p.label;
+        p.result_id = r.id;
+      }
+      m_points.push_back(std::move(p));
+      continue;
+    }
+    const std::size_t before = b->objects();
     add_region(*b, img, r, id, task);
+    if (b->objects() > before) b->set_attributes(r.attributes);
     if (!r.id.empty()) b->name_id(id, r.id);  // findings and conflicts name the result id
   }
   if (any_span && !m_task_text) fail(task, "data.text", "text spans need the task's text in data.text");
@@ -460,10 +533,6 @@ void Reader::read_results(dom::array results, const std::string& annotator, cons
 void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r, std::int64_t id, const std::string& task) {
   if (r.type.empty()) {
     skip("labels without a shape");
-    return;
-  }
-  if (r.type == "keypoint") {
-    skip("keypoint (a point has no area)");
     return;
   }
   const std::string where = fmt::format("result {}", r.id);
@@ -546,7 +615,60 @@ void Reader::add_region(DeliveryBuilder& b, std::uint32_t image, const Region& r
   }
 }
 
+void Reader::add_points() {
+  // Each keypoint class's names: COCO's 17 person keypoints in their order when every label is one
+  // of them (so COCO's sigmas apply), else the labels in order of first use.
+  static const std::vector<std::string> coco = {"nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+                                                "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+                                                "left_knee", "right_knee", "left_ankle", "right_ankle"};
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto& p : m_points) {
+    auto& n = names[p.cls];
+    if (std::find(n.begin(), n.end(), p.label) == n.end()) n.push_back(p.label);
+  }
+  for (auto& [cls, n] : names) {
+    if (std::all_of(n.begin(), n.end(), [](const std::string& l) { return std::find(coco.begin(), coco.end(), l) != coco.end(); })) n = coco;
+  }
+  // Objects in order of their first point.
+  std::map<std::pair<std::string, std::string>, std::vector<const PendingPoint*>> groups;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const auto& p : m_points) {
+    auto& g = groups[{p.builder, p.group}];
+    if (g.empty()) order.emplace_back(p.builder, p.group);
+    g.push_back(&p);
+  }
+  for (const auto& key : order) {
+    const auto& g = groups[key];
+    const PendingPoint& first = *g.front();
+    DeliveryBuilder& b = builder(first.builder);
+    const auto& n = names[first.cls];
+    std::vector<double> xyv(3 * n.size(), 0.0);
+    std::vector<ObjectAttribute> attributes;
+    for (const PendingPoint* p : g) {
+      const auto k = static_cast<std::size_t>(std::find(n.begin(), n.end(), p->label) - n.begin());
+      xyv[3 * k] = p->x;
+      xyv[3 * k + 1] = p->y;
+      xyv[3 * k + 2] = 2;
+      attributes.insert(attributes.end(), p->attributes.begin(), p->attributes.end());
+    }
+    const std::int32_t cat = b.category(first.cls);
+    b.keypoint_schema(first.cls, KeypointSchema{n, {}});
+    if (first.box) {
+      b.add_keypoints(first.image, cat, xyv, std::numeric_limits<double>::quiet_NaN(), first.id, first.box);
+    } else if (g.size() == 1 && first.group.find("\x1f#") != std::string::npos) {
+      // A point on its own: the image is its scale (as CVAT's points).
+      b.add_keypoints(first.image, cat, xyv, first.width * first.height, first.id, geometry::Box{0, 0, first.width, first.height});
+    } else {
+      b.add_keypoints(first.image, cat, xyv, std::numeric_limits<double>::quiet_NaN(), first.id);
+    }
+    b.set_attributes(attributes);
+    if (!first.result_id.empty()) b.name_id(first.id, first.result_id);
+  }
+  m_points.clear();
+}
+
 void Reader::finish() {
+  add_points();
   if (m_frames_as_seconds) {
     m_out.warnings.push_back({"frames_without_frame_rate",
                               "video timelinelabels give frame ranges and no frame rate was given: their times are frame numbers (frame f is [f - 1, f)), "

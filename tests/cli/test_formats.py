@@ -61,17 +61,17 @@ expect("--annotator-field email", mail["summary"]["annotator_names"] == ["1", "2
 # Regions on a 200 x 100 image. Annotator 1: car [20,10,40,20]; a car at x=50%, y=50%, 10% x 20%
 # turned 90 degrees about its top-left corner, covering [80,100] x [50,70]; a sign polygon.
 # Annotator 2: the same first car, an axis-aligned car at [80,50,20,20] split over a rectangle and
-# a labels result sharing one id, and a keypoint. So 2 matches, both IoU 1 (the turned box covers
-# exactly the second box), the sign unmatched: f1 = 2*2/(3+2) = 0.8.
+# a labels result sharing one id, and a keypoint (a keypoint object of its own, with nothing to match). So 2
+# matches, both IoU 1 (the turned box covers exactly the second box), the sign and the keypoint unmatched:
+# f1 = 2*2/(3+3) = 2/3. The sign's per-region choice is its attribute "state".
 r, reg = report("agree", os.path.join(LS, "regions.json"))
 expect("LS regions run", r.returncode == 0, r.stderr)
 o = reg["overall"] if reg else {}
-expect("LS regions matched 2, only_a 1", o.get("matched") == 2 and o.get("unmatched_a") == 1 and o.get("unmatched_b") == 0, json.dumps(o))
-expect("LS regions f1 0.8", close(o.get("f1", {}).get("value"), 0.8), json.dumps(o.get("f1")))
+expect("LS regions matched 2, only_a 1, only_b 1", o.get("matched") == 2 and o.get("unmatched_a") == 1 and o.get("unmatched_b") == 1, json.dumps(o))
+expect("LS regions f1 2/3", close(o.get("f1", {}).get("value"), 2 / 3), json.dumps(o.get("f1")))
 expect("LS rotated box matches its axis-aligned twin (mean IoU 1)", close(o.get("mean_iou", {}).get("value"), 1.0), json.dumps(o.get("mean_iou")))
 reasons = {s["reason"]: s["count"] for s in reg["input"]["skipped"]}
-expect("LS regions skipped keypoint and per-region choices",
-       reasons == {"keypoint (a point has no area)": 1, "per-region classification (an attribute of a region)": 1}, json.dumps(reasons))
+expect("LS regions: the keypoint and the per-region choice are read, nothing skipped", reasons == {}, json.dumps(reasons))
 r = run("agree", os.path.join(LS, "regions.json"), "--compare", "labels")
 expect("--compare labels without classification results: exit 2", r.returncode == 2 and "no classification results" in r.stderr, r.stderr)
 

@@ -73,12 +73,12 @@ expect("1d data_obb.json: Butterfly against the config's butterfly is reported",
 s, findings, r = validated(os.path.join(Y, "data_polygons.json"))
 expect("1d data_polygons.json: one polygon", s is not None and s["annotations"] == 1 and findings == [], r.stdout[-300:])
 s, _, r = validated(os.path.join(Y, "data_keypoints.json"))
-expect("1d data_keypoints.json: keypoints and relations counted as skipped",
-       s is not None and skipped(s).get("keypoint (a point has no area)") == 3 and skipped(s).get("relation result") == 5, s and s["skipped"])
+expect("1d data_keypoints.json: the 3 keypoints are one object with the rectangle (2 annotations), relations counted as skipped",
+       s is not None and s["annotations"] == 2 and skipped(s) == {"relation result": 5}, s and s["skipped"])
 C = path("label-studio", "sdk-converter-tests", "test_export_coco", "data.json")
 s, _, r = validated(C)
-expect("1d test_export_coco: a rectangle and a polygon read, 2 keypoints skipped", s is not None and s["annotations"] == 2 and
-       skipped(s).get("keypoint (a point has no area)") == 2, s and s["skipped"])
+expect("1d test_export_coco: a rectangle, a polygon and 2 lone keypoints (no parentID: one object each)", s is not None and s["annotations"] == 4 and
+       not s["skipped"], s and s["skipped"])
 d, r = harness.json_stdout("agree", C)
 expect("1d test_export_coco: no completed_by: an anonymous annotator, warned", d is not None and
        [w["code"] for w in d["input"]["warnings"]] == ["anonymous_annotator"], r.stdout[-400:] + r.stderr)
@@ -112,6 +112,14 @@ kp = d and d["keypoints"]
 expect("2d for_video: skeleton on 4 frames with 13 labelled nodes, klhg's 3 points on one frame",
        kp is not None and [(c["class"], c["objects"], c["keypoints_labelled"]) for c in kp["per_class"]] == [("klhg", 1, 3), ("skeleton", 4, 13)],
        r.stderr or kp)
+# Label Studio keypoints (the SDK's YOLO converter test): nose, left_eye and right_eye grouped under
+# their person rectangle by parentID; COCO names, so the class takes COCO's 17 keypoints and sigmas.
+lskp = path("label-studio", "sdk-converter-tests", "test_export_yolo", "data_keypoints.json")
+d, r = harness.json_stdout("agree", lskp, lskp)
+kp = d and d.get("keypoints")
+expect("LS keypoints: one person, 3 labelled keypoints of COCO's 17, compared by OKS",
+       kp is not None and kp["overall"]["objects"] == 1 and kp["overall"]["keypoints_labelled"] == 3 and kp["per_class"][0]["similarity"] == "oks" and
+       [x["keypoint"] for x in kp["per_class"][0]["per_keypoint"] if x["keypoints_labelled"]] == ["nose", "left_eye", "right_eye"], r.stderr or kp)
 s, findings, r = validated(os.path.join(F, "for_images_project", "annotations.xml"))
 expect("2d project export: three subsets' img0.jpg and img1.jpg are 6 items, no false duplicate", s is not None and s["items"] == 6 and
        not any(f["code"] == "duplicate" for f in findings), s)
