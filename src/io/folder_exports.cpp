@@ -256,8 +256,24 @@ class Reader {
         const double r = std::hypot(xy[2] - xy[0], xy[3] - xy[1]);
         const std::vector<double> ring = ellipse_polygon(xy[0], xy[1], r, r, 0);
         m_builder->add_polygon(image, category, {ring}, static_cast<std::int64_t>(index));
+      } else if (type == "point") {
+        if (xy.size() != 2) fail(path, 0, name, where + ".points", "a point has one [x, y]");
+        // A keypoint object of one point, scaled by the image (as CVAT's points).
+        m_builder->add_keypoints(image, category, {xy[0], xy[1], 2.0}, w * h, static_cast<std::int64_t>(index), geometry::Box{0, 0, w, h});
+        m_builder->keypoint_schema(std::string(label), KeypointSchema{{std::string(label)}, {}});
       } else {
-        ++m_skips[fmt::format("{} shapes (no area to compare)", type)];
+        ++m_skips[fmt::format("{} shapes ({})", type, type == "line" || type == "linestrip" ? "not compared yet" : "no area to compare")];
+        continue;
+      }
+      // Shape flags: attributes of the shape.
+      dom::object flags;
+      if (!s["flags"].get(flags)) {
+        std::vector<ObjectAttribute> attributes;
+        for (auto [key, value] : flags) {
+          bool b = false;
+          if (!value.get(b)) attributes.push_back({std::string(key), b ? "true" : "false"});
+        }
+        m_builder->set_attributes(std::move(attributes));
       }
     }
   }
@@ -347,7 +363,7 @@ class Reader {
     }
     m_kpt_values = 0;
     for (const auto& y : files_with(dir, {".yaml"}, m_opt.follow_symlinks)) {
-      if (const auto k = kpt_shape(y)) m_kpt_values = *k;
+      if (const auto k = kpt_shape(y)) m_kpt_values = k->first * k->second, m_kpt_dims = k->second;
     }
     // Images next to the labels: same folder, or images/ beside labels/.
     std::map<std::string, fs::path> images;
@@ -377,7 +393,8 @@ class Reader {
 
   // A YOLO pose dataset's data.yaml says `kpt_shape: [K, D]` (D = 2 for x y, 3 for x y visibility):
   // K * D numbers follow each box.
-  static std::optional<std::size_t> kpt_shape(const fs::path& yaml) {
+  // kpt_shape: [keypoints, values per keypoint (2 or 3)].
+  static std::optional<std::pair<std::size_t, std::size_t>> kpt_shape(const fs::path& yaml) {
     std::ifstream in(yaml);
     std::string line;
     while (std::getline(in, line)) {
@@ -389,7 +406,7 @@ class Reader {
       }
       std::stringstream ss(rest);
       std::size_t k = 0, d = 0;
-      if (ss >> k >> d && k > 0 && (d == 2 || d == 3)) return k * d;
+      if (ss >> k >> d && k > 0 && k <= 1000 && (d == 2 || d == 3)) return std::make_pair(k, d);
     }
     return std::nullopt;
   }
@@ -423,9 +440,21 @@ class Reader {
         fail(p, n, name, "", fmt::format("expected a pose line of 5 + {} numbers (kpt_shape in data.yaml), got {} numbers", m_kpt_values, v.size()));
       }
       if (pose) {
+        // A keypoint object with its box; x y [v] per keypoint, normalised. Without visibility, a
+        // keypoint at 0 0 is not labelled (as Ultralytics writes a missing one).
         const double bw = v[3] * W, bh = v[4] * H;
-        m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, static_cast<std::int64_t>(n));
-        ++m_skips["pose keypoints (the box is read; keypoints are not compared)"];
+        const std::size_t dims = m_kpt_values ? m_kpt_dims : 3;
+        std::vector<double> xyv;
+        for (std::size_t k = 5; k + dims <= v.size(); k += dims) {
+          const double x = v[k] * W, y = v[k + 1] * H;
+          double vis = dims == 3 ? v[k + 2] : (v[k] == 0 && v[k + 1] == 0 ? 0 : 2);
+          if (vis != 0 && vis != 1 && vis != 2) {
+            fail(p, n, name, "", fmt::format("keypoint {} has visibility {}, expected 0, 1 or 2", (k - 5) / dims + 1, vis), Defect::degenerate);
+          }
+          xyv.insert(xyv.end(), {vis == 0 ? 0.0 : x, vis == 0 ? 0.0 : y, vis});
+        }
+        m_builder->add_keypoints(image, category, xyv, std::numeric_limits<double>::quiet_NaN(), static_cast<std::int64_t>(n),
+                                 geometry::Box{v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh});
       } else if (v.size() == 5 || v.size() == 6) {  // class cx cy w h [confidence]
         const double bw = v[3] * W, bh = v[4] * H;
         m_builder->add_box(image, category, {v[1] * W - bw / 2, v[2] * H - bh / 2, bw, bh}, static_cast<std::int64_t>(n));
@@ -449,6 +478,7 @@ class Reader {
   std::map<std::string, std::size_t> m_skips;
   std::int64_t m_next_id = 0;
   std::size_t m_kpt_values = 0;  // YOLO pose: numbers per object after the box (0: not pose)
+  std::size_t m_kpt_dims = 3;    // YOLO pose: numbers per keypoint (x y, or x y visibility)
   dom::parser m_parser;
 };
 
