@@ -32,6 +32,7 @@ struct AgreeArgs {
   bool match_by_class = false;
   commands::KeypointRequest keypoints;
   commands::AttributeRequest attributes;
+  commands::LineRequest lines;
   bool per_image = false;
   double collar = 0.2;
   bool skip_overlap = false;
@@ -93,6 +94,7 @@ commands::AgreeRequest request(const AgreeArgs& a) {
   r.match_by_class = a.match_by_class;
   r.keypoints = a.keypoints;
   r.attributes = a.attributes;
+  r.lines = a.lines;
   r.per_image = a.per_image;
   r.collar = a.collar;
   r.skip_overlap = a.skip_overlap;
@@ -197,6 +199,7 @@ void register_agree(CLI::App& app, Action& action) {
   cmd->add_flag("--match-by-class", args->match_by_class, "Objects: match only objects of the same class");
   add_keypoint_flags(*cmd, args->keypoints);
   add_attribute_flags(*cmd, args->attributes);
+  add_line_flags(*cmd, args->lines);
   cmd->add_option("--plot", args->plot_dir, "Draw the pairwise-agreement matrix as a heatmap (PNG and SVG) into DIR")->type_name("DIR");
   cmd->add_flag("--per-image", args->per_image, "Objects, masks, segments and transcripts: per-image (per-item) rows in the JSON and CSV reports, worst first");
   cmd->add_option("--matches", args->matches_path, "Objects: write every matched and unmatched object as CSV")

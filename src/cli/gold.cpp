@@ -29,6 +29,7 @@ struct GoldArgs {
   double low_overlap = -1;
   commands::KeypointRequest keypoints;
   commands::AttributeRequest attributes;
+  commands::LineRequest lines;
   long long min_items = -1;
   std::string on_insufficient;
   metrics::GoldOptions options;
@@ -102,6 +103,7 @@ int run_gold(GoldArgs& a) {
   r.durations_path = a.durations_path;
   r.keypoints = a.keypoints;
   r.attributes = a.attributes;
+  r.lines = a.lines;
   r.text_col = a.text_col;
   r.masks = a.masks;
   r.classes_path = a.classes_path;
@@ -225,6 +227,7 @@ void register_gold(CLI::App& app, Action& action) {
       ->check(CLI::Range(0.0, 1.0));
   add_keypoint_flags(*cmd, args->keypoints);
   add_attribute_flags(*cmd, args->attributes);
+  add_line_flags(*cmd, args->lines);
   cmd->add_option("--min-items", args->min_items, "Subjects with fewer gold items scored are insufficient (default: the policy's, else 10)")
       ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")

@@ -116,6 +116,8 @@ metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
   o.keypoints.pck = r.keypoints.pck;
   o.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
   o.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
+  o.lines.thickness = r.lines.thickness;
+  o.lines.compare_direction = r.lines.compare_direction;
   return o;
 }
 
@@ -396,8 +398,13 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
   Objects o{std::move(set), {}, {}};
   if (!s.request.keypoints.sigmas_path.empty()) s.spatial.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(s.request.keypoints.sigmas_path), o.set);
   if (s.request.partial) {
-    if (metrics::has_keypoints(o.set)) {
-      throw UsageError("keypoint objects are compared in one run: partial results do not carry their keypoint statistics yet", "partial");
+    for (const auto& a : o.set.annotators) {
+      const auto it = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.shape == Shape::keypoints || x.shape == Shape::polyline; });
+      if (it != a.objects.end()) {
+        throw UsageError(fmt::format("{} holds {}: they are compared in one run, partial results do not carry their statistics yet", a.file,
+                                     it->shape == Shape::keypoints ? "keypoint objects" : "polylines"),
+                         "partial");
+      }
     }
     if (s.request.keep_matches) throw UsageError("the matches list names one run's objects; a partial result holds no objects, only their statistics", "matches");
     for (const auto& a : o.set.annotators) {

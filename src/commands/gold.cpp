@@ -289,6 +289,8 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     options.keypoints.pck = r.keypoints.pck;
     options.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
     options.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
+    options.lines.thickness = r.lines.thickness;
+    options.lines.compare_direction = r.lines.compare_direction;
     if (!r.keypoints.sigmas_path.empty()) options.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(r.keypoints.sigmas_path), set);
     return metrics::gold_objects(set, g, options);
   }

@@ -368,8 +368,10 @@ class Reader {
       return true;
     }
     if (s.type == "polyline") {
-      skip("polylines (not compared yet)");
-    } else {
+      s.values = points(node, item);
+      return true;
+    }
+    {
       skip(fmt::format("<{}> shapes (not read)", s.type));
     }
     return false;
@@ -435,6 +437,10 @@ class Reader {
       const std::int64_t id = ++m_next_id;
       if (s.type == "points") add_points(image, category, s, id);
       else m_builder->add_keypoints(image, category, s.values, std::numeric_limits<double>::quiet_NaN(), id);
+      return;
+    }
+    if (s.type == "polyline") {
+      m_builder->add_polyline(image, m_builder->category(label), s.values, ++m_next_id);
       return;
     }
     // Polygons (and ellipses, rotated boxes, masks) are compared by their pixels: the image size must be known.

@@ -105,6 +105,27 @@ void DeliveryBuilder::add_keypoints(std::uint32_t image, std::int32_t category, 
   a.objects.push_back(o);
 }
 
+void DeliveryBuilder::add_polyline(std::uint32_t image, std::int32_t category, const std::vector<double>& xy, std::int64_t id) {
+  auto& a = m_out.objects;
+  SpatialObject o = new_object(image, category, Shape::polyline, id);
+  o.geom = static_cast<std::uint32_t>(a.ring_start.size() - 1);
+  o.geom_end = o.geom + 1;
+  double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+  for (std::size_t i = 0; i + 1 < xy.size(); i += 2) {
+    a.coords.push_back(xy[i]);
+    a.coords.push_back(xy[i + 1]);
+    x0 = std::min(x0, xy[i]);
+    x1 = std::max(x1, xy[i]);
+    y0 = std::min(y0, xy[i + 1]);
+    y1 = std::max(y1, xy[i + 1]);
+  }
+  a.ring_start.push_back(static_cast<std::uint32_t>(a.coords.size()));
+  if (x0 > x1) x0 = y0 = x1 = y1 = 0;
+  o.bbox = {x0, y0, x1 - x0, y1 - y0};
+  o.extent = {std::floor(x0) - 1, std::floor(y0) - 1, std::ceil(x1) + 1, std::ceil(y1) + 1};
+  a.objects.push_back(o);
+}
+
 void DeliveryBuilder::keypoint_schema(const std::string& category, KeypointSchema schema) { m_out.keypoints[category] = std::move(schema); }
 
 void DeliveryBuilder::set_attributes(std::vector<ObjectAttribute> attributes) {

@@ -261,8 +261,10 @@ class Reader {
         // A keypoint object of one point, scaled by the image (as CVAT's points).
         m_builder->add_keypoints(image, category, {xy[0], xy[1], 2.0}, w * h, static_cast<std::int64_t>(index), geometry::Box{0, 0, w, h});
         m_builder->keypoint_schema(std::string(label), KeypointSchema{{std::string(label)}, {}});
+      } else if (type == "line" || type == "linestrip") {
+        m_builder->add_polyline(image, category, xy, static_cast<std::int64_t>(index));
       } else {
-        ++m_skips[fmt::format("{} shapes ({})", type, type == "line" || type == "linestrip" ? "not compared yet" : "no area to compare")];
+        ++m_skips[fmt::format("{} shapes (no area to compare)", type)];
         continue;
       }
       // Shape flags: attributes of the shape.

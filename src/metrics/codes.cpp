@@ -29,6 +29,7 @@ const char* conflict_type_name(ConflictType t) {
     case ConflictType::low_overlap: return "low_overlap";
     case ConflictType::mismatching_transcript: return "mismatching_transcript";
     case ConflictType::mismatching_attributes: return "mismatching_attributes";
+    case ConflictType::mismatching_direction: return "mismatching_direction";
   }
   return "conflict";
 }

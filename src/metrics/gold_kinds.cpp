@@ -201,6 +201,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
   so.iou_threshold = opt.iou_threshold;
   so.iou_type = opt.iou_type;
   so.keypoints = opt.keypoints;
+  so.lines = opt.lines;
   so.bootstrap = 0;
   so.keep_matches = true;
   so.reference = g;
@@ -283,6 +284,12 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
         add_joints(joints[k], gold, *gobj, theirs, *dobj, opt.keypoints.pck);
       }
       compare_attributes(gold, static_cast<std::size_t>(go), theirs, static_cast<std::size_t>(dob), conflict, attribute_pairs[k]);
+      if (gobj->shape == Shape::polyline && opt.lines.compare_direction &&
+          reversed_direction(gold, *gobj, theirs, *dobj, set.images[m.image].width, set.images[m.image].height, opt.lines)) {
+        GoldConflict x = conflict;
+        x.type = ConflictType::mismatching_direction;
+        out.conflicts.push_back(std::move(x));
+      }
       if (m.iou >= opt.low_overlap) continue;
       counts.emplace_back(static_cast<std::uint32_t>(sp.low(gc)), 1.0);
       conflict.type = ConflictType::low_overlap;

@@ -11,7 +11,8 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
   switch (o.shape) {
     case Shape::mask: return a.masks[o.geom];
     case Shape::box:
-    case Shape::keypoints: return geometry::rasterize_box(o.bbox, h, w);  // keypoints: their box, in pictures
+    case Shape::keypoints:
+    case Shape::polyline: return geometry::rasterize_box(o.bbox, h, w);  // keypoints and lines: their box, in pictures
     case Shape::polygon: break;
   }
   auto ring = [&](std::uint32_t r) {

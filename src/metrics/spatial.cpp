@@ -83,11 +83,13 @@ bool disjoint(const std::array<double, 4>& a, const std::array<double, 4>& b) {
 }
 
 // How two objects of one image are compared: not at all (IoU 0), by their boxes, or by pixels.
-enum class Compare { none, boxes, pixels, keypoints };
+enum class Compare { none, boxes, pixels, keypoints, lines };
 Compare how_compared(const SpatialObject& x, const SpatialObject& y, const SpatialOptions& opt, const ImageInfo& img) {
   if (opt.match_by_class && x.category != y.category) return Compare::none;
   // Keypoints are compared with keypoints only, far apart or not (OKS never reaches 0).
   if (x.shape == Shape::keypoints || y.shape == Shape::keypoints) return x.shape == y.shape ? Compare::keypoints : Compare::none;
+  // Lines with lines only: near but not touching lines still have a similarity.
+  if (x.shape == Shape::polyline || y.shape == Shape::polyline) return x.shape == y.shape ? Compare::lines : Compare::none;
   if (disjoint(x.extent, y.extent)) return Compare::none;
   if (opt.iou_type == IouType::box || (opt.iou_type == IouType::automatic && x.shape == Shape::box && y.shape == Shape::box)) return Compare::boxes;
   // No size to rasterise at (readers refuse polygons on images of unknown size): boxes.
@@ -225,6 +227,7 @@ struct ImageResult {
   std::vector<ObjectCluster> members;  // with keep_clusters
   KeypointTally keypoints;
   AttributeTally attributes;
+  LineTally lines;
   int pairs = 0;
 };
 
@@ -339,6 +342,7 @@ class ImageMatcher {
     }
     out.keypoints.merge();
     out.attributes.merge();
+    out.lines.merge();
     out.entries.emplace_back(0, pooled);
     for (const auto& [c, counts] : per_class) out.entries.emplace_back(1 + P + c, counts);
     if (m_opt.reference < 0) cluster(out);
@@ -361,6 +365,11 @@ class ImageMatcher {
     const SpatialObject& y = object(b, j);
     const Compare how = how_compared(x, y, m_opt, m_set.images[m_image]);
     if (how == Compare::none) return 0;
+    if (how == Compare::lines) {
+      const ImageInfo& img = m_set.images[m_image];
+      return polyline_similarity(m_set.annotators[static_cast<std::size_t>(a)], x, m_set.annotators[static_cast<std::size_t>(b)], y, img.width, img.height,
+                                 m_opt.lines);
+    }
     if (how == Compare::keypoints) {
       // The pair's first annotator is the reference (gold sorts first), as pycocotools' gt.
       return keypoint_similarity(m_set.annotators[static_cast<std::size_t>(a)], x, m_set.annotators[static_cast<std::size_t>(b)], y,
@@ -471,6 +480,20 @@ class ImageMatcher {
       if (ca == cb && (m_set.annotators[static_cast<std::size_t>(a)].has_attributes() || m_set.annotators[static_cast<std::size_t>(b)].has_attributes())) {
         out.attributes.add_pair(m_set.annotators[static_cast<std::size_t>(a)], begin(a) + i, m_set.annotators[static_cast<std::size_t>(b)],
                                 begin(b) + static_cast<std::size_t>(j), pair_index, m_opt.attributes);
+      }
+      if (object(a, i).shape == Shape::polyline) {
+        const auto& an = m_set.annotators[static_cast<std::size_t>(a)];
+        const auto& bn = m_set.annotators[static_cast<std::size_t>(b)];
+        const SpatialObject& ob = object(b, static_cast<std::size_t>(j));
+        const ImageInfo& img = m_set.images[m_image];
+        LineCounts lc;
+        lc.objects = 1;
+        lc.similarity_sum = v;
+        lc.distance_sum = polyline_distance(an, object(a, i), bn, ob);
+        lc.reversed = m_opt.lines.compare_direction && reversed_direction(an, object(a, i), bn, ob, img.width, img.height, m_opt.lines);
+        out.lines.entries.emplace_back(0, lc);
+        out.lines.entries.emplace_back(1 + pair_index, lc);
+        if (ca == cb) out.lines.entries.emplace_back(1 + m_pairs + ca, lc);
       }
       if (object(a, i).shape == Shape::keypoints) {
         out.keypoints.add_pair(m_set.annotators[static_cast<std::size_t>(a)], object(a, i), m_set.annotators[static_cast<std::size_t>(b)],
@@ -843,6 +866,7 @@ ObjectMatching matching_of(const ObjectSet& set, std::vector<ImageResult>& per_i
     m.images[i].entries = std::move(per_image[i].entries);
     m.images[i].keypoints = std::move(per_image[i].keypoints);
     m.images[i].attributes = std::move(per_image[i].attributes);
+    m.images[i].lines = std::move(per_image[i].lines);
   }
   return m;
 }
@@ -901,6 +925,11 @@ SpatialResult summarize_objects(const ObjectSet& set, std::vector<long long> ann
       if (!im.attributes.counts.empty()) attributes.push_back(std::move(im.attributes));
     }
     out.attributes = summarize_attributes(set, attributes, opt.confidence);
+    std::vector<LineTally> lines;
+    for (auto& im : matching.images) {
+      if (!im.lines.entries.empty()) lines.push_back(std::move(im.lines));
+    }
+    out.lines = summarize_lines(set, lines, opt.lines);
   }
   matching.images = {};
   out.images_compared = compared;

@@ -10,6 +10,7 @@ const char* shape_name(Shape shape) {
     case Shape::polygon: return "polygon";
     case Shape::mask: return "mask";
     case Shape::keypoints: return "keypoints";
+    case Shape::polyline: return "polyline";
   }
   return "box";
 }

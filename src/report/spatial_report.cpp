@@ -227,6 +227,34 @@ std::string render_spatial_json(const SpatialReport& r) {
     kp["per_class"] = classes;
     out["keypoints"] = kp;
   }
+  if (res.lines.present) {
+    const auto& lr = res.lines;
+    auto line_json = [&](const metrics::LineScores& s) {
+      json j = {{"objects", s.counts.objects}, {"mean_similarity", estimate_json(s.mean_similarity)}, {"mean_distance", estimate_json(s.mean_distance)}};
+      if (lr.direction) {
+        j["reversed"] = s.counts.reversed;
+        j["reversed_share"] = estimate_json(s.reversed_share);
+      }
+      return j;
+    };
+    json lj = {{"line_thickness", lr.thickness}, {"compare_direction", lr.direction}, {"overall", line_json(lr.overall)}};
+    json rows = json::array();
+    for (const auto& p : lr.pairs) {
+      json row = line_json(p.scores);
+      row["annotator_a"] = set.annotators[static_cast<std::size_t>(p.annotator_a)].name;
+      row["annotator_b"] = set.annotators[static_cast<std::size_t>(p.annotator_b)].name;
+      rows.push_back(row);
+    }
+    lj["per_pair"] = rows;
+    json classes = json::array();
+    for (const auto& c : lr.classes) {
+      json row = line_json(c.scores);
+      row["class"] = set.categories[static_cast<std::size_t>(c.category)];
+      classes.push_back(row);
+    }
+    lj["per_class"] = classes;
+    out["polylines"] = lj;
+  }
   if (res.attributes.present) {
     json rows = json::array();
     for (const auto& at : res.attributes.attributes) {
@@ -272,6 +300,23 @@ std::string render_spatial_csv(const SpatialReport& r) {
     for (const auto& p : res.tracks.pairs) {
       csv_tracks(w, set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name, p.scores);
     }
+  }
+  if (res.lines.present) {
+    auto csv_lines = [&](std::string_view scope, std::string_view cls, std::string_view a, std::string_view b, const metrics::LineScores& s) {
+      w.count(scope, cls, a, b, "", "objects", s.counts.objects);
+      w.estimate(scope, cls, a, b, "", "mean_similarity", s.mean_similarity);
+      w.estimate(scope, cls, a, b, "", "mean_distance", s.mean_distance);
+      if (res.lines.direction) {
+        w.count(scope, cls, a, b, "", "reversed", s.counts.reversed);
+        w.estimate(scope, cls, a, b, "", "reversed_share", s.reversed_share);
+      }
+    };
+    csv_lines("polylines", "", "", "", res.lines.overall);
+    for (const auto& p : res.lines.pairs) {
+      csv_lines("polyline_pair", "", set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name,
+                p.scores);
+    }
+    for (const auto& c : res.lines.classes) csv_lines("polyline_class", set.categories[static_cast<std::size_t>(c.category)], "", "", c.scores);
   }
   for (const auto& at : res.attributes.attributes) {
     w.count("attribute", at.name, "", "", "", "items", at.items);
@@ -359,6 +404,10 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
                      res.images_compared, set.annotators.size(), res.objects, set.categories.size(),
                      number(r.options.iou_threshold), metrics::iou_type_description(r.options.iou_type),
                      r.options.match_by_class ? " · matched within class" : "");
+  if (res.lines.present) {
+    out += fmt::format("polylines: matched by CVAT's line similarity >= {} (thickness {} of the image size); their iou and dice columns hold it\n",
+                       number(r.options.iou_threshold), number(res.lines.thickness));
+  }
   if (res.keypoints.present) {
     out += fmt::format("keypoint objects: matched by OKS >= {} (the pair's first annotator is the reference); their iou and dice columns hold OKS "
                        "and 2 OKS / (1 + OKS)\n",
@@ -449,6 +498,25 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     }
     out += st.bold("visibility flags of matched keypoints") + "\n";
     for (const auto& [k, e] : kr.visibility) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));
+  }
+  if (res.lines.present) {
+    const auto& lr = res.lines;
+    out += "\n";
+    out += st.bold(fmt::format("{:<28}{:>8}{:>12}{:>10}{}", fmt::format("polylines (thickness {})", lr.thickness), "objects", "similarity", "dist px",
+                               lr.direction ? fmt::format("{:>10}", "reversed") : "")) +
+           "\n";
+    auto row = [&](std::string_view first, const metrics::LineScores& s) {
+      return fmt::format("{:<28}{:>8}{:>12}{:>10}{}\n", cell(first, 28), s.counts.objects, value_cell(s.mean_similarity), value_cell(s.mean_distance),
+                         lr.direction ? fmt::format("{:>10}", s.counts.reversed) : "");
+    };
+    out += row("all pairs", lr.overall);
+    if (lr.pairs.size() > 1) {
+      for (const auto& p : lr.pairs) {
+        out += row(fmt::format("{} / {}", set.annotators[static_cast<std::size_t>(p.annotator_a)].name, set.annotators[static_cast<std::size_t>(p.annotator_b)].name),
+                   p.scores);
+      }
+    }
+    for (const auto& c : lr.classes) out += row(set.categories[static_cast<std::size_t>(c.category)], c.scores);
   }
   if (res.attributes.present) {
     out += "\n";

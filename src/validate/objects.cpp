@@ -272,6 +272,24 @@ class ImageChecker {
         if (worst > before) worst_keypoint = k;
       }
       sound = false;  // people overlap: keypoint objects are not compared as regions
+    } else if (o.shape == Shape::polyline) {
+      const Ring r = ring(o.geom);
+      double length = 0;
+      for (std::size_t k = 0; k < r.points; ++k) {
+        if (!std::isfinite(r.xy[2 * k]) || !std::isfinite(r.xy[2 * k + 1])) {
+          add(out, Severity::error, Code::degenerate, o, img).message = "polyline with a NaN or infinite coordinate";
+          return false;
+        }
+        consider(r.xy[2 * k], r.xy[2 * k + 1]);
+        if (k) length += std::hypot(r.xy[2 * k] - r.xy[2 * k - 2], r.xy[2 * k + 1] - r.xy[2 * k - 1]);
+      }
+      if (r.points < 2 || length == 0) {
+        auto& f = add(out, Severity::error, Code::degenerate, o, img);
+        if (r.points) f.location.point = std::array<double, 2>{r.xy[0], r.xy[1]};
+        f.message = r.points < 2 ? fmt::format("polyline with {} point(s): a line needs two", r.points) : "polyline of zero length (every point in one place)";
+        return false;
+      }
+      sound = false;  // lines are not regions
     } else {
       const auto& m = m_a.masks[o.geom];
       const auto area = geometry::area(m);

@@ -416,6 +416,16 @@ def test_attributes_and_keypoints(tmp):
     r, _ = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", os.path.join(kp, "bad_sigmas.json"))
     expect("sigmas naming too few keypoints: exit 2 naming the keypoint", r.returncode == 2 and 'no sigma for keypoint "index"' in r.stderr, r.stderr)
 
+    # docs/spatial.md, "Polylines".
+    pl = os.path.join(SRC, "tests", "data", "polylines")
+    r, d = harness.json_report(tmp, "agree", os.path.join(pl, "a.xml"), os.path.join(pl, "b.xml"), "--compare-direction", "--matches", matches)
+    sims = {x["class_a"]: float(x["iou"]) for x in csv.DictReader(open(matches))} if r.returncode == 0 else {}
+    expect("polylines: lane exp(-1/2), kerb exp(-1/8) reversed", close(sims.get("lane"), np.exp(-0.5), 1e-12) and close(sims.get("kerb"), np.exp(-0.125), 1e-12) and
+           d["polylines"]["overall"]["reversed"] == 1 and close(d["polylines"]["overall"]["mean_distance"]["value"], 1.5), r.stderr + str(sims))
+    r, g = harness.json_report(tmp, "gold", os.path.join(pl, "b.xml"), "--gold", os.path.join(pl, "a.xml"), "--compare-direction", "--min-items", "1")
+    types = sorted((c["type"], c["class"]) for c in g["conflicts"]) if g else []
+    expect("polylines gold: low_overlap on the lane, mismatching_direction on the kerb", types == [("low_overlap", "lane"), ("mismatching_direction", "kerb")], str(types))
+
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:

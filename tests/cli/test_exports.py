@@ -176,13 +176,13 @@ expect("agree: timelinelabels without a frame rate are frame numbers, said in a 
 r = run("validate", AUDIO, "--json", "-", "-q")
 d = json.loads(r.stdout) if r.stdout else None
 expect("validate checks an audio export's segments", d is not None and d["summary"]["annotations"] == 2 and d["summary"]["skipped"] == [], r.stdout)
-# Skipped types are shown by every command: the CVAT fixture holds a polyline.
+# Skipped types are shown by every command: the CVAT fixture holds a cuboid.
 CVA, CVB = (os.path.join(SRC, "tests", "data", "formats", "cvat", "images", f) for f in ("a.xml", "b.xml"))
 for cmd in (["validate", CVA], ["agree", CVA, CVB], ["gold", CVA, "--gold", CVB], ["report", CVA, CVB]):
     r = run(*cmd)
-    expect(f"{cmd[0]}: skipped polylines on the terminal", "skipped: 1 x polylines" in r.stdout, r.stdout)
+    expect(f"{cmd[0]}: skipped cuboid on the terminal", "skipped: 1 x <cuboid> shapes" in r.stdout, r.stdout)
 r, d = report("report", CVA, CVB)
-expect("report: skipped in the JSON", d is not None and any("polylines" in s["reason"] for s in d["input"]["skipped"]), d and d.get("input"))
+expect("report: skipped in the JSON", d is not None and any("cuboid" in s["reason"] for s in d["input"]["skipped"]), d and d.get("input"))
 
 # ---- 7. Misread formats ----
 MR = os.path.join(EX, "misread")

@@ -116,7 +116,7 @@ r, cv = report("agree", os.path.join(CV, "images", "a.xml"), os.path.join(CV, "i
 o = cv["overall"] if cv else {}
 expect("CVAT images: 3 matched, f1 1", r.returncode == 0 and o.get("matched") == 3 and close(o["f1"]["value"], 1.0), r.stderr + json.dumps(o))
 expect("CVAT images: mean IoU (0.5 + 1 + 1) / 3", close(o.get("mean_iou", {}).get("value"), 2.5 / 3), json.dumps(o.get("mean_iou")))
-expect("CVAT images: polyline skipped", cv and cv["input"]["skipped"][0]["reason"] == "polylines (not compared yet)"
+expect("CVAT images: cuboid skipped", cv and cv["input"]["skipped"][0]["reason"] == "<cuboid> shapes (not read)"
        and cv["input"]["skipped"][0]["count"] == 1, json.dumps(cv and cv["input"]))
 # Tags as labels: img1 day/day, img2 night/day: percent agreement 1/2.
 r, tags = report("agree", os.path.join(CV, "images", "a.xml"), os.path.join(CV, "images", "b.xml"), "--compare", "labels")
@@ -169,12 +169,12 @@ if harness.samples(SRC, "the real CVAT exports"):
     r, f = report("agree", os.path.join(fx, "for_images", "train.xml"), os.path.join(fx, "for_images", "train.xml"), "--annotators", "x,y")
     reasons = {s["reason"]: s["count"] for s in f["input"]["skipped"]} if f else {}
     # train.xml: img0 a box, a polyline, a skeleton; img1 a polygon, points, a skeleton (skipped are counted per file).
-    expect("datumaro train.xml: 5 objects (points and skeletons read), the polyline skipped", f and f["input"]["files"][0]["objects"] == 5
-           and reasons == {"polylines (not compared yet)": 1}, r.stderr + json.dumps(reasons))
+    expect("datumaro train.xml: 6 objects (points, skeletons and the polyline read), nothing skipped", f and f["input"]["files"][0]["objects"] == 6
+           and reasons == {}, r.stderr + json.dumps(reasons))
     r, v = report("agree", os.path.join(fx, "for_video", "annotations.xml"), os.path.join(fx, "for_video", "annotations.xml"), "--annotators", "x,y")
     # for_video: frames 10, 13, 16, 19 (start 10, stop 19, step 3); the box track is inside at frame 10 only, the
-    # points track at frame 10 only, the skeleton on all 4 frames (the polyline track is skipped).
-    expect("datumaro video: 4 frames, 1 box, 1 points, 4 skeletons", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 6
+    # points track at frame 10 only, the skeleton on all 4 frames, the polyline track (keyframe 13, outside at 16) on frame 13 only.
+    expect("datumaro video: 4 frames, 1 box, 1 points, 4 skeletons, 1 polyline", v and v["summary"]["images"] == 4 and v["input"]["files"][0]["objects"] == 7
            and v["tracks"]["overall"]["frames"] == 4, r.stderr + json.dumps(v and v["summary"]))
 
 # Folder exports of one 40 x 20 image (tests/data/formats/folders): VOC and LabelMe draw a car

@@ -89,8 +89,8 @@ expect("1d csv_test.json: 2 tasks, predictions left out and counted", s is not N
 # 2d. datumaro's CVAT fixtures.
 F = path("cvat", "datumaro-fixtures")
 s, findings, r = validated(os.path.join(F, "for_images", "train.xml"))
-expect("2d for_images: 2 images; points and skeletons read, the polyline counted as skipped", s is not None and s["items"] == 2 and
-       s["annotations"] == 5 and skipped(s) == {"polylines (not compared yet)": 1}, s)
+expect("2d for_images: 2 images; points, skeletons and the polyline read", s is not None and s["items"] == 2 and
+       s["annotations"] == 6 and skipped(s) == {}, s)
 expect("2d for_images: the shapes without a label are found", sorted(f["item"] for f in findings if "without a label" in f["message"]) == ["img0.jpg", "img1.jpg"],
        [f["message"] for f in findings])
 d, r = harness.json_stdout("validate", os.path.join(F, "for_video", "annotations.xml"))

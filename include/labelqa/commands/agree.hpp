@@ -39,6 +39,7 @@ struct AgreeRequest {
   bool match_by_class = false;
   KeypointRequest keypoints;
   AttributeRequest attributes;
+  LineRequest lines;
   bool per_image = false;          // per-image rows in the JSON and CSV reports
   bool keep_matches = false;       // matches_csv() is wanted
   std::string classes_path;        // masks: class names by value

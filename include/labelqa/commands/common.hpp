@@ -17,6 +17,12 @@ struct KeypointRequest {
   std::string sigmas_path;     // per-class OKS sigmas (JSON); COCO's person sigmas for 17 keypoints
 };
 
+// How polylines are compared (docs/spatial.md, "Polylines").
+struct LineRequest {
+  double thickness = 0.01;
+  bool compare_direction = false;
+};
+
 // Which attributes of matched objects are compared (docs/attributes.md).
 struct AttributeRequest {
   std::vector<std::string> only;     // empty: all

@@ -31,6 +31,7 @@ struct GoldRequest {
   std::string durations_path;      // segments: recordings' durations (item,seconds)
   KeypointRequest keypoints;       // keypoint objects (options.keypoints is set from it)
   AttributeRequest attributes;     // objects: attributes scored (options.attributes is set from it)
+  LineRequest lines;               // polylines (options.lines is set from it)
   // Shards (docs/scale.md), categorical labels: `partial` reads the shard and keeps what partial()
   // writes, without scoring; `merge`: the files are gold partials, scored as the union of their
   // shards (gold, policy and options come from the partials).

@@ -43,6 +43,8 @@ class DeliveryBuilder {
                      const std::optional<geometry::Box>& box = std::nullopt);
   // The attributes of the object added last (sorted by name here).
   void set_attributes(std::vector<ObjectAttribute> attributes);
+  // An open line x0, y0, x1, y1, ... in pixels (validate reports lines of fewer than 2 points).
+  void add_polyline(std::uint32_t image, std::int32_t category, const std::vector<double>& xy, std::int64_t id);
   // The names and skeleton of a keypoint class.
   void keypoint_schema(const std::string& category, KeypointSchema schema);
 

@@ -31,6 +31,7 @@ enum class ConflictType : std::uint8_t {
   extra_annotation,
   low_overlap,
   mismatching_attributes,
+  mismatching_direction,
   mismatching_label,
   mismatching_transcript,
   missing_annotation

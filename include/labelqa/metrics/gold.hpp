@@ -13,6 +13,7 @@
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/gates.hpp"
 #include "labelqa/metrics/keypoints.hpp"
+#include "labelqa/metrics/polylines.hpp"
 #include "labelqa/model/masks.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/policy.hpp"
@@ -75,6 +76,7 @@ struct GoldOptions {
   unsigned normalize = 1 | 4; // transcripts: Normalization flags (metrics/transcripts.hpp), case and space
   KeypointOptions keypoints;  // keypoint objects: OKS threshold, PCK fraction, sigmas
   AttributeOptions attributes;  // objects: which attributes of valid pairs are scored
+  LineOptions lines;            // polylines: thickness, direction
 };
 
 // One class of a subject's scores.

@@ -8,6 +8,7 @@
 #include "labelqa/metrics/attributes.hpp"
 #include "labelqa/metrics/estimate.hpp"
 #include "labelqa/metrics/keypoints.hpp"
+#include "labelqa/metrics/polylines.hpp"
 #include "labelqa/model/objects.hpp"
 
 #include <cstdint>
@@ -31,6 +32,7 @@ struct SpatialOptions {
   int reference = -1;
   KeypointOptions keypoints;   // keypoint objects: matched by OKS (or PCK) at keypoints.oks_threshold
   AttributeOptions attributes; // which attributes of matched objects are compared
+  LineOptions lines;           // polylines: CVAT's line thickness, direction
 };
 
 // Additive object counts of one scope (sums over images and annotator pairs).
@@ -151,6 +153,7 @@ struct SpatialResult {
   TrackResult tracks;
   KeypointResult keypoints;
   AttributeResult attributes;
+  LineResult lines;
   std::vector<Warning> warnings;
 };
 
@@ -170,6 +173,7 @@ struct ImageOutcome {
   std::vector<std::pair<int, ObjectCounts>> entries;
   KeypointTally keypoints;  // matched keypoint objects, keypoint by keypoint
   AttributeTally attributes;  // attributes of matched objects of one class
+  LineTally lines;            // matched polylines
 };
 
 // The ratings of the object clusters (the `objects` section) as rating patterns.

@@ -26,6 +26,9 @@ enum class Shape : std::uint8_t {
   // object's area (NaN when the file gives none), then x, y, v for each keypoint of its class.
   // bbox is the file's box, else the tight box of the labelled keypoints. Compared by OKS.
   keypoints,
+  // An open line: ring `geom` holds its vertices x0, y0, x1, y1, ... Compared by CVAT's line
+  // similarity (geometry/lines.hpp).
+  polyline,
 };
 const char* shape_name(Shape shape);
 
