@@ -3,7 +3,7 @@
 # byte-for-byte report check, the core-library program and the layer check (Release build).
 #   scripts/test.sh          the above (what a contributor runs; CI runs it first)
 #   scripts/test.sh --full   then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-#                            and every libFuzzer target for 15 s (LABELQA_FUZZ_SECONDS), as CI does
+#                            and every libFuzzer target for 10 s (LABELQA_FUZZ_SECONDS), as CI does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --deps-only
@@ -21,4 +21,4 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
-tools/fuzz/run.sh "${LABELQA_FUZZ_SECONDS:-15}"
+tools/fuzz/run.sh "${LABELQA_FUZZ_SECONDS:-10}"

@@ -194,11 +194,13 @@ KeypointResult summarize_keypoints(const ObjectSet& set, const std::vector<Keypo
   std::map<std::pair<int, int>, KeypointCounts> totals;
   std::vector<VisibilityCount> vis;
   std::vector<int> count(static_cast<std::size_t>(C), 0);  // keypoints per class, as the objects have them
+  std::map<std::tuple<int, int, std::uint8_t, std::uint8_t>, long long> flags;  // visibility patterns, summed over images
   for (const auto& im : images) {
     for (const auto& [scope, k, c] : im.entries) totals[{scope, k}].add(c);
-    vis.insert(vis.end(), im.visibility.begin(), im.visibility.end());
+    for (const auto& v : im.visibility) flags[{v.pair, v.category, v.flag_a, v.flag_b}] += v.count;
     for (const auto& [c, n] : im.classes) count[static_cast<std::size_t>(c)] = std::max(count[static_cast<std::size_t>(c)], n);
   }
+  for (const auto& [key, n] : flags) vis.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), n});
   out.present = std::any_of(count.begin(), count.end(), [](int n) { return n > 0; });
   if (!out.present) return out;
   auto total = [&](int scope, int k) {
