@@ -266,6 +266,8 @@ struct RawObject {
   std::int64_t image_id = 0;
   std::int64_t category_id = 0;
   double area = std::numeric_limits<double>::quiet_NaN();  // the file's "area" (NaN: none)
+  std::int64_t num_keypoints = -1;                          // the file's "num_keypoints" (-1: none)
+  bool has_bbox = false;
 };
 
 // Annotations parsed from one slice of the "annotations" list, with ring and mask indices local to
@@ -823,6 +825,11 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
         keypoint_ring = static_cast<std::uint32_t>(out.ring_start.size() - 2);
         keypoints_at = begin;
       }
+    } else if (key == "num_keypoints" && lenient()) {
+      od::json_type t;
+      check(fv.type().get(t));
+      if (t == od::json_type::number) raw.num_keypoints = get_int(fv, "num_keypoints");
+      else skip_checked(fv);
     } else if (key == "area") {
       od::json_type t;
       check(fv.type().get(t));
@@ -872,6 +879,7 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   if (!has_image) m_cur.fail("image_id", "missing key \"image_id\"");
   if (!has_category) m_cur.fail("category_id", "missing key \"category_id\"");
   if (!has_id) o.id = static_cast<std::int64_t>(index);
+  raw.has_bbox = has_bbox;
   if (keypoint_ring) {
     // Compared by its keypoints, as COCOeval does with iouType "keypoints"; the area scales OKS.
     out.coords[*keypoints_at] = raw.area;
@@ -1383,6 +1391,22 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
       continue;
     }
     if (!std::isnan(raw.area)) m_check->areas.emplace_back(o.offset, raw.area);
+    if (o.shape == Shape::keypoints) {
+      // Checked, not dropped: num_keypoints must count the labelled keypoints; without a box or an
+      // area, OKS has no scale of its own (the box of the keypoints stands in).
+      const KeypointView kp = keypoints_of(m_out.objects, o);
+      std::int64_t labelled = 0;
+      for (std::size_t k = 0; k < kp.count; ++k) labelled += kp.values[3 * k + 2] > 0;
+      const std::string item = qualified_name(m_out.images[o.image]);
+      if (raw.num_keypoints >= 0 && raw.num_keypoints != labelled) {
+        problem(o, "num_keypoints", fmt::format("num_keypoints is {} but {} keypoints are labelled (v > 0)", raw.num_keypoints, labelled), Defect::schema, item);
+        m_check->problems.back().kept = true;
+      }
+      if (!raw.has_bbox && std::isnan(raw.area) && labelled > 0) {
+        problem(o, "bbox", "keypoints without a bbox or an area: OKS has no scale for them (the box of the keypoints is used)", Defect::schema, item);
+        m_check->problems.back().kept = true;
+      }
+    }
     objs[kept++] = o;
   }
   objs.resize(kept);

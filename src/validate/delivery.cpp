@@ -338,7 +338,7 @@ class Validator {
     auto d = io::read_coco_checked(u.path, check);
     problem_findings(check.problems, m_findings);
     m_annotations += static_cast<std::size_t>(std::count_if(check.problems.begin(), check.problems.end(),
-                                                            [](const io::ReadProblem& p) { return p.defect != Defect::duplicate_key; }));
+                                                            [](const io::ReadProblem& p) { return p.defect != Defect::duplicate_key && !p.kept; }));
     delivery(d, u.root, check.areas, m_defer);
   }
 

@@ -2,6 +2,9 @@
 #include "labelqa/metrics/object_mask.hpp"
 #include "labelqa/validate/findings.hpp"
 
+#include "labelqa/geometry/keypoints.hpp"
+#include "labelqa/metrics/keypoints.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -124,6 +127,7 @@ class ImageChecker {
     std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
+    check_keypoint_duplicates(begin, end, img, out);
     if (m_opt.require_coverage && m_pixels) check_coverage(image, begin, end, sound, out);
     if (!no_pixels.empty()) skipped_pixels(img, "pixel checks skipped on this image: " + no_pixels, out);
   }
@@ -310,6 +314,35 @@ class ImageChecker {
     }
     if (!m_areas.empty() && sound) check_area(index, img, geometric_area, out);
     return sound;
+  }
+
+  // Two keypoint objects of one class whose OKS (COCO's person sigmas for 17 keypoints, else the
+  // PCK share) reaches the duplicate threshold, either way round: the later is a duplicate.
+  void check_keypoint_duplicates(std::size_t begin, std::size_t end, const ImageInfo& img, std::vector<Finding>& out) {
+    std::vector<std::size_t> kps;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (m_a.objects[i].shape == Shape::keypoints) kps.push_back(i);
+    }
+    if (kps.size() < 2 || kps.size() > 2000) return;
+    std::vector<char> done(kps.size(), 0);
+    for (std::size_t p = 0; p < kps.size(); ++p) {
+      for (std::size_t q = p + 1; q < kps.size(); ++q) {
+        if (done[q]) continue;
+        const SpatialObject& x = m_a.objects[kps[p]];
+        const SpatialObject& y = m_a.objects[kps[q]];
+        if (x.category != y.category) continue;
+        const std::size_t K = keypoints_of(m_a, x).count;
+        const std::vector<double> none;
+        const std::vector<double>& sigmas = K == 17 ? geometry::coco_person_sigmas() : none;
+        const double s = std::max(metrics::keypoint_similarity(m_a, x, m_a, y, sigmas, 0.2), metrics::keypoint_similarity(m_a, y, m_a, x, sigmas, 0.2));
+        if (s < m_opt.duplicate_iou) continue;
+        auto& f = add(out, Severity::warning, Code::duplicate, y, img);
+        f.other_annotation = object_id(m_a, x);
+        f.location.bbox = y.bbox;
+        f.message = fmt::format("keypoint objects {} and {} of class \"{}\" have {} {:.4f}", x.id, y.id, f.cls, sigmas.empty() ? "PCK share" : "OKS", s);
+        done[q] = 1;
+      }
+    }
   }
 
   // A keypoint's name in its class's schema, else its 1-based position.

@@ -24,6 +24,7 @@ struct ReadProblem {
   const char* kind = "annotation";     // "image", "category" or "annotation"
   std::optional<std::int64_t> id;      // its id, when the file gave one
   std::string image;                   // an annotation's image, when its image id names one
+  bool kept = false;                   // the annotation was read all the same (a problem of one field)
 };
 struct LenientRead {
   std::vector<ReadProblem> problems;                      // in file order
