@@ -47,9 +47,9 @@ std::size_t medoid(const ObjectSet& set, const ObjectCluster& cl, IouType type) 
   return best;
 }
 
-// Appends object `o` of `from` to `to` with its geometry (rings or mask).
+// Appends object `o` of `from` to `to` with its geometry (rings: polygons, keypoints, lines; or mask).
 SpatialObject copy_geometry(const AnnotatorObjects& from, SpatialObject o, AnnotatorObjects& to) {
-  if (o.shape == Shape::polygon) {
+  if (o.shape == Shape::polygon || o.shape == Shape::keypoints || o.shape == Shape::polyline) {
     const auto first = static_cast<std::uint32_t>(to.ring_start.size() - 1);
     for (std::uint32_t r = o.geom; r < o.geom_end; ++r) {
       to.coords.insert(to.coords.end(), from.coords.begin() + from.ring_start[r], from.coords.begin() + from.ring_start[r + 1]);
