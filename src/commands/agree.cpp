@@ -1,8 +1,6 @@
 // `agree` as a library call (see agree.hpp).
 #include "labelqa/commands/agree.hpp"
 
-#include "labelqa/io/sigmas_reader.hpp"
-
 #include "labelqa/error.hpp"
 #include "labelqa/io/coco_reader.hpp"
 #include "labelqa/io/mask_reader.hpp"
@@ -112,12 +110,7 @@ metrics::SpatialOptions spatial_options(const AgreeRequest& r) {
   o.bootstrap = r.metrics.bootstrap;
   o.seed = r.metrics.seed;
   o.keep_matches = r.keep_matches;
-  o.keypoints.oks_threshold = r.keypoints.oks_threshold;
-  o.keypoints.pck = r.keypoints.pck;
-  o.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
-  o.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
-  o.lines.thickness = r.lines.thickness;
-  o.lines.compare_direction = r.lines.compare_direction;
+  apply_object_requests(r.keypoints, r.attributes, r.lines, o.keypoints, o.attributes, o.lines);
   return o;
 }
 
@@ -396,7 +389,7 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
   name_inputs(s.request, files, set.skipped, set.warnings);
   for (std::size_t k = 0; k < files.size(); ++k) set.annotators[k].file = files[k];
   Objects o{std::move(set), {}, {}};
-  if (!s.request.keypoints.sigmas_path.empty()) s.spatial.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(s.request.keypoints.sigmas_path), o.set);
+  apply_object_requests(s.request.keypoints, s.request.attributes, s.request.lines, s.spatial.keypoints, s.spatial.attributes, s.spatial.lines, &o.set);
   if (s.request.partial) {
     for (const auto& a : o.set.annotators) {
       const auto it = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.shape == Shape::keypoints || x.shape == Shape::polyline; });

@@ -1,8 +1,6 @@
 // `gold` as a library call (see gold.hpp).
 #include "labelqa/commands/gold.hpp"
 
-#include "labelqa/io/sigmas_reader.hpp"
-
 #include "labelqa/error.hpp"
 #include "labelqa/io/mask_reader.hpp"
 #include "labelqa/io/segment_reader.hpp"
@@ -285,13 +283,7 @@ metrics::GoldResult score(const GoldRequest& r, std::vector<SkippedInput>& skipp
     const int g = io::merge_gold_objects(std::move(*delivery.objects), std::move(*gold.objects), r.gold_path, set, r.load.item_match);
     warnings = set.warnings;
     metrics::GoldOptions options = r.options;
-    options.keypoints.oks_threshold = r.keypoints.oks_threshold;
-    options.keypoints.pck = r.keypoints.pck;
-    options.attributes.only = {r.attributes.only.begin(), r.attributes.only.end()};
-    options.attributes.ignored = {r.attributes.ignored.begin(), r.attributes.ignored.end()};
-    options.lines.thickness = r.lines.thickness;
-    options.lines.compare_direction = r.lines.compare_direction;
-    if (!r.keypoints.sigmas_path.empty()) options.keypoints.sigmas = io::sigmas_in_order(io::read_sigmas(r.keypoints.sigmas_path), set);
+    apply_object_requests(r.keypoints, r.attributes, r.lines, options.keypoints, options.attributes, options.lines, &set);
     return metrics::gold_objects(set, g, options);
   }
   if (kind == Compare::segments) {

@@ -1,6 +1,10 @@
 // What the commands share: which kind of labels a comparison is about.
 #pragma once
 
+#include "labelqa/metrics/attributes.hpp"
+#include "labelqa/metrics/keypoints.hpp"
+#include "labelqa/metrics/polylines.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,5 +32,10 @@ struct AttributeRequest {
   std::vector<std::string> only;     // empty: all
   std::vector<std::string> ignored;
 };
+
+// The requests above as the matcher's options (agree, gold and report alike). With `set`, the
+// sigmas file is read and ordered by the set's keypoint classes.
+void apply_object_requests(const KeypointRequest& k, const AttributeRequest& a, const LineRequest& l, metrics::KeypointOptions& keypoints,
+                           metrics::AttributeOptions& attributes, metrics::LineOptions& lines, const ObjectSet* set = nullptr);
 
 }  // namespace labelqa::commands
