@@ -1,3 +1,4 @@
+#include "json_document.hpp"
 #include "labelqa/io/policy_reader.hpp"
 #include "labelqa/io/line_index.hpp"
 
@@ -222,15 +223,7 @@ GoldPolicy read_json(const Input& input) {
   PolicyBuilder b(path);
   const MappedFile file(input);
   const std::string_view text = file.view();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto line = io::line_of(text, e.byte);
-    throw InputError({.file = path, .line = line}, "invalid JSON (expected an object with the policy keys and a \"rule\" list)", Defect::broken_file);
-  } catch (const nlohmann::json::exception& e) {  // a number too large for a double, ...
-    throw InputError({.file = path}, fmt::format("invalid JSON: {}", e.what()), Defect::broken_file);
-  }
+  const nlohmann::json j = detail::parse_json_document(text, path, "an object with the policy keys and a \"rule\" list");
   auto at = [&](const std::string& pointer) { return Location{.file = path, .field = pointer}; };
   if (!j.is_object()) b.fail(at("/"), "the policy must be a JSON object");
   GoldPolicy p;

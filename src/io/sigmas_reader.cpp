@@ -1,3 +1,4 @@
+#include "json_document.hpp"
 #include "labelqa/io/sigmas_reader.hpp"
 
 #include "labelqa/error.hpp"
@@ -26,15 +27,7 @@ SigmaFile read_sigmas(const Input& input) {
   out.path = input.path;
   const MappedFile file(input);
   const std::string_view text = file.view();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError({.file = out.path, .line = io::line_of(text, e.byte)}, "invalid JSON (expected an object from class name to sigmas)",
-                     Defect::broken_file);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError({.file = out.path}, fmt::format("invalid JSON: {}", e.what()), Defect::broken_file);
-  }
+  const nlohmann::json j = detail::parse_json_document(text, out.path, "an object from class name to sigmas");
   if (!j.is_object()) throw InputError({.file = out.path, .field = "/"}, "expected an object from class name to a list of sigmas or to {keypoint: sigma}");
   for (const auto& [cls, v] : j.items()) {
     const std::string at = "/" + cls;

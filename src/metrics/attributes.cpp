@@ -1,6 +1,7 @@
 #include "labelqa/metrics/attributes.hpp"
 
 #include "labelqa/metrics/patterns.hpp"
+#include "sum_equal.hpp"
 
 #include <algorithm>
 #include <map>
@@ -23,18 +24,8 @@ void AttributeTally::add_pair(const AnnotatorObjects& a, std::size_t ka, const A
 }
 
 void AttributeTally::merge() {
-  auto key = [](const AttributeCount& c) { return std::tie(c.pair, c.name, c.value_a, c.value_b); };
-  std::sort(counts.begin(), counts.end(), [&](const AttributeCount& p, const AttributeCount& q) { return key(p) < key(q); });
-  std::size_t w = 0;
-  for (std::size_t r = 0; r < counts.size(); ++r) {
-    if (w > 0 && key(counts[w - 1]) == key(counts[r])) {
-      counts[w - 1].count += counts[r].count;
-    } else {
-      if (w != r) counts[w] = std::move(counts[r]);
-      ++w;
-    }
-  }
-  counts.resize(w);
+  detail::sum_equal(counts, [](const AttributeCount& c) { return std::tie(c.pair, c.name, c.value_a, c.value_b); },
+                    [](AttributeCount& into, const AttributeCount& from) { into.count += from.count; });
 }
 
 MetricMap paired_agreement(std::size_t annotators, const std::vector<std::tuple<int, int, int, long long>>& ratings, int q, double confidence) {

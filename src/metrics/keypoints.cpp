@@ -3,6 +3,7 @@
 #include "labelqa/error.hpp"
 #include "labelqa/geometry/keypoints.hpp"
 #include "labelqa/metrics/attributes.hpp"
+#include "sum_equal.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -118,39 +119,12 @@ void KeypointTally::add_object(const AnnotatorObjects& a, const SpatialObject& o
 }
 
 void KeypointTally::merge() {
-  std::sort(entries.begin(), entries.end(), [](const auto& x, const auto& y) {
-    return std::tie(std::get<0>(x), std::get<1>(x)) < std::tie(std::get<0>(y), std::get<1>(y));
-  });
-  std::size_t w = 0;
-  for (std::size_t r = 0; r < entries.size(); ++r) {
-    if (w > 0 && std::get<0>(entries[w - 1]) == std::get<0>(entries[r]) && std::get<1>(entries[w - 1]) == std::get<1>(entries[r])) {
-      std::get<2>(entries[w - 1]).add(std::get<2>(entries[r]));
-    } else {
-      entries[w++] = entries[r];
-    }
-  }
-  entries.resize(w);
-  auto key = [](const VisibilityCount& v) { return std::tie(v.pair, v.category, v.flag_a, v.flag_b); };
-  std::sort(visibility.begin(), visibility.end(), [&](const auto& x, const auto& y) { return key(x) < key(y); });
-  w = 0;
-  for (std::size_t r = 0; r < visibility.size(); ++r) {
-    if (w > 0 && key(visibility[w - 1]) == key(visibility[r])) {
-      visibility[w - 1].count += visibility[r].count;
-    } else {
-      visibility[w++] = visibility[r];
-    }
-  }
-  visibility.resize(w);
-  std::sort(classes.begin(), classes.end());
-  w = 0;
-  for (std::size_t r = 0; r < classes.size(); ++r) {
-    if (w > 0 && classes[w - 1].first == classes[r].first) {
-      classes[w - 1].second = std::max(classes[w - 1].second, classes[r].second);
-    } else {
-      classes[w++] = classes[r];
-    }
-  }
-  classes.resize(w);
+  detail::sum_equal(entries, [](const auto& e) { return std::tie(std::get<0>(e), std::get<1>(e)); },
+                    [](auto& into, const auto& from) { std::get<2>(into).add(std::get<2>(from)); });
+  detail::sum_equal(visibility, [](const VisibilityCount& v) { return std::tie(v.pair, v.category, v.flag_a, v.flag_b); },
+                    [](VisibilityCount& into, const VisibilityCount& from) { into.count += from.count; });
+  detail::sum_equal(classes, [](const std::pair<int, int>& c) { return c.first; },
+                    [](std::pair<int, int>& into, const std::pair<int, int>& from) { into.second = std::max(into.second, from.second); });
 }
 
 KeypointScores keypoint_scores(const KeypointCounts& c) {

@@ -1,6 +1,7 @@
 #include "labelqa/metrics/polylines.hpp"
 
 #include "labelqa/geometry/lines.hpp"
+#include "sum_equal.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -42,13 +43,8 @@ void LineCounts::add(const LineCounts& o) {
 }
 
 void LineTally::merge() {
-  std::sort(entries.begin(), entries.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::size_t w = 0;
-  for (std::size_t r = 0; r < entries.size(); ++r) {
-    if (w > 0 && entries[w - 1].first == entries[r].first) entries[w - 1].second.add(entries[r].second);
-    else entries[w++] = entries[r];
-  }
-  entries.resize(w);
+  detail::sum_equal(entries, [](const std::pair<int, LineCounts>& e) { return e.first; },
+                    [](std::pair<int, LineCounts>& into, const std::pair<int, LineCounts>& from) { into.second.add(from.second); });
 }
 
 LineScores line_scores(const LineCounts& c, bool direction) {
