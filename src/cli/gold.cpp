@@ -228,6 +228,14 @@ void register_gold(CLI::App& app, Action& action) {
   add_keypoint_flags(*cmd, args->keypoints);
   add_attribute_flags(*cmd, args->attributes);
   add_line_flags(*cmd, args->lines);
+  cmd->add_option("--object-visibility-threshold", args->options.object_visibility_threshold,
+                  "Objects: a delivered box, polygon or mask with less than this share visible under the objects drawn above it is a "
+                  "covered_annotation conflict (default 0.05; 0 turns the check off)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--group-match-threshold", args->options.group_match_threshold,
+                  "Objects: groups (group_id) match at this Jaccard index over matched pairs; pairs in unmatched groups are mismatching_groups "
+                  "conflicts (default 0.5)")
+      ->check(CLI::Range(0.01, 1.0));
   cmd->add_option("--min-items", args->min_items, "Subjects with fewer gold items scored are insufficient (default: the policy's, else 10)")
       ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--on-insufficient", args->on_insufficient, "Whether an insufficient rule fails the gate (default fail)")

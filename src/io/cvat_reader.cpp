@@ -51,6 +51,8 @@ struct Shape {
   double rotation = 0;
   bool occluded = false;
   std::vector<ObjectAttribute> attributes;  // <attribute> children and occluded (track shapes: as of this keyframe)
+  long long z_order = 0;   // z_order (drawing order)
+  std::int64_t group = 0;  // group_id (a track's, for its shapes); 0 = none
 };
 
 class Reader {
@@ -146,6 +148,15 @@ class Reader {
   }
 
   void skip(const std::string& reason) { ++m_skips[reason]; }
+
+  // An optional whole-number attribute (0 when absent).
+  long long whole(pugi::xml_node node, const char* attr, const std::string& item) const {
+    const pugi::xml_attribute a = node.attribute(attr);
+    if (!a || std::string_view(a.value()).empty()) return 0;
+    const auto v = parse_int(a.value());
+    if (!v) fail(node, item, fmt::format("{}.{}", node.name(), attr), fmt::format("expected a whole number, got \"{}\"", a.value()));
+    return *v;
+  }
 
   double number(pugi::xml_node node, const char* attr, const std::string& item) const {
     const pugi::xml_attribute a = node.attribute(attr);
@@ -247,10 +258,11 @@ class Reader {
     }
   }
 
-  void problem(pugi::xml_node node, const std::string& item, const std::string& field, std::string message, Defect defect = Defect::unknown_class) {
+  ReadProblem& problem(pugi::xml_node node, const std::string& item, const std::string& field, std::string message, Defect defect = Defect::unknown_class) {
     const std::ptrdiff_t off = node.offset_debug();
     m_out.problems.push_back({{.file = m_path, .line = off >= 0 ? line_of(static_cast<std::size_t>(off)) : 0, .item = item, .field = field}, std::move(message),
                               defect, "annotation", std::nullopt, item});
+    return m_out.problems.back();
   }
 
   // A shape's label and attribute values against the schema <meta> declares.
@@ -342,6 +354,8 @@ class Reader {
     // Attributes: every <attribute> child, and occlusion where the shape says it.
     for (pugi::xml_node a : node.children("attribute")) s.attributes.push_back({a.attribute("name").value(), std::string(trim(a.child_value()))});
     if (node.attribute("occluded")) s.attributes.push_back({"occluded", s.occluded ? "true" : "false"});
+    s.z_order = whole(node, "z_order", item);
+    if (node.attribute("group_id")) s.group = whole(node, "group_id", item);
     if (s.type == "box") {
       s.values = {number(node, "xtl", item), number(node, "ytl", item), number(node, "xbr", item), number(node, "ybr", item)};
       if (node.attribute("rotation")) s.rotation = number(node, "rotation", item);
@@ -428,7 +442,11 @@ class Reader {
   void add_shape(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
     const std::size_t before = m_builder->objects();
     add_geometry(image, item, s, label);
-    if (m_builder->objects() > before) m_builder->set_attributes(s.attributes);
+    if (m_builder->objects() > before) {
+      m_builder->set_attributes(s.attributes);
+      m_builder->set_group(s.group);
+      m_builder->set_z_order(s.z_order);
+    }
   }
 
   void add_geometry(std::uint32_t image, const std::string& item, const Shape& s, const std::string& label) {
@@ -602,6 +620,9 @@ class Reader {
     check_schema(node, item, label);
     std::vector<Shape> shapes = keyframes(node, item);
     if (shapes.empty()) return;
+    const std::int64_t group = whole(node, "group_id", item);
+    for (Shape& s : shapes) s.group = group;
+    check_outside_attributes(shapes, item);
     m_builder->select_track(m_builder->track(key));
     if (shapes.front().type == "skeleton") {
       read_skeleton_track(node, item, label, shapes);
@@ -643,6 +664,27 @@ class Reader {
       add_shape(image, item, at, label);
     }
     m_builder->select_track(-1);
+  }
+
+  // A keyframe where the track is outside shows nothing: an attribute value first given there (a
+  // mutable attribute changed while the object is not drawn) is never seen on any frame.
+  void check_outside_attributes(const std::vector<Shape>& shapes, const std::string& item) {
+    for (std::size_t k = 1; k < shapes.size(); ++k) {
+      const Shape& s = shapes[k];
+      if (!s.outside) continue;
+      const Shape& before = shapes[k - 1];
+      for (const ObjectAttribute& a : s.attributes) {
+        if (a.name == "occluded") continue;
+        const auto was = std::find_if(before.attributes.begin(), before.attributes.end(), [&](const ObjectAttribute& b) { return b.name == a.name; });
+        if (was != before.attributes.end() && was->value == a.value) continue;
+        ReadProblem& p = problem(s.node, item, fmt::format("attribute {}", a.name),
+                                 fmt::format("frame {}: attribute \"{}\" changes to \"{}\" (was {}) on a keyframe where the track is outside, "
+                                             "so no frame shows it",
+                                             s.frame, a.name, a.value, was == before.attributes.end() ? std::string("not given") : fmt::format("\"{}\"", was->value)),
+                                 Defect::schema);
+        p.kept = true;
+      }
+    }
   }
 
   // Interpolated tracks expand to one shape per frame: a few bytes can name millions of frames, so

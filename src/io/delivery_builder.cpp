@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fmt/format.h>
 
 namespace labelqa::io {
@@ -139,7 +140,28 @@ void DeliveryBuilder::set_attributes(std::vector<ObjectAttribute> attributes) {
   }
 }
 
+void DeliveryBuilder::set_group(std::int64_t group) {
+  if (group == 0 || m_out.objects.objects.empty()) return;
+  const std::size_t k = m_out.objects.objects.size() - 1;
+  if (!m_groups.empty() && m_groups.back().first == k) {
+    m_groups.back().second = group;
+  } else {
+    m_groups.emplace_back(k, group);
+  }
+}
+
+void DeliveryBuilder::set_z_order(long long z_order) {
+  if (m_out.objects.objects.empty()) return;
+  m_out.objects.objects.back().z_order = static_cast<std::int16_t>(std::clamp<long long>(z_order, std::numeric_limits<std::int16_t>::min(), std::numeric_limits<std::int16_t>::max()));
+}
+
 LocalDelivery DeliveryBuilder::finish() {
+  if (!m_groups.empty()) {
+    auto& a = m_out.objects;
+    a.groups.assign(a.objects.size(), 0);
+    for (const auto& [k, group] : m_groups) a.groups[k] = group;
+    m_groups.clear();
+  }
   if (!m_attributes.empty()) {
     auto& a = m_out.objects;
     a.attribute_start.assign(1, 0);

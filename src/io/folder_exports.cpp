@@ -277,6 +277,9 @@ class Reader {
         }
         m_builder->set_attributes(std::move(attributes));
       }
+      // group_id: shapes sharing one are parts of one object (null = none).
+      std::int64_t group = 0;
+      if (!s["group_id"].get(group)) m_builder->set_group(group);
     }
   }
 

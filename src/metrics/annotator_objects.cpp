@@ -76,6 +76,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   gopt.iou_threshold = opt.iou_threshold;
   gopt.iou_type = opt.iou_type;
   gopt.low_overlap = 0;
+  gopt.object_visibility_threshold = 0;  // the report counts misses, extras and confusions
 
   ObjectSet owned;
   const ObjectSet* set = &input;

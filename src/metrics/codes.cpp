@@ -17,6 +17,7 @@ const char* warning_code_name(WarningCode c) {
     case WarningCode::pairs_not_computed: return "pairs_not_computed";
     case WarningCode::texts_not_aligned: return "texts_not_aligned";
     case WarningCode::unitizing_not_computed: return "unitizing_not_computed";
+    case WarningCode::coverage_not_checked: return "coverage_not_checked";
   }
   return "warning";
 }
@@ -30,6 +31,8 @@ const char* conflict_type_name(ConflictType t) {
     case ConflictType::mismatching_transcript: return "mismatching_transcript";
     case ConflictType::mismatching_attributes: return "mismatching_attributes";
     case ConflictType::mismatching_direction: return "mismatching_direction";
+    case ConflictType::mismatching_groups: return "mismatching_groups";
+    case ConflictType::covered_annotation: return "covered_annotation";
   }
   return "conflict";
 }

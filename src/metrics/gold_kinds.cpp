@@ -3,6 +3,7 @@
 #include "gold_engine.hpp"
 #include "labelqa/geometry/keypoints.hpp"
 #include "labelqa/metrics/class_limits.hpp"
+#include "labelqa/metrics/object_relations.hpp"
 #include "labelqa/metrics/spans.hpp"
 #include "labelqa/metrics/spatial.hpp"
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <tuple>
 
 namespace labelqa::metrics {
 namespace {
@@ -172,6 +174,69 @@ std::vector<GoldJoint> joint_rows(const JointCounts& counts, const ObjectSet& se
   return rows;
 }
 
+// CVAT's two checks of how objects relate on an image: delivered pairs whose groups disagree with
+// gold's (mismatching_groups) and delivered boxes, polygons and masks hidden under the objects
+// drawn above them (covered_annotation).
+void object_relation_conflicts(GoldResult& out, const ObjectSet& set, int g, const std::vector<int>& position,
+                               const std::map<std::pair<std::size_t, std::uint32_t>, std::vector<std::tuple<std::size_t, std::size_t, GoldConflict>>>& paired,
+                               const std::vector<std::uint8_t>& gold_has, const GoldOptions& opt) {
+  const auto& gold = set.annotators[static_cast<std::size_t>(g)];
+  auto group_name = [](const AnnotatorObjects& a, std::size_t k) { return a.group_of(k) ? std::to_string(a.group_of(k)) : std::string(); };
+  for (const auto& [key, rows] : paired) {
+    const auto& [k, image] = key;
+    std::size_t ann = 0;
+    while (position[ann] != static_cast<int>(k)) ++ann;
+    const auto& theirs = set.annotators[ann];
+    if (gold.groups.empty() && theirs.groups.empty()) continue;
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    for (const auto& row : rows) pairs.emplace_back(std::get<0>(row), std::get<1>(row));
+    for (std::size_t p : mismatching_groups(gold, gold.image_begin(image), gold.image_end(image), theirs, theirs.image_begin(image),
+                                            theirs.image_end(image), pairs, opt.group_match_threshold)) {
+      GoldConflict x = std::get<2>(rows[p]);
+      x.type = ConflictType::mismatching_groups;
+      x.attribute = "group";
+      x.value = group_name(theirs, pairs[p].second);
+      x.gold_value = group_name(gold, pairs[p].first);
+      out.conflicts.push_back(std::move(x));
+    }
+  }
+  if (opt.object_visibility_threshold <= 0) return;
+  long long unchecked = 0;
+  std::string example;
+  for (std::size_t a = 0; a < set.annotators.size(); ++a) {
+    if (static_cast<int>(a) == g) continue;
+    const auto& theirs = set.annotators[a];
+    for (std::uint32_t i = 0; i < set.images.size(); ++i) {
+      if (!gold_has[i] || !theirs.has_image[i] || theirs.image_end(i) - theirs.image_begin(i) < 2) continue;
+      const ImageInfo& img = set.images[i];
+      const auto covered = covered_objects(theirs, theirs.image_begin(i), theirs.image_end(i), img.height, img.width, opt.object_visibility_threshold);
+      if (!covered) {
+        if (unchecked++ == 0) example = fmt::format("{} of {}", qualified_name(img), theirs.name);
+        continue;
+      }
+      for (const CoveredObject& c : *covered) {
+        const SpatialObject& o = theirs.objects[c.object];
+        GoldConflict x;
+        x.type = ConflictType::covered_annotation;
+        x.item = i;
+        x.annotator = position[a];
+        x.cls = set.categories[static_cast<std::size_t>(o.category)];
+        x.annotation = o.id;
+        if (const auto it = theirs.id_names.find(o.id); it != theirs.id_names.end()) x.annotation_name = it->second;
+        x.bbox = o.bbox;
+        x.visible = c.visible;
+        out.conflicts.push_back(std::move(x));
+      }
+    }
+  }
+  if (unchecked > 0) {
+    out.warnings.push_back({WarningCode::coverage_not_checked,
+                            fmt::format("{} delivered image(s) not checked for covered objects (their objects are too large to rasterise "
+                                        "together; docs/limits.md), e.g. {}",
+                                        unchecked, example)});
+  }
+}
+
 }  // namespace
 
 GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
@@ -242,6 +307,9 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     }
   }
   const std::size_t C = sp.C;
+  // Valid and mismatching-label pairs per (delivered annotator, image), for the group check: the
+  // pair's objects and its conflict as far as it is known.
+  std::map<std::pair<std::size_t, std::uint32_t>, std::vector<std::tuple<std::size_t, std::size_t, GoldConflict>>> paired;
   for (const ObjectMatch& m : r.matches) {
     const bool gold_first = m.annotator_a == g;
     const int ann = gold_first ? m.annotator_b : m.annotator_a;
@@ -264,7 +332,10 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
       if (const auto it = owner.id_names.find(*conflict.annotation); it != owner.id_names.end()) conflict.annotation_name = it->second;
     }
     conflict.bbox = dobj ? dobj->bbox : gobj->bbox;
-    if (gobj && dobj) conflict.iou = m.iou;
+    if (gobj && dobj) {
+      conflict.iou = m.iou;
+      paired[{k, m.image}].emplace_back(static_cast<std::size_t>(go), static_cast<std::size_t>(dob), conflict);
+    }
     if (!dobj) {
       conflict.type = ConflictType::missing_annotation;
     } else if (!gobj) {
@@ -296,6 +367,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     }
     out.conflicts.push_back(std::move(conflict));
   }
+  object_relation_conflicts(out, set, g, position, paired, gold_has, opt);
   const TallyLayout layout = object_layout(set.categories, keypoints);
   auto class_total = [sp](const std::vector<double>& s, std::size_t c) {
     double n = 0;

@@ -933,6 +933,7 @@ GoldResult gold_segments(const SegmentSet& set, int g, const GoldOptions& opt) {
   check_speaker_limits(set, ranges);
   GoldOptions by_time = opt;
   by_time.iou_type = IouType::box;
+  by_time.object_visibility_threshold = 0;  // overlapping speech hides nothing
   GoldResult out = gold_objects(as_objects(set), g, by_time);
   out.kind = LabelKind::segments;
   for (auto& c : out.conflicts) {  // object ids are 1 + the segment's index in the set

@@ -43,23 +43,31 @@ void index_objects(AnnotatorObjects& a, std::size_t image_count) {
     return x.image != y.image ? x.image < y.image : x.id < y.id;
   };
   if (!std::is_sorted(a.objects.begin(), a.objects.end(), before)) {
-    if (a.has_attributes()) {
-      // Sort positions, then move objects and their attributes alike.
+    if (a.has_attributes() || !a.groups.empty()) {
+      // Sort positions, then move objects and what is kept beside them alike.
       std::vector<std::uint32_t> order(a.objects.size());
       for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
       std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return before(a.objects[x], a.objects[y]); });
       std::vector<SpatialObject> objects;
-      std::vector<ObjectAttribute> attributes;
-      std::vector<std::uint32_t> start{0};
       objects.reserve(order.size());
-      for (std::uint32_t k : order) {
-        objects.push_back(a.objects[k]);
-        for (std::uint32_t t = a.attribute_start[k]; t < a.attribute_start[k + 1]; ++t) attributes.push_back(std::move(a.attributes[t]));
-        start.push_back(static_cast<std::uint32_t>(attributes.size()));
-      }
+      for (std::uint32_t k : order) objects.push_back(a.objects[k]);
       a.objects = std::move(objects);
-      a.attributes = std::move(attributes);
-      a.attribute_start = std::move(start);
+      if (a.has_attributes()) {
+        std::vector<ObjectAttribute> attributes;
+        std::vector<std::uint32_t> start{0};
+        for (std::uint32_t k : order) {
+          for (std::uint32_t t = a.attribute_start[k]; t < a.attribute_start[k + 1]; ++t) attributes.push_back(std::move(a.attributes[t]));
+          start.push_back(static_cast<std::uint32_t>(attributes.size()));
+        }
+        a.attributes = std::move(attributes);
+        a.attribute_start = std::move(start);
+      }
+      if (!a.groups.empty()) {
+        std::vector<std::int64_t> groups;
+        groups.reserve(order.size());
+        for (std::uint32_t k : order) groups.push_back(a.groups[k]);
+        a.groups = std::move(groups);
+      }
     } else {
       std::stable_sort(a.objects.begin(), a.objects.end(), before);
     }

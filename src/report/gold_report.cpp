@@ -124,6 +124,12 @@ json conflict_json(const GoldReport& rep, const GoldConflict& c, bool for_vendor
     j["value"] = c.value;
     if (!for_vendor) j["gold_value"] = c.gold_value;
   }
+  if (c.type == metrics::ConflictType::mismatching_groups) {
+    auto group = [](const std::string& id) { return id.empty() ? json(nullptr) : json(std::stoll(id)); };  // written from a number
+    j["group"] = group(c.value);
+    if (!for_vendor) j["gold_group"] = group(c.gold_value);
+  }
+  if (c.type == metrics::ConflictType::covered_annotation) j["visible"] = optional_number(c.visible);
   return j;
 }
 
@@ -301,7 +307,7 @@ std::string render_conflicts_csv(const GoldReport& rep, bool for_vendor) {
     for (int k = 0; k < 4; ++k) out += (c.bbox ? number((*c.bbox)[static_cast<std::size_t>(k)]) : "") + ",";
     out += number(c.iou) + ",";
     out += c.span ? fmt::format("{},{}", (*c.span)[0], (*c.span)[1]) : ",";
-    out += "," + csv_cell(c.attribute) + "," + csv_cell(c.value);
+    out += "," + csv_cell(c.attribute) + "," + (c.visible ? number(c.visible) : csv_cell(c.value));
     if (!for_vendor) out += "," + csv_cell(c.gold_value);
     out += "\n";
   }

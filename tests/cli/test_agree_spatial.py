@@ -426,6 +426,24 @@ def test_attributes_and_keypoints(tmp):
     types = sorted((c["type"], c["class"]) for c in g["conflicts"]) if g else []
     expect("polylines gold: low_overlap on the lane, mismatching_direction on the kerb", types == [("low_overlap", "lane"), ("mismatching_direction", "kerb")], str(types))
 
+    # docs/spatial.md, "Covered objects and groups": the car under the van is covered (nothing of it
+    # visible); the wall is drawn under the sign by z_order (later in the file, lower z_order); the
+    # car under the tree keeps a quarter visible; the second bag is grouped with the first person.
+    rel = os.path.join(SRC, "tests", "data", "relations")
+    r, g = harness.json_report(tmp, "gold", os.path.join(rel, "vendor.xml"), "--gold", os.path.join(rel, "gold.xml"), "--min-items", "1")
+    found = sorted((c["type"], c["item"], c["class"], c.get("visible"), c.get("group"), c.get("gold_group")) for c in g["conflicts"]) if g else []
+    expect("gold: covered_annotation (car under the van, 0 visible) and mismatching_groups (bag of group 2 put in group 7)",
+           found == [("covered_annotation", "street.png", "car", 0.0, None, None), ("mismatching_groups", "people.png", "bag", None, 7, 2)],
+           r.stderr + str(found))
+    r, g = harness.json_report(tmp, "gold", os.path.join(rel, "vendor.xml"), "--gold", os.path.join(rel, "gold.xml"), "--min-items", "1",
+                               "--object-visibility-threshold", "0.3")
+    visible = sorted(c["visible"] for c in g["conflicts"] if c["type"] == "covered_annotation") if g else []
+    expect("gold --object-visibility-threshold 0.3: the car under the tree (0.25 visible) is covered too", visible == [0.0, 0.25], r.stderr + str(visible))
+    r, g = harness.json_report(tmp, "gold", os.path.join(rel, "vendor.xml"), "--gold", os.path.join(rel, "gold.xml"), "--min-items", "1",
+                               "--object-visibility-threshold", "0")
+    expect("gold --object-visibility-threshold 0: no covered_annotation", g is not None and not any(c["type"] == "covered_annotation" for c in g["conflicts"]),
+           r.stderr)
+
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:

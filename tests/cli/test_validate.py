@@ -67,6 +67,8 @@ CASES = [
     ("track_gap", ["track_gap.xml"], 0,
      {"code": "track_gap", "severity": "warning", "item": "frame 000004", "annotation": "track 0", "class": "cat",
       "location": {"frame": 2}, "message_has": "frames 2 to 3"}),
+    ("attribute on an outside keyframe", ["outside_attribute.xml"], 1,
+     {"code": "schema", "severity": "error", "item": "track 0", "message_has": "changes to \"blue\" (was \"red\") on a keyframe where the track is outside"}),
     ("track_jump", ["track_jump.xml"], 0,
      {"code": "track_jump", "severity": "warning", "item": "frame 000002", "annotation": "track 0",
       "location": {"frame": 2, "bbox": [70, 50, 20, 20]}}),

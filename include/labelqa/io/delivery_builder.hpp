@@ -43,6 +43,10 @@ class DeliveryBuilder {
                      const std::optional<geometry::Box>& box = std::nullopt);
   // The attributes of the object added last (sorted by name here).
   void set_attributes(std::vector<ObjectAttribute> attributes);
+  // The group (non-zero; CVAT and LabelMe group_id) and drawing order (CVAT z_order, clamped to
+  // -32768..32767) of the object added last.
+  void set_group(std::int64_t group);
+  void set_z_order(long long z_order);
   // An open line x0, y0, x1, y1, ... in pixels (validate reports lines of fewer than 2 points).
   void add_polyline(std::uint32_t image, std::int32_t category, const std::vector<double>& xy, std::int64_t id);
   // The names and skeleton of a keypoint class.
@@ -64,6 +68,7 @@ class DeliveryBuilder {
   std::map<std::string, std::int32_t> m_tracks;
   std::int32_t m_track = -1;
   std::vector<std::pair<std::size_t, std::vector<ObjectAttribute>>> m_attributes;  // (object, its attributes)
+  std::vector<std::pair<std::size_t, std::int64_t>> m_groups;  // (object, its group)
 };
 
 // The limits of an image size every reader enforces (COCO's): whole numbers of pixels from 1 to

@@ -22,16 +22,19 @@ enum class WarningCode : std::uint8_t {
   pairs_not_computed,
   texts_not_aligned,
   unitizing_not_computed,
+  coverage_not_checked,
 };
 const char* warning_code_name(WarningCode c);
 
 // A located difference between a delivered annotation and gold (CVAT's quality-report types),
 // declared in the order of their names: the order conflicts are sorted in.
 enum class ConflictType : std::uint8_t {
+  covered_annotation,
   extra_annotation,
   low_overlap,
   mismatching_attributes,
   mismatching_direction,
+  mismatching_groups,
   mismatching_label,
   mismatching_transcript,
   missing_annotation

@@ -77,6 +77,11 @@ struct GoldOptions {
   KeypointOptions keypoints;  // keypoint objects: OKS threshold, PCK fraction, sigmas
   AttributeOptions attributes;  // objects: which attributes of valid pairs are scored
   LineOptions lines;            // polylines: thickness, direction
+  // objects: a delivered box, polygon or mask of which less than this share stays visible under
+  // the objects drawn above it is a covered_annotation conflict (CVAT's default; 0 = no check).
+  double object_visibility_threshold = 0.05;
+  // objects: groups (group_id) match at this Jaccard index over matched pairs (CVAT's default).
+  double group_match_threshold = 0.5;
 };
 
 // One class of a subject's scores.
@@ -129,8 +134,10 @@ struct GoldConflict {
   std::optional<std::array<double, 2>> time;  // segments: [start, end) in seconds of the delivered segment (missing: the gold one's)
   std::uint32_t line = 0;                   // segments: its line in its file (0 where the format has none)
   std::optional<EditCounts> words, chars;   // transcripts: the delivered text's edits against gold (cls: the text, gold_class: gold's)
-  // mismatching_attributes: the attribute, its delivered value and gold's (k_no_value where absent).
+  // mismatching_attributes: the attribute, its delivered value and gold's (k_no_value where absent);
+  // mismatching_groups: "group", the delivered and the gold object's group ids ("" = ungrouped).
   std::string attribute, value, gold_value;
+  std::optional<double> visible;           // covered_annotation: the share of the object left visible
 };
 
 struct GoldResult {

@@ -82,6 +82,9 @@ struct SpatialObject {
   std::uint32_t image = 0;      // index into ObjectSet::images
   Shape shape = Shape::box;
   bool crowd = false;
+  // Drawing order (CVAT z_order; 0 where the file has none): of two overlapping objects the one
+  // with the higher z_order, or at equal z_order the later one, is drawn on top.
+  std::int16_t z_order = 0;
   std::int32_t track = -1;      // video: the annotator's track this per-frame object belongs to (dense, per annotator)
   geometry::Box bbox{};         // the file's bbox, or the tight box of the geometry when it has none
   // Pixel extent [x0, y0, x1, y1) that contains every pixel the geometry can cover: objects whose
@@ -126,6 +129,10 @@ struct AnnotatorObjects {
   std::vector<ObjectAttribute> attributes;
   std::vector<std::uint32_t> attribute_start;
   bool has_attributes() const { return !attribute_start.empty(); }
+  // Object k's group (CVAT group_id, LabelMe group_id): objects of one image sharing a non-zero
+  // group are parts of one thing; 0 = not grouped. Empty when no object has a group.
+  std::vector<std::int64_t> groups;
+  std::int64_t group_of(std::size_t k) const { return groups.empty() ? 0 : groups[k]; }
   std::pair<const ObjectAttribute*, const ObjectAttribute*> attributes_of(std::size_t k) const {
     if (attribute_start.empty()) return {nullptr, nullptr};
     return {attributes.data() + attribute_start[k], attributes.data() + attribute_start[k + 1]};

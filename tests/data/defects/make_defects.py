@@ -56,11 +56,15 @@ def mask(fill=1, block=None):
     return rows
 
 
-def cvat_video(name, boxes):
-    """boxes: (frame, outside, xtl, ytl, xbr, ybr) of track 0, label cat."""
+def cvat_video(name, boxes, colours=None):
+    """boxes: (frame, outside, xtl, ytl, xbr, ybr) of track 0, label cat; colours: its mutable
+    attribute "colour" per box."""
     shapes = "\n".join(
-        f'    <box frame="{f}" outside="{o}" occluded="0" keyframe="1" xtl="{a:.2f}" ytl="{b:.2f}" xbr="{c:.2f}" ybr="{d:.2f}" z_order="0"></box>'
-        for f, o, a, b, c, d in boxes)
+        f'    <box frame="{f}" outside="{o}" occluded="0" keyframe="1" xtl="{a:.2f}" ytl="{b:.2f}" xbr="{c:.2f}" ybr="{d:.2f}" z_order="0">'
+        + (f'<attribute name="colour">{colours[k]}</attribute>' if colours else "") + '</box>'
+        for k, (f, o, a, b, c, d) in enumerate(boxes))
+    cat_attributes = ("<attribute><name>colour</name><mutable>True</mutable><input_type>select</input_type>"
+                      "<default_value>red</default_value><values>red\nblue</values></attribute>") if colours else ""
     text = f"""<?xml version="1.0" encoding="utf-8"?>
 <annotations>
   <version>1.1</version>
@@ -73,7 +77,7 @@ def cvat_video(name, boxes):
       <start_frame>0</start_frame>
       <stop_frame>5</stop_frame>
       <labels>
-        <label><name>cat</name><attributes></attributes></label>
+        <label><name>cat</name><attributes>{cat_attributes}</attributes></label>
         <label><name>dog</name><attributes></attributes></label>
       </labels>
       <original_size><width>{W}</width><height>{H}</height></original_size>
@@ -114,6 +118,10 @@ def main():
     coco("outside_path.json", [ann(14, 1, None, [10, 10, 20, 20])], images=[dict(IMAGE, file_name="../../etc/passwd")])
     cvat_video("track_gap.xml", [(0, 0, 10, 10, 30, 30), (1, 0, 10, 10, 30, 30), (2, 1, 10, 10, 30, 30),
                                  (4, 0, 10, 10, 30, 30), (5, 0, 10, 10, 30, 30)])
+    # The track ends at frame 2 (outside), and its colour changes to blue there, where nothing is
+    # drawn: no frame shows blue.
+    cvat_video("outside_attribute.xml", [(0, 0, 10, 10, 30, 30), (1, 0, 10, 10, 30, 30), (2, 1, 10, 10, 30, 30)],
+               colours=["red", "red", "blue"])
     cvat_video("track_jump.xml", [(0, 0, 10, 10, 30, 30), (1, 0, 11, 10, 31, 30), (2, 0, 70, 50, 90, 70), (5, 0, 70, 50, 90, 70)])
     # Semantic masks of 20 x 16: a 5 x 4 unlabeled block; a 3 x 2 block of a value the class map
     # does not name; a truncated PNG.
