@@ -108,11 +108,11 @@ void add_attribute_flags(CLI::App& cmd, commands::AttributeRequest& a) {
   cmd.add_option("--ignore-attributes", a.ignored, "Objects: leave these attributes of matched objects out")->delimiter(',')->type_name("A,B,...");
 }
 
-void add_line_flags(CLI::App& cmd, commands::LineRequest& l) {
+void add_line_flags(CLI::App& cmd, commands::LineRequest& l, bool direction) {
   cmd.add_option("--line-thickness", l.thickness, "Polylines: CVAT's line thickness, a share of the image size, in their similarity")
       ->check(CLI::Range(0.0001, 1.0))
       ->default_str("0.01");
-  cmd.add_flag("--compare-direction", l.compare_direction, "Polylines: count matched lines drawn the other way (gold: mismatching_direction)");
+  if (direction) cmd.add_flag("--compare-direction", l.compare_direction, "Polylines: count matched lines drawn the other way (gold: mismatching_direction)");
 }
 
 metrics::IouType iou_type_of(const std::string& name) { return metrics::parse_iou_type(name).value_or(metrics::IouType::automatic); }

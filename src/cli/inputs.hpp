@@ -45,7 +45,8 @@ void add_export_flags(CLI::App& cmd, InputArgs& in);
 void add_iou_type_flag(CLI::App& cmd, std::string& iou_type);
 void add_keypoint_flags(CLI::App& cmd, commands::KeypointRequest& k);
 void add_attribute_flags(CLI::App& cmd, commands::AttributeRequest& a);
-void add_line_flags(CLI::App& cmd, commands::LineRequest& l);
+// --line-thickness, and --compare-direction where `direction` (agree, gold).
+void add_line_flags(CLI::App& cmd, commands::LineRequest& l, bool direction = true);
 metrics::IouType iou_type_of(const std::string& name);
 // --compare's value (objects, spans, labels, segments, transcripts; anything else: automatic).
 commands::Compare compare_of(const std::string& name);

@@ -25,6 +25,9 @@ struct ReportArgs {
   std::string iou_type = "auto";
   bool no_pictures = false;
   metrics::ReportOptions options;
+  commands::KeypointRequest keypoints;
+  commands::AttributeRequest attributes;
+  commands::LineRequest lines;
   metrics::GoldOptions time;
   double collar = 0.2;
   std::string normalize = "case,space";
@@ -74,6 +77,9 @@ int run_report(ReportArgs& a) {
   r.options = a.options;
   r.options.iou_type = iou_type_of(a.iou_type);
   r.with_consensus = !a.write_consensus.empty();
+  r.keypoints = a.keypoints;
+  r.attributes = a.attributes;
+  r.lines = a.lines;
   const commands::ReportRun run = commands::annotator_report(r);
 
   std::vector<report::Picture> pictures;
@@ -165,6 +171,9 @@ void register_report(CLI::App& app, Action& action) {
   cmd->add_option("--top", args->options.top_confusions, "Confused class pairs listed per annotator")->check(CLI::Range(1, 10000))->default_str("10");
   add_iou_type_flag(*cmd, args->iou_type);
   cmd->add_option("--iou-threshold", args->options.iou_threshold, "Objects: a match needs at least this IoU")->check(CLI::Range(0.0, 1.0))->default_str("0.5");
+  add_keypoint_flags(*cmd, args->keypoints);
+  add_attribute_flags(*cmd, args->attributes);
+  add_line_flags(*cmd, args->lines, false);
   cmd->add_option("--object-support", args->options.object_support,
                   "Objects: a consensus object needs more than this share of the image's annotators")
       ->check(CLI::Range(0.0, 0.99))

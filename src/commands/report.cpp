@@ -185,7 +185,9 @@ ReportRun annotator_report(const ReportRequest& request) {
   for (const auto& w : s->objects->warnings) {
     if (std::none_of(s->warnings.begin(), s->warnings.end(), [&](const InputWarning& x) { return x.message == w.message; })) s->warnings.push_back(w);
   }
-  s->report = metrics::report_objects(*s->objects, g, r.options);
+  metrics::ReportOptions options = r.options;
+  apply_object_requests(r.keypoints, r.attributes, r.lines, options.keypoints, options.attributes, options.lines, &*s->objects);
+  s->report = metrics::report_objects(*s->objects, g, options);
   return ReportRun(std::move(s));
 }
 

@@ -64,6 +64,53 @@ SpatialObject copy_geometry(const AnnotatorObjects& from, SpatialObject o, Annot
   return o;
 }
 
+// A consensus object's attributes: each attribute's value that more than half of the cluster's
+// members give (none where no value has a majority).
+std::vector<ObjectAttribute> majority_attributes(const ObjectSet& set, const ObjectCluster& cl) {
+  std::map<std::string, std::map<std::string, std::size_t>> votes;
+  for (const auto& [a, k] : cl.members) {
+    const auto [begin, end] = set.annotators[static_cast<std::size_t>(a)].attributes_of(k);
+    for (const ObjectAttribute* at = begin; at != end; ++at) ++votes[at->name][at->value];
+  }
+  std::vector<ObjectAttribute> out;
+  for (const auto& [name, values] : votes) {
+    for (const auto& [value, n] : values) {
+      if (2 * n > cl.members.size()) out.push_back({name, value});
+    }
+  }
+  return out;
+}
+
+// An annotator's polylines against the reference's, from the conflicts of their matching.
+LineErrors line_errors(const ObjectSet& set, const AnnotatorObjects& reference, const AnnotatorObjects& theirs, const GoldResult& r, int k,
+                       double confidence) {
+  LineErrors e;
+  auto polyline_with_id = [](const AnnotatorObjects& a, std::uint32_t image, std::int64_t id) {
+    for (std::size_t j = a.image_begin(image); j < a.image_end(image); ++j) {
+      if (a.objects[j].id == id) return a.objects[j].shape == Shape::polyline;
+    }
+    return false;
+  };
+  std::map<std::string, std::uint32_t> image_of;
+  for (std::uint32_t i = 0; i < set.images.size(); ++i) {
+    if (!reference.has_image[i] || !theirs.has_image[i]) continue;
+    image_of[set.images[i].name] = i;
+    for (std::size_t j = reference.image_begin(i); j < reference.image_end(i); ++j) e.reference += reference.objects[j].shape == Shape::polyline;
+    for (std::size_t j = theirs.image_begin(i); j < theirs.image_end(i); ++j) e.given += theirs.objects[j].shape == Shape::polyline;
+  }
+  for (const auto& c : r.conflicts) {
+    if (c.annotator != k || !c.annotation) continue;
+    const auto it = image_of.find(r.items[c.item]);
+    if (it == image_of.end()) continue;
+    if (c.type == ConflictType::missing_annotation && polyline_with_id(reference, it->second, *c.annotation)) ++e.missed;
+    if (c.type == ConflictType::extra_annotation && polyline_with_id(theirs, it->second, *c.annotation)) ++e.extra;
+  }
+  e.matched = e.reference - e.missed;
+  e.miss_rate = wilson_ratio(e.missed, e.reference, confidence, Reason::no_reference_objects);
+  e.extra_rate = wilson_ratio(e.extra, e.given, confidence, Reason::no_delivered_objects);
+  return e;
+}
+
 }  // namespace
 
 AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOptions& opt) {
@@ -77,6 +124,9 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   gopt.iou_type = opt.iou_type;
   gopt.low_overlap = 0;
   gopt.object_visibility_threshold = 0;  // the report counts misses, extras and confusions
+  gopt.keypoints = opt.keypoints;
+  gopt.attributes = opt.attributes;
+  gopt.lines = opt.lines;
 
   ObjectSet owned;
   const ObjectSet* set = &input;
@@ -89,6 +139,8 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     so.iou_type = opt.iou_type;
     so.bootstrap = 0;
     so.keep_clusters = true;
+    so.keypoints = opt.keypoints;
+    so.lines = opt.lines;
     const SpatialResult sr = analyze_objects(owned, so);
     AnnotatorObjects cons;
     cons.name = "consensus";
@@ -100,6 +152,7 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
       for (std::size_t i = 0; i < owned.images.size(); ++i) delivering[i] += a.has_image[i];
     }
     std::int64_t next_id = 1;
+    std::vector<std::vector<ObjectAttribute>> consensus_attributes;  // per consensus object
     for (const auto& cl : sr.clusters) {
       const int n = delivering[cl.image];
       if (n < 2) continue;
@@ -137,11 +190,19 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
       o.category = best->first;
       o.image = cl.image;
       cons.objects.push_back(o);
+      consensus_attributes.push_back(majority_attributes(owned, cl));
       rep.consensus_objects.push_back({owned.images[cl.image].name, cl.image, owned.categories[static_cast<std::size_t>(o.category)], o.bbox, support});
     }
     // Images only one annotator delivered have no consensus: they are not scored.
     for (std::size_t i = 0; i < owned.images.size(); ++i) {
       if (delivering[i] >= 2) cons.has_image[i] = 1;
+    }
+    if (std::any_of(consensus_attributes.begin(), consensus_attributes.end(), [](const auto& v) { return !v.empty(); })) {
+      cons.attribute_start.assign(1, 0);
+      for (auto& v : consensus_attributes) {
+        for (auto& a : v) cons.attributes.push_back(std::move(a));
+        cons.attribute_start.push_back(static_cast<std::uint32_t>(cons.attributes.size()));
+      }
     }
     index_objects(cons, owned.images.size());
     owned.annotators.insert(owned.annotators.begin(), std::move(cons));
@@ -159,6 +220,9 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
   }
 
   const GoldResult r = gold_objects(*set, ref, gopt);
+  const bool has_polylines = std::any_of(set->annotators.begin(), set->annotators.end(), [](const AnnotatorObjects& a) {
+    return std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.shape == Shape::polyline; });
+  });
   const std::size_t C = set->categories.size();
   // Per annotator and image: conflicts (for worst items and drift).
   std::vector<std::map<std::uint32_t, std::array<long long, 3>>> per_image(r.annotators.size());  // missed, extra, mislabelled
@@ -233,6 +297,18 @@ AnnotatorReport report_objects(const ObjectSet& input, int gold, const ReportOpt
     std::stable_sort(s.worst_items.begin(), s.worst_items.end(), [](const WorstItem& x, const WorstItem& y) { return x.errors > y.errors; });
     if (static_cast<int>(s.worst_items.size()) > opt.worst_items) s.worst_items.resize(static_cast<std::size_t>(opt.worst_items));
     s.drift = drift(outcomes, {}, opt.drift);
+    s.joints = sub.joints;
+    for (const auto& [name, confusion] : sub.attribute_confusion) {
+      AttributeErrors ae;
+      ae.name = name;
+      ae.pairs = count(fmt::format("attribute_pairs[{}]", name).c_str());
+      if (const auto it = sub.metrics.find(fmt::format("attribute_accuracy[{}]", name)); it != sub.metrics.end()) ae.accuracy = it->second;
+      if (const auto it = sub.metrics.find(fmt::format("attribute_kappa[{}]", name)); it != sub.metrics.end()) ae.kappa = it->second;
+      ae.confusion.classes = confusion.classes;
+      ae.confusion.counts = confusion.counts;
+      s.attributes.push_back(std::move(ae));
+    }
+    if (has_polylines) s.polylines = line_errors(*set, reference, theirs, r, static_cast<int>(k), opt.confidence);
     rank_counts.emplace_back(s.matched, s.reference_objects);
     names.push_back(s.annotator);
     rep.annotators.push_back(std::move(s));

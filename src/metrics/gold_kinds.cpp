@@ -148,6 +148,10 @@ void score_attributes(SubjectScores& s, const AttributePairs& pairs, double conf
     s.metrics[fmt::format("attribute_accuracy[{}]", name)] = cs.accuracy;
     s.metrics[fmt::format("attribute_kappa[{}]", name)] = cs.cohen_kappa;
     s.counts[fmt::format("attribute_pairs[{}]", name)] = cs.items;
+    GoldConfusion& confusion = s.attribute_confusion[name];
+    confusion.classes = cats;
+    confusion.counts.assign(cats.size(), std::vector<long long>(cats.size(), 0));
+    for (std::size_t k = 0; k < gold.size(); ++k) ++confusion.counts[static_cast<std::size_t>(gold[k])][static_cast<std::size_t>(given[k])];
   }
 }
 

@@ -96,6 +96,38 @@ json annotator_json(const AnnotatorReport& rep, const AnnotatorSummary& s) {
     for (const auto& w : s.worst_items) worst.push_back({{"item", w.item}, {"errors", w.errors}, {"reference_objects", w.reference}});
     j["worst_items"] = worst;
   }
+  if (!s.joints.empty()) {
+    json joints = json::array();
+    for (const auto& jt : s.joints) {
+      const auto& c = jt.scores.counts;
+      json row = {{"class", jt.cls}, {"keypoint", jt.keypoint}, {"keypoints_labelled", c.labelled}, {"keypoints_both", c.both},
+                  {"keypoints_missed", c.missed}, {"keypoints_extra", c.extra}};
+      put_estimate(row, "pck", jt.scores.pck);
+      put_estimate(row, "mean_distance", jt.scores.mean_distance);
+      put_estimate(row, "mean_normalized_distance", jt.scores.mean_normalized_distance);
+      put_estimate(row, "miss_rate", jt.scores.miss_rate);
+      joints.push_back(std::move(row));
+    }
+    j["per_keypoint"] = std::move(joints);
+  }
+  if (!s.attributes.empty()) {
+    json attributes = json::array();
+    for (const auto& a : s.attributes) {
+      json row = {{"attribute", a.name}, {"pairs", a.pairs}};
+      put_estimate(row, "accuracy", a.accuracy);
+      put_estimate(row, "cohen_kappa", a.kappa);
+      row["confusion"] = {{"values", a.confusion.classes}, {"counts", a.confusion.counts}};
+      attributes.push_back(std::move(row));
+    }
+    j["attributes"] = std::move(attributes);
+  }
+  if (s.polylines) {
+    const auto& l = *s.polylines;
+    json row = {{"reference", l.reference}, {"given", l.given}, {"matched", l.matched}, {"missed", l.missed}, {"extra", l.extra}};
+    put_estimate(row, "miss_rate", l.miss_rate);
+    put_estimate(row, "extra_rate", l.extra_rate);
+    j["polylines"] = std::move(row);
+  }
   json windows = json::array();
   for (const auto& w : s.drift.windows) {
     windows.push_back({{"start_index", w.start_index}, {"end_index", w.end_index}, {"items", w.items}, {"correct", w.correct},
@@ -160,6 +192,36 @@ std::vector<char> pictured_annotators(const AnnotatorReport& rep) {
   return pictured;
 }
 
+// Per keypoint, the mean distance from the reference in units of the object's scale (the box
+// diagonal), the joints with the largest error flagged: which joint annotators place worst.
+Picture joint_chart(const AnnotatorSummary& s, const std::string& stem) {
+  std::vector<const metrics::GoldJoint*> joints;
+  for (const auto& jt : s.joints) joints.push_back(&jt);
+  const bool classes = std::any_of(joints.begin(), joints.end(), [&](const auto* jt) { return jt->cls != joints.front()->cls; });
+  BarChart b;
+  b.title = fmt::format("{}: mean normalised distance per keypoint (orange: the worst)", s.annotator);
+  if (joints.size() > k_max_bars) {
+    const std::size_t total = joints.size();
+    std::stable_sort(joints.begin(), joints.end(), [](const auto* x, const auto* y) {
+      return x->scores.mean_normalized_distance.value.value_or(-1.0) > y->scores.mean_normalized_distance.value.value_or(-1.0);
+    });
+    joints.resize(k_max_bars);
+    b.title += fmt::format(" (the {} worst of {} keypoints)", k_max_bars, total);
+  }
+  double worst = -1;
+  for (const auto* jt : joints) worst = std::max(worst, jt->scores.mean_normalized_distance.value.value_or(-1.0));
+  b.axis = "mean distance / box diagonal";
+  for (const auto* jt : joints) {
+    b.labels.push_back(classes ? fmt::format("{}/{}", jt->cls, jt->keypoint) : jt->keypoint);
+    const auto& e = jt->scores.mean_normalized_distance;
+    b.values.push_back(e.value.value_or(NAN));
+    b.low.push_back(e.ci_low.value_or(NAN));
+    b.high.push_back(e.ci_high.value_or(NAN));
+    b.flagged.push_back(worst > 0 && e.value && *e.value == worst);
+  }
+  return {fmt::format("joints_{}", stem), b.title, "joints", s.annotator, draw_bars(b, ImageFormat::png), draw_bars(b, ImageFormat::svg)};
+}
+
 std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
   std::vector<Picture> out;
   const std::string what = rep.kind == metrics::LabelKind::labels ? "labels" : "objects";
@@ -201,6 +263,30 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
     Picture p{fmt::format("confusion_{}", stem), h.title, "confusion", s.annotator, draw_heatmap(h, ImageFormat::png),
               draw_heatmap(h, ImageFormat::svg)};
     out.push_back(std::move(p));
+
+    if (!s.joints.empty()) out.push_back(joint_chart(s, stem));
+    for (std::size_t a = 0; a < s.attributes.size(); ++a) {
+      const auto& at = s.attributes[a];
+      Heatmap ah;
+      ah.title = fmt::format("{}: attribute {} against {} ({} valid pairs)", s.annotator, at.name, rep.reference, at.pairs);
+      ah.row_axis = "reference value";
+      ah.column_axis = "given value";
+      ah.rows = ah.columns = at.confusion.classes;
+      ah.shade = row_normalised(at.confusion);
+      for (const auto& row : at.confusion.counts) {
+        std::vector<std::string> t;
+        for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
+        ah.text.push_back(std::move(t));
+      }
+      if (ah.rows.size() > k_max_heatmap_side) {
+        std::vector<std::size_t> keep(k_max_heatmap_side);
+        for (std::size_t k = 0; k < keep.size(); ++k) keep[k] = k;
+        ah = heatmap_subset(ah, keep);
+        ah.title += fmt::format(" (the first {} of {} values)", k_max_heatmap_side, at.confusion.classes.size());
+      }
+      out.push_back({fmt::format("attribute_{}_{}", stem, a + 1), ah.title, "attribute_confusion", s.annotator, draw_heatmap(ah, ImageFormat::png),
+                     draw_heatmap(ah, ImageFormat::svg)});
+    }
 
     LineChart l;
     l.title = fmt::format("{}: accuracy per window ({} order)", s.annotator, s.drift.order);
@@ -343,6 +429,29 @@ std::string render_report_csv(const AnnotatorReportInput& in) {
       for (std::size_t c = 0; c < s.dawid_skene_confusion[r].size(); ++c) {
         row(s.annotator, "dawid_skene", "probability", rep.classes[r], rep.classes[c], "", s.dawid_skene_confusion[r][c], {}, {}, "");
       }
+    }
+    for (const auto& jt : s.joints) {
+      const std::string where = fmt::format("{}/{}", jt.cls, jt.keypoint);
+      const std::string labelled = std::to_string(jt.scores.counts.labelled);
+      est(s.annotator, "keypoint", "pck", where, jt.scores.pck, labelled);
+      est(s.annotator, "keypoint", "mean_distance", where, jt.scores.mean_distance, labelled);
+      est(s.annotator, "keypoint", "mean_normalized_distance", where, jt.scores.mean_normalized_distance, labelled);
+      est(s.annotator, "keypoint", "miss_rate", where, jt.scores.miss_rate, labelled);
+    }
+    for (const auto& a : s.attributes) {
+      est(s.annotator, "attribute", "accuracy", a.name, a.accuracy, std::to_string(a.pairs));
+      est(s.annotator, "attribute", "cohen_kappa", a.name, a.kappa, std::to_string(a.pairs));
+      for (std::size_t r = 0; r < a.confusion.counts.size(); ++r) {
+        for (std::size_t c = 0; c < a.confusion.counts[r].size(); ++c) {
+          if (!a.confusion.counts[r][c]) continue;
+          row(s.annotator, "attribute_confusion", a.name, a.confusion.classes[r], a.confusion.classes[c], "", {}, {}, {},
+              std::to_string(a.confusion.counts[r][c]));
+        }
+      }
+    }
+    if (s.polylines) {
+      est(s.annotator, "polylines", "miss_rate", "", s.polylines->miss_rate, std::to_string(s.polylines->reference));
+      est(s.annotator, "polylines", "extra_rate", "", s.polylines->extra_rate, std::to_string(s.polylines->given));
     }
     for (const auto& w : s.drift.windows) {
       row(s.annotator, "drift_window", "accuracy", "", "", std::to_string(w.start_index), w.accuracy, {}, {}, std::to_string(w.items));
@@ -501,6 +610,31 @@ std::string render_report_html(const AnnotatorReportInput& in, const std::vector
                        c.correct, dec(c.precision.value), dec(c.recall.value));
     }
     h += "</tbody></table>\n";
+    if (!s.joints.empty()) {
+      h += "<h3>Per keypoint</h3>\n<table class=\"sortable\"><thead><tr><th class=\"name\">class</th><th class=\"name\">keypoint</th><th>labelled</th>"
+           "<th>missed</th><th>miss rate</th><th>PCK</th><th>mean distance (px)</th><th>mean normalised distance</th></tr></thead><tbody>\n";
+      for (const auto& jt : s.joints) {
+        h += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                         markup_escape(jt.cls), markup_escape(jt.keypoint), jt.scores.counts.labelled, jt.scores.counts.missed, dec(jt.scores.miss_rate.value),
+                         dec(jt.scores.pck.value), dec(jt.scores.mean_distance.value), dec(jt.scores.mean_normalized_distance.value));
+      }
+      h += "</tbody></table>\n";
+    }
+    if (!s.attributes.empty()) {
+      h += "<h3>Attributes</h3>\n<table class=\"sortable\"><thead><tr><th class=\"name\">attribute</th><th>valid pairs</th><th>accuracy</th>"
+           "<th>95% interval</th><th>Cohen's kappa</th></tr></thead><tbody>\n";
+      for (const auto& a : s.attributes) {
+        h += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", markup_escape(a.name), a.pairs, dec(a.accuracy.value),
+                         markup_escape(pct_ci(a.accuracy)), dec(a.kappa.value));
+      }
+      h += "</tbody></table>\n";
+    }
+    if (s.polylines) {
+      const auto& l = *s.polylines;
+      h += fmt::format("<h3>Polylines</h3>\n<p>{} reference polylines, {} given: {} missed (miss rate {} {}), {} extra (extra rate {} {}).</p>\n", l.reference,
+                       l.given, l.missed, dec(l.miss_rate.value), markup_escape(pct_ci(l.miss_rate)), l.extra, dec(l.extra_rate.value),
+                       markup_escape(pct_ci(l.extra_rate)));
+    }
     if (!s.worst_items.empty()) {
       h += "<h3>Worst items</h3>\n<table class=\"sortable\"><thead><tr><th class=\"name\">item</th><th>errors</th><th>reference objects</th></tr></thead><tbody>\n";
       for (const auto& w : s.worst_items) {

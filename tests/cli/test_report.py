@@ -163,6 +163,70 @@ def objects_report(tmp):
         expect("objects: rates agree with counts", close(a["miss_rate"], a["missed"] / a["reference_objects"]) and close(a["extra_rate"], a["extra"] / a["ratings"]))
 
 
+def keypoints_attributes_lines(tmp):
+    """Per-joint errors, attribute confusions and polyline rates against gold, by hand (docs/report.md)."""
+    kp = os.path.join(SRC, "tests", "data", "keypoints")
+    out = os.path.join(tmp, "joints")
+    r = run("report", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", os.path.join(kp, "hand_sigmas.json"),
+            "--out", out, "-q")
+    expect("keypoints report: exit 0", r.returncode == 0, r.stderr)
+    if r.returncode != 0:
+        return
+    rep = load(os.path.join(out, "report.json"))
+    joints = {j["keypoint"]: j for j in rep["annotators"][0].get("per_keypoint", [])}
+    # Gold's first hand: wrist (10,10) given at (12,10), thumb (20,10) at (20,14); its box diagonal
+    # is 10 sqrt(2), so PCK@0.2 keeps the wrist (2 < 2.83) and not the thumb (4). Gold's second
+    # hand labels nothing: the given hand's three keypoints are extra, as is the first's index.
+    expect("keypoints report: wrist 2 px, 2/(10 sqrt 2), PCK 1", joints.get("wrist", {}).get("mean_distance") == 2 and
+           close(joints["wrist"]["mean_normalized_distance"], 2 / (10 * 2 ** 0.5), 1e-12) and joints["wrist"]["pck"] == 1 and
+           joints["wrist"]["keypoints_extra"] == 1, json.dumps(joints.get("wrist")))
+    expect("keypoints report: thumb 4 px, PCK 0", joints.get("thumb", {}).get("mean_distance") == 4 and
+           close(joints["thumb"]["mean_normalized_distance"], 4 / (10 * 2 ** 0.5), 1e-12) and joints["thumb"]["pck"] == 0, json.dumps(joints.get("thumb")))
+    expect("keypoints report: index labelled by nobody in gold, 2 extra", joints.get("index", {}).get("keypoints_labelled") == 0 and
+           joints["index"]["keypoints_extra"] == 2 and joints["index"]["miss_rate"] is None and
+           joints["index"]["miss_rate_undefined_reason"] == "no_labelled_keypoints", json.dumps(joints.get("index")))
+    pics = {p["name"]: p for p in rep["pictures"]}
+    expect("keypoints report: a per-joint bar chart", "joints_hand_b" in pics and pics["joints_hand_b"]["kind"] == "joints" and
+           png_size(open(os.path.join(out, "images", "joints_hand_b.png"), "rb").read()) is not None, str(sorted(pics)))
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        html = f.read()
+    expect("keypoints report: per-keypoint table in index.html", "<h3>Per keypoint</h3>" in html and ">thumb<" in html)
+    with open(os.path.join(out, "report.csv"), encoding="utf-8") as f:
+        rows = [x for x in csv.DictReader(f) if x["section"] == "keypoint" and x["metric"] == "mean_distance"]
+    expect("keypoints report: CSV keypoint rows", sorted((x["reference_class"], x["value"]) for x in rows) == [("hand/index", ""), ("hand/thumb", "4"), ("hand/wrist", "2")],
+           str(rows))
+
+    # Attributes (docs/attributes.md's video): against a.xml as gold, b.xml's occluded differs on 4
+    # of 10 valid pairs, and its colour is missing on all 5 where gold says red.
+    video = os.path.join(SRC, "tests", "data", "formats", "cvat", "video")
+    out = os.path.join(tmp, "attributes")
+    r = run("report", os.path.join(video, "b.xml"), "--gold", os.path.join(video, "a.xml"), "--out", out, "-q")
+    expect("attributes report: exit 0", r.returncode == 0, r.stderr)
+    if r.returncode == 0:
+        rep = load(os.path.join(out, "report.json"))
+        at = {x["attribute"]: x for x in rep["annotators"][0].get("attributes", [])}
+        expect("attributes report: occluded 6 of 10", at.get("occluded", {}).get("pairs") == 10 and close(at["occluded"]["accuracy"], 0.6),
+               json.dumps(at.get("occluded")))
+        expect("attributes report: colour red given as (none) 5 times", at.get("colour", {}).get("confusion") == {"values": ["(none)", "red"], "counts": [[0, 0], [5, 0]]}
+               and at["colour"]["accuracy"] == 0, json.dumps(at.get("colour")))
+        kinds = sorted(p["kind"] for p in rep["pictures"])
+        expect("attributes report: one confusion heatmap per attribute", kinds.count("attribute_confusion") == 2, str(kinds))
+        for p in rep["pictures"]:
+            if p["kind"] == "attribute_confusion":
+                ET.parse(os.path.join(out, p["svg"]))
+
+    # Polylines (docs/spatial.md): both of gold's lines are matched, none missed or extra.
+    pl = os.path.join(SRC, "tests", "data", "polylines")
+    r = run("report", os.path.join(pl, "b.xml"), "--gold", os.path.join(pl, "a.xml"), "--json", "-", "-q")
+    p = json.loads(r.stdout)["annotators"][0].get("polylines") if r.returncode == 0 else None
+    expect("polylines report: 2 reference, 2 matched, rates 0", p is not None and p["reference"] == 2 and p["matched"] == 2 and p["miss_rate"] == 0 and
+           p["extra_rate"] == 0, r.stderr + json.dumps(p))
+    r = run("report", os.path.join(pl, "b.xml"), "--gold", os.path.join(pl, "a.xml"), "--iou-threshold", "0.7", "--json", "-", "-q")
+    p = json.loads(r.stdout)["annotators"][0].get("polylines") if r.returncode == 0 else None
+    expect("polylines report: at 0.7 the lane (0.61) is missed and extra", p is not None and p["missed"] == 1 and p["extra"] == 1 and
+           close(p["miss_rate"], 0.5), r.stderr + json.dumps(p))
+
+
 def samples(tmp):
     if not harness.samples(SRC, "report on every real sample"):
         return
@@ -367,6 +431,7 @@ def main():
         out = labels_report(tmp)
         gold_report(tmp)
         objects_report(tmp)
+        keypoints_attributes_lines(tmp)
         samples(tmp)
         errors(tmp)
         determinism(tmp)

@@ -29,6 +29,9 @@ struct ReportRequest {
   std::string text_col = "text";    // transcripts: the text column of transcript tables
   std::string durations_path;       // segments: recordings' durations (item,seconds)
   bool with_consensus = false;     // the consensus will be written (listed in the JSON too)
+  KeypointRequest keypoints;       // keypoint objects (options.keypoints is set from it)
+  AttributeRequest attributes;     // objects: attributes compared (options.attributes is set from it)
+  LineRequest lines;               // polylines (options.lines is set from it)
 };
 
 // Where to write the consensus, judged from its file name.

@@ -7,6 +7,7 @@
 #include "labelqa/metrics/consensus.hpp"
 #include "labelqa/metrics/drift.hpp"
 #include "labelqa/metrics/estimate.hpp"
+#include "labelqa/metrics/gold.hpp"
 #include "labelqa/model/objects.hpp"
 #include "labelqa/model/ratings.hpp"
 
@@ -40,6 +41,9 @@ struct ReportOptions {
   double iou_threshold = 0.5;
   double object_support = 0.5;
   IouType iou_type = IouType::automatic;   // objects: the geometry IoU compares
+  KeypointOptions keypoints;               // keypoint objects: OKS threshold, PCK fraction, sigmas
+  AttributeOptions attributes;             // objects: which attributes of valid pairs are scored
+  LineOptions lines;                       // polylines: thickness
 };
 
 struct ClassMatrix {
@@ -67,6 +71,22 @@ struct WorstItem {
   long long reference = 0;                      // reference labels (objects) on the item
 };
 
+// One attribute of an annotator's valid pairs with the reference (report_objects).
+struct AttributeErrors {
+  std::string name;
+  long long pairs = 0;
+  Estimate accuracy;            // agreeing pairs / pairs, Wilson interval
+  Estimate kappa;               // Cohen's kappa of reference against given values, analytic interval
+  ClassMatrix confusion;        // reference value (rows) x given value (columns)
+};
+
+// An annotator's polylines against the reference's on the images both have.
+struct LineErrors {
+  long long reference = 0, given = 0, matched = 0, missed = 0, extra = 0;
+  Estimate miss_rate;           // missed / reference, Wilson interval
+  Estimate extra_rate;          // extra / given
+};
+
 struct AnnotatorSummary {
   std::string annotator;
   long long ratings = 0;                        // labels (objects) delivered
@@ -84,6 +104,9 @@ struct AnnotatorSummary {
   long long reference_objects = 0, missed = 0, extra = 0, matched = 0;
   std::vector<WorstItem> worst_items;
   Drift drift;
+  std::vector<GoldJoint> joints;             // keypoint objects: per class and keypoint name, over valid pairs
+  std::vector<AttributeErrors> attributes;   // attributes of valid pairs, by name
+  std::optional<LineErrors> polylines;       // when either side has polylines
 };
 
 struct RankEntry {

@@ -115,6 +115,8 @@ struct SubjectScores {
   std::vector<GoldClass> per_class;         // classes the subject or gold used, by name
   GoldConfusion confusion;                  // empty for spans
   std::vector<GoldJoint> joints;            // keypoint objects: per class and keypoint
+  // Attributes of valid pairs: gold value (rows) x delivered value (columns), per attribute.
+  std::map<std::string, GoldConfusion> attribute_confusion;
 };
 
 inline constexpr const char* k_no_class = "(none)";
