@@ -285,6 +285,7 @@ struct Chunk {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rle_sizes;  // per mask: h, w
   std::vector<std::size_t> with_id;                                // objects whose file gave an id
   std::vector<ReadProblem> problems;                               // lenient reading: what was left out
+  std::vector<std::pair<std::size_t, std::vector<ObjectAttribute>>> attributes;  // (object, its "attributes")
 
   void clear(Coordinates& buffer, std::size_t region, std::size_t capacity) {
     objects.clear();
@@ -297,6 +298,7 @@ struct Chunk {
     rle_sizes.clear();
     with_id.clear();
     problems.clear();
+    attributes.clear();
   }
 };
 
@@ -413,6 +415,41 @@ class ValueReader {
     std::string_view s;
     if (v.get_string().get(s)) type_error(field, "a string");
     return std::string(s);
+  }
+
+  // An annotation's "attributes" object (CVAT's and datumaro's COCO exports): strings as they are,
+  // booleans "true"/"false", numbers as written; lists, objects and null are not attribute values.
+  // The keys CVAT's quality control leaves out of attribute comparison (track_id, keyframe,
+  // z_order, group, rotation, outside) are not read as attributes.
+  std::vector<ObjectAttribute> parse_attributes(od::value v) {
+    od::object obj;
+    if (v.get_object().get(obj)) type_error("attributes", "an object of attribute values");
+    std::vector<ObjectAttribute> out;
+    each_field(obj, [&](std::string_view key, od::value fv) {
+      od::json_type t;
+      check(fv.type().get(t));
+      const bool ignored = key == "track_id" || key == "keyframe" || key == "z_order" || key == "group" || key == "rotation" || key == "outside";
+      if (ignored || t == od::json_type::array || t == od::json_type::object || t == od::json_type::null) {
+        skip_checked(fv);
+        return;
+      }
+      if (t == od::json_type::string) {
+        out.push_back({std::string(key), get_text(fv, "attributes")});
+      } else if (t == od::json_type::boolean) {
+        bool b = false;
+        check(fv.get_bool().get(b));
+        out.push_back({std::string(key), b ? "true" : "false"});
+      } else {
+        od::number n;
+        std::string_view raw = fv.raw_json_token();
+        check(fv.get_number().get(n));
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' || raw.back() == ',' || raw.back() == '}'))
+          raw.remove_suffix(1);
+        out.push_back({std::string(key), std::string(raw)});
+      }
+    });
+    std::stable_sort(out.begin(), out.end(), [](const ObjectAttribute& x, const ObjectAttribute& y) { return x.name < y.name; });
+    return out;
   }
 
   // One annotation object into `out`. With `ids`, duplicate ids fail here; without, the objects
@@ -533,6 +570,7 @@ class CocoParser {
   std::vector<std::int64_t> m_image_id;  // per image read: its id
   std::unordered_map<std::int64_t, std::string> m_category_by_id;
   std::vector<RawObject> m_raw;
+  std::vector<std::pair<std::size_t, std::vector<ObjectAttribute>>> m_attributes;  // (object, its attributes), by object
   IdIndex m_ids;                          // serial reading: id -> offset of its first use
   std::vector<std::int64_t> m_given_ids;  // parallel reading: the ids, checked once all are read
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_rle_sizes;  // per mask: h, w
@@ -784,6 +822,7 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
   bool has_image = false, has_category = false, has_id = false, has_bbox = false;
   std::optional<std::uint32_t> keypoint_ring;  // local ring index of the keypoints
   std::optional<std::size_t> keypoints_at;     // where they start in out.coords (the area slot)
+  std::vector<ObjectAttribute> attributes;
   geometry::Box bbox{};
   o.offset = m_cur.current();
   for (auto field : ann) {
@@ -858,6 +897,8 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
       }
       if (n != 4) type_error("bbox", "[x, y, width, height]");
       has_bbox = true;
+    } else if (key == "attributes") {
+      attributes = parse_attributes(fv);
     } else if (key == "segmentation") {
       od::json_type t;
       check(fv.type().get(t));
@@ -907,6 +948,7 @@ void ValueReader::parse_annotation(od::object ann, std::size_t index, Chunk& out
       out.with_id.push_back(out.objects.size());
     }
   }
+  if (!attributes.empty()) out.attributes.emplace_back(out.objects.size(), std::move(attributes));
   out.objects.push_back(o);
   out.raw.push_back(raw);
 }
@@ -1151,6 +1193,7 @@ std::size_t CocoParser::parse_annotations(const Layout& lay, std::size_t begin) 
   a.ring_start.assign(1, 0);
   a.masks.clear();
   m_raw.clear();
+  m_attributes.clear();
   m_ids.clear();
   m_given_ids.clear();
   m_rle_sizes.clear();
@@ -1281,6 +1324,8 @@ void CocoParser::append(Chunk& chunk, bool exact) {
   a.ring_start.insert(a.ring_start.end(), chunk.ring_start.begin() + 1, chunk.ring_start.end());
   for (auto& m : chunk.masks) a.masks.push_back(std::move(m));
   m_raw.insert(m_raw.end(), chunk.raw.begin(), chunk.raw.end());
+  for (auto& [k, attributes] : chunk.attributes) m_attributes.emplace_back(index_base + k, std::move(attributes));
+  chunk.attributes.clear();
   m_rle_sizes.insert(m_rle_sizes.end(), chunk.rle_sizes.begin(), chunk.rle_sizes.end());
   if (m_check) {
     for (auto& p : chunk.problems) m_check->problems.push_back(std::move(p));
@@ -1351,6 +1396,19 @@ LocalDelivery CocoParser::finish(bool results_file) {
     if (o.shape == Shape::polygon && (img.width == 0 || img.height == 0)) {
       throw InputError(where(o, "segmentation"), fmt::format("image \"{}\" has no width and height, needed to rasterise the polygon", img.name));
     }
+  }
+  if (!m_attributes.empty()) {
+    auto& a = m_out.objects;
+    a.attribute_start.assign(1, 0);
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < objs.size(); ++k) {
+      if (next < m_attributes.size() && m_attributes[next].first == k) {
+        for (auto& at : m_attributes[next].second) a.attributes.push_back(std::move(at));
+        ++next;
+      }
+      a.attribute_start.push_back(static_cast<std::uint32_t>(a.attributes.size()));
+    }
+    m_attributes.clear();
   }
   m_out.objects.has_image.assign(m_out.images.size(), 1);
   return std::move(m_out);

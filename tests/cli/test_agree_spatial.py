@@ -402,6 +402,23 @@ def test_attributes_and_keypoints(tmp):
            close(at["occluded"]["percent_agreement"]["value"], 0.6), r.stderr + json.dumps(at.get("occluded")))
     expect("attributes: colour 5 pairs, all red against (none)", at.get("colour", {}).get("differing") == 5 and at["colour"]["values"] == ["(none)", "red"] and
            at["colour"]["confusion"] == [[0, 0], [5, 0]], json.dumps(at.get("colour")))
+    # COCO "attributes" as CVAT exports them: booleans, strings, numbers; track_id and keyframe
+    # are not attributes (CVAT's quality control leaves them out too).
+    def cvat_coco(name, attrs):
+        anns = [{"id": k + 1, "image_id": 1, "category_id": 1, "bbox": [10 + 30 * k, 10, 20, 20], "area": 400, "iscrowd": 0,
+                 "attributes": dict(a, track_id=k, keyframe=True)} for k, a in enumerate(attrs)]
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            json.dump({"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}], "categories": [{"id": 1, "name": "car"}],
+                       "annotations": anns}, f)
+        return path
+    ca = cvat_coco("attrs_a.json", [{"occluded": False, "colour": "red", "doors": 4}, {"occluded": True, "colour": "blue", "doors": 2}])
+    cb = cvat_coco("attrs_b.json", [{"occluded": False, "colour": "red", "doors": 4}, {"occluded": False, "colour": "red", "doors": 2.5}])
+    r, d = harness.json_report(tmp, "agree", ca, cb, "--bootstrap", "0")
+    at = {x["attribute"]: x for x in d["attributes"]} if d else {}
+    expect("COCO attributes: colour, doors and occluded read (not track_id, keyframe); one pair differs in each",
+           sorted(at) == ["colour", "doors", "occluded"] and all(at[k]["items"] == 2 and at[k]["differing"] == 1 for k in at) and
+           at["doors"]["values"] == ["2", "2.5", "4"] and at["occluded"]["values"] == ["false", "true"], r.stderr + json.dumps(at)[:600])
     kp = os.path.join(SRC, "tests", "data", "keypoints")
     sig = os.path.join(kp, "hand_sigmas.json")
     matches = os.path.join(tmp, "kp.csv")

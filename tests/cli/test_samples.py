@@ -5,6 +5,7 @@
 Usage: test_samples.py LABELQA_BINARY SOURCE_DIR
 Skips with one printed line on a clone without the samples.
 """
+import json
 import os
 import sys
 
@@ -142,6 +143,12 @@ expect("3b: 3 crowd regions are ignore regions, 47 segments match", d is not Non
 s, findings, r = validated(path("coco", "datumaro-fixtures", "instances_val.json"))
 expect("3c: the crowd RLE's wrong bbox is flagged", [(f["code"], f["location"].get("bbox")) for f in findings] == [("bbox_mismatch", [0, 0, 1, 9])],
        [f["message"] for f in findings])
+# Its annotation 1 carries "attributes": {"x": 1, "y": "hello"}: read as two attributes of the object.
+coco_val = path("coco", "datumaro-fixtures", "instances_val.json")
+d, r = harness.json_stdout("agree", coco_val, coco_val, "--annotators", "a,b", "--bootstrap", "0")
+at = {x["attribute"]: x for x in d["attributes"]} if d else {}
+expect("3c: the COCO attributes x = 1 and y = hello, one matched pair each", sorted(at) == ["x", "y"] and at["x"]["values"] == ["1"] and
+       at["y"]["values"] == ["hello"] and at["x"]["items"] == 1, r.stderr + json.dumps(sorted(at)))
 
 # 4. Masks: the VOC XML beside the masks (1-based corners).
 s, _, r = validated(path("masks", "datumaro-voc", "Annotations"), "--format", "voc")
