@@ -2,6 +2,7 @@
 // conflicts on the shared tally machinery (gold_engine.hpp).
 #include "gold_engine.hpp"
 #include "labelqa/geometry/keypoints.hpp"
+#include "labelqa/metrics/annotators.hpp"
 #include "labelqa/metrics/class_limits.hpp"
 #include "labelqa/metrics/object_relations.hpp"
 #include "labelqa/metrics/spans.hpp"
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace labelqa::metrics {
@@ -437,6 +439,18 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
       if (k < out.subjects.size()) out.subjects[k].joints = joint_rows(joints[k], set);
     }
     out.vendor.joints = joint_rows(all, set);
+    // Rules can gate one joint: pck[NAME] (NAME = class/keypoint when several classes have keypoints).
+    std::set<std::string> keypoint_classes;
+    for (const auto& jt : out.vendor.joints) keypoint_classes.insert(jt.cls);
+    auto joint_metrics = [&](SubjectScores& subject) {
+      for (const auto& jt : subject.joints) {
+        const std::string name = keypoint_classes.size() > 1 ? fmt::format("{}/{}", jt.cls, jt.keypoint) : jt.keypoint;
+        const KeypointCounts& c = jt.scores.counts;
+        subject.metrics[fmt::format("pck[{}]", name)] = wilson_ratio(c.within, c.labelled, opt.confidence, Reason::no_labelled_keypoints);
+      }
+    };
+    for (auto& subject : out.subjects) joint_metrics(subject);
+    joint_metrics(out.vendor);
   }
   detail::finish_result(out, gold_has, delivered);
   return out;

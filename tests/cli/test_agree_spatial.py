@@ -430,6 +430,12 @@ def test_attributes_and_keypoints(tmp):
     v = g["vendor"] if g else {}
     expect("gold keypoints: oks 0.7234, pck 1/2, miss rate 0", close(v.get("oks", {}).get("value"), (0.853173855190223 + 0.5935770790692109) / 2) and
            close(v["pck"]["value"], 0.5) and close(v["keypoint_miss_rate"]["value"], 0.0), r.stderr + json.dumps(v)[:500])
+    expect("gold keypoints: pck[wrist] 1/1, pck[thumb] 0/1 with Wilson intervals", v.get("pck[wrist]", {}).get("value") == 1 and
+           v.get("pck[thumb]", {}).get("value") == 0 and v["pck[thumb]"]["ci_method"] == "wilson", json.dumps({k: v.get(k) for k in ("pck[wrist]", "pck[thumb]")}))
+    for joint, code in (("wrist", 0), ("thumb", 1)):
+        r = run("gold", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", sig, "--min-items", "1",
+                "--min", f"pck[{joint}]=0.5", "-q")
+        expect(f"gold rule pck[{joint}]>=0.5: exit {code}", r.returncode == code, r.stdout[-300:] + r.stderr)
     r, _ = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", os.path.join(kp, "bad_sigmas.json"))
     expect("sigmas naming too few keypoints: exit 2 naming the keypoint", r.returncode == 2 and 'no sigma for keypoint "index"' in r.stderr, r.stderr)
 

@@ -11,7 +11,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(table coco rle label_studio cvat voc yolo labelme png policy spans partial segments)
 
-CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
 rm -rf build-fuzz/corpus
 python3 tools/fuzz/make_corpus.py build-fuzz/corpus
