@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan) and runs each for a fixed time on the
-# seed corpus. Any crash fails the run; its input is left in build-fuzz/crashes/ to be fixed and
-# kept as a regression test under tests/fuzz/regressions/<target>/.
+# seed corpus, as many at once as there are cores. Any crash fails the run; its input is left in
+# build-fuzz/crashes/ to be fixed and kept as a regression test under tests/fuzz/regressions/<target>/.
 #   tools/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s, every target)
 # The random seed is fixed (LABELQA_FUZZ_SEED, default 1) so that a CI run explores the same inputs.
 set -euo pipefail
@@ -16,22 +16,41 @@ cmake --build build-fuzz -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@
 rm -rf build-fuzz/corpus
 python3 tools/fuzz/make_corpus.py build-fuzz/corpus
 mkdir -p build-fuzz/crashes
-status=0
-for t in "${targets[@]}"; do
+# One target: its log in build-fuzz/<target>.log, a line of statistics (or the crash) on stdout.
+run_one() {
+  local t=$1
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/work/$t"
-  regressions=()
+  local regressions=()
   [ -d "tests/fuzz/regressions/$t" ] && regressions=("tests/fuzz/regressions/$t")
-  echo "fuzz_$t: ${seconds} s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "build-fuzz/fuzz_$t" "build-fuzz/work/$t" "build-fuzz/corpus/$t" "${regressions[@]}" \
       -max_total_time="$seconds" -seed="${LABELQA_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=65536 \
       -artifact_prefix="build-fuzz/crashes/$t-" -print_final_stats=1 > "build-fuzz/$t.log" 2>&1; then
     echo "fuzz_$t FOUND A CRASH (build-fuzz/$t.log):"
     grep -E 'ERROR|SUMMARY|Test unit written|exiting' "build-fuzz/$t.log" | head -5 || true
-    status=1
-  else
-    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | tr '\n' ' ' || true
-    echo
+    return 1
   fi
+  echo "fuzz_$t: ${seconds} s $(grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | tr '\n' ' ' || true)"
+}
+
+# As many targets at once as there are cores, each for the same time; reports in target order.
+status=0
+parallel=$(nproc)
+pids=()
+names=()
+for t in "${targets[@]}"; do
+  run_one "$t" > "build-fuzz/$t.summary" &
+  pids+=($!)
+  names+=("$t")
+  if [ ${#pids[@]} -ge "$parallel" ]; then
+    wait "${pids[0]}" || status=1
+    cat "build-fuzz/${names[0]}.summary"
+    pids=("${pids[@]:1}")
+    names=("${names[@]:1}")
+  fi
+done
+for k in "${!pids[@]}"; do
+  wait "${pids[$k]}" || status=1
+  cat "build-fuzz/${names[$k]}.summary"
 done
 exit $status
