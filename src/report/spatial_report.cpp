@@ -60,6 +60,28 @@ json keypoint_json(const metrics::KeypointScores& s) {
           {"miss_rate", estimate_json(s.miss_rate)}};
 }
 
+// The keypoints annotators disagree on most: the largest mean distance between matched keypoints,
+// in units of the reference box's diagonal, first (keypoints no pair labelled both are left out);
+// ties in class and keypoint order. At most k_worst_keypoints.
+constexpr std::size_t k_worst_keypoints = 10;
+struct WorstKeypoint {
+  std::string cls, keypoint;
+  const metrics::KeypointScores* scores = nullptr;
+};
+std::vector<WorstKeypoint> worst_keypoints(const metrics::KeypointResult& kr, const ObjectSet& set) {
+  std::vector<WorstKeypoint> out;
+  for (const auto& c : kr.classes) {
+    for (std::size_t k = 0; k < c.keypoints.size(); ++k) {
+      if (c.keypoints[k].mean_normalized_distance.value) out.push_back({set.categories[static_cast<std::size_t>(c.category)], c.names[k], &c.keypoints[k]});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const WorstKeypoint& x, const WorstKeypoint& y) {
+    return *x.scores->mean_normalized_distance.value > *y.scores->mean_normalized_distance.value;
+  });
+  if (out.size() > k_worst_keypoints) out.resize(k_worst_keypoints);
+  return out;
+}
+
 json visibility_json(const metrics::MetricMap& m) {
   json j = json::object();
   for (const auto& [k, e] : m) j[k] = estimate_json(e);
@@ -225,6 +247,13 @@ std::string render_spatial_json(const SpatialReport& r) {
       classes.push_back(row);
     }
     kp["per_class"] = classes;
+    json worst = json::array();
+    for (const auto& w : worst_keypoints(kr, set)) {
+      worst.push_back({{"class", w.cls}, {"keypoint", w.keypoint}, {"keypoints_both", w.scores->counts.both},
+                       {"mean_normalized_distance", estimate_json(w.scores->mean_normalized_distance)}, {"pck", estimate_json(w.scores->pck)},
+                       {"miss_rate", estimate_json(w.scores->miss_rate)}});
+    }
+    kp["worst_keypoints"] = worst;
     out["keypoints"] = kp;
   }
   if (res.lines.present) {
@@ -495,6 +524,14 @@ std::string render_spatial_text(const SpatialReport& r, bool color) {
     for (const auto& c : kr.classes) {
       out += row(fmt::format("{} ({})", set.categories[static_cast<std::size_t>(c.category)], c.similarity), c.scores, true);
       for (std::size_t k = 0; k < c.keypoints.size(); ++k) out += row(fmt::format("  {}", c.names[k]), c.keypoints[k], false);
+    }
+    if (const auto worst = worst_keypoints(kr, set); !worst.empty()) {
+      std::vector<std::string> names;
+      const bool classes = kr.classes.size() > 1;
+      for (const auto& w : worst) {
+        names.push_back(fmt::format("{} {}", classes ? fmt::format("{}/{}", w.cls, w.keypoint) : w.keypoint, value_cell(w.scores->mean_normalized_distance)));
+      }
+      out += fmt::format("worst keypoints (mean distance / box diagonal): {}\n", fmt::join(names, ", "));
     }
     out += st.bold("visibility flags of matched keypoints") + "\n";
     for (const auto& [k, e] : kr.visibility) out += fmt::format("{:<24}{:>8}  {}\n", k, value_cell(e), ci_cell(e));

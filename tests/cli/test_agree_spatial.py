@@ -424,6 +424,10 @@ def test_attributes_and_keypoints(tmp):
     matches = os.path.join(tmp, "kp.csv")
     r, d = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", sig, "--matches", matches)
     oks = [float(x["iou"]) for x in csv.DictReader(open(matches))] if r.returncode == 0 else []
+    worst = [(w["keypoint"], w["mean_normalized_distance"]["value"]) for w in d["keypoints"]["worst_keypoints"]] if d else []
+    expect("keypoints: worst first, thumb 4 / (10 sqrt 2) then wrist 2 / (10 sqrt 2); index (labelled by one side only) left out",
+           [k for k, _ in worst] == ["thumb", "wrist"] and close(worst[0][1], 4 / (10 * 2 ** 0.5), 1e-12) and close(worst[1][1], 2 / (10 * 2 ** 0.5), 1e-12),
+           str(worst))
     expect("keypoints: OKS 0.853173855 and 0.593577079 by hand", len(oks) == 2 and abs(oks[0] - 0.853173855190223) < 1e-12 and
            abs(oks[1] - 0.5935770790692109) < 1e-12, r.stderr + str(oks))
     r, g = harness.json_report(tmp, "gold", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", sig, "--min-items", "1")

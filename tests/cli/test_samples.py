@@ -6,14 +6,16 @@ Usage: test_samples.py LABELQA_BINARY SOURCE_DIR
 Skips with one printed line on a clone without the samples.
 """
 import json
+import math
 import os
 import sys
+import tempfile
 
 BINARY, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from harness import expect  # noqa: E402
+from harness import close, expect  # noqa: E402
 
 harness.BINARY = BINARY
 S = harness.samples(SRC, "the counts of the real samples")
@@ -25,6 +27,8 @@ def path(*parts):
     return os.path.join(S, *parts)
 
 
+TMP_DIR = tempfile.TemporaryDirectory()
+TMP = TMP_DIR.name
 
 
 def validated(*args):
@@ -113,6 +117,25 @@ kp = d and d["keypoints"]
 expect("2d for_video: skeleton on 4 frames with 13 labelled nodes, klhg's 3 points on one frame",
        kp is not None and [(c["class"], c["objects"], c["keypoints_labelled"]) for c in kp["per_class"]] == [("klhg", 1, 3), ("skeleton", 4, 13)],
        r.stderr or kp)
+# The video's polyline track "II" is drawn at frame 13 and outside from frame 16: one polyline. The
+# same track 0.1 px lower scores, on the 25 x 20 video (s = 500, t = 0.01), exp(-0.1^2 / (2 s (2t)^2))
+# = exp(-0.025) at every resampled point.
+lower = os.path.join(TMP, "for_video_lower.xml")
+with open(video, encoding="utf-8") as f:
+    text = f.read()
+old_points = 'points="7.85,13.88;3.50,6.67;15.90,2.00;13.31,7.21"'
+with open(lower, "w", encoding="utf-8") as f:
+    f.write(text.replace(old_points, 'points="7.85,13.98;3.50,6.77;15.90,2.10;13.31,7.31"'))
+d, r = harness.json_stdout("agree", video, lower, "--annotators", "a,b", "--bootstrap", "0")
+pl = d and d.get("polylines")
+expect("2d for_video: one polyline (frame 13), 0.1 px lower: similarity exp(-0.025), distance below 0.1 (to the nearest segment)",
+       text.count(old_points) == 2 and pl is not None and pl["overall"]["objects"] == 1 and
+       close(pl["overall"]["mean_similarity"]["value"], math.exp(-0.025), 1e-9) and 0 < pl["overall"]["mean_distance"]["value"] < 0.1,
+       r.stderr or json.dumps(pl)[:400])
+# Track 1 ("klhg" points) changes its attribute hgl to "jk" on frame 13, where it goes outside.
+s, findings, r = validated(video)
+expect("2d for_video: hgl changed on the outside keyframe 13 is found", any(f["code"] == "schema" and 'changes to "jk" (was "hgkf")' in f["message"]
+                                                                          for f in findings), [f["message"] for f in findings])
 # Label Studio keypoints (the SDK's YOLO converter test): nose, left_eye and right_eye grouped under
 # their person rectangle by parentID; COCO names, so the class takes COCO's 17 keypoints and sigmas.
 lskp = path("label-studio", "sdk-converter-tests", "test_export_yolo", "data_keypoints.json")

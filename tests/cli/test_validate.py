@@ -69,6 +69,8 @@ CASES = [
       "location": {"frame": 2}, "message_has": "frames 2 to 3"}),
     ("attribute on an outside keyframe", ["outside_attribute.xml"], 1,
      {"code": "schema", "severity": "error", "item": "track 0", "message_has": "changes to \"blue\" (was \"red\") on a keyframe where the track is outside"}),
+    ("polyline of one point", ["polyline.xml"], 1,
+     {"code": "degenerate", "severity": "error", "item": "road.jpg", "annotation": "2", "class": "dog", "message_has": "polyline with 1 point(s)"}),
     ("track_jump", ["track_jump.xml"], 0,
      {"code": "track_jump", "severity": "warning", "item": "frame 000002", "annotation": "track 0",
       "location": {"frame": 2, "bbox": [70, 50, 20, 20]}}),

@@ -122,6 +122,17 @@ def main():
     # drawn: no frame shows blue.
     cvat_video("outside_attribute.xml", [(0, 0, 10, 10, 30, 30), (1, 0, 10, 10, 30, 30), (2, 1, 10, 10, 30, 30)],
                colours=["red", "red", "blue"])
+    # A CVAT polyline of one point: a line needs two.
+    with open(os.path.join(HERE, "polyline.xml"), "w") as f:
+        f.write(f"""<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <image id="0" name="road.jpg" width="{W}" height="{H}">
+    <polyline label="cat" occluded="0" points="10,10;30,20" z_order="0"/>
+    <polyline label="dog" occluded="0" points="40,40" z_order="0"/>
+  </image>
+</annotations>
+""")
     cvat_video("track_jump.xml", [(0, 0, 10, 10, 30, 30), (1, 0, 11, 10, 31, 30), (2, 0, 70, 50, 90, 70), (5, 0, 70, 50, 90, 70)])
     # Semantic masks of 20 x 16: a 5 x 4 unlabeled block; a 3 x 2 block of a value the class map
     # does not name; a truncated PNG.
