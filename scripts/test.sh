@@ -2,8 +2,9 @@
 # Builds labelqa and runs its tests: unit tests, tests of the binary, oracle comparisons, the
 # byte-for-byte report check, the core-library program and the layer check (Release build).
 #   scripts/test.sh          the above (what a contributor runs; CI runs it first)
-#   scripts/test.sh --full   then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-#                            and every libFuzzer target for 10 s (LABELQA_FUZZ_SECONDS), as CI does
+#   scripts/test.sh --full   then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#                            (clang), and every libFuzzer target of that build for 10 s
+#                            (LABELQA_FUZZ_SECONDS), as CI does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --deps-only
@@ -15,10 +16,11 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 
 [ "${1:-}" = "--full" ] || exit 0
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLABELQA_SANITIZE=ON -DLABELQA_TESTS=ON
+# One clang build serves both: the tests under ASan + UBSan, and the libFuzzer targets.
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLABELQA_SANITIZE=ON -DLABELQA_FUZZ=ON -DLABELQA_TESTS=ON
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
-tools/fuzz/run.sh "${LABELQA_FUZZ_SECONDS:-10}"
+LABELQA_FUZZ_BUILD=build-asan tools/fuzz/run.sh "${LABELQA_FUZZ_SECONDS:-10}"
