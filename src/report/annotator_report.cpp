@@ -192,6 +192,37 @@ std::vector<char> pictured_annotators(const AnnotatorReport& rep) {
   return pictured;
 }
 
+// A confusion matrix as a heatmap of counts shaded by row share; past k_max_heatmap_side rows, the
+// `what`s (classes, values) seen most often as reference or as given, in their order.
+Heatmap confusion_heatmap(const metrics::ClassMatrix& m, std::string title, const std::string& what, const std::string& plural) {
+  Heatmap h;
+  h.title = std::move(title);
+  h.row_axis = "reference " + what;
+  h.column_axis = "given " + what;
+  h.rows = h.columns = m.classes;
+  h.shade = row_normalised(m);
+  for (const auto& row : m.counts) {
+    std::vector<std::string> t;
+    for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
+    h.text.push_back(std::move(t));
+  }
+  if (h.rows.size() <= k_max_heatmap_side) return h;
+  const auto& counts = m.counts;
+  std::vector<std::pair<long long, std::size_t>> seen;
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    long long n = 0;
+    for (std::size_t j = 0; j < counts.size(); ++j) n += counts[k][j] + counts[j][k];
+    seen.emplace_back(-n, k);
+  }
+  std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(k_max_heatmap_side), seen.end());
+  std::vector<std::size_t> keep;
+  for (std::size_t k = 0; k < k_max_heatmap_side; ++k) keep.push_back(seen[k].second);
+  std::sort(keep.begin(), keep.end());
+  h = heatmap_subset(h, keep);
+  h.title += fmt::format(" (the {} most frequent of {} {})", k_max_heatmap_side, counts.size(), plural);
+  return h;
+}
+
 // Per keypoint, the mean distance from the reference in units of the object's scale (the box
 // diagonal), the joints with the largest error flagged: which joint annotators place worst.
 Picture joint_chart(const AnnotatorSummary& s, const std::string& stem) {
@@ -233,33 +264,8 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
     std::string stem = slug(s.annotator);
     for (int k = 2; taken.count(stem); ++k) stem = fmt::format("{}_{}", slug(s.annotator), k);
     taken.insert(stem);
-    Heatmap h;
-    h.title = fmt::format("{}: confusion against {} ({} {})", s.annotator, rep.reference, s.compared, what);
-    h.row_axis = "reference class";
-    h.column_axis = "given class";
-    h.rows = h.columns = s.confusion.classes;
-    h.shade = row_normalised(s.confusion);
-    for (const auto& row : s.confusion.counts) {
-      std::vector<std::string> t;
-      for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
-      h.text.push_back(std::move(t));
-    }
-    if (h.rows.size() > k_max_heatmap_side) {
-      // The classes seen most often (as reference or as given), in their order.
-      const auto& counts = s.confusion.counts;
-      std::vector<std::pair<long long, std::size_t>> seen;
-      for (std::size_t k = 0; k < counts.size(); ++k) {
-        long long n = 0;
-        for (std::size_t j = 0; j < counts.size(); ++j) n += counts[k][j] + counts[j][k];
-        seen.emplace_back(-n, k);
-      }
-      std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(k_max_heatmap_side), seen.end());
-      std::vector<std::size_t> keep;
-      for (std::size_t k = 0; k < k_max_heatmap_side; ++k) keep.push_back(seen[k].second);
-      std::sort(keep.begin(), keep.end());
-      h = heatmap_subset(h, keep);
-      h.title += fmt::format(" (the {} most frequent of {} classes)", k_max_heatmap_side, counts.size());
-    }
+    const Heatmap h = confusion_heatmap(s.confusion, fmt::format("{}: confusion against {} ({} {})", s.annotator, rep.reference, s.compared, what),
+                                        "class", "classes");
     Picture p{fmt::format("confusion_{}", stem), h.title, "confusion", s.annotator, draw_heatmap(h, ImageFormat::png),
               draw_heatmap(h, ImageFormat::svg)};
     out.push_back(std::move(p));
@@ -267,23 +273,9 @@ std::vector<Picture> report_pictures(const AnnotatorReport& rep) {
     if (!s.joints.empty()) out.push_back(joint_chart(s, stem));
     for (std::size_t a = 0; a < s.attributes.size(); ++a) {
       const auto& at = s.attributes[a];
-      Heatmap ah;
-      ah.title = fmt::format("{}: attribute {} against {} ({} valid pairs)", s.annotator, at.name, rep.reference, at.pairs);
-      ah.row_axis = "reference value";
-      ah.column_axis = "given value";
-      ah.rows = ah.columns = at.confusion.classes;
-      ah.shade = row_normalised(at.confusion);
-      for (const auto& row : at.confusion.counts) {
-        std::vector<std::string> t;
-        for (auto c : row) t.push_back(c ? std::to_string(c) : std::string());
-        ah.text.push_back(std::move(t));
-      }
-      if (ah.rows.size() > k_max_heatmap_side) {
-        std::vector<std::size_t> keep(k_max_heatmap_side);
-        for (std::size_t k = 0; k < keep.size(); ++k) keep[k] = k;
-        ah = heatmap_subset(ah, keep);
-        ah.title += fmt::format(" (the first {} of {} values)", k_max_heatmap_side, at.confusion.classes.size());
-      }
+      const Heatmap ah =
+          confusion_heatmap(at.confusion, fmt::format("{}: attribute {} against {} ({} valid pairs)", s.annotator, at.name, rep.reference, at.pairs), "value",
+                            "values");
       out.push_back({fmt::format("attribute_{}_{}", stem, a + 1), ah.title, "attribute_confusion", s.annotator, draw_heatmap(ah, ImageFormat::png),
                      draw_heatmap(ah, ImageFormat::svg)});
     }
