@@ -121,7 +121,7 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
       {"wer", "word_accuracy (1 - wer)"},           {"cer", "char_accuracy (1 - cer)"},
       {"der", "diarization_accuracy (1 - der)"},    {"jer", "mean_jaccard (1 - jer)"},
       {"missed_speech", "diarization_accuracy (1 - der)"}, {"false_alarm", "diarization_accuracy (1 - der)"},
-      {"speaker_confusion", "diarization_accuracy (1 - der)"}};
+      {"speaker_confusion", "diarization_accuracy (1 - der)"}, {"keypoint_miss_rate", "pck (or pck[JOINT] for one keypoint)"}};
   for (const GoldRule& rule : policy.rules) {
     if (const auto it = k_error_rates.find(rule.metric); it != k_error_rates.end() && metrics.count(rule.metric)) {
       throw UsageError(fmt::format("{}: {} is an error rate (lower is better) and rules give a minimum; gate on {} instead", rule.origin, rule.metric,

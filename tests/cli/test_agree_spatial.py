@@ -440,6 +440,9 @@ def test_attributes_and_keypoints(tmp):
         r = run("gold", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", sig, "--min-items", "1",
                 "--min", f"pck[{joint}]=0.5", "-q")
         expect(f"gold rule pck[{joint}]>=0.5: exit {code}", r.returncode == code, r.stdout[-300:] + r.stderr)
+    r = run("gold", os.path.join(kp, "hand_b.json"), "--gold", os.path.join(kp, "hand_a.json"), "--sigmas", sig, "--min-items", "1",
+            "--min", "keypoint_miss_rate=0.1", "-q")
+    expect("gold: a minimum on keypoint_miss_rate (an error rate) is bad usage naming pck", r.returncode == 2 and "pck" in r.stderr, r.stderr)
     r, _ = harness.json_report(tmp, "agree", os.path.join(kp, "hand_a.json"), os.path.join(kp, "hand_b.json"), "--sigmas", os.path.join(kp, "bad_sigmas.json"))
     expect("sigmas naming too few keypoints: exit 2 naming the keypoint", r.returncode == 2 and 'no sigma for keypoint "index"' in r.stderr, r.stderr)
 
