@@ -314,8 +314,9 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
   }
   const std::size_t C = sp.C;
   // Valid and mismatching-label pairs per (delivered annotator, image), for the group check: the
-  // pair's objects and its conflict as far as it is known.
+  // pair's objects and its conflict as far as it is known (kept only when some object is grouped).
   std::map<std::pair<std::size_t, std::uint32_t>, std::vector<std::tuple<std::size_t, std::size_t, GoldConflict>>> paired;
+  const bool grouped = std::any_of(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& a) { return !a.groups.empty(); });
   for (const ObjectMatch& m : r.matches) {
     const bool gold_first = m.annotator_a == g;
     const int ann = gold_first ? m.annotator_b : m.annotator_a;
@@ -340,7 +341,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     conflict.bbox = dobj ? dobj->bbox : gobj->bbox;
     if (gobj && dobj) {
       conflict.iou = m.iou;
-      paired[{k, m.image}].emplace_back(static_cast<std::size_t>(go), static_cast<std::size_t>(dob), conflict);
+      if (grouped) paired[{k, m.image}].emplace_back(static_cast<std::size_t>(go), static_cast<std::size_t>(dob), conflict);
     }
     if (!dobj) {
       conflict.type = ConflictType::missing_annotation;
