@@ -15,9 +15,9 @@ targets=("$@")
 
 out="${LABELQA_FUZZ_BUILD:-build-fuzz}"
 if [ -z "${LABELQA_FUZZ_BUILD:-}" ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DLABELQA_FUZZ=ON -DLABELQA_TESTS=OFF >/dev/null
 fi
-cmake --build "$out" -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
+cmake --build "$out" -j "$(nproc)" --target labelqa_fuzz
 rm -rf "$out/corpus"
 python3 tools/fuzz/make_corpus.py "$out/corpus"
 mkdir -p "$out/crashes"
