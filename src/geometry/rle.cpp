@@ -348,7 +348,20 @@ struct TracedEdge {
 
 }  // namespace
 
-Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
+namespace {
+
+// A traced polygon's boundaries: column base + c (c < cols) holds the rows
+// rows[c ? end[c - 1] : 0 .. end[c]), unsorted. cols is 0 when no boundary lands in the image.
+// The buffers are the calling thread's, valid until its next trace.
+struct Traced {
+  std::uint32_t base = 0;
+  std::size_t cols = 0;
+  const std::uint32_t* end = nullptr;
+  std::uint32_t* rows = nullptr;
+};
+
+// For k > 0, h > 0 and w > 0.
+Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
   // pycocotools' scan conversion: scale the vertices by 5 and round half up (C truncation after
   // adding 0.5), trace every edge with a DDA, keep the points where the traced u changes, map
   // them back to pixel columns and rows, and turn the sorted column-major boundary positions into
@@ -357,7 +370,6 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   // their column's slots. The result is pycocotools' bit for bit (the test suite compares it with
   // a literal port on random polygons).
   constexpr double k_scale = 5;
-  if (k == 0 || h == 0 || w == 0) return Rle{h, w, {h * w}};
   // Vertices are clamped to +-2^20 px (NaN to the lower bound) so the integer conversion stays
   // defined and an edge cannot trace billions of points; inside that range the result is
   // pycocotools' own. Readers and `validate` report such coordinates before they get here.
@@ -447,11 +459,7 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     }
   }
 
-  Rle r{h, w, {}};
-  if (x_max < x_min) {
-    r.counts.push_back(h * w);
-    return r;
-  }
+  if (x_max < x_min) return {};
   // Each column's slots: the number of boundaries landing on it (edges cover column ranges, so a
   // difference array counts them), then their offsets.
   const auto cols = static_cast<std::size_t>(x_max - x_min + 1);
@@ -511,6 +519,24 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
     }
   }
   for (const auto& jt : joints) out[slot[jt.first - base]++] = boundary_row(jt.second, h);
+  return {base, cols, slot.data(), out};
+}
+
+}  // namespace
+
+Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
+  if (k == 0 || h == 0 || w == 0) return Rle{h, w, {h * w}};
+  const Traced traced = trace(xy, k, h, w);
+  Rle r{h, w, {}};
+  if (traced.cols == 0) {
+    r.counts.push_back(h * w);
+    return r;
+  }
+  const std::size_t cols = traced.cols;
+  const std::uint32_t base = traced.base;
+  const std::uint32_t* const slot = traced.end;
+  std::uint32_t* const out = traced.rows;
+  const std::size_t m = slot[cols - 1];
 
   // The boundary positions in column-major order (rows sorted within each column: a handful
   // each; a row of h is the first pixel of the next column) as differences: the runs. A zero
@@ -566,6 +592,187 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
   emit(static_cast<std::uint64_t>(h) * w);
   r.counts.resize(n);
   return r;
+}
+
+namespace {
+
+// Builds a ColumnMask column by column.
+class ColumnBuilder {
+ public:
+  ColumnBuilder(std::uint32_t h, std::uint32_t w) { m.h = h, m.w = w; }
+  void reserve(std::size_t columns, std::size_t rows) {
+    m.start.reserve(columns + 1);
+    m.rows.reserve(rows);
+  }
+  // Starts column x (columns come in increasing order; skipped ones are empty).
+  void column(std::uint32_t x) {
+    if (m.start.empty()) {
+      m.x0 = x;
+    } else {
+      while (m.x0 + m.start.size() < x) m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));  // empty columns
+    }
+    m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));
+  }
+  // Adds rows [top, bottom) to the current column, after its previous runs.
+  void run(std::uint32_t top, std::uint32_t bottom) {
+    if (top >= bottom) return;
+    m.area += bottom - top;
+    if (m.rows.size() > m.start.back() && m.rows.back() == top) {
+      m.rows.back() = bottom;  // touching the previous run: one run
+      return;
+    }
+    m.rows.push_back(top);
+    m.rows.push_back(bottom);
+  }
+  ColumnMask done() {
+    // Closes the last column and trims empty columns at either end.
+    m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));
+    std::size_t first = 0, last = m.start.size() - 1;  // columns [first, last)
+    while (first < last && m.start[first] == m.start[first + 1]) ++first;
+    while (last > first && m.start[last - 1] == m.start[last]) --last;
+    if (first == last) {
+      m.start.clear();
+      m.x0 = 0;
+      return std::move(m);
+    }
+    m.start.erase(m.start.begin() + static_cast<std::ptrdiff_t>(last) + 1, m.start.end());
+    m.start.erase(m.start.begin(), m.start.begin() + static_cast<std::ptrdiff_t>(first));
+    m.x0 += static_cast<std::uint32_t>(first);
+    return std::move(m);
+  }
+
+ private:
+  ColumnMask m;
+};
+
+}  // namespace
+
+ColumnMask column_mask(const Rle& rle) {
+  ColumnBuilder b(rle.h, rle.w);
+  if (rle.h == 0 || rle.w == 0) return b.done();
+  b.reserve(0, rle.counts.size() + 2);
+  const std::uint64_t h = rle.h;
+  std::uint64_t pos = 0, col = 0;
+  bool started = false;
+  for (std::size_t i = 0; i < rle.counts.size(); ++i) {
+    const std::uint64_t len = rle.counts[i];
+    if (i % 2 == 1) {
+      // A foreground run [pos, pos + len), split at column ends.
+      for (std::uint64_t p = pos, e = pos + len; p < e;) {
+        const std::uint64_t x = p / h, end = std::min(e, (x + 1) * h);
+        if (!started || x != col) {
+          b.column(static_cast<std::uint32_t>(x));
+          started = true;
+          col = x;
+        }
+        b.run(static_cast<std::uint32_t>(p - x * h), static_cast<std::uint32_t>(end - x * h));
+        p = end;
+      }
+    }
+    pos += len;
+  }
+  return b.done();
+}
+
+ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
+  if (k == 0 || h == 0 || w == 0) return ColumnBuilder(h, w).done();
+  const Traced traced = trace(xy, k, h, w);
+  ColumnBuilder b(h, w);
+  if (traced.cols == 0) return b.done();
+  b.reserve(traced.cols, traced.end[traced.cols - 1]);
+  std::uint32_t* const out = traced.rows;
+  std::uint32_t lo = 0;
+  for (std::size_t c = 0; c < traced.cols; ++c) {
+    const std::uint32_t hi = traced.end[c];
+    // A column with an odd number of boundaries carries its parity into the next: the runs then
+    // cross columns, which only the run-length form says plainly.
+    if ((hi - lo) % 2 == 1) return column_mask(rasterize_polygon(xy, k, h, w));
+    if (hi == lo) {
+      lo = hi;
+      continue;
+    }
+    b.column(traced.base + static_cast<std::uint32_t>(c));
+    if (hi - lo == 2) {
+      b.run(std::min(out[lo], out[lo + 1]), std::max(out[lo], out[lo + 1]));
+    } else {
+      std::sort(out + lo, out + hi);
+      for (std::uint32_t i = lo; i < hi; i += 2) b.run(out[i], out[i + 1]);
+    }
+    lo = hi;
+  }
+  return b.done();
+}
+
+ColumnMask unite(const std::vector<ColumnMask>& masks) {
+  if (masks.empty()) return {};
+  ColumnBuilder b(masks[0].h, masks[0].w);
+  std::uint64_t x0 = UINT64_MAX, x1 = 0;  // columns [x0, x1)
+  for (const auto& m : masks) {
+    if (m.columns() == 0) continue;
+    x0 = std::min<std::uint64_t>(x0, m.x0);
+    x1 = std::max<std::uint64_t>(x1, std::uint64_t{m.x0} + m.columns());
+  }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (std::uint64_t x = x0; x < x1; ++x) {
+    runs.clear();
+    for (const auto& m : masks) {
+      if (x < m.x0 || x >= std::uint64_t{m.x0} + m.columns()) continue;
+      const std::size_t c = x - m.x0;
+      for (std::uint32_t i = m.start[c]; i < m.start[c + 1]; i += 2) runs.emplace_back(m.rows[i], m.rows[i + 1]);
+    }
+    if (runs.empty()) continue;
+    std::sort(runs.begin(), runs.end());
+    b.column(static_cast<std::uint32_t>(x));
+    std::uint32_t top = runs[0].first, bottom = runs[0].second;
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+      if (runs[i].first <= bottom) {
+        bottom = std::max(bottom, runs[i].second);
+      } else {
+        b.run(top, bottom);
+        top = runs[i].first;
+        bottom = runs[i].second;
+      }
+    }
+    b.run(top, bottom);
+  }
+  return b.done();
+}
+
+std::optional<Overlap> intersection(const ColumnMask& a, const ColumnMask& b) {
+  if (a.h != b.h || a.w != b.w) return std::nullopt;
+  Overlap o;
+  const std::uint64_t lo = std::max(a.x0, b.x0);
+  const std::uint64_t hi = std::min(std::uint64_t{a.x0} + a.columns(), std::uint64_t{b.x0} + b.columns());
+  std::uint64_t xs = UINT64_MAX, xe = 0;
+  std::uint32_t ys = UINT32_MAX, ye = 0;
+  const std::uint32_t* const ra = a.rows.data();
+  const std::uint32_t* const rb = b.rows.data();
+  for (std::uint64_t x = lo; x < hi; ++x) {
+    std::uint32_t i = a.start[x - a.x0], j = b.start[x - b.x0];
+    const std::uint32_t ie = a.start[x - a.x0 + 1], je = b.start[x - b.x0 + 1];
+    std::uint64_t shared = 0;
+    while (i < ie && j < je) {
+      const std::uint32_t top = std::max(ra[i], rb[j]), bottom = std::min(ra[i + 1], rb[j + 1]);
+      if (top < bottom) {
+        shared += bottom - top;
+        ys = std::min(ys, top);
+        ye = std::max(ye, bottom);
+      }
+      if (ra[i + 1] <= rb[j + 1]) {
+        i += 2;
+      } else {
+        j += 2;
+      }
+    }
+    if (shared == 0) continue;
+    o.area += shared;
+    xs = std::min(xs, x);
+    xe = x;
+  }
+  if (o.area > 0) {
+    o.bbox = {static_cast<double>(xs), static_cast<double>(ys), static_cast<double>(xe - xs + 1), static_cast<double>(ye - ys)};
+  }
+  return o;
 }
 
 Rle rasterize_box(const Box& b, std::uint32_t h, std::uint32_t w) {

@@ -29,6 +29,36 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
   return *geometry::merge(ptrs, false);
 }
 
+geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w) {
+  switch (o.shape) {
+    case Shape::mask: return geometry::column_mask(a.masks[o.geom]);
+    case Shape::box:
+    case Shape::keypoints:
+    case Shape::polyline: {
+      const auto& b = o.bbox;  // as geometry::rasterize_box draws it
+      const double xs = b[0], ys = b[1], xe = b[0] + b[2], ye = b[1] + b[3];
+      const double xy[8] = {xs, ys, xs, ye, xe, ye, xe, ys};
+      return geometry::rasterize_polygon_columns(xy, 4, h, w);
+    }
+    case Shape::polygon: break;
+  }
+  auto ring = [&](std::uint32_t r) {
+    const std::uint32_t b = a.ring_start[r], e = a.ring_start[r + 1];
+    return geometry::rasterize_polygon_columns(a.coords.data() + b, (e - b) / 2, h, w);
+  };
+  if (o.geom_end - o.geom == 1) return ring(o.geom);
+  if (o.geom_end == o.geom) {
+    geometry::ColumnMask empty;
+    empty.h = h;
+    empty.w = w;
+    return empty;
+  }
+  std::vector<geometry::ColumnMask> rings;
+  rings.reserve(o.geom_end - o.geom);
+  for (std::uint32_t r = o.geom; r < o.geom_end; ++r) rings.push_back(ring(r));
+  return geometry::unite(rings);
+}
+
 namespace {
 
 // The pixel columns [first, last] the extent's x range covers on a w-wide image.

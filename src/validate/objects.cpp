@@ -118,6 +118,7 @@ class ImageChecker {
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
     m_indexed.assign(end - begin, std::nullopt);
+    m_columns.assign(end - begin, std::nullopt);
     m_pixels = no_pixels.empty();
     // Comparing pairs walks the columns both masks span: on top of drawing them, at most 2^17
     // per annotation on the image.
@@ -185,8 +186,44 @@ class ImageChecker {
     if (!m) m = geometry::index_runs(mask(i));
     return *m;
   }
+  // Its pixels as runs per column, drawn once; a stored mask is turned into them only when its
+  // columns are no more than its runs allow (a mask of two far-apart pixels on a very wide image
+  // stays in runs, compared run by run).
+  const geometry::ColumnMask* columns(std::size_t i) {
+    auto& m = m_columns[i - m_begin];
+    if (!m) {
+      const auto& o = m_a.objects[i];
+      if (o.shape == Shape::mask && !fits_columns(m_a.masks[o.geom])) return nullptr;
+      m = metrics::object_columns(m_a, o, m_img->height, m_img->width);
+    }
+    return &*m;
+  }
+  static bool fits_columns(const geometry::Rle& r) {
+    if (r.h == 0) return true;
+    std::uint64_t pos = 0, first = 0, last = 0;
+    bool any = false;
+    for (std::size_t k = 0; k < r.counts.size(); ++k) {
+      if (k % 2 == 1 && r.counts[k] > 0) {
+        if (!any) first = pos;
+        any = true;
+        last = pos + r.counts[k] - 1;
+      }
+      pos += r.counts[k];
+    }
+    return !any || last / r.h - first / r.h <= r.counts.size() + 4096;
+  }
   // Its pixel count, counted once.
-  std::uint64_t mask_area(std::size_t i) { return indexed(i).area; }
+  std::uint64_t mask_area(std::size_t i) {
+    if (const auto* c = columns(i)) return c->area;
+    return indexed(i).area;
+  }
+  // The pixels two objects share (nullopt: masks of different sizes).
+  std::optional<geometry::Overlap> shared(std::size_t x, std::size_t y) {
+    const auto* cx = columns(x);
+    const auto* cy = columns(y);
+    if (cx && cy) return geometry::intersection(*cx, *cy);
+    return geometry::intersection(indexed(x), indexed(y));
+  }
 
   // Per-object checks; whether the geometry is sound enough to compare with others.
   bool check_object(std::size_t index, const ImageInfo& img, std::vector<Finding>& out) {
@@ -379,7 +416,7 @@ class ImageChecker {
     } else {
       if (o.shape == Shape::polygon && close(geometric_area)) return;
       if (!img.width || !img.height || !m_pixels) return;
-      expected = static_cast<double>(geometry::area(mask(index)));
+      expected = static_cast<double>(mask_area(index));
     }
     if (close(expected)) return;
     auto& f = add(out, Severity::warning, Code::bbox_mismatch, o, img);
@@ -432,7 +469,7 @@ class ImageChecker {
             continue;
           }
           // Masks of another size than their image's have no pixels in common with it.
-          if (auto o = geometry::intersection(indexed(xi), indexed(yi))) inter = *o;
+          if (auto o = shared(xi, yi)) inter = *o;
           if (inter.area > 0) iou = static_cast<double>(inter.area) / static_cast<double>(mask_area(xi) + mask_area(yi) - inter.area);
         } else if (!segmented(a) && !segmented(b)) {
           iou = geometry::box_iou(a.bbox, b.bbox, false);
@@ -521,6 +558,7 @@ class ImageChecker {
   std::uint64_t m_walked = 0;          // and have walked
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
   std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
+  std::vector<std::optional<geometry::ColumnMask>> m_columns;  // their runs per column
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,

@@ -314,6 +314,88 @@ TEST_SUITE("geometry::rle") {
     }
   }
 
+  TEST_CASE("column masks: the same pixels, areas and intersections as the run-length masks") {
+    // From masks: random pixels (runs crossing columns included) and the edge cases.
+    std::mt19937 rng(11);
+    for (int trial = 0; trial < 300; ++trial) {
+      const std::uint32_t h = 1 + rng() % 30, w = 1 + rng() % 30;
+      const double density = trial % 3 == 0 ? 0.9 : 0.3;
+      auto ma = random_mask(rng, h, w, density), mb = random_mask(rng, h, w, 0.3);
+      const Rle a = encode(ma.data(), h, w), b = encode(mb.data(), h, w);
+      const ColumnMask ca = column_mask(a), cb = column_mask(b);
+      CHECK(ca.area == area(a));
+      std::vector<std::uint8_t> back(ma.size(), 0);  // the column mask drawn again, column-major
+      for (std::size_t c = 0; c < ca.columns(); ++c) {
+        for (std::uint32_t i = ca.start[c]; i < ca.start[c + 1]; i += 2) {
+          CHECK(ca.rows[i] < ca.rows[i + 1]);
+          if (i > ca.start[c]) CHECK(ca.rows[i - 1] < ca.rows[i]);  // ordered, apart
+          for (std::uint32_t y = ca.rows[i]; y < ca.rows[i + 1]; ++y) back[(ca.x0 + c) * h + y] = 1;
+        }
+      }
+      std::vector<std::uint8_t> binary(ma.size());
+      for (std::size_t i = 0; i < ma.size(); ++i) binary[i] = ma[i] ? 1 : 0;
+      CHECK(back == binary);
+      const auto want = intersection(a, b);
+      const auto got = intersection(ca, cb);
+      REQUIRE(got.has_value());
+      CHECK(got->area == want->area);
+      CHECK(got->bbox == want->bbox);
+      CHECK(unite({ca, cb}) == column_mask(*merge({&a, &b}, false)));
+    }
+    CHECK(column_mask(Rle{4, 3, {12}}).columns() == 0);
+    CHECK(column_mask(Rle{4, 3, {0, 12}}).area == 12);
+    CHECK(column_mask(Rle{4, 3, {0, 12}}).columns() == 3);
+    CHECK(!intersection(column_mask(Rle{4, 3, {0, 12}}), column_mask(Rle{3, 4, {0, 12}})).has_value());
+    CHECK(intersection(column_mask(Rle{4, 3, {12}}), column_mask(Rle{4, 3, {0, 12}}))->area == 0);
+  }
+
+  TEST_CASE("column masks of polygons equal the rasterised polygons' (random, steep, far and self-crossing polygons)") {
+    std::mt19937 rng(20261206);
+    auto uniform = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+    std::vector<std::vector<double>> polygons;
+    for (int trial = 0; trial < 20000; ++trial) {
+      const auto h = static_cast<std::uint32_t>(1 + rng() % 60), w = static_cast<std::uint32_t>(1 + rng() % 60);
+      const std::size_t k = rng() % 40;
+      const int kind = static_cast<int>(rng() % 5);
+      std::vector<double> xy;
+      for (std::size_t i = 0; i < k; ++i) {
+        double x = uniform(-10, w + 10), y = uniform(-10, h + 10);
+        if (kind == 1) x = std::round(x), y = std::round(y);
+        if (kind == 2 && i > 0 && rng() % 3 == 0) x = xy[xy.size() - 2], y = xy.back();
+        if (kind == 3) x = uniform(0, w) * (rng() % 2 ? 1 : 40), y = uniform(0, h) * (rng() % 2 ? 1 : 40);
+        if (kind == 4) x = uniform(-1, 2), y = uniform(-1, h + 1);
+        xy.push_back(x);
+        xy.push_back(y);
+      }
+      const Rle rle = rasterize_polygon(xy.data(), k, h, w);
+      const ColumnMask got = rasterize_polygon_columns(xy.data(), k, h, w);
+      if (!(got == column_mask(rle))) {
+        FAIL_CHECK("polygon " << trial << " (" << k << " points, " << h << "x" << w << ") differs from its run-length mask");
+        break;
+      }
+    }
+    for (int trial = 0; trial < 2000; ++trial) {
+      std::vector<double> xy;
+      for (std::size_t i = 0, k = 3 + rng() % 12; i < k; ++i) {
+        xy.push_back(uniform(-3, 23));
+        xy.push_back(uniform(-3, 23));
+      }
+      polygons.push_back(xy);
+    }
+    // Intersections of polygons of one size, and unions of rings.
+    for (std::size_t i = 0; i + 1 < polygons.size(); ++i) {
+      const auto& p = polygons[i];
+      const auto& q = polygons[i + 1];
+      const Rle a = rasterize_polygon(p.data(), p.size() / 2, 20, 20), b = rasterize_polygon(q.data(), q.size() / 2, 20, 20);
+      const ColumnMask ca = rasterize_polygon_columns(p.data(), p.size() / 2, 20, 20), cb = rasterize_polygon_columns(q.data(), q.size() / 2, 20, 20);
+      const auto want = intersection(a, b);
+      const auto got = intersection(ca, cb);
+      CHECK(got->area == want->area);
+      CHECK(got->bbox == want->bbox);
+      CHECK(unite({ca, cb}) == column_mask(*merge({&a, &b}, false)));
+    }
+  }
+
   TEST_CASE("box IoU with COCO semantics") {
     CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, false) == doctest::Approx(1.0 / 7.0));
     CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, true) == doctest::Approx(1.0 / 4.0));

@@ -71,6 +71,28 @@ std::optional<Overlap> intersection(const IndexedRle& a, const IndexedRle& b);
 // The same as iou(*a.rle, *b.rle, b_is_crowd), walking only where both can be foreground.
 std::optional<double> iou(const IndexedRle& a, const IndexedRle& b, bool b_is_crowd);
 
+// A mask as runs per column: column x0 + c holds the rows [rows[i], rows[i + 1]) for even i
+// from start[c] to start[c + 1], in increasing order, none empty, none touching the next. It is
+// what comparing one mask with many others needs: its area at hand, and the pixels two masks share
+// found column by column in the columns both span. Empty masks have no columns.
+struct ColumnMask {
+  std::uint32_t h = 0;
+  std::uint32_t w = 0;
+  std::uint32_t x0 = 0;
+  std::vector<std::uint32_t> start;  // one more than the columns; empty for an empty mask
+  std::vector<std::uint32_t> rows;
+  std::uint64_t area = 0;
+  std::size_t columns() const { return start.empty() ? 0 : start.size() - 1; }
+  friend bool operator==(const ColumnMask&, const ColumnMask&) = default;
+};
+ColumnMask column_mask(const Rle& rle);
+// column_mask(rasterize_polygon(xy, points, h, w)), without the run-length step in between.
+ColumnMask rasterize_polygon_columns(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w);
+// The union of masks of one size (the first's size; an empty list gives an empty 0 x 0 mask).
+ColumnMask unite(const std::vector<ColumnMask>& masks);
+// The same as intersection(a_rle, b_rle) for the masks they were made from.
+std::optional<Overlap> intersection(const ColumnMask& a, const ColumnMask& b);
+
 // IoU of box pairs (COCO semantics): intersection over union, or over the first box's area when
 // the second is a crowd region. Non-overlapping boxes give 0.
 double box_iou(const Box& a, const Box& b, bool b_is_crowd);

@@ -11,6 +11,9 @@ namespace labelqa::metrics {
 // The object's geometry as a run-length mask of h x w: polygons rasterised and their rings
 // united, boxes rasterised as pycocotools' frBbox, masks as stored.
 geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w);
+// The same pixels as runs per column (geometry::column_mask(object_mask(a, o, h, w)), drawn
+// without the run-length form in between): for comparing one object with many.
+geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w);
 
 // What pixels cost. A run-length mask holds at least two runs per pixel column its object spans,
 // and comparing two masks walks the columns both span: a polygon of a few bytes across a
