@@ -625,20 +625,23 @@ class ColumnBuilder {
     m.rows.push_back(bottom);
   }
   ColumnMask done() {
-    // Closes the last column and trims empty columns at either end.
-    m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));
+    m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));  // closes the last column
+    trim(m);
+    return std::move(m);
+  }
+  // Drops empty columns at either end (all of them for an empty mask).
+  static void trim(ColumnMask& m) {
     std::size_t first = 0, last = m.start.size() - 1;  // columns [first, last)
     while (first < last && m.start[first] == m.start[first + 1]) ++first;
     while (last > first && m.start[last - 1] == m.start[last]) --last;
     if (first == last) {
       m.start.clear();
       m.x0 = 0;
-      return std::move(m);
+      return;
     }
     m.start.erase(m.start.begin() + static_cast<std::ptrdiff_t>(last) + 1, m.start.end());
     m.start.erase(m.start.begin(), m.start.begin() + static_cast<std::ptrdiff_t>(first));
     m.x0 += static_cast<std::uint32_t>(first);
-    return std::move(m);
   }
 
  private:
@@ -677,30 +680,54 @@ ColumnMask column_mask(const Rle& rle) {
 ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
   if (k == 0 || h == 0 || w == 0) return ColumnBuilder(h, w).done();
   const Traced traced = trace(xy, k, h, w);
-  ColumnBuilder b(h, w);
-  if (traced.cols == 0) return b.done();
-  b.reserve(traced.cols, traced.end[traced.cols - 1]);
+  if (traced.cols == 0) return ColumnBuilder(h, w).done();
+  // Each column's boundaries sorted and paired into runs, written in place.
+  ColumnMask m;
+  m.h = h;
+  m.w = w;
+  m.x0 = traced.base;
+  m.start.resize(traced.cols + 1);
+  m.rows.resize(traced.end[traced.cols - 1]);
   std::uint32_t* const out = traced.rows;
-  std::uint32_t lo = 0;
+  std::uint32_t* const rows = m.rows.data();
+  std::uint32_t lo = 0, n = 0;
+  std::uint64_t area = 0;
   for (std::size_t c = 0; c < traced.cols; ++c) {
     const std::uint32_t hi = traced.end[c];
+    m.start[c] = n;
     // A column with an odd number of boundaries carries its parity into the next: the runs then
     // cross columns, which only the run-length form says plainly.
     if ((hi - lo) % 2 == 1) return column_mask(rasterize_polygon(xy, k, h, w));
-    if (hi == lo) {
-      lo = hi;
-      continue;
-    }
-    b.column(traced.base + static_cast<std::uint32_t>(c));
     if (hi - lo == 2) {
-      b.run(std::min(out[lo], out[lo + 1]), std::max(out[lo], out[lo + 1]));
-    } else {
+      const std::uint32_t top = std::min(out[lo], out[lo + 1]), bottom = std::max(out[lo], out[lo + 1]);
+      if (top < bottom) {
+        rows[n] = top;
+        rows[n + 1] = bottom;
+        n += 2;
+        area += bottom - top;
+      }
+    } else if (hi > lo) {
       std::sort(out + lo, out + hi);
-      for (std::uint32_t i = lo; i < hi; i += 2) b.run(out[i], out[i + 1]);
+      for (std::uint32_t i = lo; i < hi; i += 2) {
+        const std::uint32_t top = out[i], bottom = out[i + 1];
+        if (top >= bottom) continue;
+        area += bottom - top;
+        if (n > m.start[c] && rows[n - 1] == top) {
+          rows[n - 1] = bottom;  // touching the previous run: one run
+        } else {
+          rows[n] = top;
+          rows[n + 1] = bottom;
+          n += 2;
+        }
+      }
     }
     lo = hi;
   }
-  return b.done();
+  m.start[traced.cols] = n;
+  m.rows.resize(n);
+  m.area = area;
+  ColumnBuilder::trim(m);
+  return m;
 }
 
 ColumnMask unite(const std::vector<ColumnMask>& masks) {
