@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -43,7 +45,17 @@ void append_quoted(std::string& out, std::string_view s) {
 }
 
 // Shortest text that reads back as the same double, without "-0" (as report::number).
-void append_number(std::string& out, double x) { fmt::format_to(Out(out), "{}", x == 0 ? 0.0 : x); }
+// Whole numbers below 10^15 (boxes and points in pixels, mostly) print as integers, which is what
+// the shortest form gives them, without its general path.
+void append_number(std::string& out, double x) {
+  if (std::fabs(x) < 1e15 && x == std::trunc(x)) {
+    char buf[24];
+    const auto end = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(x)).ptr;  // 0 for -0
+    out.append(buf, end);
+    return;
+  }
+  fmt::format_to(Out(out), "{}", x);
+}
 
 void append_location(std::string& out, const validate::FindingLocation& l) {
   out += '{';

@@ -1,6 +1,7 @@
 #include "labelqa/validate/findings.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fmt/format.h>
 #include <map>
 #include <tuple>
@@ -85,7 +86,9 @@ bool id_less(const std::string& a, const std::string& b) {
   };
   const bool na = numeric(a), nb = numeric(b);
   if (na && nb) {
-    const long long x = std::stoll(a), y = std::stoll(b);
+    long long x = 0, y = 0;  // fewer than 19 digits: in range
+    std::from_chars(a.data(), a.data() + a.size(), x);
+    std::from_chars(b.data(), b.data() + b.size(), y);
     if (x != y) return x < y;
     return a < b;
   }
