@@ -655,20 +655,31 @@ ColumnMask column_mask(const Rle& rle) {
   if (rle.h == 0 || rle.w == 0) return b.done();
   b.reserve(0, rle.counts.size() + 2);
   const std::uint64_t h = rle.h;
-  std::uint64_t pos = 0, col = 0;
-  bool started = false;
+  std::uint64_t pos = 0;
+  std::uint64_t x = 0, top = 0;  // the column of the last position looked at, and its first position
+  bool started = false;           // column x is begun in the builder
   for (std::size_t i = 0; i < rle.counts.size(); ++i) {
     const std::uint64_t len = rle.counts[i];
     if (i % 2 == 1) {
-      // A foreground run [pos, pos + len), split at column ends.
+      // A foreground run [pos, pos + len), split at column ends. Positions only grow: the column
+      // is followed along, divided out only after a long jump.
       for (std::uint64_t p = pos, e = pos + len; p < e;) {
-        const std::uint64_t x = p / h, end = std::min(e, (x + 1) * h);
-        if (!started || x != col) {
+        if (p >= top + 4 * h) {
+          x = p / h;
+          top = x * h;
+          started = false;
+        }
+        while (p >= top + h) {
+          ++x;
+          top += h;
+          started = false;
+        }
+        if (!started) {
           b.column(static_cast<std::uint32_t>(x));
           started = true;
-          col = x;
         }
-        b.run(static_cast<std::uint32_t>(p - x * h), static_cast<std::uint32_t>(end - x * h));
+        const std::uint64_t end = std::min(e, top + h);
+        b.run(static_cast<std::uint32_t>(p - top), static_cast<std::uint32_t>(end - top));
         p = end;
       }
     }

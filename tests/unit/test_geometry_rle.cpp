@@ -342,6 +342,22 @@ TEST_SUITE("geometry::rle") {
       CHECK(got->bbox == want->bbox);
       CHECK(unite({ca, cb}) == column_mask(*merge({&a, &b}, false)));
     }
+    {
+      // Runs far apart (the column followed along, then divided out), and one run over four columns.
+      std::vector<std::uint8_t> m(5 * 40, 0);
+      m[0 * 5 + 4] = m[1 * 5 + 0] = 1;                       // a run across the first column's end
+      for (std::size_t i = 20 * 5 + 3; i < 24 * 5 + 1; ++i) m[i] = 1;  // columns 20 to 24
+      m[39 * 5 + 2] = 1;
+      const Rle r = encode(m.data(), 5, 40);
+      const ColumnMask c = column_mask(r);
+      CHECK(c.x0 == 0);
+      CHECK(c.columns() == 40);
+      CHECK(c.area == area(r));
+      CHECK(std::vector<std::uint32_t>(c.rows.begin(), c.rows.begin() + 4) == std::vector<std::uint32_t>{4, 5, 0, 1});
+      CHECK(c.start[20] == 4);
+      CHECK(c.rows[4] == 3);
+      CHECK(c.rows.back() == 3);
+    }
     CHECK(column_mask(Rle{4, 3, {12}}).columns() == 0);
     CHECK(column_mask(Rle{4, 3, {0, 12}}).area == 12);
     CHECK(column_mask(Rle{4, 3, {0, 12}}).columns() == 3);
