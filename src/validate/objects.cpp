@@ -119,6 +119,7 @@ class ImageChecker {
     m_masks.assign(end - begin, std::nullopt);
     m_indexed.assign(end - begin, std::nullopt);
     m_columns.assign(end - begin, std::nullopt);
+    m_runs_only.assign(end - begin, 0);
     m_pixels = no_pixels.empty();
     // Comparing pairs walks the columns both masks span: on top of drawing them, at most 2^17
     // per annotation on the image.
@@ -192,8 +193,12 @@ class ImageChecker {
   const geometry::ColumnMask* columns(std::size_t i) {
     auto& m = m_columns[i - m_begin];
     if (!m) {
+      if (m_runs_only[i - m_begin]) return nullptr;
       const auto& o = m_a.objects[i];
-      if (o.shape == Shape::mask && !fits_columns(m_a.masks[o.geom])) return nullptr;
+      if (o.shape == Shape::mask && !fits_columns(m_a.masks[o.geom])) {
+        m_runs_only[i - m_begin] = 1;
+        return nullptr;
+      }
       m = metrics::object_columns(m_a, o, m_img->height, m_img->width);
     }
     return &*m;
@@ -559,6 +564,7 @@ class ImageChecker {
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
   std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
   std::vector<std::optional<geometry::ColumnMask>> m_columns;  // their runs per column
+  std::vector<char> m_runs_only;  // stored masks kept in runs (see columns())
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,

@@ -159,6 +159,50 @@ TEST_CASE("validate: object checks on plain data") {
   CHECK(f[2].severity == Severity::warning);
 }
 
+TEST_CASE("validate: overlaps of stored masks, kept in runs when they span far more columns than runs") {
+  // A 6000 x 4 image. Mask 1 has one pixel in the first column and one in the last: 6000 columns
+  // for 5 runs, compared run by run. Mask 2 fills the last 10 columns, mask 3 one of them.
+  AnnotatorObjects a;
+  a.file = "d.json";
+  const std::uint32_t h = 4, w = 6000;
+  std::vector<ImageInfo> images = {{"wide.png", w, h, -1}};
+  std::vector<std::string> categories = {"a", "b", "c"};
+  auto mask = [&](std::int64_t id, std::int32_t cat, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pixels) {
+    std::vector<std::uint8_t> m(std::size_t{h} * w, 0);
+    for (const auto& [x, y] : pixels) m[std::size_t{x} * h + y] = 1;
+    a.masks.push_back(geometry::encode(m.data(), h, w));
+    SpatialObject o;
+    o.id = id;
+    o.category = cat;
+    o.shape = Shape::mask;
+    o.geom = static_cast<std::uint32_t>(a.masks.size() - 1);
+    o.bbox = geometry::bbox(a.masks.back());
+    o.extent = {o.bbox[0], o.bbox[1], o.bbox[0] + o.bbox[2], o.bbox[1] + o.bbox[3]};
+    a.objects.push_back(o);
+  };
+  mask(1, 0, {{0, 1}, {5999, 2}});
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> band, column;
+  for (std::uint32_t x = 5990; x < 6000; ++x) {
+    for (std::uint32_t y = 0; y < h; ++y) band.emplace_back(x, y);
+  }
+  for (std::uint32_t y = 0; y < h; ++y) column.emplace_back(5995, y);
+  mask(2, 1, band);
+  mask(3, 2, column);
+  index_objects(a, 1);
+  validate::Options opt;
+  const auto f = validate::check_objects(a, images, categories, opt);
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].code == Code::overlap);
+  CHECK(f[0].annotation == "1");
+  CHECK(f[0].other_annotation == "2");
+  CHECK(f[0].message == "annotations 1 (\"a\") and 2 (\"b\") share 1 pixels (IoU 0.0244)");  // 1 / 41
+  CHECK(*f[0].location.bbox == std::array<double, 4>{5999, 2, 1, 1});
+  CHECK(f[1].annotation == "2");
+  CHECK(f[1].other_annotation == "3");
+  CHECK(f[1].message == "annotations 2 (\"b\") and 3 (\"c\") share 4 pixels (IoU 0.1000)");  // 4 / 40
+  CHECK(*f[1].location.bbox == std::array<double, 4>{5995, 0, 1, 4});
+}
+
 TEST_CASE("validate: semantic mask values and unlabeled regions") {
   io::MaskImage m;
   m.width = 4;
