@@ -33,12 +33,15 @@ long long as_count(double v) { return static_cast<long long>(std::llround(v)); }
 struct ObjectSpace {
   std::size_t C;
   bool keypoints = false;  // five more counts: matched keypoint pairs, their OKS, labelled, within PCK, missed
+  bool lines = false;      // three more counts: valid polyline pairs, their similarity, their distance
   std::size_t conf(std::size_t g, std::size_t d) const { return g * (C + 1) + d; }
   std::size_t iou(std::size_t c) const { return (C + 1) * (C + 1) + c; }
   std::size_t low(std::size_t c) const { return (C + 1) * (C + 1) + C + c; }
   enum Keypoint : std::size_t { kp_pairs, kp_oks, kp_labelled, kp_within, kp_missed };
   std::size_t kp(Keypoint k) const { return (C + 1) * (C + 1) + 2 * C + k; }
-  std::size_t size() const { return (C + 1) * (C + 1) + 2 * C + (keypoints ? 5 : 0); }
+  enum Line : std::size_t { ln_pairs, ln_similarity, ln_distance };
+  std::size_t ln(Line k) const { return (C + 1) * (C + 1) + 2 * C + (keypoints ? 5 : 0) + k; }
+  std::size_t size() const { return (C + 1) * (C + 1) + 2 * C + (keypoints ? 5 : 0) + (lines ? 3 : 0); }
 };
 
 // CVAT's scores from counts: precision valid/delivered, recall valid/gold, F1, accuracy
@@ -51,24 +54,37 @@ void object_scores(double valid, double delivered, double gold, double iou_sum, 
   v[4] = ratio_or(iou_sum, valid, Reason::no_valid_matches, why[4]);
 }
 
-TallyLayout object_layout(const std::vector<std::string>& categories, bool keypoints) {
+TallyLayout object_layout(const std::vector<std::string>& categories, bool keypoints, bool lines) {
   TallyLayout L;
-  const ObjectSpace sp{categories.size(), keypoints};
+  const ObjectSpace sp{categories.size(), keypoints, lines};
   L.size = sp.size();
   L.metrics = {"precision", "recall", "f1", "accuracy", "mean_iou"};
   L.class_metrics = L.metrics;
   // Keypoints (docs/keypoints.md): mean OKS of valid keypoint pairs, PCK and the share of gold's
   // labelled keypoints left out, over them.
   if (keypoints) L.metrics.insert(L.metrics.end(), {"oks", "pck", "keypoint_miss_rate"});
+  // Polylines (docs/spatial.md): mean CVAT line similarity and mean symmetric distance in pixels of
+  // valid polyline pairs.
+  const std::size_t line_at = L.metrics.size();
+  if (lines) L.metrics.insert(L.metrics.end(), {"line_similarity", "line_distance"});
   L.lower_bounds = zeros_bounds(L.metrics.size());
+  if (lines) {
+    L.upper_bounds.assign(L.metrics.size(), 1.0);
+    L.upper_bounds[line_at + 1] = HUGE_VAL;  // a distance in pixels
+  }
   L.classes = categories;
   const std::size_t M = L.metrics.size();
-  L.score = [sp, M](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
+  L.score = [sp, M, line_at](const std::vector<double>& s, std::vector<double>& v, std::vector<Reason>& why) {
     const std::size_t C = sp.C;
     if (sp.keypoints) {
       v[5] = ratio_or(s[sp.kp(ObjectSpace::kp_oks)], s[sp.kp(ObjectSpace::kp_pairs)], Reason::no_matched_keypoint_objects, why[5]);
       v[6] = ratio_or(s[sp.kp(ObjectSpace::kp_within)], s[sp.kp(ObjectSpace::kp_labelled)], Reason::no_labelled_keypoints, why[6]);
       v[7] = ratio_or(s[sp.kp(ObjectSpace::kp_missed)], s[sp.kp(ObjectSpace::kp_labelled)], Reason::no_labelled_keypoints, why[7]);
+    }
+    if (sp.lines) {
+      const double n = s[sp.ln(ObjectSpace::ln_pairs)];
+      v[line_at] = ratio_or(s[sp.ln(ObjectSpace::ln_similarity)], n, Reason::no_valid_matches, why[line_at]);
+      v[line_at + 1] = ratio_or(s[sp.ln(ObjectSpace::ln_distance)], n, Reason::no_valid_matches, why[line_at + 1]);
     }
     double valid = 0, delivered = 0, gold = 0, iou = 0;
     for (std::size_t c = 0; c < C; ++c) {
@@ -265,7 +281,10 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     check_class_cells(first.file, set.categories.size() + 1, D + 1, objects, "objects", "confusion matrices of each annotator and the vendor");
   }
   const bool keypoints = has_keypoints(set);
-  const ObjectSpace sp{set.categories.size(), keypoints};
+  const bool lines = std::any_of(set.annotators.begin(), set.annotators.end(), [](const AnnotatorObjects& a) {
+    return std::any_of(a.objects.begin(), a.objects.end(), [](const SpatialObject& o) { return o.shape == Shape::polyline; });
+  });
+  const ObjectSpace sp{set.categories.size(), keypoints, lines};
   const auto& gold = set.annotators[static_cast<std::size_t>(g)];
 
   SpatialOptions so;
@@ -362,6 +381,11 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
         add_joints(joints[k], gold, *gobj, theirs, *dobj, opt.keypoints.pck);
       }
       compare_attributes(gold, static_cast<std::size_t>(go), theirs, static_cast<std::size_t>(dob), conflict, attribute_pairs[k]);
+      if (gobj->shape == Shape::polyline) {
+        counts.emplace_back(static_cast<std::uint32_t>(sp.ln(ObjectSpace::ln_pairs)), 1.0);
+        counts.emplace_back(static_cast<std::uint32_t>(sp.ln(ObjectSpace::ln_similarity)), m.iou);
+        counts.emplace_back(static_cast<std::uint32_t>(sp.ln(ObjectSpace::ln_distance)), polyline_distance(gold, *gobj, theirs, *dobj));
+      }
       if (gobj->shape == Shape::polyline && opt.lines.compare_direction &&
           reversed_direction(gold, *gobj, theirs, *dobj, set.images[m.image].width, set.images[m.image].height, opt.lines)) {
         GoldConflict x = conflict;
@@ -375,7 +399,7 @@ GoldResult gold_objects(const ObjectSet& set, int g, const GoldOptions& opt) {
     out.conflicts.push_back(std::move(conflict));
   }
   object_relation_conflicts(out, set, g, position, paired, gold_has, opt);
-  const TallyLayout layout = object_layout(set.categories, keypoints);
+  const TallyLayout layout = object_layout(set.categories, keypoints, lines);
   auto class_total = [sp](const std::vector<double>& s, std::size_t c) {
     double n = 0;
     for (std::size_t k = 0; k <= sp.C; ++k) n += s[sp.conf(c, k)] + s[sp.conf(k, c)];

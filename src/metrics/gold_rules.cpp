@@ -115,16 +115,17 @@ RuleEvaluation evaluate_rules(const GoldResult& result, const GoldPolicy& policy
     }
   }
   std::vector<std::pair<int, RuleOutcome>> rows;
-  // Error rates: lower is better, so a minimum on them gates the wrong way.
+  // Error rates and distances: lower is better, so a minimum on them gates the wrong way.
   // Each error rate and the score to gate on instead, as "score (1 - rate)".
   static const std::map<std::string, std::string> k_error_rates = {
       {"wer", "word_accuracy (1 - wer)"},           {"cer", "char_accuracy (1 - cer)"},
       {"der", "diarization_accuracy (1 - der)"},    {"jer", "mean_jaccard (1 - jer)"},
       {"missed_speech", "diarization_accuracy (1 - der)"}, {"false_alarm", "diarization_accuracy (1 - der)"},
-      {"speaker_confusion", "diarization_accuracy (1 - der)"}, {"keypoint_miss_rate", "pck (or pck[JOINT] for one keypoint)"}};
+      {"speaker_confusion", "diarization_accuracy (1 - der)"}, {"keypoint_miss_rate", "pck (or pck[JOINT] for one keypoint)"},
+      {"line_distance", "line_similarity"}};
   for (const GoldRule& rule : policy.rules) {
     if (const auto it = k_error_rates.find(rule.metric); it != k_error_rates.end() && metrics.count(rule.metric)) {
-      throw UsageError(fmt::format("{}: {} is an error rate (lower is better) and rules give a minimum; gate on {} instead", rule.origin, rule.metric,
+      throw UsageError(fmt::format("{}: {} is an error rate or distance (lower is better) and rules give a minimum; gate on {} instead", rule.origin, rule.metric,
                                    it->second));
     }
     if (rule.cls.empty() && !metrics.count(rule.metric)) {

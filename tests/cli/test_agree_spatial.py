@@ -455,6 +455,11 @@ def test_attributes_and_keypoints(tmp):
     r, g = harness.json_report(tmp, "gold", os.path.join(pl, "b.xml"), "--gold", os.path.join(pl, "a.xml"), "--compare-direction", "--min-items", "1")
     types = sorted((c["type"], c["class"]) for c in g["conflicts"]) if g else []
     expect("polylines gold: low_overlap on the lane, mismatching_direction on the kerb", types == [("low_overlap", "lane"), ("mismatching_direction", "kerb")], str(types))
+    v = g["vendor"] if g else {}
+    expect("polylines gold: line_similarity (exp(-1/2) + exp(-1/8)) / 2, line_distance 1.5 px",
+           close(v.get("line_similarity", {}).get("value"), (np.exp(-0.5) + np.exp(-0.125)) / 2, 1e-12) and close(v.get("line_distance", {}).get("value"), 1.5), str(v)[:300])
+    r = harness.run("gold", os.path.join(pl, "b.xml"), "--gold", os.path.join(pl, "a.xml"), "--min", "line_distance=2")
+    expect("gold: a minimum on line_distance is bad usage naming line_similarity", r.returncode == 2 and "line_similarity" in r.stderr, r.stderr)
 
     # docs/spatial.md, "Covered objects and groups": the car under the van is covered (nothing of it
     # visible); the wall is drawn under the sign by z_order (later in the file, lower z_order); the
