@@ -17,10 +17,13 @@
 #include "shards.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <variant>
 
@@ -312,15 +315,56 @@ constexpr const char* k_label_kind = "agree/labels";
 constexpr const char* k_object_kind = "agree/objects";
 
 // What decides an object partial's numbers besides its data (see label_options).
+// Names in an options string as hexadecimal bytes, so that any name fits between its separators.
+std::string hex_name(std::string_view s) {
+  std::string out;
+  for (const unsigned char ch : s) out += fmt::format("{:02x}", ch);
+  return out;
+}
+std::optional<std::string> unhex_name(std::string_view s) {
+  if (s.size() % 2) return std::nullopt;
+  std::string out;
+  for (std::size_t k = 0; k < s.size(); k += 2) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(s.data() + k, s.data() + k + 2, value, 16);
+    if (ec != std::errc() || end != s.data() + k + 2) return std::nullopt;
+    out += static_cast<char>(value);
+  }
+  return out;
+}
+std::vector<std::string_view> split_on(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  if (s.empty()) return out;
+  for (std::size_t at = 0;;) {
+    const std::size_t end = s.find(sep, at);
+    out.push_back(s.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+    if (end == std::string_view::npos) return out;
+    at = end + 1;
+  }
+}
+std::string hex_names(const std::set<std::string>& names) {
+  std::vector<std::string> parts;
+  for (const auto& n : names) parts.push_back(hex_name(n));
+  return fmt::format("{}", fmt::join(parts, ","));
+}
+
 std::string object_options(const AgreeRequest& r, const metrics::SpatialOptions& o) {
-  return fmt::format("iou_threshold={};iou_type={};match_by_class={};confidence={};bootstrap={};seed={};per_image={}", o.iou_threshold,
-                     metrics::iou_type_name(o.iou_type), o.match_by_class ? 1 : 0, o.confidence, o.bootstrap, o.seed, r.per_image ? 1 : 0);
+  // Keypoints, attributes and polylines: the sigmas as resolved (class: one per keypoint), the
+  // attributes compared, the line thickness and direction.
+  std::vector<std::string> sigmas;
+  for (const auto& [cls, values] : o.keypoints.sigmas) sigmas.push_back(fmt::format("{}:{}", hex_name(cls), fmt::join(values, ",")));
+  return fmt::format("iou_threshold={};iou_type={};match_by_class={};confidence={};bootstrap={};seed={};per_image={};oks_threshold={};pck={};"
+                     "sigmas={};attributes={};ignore_attributes={};line_thickness={};compare_direction={}",
+                     o.iou_threshold, metrics::iou_type_name(o.iou_type), o.match_by_class ? 1 : 0, o.confidence, o.bootstrap, o.seed, r.per_image ? 1 : 0,
+                     o.keypoints.oks_threshold, o.keypoints.pck, fmt::join(sigmas, "/"), hex_names(o.attributes.only), hex_names(o.attributes.ignored),
+                     o.lines.thickness, o.lines.compare_direction ? 1 : 0);
 }
 
 // The options of object_options back into a run.
 void apply_object_options(AgreeRun::State& s, const std::string& text, const std::string& file) {
   const auto kv = option_map(text);
-  for (const char* key : {"iou_threshold", "iou_type", "match_by_class", "confidence", "bootstrap", "seed", "per_image"}) {
+  for (const char* key : {"iou_threshold", "iou_type", "match_by_class", "confidence", "bootstrap", "seed", "per_image", "oks_threshold", "pck", "sigmas",
+                          "attributes", "ignore_attributes", "line_thickness", "compare_direction"}) {
     if (!kv.count(key)) throw InputError({.file = file}, fmt::format("the partial's options lack {}", key), Defect::broken_file);
   }
   metrics::SpatialOptions& o = s.spatial;
@@ -329,9 +373,38 @@ void apply_object_options(AgreeRun::State& s, const std::string& text, const std
     o.confidence = std::stod(kv.at("confidence"));
     o.bootstrap = std::stoi(kv.at("bootstrap"));
     o.seed = std::stoull(kv.at("seed"));
+    o.keypoints.oks_threshold = std::stod(kv.at("oks_threshold"));
+    o.keypoints.pck = std::stod(kv.at("pck"));
+    o.lines.thickness = std::stod(kv.at("line_thickness"));
+    o.keypoints.sigmas.clear();
+    for (const auto part : split_on(kv.at("sigmas"), '/')) {
+      const std::size_t colon = part.find(':');
+      const auto cls = unhex_name(part.substr(0, colon));
+      if (colon == std::string_view::npos || !cls) throw std::invalid_argument("sigmas");
+      auto& values = o.keypoints.sigmas[*cls];
+      for (const auto v : split_on(part.substr(colon + 1), ',')) {
+        values.push_back(std::stod(std::string(v)));
+        if (!(values.back() > 0 && std::isfinite(values.back()))) throw std::invalid_argument("sigma");
+      }
+    }
+    for (const auto& [key, names] : {std::pair{"attributes", &o.attributes.only}, std::pair{"ignore_attributes", &o.attributes.ignored}}) {
+      names->clear();
+      for (const auto part : split_on(kv.at(key), ',')) {
+        const auto name = unhex_name(part);
+        if (!name) throw std::invalid_argument(key);
+        names->insert(*name);
+      }
+    }
   } catch (const std::exception&) {
     throw InputError({.file = file}, "the partial's options are not numbers where numbers belong", Defect::broken_file);
   }
+  if (!(o.keypoints.oks_threshold >= 0 && o.keypoints.oks_threshold <= 1) || !(o.keypoints.pck > 0 && o.keypoints.pck <= 10) ||
+      !(o.lines.thickness > 0 && o.lines.thickness <= 1)) {
+    throw InputError({.file = file}, "the partial's keypoint or line options lie outside their ranges (OKS threshold 0 to 1, PCK fraction up to 10, "
+                                     "line thickness up to 1)",
+                     Defect::broken_file);
+  }
+  o.lines.compare_direction = kv.at("compare_direction") == "1";
   const auto type = metrics::parse_iou_type(kv.at("iou_type"));
   if (!type || !(o.iou_threshold >= 0 && o.iou_threshold <= 1) || !(o.confidence >= 0.5 && o.confidence <= 0.9999) || o.bootstrap < 0 ||
       o.bootstrap > 1000000) {
@@ -391,14 +464,6 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
   Objects o{std::move(set), {}, {}};
   apply_object_requests(s.request.keypoints, s.request.attributes, s.request.lines, s.spatial.keypoints, s.spatial.attributes, s.spatial.lines, &o.set);
   if (s.request.partial) {
-    for (const auto& a : o.set.annotators) {
-      const auto it = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.shape == Shape::keypoints || x.shape == Shape::polyline; });
-      if (it != a.objects.end()) {
-        throw UsageError(fmt::format("{} holds {}: they are compared in one run, partial results do not carry their statistics yet", a.file,
-                                     it->shape == Shape::keypoints ? "keypoint objects" : "polylines"),
-                         "partial");
-      }
-    }
     if (s.request.keep_matches) throw UsageError("the matches list names one run's objects; a partial result holds no objects, only their statistics", "matches");
     for (const auto& a : o.set.annotators) {
       const auto tracked = std::find_if(a.objects.begin(), a.objects.end(), [](const SpatialObject& x) { return x.track >= 0; });
@@ -408,9 +473,6 @@ void analyze_objects(AgreeRun::State& s, ObjectSet set) {
                                      a.file, a.track_names.empty() ? std::to_string(tracked->track) : a.track_names[static_cast<std::size_t>(tracked->track)]),
                          "partial");
       }
-    }
-    if (std::any_of(o.set.annotators.begin(), o.set.annotators.end(), [](const AnnotatorObjects& a) { return a.has_attributes(); })) {
-      o.set.warnings.push_back({"attributes_not_compared", "partial results do not carry the attributes of matched objects: compare attributes in one run"});
     }
     o.shard = object_shard(o.set, metrics::match_objects(o.set, s.spatial));
     s.data = std::move(o);

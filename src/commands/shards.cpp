@@ -454,10 +454,158 @@ metrics::ObjectCounts read_counts(io::PartialReader& in) {
   }
   c.iou_sum = in.f64();
   c.dice_sum = in.f64();
-  const auto m = static_cast<double>(c.matched);
+  // Similarities are at most 1 each, up to rounding (an OKS sums k terms of at most 1, over k).
+  const auto m = static_cast<double>(c.matched) * (1 + 1e-9);
   if (!(c.iou_sum >= 0 && c.iou_sum <= m && c.dice_sum >= 0 && c.dice_sum <= m)) in.fail("an image's IoU or Dice sums lie outside [0, matched]");
   if (c.matched + c.label_mismatch_a > c.objects_a || c.matched + c.label_mismatch_b > c.objects_b) in.fail("an image matches more objects than it has");
   return c;
+}
+
+// Keypoints, attributes and polylines of one image's matched pairs (metrics::ImageOutcome). Scopes
+// and pairs are checked against the shard's `scopes` and `pairs`, classes against `classes`.
+void write_image_tallies(io::PartialWriter& out, const metrics::ImageOutcome& im) {
+  out.u64(im.keypoints.entries.size());
+  for (const auto& [scope, k, c] : im.keypoints.entries) {
+    out.u32(static_cast<std::uint32_t>(scope));
+    out.u32(static_cast<std::uint32_t>(k + 1));
+    for (const long long v : {c.objects, c.labelled, c.both, c.within, c.missed, c.extra}) out.u64(static_cast<std::uint64_t>(v));
+    out.f64(c.similarity_sum);
+    out.f64(c.distance_sum);
+    out.f64(c.normalized_sum);
+  }
+  out.u64(im.keypoints.visibility.size());
+  for (const auto& v : im.keypoints.visibility) {
+    out.u32(static_cast<std::uint32_t>(v.pair));
+    out.u32(static_cast<std::uint32_t>(v.category));
+    out.u8(v.flag_a);
+    out.u8(v.flag_b);
+    out.u64(static_cast<std::uint64_t>(v.count));
+  }
+  out.u64(im.keypoints.classes.size());
+  for (const auto& [c, n] : im.keypoints.classes) {
+    out.u32(static_cast<std::uint32_t>(c));
+    out.u32(static_cast<std::uint32_t>(n));
+  }
+  out.u64(im.attributes.counts.size());
+  for (const auto& c : im.attributes.counts) {
+    out.u32(static_cast<std::uint32_t>(c.pair));
+    out.str(c.name);
+    out.str(c.value_a);
+    out.str(c.value_b);
+    out.u64(static_cast<std::uint64_t>(c.count));
+  }
+  out.u64(im.lines.entries.size());
+  for (const auto& [scope, c] : im.lines.entries) {
+    out.u32(static_cast<std::uint32_t>(scope));
+    out.u64(static_cast<std::uint64_t>(c.objects));
+    out.u64(static_cast<std::uint64_t>(c.reversed));
+    out.f64(c.similarity_sum);
+    out.f64(c.distance_sum);
+  }
+}
+
+// Keypoints a partial may give one object: far more than any skeleton has.
+constexpr std::uint32_t k_max_keypoints = 1u << 16;
+
+void read_image_tallies(io::PartialReader& in, metrics::ImageOutcome& im, std::uint64_t scopes, std::uint64_t pairs, std::uint64_t classes) {
+  auto count = [&](const char* what) {
+    const std::uint64_t x = in.u64();
+    if (x > k_max_image_count) in.fail(fmt::format("an image's {} exceed 2^30", what));
+    return static_cast<long long>(x);
+  };
+  auto sum = [&](double limit, const char* what) {
+    const double x = in.f64();
+    if (!(x >= 0 && x <= limit)) in.fail(fmt::format("an image's {} lie outside [0, {}]", what, limit));
+    return x;
+  };
+  const std::uint64_t entries = in.count(4 + 4 + 6 * 8 + 3 * 8);
+  for (std::uint64_t e = 0; e < entries; ++e) {
+    const std::uint32_t scope = in.u32(), k = in.u32();
+    if (scope >= scopes) in.fail("a keypoint entry names no scope");
+    if (k > k_max_keypoints || (k > 0 && scope <= pairs)) in.fail("a keypoint entry names a keypoint outside a class scope, or past 2^16");
+    metrics::KeypointCounts c;
+    for (long long* v : {&c.objects, &c.labelled, &c.both, &c.within, &c.missed, &c.extra}) *v = count("keypoint counts");
+    if (c.both > c.labelled || c.within > c.both || c.missed > c.labelled) in.fail("an image's keypoint counts do not add up");
+    c.similarity_sum = sum(static_cast<double>(c.objects) * (1 + 1e-9), "OKS sums");
+    c.distance_sum = sum(HUGE_VAL, "keypoint distances");
+    c.normalized_sum = sum(HUGE_VAL, "normalised keypoint distances");
+    im.keypoints.entries.emplace_back(static_cast<int>(scope), static_cast<int>(k) - 1, c);
+  }
+  const std::uint64_t flags = in.count(4 + 4 + 2 + 8);
+  for (std::uint64_t e = 0; e < flags; ++e) {
+    metrics::VisibilityCount v;
+    const std::uint32_t pair = in.u32(), category = in.u32();
+    if (pair >= pairs || category >= classes) in.fail("a visibility count names no pair or class");
+    v.pair = static_cast<int>(pair);
+    v.category = static_cast<int>(category);
+    v.flag_a = in.u8();
+    v.flag_b = in.u8();
+    if (v.flag_a > 2 || v.flag_b > 2) in.fail("a visibility flag outside 0, 1, 2");
+    v.count = count("visibility counts");
+    im.keypoints.visibility.push_back(v);
+  }
+  const std::uint64_t kinds = in.count(8);
+  for (std::uint64_t e = 0; e < kinds; ++e) {
+    const std::uint32_t c = in.u32(), n = in.u32();
+    if (c >= classes || n > k_max_keypoints) in.fail("a keypoint class names no class, or more than 2^16 keypoints");
+    im.keypoints.classes.emplace_back(static_cast<int>(c), static_cast<int>(n));
+  }
+  const std::uint64_t attributes = in.count(4 + 3 * 8 + 8);
+  for (std::uint64_t e = 0; e < attributes; ++e) {
+    metrics::AttributeCount c;
+    const std::uint32_t pair = in.u32();
+    if (pair >= pairs) in.fail("an attribute count names no pair");
+    c.pair = static_cast<int>(pair);
+    c.name = in.str();
+    c.value_a = in.str();
+    c.value_b = in.str();
+    c.count = count("attribute counts");
+    im.attributes.counts.push_back(std::move(c));
+  }
+  const std::uint64_t lines = in.count(4 + 4 * 8);
+  for (std::uint64_t e = 0; e < lines; ++e) {
+    const std::uint32_t scope = in.u32();
+    if (scope >= scopes) in.fail("a polyline entry names no scope");
+    metrics::LineCounts c;
+    c.objects = count("polyline counts");
+    c.reversed = count("polyline counts");
+    if (c.reversed > c.objects) in.fail("an image has more reversed polylines than matched ones");
+    c.similarity_sum = sum(static_cast<double>(c.objects) * (1 + 1e-9), "line similarity sums");
+    c.distance_sum = sum(HUGE_VAL, "line distances");
+    im.lines.entries.emplace_back(static_cast<int>(scope), c);
+  }
+}
+
+void write_schemas(io::PartialWriter& out, const std::map<std::string, KeypointSchema>& schemas) {
+  out.u64(schemas.size());
+  for (const auto& [cls, schema] : schemas) {
+    out.str(cls);
+    write_strings(out, schema.names);
+    out.u64(schema.skeleton.size());
+    for (const auto& [a, b] : schema.skeleton) {
+      out.u32(static_cast<std::uint32_t>(a));
+      out.u32(static_cast<std::uint32_t>(b));
+    }
+  }
+}
+
+std::map<std::string, KeypointSchema> read_schemas(io::PartialReader& in) {
+  std::map<std::string, KeypointSchema> out;
+  const std::uint64_t n = in.count(8 + 8 + 8);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    std::string cls = in.str();
+    KeypointSchema schema;
+    schema.names = read_strings(in);
+    if (schema.names.size() > k_max_keypoints) in.fail("a keypoint class of more than 2^16 keypoints");
+    const std::uint64_t edges = in.count(8);
+    for (std::uint64_t e = 0; e < edges; ++e) {
+      const std::uint32_t a = in.u32(), b = in.u32();
+      if (a >= schema.names.size() || b >= schema.names.size()) in.fail("a skeleton edge names no keypoint");
+      schema.skeleton.emplace_back(static_cast<int>(a), static_cast<int>(b));
+    }
+    if (!out.emplace(std::move(cls), std::move(schema)).second) in.fail("a keypoint class given twice");
+  }
+  return out;
 }
 
 bool annotator_less(const AnnotatorObjects& x, const AnnotatorObjects& y) {
@@ -485,6 +633,7 @@ ObjectShard object_shard(const ObjectSet& set, metrics::ObjectMatching matching)
   o.skipped = set.skipped;
   o.warnings = set.warnings;
   o.items_matched_by = set.items_matched_by;
+  o.keypoints = set.keypoints;
   s.matching = std::move(matching);
   return s;
 }
@@ -506,6 +655,7 @@ void write_object_shard(io::PartialWriter& out, const ObjectShard& s) {
     out.u64(static_cast<std::uint64_t>(s.annotator_objects[k]));
     out.raw(std::string_view(reinterpret_cast<const char*>(a.has_image.data()), a.has_image.size()));
   }
+  write_schemas(out, o.keypoints);
   for (const auto& im : s.matching.images) {
     out.u32(static_cast<std::uint32_t>(im.pairs));
     if (im.pairs == 0) continue;
@@ -514,7 +664,10 @@ void write_object_shard(io::PartialWriter& out, const ObjectShard& s) {
       out.u32(static_cast<std::uint32_t>(scope));
       write_counts(out, counts);
     }
+    write_image_tallies(out, im);
   }
+  out.u64(s.matching.line_classes.size());
+  for (const int c : s.matching.line_classes) out.u32(static_cast<std::uint32_t>(c));
   const metrics::ClusterStats& c = s.matching.clusters;
   out.u64(static_cast<std::uint64_t>(c.units));
   out.u64(static_cast<std::uint64_t>(c.nothing));
@@ -560,6 +713,7 @@ ObjectShard read_object_shard(io::PartialReader& in) {
     }
     if (k > 0 && !annotator_less(o.annotators[k - 1], a)) in.fail("annotators are not in order");
   }
+  o.keypoints = read_schemas(in);
   const int P = static_cast<int>(A * (A - 1) / 2);
   const std::uint64_t scopes = 1 + static_cast<std::uint64_t>(P) + o.categories.size();
   s.matching.images.resize(static_cast<std::size_t>(N));
@@ -581,6 +735,17 @@ ObjectShard read_object_shard(io::PartialReader& in) {
     std::sort(seen.begin(), seen.end());
     if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) in.fail("an image gives one scope twice");
     if (seen.front() != 0) in.fail("an image compared without its pooled counts");
+    read_image_tallies(in, im, scopes, static_cast<std::uint64_t>(P), o.categories.size());
+    // As one run leaves them: one entry per key, sorted.
+    im.keypoints.merge();
+    im.attributes.merge();
+    im.lines.merge();
+  }
+  const std::uint64_t line_classes = in.count(4);
+  for (std::uint64_t k = 0; k < line_classes; ++k) {
+    const std::uint32_t c = in.u32();
+    if (c >= o.categories.size() || (k > 0 && static_cast<int>(c) <= s.matching.line_classes.back())) in.fail("polyline classes out of range or order");
+    s.matching.line_classes.push_back(static_cast<int>(c));
   }
   metrics::ClusterStats& c = s.matching.clusters;
   const std::uint64_t units = in.u64(), nothing = in.u64();
@@ -725,20 +890,49 @@ ObjectShard merge_object_shards(const std::vector<std::string>& paths) {
       m.annotators[static_cast<std::size_t>(ann[w.part][static_cast<std::size_t>(a)])].has_image[i] = o.annotators[static_cast<std::size_t>(a)].has_image[w.image];
     }
     metrics::ImageOutcome& im = part.shard.matching.images[w.image];
-    // Scopes of the shard's pairs and classes in the merged set's.
-    for (auto& [scope, counts] : im.entries) {
-      if (scope == 0) continue;
-      if (scope <= Pk) {
-        int a = 0, p = scope - 1;
-        while (p >= Ak - a - 1) p -= Ak - a - 1, ++a;
-        const int b = a + 1 + p;
-        scope = 1 + pair_index(ann[w.part][static_cast<std::size_t>(a)], ann[w.part][static_cast<std::size_t>(b)], A);
-      } else {
-        scope = 1 + P + cat[w.part][static_cast<std::size_t>(scope - 1 - Pk)];
-      }
+    // The shard's pairs, classes and scopes in the merged set's.
+    const auto& an = ann[w.part];
+    const auto& ct = cat[w.part];
+    auto pair = [&](int p) {
+      int a = 0;
+      while (p >= Ak - a - 1) p -= Ak - a - 1, ++a;
+      const int b = a + 1 + p;
+      return pair_index(an[static_cast<std::size_t>(a)], an[static_cast<std::size_t>(b)], A);
+    };
+    auto scope_of = [&](int scope) { return scope == 0 ? 0 : scope <= Pk ? 1 + pair(scope - 1) : 1 + P + ct[static_cast<std::size_t>(scope - 1 - Pk)]; };
+    for (auto& e : im.entries) e.first = scope_of(e.first);
+    for (auto& e : im.keypoints.entries) std::get<0>(e) = scope_of(std::get<0>(e));
+    for (auto& v : im.keypoints.visibility) {
+      v.pair = pair(v.pair);
+      v.category = ct[static_cast<std::size_t>(v.category)];
     }
+    for (auto& c : im.keypoints.classes) c.first = ct[static_cast<std::size_t>(c.first)];
+    for (auto& c : im.attributes.counts) c.pair = pair(c.pair);
+    for (auto& e : im.lines.entries) e.first = scope_of(e.first);
+    // Sorted in the merged indices, as one run sorts them.
+    im.keypoints.merge();
+    im.attributes.merge();
+    im.lines.merge();
     out.matching.images[i] = std::move(im);
   }
+  // Polyline classes and keypoint classes' schemas over all shards (a class's keypoints as the
+  // first shard names them, as one run keeps the first input's).
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    for (const int c : parts[k].shard.matching.line_classes) out.matching.line_classes.push_back(cat[k][static_cast<std::size_t>(c)]);
+    for (const auto& [cls, schema] : parts[k].shard.outline.keypoints) {
+      const auto [it, fresh] = m.keypoints.emplace(cls, schema);
+      if (!fresh && it->second.names != schema.names) {
+        InputWarning w{"keypoint_schema_differs", fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in an earlier partial: keypoints are "
+                                                             "compared by position",
+                                                             cls, fmt::join(schema.names, ", "), parts[k].path, fmt::join(it->second.names, ", "))};
+        m.warnings.push_back(std::move(w));
+      } else if (!fresh && it->second.skeleton.empty()) {
+        it->second.skeleton = schema.skeleton;
+      }
+    }
+  }
+  std::sort(out.matching.line_classes.begin(), out.matching.line_classes.end());
+  out.matching.line_classes.erase(std::unique(out.matching.line_classes.begin(), out.matching.line_classes.end()), out.matching.line_classes.end());
   // The clusters' patterns in the merged annotators and cluster classes.
   metrics::ClusterStats& c = out.matching.clusters;
   for (const auto& part : parts) {

@@ -63,13 +63,25 @@ LineScores line_scores(const LineCounts& c, bool direction) {
   return s;
 }
 
-LineResult summarize_lines(const ObjectSet& set, const std::vector<LineTally>& images, const LineOptions& options) {
+std::vector<int> polyline_classes(const ObjectSet& set) {
+  std::vector<char> has(set.categories.size(), 0);
+  for (const auto& an : set.annotators) {
+    for (const auto& o : an.objects) {
+      if (o.shape == Shape::polyline) has[static_cast<std::size_t>(o.category)] = 1;
+    }
+  }
+  std::vector<int> out;
+  for (std::size_t c = 0; c < has.size(); ++c) {
+    if (has[c]) out.push_back(static_cast<int>(c));
+  }
+  return out;
+}
+
+LineResult summarize_lines(const ObjectSet& set, const std::vector<LineTally>& images, const LineOptions& options, const std::vector<int>& line_classes) {
   LineResult out;
   out.direction = options.compare_direction;
   out.thickness = options.thickness;
-  for (const auto& a : set.annotators) {
-    for (const auto& o : a.objects) out.present = out.present || o.shape == Shape::polyline;
-  }
+  out.present = !line_classes.empty();
   if (!out.present) return out;
   std::map<int, LineCounts> totals;
   for (const auto& im : images) {
@@ -81,14 +93,8 @@ LineResult summarize_lines(const ObjectSet& set, const std::vector<LineTally>& i
   for (int a = 0; a < A; ++a) {
     for (int b = a + 1; b < A; ++b, ++p) out.pairs.push_back({a, b, line_scores(totals[1 + p], out.direction)});
   }
-  std::vector<char> has(static_cast<std::size_t>(C), 0);
-  for (const auto& an : set.annotators) {
-    for (const auto& o : an.objects) {
-      if (o.shape == Shape::polyline) has[static_cast<std::size_t>(o.category)] = 1;
-    }
-  }
-  for (int c = 0; c < C; ++c) {
-    if (has[static_cast<std::size_t>(c)]) out.classes.push_back({c, line_scores(totals[1 + P + c], out.direction)});
+  for (const int c : line_classes) {
+    if (c >= 0 && c < C) out.classes.push_back({c, line_scores(totals[1 + P + c], out.direction)});
   }
   return out;
 }

@@ -860,6 +860,7 @@ std::vector<ImageResult> match_images(const ObjectSet& set, const SpatialOptions
 ObjectMatching matching_of(const ObjectSet& set, std::vector<ImageResult>& per_image) {
   ObjectMatching m;
   m.clusters = cluster_stats(set, per_image);
+  m.line_classes = polyline_classes(set);
   m.images.resize(per_image.size());
   for (std::size_t i = 0; i < per_image.size(); ++i) {
     m.images[i].pairs = per_image[i].pairs;
@@ -929,7 +930,7 @@ SpatialResult summarize_objects(const ObjectSet& set, std::vector<long long> ann
     for (auto& im : matching.images) {
       if (!im.lines.entries.empty()) lines.push_back(std::move(im.lines));
     }
-    out.lines = summarize_lines(set, lines, opt.lines);
+    out.lines = summarize_lines(set, lines, opt.lines, matching.line_classes);
   }
   matching.images = {};
   out.images_compared = compared;

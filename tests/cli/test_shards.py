@@ -164,6 +164,138 @@ def coco_deliveries(seed, images, annotators):
     return out
 
 
+PERSON = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+          "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+
+
+def keypoint_deliveries(seed, images, annotators):
+    """COCO keypoint deliveries: people (17 keypoints, OKS with COCO's sigmas) and hands (3 named
+    keypoints, no sigmas: PCK), with jitter, visibility flags that differ, misses, and attributes
+    (occluded, colour) on boxes and people."""
+    rng = random.Random(seed)
+    imgs = [{"id": 1 + i, "file_name": f"kp{i:04d}.jpg", "width": 640, "height": 480} for i in range(images)]
+    cats = [{"id": 1, "name": "person", "keypoints": PERSON, "skeleton": [[16, 14], [14, 12], [6, 8], [8, 10]]},
+            {"id": 2, "name": "hand", "keypoints": ["wrist", "thumb", "index"], "skeleton": [[1, 2], [1, 3]]},
+            {"id": 3, "name": "car"}]
+    truth = {}
+    for im in imgs:
+        objs = []
+        for _ in range(rng.randrange(0, 5)):
+            cat = rng.choice([1, 1, 2, 3])
+            x, y = rng.uniform(20, 500), rng.uniform(20, 350)
+            w, h = rng.uniform(20, 120), rng.uniform(30, 120)
+            K = 17 if cat == 1 else 3 if cat == 2 else 0
+            pts = [(rng.uniform(x, x + w), rng.uniform(y, y + h), rng.choice([0, 1, 2, 2, 2])) for _ in range(K)]
+            objs.append((cat, x, y, w, h, pts, rng.choice(["red", "blue", "green"])))
+        truth[im["id"]] = objs
+    out = {}
+    for a, name in enumerate(annotators):
+        anns, listed = [], []
+        for im in imgs:
+            if rng.random() < 0.04 * a:
+                continue
+            listed.append(im)
+            for cat, x, y, w, h, pts, colour in truth[im["id"]]:
+                if rng.random() < 0.08:
+                    continue
+                kps = []
+                for px, py, v in pts:
+                    if rng.random() < 0.1:
+                        v = rng.choice([0, 1, 2])
+                    kps += [round(px + rng.gauss(0, 3), 2), round(py + rng.gauss(0, 3), 2), v] if v else [0, 0, 0]
+                ann = {"id": len(anns) + 1, "image_id": im["id"], "category_id": cat, "iscrowd": 0,
+                       "bbox": [round(x, 2), round(y, 2), round(w, 2), round(h, 2)], "area": round(w * h, 2),
+                       "attributes": {"occluded": rng.random() < 0.3, "colour": colour if rng.random() < 0.85 else rng.choice(["red", "blue"])}}
+                if kps:
+                    ann["keypoints"] = kps
+                    ann["num_keypoints"] = sum(1 for k in range(2, len(kps), 3) if kps[k] > 0)
+                anns.append(ann)
+        out[name] = {"images": listed, "annotations": anns, "categories": cats}
+    return out
+
+
+def line_deliveries(seed, images, annotators):
+    """CVAT for images exports of lanes and kerbs (polylines, some drawn the other way) and signs
+    (boxes), with attributes, misses and images some annotator left out."""
+    rng = random.Random(seed)
+    truth = []
+    for i in range(images):
+        objs = []
+        for _ in range(rng.randrange(0, 5)):
+            kind = rng.choice(["lane", "kerb", "sign"])
+            pts = [(rng.uniform(10, 300), rng.uniform(10, 200)) for _ in range(rng.randrange(2, 6))]
+            objs.append((kind, pts, rng.choice(["solid", "dashed"])))
+        truth.append(objs)
+    out = {}
+    for a, name in enumerate(annotators):
+        lines = ['<?xml version="1.0" encoding="utf-8"?>', "<annotations>", "  <version>1.1</version>"]
+        for i, objs in enumerate(truth):
+            if rng.random() < 0.04 * a:
+                continue
+            lines.append(f'  <image id="{i}" name="road{i:04d}.jpg" width="320" height="240">')
+            for kind, pts, style in objs:
+                if rng.random() < 0.08:
+                    continue
+                p = [(x + rng.gauss(0, 1.5), y + rng.gauss(0, 1.5)) for x, y in pts]
+                style = style if rng.random() < 0.9 else rng.choice(["solid", "dashed"])
+                attr = f'<attribute name="style">{style}</attribute>'
+                if kind == "sign":
+                    xs, ys = [q[0] for q in p], [q[1] for q in p]
+                    lines.append(f'    <box label="sign" occluded="0" xtl="{min(xs):.2f}" ytl="{min(ys):.2f}" xbr="{max(xs) + 5:.2f}" '
+                                 f'ybr="{max(ys) + 5:.2f}">{attr}</box>')
+                    continue
+                if rng.random() < 0.15:
+                    p.reverse()
+                pts_text = ";".join(f"{x:.2f},{y:.2f}" for x, y in p)
+                lines.append(f'    <polyline label="{kind}" occluded="{int(rng.random() < 0.2)}" points="{pts_text}">{attr}</polyline>')
+            lines.append("  </image>")
+        lines.append("</annotations>")
+        out[name] = "\n".join(lines) + "\n"
+    return out
+
+
+def check_line_sharding(name, data, shards, flags):
+    """CVAT polylines split by image into shards: the merged report is the single run's."""
+    os.makedirs(os.path.join(TMP, name), exist_ok=True)
+    whole = []
+    for ann, text in data.items():
+        whole.append(f"{name}/{ann}.xml")
+        with open(os.path.join(TMP, whole[-1]), "w") as f:
+            f.write(text)
+    rng = random.Random(shards)
+    parts = []
+    homes = {}
+    for k in range(shards):
+        files = []
+        os.makedirs(os.path.join(TMP, f"{name}-{shards}-{k:02d}"), exist_ok=True)
+        for ann, text in data.items():
+            keep, inside = [], True
+            for line in text.splitlines():
+                if line.startswith("  <image "):
+                    img = line.split('name="')[1].split('"')[0]
+                    inside = homes.setdefault(img, rng.randrange(shards)) == k
+                if inside or not line.startswith("    ") and not line.startswith("  <image") and not line.startswith("  </image"):
+                    keep.append(line)
+                if line.startswith("  </image>"):
+                    inside = True
+            files.append(f"{name}-{shards}-{k:02d}/{ann}.xml")
+            with open(os.path.join(TMP, files[-1]), "w") as f:
+                f.write("\n".join(keep) + "\n")
+        part = f"{name}-{shards}-{k:02d}.part"
+        p = run("agree", *files, *flags, "--input-names", ",".join(whole), "--partial", part)
+        expect(f"{name} {shards}: partial {k}", p.returncode == 0, p.stderr)
+        parts.append(part)
+    tag = f"{name}{shards}"
+    single = run("agree", *whole, *flags, "--json", f"{tag}-single.json", "--csv", f"{tag}-single.csv", "-q")
+    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
+    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
+        m = run("merge", *order, "--json", f"{tag}-merged.json", "--csv", f"{tag}-merged.csv", "-q")
+        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
+        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{tag}-merged.json") == read(f"{tag}-single.json"))
+        expect(f"{name} {shards}: merged CSV {label} = single run's", read(f"{tag}-merged.csv") == read(f"{tag}-single.csv"))
+    return json.loads(read(f"{tag}-single.json"))
+
+
 def write_coco(folder, data):
     os.makedirs(os.path.join(TMP, folder), exist_ok=True)
     paths = []
@@ -175,9 +307,11 @@ def write_coco(folder, data):
     return paths
 
 
-def check_object_sharding(name, data, shards, flags):
+def check_object_sharding(name, data, shards, flags, drop_empty=False):
     """COCO deliveries split by image into shards (every annotator's objects on an image in one
-    shard): the merged report is the single run's over the whole files."""
+    shard): the merged report is the single run's over the whole files. With drop_empty, an
+    annotator without images in a shard is left out of it (its pairs and classes then differ from
+    the merged set's)."""
     whole = write_coco(name, data)
     rng = random.Random(shards)
     home = {im["id"]: rng.randrange(shards) for d in data.values() for im in d["images"]}
@@ -187,9 +321,12 @@ def check_object_sharding(name, data, shards, flags):
         for ann, d in data.items():
             piece[ann] = {"images": [im for im in d["images"] if home[im["id"]] == k],
                           "annotations": [a for a in d["annotations"] if home[a["image_id"]] == k], "categories": d["categories"]}
+        if drop_empty:
+            piece = {ann: d for ann, d in piece.items() if d["images"]}
         files = write_coco(f"{name}-{shards}-{k:02d}", piece)
         part = f"{name}-{shards}-{k:02d}.part"
-        p = run("agree", *files, *flags, "--input-names", ",".join(whole), "--partial", part)
+        names = [w for w in whole if os.path.basename(w)[:-5] in piece]
+        p = run("agree", *files, *flags, "--input-names", ",".join(names), "--partial", part)
         expect(f"{name} {shards}: partial {k}", p.returncode == 0, p.stderr)
         parts.append(part)
     tag = f"{name}{shards}"
@@ -217,6 +354,40 @@ def main():
         check_object_sharding("objects", coco, shards, [])
     check_object_sharding("objflags", coco, 7, ["--per-image", "--match-by-class", "--iou-threshold", "0.6", "--bootstrap", "300", "--seed", "5"])
     check_object_sharding("objbox", coco, 7, ["--iou-type", "box"])
+    # Keypoints (OKS and PCK classes, visibility), attributes of matched objects, polylines.
+    kp = keypoint_deliveries(5, 300, ["ana", "ben", "cy"])
+    for shards in (1, 2, 7, 40):
+        check_object_sharding("keypoints", kp, shards, [])
+    # A fourth annotator who labelled only the first images: most shards lack her.
+    kp4 = dict(kp)
+    kp4["bo"] = json.loads(json.dumps(kp["ben"]))
+    kp4["bo"]["images"] = kp4["bo"]["images"][:25]
+    kp4["bo"]["annotations"] = [a for a in kp4["bo"]["annotations"] if a["image_id"] <= kp4["bo"]["images"][-1]["id"]]
+    check_object_sharding("keypoints4", kp4, 7, [], drop_empty=True)
+    check_object_sharding("kpflags", kp, 7, ["--oks-threshold", "0.3", "--pck", "0.1", "--attributes", "colour", "--bootstrap", "200"])
+    d = json.loads(read("keypoints7-single.json"))
+    expect("keypoints shards: the single run has keypoint (OKS and PCK) and attribute sections",
+           d.get("keypoints", {}).get("overall", {}).get("objects", 0) > 100 and len(d["keypoints"].get("per_class", [])) == 2 and
+           {a["attribute"] for a in d.get("attributes", [])} == {"colour", "occluded"}, json.dumps(d.get("keypoints", {}))[:300])
+    with open(os.path.join(TMP, "sigmas.json"), "w") as f:
+        json.dump({"hand": {"wrist": 0.05, "thumb": 0.04, "index": 0.04}}, f)
+    check_object_sharding("kpsigmas", kp, 7, ["--sigmas", os.path.join(TMP, "sigmas.json")])
+    roads = line_deliveries(9, 300, ["ana", "ben", "cy"])
+    for shards in (1, 7, 40):
+        d = check_line_sharding("lines", roads, shards, ["--compare-direction"])
+    expect("polyline shards: the single run has polyline and attribute sections",
+           d.get("polylines", {}).get("overall", {}).get("objects", 0) > 100 and d["polylines"]["overall"].get("reversed", 0) > 0 and
+           any(a["attribute"] == "style" for a in d.get("attributes", [])), json.dumps(d.get("polylines", {}))[:300])
+    check_line_sharding("linesthick", roads, 7, ["--line-thickness", "0.02", "--ignore-attributes", "occluded"])
+    d = json.loads(read("kpsigmas7-single.json"))
+    expect("keypoints shards with --sigmas: hands compared by OKS", all(c.get("similarity") == "oks" for c in d["keypoints"]["per_class"]),
+           json.dumps(d["keypoints"]["per_class"])[:300])
+    run("agree", *write_coco("kpother", {k: v for k, v in kp.items()}), "--input-names", "keypoints/ana.json,keypoints/ben.json,keypoints/cy.json",
+        "--oks-threshold", "0.7", "--partial", "kpother.part")
+    r = run("merge", "keypoints-2-00.part", "kpother.part", "-q")
+    expect("keypoints: another OKS threshold: exit 2 naming both", r.returncode == 2 and "kpother.part" in r.stderr and "oks_threshold=0.7" in r.stderr,
+           r.stderr)
+
     # Refusals: an image in two shards, one annotator from two files, tracks, --matches, kinds mixed.
     obj = check_object_sharding("objrefuse", coco, 2, [])
     one = coco_deliveries(11, 3, ["alice", "bob", "carol"])

@@ -129,7 +129,9 @@ void run(const std::string& name, const std::uint8_t* data, std::size_t size) {
     io::PartialWriter w;
     w.raw(std::string_view(reinterpret_cast<const char*>(data), size).substr(size ? 1 : 0));
     const std::string options = gold      ? "gold options"
-                                : objects ? "iou_threshold=0.5;iou_type=auto;match_by_class=0;confidence=0.95;bootstrap=20;seed=1;per_image=1"
+                                : objects ? "iou_threshold=0.5;iou_type=auto;match_by_class=0;confidence=0.95;bootstrap=20;seed=1;per_image=1;oks_threshold=0.5;"
+                                            "pck=0.2;sigmas=68616e64:0.05,0.04;attributes=;ignore_attributes=6f63636c75646564;line_thickness=0.01;"
+                                            "compare_direction=1"
                                           : "level=nominal;order=;duplicates=error;confidence=0.95;ci=auto;bootstrap=20;seed=1";
     const fs::path p = write("p.part", w.bytes({LABELQA_VERSION, gold ? "gold/labels" : objects ? "agree/objects" : "agree/labels", options}));
     if (gold) {

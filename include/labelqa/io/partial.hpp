@@ -16,7 +16,7 @@
 
 namespace labelqa::io {
 
-inline constexpr std::uint32_t k_partial_format = 1;
+inline constexpr std::uint32_t k_partial_format = 2;  // 2: objects carry keypoints, attributes and polylines
 
 struct PartialHeader {
   std::string version;  // labelqa's version that wrote it

@@ -65,6 +65,9 @@ struct LineResult {
   std::vector<LineClass> classes;  // classes with polylines
 };
 
-LineResult summarize_lines(const ObjectSet& set, const std::vector<LineTally>& images, const LineOptions& options);
+// The categories of `set` that have polylines, sorted.
+std::vector<int> polyline_classes(const ObjectSet& set);
+// `line_classes`: polyline_classes of the set (the result lists those classes; none: no section).
+LineResult summarize_lines(const ObjectSet& set, const std::vector<LineTally>& images, const LineOptions& options, const std::vector<int>& line_classes);
 
 }  // namespace labelqa::metrics

@@ -187,6 +187,7 @@ struct ClusterStats {
 struct ObjectMatching {
   std::vector<ImageOutcome> images;  // per image of the set
   ClusterStats clusters;
+  std::vector<int> line_classes;     // the categories of the set's polylines (any annotator, any image), sorted
 };
 
 // The matching of every image (no tracks: their statistics span images).
