@@ -199,6 +199,14 @@ for folder in ("yolo_pose", "yolo_pose_nodata"):
     d = json.loads(r.stdout) if r.stdout else None
     expect(f"{folder}: a keypoint object, nothing skipped", r.returncode == 0 and d is not None and d["findings"] == [] and d["summary"]["annotations"] == 1 and
            d["summary"]["skipped"] == [], r.stdout + r.stderr)
+# YOLO OBB: four corners are a rotated rectangle, compared by its pixels. A diamond (half-diagonal
+# 40 px on a 100 x 100 image, 3,200 px^2) against the square around it (6,400 px^2): IoU 1/2, where
+# reading either as its bounding box would give 1.
+OB = os.path.join(MR, "yolo_obb")
+r = run("agree", os.path.join(OB, "a"), os.path.join(OB, "b"), "--format", "yolo", "--image-sizes", os.path.join(OB, "sizes.csv"),
+        "--matches", os.path.join(TMP, "obb.csv"), "-q")
+rows = open(os.path.join(TMP, "obb.csv")).read().splitlines() if r.returncode == 0 else []
+expect("yolo obb: a diamond against its square, IoU 1/2 in pixels", len(rows) == 2 and close(float(rows[1].split(",")[-1]), 0.5, 0.01), r.stderr + str(rows))
 # Spans: a document only one annotator delivered is warned about, as images are.
 r, d = report("agree", os.path.join(MR, "spans_a.jsonl"), os.path.join(MR, "spans_b.jsonl"))
 expect("one-sided documents warned", d is not None and [w["code"] for w in d["warnings"]] == ["document_lists_differ"], d and d["warnings"])
