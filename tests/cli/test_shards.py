@@ -164,6 +164,28 @@ def coco_deliveries(seed, images, annotators):
     return out
 
 
+def compare_merges(name, shards, whole, parts, flags):
+    """The shards' partials merged in order, reversed and as a tree give the bytes of one run over
+    the whole files; merging is independent of the partials' order. Returns the single run's JSON."""
+    tag = f"{name}{shards}"
+    single = run("agree", *whole, *flags, "--json", f"{tag}-single.json", "--csv", f"{tag}-single.csv", "-q")
+    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
+    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
+        m = run("merge", *order, "--json", f"{tag}-merged.json", "--csv", f"{tag}-merged.csv", "-q")
+        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
+        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{tag}-merged.json") == read(f"{tag}-single.json"))
+        expect(f"{name} {shards}: merged CSV {label} = single run's", read(f"{tag}-merged.csv") == read(f"{tag}-single.csv"))
+    if shards >= 2:
+        half = shards // 2
+        run("merge", *parts[:half], "--partial", f"{tag}-a.part")
+        run("merge", *parts[half:], "--partial", f"{tag}-b.part")
+        t = run("merge", f"{tag}-b.part", f"{tag}-a.part", "--json", f"{tag}-tree.json", "-q")
+        expect(f"{name} {shards}: tree merge = single run's", t.returncode == 0 and read(f"{tag}-tree.json") == read(f"{tag}-single.json"), t.stderr)
+        run("merge", *reversed(parts[:half]), "--partial", f"{tag}-a2.part")
+        expect(f"{name} {shards}: merged partial bytes independent of order", read(f"{tag}-a.part") == read(f"{tag}-a2.part"))
+    return json.loads(read(f"{tag}-single.json"))
+
+
 PERSON = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
           "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
 
@@ -285,15 +307,7 @@ def check_line_sharding(name, data, shards, flags):
         p = run("agree", *files, *flags, "--input-names", ",".join(whole), "--partial", part)
         expect(f"{name} {shards}: partial {k}", p.returncode == 0, p.stderr)
         parts.append(part)
-    tag = f"{name}{shards}"
-    single = run("agree", *whole, *flags, "--json", f"{tag}-single.json", "--csv", f"{tag}-single.csv", "-q")
-    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
-    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
-        m = run("merge", *order, "--json", f"{tag}-merged.json", "--csv", f"{tag}-merged.csv", "-q")
-        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
-        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{tag}-merged.json") == read(f"{tag}-single.json"))
-        expect(f"{name} {shards}: merged CSV {label} = single run's", read(f"{tag}-merged.csv") == read(f"{tag}-single.csv"))
-    return json.loads(read(f"{tag}-single.json"))
+    return compare_merges(name, shards, whole, parts, flags)
 
 
 def write_coco(folder, data):
@@ -329,22 +343,7 @@ def check_object_sharding(name, data, shards, flags, drop_empty=False):
         p = run("agree", *files, *flags, "--input-names", ",".join(names), "--partial", part)
         expect(f"{name} {shards}: partial {k}", p.returncode == 0, p.stderr)
         parts.append(part)
-    tag = f"{name}{shards}"
-    single = run("agree", *whole, *flags, "--json", f"{tag}-single.json", "--csv", f"{tag}-single.csv", "-q")
-    expect(f"{name} {shards}: single run", single.returncode == 0, single.stderr)
-    for order, label in ((parts, "in order"), (list(reversed(parts)), "reversed")):
-        m = run("merge", *order, "--json", f"{tag}-merged.json", "--csv", f"{tag}-merged.csv", "-q")
-        expect(f"{name} {shards}: merge {label}", m.returncode == 0, m.stderr)
-        expect(f"{name} {shards}: merged JSON {label} = single run's", read(f"{tag}-merged.json") == read(f"{tag}-single.json"))
-        expect(f"{name} {shards}: merged CSV {label} = single run's", read(f"{tag}-merged.csv") == read(f"{tag}-single.csv"))
-    if shards >= 2:
-        half = shards // 2
-        run("merge", *parts[:half], "--partial", f"{tag}-a.part")
-        run("merge", *parts[half:], "--partial", f"{tag}-b.part")
-        t = run("merge", f"{tag}-b.part", f"{tag}-a.part", "--json", f"{tag}-tree.json", "-q")
-        expect(f"{name} {shards}: tree merge = single run's", t.returncode == 0 and read(f"{tag}-tree.json") == read(f"{tag}-single.json"), t.stderr)
-        run("merge", *reversed(parts[:half]), "--partial", f"{tag}-a2.part")
-        expect(f"{name} {shards}: merged partial bytes independent of order", read(f"{tag}-a.part") == read(f"{tag}-a2.part"))
+    compare_merges(name, shards, whole, parts, flags)
     return parts
 
 
