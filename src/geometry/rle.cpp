@@ -689,13 +689,22 @@ ColumnMask column_mask(const Rle& rle) {
 }
 
 ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
-  if (k == 0 || h == 0 || w == 0) return ColumnBuilder(h, w).done();
-  const Traced traced = trace(xy, k, h, w);
-  if (traced.cols == 0) return ColumnBuilder(h, w).done();
-  // Each column's boundaries sorted and paired into runs, written in place.
   ColumnMask m;
+  rasterize_polygon_columns(xy, k, h, w, m);
+  return m;
+}
+
+void rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w, ColumnMask& m) {
   m.h = h;
   m.w = w;
+  m.x0 = 0;
+  m.area = 0;
+  m.start.clear();
+  m.rows.clear();
+  if (k == 0 || h == 0 || w == 0) return;
+  const Traced traced = trace(xy, k, h, w);
+  if (traced.cols == 0) return;
+  // Each column's boundaries sorted and paired into runs, written in place.
   m.x0 = traced.base;
   m.start.resize(traced.cols + 1);
   m.rows.resize(traced.end[traced.cols - 1]);
@@ -708,7 +717,10 @@ ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint3
     m.start[c] = n;
     // A column with an odd number of boundaries carries its parity into the next: the runs then
     // cross columns, which only the run-length form says plainly.
-    if ((hi - lo) % 2 == 1) return column_mask(rasterize_polygon(xy, k, h, w));
+    if ((hi - lo) % 2 == 1) {
+      m = column_mask(rasterize_polygon(xy, k, h, w));
+      return;
+    }
     if (hi - lo == 2) {
       const std::uint32_t top = std::min(out[lo], out[lo + 1]), bottom = std::max(out[lo], out[lo + 1]);
       if (top < bottom) {
@@ -738,7 +750,6 @@ ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint3
   m.rows.resize(n);
   m.area = area;
   ColumnBuilder::trim(m);
-  return m;
 }
 
 ColumnMask unite(const std::vector<ColumnMask>& masks) {

@@ -29,6 +29,15 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
   return *geometry::merge(ptrs, false);
 }
 
+void object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w, geometry::ColumnMask& out) {
+  if (o.shape == Shape::polygon && o.geom_end - o.geom == 1) {
+    const std::uint32_t b = a.ring_start[o.geom], e = a.ring_start[o.geom + 1];
+    geometry::rasterize_polygon_columns(a.coords.data() + b, (e - b) / 2, h, w, out);
+    return;
+  }
+  out = object_columns(a, o, h, w);
+}
+
 geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w) {
   switch (o.shape) {
     case Shape::mask: return geometry::column_mask(a.masks[o.geom]);

@@ -118,7 +118,8 @@ class ImageChecker {
     m_begin = begin;
     m_masks.assign(end - begin, std::nullopt);
     m_indexed.assign(end - begin, std::nullopt);
-    m_columns.assign(end - begin, std::nullopt);
+    m_drawn.assign(end - begin, 0);
+    if (m_columns.size() < end - begin) m_columns.resize(end - begin);
     m_runs_only.assign(end - begin, 0);
     m_pixels = no_pixels.empty();
     // Comparing pairs walks the columns both masks span: on top of drawing them, at most 2^17
@@ -192,16 +193,17 @@ class ImageChecker {
   // stays in runs, compared run by run).
   const geometry::ColumnMask* columns(std::size_t i) {
     auto& m = m_columns[i - m_begin];
-    if (!m) {
+    if (!m_drawn[i - m_begin]) {
       if (m_runs_only[i - m_begin]) return nullptr;
       const auto& o = m_a.objects[i];
       if (o.shape == Shape::mask && !fits_columns(m_a.masks[o.geom])) {
         m_runs_only[i - m_begin] = 1;
         return nullptr;
       }
-      m = metrics::object_columns(m_a, o, m_img->height, m_img->width);
+      metrics::object_columns(m_a, o, m_img->height, m_img->width, m);
+      m_drawn[i - m_begin] = 1;
     }
-    return &*m;
+    return &m;
   }
   static bool fits_columns(const geometry::Rle& r) {
     if (r.h == 0) return true;
@@ -563,7 +565,14 @@ class ImageChecker {
   std::uint64_t m_walked = 0;          // and have walked
   std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
   std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
-  std::vector<std::optional<geometry::ColumnMask>> m_columns;  // their runs per column
+  // Their runs per column (where m_drawn says so): buffers kept from image to image, and from
+  // one checker to the next on the thread, so drawing a polygon allocates nothing.
+  std::vector<geometry::ColumnMask>& m_columns = column_buffers();
+  std::vector<char> m_drawn;
+  static std::vector<geometry::ColumnMask>& column_buffers() {
+    thread_local std::vector<geometry::ColumnMask> buffers;
+    return buffers;
+  }
   std::vector<char> m_runs_only;  // stored masks kept in runs (see columns())
 };
 

@@ -88,6 +88,8 @@ struct ColumnMask {
 ColumnMask column_mask(const Rle& rle);
 // column_mask(rasterize_polygon(xy, points, h, w)), without the run-length step in between.
 ColumnMask rasterize_polygon_columns(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w);
+// The same into `out`, reusing its buffers (a caller drawing many polygons allocates once).
+void rasterize_polygon_columns(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w, ColumnMask& out);
 // The union of masks of one size (the first's size; an empty list gives an empty 0 x 0 mask).
 ColumnMask unite(const std::vector<ColumnMask>& masks);
 // The same as intersection(a_rle, b_rle) for the masks they were made from.

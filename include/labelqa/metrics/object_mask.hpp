@@ -14,6 +14,8 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
 // The same pixels as runs per column (geometry::column_mask(object_mask(a, o, h, w)), drawn
 // without the run-length form in between): for comparing one object with many.
 geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w);
+// The same into `out`, reusing its buffers where the object is one polygon ring.
+void object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w, geometry::ColumnMask& out);
 
 // What pixels cost. A run-length mask holds at least two runs per pixel column its object spans,
 // and comparing two masks walks the columns both span: a polygon of a few bytes across a
