@@ -917,19 +917,10 @@ ObjectShard merge_object_shards(const std::vector<std::string>& paths) {
   }
   // Polyline classes and keypoint classes' schemas over all shards (a class's keypoints as the
   // first shard names them, as one run keeps the first input's).
+  std::map<std::string, std::string> schema_owner;
   for (std::size_t k = 0; k < parts.size(); ++k) {
     for (const int c : parts[k].shard.matching.line_classes) out.matching.line_classes.push_back(cat[k][static_cast<std::size_t>(c)]);
-    for (const auto& [cls, schema] : parts[k].shard.outline.keypoints) {
-      const auto [it, fresh] = m.keypoints.emplace(cls, schema);
-      if (!fresh && it->second.names != schema.names) {
-        InputWarning w{"keypoint_schema_differs", fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in an earlier partial: keypoints are "
-                                                             "compared by position",
-                                                             cls, fmt::join(schema.names, ", "), parts[k].path, fmt::join(it->second.names, ", "))};
-        m.warnings.push_back(std::move(w));
-      } else if (!fresh && it->second.skeleton.empty()) {
-        it->second.skeleton = schema.skeleton;
-      }
-    }
+    add_keypoint_schemas(m.keypoints, schema_owner, parts[k].shard.outline.keypoints, parts[k].path, m.warnings);
   }
   std::sort(out.matching.line_classes.begin(), out.matching.line_classes.end());
   out.matching.line_classes.erase(std::unique(out.matching.line_classes.begin(), out.matching.line_classes.end()), out.matching.line_classes.end());

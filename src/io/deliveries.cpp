@@ -227,20 +227,7 @@ ObjectSet merge_deliveries(std::vector<LocalDelivery> deliveries, ItemMatch matc
   }
   // Keypoint classes: the first input's keypoints where two differ.
   std::map<std::string, std::string> schema_owner;
-  for (const auto& d : deliveries) {
-    for (const auto& [name, schema] : d.keypoints) {
-      auto [it, fresh] = set.keypoints.emplace(name, schema);
-      if (fresh) {
-        schema_owner[name] = d.objects.file;
-      } else if (it->second.names == schema.names) {
-        if (it->second.skeleton.empty()) it->second.skeleton = schema.skeleton;  // an export without its skeleton's edges
-      } else {
-        set.warnings.push_back({"keypoint_schema_differs",
-                                fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in {}: keypoints are compared by position", name,
-                                            fmt::join(schema.names, ", "), d.objects.file, fmt::join(it->second.names, ", "), schema_owner[name])});
-      }
-    }
-  }
+  for (const auto& d : deliveries) add_keypoint_schemas(set.keypoints, schema_owner, d.keypoints, d.objects.file, set.warnings);
   std::vector<std::size_t> by_role(deliveries.size());
   for (std::size_t d = 0; d < by_role.size(); ++d) by_role[d] = d;
   std::stable_sort(by_role.begin(), by_role.end(), [&](std::size_t x, std::size_t y) {

@@ -1,6 +1,8 @@
 #include "labelqa/model/objects.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace labelqa {
 
@@ -23,6 +25,21 @@ std::string qualified_name(const ImageInfo& image) {
     return key;  // "Train/img0.jpg"
   }
   return image.name + " (" + key + ")";
+}
+
+void add_keypoint_schemas(std::map<std::string, KeypointSchema>& into, std::map<std::string, std::string>& owner,
+                          const std::map<std::string, KeypointSchema>& from, const std::string& source, std::vector<InputWarning>& warnings) {
+  for (const auto& [name, schema] : from) {
+    auto [it, fresh] = into.emplace(name, schema);
+    if (fresh) {
+      owner[name] = source;
+    } else if (it->second.names == schema.names) {
+      if (it->second.skeleton.empty()) it->second.skeleton = schema.skeleton;  // an export without its skeleton's edges
+    } else {
+      warnings.push_back({"keypoint_schema_differs", fmt::format("class \"{}\" has the keypoints [{}] in {} but [{}] in {}: keypoints are compared by position",
+                                                                 name, fmt::join(schema.names, ", "), source, fmt::join(it->second.names, ", "), owner[name])});
+    }
+  }
 }
 
 std::string object_id(const AnnotatorObjects& a, const SpatialObject& o) {

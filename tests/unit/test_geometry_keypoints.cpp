@@ -1,5 +1,6 @@
 // OKS and PCK on the hand-worked example of docs/keypoints.md.
 #include "labelqa/geometry/keypoints.hpp"
+#include "labelqa/model/objects.hpp"
 
 #include <cmath>
 #include <doctest/doctest.h>
@@ -55,3 +56,20 @@ TEST_CASE("PCK: labelled by the reference, within a fraction of its box's diagon
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("keypoint classes of several inputs: the first's names kept, a skeleton filled in, a difference named") {
+  using labelqa::KeypointSchema;
+  std::map<std::string, KeypointSchema> into;
+  std::map<std::string, std::string> owner;
+  std::vector<labelqa::InputWarning> warnings;
+  labelqa::add_keypoint_schemas(into, owner, {{"person", {{"nose", "eye"}, {}}}}, "a.json", warnings);
+  labelqa::add_keypoint_schemas(into, owner, {{"person", {{"nose", "eye"}, {{0, 1}}}}}, "b.json", warnings);
+  CHECK(warnings.empty());
+  CHECK(into.at("person").skeleton == std::vector<std::pair<int, int>>{{0, 1}});
+  labelqa::add_keypoint_schemas(into, owner, {{"person", {{"eye", "nose"}, {}}}, {"hand", {{"wrist"}, {}}}}, "c.json", warnings);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].code == "keypoint_schema_differs");
+  CHECK(warnings[0].message == "class \"person\" has the keypoints [eye, nose] in c.json but [nose, eye] in a.json: keypoints are compared by position");
+  CHECK(into.at("person").names == std::vector<std::string>{"nose", "eye"});
+  CHECK(owner.at("hand") == "c.json");
+}

@@ -150,6 +150,13 @@ struct KeypointSchema {
   bool operator==(const KeypointSchema&) const = default;
 };
 
+// Adds the keypoint classes `from`, read from `source`, to `into`. A class already there keeps its
+// keypoints: where the names differ, a keypoint_schema_differs warning names both sources (keypoints
+// are then compared by position); where they agree, it gains the skeleton it lacked. `owner` says
+// which source each class of `into` came from.
+void add_keypoint_schemas(std::map<std::string, KeypointSchema>& into, std::map<std::string, std::string>& owner,
+                          const std::map<std::string, KeypointSchema>& from, const std::string& source, std::vector<InputWarning>& warnings);
+
 // The keypoints of a keypoint object: x, y, v per keypoint (count() of them), and its area.
 struct KeypointView {
   const double* values = nullptr;
