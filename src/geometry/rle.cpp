@@ -343,7 +343,7 @@ struct TracedEdge {
   int xs, ys, steps;  // the trace's start and its number of steps (dx for x-major edges, dy for steep ones)
   double s;
   std::int32_t first, last;  // columns [first, last]; empty when first > last
-  bool steep, up;
+  bool up;  // steep edges: whether u grows with t
 };
 
 }  // namespace
@@ -382,14 +382,16 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
   // Scratch buffers reused across calls on the same thread: rasterising is the hot loop of
   // object matching and validation, and fresh allocations dominate otherwise.
   thread_local std::vector<int> X, Y;
-  thread_local std::vector<TracedEdge> edges;
+  thread_local std::vector<TracedEdge> edges, steep;  // x-major and steep edges that land on a column
   thread_local std::vector<std::pair<std::uint32_t, int>> joints;  // (column, lower v)
   thread_local std::vector<std::uint32_t> slot, rows;
   X.resize(k + 1);
   Y.resize(k + 1);
+  int lowest = 0;
   for (std::size_t j = 0; j < k; ++j) {
     X[j] = scaled(xy[2 * j]);
     Y[j] = scaled(xy[2 * j + 1]);
+    lowest = std::min({lowest, X[j], Y[j]});
   }
   X[k] = X[0];
   Y[k] = Y[0];
@@ -397,6 +399,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
   // Pass 1: each edge's trace parameters and column range, and the boundary a joint between two
   // edges adds where the traced u changes from one edge's last point to the next one's first.
   edges.clear();
+  steep.clear();
   joints.clear();
   std::int64_t x_min = w, x_max = -1;
   auto cover = [&](std::int64_t first, std::int64_t last) {
@@ -404,6 +407,36 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
     x_min = std::min(x_min, first);
     x_max = std::max(x_max, last);
   };
+  if (lowest >= 0) {
+    // No negative coordinate (the common case): every edge's traced ends are its vertices
+    // (v(0) = (int)(ys + 0.5) = ys, and s * dx is ye - ys but for rounding far below the 0.5
+    // that truncation drops; the same for u on steep edges), so consecutive edges meet at one
+    // point and there are no joints; the edges need no point computed to find their columns.
+    for (std::size_t j = 0; j < k; ++j) {
+      int xs = X[j], ys = Y[j], xe = X[j + 1], ye = Y[j + 1];
+      const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
+      if (dx >= dy) {
+        if (dx == 0) continue;  // a repeated vertex
+        if (xs > xe) {
+          std::swap(xs, xe);
+          std::swap(ys, ye);
+        }
+        const auto [first, last] = level_columns(xs, xe - 1, w);
+        if (first > last) continue;
+        edges.push_back({xs, ys, dx, static_cast<double>(ye - ys) / dx, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), false});
+        cover(first, last);
+      } else {
+        if (ys > ye) {
+          std::swap(xs, xe);
+          std::swap(ys, ye);
+        }
+        const auto [first, last] = level_columns(std::min(xs, xe), std::max(xs, xe) - 1, w);
+        if (first > last) continue;
+        steep.push_back({xs, ys, dy, static_cast<double>(xe - xs) / dy, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), xe > xs});
+        cover(first, last);
+      }
+    }
+  }
   bool started = false;  // the outline's first point has no predecessor
   int pu = 0, pv = 0;
   auto point = [&](int u, int v) {
@@ -419,7 +452,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
     pu = u;
     pv = v;
   };
-  for (std::size_t j = 0; j < k; ++j) {
+  for (std::size_t j = 0; j < k && lowest < 0; ++j) {
     int xs = X[j], ys = Y[j], xe = X[j + 1], ye = Y[j + 1];
     const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
     const bool flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
@@ -440,7 +473,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
       const int t0 = flip ? dx : 0, t_end = flip ? 0 : dx;
       point(t0 + xs, v_at(t0));
       const auto [first, last] = level_columns(xs, static_cast<std::int64_t>(xs) + dx - 1, w);
-      edges.push_back({xs, ys, dx, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), false, false});
+      if (first <= last) edges.push_back({xs, ys, dx, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), false});
       cover(first, last);
       pu = t_end + xs;
       pv = v_at(t_end);
@@ -452,7 +485,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
       point(u_at(t0), t0 + ys);
       const int ua = u_at(0), ub = u_at(dy);
       const auto [first, last] = level_columns(std::min(ua, ub), static_cast<std::int64_t>(std::max(ua, ub)) - 1, w);
-      edges.push_back({xs, ys, dy, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), true, ub > ua});
+      if (first <= last) steep.push_back({xs, ys, dy, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), ub > ua});
       cover(first, last);
       pu = u_at(t_end);
       pv = t_end + ys;
@@ -465,10 +498,11 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
   const auto cols = static_cast<std::size_t>(x_max - x_min + 1);
   const auto base = static_cast<std::uint32_t>(x_min);
   slot.assign(cols + 1, 0);
-  for (const auto& e : edges) {
-    if (e.first > e.last) continue;
-    ++slot[static_cast<std::uint32_t>(e.first) - base];
-    --slot[static_cast<std::uint32_t>(e.last) - base + 1];
+  for (const auto* list : {&edges, &steep}) {
+    for (const auto& e : *list) {
+      ++slot[static_cast<std::uint32_t>(e.first) - base];
+      --slot[static_cast<std::uint32_t>(e.last) - base + 1];
+    }
   }
   for (const auto& jt : joints) {
     ++slot[jt.first - base];
@@ -485,37 +519,57 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
   std::uint32_t* out = rows.data();
 
   // Pass 2: each boundary's row, into its column.
+  std::uint32_t* const slots = slot.data();
+  // x-major edges and steep ones in loops of their own: which kind an edge is does not follow a
+  // pattern a branch predictor learns.
   for (const auto& e : edges) {
-    if (e.first > e.last) continue;
-    if (!e.steep) {
-      // The step from u = L to L + 1 joins t = L - xs and t + 1 in either direction: its lower v
-      // is the smaller of theirs. Every operation of v_at is monotone in t (rounding and
-      // truncation included), so that is v_at(t) when s >= 0 and v_at(t + 1) otherwise.
-      auto v_at = [&](int t) { return static_cast<int>(e.ys + e.s * t + 0.5); };
-      const int shift = e.s >= 0 ? 0 : 1;
-      for (std::int32_t c = e.first; c <= e.last; ++c) {
-        const int t = 5 * c + 2 - e.xs + shift;
-        out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(v_at(t), h);
-      }
-      continue;
+    // The step from u = L to L + 1 joins t = L - xs and t + 1 in either direction: its lower v
+    // is the smaller of theirs. Every operation of v(t) = (int)(ys + s t + 0.5) is monotone in t
+    // (rounding and truncation included), so that is v(t) when s >= 0 and v(t + 1) otherwise.
+    // (The edge's fields are copied to locals: the stores into the rows could alias them.)
+    const double ys = e.ys, s = e.s;
+    const int t0 = 2 - e.xs + (s >= 0 ? 0 : 1);
+    for (std::int32_t c = e.first, last = e.last; c <= last; ++c) {
+      const int t = 5 * c + t0;
+      out[slots[static_cast<std::uint32_t>(c) - base]++] = boundary_row(static_cast<int>(ys + s * t + 0.5), h);
     }
+  }
+  for (const auto& e : steep) {
     // The step (t - 1, t) that crosses level L = 5c + 2: the first t where u has left L behind,
     // u(t) >= L + 1 going up, u(t) <= L going down. Going up that holds from
     // t >= (L + 0.5 - xs) / s; going down (s < 0), from t > that. The estimate only saves steps:
     // u itself decides, so the rounding is pycocotools' own.
     // The estimate (L + 0.5 - xs) / s is a + b c for column c; s is never 0 here (the edge would
     // cross no level), so both are finite.
-    auto u_at = [&](int t) { return static_cast<int>(e.xs + e.s * t + 0.5); };
-    const double inv_s = 1 / e.s, a = (2.5 - e.xs) * inv_s, b = 5 * inv_s, t_max = e.steps;
-    for (std::int32_t c = e.first; c <= e.last; ++c) {
+    // Where the estimate lies farther than `margin` from every integer t, u(t) is farther than
+    // 1e-6 from L + 1 at the steps on either side of it: both sides of the crossing are then
+    // certain without computing u, whose rounding (a few 1e-9 at the clamped coordinates' size)
+    // cannot move it across L + 1. (The estimate's own error, times |s|, is of the same few 1e-9.)
+    const double xs = e.xs, s = e.s;
+    const int ys = e.ys, steps = e.steps;
+    const bool up = e.up;
+    auto u_at = [&](int t) { return static_cast<int>(xs + s * t + 0.5); };
+    const double inv_s = 1 / s, a = (2.5 - xs) * inv_s, b = 5 * inv_s, t_max = steps;
+    const double margin = 1e-6 * std::fabs(inv_s), low = 1 + margin, high = t_max - margin, below = 1 - margin;
+    for (std::int32_t c = e.first, last = e.last; c <= last; ++c) {
+      const double estimate = a + b * c;
+      int t;
+      if (estimate > low && estimate < high) {
+        t = static_cast<int>(estimate) + 1;  // ceil, unless the estimate is an integer
+        const double above = t - estimate;
+        if (above > margin && above < below) {
+          out[slots[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + ys, h);
+          continue;
+        }
+      }
       const int level = 5 * c + 2;
-      auto past = [&](int t) { return e.up ? u_at(t) >= level + 1 : u_at(t) <= level; };
-      const double guess = std::clamp(a + b * c, 1.0, t_max);
-      int t = static_cast<int>(guess);
+      auto past = [&](int t) { return up ? u_at(t) >= level + 1 : u_at(t) <= level; };
+      const double guess = std::clamp(estimate, 1.0, t_max);
+      t = static_cast<int>(guess);
       t += t < guess;  // ceil, for guess >= 1
       while (t > 1 && past(t - 1)) --t;
-      while (t < e.steps && !past(t)) ++t;
-      out[slot[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + e.ys, h);
+      while (t < steps && !past(t)) ++t;
+      out[slots[static_cast<std::uint32_t>(c) - base]++] = boundary_row(t - 1 + ys, h);
     }
   }
   for (const auto& jt : joints) out[slot[jt.first - base]++] = boundary_row(jt.second, h);
@@ -596,10 +650,17 @@ Rle rasterize_polygon(const double* xy, std::size_t k, std::uint32_t h, std::uin
 
 namespace {
 
-// Builds a ColumnMask column by column.
+// Builds a ColumnMask column by column, into `into` (emptied first; its buffers are kept).
 class ColumnBuilder {
  public:
-  ColumnBuilder(std::uint32_t h, std::uint32_t w) { m.h = h, m.w = w; }
+  ColumnBuilder(std::uint32_t h, std::uint32_t w, ColumnMask& into) : m(into) {
+    m.h = h;
+    m.w = w;
+    m.x0 = 0;
+    m.area = 0;
+    m.start.clear();
+    m.rows.clear();
+  }
   void reserve(std::size_t columns, std::size_t rows) {
     m.start.reserve(columns + 1);
     m.rows.reserve(rows);
@@ -624,10 +685,9 @@ class ColumnBuilder {
     m.rows.push_back(top);
     m.rows.push_back(bottom);
   }
-  ColumnMask done() {
+  void done() {
     m.start.push_back(static_cast<std::uint32_t>(m.rows.size()));  // closes the last column
     trim(m);
-    return std::move(m);
   }
   // Drops empty columns at either end (all of them for an empty mask).
   static void trim(ColumnMask& m) {
@@ -645,14 +705,23 @@ class ColumnBuilder {
   }
 
  private:
-  ColumnMask m;
+  ColumnMask& m;
 };
 
 }  // namespace
 
 ColumnMask column_mask(const Rle& rle) {
-  ColumnBuilder b(rle.h, rle.w);
-  if (rle.h == 0 || rle.w == 0) return b.done();
+  ColumnMask m;
+  column_mask(rle, m);
+  return m;
+}
+
+void column_mask(const Rle& rle, ColumnMask& out) {
+  ColumnBuilder b(rle.h, rle.w, out);
+  if (rle.h == 0 || rle.w == 0) {
+    b.done();
+    return;
+  }
   b.reserve(0, rle.counts.size() + 2);
   const std::uint64_t h = rle.h;
   std::uint64_t pos = 0;
@@ -685,7 +754,7 @@ ColumnMask column_mask(const Rle& rle) {
     }
     pos += len;
   }
-  return b.done();
+  b.done();
 }
 
 ColumnMask rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) {
@@ -699,29 +768,27 @@ void rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h,
   m.w = w;
   m.x0 = 0;
   m.area = 0;
-  m.start.clear();
-  m.rows.clear();
-  if (k == 0 || h == 0 || w == 0) return;
-  const Traced traced = trace(xy, k, h, w);
-  if (traced.cols == 0) return;
-  // Each column's boundaries sorted and paired into runs, written in place.
+  const Traced traced = k == 0 || h == 0 || w == 0 ? Traced{} : trace(xy, k, h, w);
+  if (traced.cols == 0) {
+    m.start.clear();
+    m.rows.clear();
+    return;
+  }
+  // Each column's boundaries sorted and paired into runs, written in place. (The buffers are only
+  // grown here, so that a reused mask's elements are not set twice, and cut to size at the end.)
+  const std::size_t cols = traced.cols;
   m.x0 = traced.base;
-  m.start.resize(traced.cols + 1);
-  m.rows.resize(traced.end[traced.cols - 1]);
+  if (m.start.size() < cols + 1) m.start.resize(cols + 1);
+  if (m.rows.size() < traced.end[cols - 1]) m.rows.resize(traced.end[cols - 1]);
   std::uint32_t* const out = traced.rows;
   std::uint32_t* const rows = m.rows.data();
+  std::uint32_t* const start = m.start.data();
   std::uint32_t lo = 0, n = 0;
   std::uint64_t area = 0;
-  for (std::size_t c = 0; c < traced.cols; ++c) {
+  for (std::size_t c = 0; c < cols; ++c) {
     const std::uint32_t hi = traced.end[c];
-    m.start[c] = n;
-    // A column with an odd number of boundaries carries its parity into the next: the runs then
-    // cross columns, which only the run-length form says plainly.
-    if ((hi - lo) % 2 == 1) {
-      m = column_mask(rasterize_polygon(xy, k, h, w));
-      return;
-    }
-    if (hi - lo == 2) {
+    start[c] = n;
+    if (hi - lo == 2) {  // most columns: one way in, one way out
       const std::uint32_t top = std::min(out[lo], out[lo + 1]), bottom = std::max(out[lo], out[lo + 1]);
       if (top < bottom) {
         rows[n] = top;
@@ -729,39 +796,65 @@ void rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h,
         n += 2;
         area += bottom - top;
       }
-    } else if (hi > lo) {
+      lo = hi;
+      continue;
+    }
+    // A column with an odd number of boundaries carries its parity into the next: the runs then
+    // cross columns, which only the run-length form says plainly.
+    if ((hi - lo) % 2 == 1) {
+      column_mask(rasterize_polygon(xy, k, h, w), m);
+      return;
+    }
+    if (hi - lo <= 16) {
+      for (std::uint32_t i = lo + 1; i < hi; ++i) {  // insertion sort: a column holds a few rows
+        const std::uint32_t v = out[i];
+        std::uint32_t j = i;
+        for (; j > lo && out[j - 1] > v; --j) out[j] = out[j - 1];
+        out[j] = v;
+      }
+    } else {
       std::sort(out + lo, out + hi);
-      for (std::uint32_t i = lo; i < hi; i += 2) {
-        const std::uint32_t top = out[i], bottom = out[i + 1];
-        if (top >= bottom) continue;
-        area += bottom - top;
-        if (n > m.start[c] && rows[n - 1] == top) {
-          rows[n - 1] = bottom;  // touching the previous run: one run
-        } else {
-          rows[n] = top;
-          rows[n + 1] = bottom;
-          n += 2;
-        }
+    }
+    for (std::uint32_t i = lo; i < hi; i += 2) {
+      const std::uint32_t top = out[i], bottom = out[i + 1];
+      if (top >= bottom) continue;
+      area += bottom - top;
+      if (n > start[c] && rows[n - 1] == top) {
+        rows[n - 1] = bottom;  // touching the previous run: one run
+      } else {
+        rows[n] = top;
+        rows[n + 1] = bottom;
+        n += 2;
       }
     }
     lo = hi;
   }
-  m.start[traced.cols] = n;
+  start[cols] = n;
+  m.start.resize(cols + 1);
   m.rows.resize(n);
   m.area = area;
   ColumnBuilder::trim(m);
 }
 
 ColumnMask unite(const std::vector<ColumnMask>& masks) {
-  if (masks.empty()) return {};
-  ColumnBuilder b(masks[0].h, masks[0].w);
+  ColumnMask m;
+  unite(masks, m);
+  return m;
+}
+
+void unite(std::span<const ColumnMask> masks, ColumnMask& out) {
+  if (masks.empty()) {
+    out = ColumnMask{};
+    return;
+  }
+  ColumnBuilder b(masks[0].h, masks[0].w, out);
   std::uint64_t x0 = UINT64_MAX, x1 = 0;  // columns [x0, x1)
   for (const auto& m : masks) {
     if (m.columns() == 0) continue;
     x0 = std::min<std::uint64_t>(x0, m.x0);
     x1 = std::max<std::uint64_t>(x1, std::uint64_t{m.x0} + m.columns());
   }
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
   for (std::uint64_t x = x0; x < x1; ++x) {
     runs.clear();
     for (const auto& m : masks) {
@@ -784,7 +877,7 @@ ColumnMask unite(const std::vector<ColumnMask>& masks) {
     }
     b.run(top, bottom);
   }
-  return b.done();
+  b.done();
 }
 
 std::optional<Overlap> intersection(const ColumnMask& a, const ColumnMask& b) {

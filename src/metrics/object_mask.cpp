@@ -30,42 +30,41 @@ geometry::Rle object_mask(const AnnotatorObjects& a, const SpatialObject& o, std
 }
 
 void object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w, geometry::ColumnMask& out) {
-  if (o.shape == Shape::polygon && o.geom_end - o.geom == 1) {
-    const std::uint32_t b = a.ring_start[o.geom], e = a.ring_start[o.geom + 1];
-    geometry::rasterize_polygon_columns(a.coords.data() + b, (e - b) / 2, h, w, out);
-    return;
-  }
-  out = object_columns(a, o, h, w);
-}
-
-geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w) {
   switch (o.shape) {
-    case Shape::mask: return geometry::column_mask(a.masks[o.geom]);
+    case Shape::mask: return geometry::column_mask(a.masks[o.geom], out);
     case Shape::box:
     case Shape::keypoints:
     case Shape::polyline: {
       const auto& b = o.bbox;  // as geometry::rasterize_box draws it
       const double xs = b[0], ys = b[1], xe = b[0] + b[2], ye = b[1] + b[3];
       const double xy[8] = {xs, ys, xs, ye, xe, ye, xe, ys};
-      return geometry::rasterize_polygon_columns(xy, 4, h, w);
+      return geometry::rasterize_polygon_columns(xy, 4, h, w, out);
     }
     case Shape::polygon: break;
   }
-  auto ring = [&](std::uint32_t r) {
+  auto ring = [&](std::uint32_t r, geometry::ColumnMask& into) {
     const std::uint32_t b = a.ring_start[r], e = a.ring_start[r + 1];
-    return geometry::rasterize_polygon_columns(a.coords.data() + b, (e - b) / 2, h, w);
+    geometry::rasterize_polygon_columns(a.coords.data() + b, (e - b) / 2, h, w, into);
   };
-  if (o.geom_end - o.geom == 1) return ring(o.geom);
-  if (o.geom_end == o.geom) {
-    geometry::ColumnMask empty;
-    empty.h = h;
-    empty.w = w;
-    return empty;
+  const std::size_t count = o.geom_end - o.geom;
+  if (count == 1) return ring(o.geom, out);
+  if (count == 0) {
+    out = geometry::ColumnMask{};
+    out.h = h;
+    out.w = w;
+    return;
   }
-  std::vector<geometry::ColumnMask> rings;
-  rings.reserve(o.geom_end - o.geom);
-  for (std::uint32_t r = o.geom; r < o.geom_end; ++r) rings.push_back(ring(r));
-  return geometry::unite(rings);
+  // Each ring into a buffer kept on the thread, then their union.
+  thread_local std::vector<geometry::ColumnMask> rings;
+  if (rings.size() < count) rings.resize(count);
+  for (std::size_t k = 0; k < count; ++k) ring(o.geom + static_cast<std::uint32_t>(k), rings[k]);
+  geometry::unite(std::span<const geometry::ColumnMask>(rings.data(), count), out);
+}
+
+geometry::ColumnMask object_columns(const AnnotatorObjects& a, const SpatialObject& o, std::uint32_t h, std::uint32_t w) {
+  geometry::ColumnMask m;
+  object_columns(a, o, h, w, m);
+  return m;
 }
 
 namespace {

@@ -412,6 +412,45 @@ TEST_SUITE("geometry::rle") {
     }
   }
 
+  TEST_CASE("drawing into reused masks: the same masks as drawn fresh, and as the literal rleFrPoly port") {
+    // One mask and one union buffer reused across polygons of every size (their buffers shrink and
+    // grow), on images from 1x1 to 1100x800: integer, 1/5-grid and 2-decimal vertices, long nearly
+    // vertical edges (where a steep edge's estimate is often within its margin of an integer),
+    // repeated vertices, and stored masks turned into columns in the same buffers.
+    std::mt19937 rng(20261207);
+    auto uniform = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+    ColumnMask reused, joined, from_rle;
+    for (int trial = 0; trial < 6000; ++trial) {
+      const bool large = trial % 2 == 0;
+      const auto h = static_cast<std::uint32_t>(1 + rng() % (large ? 800 : 40)), w = static_cast<std::uint32_t>(1 + rng() % (large ? 1100 : 40));
+      const int kind = static_cast<int>(rng() % 5);
+      const std::size_t k = rng() % (kind == 4 ? 7 : 48);
+      std::vector<double> xy;
+      for (std::size_t i = 0; i < k; ++i) {
+        double x = uniform(0, w), y = uniform(0, h);
+        if (kind == 1) x = std::round(x), y = std::round(y);
+        if (kind == 2) x = std::round(x * 5) / 5, y = std::round(y * 5) / 5;
+        if (kind == 3) x = std::round(x * 100) / 100, y = std::round(y * 100) / 100;
+        if (kind == 4) x = std::floor(x) + 0.3 + uniform(0, 0.3), y = uniform(-2000, h + 2000);  // long, nearly vertical edges
+        if (i > 0 && rng() % 8 == 0) x = xy[xy.size() - 2], y = xy.back();
+        xy.push_back(x);
+        xy.push_back(y);
+      }
+      const Rle want = reference_fr_poly(xy.data(), k, h, w);
+      rasterize_polygon_columns(xy.data(), k, h, w, reused);
+      if (!(reused == column_mask(want)) || !(reused == rasterize_polygon_columns(xy.data(), k, h, w))) {
+        FAIL_CHECK("polygon " << trial << " (" << k << " points, " << h << "x" << w << ") differs when drawn into a reused mask");
+        break;
+      }
+      column_mask(want, from_rle);
+      CHECK(from_rle == column_mask(want));
+      const ColumnMask fresh = reused;
+      const std::vector<ColumnMask> both = {fresh, from_rle};
+      unite(both, joined);
+      CHECK(joined == unite(both));
+    }
+  }
+
   TEST_CASE("box IoU with COCO semantics") {
     CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, false) == doctest::Approx(1.0 / 7.0));
     CHECK(box_iou({0, 0, 2, 2}, {1, 1, 2, 2}, true) == doctest::Approx(1.0 / 4.0));

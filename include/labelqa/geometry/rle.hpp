@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,12 +87,16 @@ struct ColumnMask {
   friend bool operator==(const ColumnMask&, const ColumnMask&) = default;
 };
 ColumnMask column_mask(const Rle& rle);
+// The same into `out`, reusing its buffers.
+void column_mask(const Rle& rle, ColumnMask& out);
 // column_mask(rasterize_polygon(xy, points, h, w)), without the run-length step in between.
 ColumnMask rasterize_polygon_columns(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w);
 // The same into `out`, reusing its buffers (a caller drawing many polygons allocates once).
 void rasterize_polygon_columns(const double* xy, std::size_t points, std::uint32_t h, std::uint32_t w, ColumnMask& out);
 // The union of masks of one size (the first's size; an empty list gives an empty 0 x 0 mask).
 ColumnMask unite(const std::vector<ColumnMask>& masks);
+// The same into `out` (which is none of `masks`), reusing its buffers.
+void unite(std::span<const ColumnMask> masks, ColumnMask& out);
 // The same as intersection(a_rle, b_rle) for the masks they were made from.
 std::optional<Overlap> intersection(const ColumnMask& a, const ColumnMask& b);
 
