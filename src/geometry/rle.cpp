@@ -343,7 +343,8 @@ struct TracedEdge {
   int xs, ys, steps;  // the trace's start and its number of steps (dx for x-major edges, dy for steep ones)
   double s;
   std::int32_t first, last;  // columns [first, last]; empty when first > last
-  bool up;  // steep edges: whether u grows with t
+  bool up;                   // steep edges: whether u grows with t
+  double inverse = 0;        // steep edges: dy / (xe - xs), divided apart from s (not 1 / s, which waits for s)
 };
 
 }  // namespace
@@ -432,7 +433,8 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
         }
         const auto [first, last] = level_columns(std::min(xs, xe), std::max(xs, xe) - 1, w);
         if (first > last) continue;
-        steep.push_back({xs, ys, dy, static_cast<double>(xe - xs) / dy, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), xe > xs});
+        steep.push_back({xs, ys, dy, static_cast<double>(xe - xs) / dy, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), xe > xs,
+                         static_cast<double>(dy) / (xe - xs)});
         cover(first, last);
       }
     }
@@ -485,7 +487,8 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
       point(u_at(t0), t0 + ys);
       const int ua = u_at(0), ub = u_at(dy);
       const auto [first, last] = level_columns(std::min(ua, ub), static_cast<std::int64_t>(std::max(ua, ub)) - 1, w);
-      if (first <= last) steep.push_back({xs, ys, dy, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), ub > ua});
+      // (xe != xs here: a vertical edge's u never changes, so it lands on no column.)
+      if (first <= last) steep.push_back({xs, ys, dy, s, static_cast<std::int32_t>(first), static_cast<std::int32_t>(last), ub > ua, static_cast<double>(dy) / (xe - xs)});
       cover(first, last);
       pu = u_at(t_end);
       pv = t_end + ys;
@@ -540,7 +543,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
     // t >= (L + 0.5 - xs) / s; going down (s < 0), from t > that. The estimate only saves steps:
     // u itself decides, so the rounding is pycocotools' own.
     // The estimate (L + 0.5 - xs) / s is a + b c for column c; s is never 0 here (the edge would
-    // cross no level), so both are finite.
+    // cross no level), so both are finite. (1 / s is the edge's `inverse`, to within rounding.)
     // Where the estimate lies farther than `margin` from every integer t, u(t) is farther than
     // 1e-6 from L + 1 at the steps on either side of it: both sides of the crossing are then
     // certain without computing u, whose rounding (a few 1e-9 at the clamped coordinates' size)
@@ -549,7 +552,7 @@ Traced trace(const double* xy, std::size_t k, std::uint32_t h, std::uint32_t w) 
     const int ys = e.ys, steps = e.steps;
     const bool up = e.up;
     auto u_at = [&](int t) { return static_cast<int>(xs + s * t + 0.5); };
-    const double inv_s = 1 / s, a = (2.5 - xs) * inv_s, b = 5 * inv_s, t_max = steps;
+    const double inv_s = e.inverse, a = (2.5 - xs) * inv_s, b = 5 * inv_s, t_max = steps;
     const double margin = 1e-6 * std::fabs(inv_s), low = 1 + margin, high = t_max - margin, below = 1 - margin;
     for (std::int32_t c = e.first, last = e.last; c <= last; ++c) {
       const double estimate = a + b * c;
@@ -798,6 +801,30 @@ void rasterize_polygon_columns(const double* xy, std::size_t k, std::uint32_t h,
       }
       lo = hi;
       continue;
+    }
+    if (hi - lo == 4) {  // a column through a concave part: two runs, apart or touching
+      std::uint32_t b0 = out[lo], b1 = out[lo + 1], b2 = out[lo + 2], b3 = out[lo + 3];
+      auto order = [](std::uint32_t& x, std::uint32_t& y) {
+        const std::uint32_t low = std::min(x, y);
+        y = std::max(x, y);
+        x = low;
+      };
+      order(b0, b1);  // a sorting network of four: no branch on the values
+      order(b2, b3);
+      order(b0, b2);
+      order(b1, b3);
+      order(b1, b2);
+      if (b0 < b1 && b1 < b2 && b2 < b3) {  // most such columns
+        rows[n] = b0;
+        rows[n + 1] = b1;
+        rows[n + 2] = b2;
+        rows[n + 3] = b3;
+        n += 4;
+        area += (b1 - b0) + (b3 - b2);
+        lo = hi;
+        continue;
+      }
+      out[lo] = b0, out[lo + 1] = b1, out[lo + 2] = b2, out[lo + 3] = b3;  // sorted, for the general case below
     }
     // A column with an odd number of boundaries carries its parity into the next: the runs then
     // cross columns, which only the run-length form says plainly.

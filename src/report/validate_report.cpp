@@ -211,12 +211,13 @@ void ValidateWriter::put(std::span<const Finding> findings, const Prepared* prep
   }
   if (m_csv) (*m_csv)(r->csv);
   for (const auto& f : findings) {
-    if (!m_sarif && !m_gitlab && !m_first) break;
+    std::size_t& kept = f.severity == Severity::error ? m_first_errors : m_first_warnings;
+    const bool first = m_first && kept < k_github_annotations;
+    if (!m_sarif && !m_gitlab && !first) continue;  // no result to make of it
     const CiResult r = ci_result(f);
     if (m_sarif) m_sarif->add(r);
     if (m_gitlab) m_gitlab->add(r);
-    std::size_t& kept = r.error ? m_first_errors : m_first_warnings;
-    if (m_first && kept < k_github_annotations) {
+    if (first) {
       m_first->push_back(r);
       ++kept;
     }
