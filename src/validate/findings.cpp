@@ -1,6 +1,7 @@
 #include "labelqa/validate/findings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fmt/format.h>
 #include <map>
@@ -114,6 +115,35 @@ void sort_findings(std::vector<Finding>& findings) {
     if (a.cls != b.cls) return a.cls < b.cls;
     return a.message < b.message;
   };
+  // A short list (one image's findings): a stable insertion sort of positions, then each finding
+  // moved once into place, following the permutation's cycles. Nothing is allocated.
+  constexpr std::size_t k_short = 64;
+  if (findings.size() <= k_short) {
+    const auto n = static_cast<std::uint32_t>(findings.size());
+    std::array<std::uint32_t, k_short> order;  // order[i]: the finding that goes to position i
+    bool moved = false;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint32_t j = i;
+      for (; j > 0 && less(findings[i], findings[order[j - 1]]); --j) order[j] = order[j - 1];
+      order[j] = i;
+      moved = moved || j != i;
+    }
+    if (!moved) return;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (order[i] == i) continue;
+      Finding held = std::move(findings[i]);
+      std::uint32_t j = i;
+      while (order[j] != i) {
+        const std::uint32_t from = order[j];
+        findings[j] = std::move(findings[from]);
+        order[j] = j;
+        j = from;
+      }
+      findings[j] = std::move(held);
+      order[j] = j;
+    }
+    return;
+  }
   // Findings mostly arrive as a few sorted runs (per image, per file): merge the runs, as a stable
   // sort would order them, and sort from scratch only when there are many.
   std::vector<std::size_t> runs = {0};

@@ -127,7 +127,8 @@ class ImageChecker {
     std::uint64_t drawn = 0;
     for (std::size_t i = begin; i < end; ++i) drawn += metrics::raster_columns(m_a.objects[i], img.width);
     m_compare_budget = 2 * drawn + metrics::k_raster_work_per_object * (end - begin);
-    std::vector<char> sound(end - begin, 1);  // finite geometry with an area: pairs are compared
+    std::vector<char>& sound = m_scratch.sound;  // finite geometry with an area: pairs are compared
+    sound.assign(end - begin, 1);
     for (std::size_t i = begin; i < end; ++i) sound[i - begin] = check_object(i, img, out);
     check_pairs(image, begin, end, sound, out);
     check_keypoint_duplicates(begin, end, img, out);
@@ -435,7 +436,8 @@ class ImageChecker {
     const auto& img = m_images[image];
     bool sized = img.width && img.height && m_pixels;
     m_walked = 0;
-    std::vector<std::size_t> order;
+    std::vector<std::size_t>& order = m_scratch.order;
+    order.clear();
     for (std::size_t i = begin; i < end; ++i) {
       if (sound[i - begin]) order.push_back(i);
     }
@@ -448,10 +450,14 @@ class ImageChecker {
     // An annotation found to duplicate another is reported once, against the first it duplicates,
     // and is not compared again: n copies of one shape give n - 1 findings, not n^2 / 2. An
     // annotation's overlaps are listed up to k_max_overlaps_listed, then counted in one finding.
-    std::vector<char> duplicate(order.size(), 0);
-    std::vector<std::size_t> overlaps(order.size(), 0);
-    std::vector<char> unlisted_forbidden(order.size(), 0);
-    std::vector<std::size_t> position(end - begin, 0);
+    std::vector<char>& duplicate = m_scratch.duplicate;
+    std::vector<std::size_t>& overlaps = m_scratch.overlaps;
+    std::vector<char>& unlisted_forbidden = m_scratch.unlisted_forbidden;
+    std::vector<std::size_t>& position = m_scratch.position;
+    duplicate.assign(order.size(), 0);
+    overlaps.assign(order.size(), 0);
+    unlisted_forbidden.assign(order.size(), 0);
+    position.assign(end - begin, 0);
     for (std::size_t k = 0; k < order.size(); ++k) position[order[k] - begin] = k;
     for (std::size_t p = 0; p < order.size(); ++p) {
       if (duplicate[p]) continue;
@@ -563,17 +569,27 @@ class ImageChecker {
   bool m_pixels = true;               // the image's pixel checks run
   std::uint64_t m_compare_budget = 0;  // columns its pair comparisons may walk
   std::uint64_t m_walked = 0;          // and have walked
-  std::vector<std::optional<geometry::Rle>> m_masks;  // per object of the image being checked
-  std::vector<std::optional<geometry::IndexedRle>> m_indexed;  // their runs, indexed
-  // Their runs per column (where m_drawn says so): buffers kept from image to image, and from
-  // one checker to the next on the thread, so drawing a polygon allocates nothing.
-  std::vector<geometry::ColumnMask>& m_columns = column_buffers();
-  std::vector<char> m_drawn;
-  static std::vector<geometry::ColumnMask>& column_buffers() {
-    thread_local std::vector<geometry::ColumnMask> buffers;
-    return buffers;
+  // What checking one image needs per object, kept from image to image and from one checker to
+  // the next on the thread, so that checking an image allocates nothing once the thread has seen
+  // a larger one.
+  struct Scratch {
+    std::vector<std::optional<geometry::Rle>> masks;
+    std::vector<std::optional<geometry::IndexedRle>> indexed;
+    std::vector<geometry::ColumnMask> columns;
+    std::vector<char> drawn, runs_only, sound;
+    std::vector<std::size_t> order, position, overlaps;  // check_pairs
+    std::vector<char> duplicate, unlisted_forbidden;     // check_pairs
+  };
+  static Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
   }
-  std::vector<char> m_runs_only;  // stored masks kept in runs (see columns())
+  Scratch& m_scratch = scratch();
+  std::vector<std::optional<geometry::Rle>>& m_masks = m_scratch.masks;  // per object of the image being checked
+  std::vector<std::optional<geometry::IndexedRle>>& m_indexed = m_scratch.indexed;  // their runs, indexed
+  std::vector<geometry::ColumnMask>& m_columns = m_scratch.columns;  // their runs per column, where m_drawn says so
+  std::vector<char>& m_drawn = m_scratch.drawn;
+  std::vector<char>& m_runs_only = m_scratch.runs_only;  // stored masks kept in runs (see columns())
 };
 
 void check_tracks(const AnnotatorObjects& a, const std::vector<ImageInfo>& images, const std::vector<std::string>& categories,

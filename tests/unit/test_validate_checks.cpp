@@ -362,4 +362,46 @@ TEST_CASE("validate: streamed object checks write the same reports as the sorted
   CHECK(nlohmann::json::parse(json)["findings"].empty());
 }
 
+TEST_CASE("sort_findings: short lists (sorted in place) in the same order as long ones (runs merged), ties kept in arrival order") {
+  // Findings that differ only in severity (which the order does not look at) keep their order; a
+  // short list must come out as the same list inside a long one would.
+  std::mt19937 rng(20261206);
+  auto random_finding = [&](std::size_t k) {
+    validate::Finding f;
+    f.severity = k % 2 ? Severity::warning : Severity::error;
+    f.code = static_cast<Code>(rng() % 3);
+    f.file = rng() % 4 ? "a.json" : "b.json";
+    f.item = std::to_string(rng() % 3);
+    f.annotation = std::to_string(rng() % 12);
+    if (rng() % 2) f.other_annotation = std::to_string(rng() % 12);
+    if (rng() % 3 == 0) f.location.bbox = std::array<double, 4>{double(rng() % 3), 0, 1, 1};
+    f.message = rng() % 2 ? "m" : "n";
+    return f;
+  };
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t n = rng() % 65;
+    std::vector<validate::Finding> list;
+    for (std::size_t k = 0; k < n; ++k) list.push_back(random_finding(k));
+    auto in_long = list;
+    for (std::size_t k = 0; k < 70; ++k) {
+      validate::Finding last;
+      last.file = "zz.json";
+      last.message = std::to_string(100 + k);
+      in_long.push_back(last);  // after every other finding
+    }
+    std::shuffle(in_long.begin() + static_cast<std::ptrdiff_t>(n), in_long.end(), rng);
+    validate::sort_findings(list);
+    validate::sort_findings(in_long);
+    REQUIRE(list.size() == n);
+    for (std::size_t k = 0; k < n; ++k) {
+      CHECK(list[k].severity == in_long[k].severity);
+      CHECK(list[k].annotation == in_long[k].annotation);
+      CHECK(list[k].other_annotation == in_long[k].other_annotation);
+      CHECK(list[k].code == in_long[k].code);
+      CHECK(list[k].location.bbox == in_long[k].location.bbox);
+    }
+    for (std::size_t k = 0; k < 70; ++k) CHECK(in_long[n + k].message == std::to_string(100 + k));
+  }
+}
+
 TEST_SUITE_END();
