@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <tbb/parallel_invoke.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
@@ -206,6 +207,23 @@ class Validator {
     std::vector<std::pair<std::uint64_t, double>> areas;
   };
   void defer_objects(bool on) { m_defer = on; }
+  // Frees the deferred delivery on both threads at once: its largest buffers on one, its many
+  // small ones (masks, images) on the other.
+  void release_deferred() {
+    if (!m_deferred) return;
+    auto& d = m_deferred->d;
+    tbb::parallel_invoke(
+        [&] {
+          decltype(d.objects.masks)().swap(d.objects.masks);
+          decltype(d.images)().swap(d.images);
+        },
+        [&] {
+          decltype(d.objects.coords)().swap(d.objects.coords);
+          decltype(d.objects.objects)().swap(d.objects.objects);
+          decltype(m_deferred->areas)().swap(m_deferred->areas);
+        });
+    m_deferred.reset();
+  }
   const std::optional<Deferred>& deferred() const { return m_deferred; }
 
   std::vector<Finding>& findings() { return m_findings; }
@@ -649,6 +667,8 @@ Summary validate_delivery(const Request& request, FindingSink& sink) {
   summary.tally.keep = request.keep;
   if (checks) {
     put_object_checks(*checks, std::move(findings), sink, summary.tally);
+    checks.reset();
+    v.release_deferred();
   } else {
     put_findings(findings, sink, summary.tally);
   }

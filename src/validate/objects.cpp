@@ -412,8 +412,11 @@ class ImageChecker {
   // polygons: the sum of their rings' areas) or of its pixel count: tools compute it either way.
   void check_area(std::size_t index, const ImageInfo& img, double geometric_area, std::vector<Finding>& out) {
     const SpatialObject& o = m_a.objects[index];
-    const auto it = std::lower_bound(m_areas.begin(), m_areas.end(), std::make_pair(o.offset, -HUGE_VAL));
+    // Objects mostly come in file order: the area after the last one found is tried first.
+    auto it = m_areas.begin() + static_cast<std::ptrdiff_t>(std::min(m_next_area, m_areas.size()));
+    if (it == m_areas.end() || it->first != o.offset) it = std::lower_bound(m_areas.begin(), m_areas.end(), std::make_pair(o.offset, -HUGE_VAL));
     if (it == m_areas.end() || it->first != o.offset) return;
+    m_next_area = static_cast<std::size_t>(it - m_areas.begin()) + 1;
     auto close = [&](double expected) {
       const double diff = std::fabs(it->second - expected);
       return diff <= 2.0 || diff <= m_opt.area_tolerance * expected;
@@ -564,6 +567,7 @@ class ImageChecker {
   const std::vector<std::string>& m_categories;
   const Options& m_opt;
   const std::vector<std::pair<std::uint64_t, double>>& m_areas;
+  std::size_t m_next_area = 0;  // where check_area looks first
   const ImageInfo* m_img = nullptr;
   std::size_t m_begin = 0;
   bool m_pixels = true;               // the image's pixel checks run
