@@ -1423,12 +1423,17 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     m_check->problems.push_back(
         {m_cur.at(o.offset, fmt::format("annotation {}", o.id), field), std::move(message), defect, "annotation", o.id, std::move(image)});
   };
+  // Each object's category and image looked up in parallel; the objects are then kept or
+  // reported in order.
+  std::vector<std::pair<decltype(category_of_id.end()), decltype(m_image_by_id.end())>> found(objs.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, objs.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) found[i] = {category_of_id.find(m_raw[i].category_id), m_image_by_id.find(m_raw[i].image_id)};
+  });
   std::size_t kept = 0;
   for (std::size_t i = 0; i < objs.size(); ++i) {
     auto o = objs[i];
     const auto& raw = m_raw[i];
-    const auto c = category_of_id.find(raw.category_id);
-    const auto im = m_image_by_id.find(raw.image_id);
+    const auto [c, im] = found[i];
     if (c == category_of_id.end()) {
       if (!m_rejected_categories.count(raw.category_id)) {
         problem(o, "category_id", fmt::format("category id {} is not in \"categories\"", raw.category_id), Defect::missing_reference,

@@ -671,7 +671,39 @@ int certain_orientation(const double* a, const double* b, const double* c) {
 
 }  // namespace
 
+namespace {
+
+// Most annotated shapes are star-shaped around their vertex centroid: when every edge turns
+// strictly the same way around that point and winds around it exactly once, the edges lie in
+// disjoint angular sectors, so the ring is simple. (False when that is not certain, for instance
+// at a repeated or non-finite vertex, whose edge does not turn.) `at(i)` is vertex i, i < n + 1,
+// with vertex n the first again.
+template <class At>
+bool star_around_centroid(std::size_t n, At at) {
+  double cx = 0, cy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    cx += at(i)[0];
+    cy += at(i)[1];
+  }
+  const double c[2] = {cx / static_cast<double>(n), cy / static_cast<double>(n)};
+  int side = 0, winding = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double *a = at(i), *b = at(i + 1);
+    const int o = certain_orientation(a, b, c);
+    if (o == 0 || (side != 0 && o != side)) return false;
+    side = o;
+    // The winding number around c (Sunday's crossing rule on the line y = c.y).
+    if (a[1] <= c[1] && b[1] > c[1] && o > 0) ++winding;
+    else if (a[1] > c[1] && b[1] <= c[1] && o < 0) --winding;
+  }
+  return winding == 1 || winding == -1;
+}
+
+}  // namespace
+
 bool ring_surely_simple(const double* xy, std::size_t points) {
+  // The vertices as given first (no copy): a star-shaped ring without repeated vertices passes.
+  if (points >= 3 && star_around_centroid(points, [&](std::size_t i) { return xy + 2 * (i < points ? i : 0); })) return true;
   // The ring's distinct consecutive vertices (GEOS accepts repeated ones), closed implicitly.
   struct P {
     double x, y;
@@ -689,30 +721,8 @@ bool ring_surely_simple(const double* xy, std::size_t points) {
   if (n < 3 || n > UINT32_MAX / 2) return false;
   v.push_back(v[0]);
   v.push_back(v[1]);
-  // Most annotated shapes are star-shaped around their vertex centroid: when every edge turns
-  // strictly the same way around that point and winds around it exactly once, the edges lie in
-  // disjoint angular sectors, so the ring is simple. Otherwise the general test below decides.
-  {
-    P c{0, 0};
-    for (std::size_t i = 0; i < n; ++i) {
-      c.x += v[i].x;
-      c.y += v[i].y;
-    }
-    c.x /= static_cast<double>(n);
-    c.y /= static_cast<double>(n);
-    int side = 0, winding = 0;
-    bool star = true;
-    for (std::size_t i = 0; i < n && star; ++i) {
-      const P &a = v[i], &b = v[i + 1];
-      const int o = certain_orientation(&a.x, &b.x, &c.x);
-      if (o == 0 || (side != 0 && o != side)) star = false;
-      side = o;
-      // The winding number around c (Sunday's crossing rule on the line y = c.y).
-      if (a.y <= c.y && b.y > c.y && o > 0) ++winding;
-      else if (a.y > c.y && b.y <= c.y && o < 0) --winding;
-    }
-    if (star && (winding == 1 || winding == -1)) return true;
-  }
+  // Star-shaped without its repeated vertices; otherwise the general test below decides.
+  if (star_around_centroid(n, [&](std::size_t i) { return &v[i].x; })) return true;
   // Consecutive edges may meet only at their shared vertex: a turn or a straight continuation.
   for (std::size_t i = 0; i < n; ++i) {
     const double *a = &v[i].x, *b = &v[i + 1].x, *c = &v[i + 2].x;
@@ -850,6 +860,9 @@ ObjectChecks::ObjectChecks(const AnnotatorObjects& a, const std::vector<ImageInf
 
 std::vector<Finding> ObjectChecks::check(std::size_t g) const {
   std::vector<Finding> out;
+  std::size_t objects = 0;
+  for (std::size_t k = m_group_start[g]; k < m_group_start[g + 1]; ++k) objects += m_a.image_end(m_order[k]) - m_a.image_begin(m_order[k]);
+  out.reserve(std::min<std::size_t>(objects, 4096));  // findings seldom outnumber the objects: the list grows about once
   ImageChecker checker(m_a, m_images, m_categories, m_options, m_areas);
   for (std::size_t k = m_group_start[g]; k < m_group_start[g + 1]; ++k) {
     const std::uint32_t i = m_order[k];
