@@ -1423,32 +1423,34 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     m_check->problems.push_back(
         {m_cur.at(o.offset, fmt::format("annotation {}", o.id), field), std::move(message), defect, "annotation", o.id, std::move(image)});
   };
-  // Each object's category and image looked up in parallel; the objects are then kept or
-  // reported in order.
-  std::vector<std::pair<decltype(category_of_id.end()), decltype(m_image_by_id.end())>> found(objs.size());
+  // Each object's category and image looked up in parallel (-1 and k_none where the file has
+  // none); the objects are then kept or reported in order.
+  constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, objs.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i < r.end(); ++i) found[i] = {category_of_id.find(m_raw[i].category_id), m_image_by_id.find(m_raw[i].image_id)};
+    for (std::size_t i = r.begin(); i < r.end(); ++i) {
+      const auto c = category_of_id.find(m_raw[i].category_id);
+      const auto im = m_image_by_id.find(m_raw[i].image_id);
+      objs[i].category = c == category_of_id.end() ? -1 : c->second;
+      objs[i].image = im == m_image_by_id.end() ? k_none : im->second;
+    }
   });
   std::size_t kept = 0;
   for (std::size_t i = 0; i < objs.size(); ++i) {
     auto o = objs[i];
     const auto& raw = m_raw[i];
-    const auto [c, im] = found[i];
-    if (c == category_of_id.end()) {
+    if (o.category < 0) {
       if (!m_rejected_categories.count(raw.category_id)) {
         problem(o, "category_id", fmt::format("category id {} is not in \"categories\"", raw.category_id), Defect::missing_reference,
-                im == m_image_by_id.end() ? std::string() : qualified_name(m_out.images[im->second]));
+                o.image == k_none ? std::string() : qualified_name(m_out.images[o.image]));
       }
       continue;
     }
-    if (im == m_image_by_id.end()) {
+    if (o.image == k_none) {
       if (!m_rejected_images.count(raw.image_id)) {
         problem(o, "image_id", fmt::format("image id {} is not in \"images\"", raw.image_id), Defect::missing_reference);
       }
       continue;
     }
-    o.category = c->second;
-    o.image = im->second;
     if (auto why = mask_size_mismatch(o)) {
       problem(o, "segmentation.size", *why, Defect::out_of_image, qualified_name(m_out.images[o.image]));
       continue;
