@@ -884,13 +884,15 @@ void unite(std::span<const ColumnMask> masks, ColumnMask& out) {
   thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
   for (std::uint64_t x = x0; x < x1; ++x) {
     runs.clear();
+    int from = 0;  // masks with runs in this column
     for (const auto& m : masks) {
       if (x < m.x0 || x >= std::uint64_t{m.x0} + m.columns()) continue;
       const std::size_t c = x - m.x0;
+      from += m.start[c] < m.start[c + 1];
       for (std::uint32_t i = m.start[c]; i < m.start[c + 1]; i += 2) runs.emplace_back(m.rows[i], m.rows[i + 1]);
     }
     if (runs.empty()) continue;
-    std::sort(runs.begin(), runs.end());
+    if (from > 1) std::sort(runs.begin(), runs.end());  // one mask's runs come in order
     b.column(static_cast<std::uint32_t>(x));
     std::uint32_t top = runs[0].first, bottom = runs[0].second;
     for (std::size_t i = 1; i < runs.size(); ++i) {

@@ -81,6 +81,12 @@ namespace {
 
 // Natural order of annotation ids: numbers by value ("9" before "10"), then text.
 bool id_less(const std::string& a, const std::string& b) {
+  // Most ids are plain non-negative numbers without leading zeros: the shorter is the smaller,
+  // and of two as long the order is the text's.
+  auto plain = [](const std::string& s) {
+    return !s.empty() && s.size() < 19 && (s[0] != '0' || s.size() == 1) && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (plain(a) && plain(b)) return a.size() != b.size() ? a.size() < b.size() : a < b;
   auto numeric = [](const std::string& s) {
     return !s.empty() && s.size() < 19 && std::all_of(s.begin() + (s[0] == '-'), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
            s != "-";

@@ -362,6 +362,21 @@ TEST_CASE("validate: streamed object checks write the same reports as the sorted
   CHECK(nlohmann::json::parse(json)["findings"].empty());
 }
 
+TEST_CASE("sort_findings: annotation ids in natural order (numbers by value, equal values by text, then other text)") {
+  std::vector<validate::Finding> list;
+  for (const char* id : {"x", "10", "007", "9", "-3", "7", "0", "123456789012345678901", "99999999999999999"}) {
+    validate::Finding f;
+    f.file = "a.json";
+    f.annotation = id;
+    list.push_back(f);
+  }
+  validate::sort_findings(list);
+  std::vector<std::string> got;
+  for (const auto& f : list) got.push_back(f.annotation);
+  // 21 digits are past a 64-bit number: text, after every number.
+  CHECK(got == std::vector<std::string>{"-3", "0", "007", "7", "9", "10", "99999999999999999", "123456789012345678901", "x"});
+}
+
 TEST_CASE("sort_findings: short lists (sorted in place) in the same order as long ones (runs merged), ties kept in arrival order") {
   // Findings that differ only in severity (which the order does not look at) keep their order; a
   // short list must come out as the same list inside a long one would.
