@@ -1435,8 +1435,9 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     }
   });
   std::size_t kept = 0;
+  m_check->areas.reserve(m_check->areas.size() + objs.size());
   for (std::size_t i = 0; i < objs.size(); ++i) {
-    auto o = objs[i];
+    const SpatialObject& o = objs[i];
     const auto& raw = m_raw[i];
     if (o.category < 0) {
       if (!m_rejected_categories.count(raw.category_id)) {
@@ -1472,7 +1473,8 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
         m_check->problems.back().kept = true;
       }
     }
-    objs[kept++] = o;
+    if (kept != i) objs[kept] = o;  // (o is objs[i]: nothing before it was dropped otherwise)
+    ++kept;
   }
   objs.resize(kept);
   for (const auto& o : objs) {
