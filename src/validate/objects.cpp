@@ -342,8 +342,9 @@ class ImageChecker {
       sound = false;  // lines are not regions
     } else {
       const auto& m = m_a.masks[o.geom];
-      const auto area = geometry::area(m);
-      if (area == 0) {
+      bool foreground = false;  // any foreground run (the first usually is)
+      for (std::size_t k = 1; k < m.counts.size() && !foreground; k += 2) foreground = m.counts[k] > 0;
+      if (!foreground) {
         add(out, Severity::error, Code::degenerate, o, img).message = "empty mask (the RLE has no foreground pixel)";
         return false;
       }
