@@ -1477,16 +1477,20 @@ LocalDelivery CocoParser::finish_checked(const std::unordered_map<std::int64_t, 
     ++kept;
   }
   objs.resize(kept);
+  bool unsized = false;  // a polygon on an image without a size
   for (const auto& o : objs) {
     const auto& img = m_out.images[o.image];
     if (o.shape == Shape::polygon && (img.width == 0 || img.height == 0)) {
       problem(o, "segmentation", fmt::format("image \"{}\" has no width and height, needed to check the polygon", img.name), Defect::schema, qualified_name(img));
+      unsized = true;
     }
   }
-  std::erase_if(objs, [&](const SpatialObject& o) {
-    const auto& img = m_out.images[o.image];
-    return o.shape == Shape::polygon && (img.width == 0 || img.height == 0);
-  });
+  if (unsized) {
+    std::erase_if(objs, [&](const SpatialObject& o) {
+      const auto& img = m_out.images[o.image];
+      return o.shape == Shape::polygon && (img.width == 0 || img.height == 0);
+    });
+  }
   m_out.objects.has_image.assign(m_out.images.size(), 1);
   return std::move(m_out);
 }
