@@ -91,6 +91,31 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(std::string_view bytes) {
+  if (m_tmp_path.empty()) {  // a device or FIFO: passed on as it comes
+    write_out(bytes);
+    return;
+  }
+  // Small writes gathered into blocks: a report is put a few findings at a time, and each write
+  // call costs the file system far more than copying its bytes.
+  constexpr std::size_t k_block = std::size_t{1} << 20;
+  if (m_buffer.size() + bytes.size() > k_block) {
+    flush_buffer();
+    if (bytes.size() >= k_block) {
+      write_out(bytes);
+      return;
+    }
+  }
+  if (m_buffer.capacity() < k_block) m_buffer.reserve(k_block);
+  m_buffer.append(bytes);
+}
+
+void AtomicFile::flush_buffer() {
+  if (m_buffer.empty()) return;
+  write_out(m_buffer);
+  m_buffer.clear();
+}
+
+void AtomicFile::write_out(std::string_view bytes) {
   const char* p = bytes.data();
   std::size_t left = bytes.size();
   while (left > 0) {
@@ -123,6 +148,7 @@ void AtomicFile::commit() {
     m_committed = true;
     return;
   }
+  flush_buffer();
   if (::fsync(m_fd) != 0 || ::close(m_fd) != 0) {
     m_fd = -1;
     throw InputError({.file = m_path}, std::string("cannot write the output file: ") + std::strerror(errno));

@@ -22,10 +22,13 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  void write(std::string_view bytes);
+  void write(std::string_view bytes);  // to a file, gathered into blocks of 1 MiB; to a device, at once
   void commit();  // flush, fsync, rename; throws InputError naming the path on failure
 
  private:
+  void flush_buffer();
+  void write_out(std::string_view bytes);
+  std::string m_buffer;  // written bytes not yet passed to the file
   std::string m_path;
   std::string m_target;    // where the bytes go: the path, or the regular file a symlink names
   std::string m_tmp_path;  // "" when writing straight into a device or FIFO
