@@ -672,10 +672,6 @@ int certain_orientation(const double* a, const double* b, const double* c) {
   return 0;
 }
 
-}  // namespace
-
-namespace {
-
 // Most annotated shapes are star-shaped around their vertex centroid: when every edge turns
 // strictly the same way around that point and winds around it exactly once, the edges lie in
 // disjoint angular sectors, so the ring is simple. (False when that is not certain, for instance
